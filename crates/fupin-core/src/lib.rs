@@ -1,0 +1,22 @@
+//! fupin's domain core: the registry's types, code lists, policy parameters, rules and
+//! validation. Pure: no I/O, no database, no clock (callers pass `today`).
+
+#[macro_use]
+pub mod codes;
+pub mod area;
+pub mod fields;
+pub mod household;
+pub mod id_number;
+pub mod income;
+pub mod money;
+pub mod policy;
+pub mod validation;
+
+pub use area::{Area, AreaCode, AreaLevel};
+pub use codes::CodeList;
+pub use fields::Field;
+pub use household::{Conditions, GeoPoint, Household, Member, StatusYear};
+pub use id_number::IdNumber;
+pub use income::{IncomeFormula, IncomeYear};
+pub use money::Fen;
+pub use policy::{PolicyKey, PolicyParam, PolicySet};

@@ -1,0 +1,561 @@
+//! Registry validation as pure functions with typed errors.
+//!
+//! Each [`Issue`] names the field (and the member, when it concerns one) so that an import
+//! report can point at the row and column, and a form at the input.
+
+use chrono::{Datelike, NaiveDate};
+use std::collections::HashSet;
+use std::fmt;
+
+use crate::area::{AreaCode, AreaLevel};
+use crate::codes::{CodeList, HouseholdStatus, Labour, Relation, Sex};
+use crate::fields::Field;
+use crate::household::{Household, Member};
+use crate::id_number::IdError;
+
+/// First year of the registry's data (identification in 2014 used 2013 incomes).
+pub const FIRST_REGISTRY_YEAR: i32 = 2013;
+
+/// One problem found in a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issue {
+    pub field: Field,
+    /// Index of the member within the household, when the issue is about a member.
+    pub member: Option<usize>,
+    pub problem: Problem,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Problem {
+    #[error("必填 / required")]
+    Required,
+    #[error("“{value}”不在{list}代码表中 / {value:?} is not in the {list} code list")]
+    UnknownCode { list: &'static str, value: String },
+    #[error("“{value}”不是{expected} / {value:?} is not {expected_en}")]
+    Format {
+        value: String,
+        expected: &'static str,
+        expected_en: &'static str,
+    },
+    #[error("{0}")]
+    IdNumber(IdError),
+    #[error(
+        "与身份证号中的出生日期{from_id}不符 / differs from the birth date {from_id} in the ID number"
+    )]
+    BirthDateMismatch { from_id: NaiveDate },
+    #[error(
+        "与身份证号中的性别（{from_id}）不符 / differs from the sex in the ID number ({from_id})"
+    )]
+    SexMismatch { from_id: Sex },
+    #[error("户主应恰有1人，实有{0}人 / exactly one head expected, found {0}")]
+    HeadCount(usize),
+    #[error("户内身份证号重复 / ID number repeated within the household")]
+    DuplicateIdInHousehold,
+    #[error("金额不能为负 / amount must not be negative")]
+    NegativeMoney,
+    #[error("数值不能为负 / must not be negative")]
+    Negative,
+    #[error("其他致贫原因至多2项，实有{0}项 / at most 2 other causes, found {0}")]
+    TooManyOtherCauses(usize),
+    #[error(
+        "其他致贫原因与主要致贫原因重复或自身重复 / other causes repeat the main cause or each other"
+    )]
+    RepeatedCause,
+    #[error("已脱贫户应填写脱贫年度 / an exited household needs its exit year")]
+    ExitYearMissing,
+    #[error("脱贫年度早于纳入年度 / exit year before the year registered")]
+    ExitBeforeRegistration,
+    #[error("年份{value}应在{min}至{max}之间 / year {value} should be between {min} and {max}")]
+    YearOutOfRange { value: i32, min: i32, max: i32 },
+    #[error(
+        "{age}岁与在校生状况不符（应为{min}-{max}岁） / age {age} implausible for this schooling stage ({min}-{max})"
+    )]
+    SchoolingAge { age: u32, min: u32, max: u32 },
+    #[error(
+        "{age}岁未满16岁，不能为普通或技能劳动力 / aged {age}, under 16 cannot be ordinary or skilled labour"
+    )]
+    ChildLabour { age: u32 },
+    #[error("区划代码{0}不存在 / area code {0} does not exist")]
+    AreaUnknown(AreaCode),
+    #[error(
+        "区划代码{code}是{level}级，应为村级 / area code {code} is a {level_en}, a village is required"
+    )]
+    AreaNotVillage {
+        code: AreaCode,
+        level: &'static str,
+        level_en: &'static str,
+    },
+    #[error(
+        "名称“{given}”与区划代码对应的“{expected}”不符 / name {given:?} does not match {expected:?} of the code"
+    )]
+    AreaNameMismatch { given: String, expected: String },
+    #[error("坐标不在中国境内 / coordinates outside China")]
+    OutsideChina,
+    #[error(
+        "无住房（面积为0）时不应填写房屋结构、年份或等级 / no house (area 0) but structure, year or grade given"
+    )]
+    HouseDetailsWithoutHouse,
+    #[error("务工时间应在0-12个月 / months of migrant work must be 0-12")]
+    MigrantMonths,
+    #[error("电话号码格式不对 / not a telephone number")]
+    Phone,
+    #[error(
+        "户编号只能由字母、数字和连字符组成，最长32位 / household number: letters, digits and hyphens, at most 32"
+    )]
+    HouseholdNumber,
+    #[error("与计算值{computed}不符 / differs from the computed value {computed}")]
+    ComputedMismatch { computed: String },
+    #[error(
+        "同一户的各行此列不一致（首行为“{first}”） / differs between rows of the same household (first row: {first:?})"
+    )]
+    InconsistentWithinHousehold { first: String },
+    #[error(
+        "户编号{0}的各行不相邻（已在前面出现） / rows of household {0} are not adjacent (it appeared earlier)"
+    )]
+    NotAdjacent(String),
+    #[error("身份证号已登记在户{0} / ID number already registered in household {0}")]
+    IdInOtherHousehold(String),
+    #[error("户编号{0}不存在 / household {0} does not exist")]
+    UnknownHousehold(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.member {
+            Some(i) => write!(f, "成员{} {}: {}", i + 1, self.field.zh(), self.problem),
+            None => write!(f, "{}: {}", self.field.zh(), self.problem),
+        }
+    }
+}
+
+/// What validation needs to know about administrative areas.
+pub trait AreaLookup {
+    /// The level of a known area, `None` if the code is unknown.
+    fn level_of(&self, code: &AreaCode) -> Option<AreaLevel>;
+}
+
+/// Checks one household and its members. `today` bounds dates and years.
+pub fn validate_household(h: &Household, areas: &dyn AreaLookup, today: NaiveDate) -> Vec<Issue> {
+    let mut out = Vec::new();
+    let mut push = |field, member, problem| {
+        out.push(Issue {
+            field,
+            member,
+            problem,
+        })
+    };
+    let this_year = today.year();
+
+    if !valid_household_number(&h.number) {
+        push(Field::HouseholdNo, None, Problem::HouseholdNumber);
+    }
+    match areas.level_of(&h.village_code) {
+        None => push(
+            Field::VillageCode,
+            None,
+            Problem::AreaUnknown(h.village_code.clone()),
+        ),
+        Some(AreaLevel::Village) => {}
+        Some(level) => push(
+            Field::VillageCode,
+            None,
+            Problem::AreaNotVillage {
+                code: h.village_code.clone(),
+                level: level.zh(),
+                level_en: level.as_str(),
+            },
+        ),
+    }
+    if !h.phone.is_empty() && !valid_phone(&h.phone) {
+        push(Field::Phone, None, Problem::Phone);
+    }
+
+    // causes
+    if h.other_causes.len() > 2 {
+        push(
+            Field::OtherCauses,
+            None,
+            Problem::TooManyOtherCauses(h.other_causes.len()),
+        );
+    }
+    let mut causes = HashSet::from([h.main_cause]);
+    if !h.other_causes.iter().all(|c| causes.insert(*c)) {
+        push(Field::OtherCauses, None, Problem::RepeatedCause);
+    }
+
+    // years and status
+    let year_range = |value: i32| {
+        (!(FIRST_REGISTRY_YEAR..=this_year).contains(&value)).then_some(Problem::YearOutOfRange {
+            value,
+            min: FIRST_REGISTRY_YEAR,
+            max: this_year,
+        })
+    };
+    if let Some(p) = year_range(h.registered_year) {
+        push(Field::RegisteredYear, None, p);
+    }
+    match h.exit_year {
+        Some(y) => {
+            if let Some(p) = year_range(y) {
+                push(Field::ExitYear, None, p);
+            } else if y < h.registered_year {
+                push(Field::ExitYear, None, Problem::ExitBeforeRegistration);
+            }
+        }
+        None if h.status.is_exited() => push(Field::ExitYear, None, Problem::ExitYearMissing),
+        None => {}
+    }
+    if h.status == HouseholdStatus::Returned && h.exit_year.is_none() {
+        push(Field::ExitYear, None, Problem::ExitYearMissing);
+    }
+
+    if let Some(p) = h.location {
+        if !(73.0..=136.0).contains(&p.lon) || !(3.0..=54.0).contains(&p.lat) {
+            push(Field::Longitude, None, Problem::OutsideChina);
+        }
+    }
+
+    // conditions
+    let c = &h.conditions;
+    for (field, v) in [
+        (Field::ArableLand, c.arable_land_mu),
+        (Field::IrrigatedLand, c.irrigated_land_mu),
+        (Field::ForestLand, c.forest_land_mu),
+        (Field::HousingArea, c.housing_area_m2),
+        (Field::RoadDistance, c.road_distance_km),
+    ] {
+        if v < 0.0 || !v.is_finite() {
+            push(field, None, Problem::Negative);
+        }
+    }
+    if c.housing_area_m2 == 0.0
+        && (c.house_structure.is_some() || c.house_built_year.is_some() || c.house_grade.is_some())
+    {
+        push(Field::HousingArea, None, Problem::HouseDetailsWithoutHouse);
+    }
+    if let Some(y) = c.house_built_year {
+        if !(1900..=this_year).contains(&y) {
+            push(
+                Field::HouseBuiltYear,
+                None,
+                Problem::YearOutOfRange {
+                    value: y,
+                    min: 1900,
+                    max: this_year,
+                },
+            );
+        }
+    }
+
+    // income
+    if let Some(inc) = &h.income {
+        if let Some(p) = year_range(inc.year) {
+            push(Field::IncomeYear, None, p);
+        }
+        for (field, v) in [
+            (Field::Wage, inc.wage),
+            (Field::Business, inc.business),
+            (Field::Property, inc.property),
+            (Field::Transfer, inc.transfer),
+            (Field::ProductionExpenditure, inc.production_expenditure),
+        ] {
+            if v.is_negative() {
+                push(field, None, Problem::NegativeMoney);
+            }
+        }
+    }
+
+    // members
+    let heads = h
+        .members
+        .iter()
+        .filter(|m| m.relation == Relation::Head)
+        .count();
+    if heads != 1 {
+        push(Field::Relation, None, Problem::HeadCount(heads));
+    }
+    let mut ids = HashSet::new();
+    for (i, m) in h.members.iter().enumerate() {
+        if !ids.insert(m.id_number.as_str()) {
+            push(Field::IdNumber, Some(i), Problem::DuplicateIdInHousehold);
+        }
+        for issue in validate_member(m, today) {
+            push(issue.field, Some(i), issue.problem);
+        }
+    }
+    out
+}
+
+/// Checks one member on its own (the ID number itself is validated when parsed).
+pub fn validate_member(m: &Member, today: NaiveDate) -> Vec<Issue> {
+    let mut out = Vec::new();
+    let mut push = |field, problem| {
+        out.push(Issue {
+            field,
+            member: None,
+            problem,
+        })
+    };
+    if m.name.trim().is_empty() {
+        push(Field::MemberName, Problem::Required);
+    }
+    let from_id = m.id_number.birth_date();
+    if m.birth_date != from_id {
+        push(Field::BirthDate, Problem::BirthDateMismatch { from_id });
+    }
+    if m.sex != m.id_number.sex() {
+        push(
+            Field::Sex,
+            Problem::SexMismatch {
+                from_id: m.id_number.sex(),
+            },
+        );
+    }
+    let age = m.age_on(today);
+    if let Some((min, max)) = m.schooling.plausible_ages() {
+        if !(min..=max).contains(&age) {
+            push(Field::Schooling, Problem::SchoolingAge { age, min, max });
+        }
+    }
+    if age < 16 && matches!(m.labour, Labour::Ordinary | Labour::Skilled) {
+        push(Field::Labour, Problem::ChildLabour { age });
+    }
+    if m.migrant_months > 12 {
+        push(Field::MigrantMonths, Problem::MigrantMonths);
+    }
+    out
+}
+
+pub fn valid_household_number(n: &str) -> bool {
+    !n.is_empty() && n.len() <= 32 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Mobile (11 digits starting with 1) or landline with optional area code and extension.
+pub fn valid_phone(p: &str) -> bool {
+    let digits = p.bytes().filter(u8::is_ascii_digit).count();
+    p.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'-' || b == b' ')
+        && (7..=20).contains(&digits)
+        && (!p.starts_with('1') || digits == 11)
+}
+
+/// The name a code list gives a value it does not know, for [`Problem::UnknownCode`].
+pub fn unknown_code<T: CodeList>(value: &str) -> Problem {
+    Problem::UnknownCode {
+        list: T::LIST_ZH,
+        value: value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::*;
+    use crate::household::{Conditions, GeoPoint};
+    use crate::id_number::IdNumber;
+    use crate::income::IncomeYear;
+    use crate::money::Fen;
+
+    struct Areas;
+    impl AreaLookup for Areas {
+        fn level_of(&self, code: &AreaCode) -> Option<AreaLevel> {
+            code.as_str().starts_with("522726").then(|| code.level())
+        }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2020, 12, 31).unwrap()
+    }
+
+    fn member(relation: Relation, birth: (i32, u32, u32), sex: Sex, seq: u16) -> Member {
+        let birth = NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2).unwrap();
+        Member {
+            name: "王芳".into(),
+            id_number: IdNumber::compose("522726", birth, seq, sex),
+            sex,
+            birth_date: birth,
+            relation,
+            ethnicity: Ethnicity::Buyei,
+            education: Education::Primary,
+            schooling: Schooling::NotInSchool,
+            health: Health::Healthy,
+            labour: Labour::Ordinary,
+            migrant: MigrantWork::None,
+            migrant_months: 0,
+            medical_insurance: true,
+            pension_insurance: true,
+            dibao: false,
+            critical_illness_insurance: true,
+        }
+    }
+
+    fn household() -> Household {
+        let mut child = member(Relation::Son, (2010, 5, 1), Sex::Male, 3);
+        child.schooling = Schooling::Primary;
+        child.labour = Labour::None;
+        Household {
+            number: "5227261002010001".into(),
+            village_code: AreaCode::parse("522726100201").unwrap(),
+            group: "一组".into(),
+            address: "".into(),
+            phone: "13800000000".into(),
+            bank_name: "".into(),
+            bank_account: "".into(),
+            standard: IdentificationStandard::National,
+            attribute: PovertyAttribute::Ordinary,
+            main_cause: Cause::Illness,
+            other_causes: vec![Cause::LackSkills],
+            status: HouseholdStatus::ExitedWithPolicy,
+            registered_year: 2014,
+            exit_year: Some(2018),
+            monitoring: None,
+            location: Some(GeoPoint {
+                lon: 107.5,
+                lat: 25.8,
+            }),
+            conditions: Conditions {
+                housing_area_m2: 80.0,
+                house_grade: Some(HouseGrade::B),
+                electricity: true,
+                water_safe: true,
+                ..Conditions::default()
+            },
+            income: Some(IncomeYear {
+                year: 2020,
+                wage: Fen(1_000_000),
+                business: Fen(200_000),
+                property: Fen(0),
+                transfer: Fen(100_000),
+                production_expenditure: Fen(50_000),
+                household_size: 2,
+            }),
+            members: vec![member(Relation::Head, (1970, 3, 4), Sex::Female, 1), child],
+        }
+    }
+
+    fn problems(h: &Household) -> Vec<(Field, Option<usize>, Problem)> {
+        validate_household(h, &Areas, today())
+            .into_iter()
+            .map(|i| (i.field, i.member, i.problem))
+            .collect()
+    }
+
+    #[test]
+    fn a_good_household_passes() {
+        assert_eq!(problems(&household()), vec![]);
+    }
+
+    #[test]
+    fn exactly_one_head() {
+        let mut h = household();
+        h.members[1].relation = Relation::Head;
+        assert_eq!(
+            problems(&h),
+            vec![(Field::Relation, None, Problem::HeadCount(2))]
+        );
+        h.members
+            .iter_mut()
+            .for_each(|m| m.relation = Relation::Other);
+        assert_eq!(
+            problems(&h),
+            vec![(Field::Relation, None, Problem::HeadCount(0))]
+        );
+    }
+
+    #[test]
+    fn birth_date_and_sex_must_match_the_id() {
+        let mut h = household();
+        h.members[0].birth_date = NaiveDate::from_ymd_opt(1970, 3, 5).unwrap();
+        h.members[0].sex = Sex::Male;
+        let p = problems(&h);
+        assert_eq!(p.len(), 2);
+        assert!(matches!(
+            p[0],
+            (Field::BirthDate, Some(0), Problem::BirthDateMismatch { .. })
+        ));
+        assert!(matches!(
+            p[1],
+            (
+                Field::Sex,
+                Some(0),
+                Problem::SexMismatch {
+                    from_id: Sex::Female
+                }
+            )
+        ));
+    }
+
+    #[test]
+    fn schooling_and_labour_must_fit_the_age() {
+        let mut h = household();
+        h.members[0].schooling = Schooling::Primary;
+        h.members[1].labour = Labour::Ordinary;
+        assert_eq!(
+            problems(&h),
+            vec![
+                (
+                    Field::Schooling,
+                    Some(0),
+                    Problem::SchoolingAge {
+                        age: 50,
+                        min: 5,
+                        max: 16
+                    }
+                ),
+                (Field::Labour, Some(1), Problem::ChildLabour { age: 10 }),
+            ]
+        );
+    }
+
+    #[test]
+    fn money_must_not_be_negative() {
+        let mut h = household();
+        h.income.as_mut().unwrap().transfer = Fen(-1);
+        assert_eq!(
+            problems(&h),
+            vec![(Field::Transfer, None, Problem::NegativeMoney)]
+        );
+    }
+
+    #[test]
+    fn area_must_exist_and_be_a_village() {
+        let mut h = household();
+        h.village_code = AreaCode::parse("522730100201").unwrap();
+        assert!(matches!(
+            problems(&h)[0],
+            (Field::VillageCode, None, Problem::AreaUnknown(_))
+        ));
+        h.village_code = AreaCode::parse("522726100000").unwrap();
+        assert!(matches!(
+            problems(&h)[0],
+            (Field::VillageCode, None, Problem::AreaNotVillage { .. })
+        ));
+    }
+
+    #[test]
+    fn causes_status_and_years() {
+        let mut h = household();
+        h.other_causes = vec![Cause::Illness, Cause::LackLand, Cause::LackWater];
+        h.exit_year = None;
+        let p = problems(&h);
+        assert!(p.contains(&(Field::OtherCauses, None, Problem::TooManyOtherCauses(3))));
+        assert!(p.contains(&(Field::OtherCauses, None, Problem::RepeatedCause)));
+        assert!(p.contains(&(Field::ExitYear, None, Problem::ExitYearMissing)));
+        let mut h = household();
+        h.exit_year = Some(2013);
+        assert_eq!(
+            problems(&h),
+            vec![(Field::ExitYear, None, Problem::ExitBeforeRegistration)]
+        );
+    }
+
+    #[test]
+    fn phone_numbers() {
+        assert!(valid_phone("13800000000"));
+        assert!(valid_phone("0854-3221234"));
+        assert!(!valid_phone("1380000000"));
+        assert!(!valid_phone("call me"));
+    }
+}
