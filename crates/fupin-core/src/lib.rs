@@ -10,6 +10,7 @@ pub mod id_number;
 pub mod income;
 pub mod money;
 pub mod policy;
+pub mod record;
 pub mod validation;
 
 pub use area::{Area, AreaCode, AreaLevel};

@@ -1,1 +1,34 @@
+//! fupin's storage: one repository API over SQLite (embedded default) and PostgreSQL.
+//!
+//! - [`Db`] connects by URL and migrates (`migrations/sqlite`, `migrations/postgres`, kept in step);
+//! - `areas`: the administrative division tree;
+//! - `registry`: households, members, yearly income and status, and the change log;
+//! - `policy`: region- and year-scoped policy parameters;
+//! - `bulk`: the only backend-specific code (PostgreSQL `COPY`, SQLite batched inserts).
 
+pub mod areas;
+pub mod bulk;
+mod db;
+pub mod policy;
+pub mod registry;
+mod rows;
+
+pub use areas::{AreaCount, AreaIndex, AreaLoad};
+pub use db::{Backend, Db, Tx, redact};
+pub use registry::{ChangeEntry, HouseholdListItem, HouseholdRecord, IncomeLine, RegistryWriter, RunCounts, Stored, WriteContext};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL {0} (use sqlite://FILE or postgres://…)")]
+    UnsupportedUrl(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("invalid data: {0}")]
+    Invalid(String),
+    #[error("not found")]
+    NotFound,
+}

@@ -1,0 +1,201 @@
+//! Bulk loading, the one place where the backends differ: PostgreSQL streams rows with `COPY`,
+//! SQLite takes multi-row `INSERT`s inside the caller's transaction.
+
+use sqlx::AssertSqlSafe;
+
+use crate::{StorageError, Tx};
+
+/// A column value that binds on both backends and encodes for `COPY`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    I64(i64),
+    I32(i32),
+    OptI32(Option<i32>),
+    OptI64(Option<i64>),
+    F64(f64),
+    OptF64(Option<f64>),
+    Text(String),
+    OptText(Option<String>),
+    Bool(bool),
+}
+
+/// Binds each value in turn to a query of either backend (both accept the same Rust types).
+macro_rules! bind_all {
+    ($q:expr, $values:expr) => {{
+        let mut q = $q;
+        for v in $values {
+            q = match v.clone() {
+                Value::I64(x) => q.bind(x),
+                Value::I32(x) => q.bind(x),
+                Value::OptI32(x) => q.bind(x),
+                Value::OptI64(x) => q.bind(x),
+                Value::F64(x) => q.bind(x),
+                Value::OptF64(x) => q.bind(x),
+                Value::Text(x) => q.bind(x),
+                Value::OptText(x) => q.bind(x),
+                Value::Bool(x) => q.bind(x),
+            };
+        }
+        q
+    }};
+}
+
+/// Rows per multi-row INSERT on SQLite (stays under its 32,766 bind limit for wide tables).
+const SQLITE_ROWS_PER_STATEMENT: usize = 400;
+/// Bytes buffered before a `COPY` chunk is sent.
+const COPY_CHUNK: usize = 1 << 20;
+
+/// Inserts `rows` (each with one value per column) into `table`.
+pub async fn insert_rows(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Value>],
+) -> Result<(), StorageError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match tx {
+        Tx::Postgres(t) => {
+            let sql = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
+            let mut copy = t.copy_in_raw(&sql).await?;
+            let mut buf = Vec::with_capacity(COPY_CHUNK + 4096);
+            for row in rows {
+                encode_copy_row(&mut buf, row);
+                if buf.len() >= COPY_CHUNK {
+                    copy.send(std::mem::take(&mut buf)).await?;
+                    buf.reserve(COPY_CHUNK + 4096);
+                }
+            }
+            if !buf.is_empty() {
+                copy.send(buf).await?;
+            }
+            copy.finish().await?;
+        }
+        Tx::Sqlite(t) => {
+            for chunk in rows.chunks(SQLITE_ROWS_PER_STATEMENT) {
+                let sql = multi_row_insert(table, columns, chunk.len());
+                let q = bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk.iter().flatten());
+                q.execute(&mut **t).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn multi_row_insert(table: &str, columns: &[&str], n: usize) -> String {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut p = 1;
+    for r in 0..n {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..columns.len() {
+            if c > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&p.to_string());
+            p += 1;
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Runs one statement with `values` bound to `$1…` on whichever backend `tx` is.
+pub async fn execute(tx: &mut Tx, sql: &str, values: &[Value]) -> Result<u64, StorageError> {
+    let sql = AssertSqlSafe(sql.to_string());
+    Ok(crate::dispatch_tx!(tx, t => bind_all!(sqlx::query(sql), values)
+        .execute(&mut **t)
+        .await?
+        .rows_affected()))
+}
+
+/// Appends one row in PostgreSQL's text `COPY` format.
+fn encode_copy_row(buf: &mut Vec<u8>, row: &[Value]) {
+    use std::io::Write;
+    for (i, v) in row.iter().enumerate() {
+        if i > 0 {
+            buf.push(b'\t');
+        }
+        let _ = match v {
+            Value::I64(x) | Value::OptI64(Some(x)) => write!(buf, "{x}"),
+            Value::I32(x) | Value::OptI32(Some(x)) => write!(buf, "{x}"),
+            Value::F64(x) | Value::OptF64(Some(x)) => write!(buf, "{x}"),
+            Value::Bool(x) => write!(buf, "{}", if *x { 't' } else { 'f' }),
+            Value::Text(s) | Value::OptText(Some(s)) => {
+                escape_copy_text(buf, s);
+                Ok(())
+            }
+            Value::OptI32(None) | Value::OptI64(None) | Value::OptF64(None) | Value::OptText(None) => {
+                buf.extend_from_slice(b"\\N");
+                Ok(())
+            }
+        };
+    }
+    buf.push(b'\n');
+}
+
+fn escape_copy_text(buf: &mut Vec<u8>, s: &str) {
+    for b in s.bytes() {
+        match b {
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            _ => buf.push(b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_rows_escape_and_mark_nulls() {
+        let mut buf = Vec::new();
+        encode_copy_row(
+            &mut buf,
+            &[
+                Value::I64(7),
+                Value::Text("a\tb\\c\nd".into()),
+                Value::OptText(None),
+                Value::Bool(true),
+                Value::F64(1.5),
+            ],
+        );
+        assert_eq!(String::from_utf8(buf).unwrap(), "7\ta\\tb\\\\c\\nd\t\\N\tt\t1.5\n");
+    }
+
+    #[test]
+    fn multi_row_placeholders_are_numbered() {
+        assert_eq!(
+            multi_row_insert("t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
+        );
+    }
+}
+
+/// Rows decodable on both backends.
+pub trait AnyRow:
+    for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin
+{
+}
+impl<T> AnyRow for T where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin
+{
+}
+
+/// Runs a query with `values` bound to `$1…` and decodes every row as `T`.
+pub async fn fetch_all<T: AnyRow>(tx: &mut Tx, sql: &str, values: &[Value]) -> Result<Vec<T>, StorageError> {
+    let sql = AssertSqlSafe(sql.to_string());
+    Ok(crate::dispatch_tx!(tx, t => bind_all!(sqlx::query_as::<_, T>(sql), values)
+        .fetch_all(&mut **t)
+        .await?))
+}
