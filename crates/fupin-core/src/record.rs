@@ -118,7 +118,10 @@ pub fn household_value(h: &Household, field: Field) -> String {
         Field::HousingArea => c.housing_area_m2.to_string(),
         Field::HouseStructure => opt(c.house_structure),
         Field::HouseBuiltYear => opt_num(c.house_built_year),
-        Field::HouseGrade => c.house_grade.map(|g| g.code().to_string()).unwrap_or_default(),
+        Field::HouseGrade => c
+            .house_grade
+            .map(|g| g.code().to_string())
+            .unwrap_or_default(),
         Field::Relocated => yes_no_zh(c.relocated).into(),
         Field::Electricity => yes_no_zh(c.electricity).into(),
         Field::WaterSource => opt(c.water_source),

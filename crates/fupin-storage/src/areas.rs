@@ -48,6 +48,16 @@ pub struct AreaIndex {
 }
 
 impl AreaIndex {
+    /// An index over areas already in memory (e.g. a division file not yet loaded).
+    pub fn from_areas(areas: &[Area]) -> Self {
+        Self {
+            by_code: areas
+                .iter()
+                .map(|a| (a.code.to_string(), (a.level, a.name.clone())))
+                .collect(),
+        }
+    }
+
     pub fn name(&self, code: &AreaCode) -> Option<&str> {
         self.by_code.get(code.as_str()).map(|(_, n)| n.as_str())
     }
@@ -85,7 +95,8 @@ impl Db {
     /// checked against its code's structure first; nothing is written if any is wrong.
     pub async fn load_areas(&self, areas: &[Area]) -> Result<AreaLoad, StorageError> {
         for a in areas {
-            a.check().map_err(|e| StorageError::Invalid(e.to_string()))?;
+            a.check()
+                .map_err(|e| StorageError::Invalid(e.to_string()))?;
         }
         let mut sorted: Vec<&Area> = areas.iter().collect();
         sorted.sort_by_key(|a| (a.level, a.code.clone()));
@@ -116,14 +127,24 @@ impl Db {
                 }
             }
         }
-        crate::bulk::insert_rows(&mut tx, "areas", &["code", "name", "level", "parent_code"], &new_rows)
-            .await?;
+        crate::bulk::insert_rows(
+            &mut tx,
+            "areas",
+            &["code", "name", "level", "parent_code"],
+            &new_rows,
+        )
+        .await?;
         tx.commit().await?;
         Ok(load)
     }
 
     pub async fn area_index(&self) -> Result<AreaIndex, StorageError> {
-        let rows: Vec<AreaRow> = fetch_all(&mut self.reader().await?, "SELECT code, name, level, parent_code FROM areas", &[]).await?;
+        let rows: Vec<AreaRow> = fetch_all(
+            &mut self.reader().await?,
+            "SELECT code, name, level, parent_code FROM areas",
+            &[],
+        )
+        .await?;
         let mut by_code = HashMap::with_capacity(rows.len());
         for r in rows {
             let level = AreaLevel::from_number(i64::from(r.level))
@@ -135,9 +156,12 @@ impl Db {
 
     pub async fn area(&self, code: &AreaCode) -> Result<Option<Area>, StorageError> {
         let code = code.to_string();
-        let rows: Vec<AreaRow> = fetch_all(&mut self.reader().await?, "SELECT code, name, level, parent_code FROM areas WHERE code = $1",
-                    &[Value::Text(code)],
-                ).await?;
+        let rows: Vec<AreaRow> = fetch_all(
+            &mut self.reader().await?,
+            "SELECT code, name, level, parent_code FROM areas WHERE code = $1",
+            &[Value::Text(code)],
+        )
+        .await?;
         rows.into_iter().next().map(AreaRow::into_area).transpose()
     }
 
@@ -157,7 +181,10 @@ impl Db {
     }
 
     /// The children of `parent` (the provinces when `None`) with household and member counts.
-    pub async fn area_children(&self, parent: Option<&AreaCode>) -> Result<Vec<AreaCount>, StorageError> {
+    pub async fn area_children(
+        &self,
+        parent: Option<&AreaCode>,
+    ) -> Result<Vec<AreaCount>, StorageError> {
         let (sql, args) = match parent {
             Some(p) => (
                 "SELECT code, name, level, parent_code FROM areas WHERE parent_code = $1 ORDER BY code",
@@ -169,7 +196,10 @@ impl Db {
             ),
         };
         let rows: Vec<AreaRow> = fetch_all(&mut self.reader().await?, sql, &args).await?;
-        let children: Vec<Area> = rows.into_iter().map(AreaRow::into_area).collect::<Result<_, _>>()?;
+        let children: Vec<Area> = rows
+            .into_iter()
+            .map(AreaRow::into_area)
+            .collect::<Result<_, _>>()?;
         let Some(level) = children.first().map(|c| c.level) else {
             return Ok(Vec::new());
         };
@@ -179,11 +209,14 @@ impl Db {
             None => ("000000000000".into(), "999999999999".into()),
         };
         let len = level.prefix_len() as i32;
-        let counts: Vec<PrefixCount> = fetch_all(&mut self.reader().await?, "SELECT substr(village_code, 1, $1) AS prefix, COUNT(*) AS households, \
+        let counts: Vec<PrefixCount> = fetch_all(
+            &mut self.reader().await?,
+            "SELECT substr(village_code, 1, $1) AS prefix, COUNT(*) AS households, \
                      COALESCE(SUM(member_count), 0) AS members \
                      FROM households WHERE village_code BETWEEN $2 AND $3 GROUP BY 1",
-                    &[Value::I32(len), Value::Text(lo), Value::Text(hi)],
-                ).await?;
+            &[Value::I32(len), Value::Text(lo), Value::Text(hi)],
+        )
+        .await?;
         let by_prefix: HashMap<String, (i64, i64)> = counts
             .into_iter()
             .map(|c| (c.prefix, (c.households, c.members)))
@@ -191,7 +224,8 @@ impl Db {
         Ok(children
             .into_iter()
             .map(|area| {
-                let (households, members) = by_prefix.get(area.code.prefix()).copied().unwrap_or((0, 0));
+                let (households, members) =
+                    by_prefix.get(area.code.prefix()).copied().unwrap_or((0, 0));
                 AreaCount {
                     area,
                     households,

@@ -107,10 +107,12 @@ fn multi_row_insert(table: &str, columns: &[&str], n: usize) -> String {
 /// Runs one statement with `values` bound to `$1…` on whichever backend `tx` is.
 pub async fn execute(tx: &mut Tx, sql: &str, values: &[Value]) -> Result<u64, StorageError> {
     let sql = AssertSqlSafe(sql.to_string());
-    Ok(crate::dispatch_tx!(tx, t => bind_all!(sqlx::query(sql), values)
+    Ok(
+        crate::dispatch_tx!(tx, t => bind_all!(sqlx::query(sql), values)
         .execute(&mut **t)
         .await?
-        .rows_affected()))
+        .rows_affected()),
+    )
 }
 
 /// Appends one row in PostgreSQL's text `COPY` format.
@@ -129,7 +131,10 @@ fn encode_copy_row(buf: &mut Vec<u8>, row: &[Value]) {
                 escape_copy_text(buf, s);
                 Ok(())
             }
-            Value::OptI32(None) | Value::OptI64(None) | Value::OptF64(None) | Value::OptText(None) => {
+            Value::OptI32(None)
+            | Value::OptI64(None)
+            | Value::OptF64(None)
+            | Value::OptText(None) => {
                 buf.extend_from_slice(b"\\N");
                 Ok(())
             }
@@ -167,7 +172,10 @@ mod tests {
                 Value::F64(1.5),
             ],
         );
-        assert_eq!(String::from_utf8(buf).unwrap(), "7\ta\\tb\\\\c\\nd\t\\N\tt\t1.5\n");
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "7\ta\\tb\\\\c\\nd\t\\N\tt\t1.5\n"
+        );
     }
 
     #[test]
@@ -181,7 +189,10 @@ mod tests {
 
 /// Rows decodable on both backends.
 pub trait AnyRow:
-    for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin
+    for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+    + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+    + Send
+    + Unpin
 {
 }
 impl<T> AnyRow for T where
@@ -193,9 +204,15 @@ impl<T> AnyRow for T where
 }
 
 /// Runs a query with `values` bound to `$1…` and decodes every row as `T`.
-pub async fn fetch_all<T: AnyRow>(tx: &mut Tx, sql: &str, values: &[Value]) -> Result<Vec<T>, StorageError> {
+pub async fn fetch_all<T: AnyRow>(
+    tx: &mut Tx,
+    sql: &str,
+    values: &[Value],
+) -> Result<Vec<T>, StorageError> {
     let sql = AssertSqlSafe(sql.to_string());
-    Ok(crate::dispatch_tx!(tx, t => bind_all!(sqlx::query_as::<_, T>(sql), values)
+    Ok(
+        crate::dispatch_tx!(tx, t => bind_all!(sqlx::query_as::<_, T>(sql), values)
         .fetch_all(&mut **t)
-        .await?))
+        .await?),
+    )
 }

@@ -15,7 +15,10 @@ mod rows;
 
 pub use areas::{AreaCount, AreaIndex, AreaLoad};
 pub use db::{Backend, Db, Tx, redact};
-pub use registry::{ChangeEntry, HouseholdListItem, HouseholdRecord, IncomeLine, RegistryWriter, RunCounts, Stored, WriteContext};
+pub use registry::{
+    ChangeEntry, HouseholdListItem, HouseholdRecord, IncomeLine, RegistryWriter, RunCounts, Stored,
+    WriteContext,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

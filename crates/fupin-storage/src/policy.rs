@@ -1,8 +1,8 @@
 //! Policy parameters: the shipped national defaults are seeded on migration; deployments add
 //! their own rows (a province's line, a county's notice period).
 
-use fupin_core::policy::{Evidence, PolicyKey, PolicyParam, PolicySet, default_params};
 use fupin_core::AreaCode;
+use fupin_core::policy::{Evidence, PolicyKey, PolicyParam, PolicySet, default_params};
 
 use crate::bulk::{Value, execute, fetch_all};
 use crate::{Db, StorageError};
@@ -44,7 +44,11 @@ async fn upsert(tx: &mut crate::Tx, p: &PolicyParam, replace: bool) -> Result<()
         sql,
         &[
             Value::Text(p.key.code().into()),
-            Value::Text(p.region.as_ref().map_or(NATIONAL.to_string(), |r| r.to_string())),
+            Value::Text(
+                p.region
+                    .as_ref()
+                    .map_or(NATIONAL.to_string(), |r| r.to_string()),
+            ),
             Value::I32(p.year_from),
             Value::I64(p.value),
             Value::Text(p.evidence.code().into()),
@@ -78,7 +82,8 @@ impl Db {
                     },
                     year_from: r.year_from,
                     value: r.value,
-                    evidence: Evidence::parse(&r.evidence).ok_or_else(|| corrupt("evidence", &r.evidence))?,
+                    evidence: Evidence::parse(&r.evidence)
+                        .ok_or_else(|| corrupt("evidence", &r.evidence))?,
                     source: r.source,
                     note: r.note,
                 })

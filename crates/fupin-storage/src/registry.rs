@@ -89,8 +89,17 @@ struct Count {
 
 /// Loads households with members and the income of their sheet year, by a `WHERE` on
 /// `households` (`$1…` bound to `args`), in id order.
-async fn load_where(tx: &mut Tx, filter: &str, args: &[Value]) -> Result<Vec<Stored>, StorageError> {
-    let rows: Vec<HouseholdRow> = fetch_all(tx, &format!("{HOUSEHOLD_SELECT} WHERE {filter} ORDER BY id"), args).await?;
+async fn load_where(
+    tx: &mut Tx,
+    filter: &str,
+    args: &[Value],
+) -> Result<Vec<Stored>, StorageError> {
+    let rows: Vec<HouseholdRow> = fetch_all(
+        tx,
+        &format!("{HOUSEHOLD_SELECT} WHERE {filter} ORDER BY id"),
+        args,
+    )
+    .await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -115,7 +124,13 @@ async fn load_where(tx: &mut Tx, filter: &str, args: &[Value]) -> Result<Vec<Sto
     let order: Vec<i64> = rows.iter().map(|r| r.id).collect();
     for r in rows {
         let id = r.id;
-        by_id.insert(id, Stored { id, household: r.into_household()? });
+        by_id.insert(
+            id,
+            Stored {
+                id,
+                household: r.into_household()?,
+            },
+        );
     }
     for m in members {
         if let Some(s) = by_id.get_mut(&m.household_id) {
@@ -127,21 +142,32 @@ async fn load_where(tx: &mut Tx, filter: &str, args: &[Value]) -> Result<Vec<Sto
             s.household.income = Some(i.into_income());
         }
     }
-    Ok(order.into_iter().filter_map(|id| by_id.remove(&id)).collect())
+    Ok(order
+        .into_iter()
+        .filter_map(|id| by_id.remove(&id))
+        .collect())
 }
 
 impl Db {
     /// One household with its members, yearly incomes, status history and change log.
     pub async fn household(&self, id: i64) -> Result<Option<HouseholdRecord>, StorageError> {
         let mut tx = self.reader().await?;
-        let rows: Vec<HouseholdRow> =
-            fetch_all(&mut tx, &format!("{HOUSEHOLD_SELECT} WHERE id = $1"), &[Value::I64(id)]).await?;
+        let rows: Vec<HouseholdRow> = fetch_all(
+            &mut tx,
+            &format!("{HOUSEHOLD_SELECT} WHERE id = $1"),
+            &[Value::I64(id)],
+        )
+        .await?;
         let Some(row) = rows.into_iter().next() else {
             return Ok(None);
         };
         let (created_at, updated_at) = (row.created_at.clone(), row.updated_at.clone());
         let stored = load_where(&mut tx, "id = $1", &[Value::I64(id)]).await?;
-        let household = stored.into_iter().next().map(|s| s.household).ok_or(StorageError::NotFound)?;
+        let household = stored
+            .into_iter()
+            .next()
+            .map(|s| s.household)
+            .ok_or(StorageError::NotFound)?;
         let incomes: Vec<IncomeRow> = fetch_all(
             &mut tx,
             &format!("{INCOME_SELECT} WHERE household_id = $1 ORDER BY year"),
@@ -176,7 +202,10 @@ impl Db {
                     }
                 })
                 .collect(),
-            status_years: status.into_iter().map(StatusRow::into_status).collect::<Result<_, _>>()?,
+            status_years: status
+                .into_iter()
+                .map(StatusRow::into_status)
+                .collect::<Result<_, _>>()?,
             changes,
             created_at,
             updated_at,
@@ -258,7 +287,12 @@ impl Db {
         }
         let (lo, hi) = area.descendant_range();
         let mut tx = self.reader().await?;
-        let range = [Value::Text(lo), Value::Text(hi), Value::I64(after_id), Value::I64(up_to)];
+        let range = [
+            Value::Text(lo),
+            Value::Text(hi),
+            Value::I64(after_id),
+            Value::I64(up_to),
+        ];
         let filter = "household_id IN (SELECT id FROM households WHERE village_code BETWEEN $1 AND $2 AND id > $3 AND id <= $4)";
         let nums: Vec<Num> = fetch_all(
             &mut tx,
@@ -272,9 +306,14 @@ impl Db {
             &range,
         )
         .await?;
-        let incomes: Vec<IncomeRow> =
-            fetch_all(&mut tx, &format!("{INCOME_SELECT} WHERE {filter} ORDER BY household_id, year"), &range).await?;
-        let mut out: Vec<(String, Vec<StatusYear>, Vec<IncomeYear>)> = Vec::with_capacity(nums.len());
+        let incomes: Vec<IncomeRow> = fetch_all(
+            &mut tx,
+            &format!("{INCOME_SELECT} WHERE {filter} ORDER BY household_id, year"),
+            &range,
+        )
+        .await?;
+        let mut out: Vec<(String, Vec<StatusYear>, Vec<IncomeYear>)> =
+            Vec::with_capacity(nums.len());
         let mut index = HashMap::with_capacity(nums.len());
         for n in nums {
             index.insert(n.id, out.len());
@@ -313,8 +352,12 @@ impl Db {
 
     /// The highest household id inside `area` (the end of a streaming export).
     pub async fn max_household_id(&self) -> Result<i64, StorageError> {
-        let rows: Vec<Count> =
-            fetch_all(&mut self.reader().await?, "SELECT COALESCE(MAX(id), 0) AS n FROM households", &[]).await?;
+        let rows: Vec<Count> = fetch_all(
+            &mut self.reader().await?,
+            "SELECT COALESCE(MAX(id), 0) AS n FROM households",
+            &[],
+        )
+        .await?;
         Ok(rows.first().map_or(0, |c| c.n))
     }
 }
@@ -361,7 +404,14 @@ impl RegistryWriter {
     }
 
     /// Records the start of an import run; returns its id.
-    pub async fn start_run(&mut self, kind: &str, file_name: &str, sha256: &str, actor: &str, mode: &str) -> Result<i64, StorageError> {
+    pub async fn start_run(
+        &mut self,
+        kind: &str,
+        file_name: &str,
+        sha256: &str,
+        actor: &str,
+        mode: &str,
+    ) -> Result<i64, StorageError> {
         #[derive(sqlx::FromRow)]
         struct Id {
             id: i64,
@@ -384,7 +434,12 @@ impl RegistryWriter {
         rows.first().map(|r| r.id).ok_or(StorageError::NotFound)
     }
 
-    pub async fn finish_run(&mut self, run: i64, outcome: &str, c: RunCounts) -> Result<(), StorageError> {
+    pub async fn finish_run(
+        &mut self,
+        run: i64,
+        outcome: &str,
+        c: RunCounts,
+    ) -> Result<(), StorageError> {
         execute(
             &mut self.tx,
             "UPDATE import_runs SET finished_at = $1, outcome = $2, rows_read = $3, households_created = $4, \
@@ -405,7 +460,10 @@ impl RegistryWriter {
     }
 
     /// Stored households with these numbers (members and sheet-year income attached).
-    pub async fn existing(&mut self, numbers: &[&str]) -> Result<HashMap<String, Stored>, StorageError> {
+    pub async fn existing(
+        &mut self,
+        numbers: &[&str],
+    ) -> Result<HashMap<String, Stored>, StorageError> {
         let mut out = HashMap::new();
         for chunk in numbers.chunks(IN_CHUNK) {
             let args: Vec<Value> = chunk.iter().map(|n| Value::Text(n.to_string())).collect();
@@ -417,8 +475,35 @@ impl RegistryWriter {
         Ok(out)
     }
 
+    /// Ids of the stored households with these numbers.
+    pub async fn ids_of(&mut self, numbers: &[&str]) -> Result<HashMap<String, i64>, StorageError> {
+        #[derive(sqlx::FromRow)]
+        struct Num {
+            id: i64,
+            number: String,
+        }
+        let mut out = HashMap::new();
+        for chunk in numbers.chunks(IN_CHUNK) {
+            let args: Vec<Value> = chunk.iter().map(|n| Value::Text(n.to_string())).collect();
+            let rows: Vec<Num> = fetch_all(
+                &mut self.tx,
+                &format!(
+                    "SELECT id, number FROM households WHERE number IN ({})",
+                    placeholders(args.len())
+                ),
+                &args,
+            )
+            .await?;
+            out.extend(rows.into_iter().map(|r| (r.number, r.id)));
+        }
+        Ok(out)
+    }
+
     /// For ID numbers already registered, the number of the household that holds each.
-    pub async fn id_owners(&mut self, ids: &[&str]) -> Result<HashMap<String, String>, StorageError> {
+    pub async fn id_owners(
+        &mut self,
+        ids: &[&str],
+    ) -> Result<HashMap<String, String>, StorageError> {
         #[derive(sqlx::FromRow)]
         struct Owner {
             id_number: String,
@@ -450,8 +535,12 @@ impl RegistryWriter {
                 let first = match self.next_id {
                     Some(next) => next,
                     None => {
-                        let rows: Vec<Count> =
-                            fetch_all(&mut self.tx, "SELECT COALESCE(MAX(id), 0) + 1 AS n FROM households", &[]).await?;
+                        let rows: Vec<Count> = fetch_all(
+                            &mut self.tx,
+                            "SELECT COALESCE(MAX(id), 0) + 1 AS n FROM households",
+                            &[],
+                        )
+                        .await?;
                         rows.first().map_or(1, |c| c.n)
                     }
                 };
@@ -472,7 +561,11 @@ impl RegistryWriter {
     }
 
     /// Inserts new households (with members, sheet-year income and a status snapshot) in bulk.
-    pub async fn create(&mut self, batch: &[(Household, StatusYear)], ctx: &WriteContext) -> Result<Vec<i64>, StorageError> {
+    pub async fn create(
+        &mut self,
+        batch: &[(Household, StatusYear)],
+        ctx: &WriteContext,
+    ) -> Result<Vec<i64>, StorageError> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
@@ -484,7 +577,12 @@ impl RegistryWriter {
         let mut log = Vec::with_capacity(batch.len());
         for ((h, status), &id) in batch.iter().zip(&ids) {
             households.push(household_values(id, h, &self.now));
-            members.extend(h.members.iter().enumerate().map(|(i, m)| member_values(id, i + 1, m)));
+            members.extend(
+                h.members
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| member_values(id, i + 1, m)),
+            );
             if let Some(inc) = &h.income {
                 incomes.push(income_values(id, inc));
             }
@@ -494,7 +592,13 @@ impl RegistryWriter {
         insert_rows(&mut self.tx, "households", HOUSEHOLD_COLUMNS, &households).await?;
         insert_rows(&mut self.tx, "members", MEMBER_COLUMNS, &members).await?;
         insert_rows(&mut self.tx, "household_incomes", INCOME_COLUMNS, &incomes).await?;
-        insert_rows(&mut self.tx, "household_status_years", STATUS_COLUMNS, &statuses).await?;
+        insert_rows(
+            &mut self.tx,
+            "household_status_years",
+            STATUS_COLUMNS,
+            &statuses,
+        )
+        .await?;
         insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, &log).await?;
         Ok(ids)
     }
@@ -509,7 +613,12 @@ impl RegistryWriter {
         ctx: &WriteContext,
     ) -> Result<(), StorageError> {
         let mut values = household_values(id, new, &self.now);
-        values.remove(HOUSEHOLD_COLUMNS.iter().position(|c| *c == "created_at").expect("column"));
+        values.remove(
+            HOUSEHOLD_COLUMNS
+                .iter()
+                .position(|c| *c == "created_at")
+                .expect("column"),
+        );
         let id_value = values.remove(0);
         let sets: Vec<String> = HOUSEHOLD_COLUMNS
             .iter()
@@ -517,12 +626,26 @@ impl RegistryWriter {
             .enumerate()
             .map(|(i, c)| format!("{c} = ${}", i + 1))
             .collect();
-        let sql = format!("UPDATE households SET {} WHERE id = ${}", sets.join(", "), values.len() + 1);
+        let sql = format!(
+            "UPDATE households SET {} WHERE id = ${}",
+            sets.join(", "),
+            values.len() + 1
+        );
         values.push(id_value);
         execute(&mut self.tx, &sql, &values).await?;
         // members are keyed by ID number; the sheet's version replaces the stored one
-        execute(&mut self.tx, "DELETE FROM members WHERE household_id = $1", &[Value::I64(id)]).await?;
-        let members: Vec<Vec<Value>> = new.members.iter().enumerate().map(|(i, m)| member_values(id, i + 1, m)).collect();
+        execute(
+            &mut self.tx,
+            "DELETE FROM members WHERE household_id = $1",
+            &[Value::I64(id)],
+        )
+        .await?;
+        let members: Vec<Vec<Value>> = new
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| member_values(id, i + 1, m))
+            .collect();
         insert_rows(&mut self.tx, "members", MEMBER_COLUMNS, &members).await?;
         if let Some(inc) = &new.income {
             self.upsert_income(id, inc).await?;
@@ -556,7 +679,10 @@ impl RegistryWriter {
     }
 
     /// Stored yearly status and income rows of these households.
-    pub async fn years_of(&mut self, ids: &[i64]) -> Result<HashMap<i64, (Vec<StatusYear>, Vec<IncomeYear>)>, StorageError> {
+    pub async fn years_of(
+        &mut self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, (Vec<StatusYear>, Vec<IncomeYear>)>, StorageError> {
         let mut out: HashMap<i64, (Vec<StatusYear>, Vec<IncomeYear>)> = HashMap::new();
         for chunk in ids.chunks(IN_CHUNK) {
             let args: Vec<Value> = chunk.iter().map(|i| Value::I64(*i)).collect();
@@ -567,20 +693,34 @@ impl RegistryWriter {
                 &args,
             )
             .await?;
-            let incomes: Vec<IncomeRow> =
-                fetch_all(&mut self.tx, &format!("{INCOME_SELECT} WHERE household_id IN ({list}) ORDER BY year"), &args).await?;
+            let incomes: Vec<IncomeRow> = fetch_all(
+                &mut self.tx,
+                &format!("{INCOME_SELECT} WHERE household_id IN ({list}) ORDER BY year"),
+                &args,
+            )
+            .await?;
             for s in status {
-                out.entry(s.household_id).or_default().0.push(s.into_status()?);
+                out.entry(s.household_id)
+                    .or_default()
+                    .0
+                    .push(s.into_status()?);
             }
             for i in incomes {
-                out.entry(i.household_id).or_default().1.push(i.into_income());
+                out.entry(i.household_id)
+                    .or_default()
+                    .1
+                    .push(i.into_income());
             }
         }
         Ok(out)
     }
 
     /// Bulk-inserts yearly rows for households that have none yet (first history load).
-    pub async fn insert_years(&mut self, rows: &[(i64, Vec<StatusYear>, Vec<IncomeYear>)], ctx: &WriteContext) -> Result<(), StorageError> {
+    pub async fn insert_years(
+        &mut self,
+        rows: &[(i64, Vec<StatusYear>, Vec<IncomeYear>)],
+        ctx: &WriteContext,
+    ) -> Result<(), StorageError> {
         let mut statuses = Vec::new();
         let mut incomes = Vec::new();
         let mut log = Vec::with_capacity(rows.len());
@@ -589,7 +729,13 @@ impl RegistryWriter {
             incomes.extend(i.iter().map(|i| income_values(*id, i)));
             log.push(self.change_row(*id, "history", "[]", ctx));
         }
-        insert_rows(&mut self.tx, "household_status_years", STATUS_COLUMNS, &statuses).await?;
+        insert_rows(
+            &mut self.tx,
+            "household_status_years",
+            STATUS_COLUMNS,
+            &statuses,
+        )
+        .await?;
         insert_rows(&mut self.tx, "household_incomes", INCOME_COLUMNS, &incomes).await?;
         insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, &log).await?;
         Ok(())
@@ -642,7 +788,15 @@ impl RegistryWriter {
     }
 }
 
-const CHANGE_COLUMNS: &[&str] = &["household_id", "at", "actor", "action", "diff", "reason", "import_run_id"];
+const CHANGE_COLUMNS: &[&str] = &[
+    "household_id",
+    "at",
+    "actor",
+    "action",
+    "diff",
+    "reason",
+    "import_run_id",
+];
 
 /// Current time as an ISO 8601 UTC string (stored as text on both backends).
 pub fn now_utc() -> String {

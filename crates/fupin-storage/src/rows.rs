@@ -3,29 +3,84 @@
 use chrono::NaiveDate;
 use fupin_core::codes::*;
 use fupin_core::income::IncomeFormula;
-use fupin_core::{AreaCode, Conditions, Fen, GeoPoint, Household, IdNumber, IncomeYear, Member, StatusYear};
+use fupin_core::{
+    AreaCode, Conditions, Fen, GeoPoint, Household, IdNumber, IncomeYear, Member, StatusYear,
+};
 
 use crate::StorageError;
 use crate::bulk::Value;
 
 pub const HOUSEHOLD_COLUMNS: &[&str] = &[
-    "id", "number", "village_code", "grp", "address", "phone", "bank_name", "bank_account",
-    "standard", "attribute", "main_cause", "other_causes", "status", "registered_year",
-    "exit_year", "monitoring", "lon", "lat", "arable_land_mu", "irrigated_land_mu",
-    "forest_land_mu", "housing_area_m2", "house_structure", "house_built_year", "house_grade",
-    "relocated", "electricity", "water_source", "water_difficult", "water_safe", "cooking_fuel",
-    "road_distance_km", "income_year", "member_count", "created_at", "updated_at",
+    "id",
+    "number",
+    "village_code",
+    "grp",
+    "address",
+    "phone",
+    "bank_name",
+    "bank_account",
+    "standard",
+    "attribute",
+    "main_cause",
+    "other_causes",
+    "status",
+    "registered_year",
+    "exit_year",
+    "monitoring",
+    "lon",
+    "lat",
+    "arable_land_mu",
+    "irrigated_land_mu",
+    "forest_land_mu",
+    "housing_area_m2",
+    "house_structure",
+    "house_built_year",
+    "house_grade",
+    "relocated",
+    "electricity",
+    "water_source",
+    "water_difficult",
+    "water_safe",
+    "cooking_fuel",
+    "road_distance_km",
+    "income_year",
+    "member_count",
+    "created_at",
+    "updated_at",
 ];
 
 pub const MEMBER_COLUMNS: &[&str] = &[
-    "household_id", "seq", "name", "id_number", "sex", "birth_date", "relation", "ethnicity",
-    "education", "schooling", "health", "labour", "migrant_work", "migrant_months",
-    "medical_insurance", "pension_insurance", "dibao", "critical_illness_insurance",
+    "household_id",
+    "seq",
+    "name",
+    "id_number",
+    "sex",
+    "birth_date",
+    "relation",
+    "ethnicity",
+    "education",
+    "schooling",
+    "health",
+    "labour",
+    "migrant_work",
+    "migrant_months",
+    "medical_insurance",
+    "pension_insurance",
+    "dibao",
+    "critical_illness_insurance",
 ];
 
 pub const INCOME_COLUMNS: &[&str] = &[
-    "household_id", "year", "wage", "business", "property", "transfer",
-    "production_expenditure", "household_size", "per_capita", "formula",
+    "household_id",
+    "year",
+    "wage",
+    "business",
+    "property",
+    "transfer",
+    "production_expenditure",
+    "household_size",
+    "per_capita",
+    "formula",
 ];
 
 pub const STATUS_COLUMNS: &[&str] = &["household_id", "year", "status", "reason"];
@@ -148,7 +203,10 @@ impl HouseholdRow {
             registered_year: self.registered_year,
             exit_year: self.exit_year,
             monitoring: opt_code(&self.monitoring)?,
-            location: self.lon.zip(self.lat).map(|(lon, lat)| GeoPoint { lon, lat }),
+            location: self
+                .lon
+                .zip(self.lat)
+                .map(|(lon, lat)| GeoPoint { lon, lat }),
             conditions: Conditions {
                 arable_land_mu: self.arable_land_mu,
                 irrigated_land_mu: self.irrigated_land_mu,
@@ -222,8 +280,9 @@ impl MemberRow {
         Ok(Member {
             id_number: IdNumber::parse(&self.id_number, far)
                 .map_err(|e| StorageError::Corrupt(format!("{}: {e}", self.id_number)))?,
-            birth_date: NaiveDate::parse_from_str(&self.birth_date, "%Y-%m-%d")
-                .map_err(|e| StorageError::Corrupt(format!("birth date {}: {e}", self.birth_date)))?,
+            birth_date: NaiveDate::parse_from_str(&self.birth_date, "%Y-%m-%d").map_err(|e| {
+                StorageError::Corrupt(format!("birth date {}: {e}", self.birth_date))
+            })?,
             name: self.name,
             sex: code(&self.sex)?,
             relation: code(&self.relation)?,
@@ -318,5 +377,8 @@ pub fn status_values(household_id: i64, s: &StatusYear) -> Vec<Value> {
 
 /// Placeholders `$1,…,$n` for an `IN (…)` list.
 pub fn placeholders(n: usize) -> String {
-    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }

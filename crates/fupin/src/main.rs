@@ -1,1 +1,175 @@
-fn main() {}
+//! The `fupin` command: run the platform, load and export the registry, generate data, measure.
+
+mod bench;
+mod cli;
+mod demo;
+mod progress;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use fupin_core::AreaCode;
+use fupin_services::sheet::Format;
+use fupin_storage::Db;
+
+use cli::{AreasCommand, Cli, Command, ExportCommand, ImportCommand};
+use progress::Bar;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误 error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<std::process::ExitCode> {
+    let url = cli.database_url.clone();
+    let ok = std::process::ExitCode::SUCCESS;
+    match cli.command {
+        Command::Demo(args) => demo::run(args).await?,
+        Command::Serve { addr } => {
+            let db = connect(&url).await?;
+            println!("fupin 正在运行 / running at http://{addr}/");
+            fupin_web::serve(db, addr).await?;
+        }
+        Command::Migrate => {
+            connect(&url).await?;
+            println!("数据库已是最新 / database schema is up to date");
+        }
+        Command::Areas(AreasCommand::Import { file }) => {
+            let db = connect(&url).await?;
+            let load = fupin_services::areas::import_areas(&db, &file).await?;
+            println!(
+                "区划导入完成 / areas loaded: {} new, {} renamed, {} unchanged",
+                load.inserted, load.updated, load.unchanged
+            );
+        }
+        Command::Import(ImportCommand::Households(args)) => {
+            let db = connect(&url).await?;
+            let bar = Bar::rows("导入 importing");
+            let s =
+                fupin_services::import::import_households(&db, &args.file, &args.options(), &bar)
+                    .await?;
+            return Ok(print_import(&s));
+        }
+        Command::Import(ImportCommand::History(args)) => {
+            let db = connect(&url).await?;
+            let bar = Bar::rows("导入年度信息 importing history");
+            let s = fupin_services::history::import_history(&db, &args.file, &args.options(), &bar)
+                .await?;
+            return Ok(print_import(&s));
+        }
+        Command::Export(ExportCommand::Households { area, out, format }) => {
+            let db = connect(&url).await?;
+            let area = AreaCode::parse(&area)?;
+            let format = format_of(&out, format)?;
+            let bar = Bar::rows("导出 exporting");
+            let s =
+                fupin_services::export::export_households(&db, &area, &out, format, &bar).await?;
+            println!(
+                "已导出 exported {} households ({} rows) to {}",
+                s.households,
+                s.rows,
+                out.display()
+            );
+        }
+        Command::Export(ExportCommand::History { area, out, format }) => {
+            let db = connect(&url).await?;
+            let area = AreaCode::parse(&area)?;
+            let format = format_of(&out, format)?;
+            let bar = Bar::rows("导出年度信息 exporting history");
+            let s = fupin_services::export::export_history(&db, &area, &out, format, &bar).await?;
+            println!(
+                "已导出 exported {} households ({} rows) to {}",
+                s.households,
+                s.rows,
+                out.display()
+            );
+        }
+        Command::Gen(args) => {
+            let started = std::time::Instant::now();
+            let written = args.run(&Bar::rows("生成 generating"))?;
+            println!(
+                "已生成 generated {} households, {} members, {} history rows in {:.1} s: {}",
+                written.households,
+                written.members,
+                written.history_rows,
+                started.elapsed().as_secs_f64(),
+                written
+                    .files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        Command::Bench(args) => bench::run(args, &url).await?,
+    }
+    Ok(ok)
+}
+
+pub async fn connect(url: &str) -> Result<Db> {
+    Db::connect(url)
+        .await
+        .with_context(|| format!("cannot open the database {}", fupin_storage::redact(url)))
+}
+
+fn format_of(path: &Path, given: Option<cli::FileFormat>) -> Result<Format> {
+    Ok(match given {
+        Some(cli::FileFormat::Csv) => Format::Csv,
+        Some(cli::FileFormat::Xlsx) => Format::Xlsx,
+        None => Format::from_path(path)?,
+    })
+}
+
+fn print_import(s: &fupin_services::import::ImportSummary) -> std::process::ExitCode {
+    println!("文件 file: {} ({})", s.file, s.encoding);
+    if !s.unknown_columns.is_empty() {
+        println!(
+            "未识别的列（已忽略） unknown columns (ignored): {}",
+            s.unknown_columns.join(", ")
+        );
+    }
+    println!(
+        "读取 read {} rows, {} households: {} new, {} updated, {} unchanged, {} invalid; {} errors; {:.1} s",
+        s.rows_read,
+        s.households_read,
+        s.created,
+        s.updated,
+        s.unchanged,
+        s.invalid_households,
+        s.errors,
+        s.elapsed.as_secs_f64()
+    );
+    for e in &s.first_errors {
+        println!("  {e}");
+    }
+    if s.errors > s.first_errors.len() as u64 {
+        println!("  … {} more", s.errors - s.first_errors.len() as u64);
+    }
+    if let Some(r) = &s.report {
+        println!("错误报告 error report: {}", r.display());
+    }
+    if s.committed {
+        println!("已提交 committed.");
+        std::process::ExitCode::SUCCESS
+    } else {
+        println!(
+            "有错误，未导入任何数据 / errors found: nothing was imported (use --skip-invalid to import the valid households)."
+        );
+        std::process::ExitCode::FAILURE
+    }
+}

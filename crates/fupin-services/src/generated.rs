@@ -1,0 +1,80 @@
+//! Writing a generated registry to files in the import shapes: `households.{csv,xlsx}` (one row
+//! per member) and `history.{csv,xlsx}` (one row per household and year).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use fupin_core::{CodeList, StatusYear};
+use fupin_storage::AreaIndex;
+
+use crate::columns::{HISTORY_SHEET, household_sheet};
+use crate::export::{history_cells, household_rows};
+use crate::generate::GeneratedHousehold;
+use crate::history::year_rows;
+use crate::progress::Progress;
+use crate::sheet::{Format, SheetWriter};
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct WrittenFiles {
+    pub households: u64,
+    pub members: u64,
+    pub history_rows: u64,
+    pub files: Vec<PathBuf>,
+}
+
+/// Writes `households` into `dir` in each of `formats`.
+pub fn write_registry(
+    households: impl Iterator<Item = GeneratedHousehold>,
+    areas: &AreaIndex,
+    dir: &Path,
+    formats: &[Format],
+    progress: &dyn Progress,
+) -> Result<WrittenFiles> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let columns = household_sheet();
+    let header: Vec<&str> = columns.iter().map(|f| f.zh()).collect();
+    let history_header: Vec<&str> = HISTORY_SHEET.iter().map(|f| f.zh()).collect();
+    let mut written = WrittenFiles::default();
+    let mut writers = Vec::new();
+    for &format in formats {
+        let ext = match format {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        };
+        let (h, y) = (
+            dir.join(format!("households.{ext}")),
+            dir.join(format!("history.{ext}")),
+        );
+        writers.push((
+            SheetWriter::create(&h, format, &header, "户籍信息")?,
+            SheetWriter::create(&y, format, &history_header, "年度信息")?,
+        ));
+        written.files.extend([h, y]);
+    }
+    for g in households {
+        let rows = household_rows(&g.household, areas, &columns);
+        let statuses: Vec<StatusYear> = g.history.iter().map(|r| r.status.clone()).collect();
+        let incomes: Vec<_> = g.history.iter().map(|r| r.income.clone()).collect();
+        let years = year_rows(&statuses, &incomes);
+        for (hw, yw) in &mut writers {
+            for r in &rows {
+                hw.write_row(r)?;
+            }
+            for y in &years {
+                yw.write_row(&history_cells(&g.household.number, y))?;
+            }
+        }
+        written.households += 1;
+        written.members += rows.len() as u64;
+        written.history_rows += years.len() as u64;
+        if written.households % 10_000 == 0 {
+            progress.advance(10_000);
+        }
+    }
+    for (hw, yw) in writers {
+        hw.finish()?;
+        yw.finish()?;
+    }
+    progress.finish();
+    Ok(written)
+}

@@ -1,0 +1,58 @@
+//! One error type for every page handler. It becomes a response with the right status and a
+//! marker; the page middleware (`render::pages`) turns the marker into a rendered error page in
+//! the request's language.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use fupin_storage::StorageError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    /// A malformed path or query value; the text is shown to the user.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+    #[error("template: {0:#}")]
+    Template(#[from] minijinja::Error),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound | AppError::Storage(StorageError::NotFound) => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Storage(_) | AppError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// Left in the response's extensions for the page middleware to render.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub status: StatusCode,
+    /// A user-facing detail (never internals).
+    pub detail: Option<String>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let detail = match self {
+            AppError::BadRequest(text) => Some(text),
+            _ => None,
+        };
+        // plain-text body in case nothing renders the page (e.g. the router used bare)
+        let body = status.canonical_reason().unwrap_or("error");
+        let mut response = (status, body).into_response();
+        response
+            .extensions_mut()
+            .insert(ErrorPage { status, detail });
+        response
+    }
+}

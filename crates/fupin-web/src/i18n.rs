@@ -1,0 +1,290 @@
+//! The pages' language (zh-CN by default, English on request) and the catalog of UI strings.
+//!
+//! Domain labels (code lists, field names) come from `fupin_core`, which carries both languages;
+//! this catalog holds only the words of the interface itself. Templates reach it through the
+//! `t("key")` function, Rust code through [`t`].
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use fupin_core::{AreaLevel, CodeList, Field};
+
+/// Name of the query parameter and of the cookie that carry the language.
+pub const LANG_PARAM: &str = "lang";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Parses a `lang` value: `zh`, `zh-CN`, `en`, `en-GB` … (case-insensitive).
+    pub fn parse(text: &str) -> Option<Self> {
+        let primary = text.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The short code used in the query parameter and the cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The value of `<html lang>`.
+    pub fn html(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// The label of a coded value in this language.
+    pub fn label<T: CodeList>(self, value: T) -> &'static str {
+        self.pick(value.zh(), value.en())
+    }
+
+    /// The label of a stored code (`"exited_with_policy"` …); the code itself if unknown.
+    pub fn code_label<T: CodeList>(self, code: &str) -> String {
+        T::parse(code).map_or_else(|| code.to_string(), |v| self.label(v).to_string())
+    }
+
+    pub fn field(self, field: Field) -> &'static str {
+        self.label(field)
+    }
+
+    pub fn level(self, level: AreaLevel) -> &'static str {
+        self.pick(level.zh(), level.as_str())
+    }
+
+    pub fn yes_no(self, v: bool) -> &'static str {
+        t(self, if v { "yes" } else { "no" })
+    }
+
+    /// Separator between the items of a list inside one cell.
+    pub fn list_separator(self) -> &'static str {
+        self.pick("、", ", ")
+    }
+
+    /// The language a request asks for: `?lang=` first (returned as explicit, so the caller
+    /// can remember it in a cookie), then the `lang` cookie, then the default.
+    pub fn negotiate(query: Option<&str>, headers: &HeaderMap) -> (Lang, bool) {
+        if let Some(lang) = query.and_then(query_lang) {
+            return (lang, true);
+        }
+        let from_cookie = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == LANG_PARAM)
+            .and_then(|(_, v)| Lang::parse(v));
+        (from_cookie.unwrap_or_default(), false)
+    }
+
+    /// The `Set-Cookie` value that remembers this language for a year.
+    pub fn cookie(self) -> String {
+        format!(
+            "{LANG_PARAM}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            self.code()
+        )
+    }
+}
+
+fn query_lang(query: &str) -> Option<Lang> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(k, _)| *k == LANG_PARAM)
+        .find_map(|(_, v)| Lang::parse(v))
+}
+
+/// Handlers take the language as an extractor; the page middleware has already decided it.
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Lang>().copied().unwrap_or_default())
+    }
+}
+
+/// The interface strings: (key, zh-CN, en).
+const CATALOG: &[(&str, &str, &str)] = &[
+    ("app_name", "扶贫对象信息管理", "Poverty Registry"),
+    (
+        "app_tagline",
+        "建档立卡贫困户信息 · 只读浏览",
+        "Registered poor households · read-only",
+    ),
+    ("switch_lang", "English", "中文"),
+    ("all_areas", "全部地区", "All areas"),
+    ("areas", "地区", "Areas"),
+    ("breadcrumb", "位置", "You are here"),
+    ("area_code", "区划代码", "Area code"),
+    ("level", "层级", "Level"),
+    ("name", "名称", "Name"),
+    ("households", "户数", "Households"),
+    ("people", "人数", "People"),
+    ("total", "合计", "Total"),
+    ("sub_areas", "下级地区", "Areas within"),
+    ("no_sub_areas", "没有下级地区。", "No areas within."),
+    (
+        "no_areas",
+        "尚未导入行政区划。",
+        "No administrative areas have been loaded yet.",
+    ),
+    ("household_list", "贫困户名单", "Households"),
+    (
+        "no_households",
+        "本村没有登记的贫困户。",
+        "No households are registered in this village.",
+    ),
+    ("head_name", "户主", "Head"),
+    ("member_count", "人口", "Size"),
+    ("page", "页", "Page"),
+    ("pages", "分页", "Pages"),
+    ("prev_page", "上一页", "Previous"),
+    ("next_page", "下一页", "Next"),
+    ("showing", "显示", "Showing"),
+    ("of_total", "共", "of"),
+    ("household", "贫困户", "Household"),
+    ("overview", "基本情况", "Overview"),
+    ("village", "所在村", "Village"),
+    ("members", "家庭成员", "Members"),
+    ("no_members", "没有成员记录。", "No members recorded."),
+    ("age", "年龄", "Age"),
+    ("birth_year", "出生年份", "Born"),
+    ("coverage", "参保及低保", "Insurance and dibao"),
+    ("medical_short", "医保", "medical"),
+    ("pension_short", "养老", "pension"),
+    ("critical_short", "大病", "critical illness"),
+    ("dibao_short", "低保", "dibao"),
+    (
+        "conditions",
+        "生产生活条件",
+        "Production and living conditions",
+    ),
+    ("income", "收入情况", "Income"),
+    ("no_income", "没有收入记录。", "No income recorded."),
+    ("net_income", "纯收入(元)", "net income (yuan)"),
+    ("status_history", "户状态变化", "Status history"),
+    ("no_status", "没有状态记录。", "No status recorded."),
+    ("reason", "原因", "Reason"),
+    ("reason_label", "原因：", "Reason: "),
+    ("change_log", "变更记录", "Change log"),
+    ("no_changes", "没有变更记录。", "No changes recorded."),
+    ("time", "时间", "Time"),
+    ("actor", "操作人", "By"),
+    ("action", "操作", "Action"),
+    ("field", "字段", "Field"),
+    ("old_value", "原值", "Old"),
+    ("new_value", "新值", "New"),
+    ("action_create", "新建", "created"),
+    ("action_update", "更新", "updated"),
+    ("action_history", "历年数据", "yearly history"),
+    ("member_added", "新增成员", "member added"),
+    ("member_removed", "减少成员", "member removed"),
+    ("member_order", "成员顺序", "member order"),
+    ("registered_at", "录入时间", "Entered"),
+    ("updated_at", "最后更新", "Last updated"),
+    ("bank", "开户银行及账号", "Bank and account"),
+    (
+        "privacy_note",
+        "身份证号、电话和银行账号已部分隐藏。",
+        "ID numbers, telephone numbers and bank accounts are partly hidden.",
+    ),
+    ("yes", "是", "yes"),
+    ("no", "否", "no"),
+    ("none", "无", "none"),
+    ("error", "出错了", "Error"),
+    ("error_400", "请求有误", "Bad request"),
+    (
+        "error_400_text",
+        "地址中的参数无效。",
+        "The address contains an invalid value.",
+    ),
+    ("error_404", "未找到", "Not found"),
+    (
+        "error_404_text",
+        "没有找到您要的页面或记录。",
+        "The page or record you asked for does not exist.",
+    ),
+    ("error_500", "服务器错误", "Server error"),
+    (
+        "error_500_text",
+        "服务器处理请求时出错，请稍后再试。",
+        "The server could not handle the request. Please try again later.",
+    ),
+    ("back_home", "返回地区列表", "Back to the areas"),
+];
+
+/// Looks a key up; `None` if the catalog lacks it.
+pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    CATALOG
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, zh, en)| lang.pick(zh, en))
+}
+
+/// The text of a UI string; an unknown key is shown as itself (and fails the catalog test).
+pub fn t(lang: Lang, key: &str) -> &str {
+    lookup(lang, key).unwrap_or(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_translated() {
+        let mut seen = std::collections::HashSet::new();
+        for (k, zh, en) in CATALOG {
+            assert!(seen.insert(*k), "duplicate key {k}");
+            assert!(!zh.is_empty() && !en.is_empty(), "{k} untranslated");
+        }
+    }
+
+    #[test]
+    fn every_key_used_by_a_template_exists() {
+        for (name, source) in crate::render::TEMPLATES {
+            for part in source.split("t(\"").skip(1) {
+                let key = part.split('"').next().unwrap_or_default();
+                assert!(
+                    lookup(Lang::Zh, key).is_some(),
+                    "{name}: unknown key {key:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn negotiates_query_then_cookie_then_default() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(Lang::negotiate(None, &headers), (Lang::Zh, false));
+        headers.insert(header::COOKIE, "a=b; lang=en".parse().unwrap());
+        assert_eq!(Lang::negotiate(None, &headers), (Lang::En, false));
+        assert_eq!(
+            Lang::negotiate(Some("page=2&lang=zh-CN"), &headers),
+            (Lang::Zh, true)
+        );
+        assert_eq!(
+            Lang::negotiate(Some("lang=fr"), &headers),
+            (Lang::En, false)
+        );
+    }
+}

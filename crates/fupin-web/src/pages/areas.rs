@@ -1,0 +1,174 @@
+//! `/areas` (the provinces) and `/areas/{code}` (an area: breadcrumb, the areas within with
+//! their counts, and for a village its households, 50 a page).
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use fupin_core::codes::{Cause, HouseholdStatus, PovertyAttribute};
+use fupin_core::{AreaCode, AreaLevel};
+use fupin_storage::{AreaCount, HouseholdListItem};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::{Deserialize, Serialize};
+
+use super::{Crumb, Pager, area_crumbs, area_href, household_href, or_dash, parse_page};
+use crate::AppState;
+use crate::error::AppError;
+use crate::i18n::{Lang, t};
+
+pub const PER_PAGE: u64 = 50;
+
+/// An area in a list of areas.
+#[derive(Debug, Serialize)]
+struct AreaRow {
+    code: String,
+    name: String,
+    level: String,
+    href: String,
+    households: i64,
+    members: i64,
+}
+
+impl AreaRow {
+    fn new(c: &AreaCount, lang: Lang) -> Self {
+        AreaRow {
+            code: c.area.code.to_string(),
+            name: c.area.name.clone(),
+            level: lang.level(c.area.level).to_string(),
+            href: area_href(c.area.code.as_str()),
+            households: c.households,
+            members: c.members,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Totals {
+    households: i64,
+    members: i64,
+}
+
+/// A line of a village's household list.
+#[derive(Debug, Serialize)]
+struct HouseholdRow {
+    number: String,
+    href: String,
+    head: String,
+    members: i32,
+    status: String,
+    attribute: String,
+    main_cause: String,
+}
+
+impl HouseholdRow {
+    fn new(h: &HouseholdListItem, lang: Lang) -> Self {
+        HouseholdRow {
+            number: h.number.clone(),
+            href: household_href(h.id),
+            head: or_dash(h.head_name.clone().unwrap_or_default()),
+            members: h.member_count,
+            status: lang.code_label::<HouseholdStatus>(&h.status),
+            attribute: lang.code_label::<PovertyAttribute>(&h.attribute),
+            main_cause: lang.code_label::<Cause>(&h.main_cause),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct HouseholdList {
+    rows: Vec<HouseholdRow>,
+    pager: Pager,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AreaQuery {
+    page: Option<String>,
+}
+
+/// `GET /areas`: the provinces.
+pub async fn index(State(state): State<AppState>, lang: Lang) -> Result<Response, AppError> {
+    let children = state.db.area_children(None).await?;
+    let totals = Totals {
+        households: children.iter().map(|c| c.households).sum(),
+        members: children.iter().map(|c| c.members).sum(),
+    };
+    let rows: Vec<AreaRow> = children.iter().map(|c| AreaRow::new(c, lang)).collect();
+    let crumbs = vec![Crumb {
+        name: t(lang, "all_areas").to_string(),
+        href: None,
+    }];
+    let page = state.render(
+        "area.html",
+        lang,
+        context! {
+            title => t(lang, "all_areas"),
+            area => (),
+            crumbs => Serde(crumbs),
+            children => Serde(rows),
+            totals => Serde(totals),
+            households => (),
+        },
+    )?;
+    Ok(page.into_response())
+}
+
+/// `GET /areas/{code}`: one area.
+pub async fn show(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(raw): Path<String>,
+    Query(query): Query<AreaQuery>,
+) -> Result<Response, AppError> {
+    let code = AreaCode::parse(&raw).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if code.as_str() != raw {
+        // "52" or "522726" → the canonical 12-digit address
+        return Ok(Redirect::permanent(&area_href(code.as_str())).into_response());
+    }
+    let page = parse_page(query.page.as_deref())?;
+    let area = state.db.area(&code).await?.ok_or(AppError::NotFound)?;
+    let path = state.db.area_path(&code).await?;
+    let mut crumbs = area_crumbs(lang, &path);
+    if let Some(last) = crumbs.last_mut() {
+        last.href = None;
+    }
+    let children = state.db.area_children(Some(&code)).await?;
+    let (households, members) = state.db.registry_size(&code).await?;
+    let list = if area.level == AreaLevel::Village {
+        let offset = (page - 1) * PER_PAGE;
+        let (items, total) = state
+            .db
+            .household_list(&code, offset as i64, PER_PAGE as i64)
+            .await?;
+        let base = area_href(code.as_str());
+        Some(HouseholdList {
+            pager: Pager::new(
+                &base,
+                page,
+                PER_PAGE,
+                total.max(0) as u64,
+                items.len() as u64,
+            ),
+            rows: items.iter().map(|h| HouseholdRow::new(h, lang)).collect(),
+        })
+    } else {
+        None
+    };
+    let rows: Vec<AreaRow> = children.iter().map(|c| AreaRow::new(c, lang)).collect();
+    let html = state.render(
+        "area.html",
+        lang,
+        context! {
+            title => area.name.clone(),
+            area => context! {
+                code => area.code.to_string(),
+                name => area.name.clone(),
+                level => lang.level(area.level),
+                is_village => area.level == AreaLevel::Village,
+            },
+            crumbs => Serde(crumbs),
+            children => Serde(rows),
+            totals => Serde(Totals { households, members }),
+            households => list.map(Serde),
+        },
+    )?;
+    Ok(html.into_response())
+}

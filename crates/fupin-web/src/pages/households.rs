@@ -1,0 +1,418 @@
+//! `/households/{id}`: one household — overview, members, conditions, incomes, status history
+//! and change log. Personal data is masked (see `crate::mask`).
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, NaiveDate};
+use fupin_core::codes::*;
+use fupin_core::record::{FieldChange, LIST_SEPARATOR};
+use fupin_core::{CodeList, Field, Household, Member};
+use fupin_storage::{ChangeEntry, HouseholdRecord, IncomeLine};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::Serialize;
+
+use super::{DASH, area_crumbs, or_dash};
+use crate::error::AppError;
+use crate::i18n::{Lang, t};
+use crate::{AppState, mask};
+
+/// A label and its value (overview and conditions lists).
+#[derive(Debug, Serialize)]
+struct Fact {
+    label: String,
+    value: String,
+}
+
+fn fact(label: &str, value: impl Into<String>) -> Fact {
+    Fact {
+        label: label.to_string(),
+        value: or_dash(value),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct MemberRow {
+    name: String,
+    id_number: String,
+    sex: &'static str,
+    age: u32,
+    birth_year: i32,
+    relation: &'static str,
+    ethnicity: &'static str,
+    education: &'static str,
+    schooling: &'static str,
+    health: &'static str,
+    labour: &'static str,
+    migrant: String,
+    coverage: String,
+}
+
+impl MemberRow {
+    fn new(m: &Member, lang: Lang, today: NaiveDate) -> Self {
+        let migrant = if m.migrant == MigrantWork::None || m.migrant_months == 0 {
+            lang.label(m.migrant).to_string()
+        } else {
+            let (label, months) = (lang.label(m.migrant), m.migrant_months);
+            match lang {
+                Lang::Zh => format!("{label}（{months}个月）"),
+                Lang::En => format!("{label} ({months} months)"),
+            }
+        };
+        let coverage: Vec<&str> = [
+            (m.medical_insurance, "medical_short"),
+            (m.pension_insurance, "pension_short"),
+            (m.critical_illness_insurance, "critical_short"),
+            (m.dibao, "dibao_short"),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, key)| t(lang, key))
+        .collect();
+        MemberRow {
+            name: m.name.clone(),
+            id_number: mask::id(&m.id_number),
+            sex: lang.label(m.sex),
+            age: m.age_on(today),
+            birth_year: m.birth_date.year(),
+            relation: lang.label(m.relation),
+            ethnicity: lang.label(m.ethnicity),
+            education: lang.label(m.education),
+            schooling: lang.label(m.schooling),
+            health: lang.label(m.health),
+            labour: lang.label(m.labour),
+            migrant,
+            coverage: if coverage.is_empty() {
+                t(lang, "none").to_string()
+            } else {
+                coverage.join(lang.list_separator())
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct IncomeRow {
+    year: i32,
+    wage: String,
+    business: String,
+    property: String,
+    transfer: String,
+    production_expenditure: String,
+    net: String,
+    household_size: u32,
+    per_capita: String,
+}
+
+impl IncomeRow {
+    fn new(line: &IncomeLine) -> Self {
+        let i = &line.income;
+        IncomeRow {
+            year: i.year,
+            wage: i.wage.yuan_string(),
+            business: i.business.yuan_string(),
+            property: i.property.yuan_string(),
+            transfer: i.transfer.yuan_string(),
+            production_expenditure: i.production_expenditure.yuan_string(),
+            net: line.net.yuan_string(),
+            household_size: i.household_size,
+            per_capita: line
+                .per_capita
+                .map_or_else(|| DASH.into(), |f| f.yuan_string()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct StatusRow {
+    year: i32,
+    status: &'static str,
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ChangeRow {
+    at: String,
+    actor: String,
+    action: String,
+    reason: String,
+    fields: Vec<FieldRow>,
+}
+
+#[derive(Debug, Serialize)]
+struct FieldRow {
+    label: String,
+    old: String,
+    new: String,
+}
+
+impl ChangeRow {
+    fn new(c: &ChangeEntry, lang: Lang, members: &[Member]) -> Self {
+        let action = match lookup_action(lang, &c.action) {
+            Some(label) => label.to_string(),
+            None => c.action.clone(),
+        };
+        ChangeRow {
+            at: c.at.replace('T', " ").trim_end_matches('Z').to_string(),
+            actor: or_dash(c.actor.clone()),
+            action,
+            reason: or_dash(c.reason.clone()),
+            fields: c
+                .changes()
+                .iter()
+                .map(|f| FieldRow::new(f, lang, members))
+                .collect(),
+        }
+    }
+}
+
+fn lookup_action(lang: Lang, action: &str) -> Option<&'static str> {
+    crate::i18n::lookup(lang, &format!("action_{action}"))
+}
+
+/// A field by its code only (the change log stores codes).
+fn field_by_code(code: &str) -> Option<Field> {
+    Field::ALL.iter().copied().find(|f| f.code() == code)
+}
+
+impl FieldRow {
+    fn new(change: &FieldChange, lang: Lang, members: &[Member]) -> Self {
+        let (label, field) = match change.field.strip_prefix("member:") {
+            Some(rest) => {
+                let (id, what) = rest.rsplit_once(':').unwrap_or((rest, ""));
+                let masked = mask::id_text(id);
+                let name = members
+                    .iter()
+                    .find(|m| m.id_number.as_str() == id)
+                    .map(|m| m.name.as_str());
+                let who = match (lang, name) {
+                    (Lang::Zh, Some(name)) => format!("成员{name}（{masked}）"),
+                    (Lang::Zh, None) => format!("成员（{masked}）"),
+                    (Lang::En, Some(name)) => format!("Member {name} ({masked})"),
+                    (Lang::En, None) => format!("Member ({masked})"),
+                };
+                let field = field_by_code(what);
+                let what = match (what, field) {
+                    ("order", _) => t(lang, "member_order").to_string(),
+                    ("added", _) => t(lang, "member_added").to_string(),
+                    ("removed", _) => t(lang, "member_removed").to_string(),
+                    (_, Some(f)) => lang.field(f).to_string(),
+                    (other, None) => other.to_string(),
+                };
+                (format!("{who}{}{what}", lang.pick("：", ": ")), field)
+            }
+            None => {
+                let field = field_by_code(&change.field);
+                let label =
+                    field.map_or_else(|| change.field.clone(), |f| lang.field(f).to_string());
+                (label, field)
+            }
+        };
+        let value = |v: &Option<String>| {
+            let text = v.as_deref().unwrap_or_default();
+            or_dash(match field {
+                Some(f) => logged_value(lang, f, text),
+                None => text.to_string(),
+            })
+        };
+        FieldRow {
+            label,
+            old: value(&change.old),
+            new: value(&change.new),
+        }
+    }
+}
+
+/// A logged value (written with Chinese labels) masked and shown in the page's language.
+fn logged_value(lang: Lang, field: Field, text: &str) -> String {
+    fn relabel<T: CodeList>(lang: Lang, text: &str) -> String {
+        T::parse(text).map_or_else(|| text.to_string(), |v| lang.label(v).to_string())
+    }
+    let text = mask::logged_value(field, text);
+    match field {
+        Field::Standard => relabel::<IdentificationStandard>(lang, &text),
+        Field::Attribute => relabel::<PovertyAttribute>(lang, &text),
+        Field::MainCause => relabel::<Cause>(lang, &text),
+        Field::OtherCauses => text
+            .split(LIST_SEPARATOR)
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| relabel::<Cause>(lang, c))
+            .collect::<Vec<_>>()
+            .join(lang.list_separator()),
+        Field::Status => relabel::<HouseholdStatus>(lang, &text),
+        Field::Monitoring => relabel::<MonitoringCategory>(lang, &text),
+        Field::HouseStructure => relabel::<HouseStructure>(lang, &text),
+        Field::HouseGrade => relabel::<HouseGrade>(lang, &text),
+        Field::WaterSource => relabel::<WaterSource>(lang, &text),
+        Field::CookingFuel => relabel::<Fuel>(lang, &text),
+        Field::Sex => relabel::<Sex>(lang, &text),
+        Field::Relation => relabel::<Relation>(lang, &text),
+        Field::Ethnicity => relabel::<Ethnicity>(lang, &text),
+        Field::Education => relabel::<Education>(lang, &text),
+        Field::Schooling => relabel::<Schooling>(lang, &text),
+        Field::Health => relabel::<Health>(lang, &text),
+        Field::Labour => relabel::<Labour>(lang, &text),
+        Field::MigrantWork => relabel::<MigrantWork>(lang, &text),
+        Field::Relocated
+        | Field::Electricity
+        | Field::WaterDifficult
+        | Field::WaterSafe
+        | Field::MedicalInsurance
+        | Field::PensionInsurance
+        | Field::Dibao
+        | Field::CriticalIllnessInsurance => {
+            parse_yes_no(&text).map_or(text, |v| lang.yes_no(v).to_string())
+        }
+        _ => text,
+    }
+}
+
+fn overview(h: &Household, rec: &HouseholdRecord, lang: Lang, village: &str) -> Vec<Fact> {
+    let label = |f: Field| lang.field(f);
+    let causes: Vec<&str> = h.other_causes.iter().map(|c| lang.label(*c)).collect();
+    let bank = match (h.bank_name.trim(), mask::bank_account(&h.bank_account)) {
+        ("", acct) => acct,
+        (name, acct) if acct.is_empty() => name.to_string(),
+        (name, acct) => format!("{name} {acct}"),
+    };
+    vec![
+        fact(label(Field::HouseholdNo), h.number.clone()),
+        fact(t(lang, "village"), village),
+        fact(label(Field::Group), h.group.clone()),
+        fact(label(Field::Address), h.address.clone()),
+        fact(label(Field::Status), lang.label(h.status)),
+        fact(label(Field::Attribute), lang.label(h.attribute)),
+        fact(label(Field::Standard), lang.label(h.standard)),
+        fact(label(Field::MainCause), lang.label(h.main_cause)),
+        fact(
+            label(Field::OtherCauses),
+            causes.join(lang.list_separator()),
+        ),
+        fact(label(Field::RegisteredYear), h.registered_year.to_string()),
+        fact(
+            label(Field::ExitYear),
+            h.exit_year.map(|y| y.to_string()).unwrap_or_default(),
+        ),
+        fact(
+            label(Field::Monitoring),
+            h.monitoring.map_or(t(lang, "none"), |m| lang.label(m)),
+        ),
+        fact(label(Field::Phone), mask::phone(&h.phone)),
+        fact(t(lang, "bank"), bank),
+        fact(
+            t(lang, "registered_at"),
+            rec.created_at.replace('T', " ").trim_end_matches('Z'),
+        ),
+        fact(
+            t(lang, "updated_at"),
+            rec.updated_at.replace('T', " ").trim_end_matches('Z'),
+        ),
+    ]
+}
+
+fn conditions(h: &Household, lang: Lang) -> Vec<Fact> {
+    let c = &h.conditions;
+    let label = |f: Field| lang.field(f);
+    let opt = |v: Option<&'static str>| v.unwrap_or_default();
+    vec![
+        fact(label(Field::ArableLand), c.arable_land_mu.to_string()),
+        fact(label(Field::IrrigatedLand), c.irrigated_land_mu.to_string()),
+        fact(label(Field::ForestLand), c.forest_land_mu.to_string()),
+        fact(label(Field::HousingArea), c.housing_area_m2.to_string()),
+        fact(
+            label(Field::HouseStructure),
+            opt(c.house_structure.map(|v| lang.label(v))),
+        ),
+        fact(
+            label(Field::HouseBuiltYear),
+            c.house_built_year
+                .map(|y| y.to_string())
+                .unwrap_or_default(),
+        ),
+        fact(
+            label(Field::HouseGrade),
+            opt(c.house_grade.map(|v| lang.label(v))),
+        ),
+        fact(label(Field::Relocated), lang.yes_no(c.relocated)),
+        fact(label(Field::Electricity), lang.yes_no(c.electricity)),
+        fact(
+            label(Field::WaterSource),
+            opt(c.water_source.map(|v| lang.label(v))),
+        ),
+        fact(label(Field::WaterDifficult), lang.yes_no(c.water_difficult)),
+        fact(label(Field::WaterSafe), lang.yes_no(c.water_safe)),
+        fact(
+            label(Field::CookingFuel),
+            opt(c.cooking_fuel.map(|v| lang.label(v))),
+        ),
+        fact(label(Field::RoadDistance), c.road_distance_km.to_string()),
+    ]
+}
+
+/// `GET /households/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let id: i64 =
+        raw.parse().ok().filter(|id| *id > 0).ok_or_else(|| {
+            AppError::BadRequest(format!("户ID无效 / invalid household id {raw:?}"))
+        })?;
+    let rec = state.db.household(id).await?.ok_or(AppError::NotFound)?;
+    let h = &rec.household;
+    let path = state.db.area_path(&h.village_code).await?;
+    let village = path
+        .iter()
+        .find(|a| a.code == h.village_code)
+        .map_or_else(|| h.village_code.to_string(), |a| a.name.clone());
+    let mut crumbs = area_crumbs(lang, &path);
+    crumbs.push(super::Crumb {
+        name: h.number.clone(),
+        href: None,
+    });
+    let today = chrono::Local::now().date_naive();
+    let head = h.head().map(|m| m.name.clone());
+    let title = match &head {
+        Some(name) => format!("{} · {name}", h.number),
+        None => h.number.clone(),
+    };
+    let members: Vec<MemberRow> = h
+        .members
+        .iter()
+        .map(|m| MemberRow::new(m, lang, today))
+        .collect();
+    let incomes: Vec<IncomeRow> = rec.incomes.iter().map(IncomeRow::new).collect();
+    let statuses: Vec<StatusRow> = rec
+        .status_years
+        .iter()
+        .map(|s| StatusRow {
+            year: s.year,
+            status: lang.label(s.status),
+            reason: or_dash(s.reason.clone()),
+        })
+        .collect();
+    let changes: Vec<ChangeRow> = rec
+        .changes
+        .iter()
+        .map(|c| ChangeRow::new(c, lang, &h.members))
+        .collect();
+    let html = state.render(
+        "household.html",
+        lang,
+        context! {
+            title,
+            number => h.number.clone(),
+            head,
+            status => lang.label(h.status),
+            crumbs => Serde(crumbs),
+            overview => Serde(overview(h, &rec, lang, &village)),
+            members => Serde(members),
+            conditions => Serde(conditions(h, lang)),
+            incomes => Serde(incomes),
+            statuses => Serde(statuses),
+            changes => Serde(changes),
+        },
+    )?;
+    Ok(html.into_response())
+}

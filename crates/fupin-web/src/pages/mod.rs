@@ -1,0 +1,164 @@
+//! Page handlers and their view models. Handlers turn storage records into plain, already
+//! labelled and masked structures; templates only lay them out.
+
+pub mod areas;
+pub mod households;
+
+use fupin_core::Area;
+use serde::Serialize;
+
+use crate::error::AppError;
+use crate::i18n::{Lang, t};
+
+/// Shown where a value is missing.
+pub const DASH: &str = "—";
+
+/// One step of a breadcrumb; the last step has no link.
+#[derive(Debug, Serialize)]
+pub struct Crumb {
+    pub name: String,
+    pub href: Option<String>,
+}
+
+/// "All areas › province › … › area" for an area path (every step linked; the caller decides
+/// whether to unlink the last).
+pub fn area_crumbs(lang: Lang, path: &[Area]) -> Vec<Crumb> {
+    let mut crumbs = vec![Crumb {
+        name: t(lang, "all_areas").to_string(),
+        href: Some("/areas".into()),
+    }];
+    crumbs.extend(path.iter().map(|a| Crumb {
+        name: a.name.clone(),
+        href: Some(area_href(a.code.as_str())),
+    }));
+    crumbs
+}
+
+pub fn area_href(code: &str) -> String {
+    format!("/areas/{code}")
+}
+
+pub fn household_href(id: i64) -> String {
+    format!("/households/{id}")
+}
+
+pub fn or_dash(text: impl Into<String>) -> String {
+    let text = text.into();
+    if text.trim().is_empty() {
+        DASH.into()
+    } else {
+        text
+    }
+}
+
+/// A link of the page navigation; `href: None` with `gap` is an ellipsis, without it the
+/// current page.
+#[derive(Debug, Serialize)]
+pub struct PageLink {
+    pub label: String,
+    pub href: Option<String>,
+    pub current: bool,
+    pub gap: bool,
+}
+
+/// Page navigation for `total` items, `per_page` a page, currently on `page` (1-based).
+#[derive(Debug, Serialize)]
+pub struct Pager {
+    pub page: u64,
+    pub pages: u64,
+    pub first_item: u64,
+    pub last_item: u64,
+    pub total: u64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub links: Vec<PageLink>,
+}
+
+impl Pager {
+    pub fn new(base: &str, page: u64, per_page: u64, total: u64, shown: u64) -> Self {
+        let pages = total.div_ceil(per_page).max(1);
+        let href = |p: u64| {
+            if p == 1 {
+                base.to_string()
+            } else {
+                format!("{base}?page={p}")
+            }
+        };
+        let mut links = Vec::new();
+        let mut last_shown = 0;
+        for p in 1..=pages {
+            let near = p.abs_diff(page) <= 2;
+            if p == 1 || p == pages || near {
+                if last_shown + 1 < p {
+                    links.push(PageLink {
+                        label: "…".into(),
+                        href: None,
+                        current: false,
+                        gap: true,
+                    });
+                }
+                links.push(PageLink {
+                    label: p.to_string(),
+                    href: (p != page).then(|| href(p)),
+                    current: p == page,
+                    gap: false,
+                });
+                last_shown = p;
+            }
+        }
+        let first_item = if shown == 0 {
+            0
+        } else {
+            (page - 1) * per_page + 1
+        };
+        Pager {
+            page,
+            pages,
+            first_item,
+            last_item: first_item + shown.saturating_sub(1),
+            total,
+            prev: (page > 1).then(|| href((page - 1).min(pages))),
+            next: (page < pages).then(|| href(page + 1)),
+            links,
+        }
+    }
+}
+
+/// Parses `?page=`: absent means 1; anything but a positive integer is a bad request.
+pub fn parse_page(text: Option<&str>) -> Result<u64, AppError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(1),
+        Some(t) => t
+            .parse::<u64>()
+            .ok()
+            .filter(|p| (1..=1_000_000).contains(p))
+            .ok_or_else(|| AppError::BadRequest(format!("页码无效 / invalid page {t:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pager_windows_and_gaps() {
+        let p = Pager::new("/areas/x", 10, 50, 1000, 50);
+        let labels: Vec<&str> = p.links.iter().map(|l| l.label.as_str()).collect();
+        assert_eq!(labels, ["1", "…", "8", "9", "10", "11", "12", "…", "20"]);
+        assert_eq!(p.prev.as_deref(), Some("/areas/x?page=9"));
+        assert_eq!(p.next.as_deref(), Some("/areas/x?page=11"));
+        assert_eq!((p.first_item, p.last_item), (451, 500));
+        let one = Pager::new("/a", 1, 50, 3, 3);
+        assert_eq!((one.pages, one.prev, one.next), (1, None, None));
+        assert_eq!(one.links.len(), 1);
+        assert_eq!(Pager::new("/a", 2, 50, 60, 10).prev.as_deref(), Some("/a"));
+    }
+
+    #[test]
+    fn pages_parse() {
+        assert_eq!(parse_page(None).unwrap(), 1);
+        assert_eq!(parse_page(Some("3")).unwrap(), 3);
+        assert!(parse_page(Some("0")).is_err());
+        assert!(parse_page(Some("x")).is_err());
+    }
+}

@@ -1,0 +1,194 @@
+//! Templates (embedded in the binary, HTML auto-escaped) and the middleware every page passes
+//! through: it decides the language, remembers an explicit choice in a cookie, renders error
+//! pages and sets a few defensive headers.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use fupin_core::{CodeList, Field};
+use minijinja::value::Value;
+use minijinja::{
+    AutoEscape, Environment, ErrorKind, Output, State as TemplateState, UndefinedBehavior, context,
+};
+
+use crate::AppState;
+use crate::error::{AppError, ErrorPage};
+use crate::i18n::{self, Lang};
+
+/// Every template, by name (the `.html` suffix turns HTML escaping on).
+pub(crate) const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("templates/base.html")),
+    ("area.html", include_str!("templates/area.html")),
+    ("household.html", include_str!("templates/household.html")),
+    ("error.html", include_str!("templates/error.html")),
+];
+
+const CSS: &str = include_str!("templates/style.css");
+
+pub(crate) fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_formatter(format_value);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .expect("embedded template compiles");
+    }
+    env.add_global("css", Value::from_safe_string(CSS.to_string()));
+    env.add_function("t", template_t);
+    env.add_function("field", template_field);
+    env
+}
+
+/// Like minijinja's default, but escapes only `& < > " '` in strings: the default also escapes
+/// `/`, which bloats every link (`&#x2f;areas&#x2f;…`) for no safety gain in quoted attributes.
+fn format_value(
+    out: &mut Output,
+    state: &mut TemplateState,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(text) if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() => {
+            let mut rest = text;
+            while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+                let entity = match rest.as_bytes()[i] {
+                    b'&' => "&amp;",
+                    b'<' => "&lt;",
+                    b'>' => "&gt;",
+                    b'"' => "&quot;",
+                    _ => "&#39;",
+                };
+                out.write_str(&rest[..i])?;
+                out.write_str(entity)?;
+                rest = &rest[i + 1..];
+            }
+            out.write_str(rest)?;
+            Ok(())
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
+fn template_lang(state: &TemplateState) -> Lang {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Lang::parse))
+        .unwrap_or_default()
+}
+
+/// `{{ t("key") }}`: a catalog string in the page's language; an unknown key is an error.
+fn template_t(state: &TemplateState, key: &str) -> Result<String, minijinja::Error> {
+    i18n::lookup(template_lang(state), key)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            minijinja::Error::new(
+                ErrorKind::InvalidOperation,
+                format!("unknown UI string {key:?}"),
+            )
+        })
+}
+
+/// `{{ field("wage") }}`: the label of a registry field (by code) in the page's language.
+fn template_field(state: &TemplateState, code: &str) -> Result<String, minijinja::Error> {
+    Field::ALL
+        .iter()
+        .find(|f| f.code() == code)
+        .map(|f| template_lang(state).field(*f).to_string())
+        .ok_or_else(|| {
+            minijinja::Error::new(
+                ErrorKind::InvalidOperation,
+                format!("unknown field {code:?}"),
+            )
+        })
+}
+
+impl AppState {
+    /// Renders a page template with the language variables every layout needs.
+    pub(crate) fn render(
+        &self,
+        name: &str,
+        lang: Lang,
+        ctx: Value,
+    ) -> Result<Html<String>, AppError> {
+        let template = self.templates.get_template(name)?;
+        let base = context! { lang => lang.code(), html_lang => lang.html() };
+        Ok(Html(template.render(context! { ..base, ..ctx })?))
+    }
+}
+
+/// The middleware around every route (see the module comment).
+pub(crate) async fn pages(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let (lang, explicit) = Lang::negotiate(request.uri().query(), request.headers());
+    request.extensions_mut().insert(lang);
+    let mut response = next.run(request).await;
+    if let Some(page) = response.extensions_mut().remove::<ErrorPage>() {
+        response = error_page(&state, lang, &page);
+    }
+    let headers = response.headers_mut();
+    if explicit && let Ok(cookie) = HeaderValue::from_str(&lang.cookie()) {
+        headers.append(header::SET_COOKIE, cookie);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
+    response
+}
+
+fn error_page(state: &AppState, lang: Lang, page: &ErrorPage) -> Response {
+    let key = match page.status {
+        StatusCode::NOT_FOUND => "error_404",
+        StatusCode::BAD_REQUEST => "error_400",
+        s if s.is_client_error() => "error",
+        _ => "error_500",
+    };
+    let text_key = format!("{key}_text");
+    let ctx = context! {
+        status => page.status.as_u16(),
+        title => i18n::t(lang, key),
+        text => i18n::lookup(lang, &text_key).unwrap_or_default(),
+        detail => page.detail.clone(),
+    };
+    match state.render("error.html", lang, ctx) {
+        Ok(html) => (page.status, html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot render the error page");
+            let mut plain = Response::new(Body::from(
+                page.status.canonical_reason().unwrap_or("error"),
+            ));
+            *plain.status_mut() = page.status;
+            plain
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped_but_slashes_are_kept() {
+        let env = environment();
+        let out = env
+            .render_named_str(
+                "x.html",
+                r#"<a href="{{ h }}">{{ v }}</a>{{ n }}"#,
+                context! { h => "/areas/52", v => "<b onclick='x'>&\"", n => 3 },
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            r#"<a href="/areas/52">&lt;b onclick=&#39;x&#39;&gt;&amp;&quot;</a>3"#
+        );
+    }
+}

@@ -1,0 +1,425 @@
+//! The pages against a real SQLite database, driven in-process through the router.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::NaiveDate;
+use fupin_core::codes::*;
+use fupin_core::record::FieldChange;
+use fupin_core::{
+    Area, AreaCode, AreaLevel, Conditions, Fen, Household, IdNumber, IncomeYear, Member, StatusYear,
+};
+use fupin_storage::{Db, RegistryWriter, WriteContext};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+const VILLAGE: &str = "522726100201";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    db: Db,
+    id: i64,
+    head_id: IdNumber,
+    child_id: IdNumber,
+}
+
+fn area(code: &str, name: &str, level: AreaLevel, parent: Option<&str>) -> Area {
+    Area {
+        code: AreaCode::parse(code).unwrap(),
+        name: name.into(),
+        level,
+        parent: parent.map(|p| AreaCode::parse(p).unwrap()),
+    }
+}
+
+fn member(name: &str, relation: Relation, birth: NaiveDate, seq: u16, sex: Sex) -> Member {
+    Member {
+        name: name.into(),
+        id_number: IdNumber::compose("522726", birth, seq, sex),
+        sex,
+        birth_date: birth,
+        relation,
+        ethnicity: Ethnicity::Buyei,
+        education: Education::Primary,
+        schooling: Schooling::NotInSchool,
+        health: Health::Chronic,
+        labour: Labour::Ordinary,
+        migrant: MigrantWork::OutOfProvince,
+        migrant_months: 8,
+        medical_insurance: true,
+        pension_insurance: true,
+        dibao: false,
+        critical_illness_insurance: true,
+    }
+}
+
+fn household(number: &str) -> Household {
+    let head = member(
+        "王芳",
+        Relation::Head,
+        NaiveDate::from_ymd_opt(1970, 3, 4).unwrap(),
+        1,
+        Sex::Female,
+    );
+    let mut child = member(
+        "王小明",
+        Relation::Son,
+        NaiveDate::from_ymd_opt(2010, 5, 1).unwrap(),
+        3,
+        Sex::Male,
+    );
+    child.schooling = Schooling::Primary;
+    child.labour = Labour::None;
+    child.migrant = MigrantWork::None;
+    child.migrant_months = 0;
+    Household {
+        number: number.into(),
+        village_code: AreaCode::parse(VILLAGE).unwrap(),
+        group: "一组".into(),
+        address: "独山县基长镇甲定村一组".into(),
+        phone: "13812345678".into(),
+        bank_name: "农村信用社".into(),
+        bank_account: "6228480123456789012".into(),
+        standard: IdentificationStandard::National,
+        attribute: PovertyAttribute::Ordinary,
+        main_cause: Cause::Illness,
+        other_causes: vec![Cause::LackSkills],
+        status: HouseholdStatus::ExitedWithPolicy,
+        registered_year: 2014,
+        exit_year: Some(2018),
+        monitoring: None,
+        location: None,
+        conditions: Conditions {
+            arable_land_mu: 3.5,
+            housing_area_m2: 80.0,
+            house_structure: Some(HouseStructure::BrickConcrete),
+            house_grade: Some(HouseGrade::B),
+            electricity: true,
+            water_source: Some(WaterSource::TreatedTap),
+            water_safe: true,
+            cooking_fuel: Some(Fuel::Electricity),
+            road_distance_km: 0.5,
+            ..Conditions::default()
+        },
+        income: Some(IncomeYear {
+            year: 2020,
+            wage: Fen(1_234_500),
+            business: Fen(200_000),
+            property: Fen(0),
+            transfer: Fen(100_000),
+            production_expenditure: Fen(50_000),
+            household_size: 2,
+        }),
+        members: vec![head, child],
+    }
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fupin.db");
+    let db = Db::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    db.load_areas(&[
+        area("520000000000", "贵州省", AreaLevel::Province, None),
+        area(
+            "522700000000",
+            "黔南布依族苗族自治州",
+            AreaLevel::City,
+            Some("520000000000"),
+        ),
+        area(
+            "522726000000",
+            "独山县",
+            AreaLevel::County,
+            Some("522700000000"),
+        ),
+        area(
+            "522726100000",
+            "基长镇",
+            AreaLevel::Township,
+            Some("522726000000"),
+        ),
+        area(VILLAGE, "甲定村", AreaLevel::Village, Some("522726100000")),
+    ])
+    .await
+    .unwrap();
+    let h = household("5227261002010001");
+    let (head_id, child_id) = (
+        h.members[0].id_number.clone(),
+        h.members[1].id_number.clone(),
+    );
+    let status = StatusYear {
+        year: 2020,
+        status: HouseholdStatus::ExitedWithPolicy,
+        reason: "稳定脱贫".into(),
+    };
+    let ctx = WriteContext {
+        actor: "测试员".into(),
+        reason: "首次录入".into(),
+        import_run: None,
+    };
+    let mut w = RegistryWriter::begin(&db).await.unwrap();
+    let ids = w
+        .create(&[(h.clone(), status.clone())], &ctx)
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    let id = ids[0];
+
+    // a logged update touching sensitive fields, to check the change log masks them
+    let mut updated = h.clone();
+    updated.phone = "13999998888".into();
+    updated.members[1].education = Education::Junior;
+    let changes = vec![
+        FieldChange {
+            field: "phone".into(),
+            old: Some(h.phone.clone()),
+            new: Some(updated.phone.clone()),
+        },
+        FieldChange {
+            field: format!("member:{}:education", child_id),
+            old: Some("小学".into()),
+            new: Some("初中".into()),
+        },
+        FieldChange {
+            field: format!("member:{}:id_number", child_id),
+            old: Some(child_id.to_string()),
+            new: Some(child_id.to_string()),
+        },
+    ];
+    let mut w = RegistryWriter::begin(&db).await.unwrap();
+    w.update(id, &updated, &status, &changes, &ctx)
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+
+    Fixture {
+        _dir: dir,
+        db,
+        id,
+        head_id,
+        child_id,
+    }
+}
+
+fn app(f: &Fixture) -> Router {
+    fupin_web::router(f.db.clone())
+}
+
+struct Page {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+async fn get(app: Router, uri: &str) -> Page {
+    get_with(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+async fn get_with(app: Router, request: Request<Body>) -> Page {
+    let response = app.oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Page {
+        status,
+        headers,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn healthz_and_root() {
+    let f = fixture().await;
+    let p = get(app(&f), "/healthz").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert_eq!(p.body, "ok");
+    let p = get(app(&f), "/").await;
+    assert!(p.status.is_redirection());
+    assert_eq!(p.headers[header::LOCATION], "/areas");
+}
+
+#[tokio::test]
+async fn areas_list_provinces_with_counts() {
+    let f = fixture().await;
+    let p = get(app(&f), "/areas").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains(r#"<html lang="zh-CN">"#));
+    assert!(
+        p.body
+            .contains(r#"<a href="/areas/520000000000">贵州省</a>"#),
+        "{}",
+        p.body
+    );
+    // one household of two people
+    assert!(
+        p.body
+            .contains(r#"<td class="num">1</td><td class="num">2</td>"#),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
+
+#[tokio::test]
+async fn area_pages_have_breadcrumbs_and_children() {
+    let f = fixture().await;
+    let p = get(app(&f), "/areas/522726000000").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body
+            .contains(r#"<a href="/areas/520000000000">贵州省</a>"#)
+    );
+    assert!(
+        p.body
+            .contains(r#"<a href="/areas/522700000000">黔南布依族苗族自治州</a>"#)
+    );
+    assert!(
+        p.body
+            .contains(r#"<span aria-current="page">独山县</span>"#)
+    );
+    assert!(
+        p.body
+            .contains(r#"<a href="/areas/522726100000">基长镇</a>"#)
+    );
+    // short codes redirect to the canonical address
+    let p = get(app(&f), "/areas/522726").await;
+    assert_eq!(p.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(p.headers[header::LOCATION], "/areas/522726000000");
+}
+
+#[tokio::test]
+async fn village_page_lists_households() {
+    let f = fixture().await;
+    let p = get(app(&f), &format!("/areas/{VILLAGE}")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body.contains(&format!(
+            r#"<a href="/households/{}">5227261002010001</a>"#,
+            f.id
+        )),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("<td>王芳</td>"));
+    assert!(p.body.contains("脱贫享受政策"));
+    assert!(p.body.contains("一般贫困户"));
+    assert!(p.body.contains("因病"));
+    // past the last page: an empty list, not an error; a bad page number: 400
+    let p = get(app(&f), &format!("/areas/{VILLAGE}?page=3")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("本村没有登记的贫困户"));
+    let p = get(app(&f), &format!("/areas/{VILLAGE}?page=x")).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn household_page_masks_personal_data() {
+    let f = fixture().await;
+    let p = get(app(&f), &format!("/households/{}", f.id)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    let body = &p.body;
+    // members, with masked ID numbers only
+    assert!(body.contains("王芳") && body.contains("王小明"));
+    assert!(body.contains(&f.head_id.masked()), "{body}");
+    assert!(body.contains(&f.child_id.masked()));
+    for id in [&f.head_id, &f.child_id] {
+        assert!(!body.contains(id.as_str()), "full ID {id} leaked");
+        assert!(
+            !body.contains(&id.as_str()[6..14]),
+            "birth date of {id} leaked"
+        );
+    }
+    // phone and bank account masked, in the overview and the change log
+    assert!(body.contains("139****8888"));
+    assert!(body.contains("138****5678"));
+    assert!(!body.contains("13999998888") && !body.contains("13812345678"));
+    assert!(body.contains("**** 9012"));
+    assert!(!body.contains("6228480123456789012"));
+    // header, labels, income, status history, change log
+    assert!(body.contains("脱贫享受政策"));
+    assert!(body.contains("因病") && body.contains("缺技术"));
+    assert!(body.contains("布依族"));
+    assert!(body.contains(r#"<a href="/areas/522726100201">甲定村</a>"#));
+    assert!(body.contains("<td>2020</td>"));
+    assert!(body.contains("12345.00"), "wage");
+    assert!(body.contains("14845.00"), "net income"); // 12345 + 2000 + 1000 - 500
+    assert!(body.contains("7422.50"), "per capita");
+    assert!(body.contains("稳定脱贫"));
+    assert!(body.contains("测试员") && body.contains("首次录入"));
+    assert!(body.contains("联系电话"));
+    assert!(
+        body.contains("成员王小明（522726********")
+            && body.contains("文化程度")
+            && body.contains("初中")
+    );
+}
+
+#[tokio::test]
+async fn english_by_parameter_then_cookie() {
+    let f = fixture().await;
+    let p = get(app(&f), &format!("/households/{}?lang=en", f.id)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains(r#"<html lang="en">"#));
+    assert!(p.body.contains("exited, still receiving policies"));
+    assert!(p.body.contains("Members") && p.body.contains("wage income (yuan)"));
+    assert!(
+        p.body.contains("junior secondary"),
+        "change log values are relabelled"
+    );
+    assert!(!p.body.contains("脱贫享受政策"));
+    let cookie = p.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("lang=en"), "{cookie}");
+
+    let request = Request::get("/areas")
+        .header(header::COOKIE, "lang=en")
+        .body(Body::empty())
+        .unwrap();
+    let p = get_with(app(&f), request).await;
+    assert!(p.body.contains("All areas"));
+    assert!(p.headers.get(header::SET_COOKIE).is_none());
+
+    let p = get(app(&f), "/areas?lang=zh").await;
+    assert!(p.body.contains("全部地区"));
+    assert!(
+        p.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .starts_with("lang=zh")
+    );
+}
+
+#[tokio::test]
+async fn errors_are_rendered_with_status() {
+    let f = fixture().await;
+    let p = get(app(&f), "/households/999999").await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert!(p.body.contains("未找到"), "{}", p.body);
+    let p = get(app(&f), "/households/abc").await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    let p = get(app(&f), "/areas/12ab").await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("12位数字"), "{}", p.body);
+    let p = get(app(&f), "/areas/530000000000").await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    let p = get(app(&f), "/nowhere?lang=en").await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert!(p.body.contains("Not found") && p.body.contains(r#"<html lang="en">"#));
+}
+
+#[tokio::test]
+async fn pages_are_gzipped_on_request() {
+    let f = fixture().await;
+    let request = Request::get(format!("/households/{}", f.id))
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let response = app(&f).oneshot(request).await.unwrap();
+    assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+}

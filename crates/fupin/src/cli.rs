@@ -1,0 +1,207 @@
+//! Command-line arguments.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use fupin_services::generate::{GeneratorConfig, Geography, generate};
+use fupin_services::generated::{WrittenFiles, write_registry};
+use fupin_services::import::ImportOptions;
+use fupin_services::progress::Progress;
+use fupin_services::sheet::Format;
+
+/// fupin — 精准扶贫数据平台 / precision poverty-alleviation data platform.
+#[derive(Parser)]
+#[command(name = "fupin", version, about)]
+pub struct Cli {
+    /// Database: sqlite://FILE (created if missing) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "FUPIN_DATABASE_URL",
+        default_value = "sqlite://fupin.sqlite3"
+    )]
+    pub database_url: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a demo database (real divisions, generated households) and serve it.
+    Demo(DemoArgs),
+    /// Serve the web console on the database.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+    /// Create or update the database schema.
+    Migrate,
+    /// Administrative divisions.
+    #[command(subcommand)]
+    Areas(AreasCommand),
+    /// Load spreadsheets into the registry.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write the registry out as spreadsheets.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Generate a realistic registry as CSV/XLSX files.
+    Gen(GenArgs),
+    /// Measure generation, import and export against their raw floors.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// SQLite file of the demo.
+    #[arg(long, default_value = "fupin-demo.sqlite3")]
+    pub db: PathBuf,
+    #[arg(long, default_value_t = 20_000)]
+    pub households: usize,
+    #[arg(long, default_value_t = 2014)]
+    pub seed: u64,
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Delete an existing demo database and build it again.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Build the database and exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Subcommand)]
+pub enum AreasCommand {
+    /// Load a division file: JSON array of {code, name, level, parent}, or CSV/XLSX with those columns.
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// The household sheet: one row per member, household columns repeated (CSV UTF-8/GBK, XLSX).
+    Households(ImportArgs),
+    /// The history sheet: one row per household and year (status and income).
+    History(ImportArgs),
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// Import the valid households and report the rest (default: all-or-nothing).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Where to write the error report (default: FILE.errors.csv beside the file).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Who is importing; recorded with every change.
+    #[arg(long, env = "USER", default_value = "cli")]
+    pub actor: String,
+}
+
+impl ImportArgs {
+    pub fn options(&self) -> ImportOptions {
+        ImportOptions {
+            skip_invalid: self.skip_invalid,
+            actor: self.actor.clone(),
+            report: self.report.clone(),
+            today: chrono_today(),
+        }
+    }
+}
+
+pub fn chrono_today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+#[derive(Subcommand)]
+pub enum ExportCommand {
+    /// The household sheet of an area (the same shape import reads).
+    Households {
+        /// Area code (2, 4, 6, 9 or 12 digits).
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// csv or xlsx (default: from the file name).
+        #[arg(long)]
+        format: Option<FileFormat>,
+    },
+    /// The history sheet of an area.
+    History {
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        format: Option<FileFormat>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+pub enum GenFormat {
+    Csv,
+    Xlsx,
+    Both,
+}
+
+#[derive(Args)]
+pub struct GenArgs {
+    #[arg(long, default_value_t = 10_000)]
+    pub households: usize,
+    #[arg(long, default_value_t = 2014)]
+    pub seed: u64,
+    /// Last year of the generated histories.
+    #[arg(long, default_value_t = 2023)]
+    pub last_year: i32,
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value_t = GenFormat::Csv)]
+    pub format: GenFormat,
+}
+
+impl GenArgs {
+    pub fn run(&self, progress: &dyn Progress) -> Result<WrittenFiles> {
+        let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS)?;
+        let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES)?;
+        let index = fupin_storage::AreaIndex::from_areas(&areas);
+        let config = GeneratorConfig {
+            households: self.households,
+            seed: self.seed,
+            last_year: self.last_year,
+        };
+        let formats: &[Format] = match self.format {
+            GenFormat::Csv => &[Format::Csv],
+            GenFormat::Xlsx => &[Format::Xlsx],
+            GenFormat::Both => &[Format::Csv, Format::Xlsx],
+        };
+        progress.start(Some(self.households as u64));
+        write_registry(
+            generate(&config, &geo),
+            &index,
+            &self.out,
+            formats,
+            progress,
+        )
+    }
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Households to generate and load.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub households: usize,
+    /// Working folder for the generated files and the SQLite database.
+    #[arg(long, default_value = "target/bench")]
+    pub dir: PathBuf,
+    /// PostgreSQL to measure too (its tables are dropped and recreated in a scratch schema).
+    #[arg(long)]
+    pub postgres: Option<String>,
+}
