@@ -211,10 +211,10 @@ pub fn validate_household(h: &Household, areas: &dyn AreaLookup, today: NaiveDat
         push(Field::ExitYear, None, Problem::ExitYearMissing);
     }
 
-    if let Some(p) = h.location {
-        if !(73.0..=136.0).contains(&p.lon) || !(3.0..=54.0).contains(&p.lat) {
-            push(Field::Longitude, None, Problem::OutsideChina);
-        }
+    if let Some(p) = h.location
+        && (!(73.0..=136.0).contains(&p.lon) || !(3.0..=54.0).contains(&p.lat))
+    {
+        push(Field::Longitude, None, Problem::OutsideChina);
     }
 
     // conditions
@@ -235,18 +235,15 @@ pub fn validate_household(h: &Household, areas: &dyn AreaLookup, today: NaiveDat
     {
         push(Field::HousingArea, None, Problem::HouseDetailsWithoutHouse);
     }
-    if let Some(y) = c.house_built_year {
-        if !(1900..=this_year).contains(&y) {
-            push(
-                Field::HouseBuiltYear,
-                None,
-                Problem::YearOutOfRange {
-                    value: y,
-                    min: 1900,
-                    max: this_year,
-                },
-            );
-        }
+    if let Some(y) = c.house_built_year
+        && !(1900..=this_year).contains(&y)
+    {
+        let p = Problem::YearOutOfRange {
+            value: y,
+            min: 1900,
+            max: this_year,
+        };
+        push(Field::HouseBuiltYear, None, p);
     }
 
     // income
@@ -314,10 +311,10 @@ pub fn validate_member(m: &Member, today: NaiveDate) -> Vec<Issue> {
         );
     }
     let age = m.age_on(today);
-    if let Some((min, max)) = m.schooling.plausible_ages() {
-        if !(min..=max).contains(&age) {
-            push(Field::Schooling, Problem::SchoolingAge { age, min, max });
-        }
+    if let Some((min, max)) = m.schooling.plausible_ages()
+        && !(min..=max).contains(&age)
+    {
+        push(Field::Schooling, Problem::SchoolingAge { age, min, max });
     }
     if age < 16 && matches!(m.labour, Labour::Ordinary | Labour::Skilled) {
         push(Field::Labour, Problem::ChildLabour { age });

@@ -286,14 +286,15 @@ pub fn parse_household(
             (Field::Village, AreaLevel::Village),
         ] {
             let given = c.text(field);
-            if let Some(expected) = areas.name(&code.ancestor(level)) {
-                if !given.is_empty() && given != expected {
-                    let p = Problem::AreaNameMismatch {
-                        given: given.to_string(),
-                        expected: expected.to_string(),
-                    };
-                    c.fail(field, p);
-                }
+            if let Some(expected) = areas.name(&code.ancestor(level))
+                && !given.is_empty()
+                && given != expected
+            {
+                let p = Problem::AreaNameMismatch {
+                    given: given.to_string(),
+                    expected: expected.to_string(),
+                };
+                c.fail(field, p);
             }
         }
     }
@@ -365,15 +366,16 @@ pub fn parse_household(
     {
         c.fail(Field::IncomeYear, Problem::Required);
     }
-    if let (Some(inc), given) = (&income, c.text(Field::PerCapitaIncome)) {
-        if !given.is_empty() {
-            let computed = inc.per_capita(IncomeFormula::CURRENT).unwrap_or(Fen::ZERO);
-            if Fen::parse_yuan(given).ok() != Some(computed) {
-                let p = Problem::ComputedMismatch {
-                    computed: computed.yuan_string(),
-                };
-                c.fail(Field::PerCapitaIncome, p);
-            }
+    let given = c.text(Field::PerCapitaIncome);
+    if let Some(inc) = &income
+        && !given.is_empty()
+    {
+        let computed = inc.per_capita(IncomeFormula::CURRENT).unwrap_or(Fen::ZERO);
+        if Fen::parse_yuan(given).ok() != Some(computed) {
+            let p = Problem::ComputedMismatch {
+                computed: computed.yuan_string(),
+            };
+            c.fail(Field::PerCapitaIncome, p);
         }
     }
     let standard = c.code_or(Field::Standard, IdentificationStandard::National);

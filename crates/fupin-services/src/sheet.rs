@@ -171,7 +171,7 @@ fn excel_date(serial: f64) -> String {
 
 /// Writes rows to a CSV (UTF-8 with BOM, so Excel shows Chinese correctly) or an XLSX file.
 pub enum SheetWriter {
-    Csv(csv::Writer<BufWriter<File>>),
+    Csv(Box<csv::Writer<BufWriter<File>>>),
     Xlsx(Box<XlsxSheets>),
 }
 
@@ -200,7 +200,7 @@ impl SheetWriter {
                 file.write_all(&[0xEF, 0xBB, 0xBF])?;
                 let mut w = csv::Writer::from_writer(file);
                 w.write_record(&header)?;
-                Ok(SheetWriter::Csv(w))
+                Ok(SheetWriter::Csv(Box::new(w)))
             }
             Format::Xlsx => {
                 let mut x = XlsxSheets {

@@ -385,6 +385,9 @@ async fn english_by_parameter_then_cookie() {
     assert!(p.body.contains("All areas"));
     assert!(p.headers.get(header::SET_COOKIE).is_none());
 
+    let p = get(app(&f), &format!("/areas/{VILLAGE}?lang=en")).await;
+    assert!(p.body.contains("village · 522726100201"), "{}", p.body);
+    assert!(p.body.contains("exited, still receiving policies") && p.body.contains("illness"));
     let p = get(app(&f), "/areas?lang=zh").await;
     assert!(p.body.contains("全部地区"));
     assert!(

@@ -1,0 +1,287 @@
+//! Import and export against real databases: SQLite always, PostgreSQL too when
+//! `FUPIN_TEST_POSTGRES` names a server (CI sets it; each test gets its own database).
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use fupin_core::AreaCode;
+use fupin_services::generate::{GeneratorConfig, Geography, generate};
+use fupin_services::import::{ImportOptions, ImportSummary, import_households};
+use fupin_services::progress::Silent;
+use fupin_services::sheet::Format;
+use fupin_storage::Db;
+
+struct TestDb {
+    db: Db,
+    name: String,
+    _dir: tempfile::TempDir,
+    cleanup: Option<(String, String)>,
+}
+
+impl TestDb {
+    async fn drop_database(self) {
+        self.db.close().await;
+        if let Some((admin_url, db_name)) = self.cleanup {
+            let pool = sqlx::PgPool::connect(&admin_url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// A fresh, migrated database on each configured backend, with the seed divisions loaded.
+async fn backends() -> Vec<TestDb> {
+    let mut out = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.sqlite3").display());
+    let db = Db::connect(&url).await.unwrap();
+    fupin_services::areas::load_seed_divisions(&db).await.unwrap();
+    out.push(TestDb {
+        db,
+        name: "sqlite".into(),
+        _dir: dir,
+        cleanup: None,
+    });
+    if let Ok(admin_url) = std::env::var("FUPIN_TEST_POSTGRES") {
+        let db_name = format!("fupin_test_{}_{}", std::process::id(), rand_suffix());
+        let pool = sqlx::PgPool::connect(&admin_url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db_name}")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+        let db = Db::connect(&format!("{base}/{db_name}")).await.unwrap();
+        fupin_services::areas::load_seed_divisions(&db).await.unwrap();
+        out.push(TestDb {
+            db,
+            name: "postgres".into(),
+            _dir: tempfile::tempdir().unwrap(),
+            cleanup: Some((admin_url, db_name)),
+        });
+    }
+    out
+}
+
+fn rand_suffix() -> u32 {
+    rand::random()
+}
+
+fn options(skip_invalid: bool) -> ImportOptions {
+    ImportOptions {
+        skip_invalid,
+        actor: "test".into(),
+        report: None,
+        today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+    }
+}
+
+/// Writes `n` generated households to `dir` in `format`; returns the household sheet's path.
+fn generated(dir: &Path, n: usize, format: Format) -> PathBuf {
+    let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
+    let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
+    let config = GeneratorConfig {
+        households: n,
+        seed: 7,
+        last_year: 2023,
+    };
+    let index = fupin_storage::AreaIndex::from_areas(&areas);
+    fupin_services::generated::write_registry(generate(&config, &geo), &index, dir, &[format], &Silent).unwrap();
+    dir.join(match format {
+        Format::Csv => "households.csv",
+        Format::Xlsx => "households.xlsx",
+    })
+}
+
+async fn import(db: &Db, path: &Path, skip_invalid: bool) -> ImportSummary {
+    import_households(db, path, &options(skip_invalid), &Silent).await.unwrap()
+}
+
+async fn export_all(db: &Db, path: &Path) {
+    // the generated registry spans four provinces: export each and concatenate without headers
+    let mut text = String::new();
+    for (i, p) in ["21", "34", "52", "62"].iter().enumerate() {
+        let part = path.with_extension(format!("{p}.csv"));
+        fupin_services::export::export_households(db, &AreaCode::parse(p).unwrap(), &part, Format::Csv, &Silent)
+            .await
+            .unwrap();
+        let body = std::fs::read_to_string(&part).unwrap();
+        let mut lines = body.lines();
+        let header = lines.next().unwrap();
+        if i == 0 {
+            text.push_str(header);
+            text.push('\n');
+        }
+        for l in lines {
+            text.push_str(l);
+            text.push('\n');
+        }
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_is_idempotent_and_export_round_trips() {
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let file = generated(dir.path(), 300, Format::Csv);
+        let first = import(&t.db, &file, false).await;
+        assert!(first.committed, "{}: {:?}", t.name, first.first_errors);
+        assert_eq!((first.created, first.errors), (300, 0), "{}", t.name);
+        let (households, members) = t.db.registry_size(&AreaCode::parse("52").unwrap()).await.unwrap();
+        assert!(households > 0 && members >= households, "{}", t.name);
+
+        let again = import(&t.db, &file, false).await;
+        assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 300), "{}", t.name);
+
+        let exported = dir.path().join("export.csv");
+        export_all(&t.db, &exported).await;
+        let third = import(&t.db, &exported, false).await;
+        assert_eq!((third.created, third.updated, third.unchanged), (0, 0, 300), "{}: export → import", t.name);
+        let exported_again = dir.path().join("export2.csv");
+        export_all(&t.db, &exported_again).await;
+        assert_eq!(
+            std::fs::read(&exported).unwrap(),
+            std::fs::read(&exported_again).unwrap(),
+            "{}: export → import → export is identical",
+            t.name
+        );
+        t.drop_database().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_is_recorded_with_old_and_new_values() {
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let file = generated(dir.path(), 20, Format::Csv);
+        import(&t.db, &file, false).await;
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        let header: Vec<&str> = lines[0].split(',').collect();
+        let phone_col = header.iter().position(|h| *h == "联系电话").unwrap();
+        let number = lines[1].split(',').next().unwrap().to_string();
+        for line in lines.iter_mut().skip(1).filter(|l| l.starts_with(&format!("{number},"))) {
+            let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+            cells[phone_col] = "13912345678".into();
+            *line = cells.join(",");
+        }
+        let changed = dir.path().join("changed.csv");
+        std::fs::write(&changed, lines.join("\n")).unwrap();
+        let s = import(&t.db, &changed, false).await;
+        assert_eq!((s.updated, s.unchanged), (1, 19), "{}", t.name);
+        let id = t.db.household_id(&number).await.unwrap().unwrap();
+        let record = t.db.household(id).await.unwrap().unwrap();
+        assert_eq!(record.household.phone, "13912345678");
+        let update = record.changes.iter().find(|c| c.action == "update").expect("an update entry");
+        let diff = update.changes();
+        assert_eq!(diff.len(), 1, "{}: {diff:?}", t.name);
+        assert_eq!(diff[0].field, "phone");
+        assert_eq!(diff[0].new.as_deref(), Some("13912345678"));
+        assert_eq!(update.actor, "test");
+        t.drop_database().await;
+    }
+}
+
+/// Rewrites one cell of the first data row of the household starting at `line_index`.
+fn set_cell(lines: &mut [String], line_index: usize, column: &str, value: &str) {
+    let header: Vec<String> = lines[0].trim_start_matches('\u{feff}').split(',').map(String::from).collect();
+    let col = header.iter().position(|h| h == column).unwrap_or_else(|| panic!("no column {column}"));
+    let mut cells: Vec<String> = lines[line_index].split(',').map(String::from).collect();
+    cells[col] = value.to_string();
+    lines[line_index] = cells.join(",");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_rows_are_reported_and_nothing_is_written() {
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let file = generated(dir.path(), 40, Format::Csv);
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        // the first row of each household (rows are grouped by household number)
+        let mut starts = vec![1];
+        for i in 2..lines.len() {
+            if lines[i].split(',').next() != lines[i - 1].split(',').next() {
+                starts.push(i);
+            }
+        }
+        let bad_id = {
+            let header: Vec<&str> = lines[0].split(',').collect();
+            let col = header.iter().position(|h| *h == "证件号码").unwrap();
+            let id: String = lines[starts[0]].split(',').nth(col).unwrap().to_string();
+            let last = id.chars().last().unwrap();
+            let wrong = if last == '0' { '1' } else { '0' };
+            format!("{}{}", &id[..17], wrong)
+        };
+        set_cell(&mut lines, starts[0], "证件号码", &bad_id);
+        // household columns are repeated on every member row: change them on all of them
+        let header: Vec<String> = lines[0].trim_start_matches('\u{feff}').split(',').map(String::from).collect();
+        let code_col = header.iter().position(|h| h == "村级区划代码").unwrap();
+        let code = lines[starts[4]].split(',').nth(code_col).unwrap().to_string();
+        let unknown_village = format!("{}999", &code[..9]);
+        for (k, column, value) in [
+            (1, "主要致贫原因", "因穷"),
+            (2, "工资性收入(元)", "-5"),
+            (2, "人均纯收入(元)", ""),
+            (4, "村级区划代码", unknown_village.as_str()),
+        ] {
+            for line in starts[k]..starts[k + 1] {
+                set_cell(&mut lines, line, column, value);
+            }
+        }
+        set_cell(&mut lines, starts[3], "与户主关系", "之子");
+        set_cell(&mut lines, starts[5], "出生日期", "1900-01-01");
+        let bad = dir.path().join("bad.csv");
+        std::fs::write(&bad, lines.join("\n")).unwrap();
+
+        let s = import(&t.db, &bad, false).await;
+        assert!(!s.committed, "{}", t.name);
+        assert_eq!(s.invalid_households, 6, "{}: {:?}", t.name, s.first_errors);
+        assert_eq!(t.db.max_household_id().await.unwrap(), 0, "{}: all-or-nothing leaves the registry empty", t.name);
+        let report = std::fs::read_to_string(s.report.as_ref().expect("a report")).unwrap();
+        for (row, column, reason) in [
+            (starts[0] + 1, "证件号码", "校验码"),
+            (starts[1] + 1, "主要致贫原因", "不在致贫原因代码表中"),
+            (starts[2] + 1, "工资性收入(元)", "不能为负"),
+            (starts[3] + 1, "与户主关系", "户主应恰有1人"),
+            (starts[4] + 1, "村级区划代码", "不存在"),
+            (starts[5] + 1, "出生日期", "出生日期"),
+        ] {
+            assert!(
+                report.lines().any(|l| l.starts_with(&format!("{row},{column},")) && l.contains(reason)),
+                "{}: no report line for row {row} {column} ({reason}) in\n{report}",
+                t.name
+            );
+        }
+
+        let partial = import(&t.db, &bad, true).await;
+        assert!(partial.committed);
+        assert_eq!((partial.created, partial.invalid_households), (34, 6), "{}", t.name);
+        t.drop_database().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gbk_csv_and_xlsx_import_alike() {
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = generated(dir.path(), 60, Format::Csv);
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let (gbk, _, lossy) = encoding_rs::GBK.encode(text.trim_start_matches('\u{feff}'));
+        assert!(!lossy, "generated names are all GBK characters");
+        let gbk_path = dir.path().join("gbk.csv");
+        std::fs::write(&gbk_path, &gbk).unwrap();
+        let s = import(&t.db, &gbk_path, false).await;
+        assert_eq!(s.encoding, "gb18030");
+        assert_eq!((s.created, s.errors), (60, 0), "{}: {:?}", t.name, s.first_errors);
+
+        let xdir = tempfile::tempdir().unwrap();
+        let xlsx = generated(xdir.path(), 60, Format::Xlsx);
+        let x = import(&t.db, &xlsx, false).await;
+        assert_eq!((x.created, x.updated, x.unchanged), (0, 0, 60), "{}: same households from XLSX", t.name);
+        t.drop_database().await;
+    }
+}
