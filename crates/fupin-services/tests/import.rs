@@ -23,10 +23,12 @@ impl TestDb {
         self.db.close().await;
         if let Some((admin_url, db_name)) = self.cleanup {
             let pool = sqlx::PgPool::connect(&admin_url).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")))
-                .execute(&pool)
-                .await
-                .unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"
+            )))
+            .execute(&pool)
+            .await
+            .unwrap();
         }
     }
 }
@@ -37,7 +39,9 @@ async fn backends() -> Vec<TestDb> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.sqlite3").display());
     let db = Db::connect(&url).await.unwrap();
-    fupin_services::areas::load_seed_divisions(&db).await.unwrap();
+    fupin_services::areas::load_seed_divisions(&db)
+        .await
+        .unwrap();
     out.push(TestDb {
         db,
         name: "sqlite".into(),
@@ -52,9 +56,13 @@ async fn backends() -> Vec<TestDb> {
             .await
             .unwrap();
         pool.close().await;
-        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b);
         let db = Db::connect(&format!("{base}/{db_name}")).await.unwrap();
-        fupin_services::areas::load_seed_divisions(&db).await.unwrap();
+        fupin_services::areas::load_seed_divisions(&db)
+            .await
+            .unwrap();
         out.push(TestDb {
             db,
             name: "postgres".into(),
@@ -88,7 +96,14 @@ fn generated(dir: &Path, n: usize, format: Format) -> PathBuf {
         last_year: 2023,
     };
     let index = fupin_storage::AreaIndex::from_areas(&areas);
-    fupin_services::generated::write_registry(generate(&config, &geo), &index, dir, &[format], &Silent).unwrap();
+    fupin_services::generated::write_registry(
+        generate(&config, &geo),
+        &index,
+        dir,
+        &[format],
+        &Silent,
+    )
+    .unwrap();
     dir.join(match format {
         Format::Csv => "households.csv",
         Format::Xlsx => "households.xlsx",
@@ -96,7 +111,9 @@ fn generated(dir: &Path, n: usize, format: Format) -> PathBuf {
 }
 
 async fn import(db: &Db, path: &Path, skip_invalid: bool) -> ImportSummary {
-    import_households(db, path, &options(skip_invalid), &Silent).await.unwrap()
+    import_households(db, path, &options(skip_invalid), &Silent)
+        .await
+        .unwrap()
 }
 
 async fn export_all(db: &Db, path: &Path) {
@@ -104,9 +121,15 @@ async fn export_all(db: &Db, path: &Path) {
     let mut text = String::new();
     for (i, p) in ["21", "34", "52", "62"].iter().enumerate() {
         let part = path.with_extension(format!("{p}.csv"));
-        fupin_services::export::export_households(db, &AreaCode::parse(p).unwrap(), &part, Format::Csv, &Silent)
-            .await
-            .unwrap();
+        fupin_services::export::export_households(
+            db,
+            &AreaCode::parse(p).unwrap(),
+            &part,
+            Format::Csv,
+            &Silent,
+        )
+        .await
+        .unwrap();
         let body = std::fs::read_to_string(&part).unwrap();
         let mut lines = body.lines();
         let header = lines.next().unwrap();
@@ -130,16 +153,29 @@ async fn import_is_idempotent_and_export_round_trips() {
         let first = import(&t.db, &file, false).await;
         assert!(first.committed, "{}: {:?}", t.name, first.first_errors);
         assert_eq!((first.created, first.errors), (300, 0), "{}", t.name);
-        let (households, members) = t.db.registry_size(&AreaCode::parse("52").unwrap()).await.unwrap();
+        let (households, members) =
+            t.db.registry_size(&AreaCode::parse("52").unwrap())
+                .await
+                .unwrap();
         assert!(households > 0 && members >= households, "{}", t.name);
 
         let again = import(&t.db, &file, false).await;
-        assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 300), "{}", t.name);
+        assert_eq!(
+            (again.created, again.updated, again.unchanged),
+            (0, 0, 300),
+            "{}",
+            t.name
+        );
 
         let exported = dir.path().join("export.csv");
         export_all(&t.db, &exported).await;
         let third = import(&t.db, &exported, false).await;
-        assert_eq!((third.created, third.updated, third.unchanged), (0, 0, 300), "{}: export → import", t.name);
+        assert_eq!(
+            (third.created, third.updated, third.unchanged),
+            (0, 0, 300),
+            "{}: export → import",
+            t.name
+        );
         let exported_again = dir.path().join("export2.csv");
         export_all(&t.db, &exported_again).await;
         assert_eq!(
@@ -163,7 +199,11 @@ async fn a_change_is_recorded_with_old_and_new_values() {
         let header: Vec<&str> = lines[0].split(',').collect();
         let phone_col = header.iter().position(|h| *h == "联系电话").unwrap();
         let number = lines[1].split(',').next().unwrap().to_string();
-        for line in lines.iter_mut().skip(1).filter(|l| l.starts_with(&format!("{number},"))) {
+        for line in lines
+            .iter_mut()
+            .skip(1)
+            .filter(|l| l.starts_with(&format!("{number},")))
+        {
             let mut cells: Vec<String> = line.split(',').map(String::from).collect();
             cells[phone_col] = "13912345678".into();
             *line = cells.join(",");
@@ -175,7 +215,11 @@ async fn a_change_is_recorded_with_old_and_new_values() {
         let id = t.db.household_id(&number).await.unwrap().unwrap();
         let record = t.db.household(id).await.unwrap().unwrap();
         assert_eq!(record.household.phone, "13912345678");
-        let update = record.changes.iter().find(|c| c.action == "update").expect("an update entry");
+        let update = record
+            .changes
+            .iter()
+            .find(|c| c.action == "update")
+            .expect("an update entry");
         let diff = update.changes();
         assert_eq!(diff.len(), 1, "{}: {diff:?}", t.name);
         assert_eq!(diff[0].field, "phone");
@@ -187,8 +231,15 @@ async fn a_change_is_recorded_with_old_and_new_values() {
 
 /// Rewrites one cell of the first data row of the household starting at `line_index`.
 fn set_cell(lines: &mut [String], line_index: usize, column: &str, value: &str) {
-    let header: Vec<String> = lines[0].trim_start_matches('\u{feff}').split(',').map(String::from).collect();
-    let col = header.iter().position(|h| h == column).unwrap_or_else(|| panic!("no column {column}"));
+    let header: Vec<String> = lines[0]
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(String::from)
+        .collect();
+    let col = header
+        .iter()
+        .position(|h| h == column)
+        .unwrap_or_else(|| panic!("no column {column}"));
     let mut cells: Vec<String> = lines[line_index].split(',').map(String::from).collect();
     cells[col] = value.to_string();
     lines[line_index] = cells.join(",");
@@ -218,9 +269,17 @@ async fn invalid_rows_are_reported_and_nothing_is_written() {
         };
         set_cell(&mut lines, starts[0], "证件号码", &bad_id);
         // household columns are repeated on every member row: change them on all of them
-        let header: Vec<String> = lines[0].trim_start_matches('\u{feff}').split(',').map(String::from).collect();
+        let header: Vec<String> = lines[0]
+            .trim_start_matches('\u{feff}')
+            .split(',')
+            .map(String::from)
+            .collect();
         let code_col = header.iter().position(|h| h == "村级区划代码").unwrap();
-        let code = lines[starts[4]].split(',').nth(code_col).unwrap().to_string();
+        let code = lines[starts[4]]
+            .split(',')
+            .nth(code_col)
+            .unwrap()
+            .to_string();
         let unknown_village = format!("{}999", &code[..9]);
         for (k, column, value) in [
             (1, "主要致贫原因", "因穷"),
@@ -240,7 +299,12 @@ async fn invalid_rows_are_reported_and_nothing_is_written() {
         let s = import(&t.db, &bad, false).await;
         assert!(!s.committed, "{}", t.name);
         assert_eq!(s.invalid_households, 6, "{}: {:?}", t.name, s.first_errors);
-        assert_eq!(t.db.max_household_id().await.unwrap(), 0, "{}: all-or-nothing leaves the registry empty", t.name);
+        assert_eq!(
+            t.db.max_household_id().await.unwrap(),
+            0,
+            "{}: all-or-nothing leaves the registry empty",
+            t.name
+        );
         let report = std::fs::read_to_string(s.report.as_ref().expect("a report")).unwrap();
         for (row, column, reason) in [
             (starts[0] + 1, "证件号码", "校验码"),
@@ -251,7 +315,9 @@ async fn invalid_rows_are_reported_and_nothing_is_written() {
             (starts[5] + 1, "出生日期", "出生日期"),
         ] {
             assert!(
-                report.lines().any(|l| l.starts_with(&format!("{row},{column},")) && l.contains(reason)),
+                report
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{row},{column},")) && l.contains(reason)),
                 "{}: no report line for row {row} {column} ({reason}) in\n{report}",
                 t.name
             );
@@ -259,7 +325,12 @@ async fn invalid_rows_are_reported_and_nothing_is_written() {
 
         let partial = import(&t.db, &bad, true).await;
         assert!(partial.committed);
-        assert_eq!((partial.created, partial.invalid_households), (34, 6), "{}", t.name);
+        assert_eq!(
+            (partial.created, partial.invalid_households),
+            (34, 6),
+            "{}",
+            t.name
+        );
         t.drop_database().await;
     }
 }
@@ -276,12 +347,23 @@ async fn gbk_csv_and_xlsx_import_alike() {
         std::fs::write(&gbk_path, &gbk).unwrap();
         let s = import(&t.db, &gbk_path, false).await;
         assert_eq!(s.encoding, "gb18030");
-        assert_eq!((s.created, s.errors), (60, 0), "{}: {:?}", t.name, s.first_errors);
+        assert_eq!(
+            (s.created, s.errors),
+            (60, 0),
+            "{}: {:?}",
+            t.name,
+            s.first_errors
+        );
 
         let xdir = tempfile::tempdir().unwrap();
         let xlsx = generated(xdir.path(), 60, Format::Xlsx);
         let x = import(&t.db, &xlsx, false).await;
-        assert_eq!((x.created, x.updated, x.unchanged), (0, 0, 60), "{}: same households from XLSX", t.name);
+        assert_eq!(
+            (x.created, x.updated, x.unchanged),
+            (0, 0, 60),
+            "{}: same households from XLSX",
+            t.name
+        );
         t.drop_database().await;
     }
 }

@@ -151,22 +151,26 @@ async fn load_where(
 impl Db {
     /// One household with its members, yearly incomes, status history and change log.
     pub async fn household(&self, id: i64) -> Result<Option<HouseholdRecord>, StorageError> {
+        #[derive(sqlx::FromRow)]
+        struct Stamps {
+            created_at: String,
+            updated_at: String,
+        }
         let mut tx = self.reader().await?;
-        let rows: Vec<HouseholdRow> = fetch_all(
+        let stored = load_where(&mut tx, "id = $1", &[Value::I64(id)]).await?;
+        let Some(household) = stored.into_iter().next().map(|s| s.household) else {
+            return Ok(None);
+        };
+        let stamps: Vec<Stamps> = fetch_all(
             &mut tx,
-            &format!("{HOUSEHOLD_SELECT} WHERE id = $1"),
+            "SELECT created_at, updated_at FROM households WHERE id = $1",
             &[Value::I64(id)],
         )
         .await?;
-        let Some(row) = rows.into_iter().next() else {
-            return Ok(None);
-        };
-        let (created_at, updated_at) = (row.created_at.clone(), row.updated_at.clone());
-        let stored = load_where(&mut tx, "id = $1", &[Value::I64(id)]).await?;
-        let household = stored
+        let (created_at, updated_at) = stamps
             .into_iter()
             .next()
-            .map(|s| s.household)
+            .map(|s| (s.created_at, s.updated_at))
             .ok_or(StorageError::NotFound)?;
         let incomes: Vec<IncomeRow> = fetch_all(
             &mut tx,
@@ -350,7 +354,7 @@ impl Db {
         Ok(rows.first().map_or((0, 0), |s| (s.households, s.members)))
     }
 
-    /// The highest household id inside `area` (the end of a streaming export).
+    /// The highest household id in the registry (the end of a streaming export).
     pub async fn max_household_id(&self) -> Result<i64, StorageError> {
         let rows: Vec<Count> = fetch_all(
             &mut self.reader().await?,

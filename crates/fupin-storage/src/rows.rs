@@ -119,8 +119,6 @@ pub struct HouseholdRow {
     pub water_safe: bool,
     pub cooking_fuel: Option<String>,
     pub road_distance_km: f64,
-    pub created_at: String,
-    pub updated_at: String,
 }
 
 #[derive(sqlx::FromRow, Debug)]

@@ -1,0 +1,79 @@
+//! The SQLite and PostgreSQL migrations must describe the same schema: same tables, same
+//! columns in the same order, same nullability, keys and indexes. Types may differ only in
+//! the spelling each backend needs (INTEGER PRIMARY KEY vs BIGSERIAL, REAL vs DOUBLE PRECISION).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// table → column lines normalised to (name, NOT NULL?, constraints), plus index statements.
+fn schema(dir: &str) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
+    let mut tables = BTreeMap::new();
+    let mut indexes = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files {
+        let sql = std::fs::read_to_string(&f).unwrap();
+        let mut current: Option<String> = None;
+        for line in sql
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with("--") && !l.is_empty())
+        {
+            if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
+                let name = rest.split_whitespace().next().unwrap().to_string();
+                tables.insert(name.clone(), Vec::new());
+                current = Some(name);
+            } else if line.starts_with(");") {
+                current = None;
+            } else if line.starts_with("CREATE INDEX") || line.starts_with("CREATE UNIQUE INDEX") {
+                indexes.push(line.to_string());
+            } else if let Some(t) = &current {
+                tables.get_mut(t).unwrap().push(normalise(line));
+            }
+        }
+    }
+    (tables, indexes)
+}
+
+fn normalise(column: &str) -> String {
+    let c = column.trim_end_matches(',');
+    let c = c
+        .replace("BIGSERIAL PRIMARY KEY", "<id> PRIMARY KEY")
+        .replace("INTEGER PRIMARY KEY", "<id> PRIMARY KEY")
+        .replace("DOUBLE PRECISION", "<real>")
+        .replace("REAL", "<real>");
+    let mut words = c.split_whitespace();
+    let name = words.next().unwrap_or("").to_string();
+    let rest: Vec<&str> = words.collect();
+    // foreign-key id columns are INTEGER on SQLite (its only integer type) and BIGINT on PostgreSQL
+    let rest = rest
+        .join(" ")
+        .replacen("INTEGER REFERENCES", "<int> REFERENCES", 1)
+        .replacen("BIGINT REFERENCES", "<int> REFERENCES", 1);
+    let rest = if name.ends_with("_id") {
+        rest.replacen("INTEGER NOT NULL", "<int> NOT NULL", 1)
+            .replacen("BIGINT NOT NULL", "<int> NOT NULL", 1)
+    } else {
+        rest
+    };
+    format!("{name} {rest}")
+}
+
+#[test]
+fn sqlite_and_postgres_migrations_stay_in_step() {
+    let (sqlite, sqlite_idx) = schema("migrations/sqlite");
+    let (postgres, postgres_idx) = schema("migrations/postgres");
+    assert_eq!(
+        sqlite.keys().collect::<Vec<_>>(),
+        postgres.keys().collect::<Vec<_>>(),
+        "same tables"
+    );
+    for (table, columns) in &sqlite {
+        assert_eq!(columns, &postgres[table], "columns of {table}");
+    }
+    assert_eq!(sqlite_idx, postgres_idx, "same indexes");
+    assert!(sqlite.contains_key("households") && sqlite["households"].len() > 30);
+}
