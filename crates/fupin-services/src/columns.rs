@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use fupin_core::record::{HOUSEHOLD_FIELDS, MEMBER_FIELDS};
 use fupin_core::{CodeList, Field};
 
+use crate::sheet::Row;
+
 /// Household sheet columns in export order: household number and area names first.
 pub fn household_sheet() -> Vec<Field> {
     let mut cols = vec![
@@ -117,7 +119,8 @@ pub struct HeaderMap {
 }
 
 impl HeaderMap {
-    pub fn new(headers: &[String]) -> Result<Self, String> {
+    pub fn new(headers: &Row) -> Result<Self, String> {
+        let headers: Vec<String> = headers.iter().map(String::from).collect();
         let table = lookup();
         let mut index = HashMap::new();
         let mut unknown = Vec::new();
@@ -144,7 +147,7 @@ impl HeaderMap {
         }
         Ok(Self {
             index,
-            headers: headers.to_vec(),
+            headers,
             unknown,
         })
     }
@@ -163,11 +166,11 @@ impl HeaderMap {
     }
 
     /// The cell of `field` in `row` ("" when the column or the cell is absent).
-    pub fn get<'a>(&self, row: &'a [String], field: Field) -> &'a str {
+    pub fn get<'a>(&self, row: &'a Row, field: Field) -> &'a str {
         self.index
             .get(&field)
             .and_then(|&i| row.get(i))
-            .map_or("", String::as_str)
+            .unwrap_or("")
     }
 
     /// The column name to show for `field`: the file's own header if it has one.
@@ -195,8 +198,8 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let m = HeaderMap::new(&headers).unwrap();
-        let row: Vec<String> = ["H1", "X", "2.5", "户主", "100", ""]
+        let m = HeaderMap::new(&Row::from(headers)).unwrap();
+        let row: Row = ["H1", "X", "2.5", "户主", "100", ""]
             .iter()
             .map(|s| s.to_string())
             .collect();
@@ -219,7 +222,7 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        assert!(HeaderMap::new(&headers).is_err());
+        assert!(HeaderMap::new(&Row::from(headers)).is_err());
     }
 
     #[test]
@@ -228,7 +231,7 @@ mod tests {
             .iter()
             .map(|f| f.zh().to_string())
             .collect();
-        let m = HeaderMap::new(&headers).unwrap();
+        let m = HeaderMap::new(&Row::from(headers)).unwrap();
         assert!(m.unknown.is_empty());
         assert!(m.missing(&household_sheet()).is_empty());
     }

@@ -16,7 +16,7 @@ use crate::columns::HeaderMap;
 use crate::import::{ImportOptions, ImportSummary};
 use crate::parse::RowIssue;
 use crate::progress::Progress;
-use crate::sheet;
+use crate::sheet::{self, Row};
 
 /// One year of one household, as the history sheet shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +66,7 @@ const MONEY: &[Field] = &[
 fn parse_row(
     map: &HeaderMap,
     row_no: usize,
-    row: &[String],
+    row: &Row,
     this_year: i32,
 ) -> Result<YearRow, Vec<RowIssue>> {
     let mut issues = Vec::new();

@@ -24,6 +24,9 @@ use crate::parse::{RowGroup, RowIssue, parse_household, status_snapshot};
 use crate::progress::Progress;
 use crate::sheet;
 
+/// Imports that write at least this many households refresh the planner statistics.
+const ANALYZE_AFTER: u64 = 10_000;
+
 /// Households handed from the reader to the writer at a time.
 const CHUNK: usize = 2_000;
 
@@ -124,7 +127,9 @@ pub async fn import_households(
     let (tx, mut rx) = mpsc::channel::<Result<Chunk>>(4);
     let today = opts.today;
     let reader_map = map.clone();
-    let reader = std::thread::spawn(move || read_households(rows, reader_map, areas, today, tx));
+    let reader = std::thread::Builder::new()
+        .name("import-reader".into())
+        .spawn(move || read_households(rows, reader_map, areas, today, tx))?;
 
     let mut summary = ImportSummary {
         file: path.display().to_string(),
@@ -144,6 +149,9 @@ pub async fn import_households(
     let run = writer
         .start_run("households", &file_name, &sha, &opts.actor, mode)
         .await?;
+    // Loading into an empty registry, nothing can already exist: the reader's checks of the file
+    // itself (household numbers and ID numbers unique) are then all there is to check.
+    let lookups = !writer.registry_is_empty().await?;
     let ctx = WriteContext {
         actor: opts.actor.clone(),
         reason: format!("导入 {file_name}"),
@@ -160,7 +168,7 @@ pub async fn import_households(
         }
         // once an all-or-nothing import has failed, only keep validating
         let writing = opts.skip_invalid || summary.errors == 0;
-        let checked = check_against_registry(&mut writer, chunk.households).await?;
+        let checked = check_against_registry(&mut writer, chunk.households, lookups).await?;
         for issue in &checked.issues {
             report.add(issue, &mut summary)?;
         }
@@ -194,6 +202,9 @@ pub async fn import_households(
     if commit {
         writer.finish_run(run, "committed", counts).await?;
         writer.commit().await?;
+        if summary.created + summary.updated >= ANALYZE_AFTER {
+            db.analyze().await?;
+        }
     } else {
         writer.rollback().await?;
         // the rejected run itself is still recorded
@@ -352,14 +363,18 @@ struct Checked {
 async fn check_against_registry(
     writer: &mut RegistryWriter,
     households: Vec<(Household, Vec<usize>)>,
+    lookups: bool,
 ) -> Result<Checked> {
-    let numbers: Vec<&str> = households.iter().map(|(h, _)| h.number.as_str()).collect();
-    let existing = writer.existing(&numbers).await?;
-    let ids: Vec<&str> = households
-        .iter()
-        .flat_map(|(h, _)| h.members.iter().map(|m| m.id_number.as_str()))
-        .collect();
-    let owners = writer.id_owners(&ids).await?;
+    let (mut existing, mut owners) = (HashMap::new(), HashMap::new());
+    if lookups {
+        let numbers: Vec<&str> = households.iter().map(|(h, _)| h.number.as_str()).collect();
+        existing = writer.existing(&numbers).await?;
+        let ids: Vec<&str> = households
+            .iter()
+            .flat_map(|(h, _)| h.members.iter().map(|m| m.id_number.as_str()))
+            .collect();
+        owners = writer.id_owners(&ids).await?;
+    }
     let reason = "导入";
     let mut out = Checked {
         new: Vec::new(),

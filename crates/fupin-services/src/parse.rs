@@ -10,6 +10,7 @@ use fupin_core::{
 use fupin_storage::AreaIndex;
 
 use crate::columns::HeaderMap;
+use crate::sheet::Row;
 
 /// A problem at one cell of the file.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,14 +25,14 @@ pub struct RowIssue {
 #[derive(Debug, Clone)]
 pub struct RowGroup {
     pub number: String,
-    pub rows: Vec<(usize, Vec<String>)>,
+    pub rows: Vec<(usize, Row)>,
 }
 
 /// Reads the cells of one row, collecting problems instead of stopping at the first.
 struct Cells<'a> {
     map: &'a HeaderMap,
     row_no: usize,
-    row: &'a [String],
+    row: &'a Row,
     issues: &'a mut Vec<RowIssue>,
 }
 

@@ -40,15 +40,18 @@ impl Format {
     }
 }
 
+/// One row's cells: a single buffer per row, not a string per cell (imports read millions).
+pub type Row = csv::StringRecord;
+
 /// Rows of a sheet: `(row number, cells)`.
 pub struct SheetRows {
-    inner: Box<dyn Iterator<Item = Result<(usize, Vec<String>)>> + Send>,
+    inner: Box<dyn Iterator<Item = Result<(usize, Row)>> + Send>,
     /// The encoding a CSV file was read in ("UTF-8", "GB18030"), for the summary.
     pub encoding: &'static str,
 }
 
 impl Iterator for SheetRows {
-    type Item = Result<(usize, Vec<String>)>;
+    type Item = Result<(usize, Row)>;
     fn next(&mut self) -> Option<Self::Item> {
         self.inner.next()
     }
@@ -90,6 +93,7 @@ fn open_csv(path: &Path) -> Result<SheetRows> {
     let reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .trim(csv::Trim::All)
         .buffer_capacity(1 << 20)
         .from_reader(decoded);
     let mut records = reader.into_records();
@@ -98,7 +102,7 @@ fn open_csv(path: &Path) -> Result<SheetRows> {
         row += 1;
         let current = row;
         records.next().map(|r| {
-            r.map(|rec| (current, rec.iter().map(|c| c.trim().to_string()).collect()))
+            r.map(|rec| (current, rec))
                 .with_context(|| format!("row {current}: unreadable CSV"))
         })
     });
@@ -126,14 +130,14 @@ fn open_xlsx(path: &Path) -> Result<SheetRows> {
     let mut wb = calamine::open_workbook_auto(path)
         .with_context(|| format!("cannot open {}", path.display()))?;
     let names = wb.sheet_names().to_vec();
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let range = wb
             .worksheet_range(name)
             .with_context(|| format!("{}: cannot read sheet {name}", path.display()))?;
         let skip = usize::from(i > 0);
         for r in range.rows().skip(skip) {
-            rows.push(r.iter().map(cell_text).collect());
+            rows.push(r.iter().map(cell_text).collect::<Vec<_>>().into());
         }
     }
     let inner = rows.into_iter().enumerate().map(|(i, r)| Ok((i + 1, r)));

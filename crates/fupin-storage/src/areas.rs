@@ -131,7 +131,7 @@ impl Db {
             &mut tx,
             "areas",
             &["code", "name", "level", "parent_code"],
-            &new_rows,
+            new_rows,
         )
         .await?;
         tx.commit().await?;

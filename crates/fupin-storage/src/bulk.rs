@@ -19,12 +19,12 @@ pub enum Value {
     Bool(bool),
 }
 
-/// Binds each value in turn to a query of either backend (both accept the same Rust types).
+/// Binds each (owned) value in turn to a query of either backend (both accept the same Rust types).
 macro_rules! bind_all {
     ($q:expr, $values:expr) => {{
         let mut q = $q;
         for v in $values {
-            q = match v.clone() {
+            q = match v {
                 Value::I64(x) => q.bind(x),
                 Value::I32(x) => q.bind(x),
                 Value::OptI32(x) => q.bind(x),
@@ -50,7 +50,7 @@ pub async fn insert_rows(
     tx: &mut Tx,
     table: &str,
     columns: &[&str],
-    rows: &[Vec<Value>],
+    rows: Vec<Vec<Value>>,
 ) -> Result<(), StorageError> {
     if rows.is_empty() {
         return Ok(());
@@ -60,7 +60,7 @@ pub async fn insert_rows(
             let sql = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
             let mut copy = t.copy_in_raw(&sql).await?;
             let mut buf = Vec::with_capacity(COPY_CHUNK + 4096);
-            for row in rows {
+            for row in &rows {
                 encode_copy_row(&mut buf, row);
                 if buf.len() >= COPY_CHUNK {
                     copy.send(std::mem::take(&mut buf)).await?;
@@ -73,9 +73,13 @@ pub async fn insert_rows(
             copy.finish().await?;
         }
         Tx::Sqlite(t) => {
-            for chunk in rows.chunks(SQLITE_ROWS_PER_STATEMENT) {
+            // values are moved into the statement, not copied
+            let mut rows = rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                let chunk: Vec<Vec<Value>> =
+                    rows.by_ref().take(SQLITE_ROWS_PER_STATEMENT).collect();
                 let sql = multi_row_insert(table, columns, chunk.len());
-                let q = bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk.iter().flatten());
+                let q = bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk.into_iter().flatten());
                 q.execute(&mut **t).await?;
             }
         }
@@ -97,13 +101,45 @@ fn multi_row_insert(table: &str, columns: &[&str], n: usize) -> String {
 
 /// Runs one statement with `values` bound to `$1…` on whichever backend `tx` is.
 pub async fn execute(tx: &mut Tx, sql: &str, values: &[Value]) -> Result<u64, StorageError> {
-    let sql = AssertSqlSafe(sql.to_string());
+    let sql = AssertSqlSafe(dialect_sql(tx, sql));
     Ok(
-        crate::dispatch_tx!(tx, t => bind_all!(sqlx::query(sql), values)
+        crate::dispatch_tx!(tx, t => bind_all!(sqlx::query(sql), values.iter().cloned())
         .execute(&mut **t)
         .await?
         .rows_affected()),
     )
+}
+
+/// The statement as the backend runs it best. On SQLite, `$1, $2, …` used once each and in
+/// order become anonymous `?`: SQLite looks named parameters up linearly on every bind, which
+/// makes long `IN (…)` lists quadratic.
+fn dialect_sql(tx: &Tx, sql: &str) -> String {
+    if matches!(tx, Tx::Postgres(_)) {
+        return sql.to_string();
+    }
+    positional(sql).unwrap_or_else(|| sql.to_string())
+}
+
+/// `sql` with `$n` replaced by `?`, if the parameters appear exactly as `$1, $2, …, $n`.
+fn positional(sql: &str) -> Option<String> {
+    let mut out = String::with_capacity(sql.len());
+    let mut expected = 1u32;
+    let mut rest = sql;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let digits: String = rest[i + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if digits.parse::<u32>().ok()? != expected {
+            return None;
+        }
+        expected += 1;
+        out.push('?');
+        rest = &rest[i + 1 + digits.len()..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// Appends one row in PostgreSQL's text `COPY` format.
@@ -170,7 +206,21 @@ mod tests {
     }
 
     #[test]
-    fn multi_row_placeholders_are_numbered() {
+    fn ordered_parameters_become_positional() {
+        assert_eq!(
+            positional("a = $1 AND b IN ($2,$3)").as_deref(),
+            Some("a = ? AND b IN (?,?)")
+        );
+        assert_eq!(positional("a = $2 AND b = $1"), None);
+        assert_eq!(positional("a = $1 OR b = $1"), None);
+        assert_eq!(
+            positional("no parameters").as_deref(),
+            Some("no parameters")
+        );
+    }
+
+    #[test]
+    fn multi_row_placeholders_are_anonymous() {
         assert_eq!(
             multi_row_insert("t", &["a", "b"], 2),
             "INSERT INTO t (a, b) VALUES (?,?),(?,?)"
@@ -202,7 +252,7 @@ pub async fn fetch_all<T: AnyRow>(
 ) -> Result<Vec<T>, StorageError> {
     let sql = AssertSqlSafe(sql.to_string());
     Ok(
-        crate::dispatch_tx!(tx, t => bind_all!(sqlx::query_as::<_, T>(sql), values)
+        crate::dispatch_tx!(tx, t => bind_all!(sqlx::query_as::<_, T>(sql), values.iter().cloned())
         .fetch_all(&mut **t)
         .await?),
     )

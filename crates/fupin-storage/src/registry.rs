@@ -407,6 +407,17 @@ impl RegistryWriter {
         &self.now
     }
 
+    /// Whether the registry holds no household yet (seen inside this transaction).
+    pub async fn registry_is_empty(&mut self) -> Result<bool, StorageError> {
+        let rows: Vec<Count> = fetch_all(
+            &mut self.tx,
+            "SELECT COUNT(*) AS n FROM (SELECT id FROM households LIMIT 1) AS any_household",
+            &[],
+        )
+        .await?;
+        Ok(rows.first().is_none_or(|c| c.n == 0))
+    }
+
     /// Records the start of an import run; returns its id.
     pub async fn start_run(
         &mut self,
@@ -593,17 +604,17 @@ impl RegistryWriter {
             statuses.push(status_values(id, status));
             log.push(self.change_row(id, "create", "[]", ctx));
         }
-        insert_rows(&mut self.tx, "households", HOUSEHOLD_COLUMNS, &households).await?;
-        insert_rows(&mut self.tx, "members", MEMBER_COLUMNS, &members).await?;
-        insert_rows(&mut self.tx, "household_incomes", INCOME_COLUMNS, &incomes).await?;
+        insert_rows(&mut self.tx, "households", HOUSEHOLD_COLUMNS, households).await?;
+        insert_rows(&mut self.tx, "members", MEMBER_COLUMNS, members).await?;
+        insert_rows(&mut self.tx, "household_incomes", INCOME_COLUMNS, incomes).await?;
         insert_rows(
             &mut self.tx,
             "household_status_years",
             STATUS_COLUMNS,
-            &statuses,
+            statuses,
         )
         .await?;
-        insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, &log).await?;
+        insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, log).await?;
         Ok(ids)
     }
 
@@ -650,14 +661,14 @@ impl RegistryWriter {
             .enumerate()
             .map(|(i, m)| member_values(id, i + 1, m))
             .collect();
-        insert_rows(&mut self.tx, "members", MEMBER_COLUMNS, &members).await?;
+        insert_rows(&mut self.tx, "members", MEMBER_COLUMNS, members).await?;
         if let Some(inc) = &new.income {
             self.upsert_income(id, inc).await?;
         }
         self.upsert_status(id, status).await?;
         let diff = serde_json::to_string(changes).unwrap_or_else(|_| "[]".into());
         let row = self.change_row(id, "update", &diff, ctx);
-        insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, &[row]).await?;
+        insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, vec![row]).await?;
         Ok(())
     }
 
@@ -678,7 +689,7 @@ impl RegistryWriter {
         }
         let diff = serde_json::to_string(changes).unwrap_or_else(|_| "[]".into());
         let row = self.change_row(id, "history", &diff, ctx);
-        insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, &[row]).await?;
+        insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, vec![row]).await?;
         Ok(())
     }
 
@@ -737,11 +748,11 @@ impl RegistryWriter {
             &mut self.tx,
             "household_status_years",
             STATUS_COLUMNS,
-            &statuses,
+            statuses,
         )
         .await?;
-        insert_rows(&mut self.tx, "household_incomes", INCOME_COLUMNS, &incomes).await?;
-        insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, &log).await?;
+        insert_rows(&mut self.tx, "household_incomes", INCOME_COLUMNS, incomes).await?;
+        insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, log).await?;
         Ok(())
     }
 

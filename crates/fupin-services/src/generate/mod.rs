@@ -19,6 +19,7 @@ mod history;
 mod ids;
 mod names;
 mod pick;
+mod profile;
 mod region;
 #[cfg(test)]
 mod tests;

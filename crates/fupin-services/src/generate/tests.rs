@@ -198,104 +198,11 @@ fn generates_a_million_households_quickly() {
 }
 
 #[test]
-#[ignore]
-fn zz_inspect() {
-    use std::collections::BTreeMap;
-    let all = run(50_000, 5);
-    for g in all.iter().step_by(9_973).take(4) {
-        println!("{:#?}", g.household);
-        for r in &g.history {
-            println!(
-                "{} {:?} {} pc={:?} size={} w={} b={} p={} t={} r={}",
-                r.status.year,
-                r.status.status,
-                r.status.reason,
-                r.income
-                    .per_capita(IncomeFormula::CURRENT)
-                    .map(|f| f.yuan_rounded()),
-                r.income.household_size,
-                r.income.wage,
-                r.income.business,
-                r.income.property,
-                r.income.transfer,
-                r.income.production_expenditure
-            );
-        }
-    }
-    let mut c: BTreeMap<String, usize> = BTreeMap::new();
-    let mut add = |k: String| *c.entry(k).or_default() += 1;
-    for g in &all {
-        let h = &g.household;
-        add(format!("size {}", h.members.len()));
-        add(format!("status {:?}", h.status));
-        add(format!("exit {:?}", h.exit_year));
-        add(format!("reg {}", h.registered_year));
-        add(format!("attr {:?}", h.attribute));
-        add(format!("cause {:?}", h.main_cause));
-        add(format!("mon {:?}", h.monitoring));
-        add(format!("county {} ", &h.village_code.as_str()[..6]));
-        add(format!(
-            "eth {} {:?}",
-            &h.village_code.as_str()[..6],
-            h.members[0].ethnicity
-        ));
-        add(format!("grade {:?}", h.conditions.house_grade));
-        add(format!("reloc {}", h.conditions.relocated));
-        add(format!("phone {}", !h.phone.is_empty()));
-        for r in &g.history {
-            add(format!("y{} {:?}", r.status.year, r.status.status));
-        }
-        for m in &h.members {
-            add(format!("rel {:?}", m.relation));
-            add(format!("lab {:?}", m.labour));
-            add(format!("health {:?}", m.health));
-            add(format!("mig {:?}", m.migrant));
-        }
-    }
-    for (k, v) in &c {
-        println!("{k}: {v}");
-    }
-    let pc20: Vec<i64> = all
-        .iter()
-        .filter_map(|g| g.history.iter().find(|r| r.status.year == 2020))
-        .filter(|r| r.status.status.is_exited())
-        .map(|r| {
-            r.income
-                .per_capita(IncomeFormula::CURRENT)
-                .unwrap()
-                .yuan_rounded()
-        })
-        .collect();
-    let mean = pc20.iter().sum::<i64>() as f64 / pc20.len() as f64;
-    println!("mean pc 2020 exited {mean}");
-    let pc23: Vec<i64> = all
-        .iter()
-        .map(|g| g.history.last().unwrap())
-        .filter(|r| r.status.status.is_exited())
-        .map(|r| {
-            r.income
-                .per_capita(IncomeFormula::CURRENT)
-                .unwrap()
-                .yuan_rounded()
-        })
-        .collect();
-    println!(
-        "mean pc 2023 exited {}",
-        pc23.iter().sum::<i64>() as f64 / pc23.len() as f64
-    );
-    let pc14: Vec<i64> = all
-        .iter()
-        .map(|g| g.history.first().unwrap())
-        .filter(|r| r.status.year == 2014)
-        .map(|r| {
-            r.income
-                .per_capita(IncomeFormula::CURRENT)
-                .unwrap()
-                .yuan_rounded()
-        })
-        .collect();
-    println!(
-        "mean pc 2014 {}",
-        pc14.iter().sum::<i64>() as f64 / pc14.len() as f64
-    );
+fn allocation_gives_every_village_a_share_and_adds_up() {
+    let counts = allocate(1_000, &[1.0, 2.5, 0.3, 1.2]);
+    assert_eq!(counts.iter().sum::<usize>(), 1_000);
+    assert!(counts.iter().all(|&c| c >= 1));
+    assert!(counts[1] > counts[0] && counts[0] > counts[2]);
+    assert_eq!(allocate(2, &[1.0, 1.0, 1.0]).iter().sum::<usize>(), 2);
+    assert_eq!(cumulative(&[2, 0, 3]), vec![2, 2, 5]);
 }
