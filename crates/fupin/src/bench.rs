@@ -6,7 +6,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use fupin_core::AreaCode;
 use fupin_services::import::ImportOptions;
 use fupin_services::progress::Silent;
 use fupin_services::sheet::Format;
@@ -19,7 +18,7 @@ struct Line {
     floor: Option<f64>,
 }
 
-pub async fn run(args: BenchArgs, _url: &str) -> Result<()> {
+pub async fn run(args: BenchArgs) -> Result<()> {
     std::fs::create_dir_all(&args.dir)?;
     let mut lines = Vec::new();
     let data = args.dir.join("data");
@@ -89,11 +88,9 @@ pub async fn run(args: BenchArgs, _url: &str) -> Result<()> {
         floor: Some(parse_floor),
     });
 
-    let all = AreaCode::parse("00").ok();
-    let out = args.dir.join("export.csv");
     let t = Instant::now();
     let mut exported = 0;
-    for province in db.area_children(all.as_ref()).await? {
+    for province in db.area_children(None).await? {
         let file = args
             .dir
             .join(format!("export-{}.csv", province.area.code.prefix()));
@@ -107,7 +104,6 @@ pub async fn run(args: BenchArgs, _url: &str) -> Result<()> {
         .await?
         .rows;
     }
-    let _ = out;
     lines.push(Line {
         what: format!("export SQLite → CSV ({exported} rows, per province)"),
         seconds: t.elapsed().as_secs_f64(),
@@ -117,9 +113,7 @@ pub async fn run(args: BenchArgs, _url: &str) -> Result<()> {
 
     if let Some(pg) = &args.postgres {
         reset_postgres(pg).await?;
-        let t = Instant::now();
         let copy_floor = raw_copy(pg, &csv).await?;
-        let _ = t;
         lines.push(Line {
             what: "floor: PostgreSQL COPY of the same CSV into a plain text table".into(),
             seconds: copy_floor,
