@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use fupin_core::record::{HOUSEHOLD_FIELDS, MEMBER_FIELDS};
 use fupin_core::{CodeList, Field};
 
-use crate::sheet::Row;
+use crate::sheet::{self, Row};
 
 /// Household sheet columns in export order: household number and area names first.
 pub fn household_sheet() -> Vec<Field> {
@@ -44,6 +44,38 @@ pub const HISTORY_SHEET: &[Field] = &[
     Field::ProductionExpenditure,
     Field::PerCapitaIncome,
 ];
+
+/// Household-level fields of the household sheet: everything but the number and the members'
+/// own columns. They must agree on every row of a household.
+pub fn household_level_fields() -> Vec<Field> {
+    household_sheet()
+        .into_iter()
+        .filter(|f| *f != Field::HouseholdNo && !MEMBER_FIELDS.contains(f))
+        .collect()
+}
+
+/// Opens a sheet and maps its header row, refusing a file that lacks a `required` column.
+pub fn open_sheet(
+    path: &std::path::Path,
+    required: &[Field],
+) -> anyhow::Result<(sheet::SheetRows, HeaderMap)> {
+    let mut rows = sheet::open(path)?;
+    let header = match rows.next() {
+        Some(r) => r?.1,
+        None => anyhow::bail!("{}: the file is empty", path.display()),
+    };
+    let map = HeaderMap::new(&header).map_err(anyhow::Error::msg)?;
+    let missing = map.missing(required);
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|f| f.zh()).collect();
+        anyhow::bail!(
+            "{}: missing required columns: {}",
+            path.display(),
+            names.join("、")
+        );
+    }
+    Ok((rows, map))
+}
 
 /// Headers other offices use for the same field.
 const ALIASES: &[(&str, Field)] = &[

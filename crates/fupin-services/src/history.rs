@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use fupin_core::record::FieldChange;
 use fupin_core::validation::{FIRST_REGISTRY_YEAR, Problem};
 use fupin_core::{CodeList, Fen, Field, IncomeYear, StatusYear, codes::HouseholdStatus};
@@ -154,21 +154,7 @@ pub async fn import_history(
 ) -> Result<ImportSummary> {
     use chrono::Datelike;
     let started = Instant::now();
-    let mut rows = sheet::open(path)?;
-    let header = match rows.next() {
-        Some(r) => r?.1,
-        None => bail!("{}: the file is empty", path.display()),
-    };
-    let map = HeaderMap::new(&header).map_err(anyhow::Error::msg)?;
-    let missing = map.missing(REQUIRED);
-    if !missing.is_empty() {
-        let names: Vec<&str> = missing.iter().map(|f| f.zh()).collect();
-        bail!(
-            "{}: missing required columns: {}",
-            path.display(),
-            names.join("、")
-        );
-    }
+    let (rows, map) = crate::columns::open_sheet(path, REQUIRED)?;
     progress.start(None);
     let this_year = opts.today.year();
     // parse everything first: history sheets are small beside the household sheet

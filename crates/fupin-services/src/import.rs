@@ -14,12 +14,12 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use fupin_core::record::diff_households;
 use fupin_core::validation::Problem;
-use fupin_core::{CodeList, Field, Household};
+use fupin_core::{Field, Household};
 use fupin_storage::{AreaIndex, Db, RegistryWriter, RunCounts, WriteContext};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
-use crate::columns::HeaderMap;
+use crate::columns::{HeaderMap, open_sheet};
 use crate::parse::{RowGroup, RowIssue, parse_household, status_snapshot};
 use crate::progress::Progress;
 use crate::sheet;
@@ -96,22 +96,8 @@ pub async fn import_households(
 ) -> Result<ImportSummary> {
     let started = Instant::now();
     let sha = file_sha256(path)?;
-    let mut rows = sheet::open(path)?;
+    let (rows, map) = open_sheet(path, REQUIRED)?;
     let encoding = rows.encoding;
-    let header = match rows.next() {
-        Some(r) => r?.1,
-        None => bail!("{}: the file is empty", path.display()),
-    };
-    let map = HeaderMap::new(&header).map_err(anyhow::Error::msg)?;
-    let missing = map.missing(REQUIRED);
-    if !missing.is_empty() {
-        let names: Vec<&str> = missing.iter().map(|f| f.zh()).collect();
-        bail!(
-            "{}: missing required columns: {}",
-            path.display(),
-            names.join("、")
-        );
-    }
     let areas = db.area_index().await?;
     if areas.is_empty() {
         bail!("no administrative areas are loaded; run `fupin areas import FILE` first");

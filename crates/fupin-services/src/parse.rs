@@ -191,49 +191,9 @@ pub fn parse_date(t: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(date_part, "%Y-%m-%d").ok()
 }
 
-/// Household-level fields that must agree across a household's rows.
-const HOUSEHOLD_LEVEL: &[Field] = &[
-    Field::VillageCode,
-    Field::County,
-    Field::Township,
-    Field::Village,
-    Field::Group,
-    Field::Address,
-    Field::Phone,
-    Field::BankName,
-    Field::BankAccount,
-    Field::Standard,
-    Field::Attribute,
-    Field::MainCause,
-    Field::OtherCauses,
-    Field::Status,
-    Field::RegisteredYear,
-    Field::ExitYear,
-    Field::Monitoring,
-    Field::Longitude,
-    Field::Latitude,
-    Field::ArableLand,
-    Field::IrrigatedLand,
-    Field::ForestLand,
-    Field::HousingArea,
-    Field::HouseStructure,
-    Field::HouseBuiltYear,
-    Field::HouseGrade,
-    Field::Relocated,
-    Field::Electricity,
-    Field::WaterSource,
-    Field::WaterDifficult,
-    Field::WaterSafe,
-    Field::CookingFuel,
-    Field::RoadDistance,
-    Field::IncomeYear,
-    Field::Wage,
-    Field::Business,
-    Field::Property,
-    Field::Transfer,
-    Field::ProductionExpenditure,
-    Field::PerCapitaIncome,
-];
+/// Household-level fields, which must agree across a household's rows (computed once).
+static HOUSEHOLD_LEVEL: std::sync::LazyLock<Vec<Field>> =
+    std::sync::LazyLock::new(crate::columns::household_level_fields);
 
 /// Parses and validates one household. `Err` carries every problem found.
 pub fn parse_household(
@@ -247,7 +207,7 @@ pub fn parse_household(
 
     // household columns repeated on later rows must agree with the first (or be blank)
     for (row_no, row) in &group.rows[1..] {
-        for &f in HOUSEHOLD_LEVEL {
+        for &f in HOUSEHOLD_LEVEL.iter() {
             let (a, b) = (map.get(first, f), map.get(row, f));
             if !b.is_empty() && a != b {
                 issues.push(RowIssue {

@@ -13,7 +13,11 @@ use fupin_services::sheet::Format;
 
 /// fupin — 精准扶贫数据平台 / precision poverty-alleviation data platform.
 #[derive(Parser)]
-#[command(name = "fupin", version, about)]
+#[command(
+    name = "fupin",
+    version,
+    about = "fupin — 精准扶贫数据平台 / precision poverty-alleviation data platform"
+)]
 pub struct Cli {
     /// Database: sqlite://FILE (created if missing) or postgres://USER@HOST/DB.
     #[arg(
@@ -75,7 +79,10 @@ pub struct DemoArgs {
 #[derive(Subcommand)]
 pub enum AreasCommand {
     /// Load a division file: JSON array of {code, name, level, parent}, or CSV/XLSX with those columns.
-    Import { file: PathBuf },
+    Import {
+        /// The division file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -88,6 +95,7 @@ pub enum ImportCommand {
 
 #[derive(Args)]
 pub struct ImportArgs {
+    /// The file: CSV (UTF-8 or GBK/GB18030) or XLSX.
     pub file: PathBuf,
     /// Import the valid households and report the rest (default: all-or-nothing).
     #[arg(long)]
@@ -118,25 +126,21 @@ pub fn chrono_today() -> chrono::NaiveDate {
 #[derive(Subcommand)]
 pub enum ExportCommand {
     /// The household sheet of an area (the same shape import reads).
-    Households {
-        /// Area code (2, 4, 6, 9 or 12 digits).
-        #[arg(long)]
-        area: String,
-        #[arg(long)]
-        out: PathBuf,
-        /// csv or xlsx (default: from the file name).
-        #[arg(long)]
-        format: Option<FileFormat>,
-    },
+    Households(ExportArgs),
     /// The history sheet of an area.
-    History {
-        #[arg(long)]
-        area: String,
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long)]
-        format: Option<FileFormat>,
-    },
+    History(ExportArgs),
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Area code (2, 4, 6, 9 or 12 digits).
+    #[arg(long)]
+    pub area: String,
+    #[arg(long)]
+    pub out: PathBuf,
+    /// csv or xlsx (default: from the file name).
+    #[arg(long)]
+    pub format: Option<FileFormat>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

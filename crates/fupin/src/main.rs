@@ -77,31 +77,26 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 .await?;
             return Ok(print_import(&s));
         }
-        Command::Export(ExportCommand::Households { area, out, format }) => {
+        Command::Export(command) => {
             let db = connect(&url).await?;
-            let area = AreaCode::parse(&area)?;
-            let format = format_of(&out, format)?;
+            let (args, history) = match &command {
+                ExportCommand::Households(a) => (a, false),
+                ExportCommand::History(a) => (a, true),
+            };
+            let area = AreaCode::parse(&args.area)?;
+            let format = format_of(&args.out, args.format)?;
             let bar = Bar::rows("导出 exporting");
-            let s =
-                fupin_services::export::export_households(&db, &area, &out, format, &bar).await?;
+            let s = if history {
+                fupin_services::export::export_history(&db, &area, &args.out, format, &bar).await?
+            } else {
+                fupin_services::export::export_households(&db, &area, &args.out, format, &bar)
+                    .await?
+            };
             println!(
                 "已导出 exported {} households ({} rows) to {}",
                 s.households,
                 s.rows,
-                out.display()
-            );
-        }
-        Command::Export(ExportCommand::History { area, out, format }) => {
-            let db = connect(&url).await?;
-            let area = AreaCode::parse(&area)?;
-            let format = format_of(&out, format)?;
-            let bar = Bar::rows("导出年度信息 exporting history");
-            let s = fupin_services::export::export_history(&db, &area, &out, format, &bar).await?;
-            println!(
-                "已导出 exported {} households ({} rows) to {}",
-                s.households,
-                s.rows,
-                out.display()
+                args.out.display()
             );
         }
         Command::Gen(args) => {
