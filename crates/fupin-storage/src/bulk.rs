@@ -182,6 +182,36 @@ fn escape_copy_text(buf: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// Rows decodable on both backends.
+pub trait AnyRow:
+    for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+    + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+    + Send
+    + Unpin
+{
+}
+impl<T> AnyRow for T where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin
+{
+}
+
+/// Runs a query with `values` bound to `$1…` and decodes every row as `T`.
+pub async fn fetch_all<T: AnyRow>(
+    tx: &mut Tx,
+    sql: &str,
+    values: &[Value],
+) -> Result<Vec<T>, StorageError> {
+    let sql = AssertSqlSafe(sql.to_string());
+    Ok(
+        crate::dispatch_tx!(tx, t => bind_all!(sqlx::query_as::<_, T>(sql), values.iter().cloned())
+        .fetch_all(&mut **t)
+        .await?),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,34 +256,4 @@ mod tests {
             "INSERT INTO t (a, b) VALUES (?,?),(?,?)"
         );
     }
-}
-
-/// Rows decodable on both backends.
-pub trait AnyRow:
-    for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
-    + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
-    + Send
-    + Unpin
-{
-}
-impl<T> AnyRow for T where
-    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
-        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
-        + Send
-        + Unpin
-{
-}
-
-/// Runs a query with `values` bound to `$1…` and decodes every row as `T`.
-pub async fn fetch_all<T: AnyRow>(
-    tx: &mut Tx,
-    sql: &str,
-    values: &[Value],
-) -> Result<Vec<T>, StorageError> {
-    let sql = AssertSqlSafe(sql.to_string());
-    Ok(
-        crate::dispatch_tx!(tx, t => bind_all!(sqlx::query_as::<_, T>(sql), values.iter().cloned())
-        .fetch_all(&mut **t)
-        .await?),
-    )
 }
