@@ -367,3 +367,65 @@ async fn gbk_csv_and_xlsx_import_alike() {
         t.drop_database().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_import_is_idempotent_and_round_trips() {
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let file = generated(dir.path(), 120, Format::Csv);
+        import(&t.db, &file, false).await;
+        let history = dir.path().join("history.csv");
+        let opts = options(false);
+        let first = fupin_services::history::import_history(&t.db, &history, &opts, &Silent)
+            .await
+            .unwrap();
+        assert!(
+            first.committed && first.errors == 0,
+            "{}: {:?}",
+            t.name,
+            first.first_errors
+        );
+        assert_eq!(first.households_read, 120, "{}", t.name);
+        let again = fupin_services::history::import_history(&t.db, &history, &opts, &Silent)
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.created, again.updated, again.unchanged),
+            (0, 0, 120),
+            "{}",
+            t.name
+        );
+
+        // every province's history exported and re-imported changes nothing
+        for p in ["21", "34", "52", "62"] {
+            let out = dir.path().join(format!("history-{p}.csv"));
+            let area = AreaCode::parse(p).unwrap();
+            fupin_services::export::export_history(&t.db, &area, &out, Format::Csv, &Silent)
+                .await
+                .unwrap();
+            let s = fupin_services::history::import_history(&t.db, &out, &opts, &Silent)
+                .await
+                .unwrap();
+            assert_eq!(
+                (s.created, s.updated, s.errors),
+                (0, 0, 0),
+                "{}: history of {p}",
+                t.name
+            );
+        }
+
+        // a year's status is kept per household and shown in order
+        let (list, _) =
+            t.db.household_list(&AreaCode::parse("52").unwrap(), 0, 1)
+                .await
+                .unwrap();
+        let record = t.db.household(list[0].id).await.unwrap().unwrap();
+        let years: Vec<i32> = record.status_years.iter().map(|s| s.year).collect();
+        assert!(
+            years.len() >= 7 && years.windows(2).all(|w| w[0] < w[1]),
+            "{}: {years:?}",
+            t.name
+        );
+        t.drop_database().await;
+    }
+}

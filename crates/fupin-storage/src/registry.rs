@@ -27,6 +27,22 @@ const INCOME_SELECT: &str = "SELECT household_id, year, wage, business, property
 /// Largest `IN (…)` list sent in one statement.
 const IN_CHUNK: usize = 900;
 
+/// Runs `sql` (whose `{in}` is replaced by a placeholder list) once per chunk of `keys`, so that
+/// long key lists stay within every backend's bind limit, and gathers the rows.
+async fn fetch_in<T: crate::bulk::AnyRow>(
+    tx: &mut Tx,
+    sql: &str,
+    keys: &[&str],
+) -> Result<Vec<T>, StorageError> {
+    let mut out = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(IN_CHUNK) {
+        let args: Vec<Value> = chunk.iter().map(|k| Value::Text(k.to_string())).collect();
+        let sql = sql.replace("{in}", &placeholders(args.len()));
+        out.extend(fetch_all::<T>(tx, &sql, &args).await?);
+    }
+    Ok(out)
+}
+
 /// A stored household with its surrogate id.
 #[derive(Debug, Clone)]
 pub struct Stored {
@@ -497,21 +513,13 @@ impl RegistryWriter {
             id: i64,
             number: String,
         }
-        let mut out = HashMap::new();
-        for chunk in numbers.chunks(IN_CHUNK) {
-            let args: Vec<Value> = chunk.iter().map(|n| Value::Text(n.to_string())).collect();
-            let rows: Vec<Num> = fetch_all(
-                &mut self.tx,
-                &format!(
-                    "SELECT id, number FROM households WHERE number IN ({})",
-                    placeholders(args.len())
-                ),
-                &args,
-            )
-            .await?;
-            out.extend(rows.into_iter().map(|r| (r.number, r.id)));
-        }
-        Ok(out)
+        let rows: Vec<Num> = fetch_in(
+            &mut self.tx,
+            "SELECT id, number FROM households WHERE number IN ({in})",
+            numbers,
+        )
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.number, r.id)).collect())
     }
 
     /// For ID numbers already registered, the number of the household that holds each.
@@ -524,22 +532,14 @@ impl RegistryWriter {
             id_number: String,
             number: String,
         }
-        let mut out = HashMap::new();
-        for chunk in ids.chunks(IN_CHUNK) {
-            let args: Vec<Value> = chunk.iter().map(|n| Value::Text(n.to_string())).collect();
-            let rows: Vec<Owner> = fetch_all(
-                &mut self.tx,
-                &format!(
-                    "SELECT m.id_number, h.number FROM members m JOIN households h ON h.id = m.household_id \
-                     WHERE m.id_number IN ({})",
-                    placeholders(args.len())
-                ),
-                &args,
-            )
-            .await?;
-            out.extend(rows.into_iter().map(|o| (o.id_number, o.number)));
-        }
-        Ok(out)
+        let rows: Vec<Owner> = fetch_in(
+            &mut self.tx,
+            "SELECT m.id_number, h.number FROM members m JOIN households h ON h.id = m.household_id \
+             WHERE m.id_number IN ({in})",
+            ids,
+        )
+        .await?;
+        Ok(rows.into_iter().map(|o| (o.id_number, o.number)).collect())
     }
 
     /// Reserves `n` household ids.
