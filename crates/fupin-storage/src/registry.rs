@@ -666,10 +666,7 @@ impl RegistryWriter {
             self.upsert_income(id, inc).await?;
         }
         self.upsert_status(id, status).await?;
-        let diff = serde_json::to_string(changes).unwrap_or_else(|_| "[]".into());
-        let row = self.change_row(id, "update", &diff, ctx);
-        insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, vec![row]).await?;
-        Ok(())
+        self.log_change(id, "update", changes, ctx).await
     }
 
     /// Writes yearly history (status and income per year) for one household, logging what changed.
@@ -687,10 +684,7 @@ impl RegistryWriter {
         for i in incomes {
             self.upsert_income(id, i).await?;
         }
-        let diff = serde_json::to_string(changes).unwrap_or_else(|_| "[]".into());
-        let row = self.change_row(id, "history", &diff, ctx);
-        insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, vec![row]).await?;
-        Ok(())
+        self.log_change(id, "history", changes, ctx).await
     }
 
     /// Stored yearly status and income rows of these households.
@@ -780,6 +774,19 @@ impl RegistryWriter {
         )
         .await?;
         Ok(())
+    }
+
+    /// Appends one change-log entry with its field changes (old → new).
+    async fn log_change(
+        &mut self,
+        id: i64,
+        action: &str,
+        changes: &[FieldChange],
+        ctx: &WriteContext,
+    ) -> Result<(), StorageError> {
+        let diff = serde_json::to_string(changes).unwrap_or_else(|_| "[]".into());
+        let row = self.change_row(id, action, &diff, ctx);
+        insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, vec![row]).await
     }
 
     fn change_row(&self, id: i64, action: &str, diff: &str, ctx: &WriteContext) -> Vec<Value> {
