@@ -109,7 +109,7 @@ impl IdNumber {
 
     /// Masked for lists and public views: address code kept, birth date and sequence hidden.
     pub fn masked(&self) -> String {
-        format!("{}********{}", &self.0[..6], &self.0[14..])
+        crate::masking::id_number(&self.0)
     }
 
     /// Builds a valid number from its parts (the generator and tests use this). `sequence` < 500
@@ -139,8 +139,7 @@ impl fmt::Display for IdNumber {
 }
 
 fn birth_from_digits(d: &str) -> Result<NaiveDate, IdError> {
-    NaiveDate::parse_from_str(d, "%Y%m%d")
-        .ok()
+    crate::date::from_digits(d)
         .filter(|b| b.year() >= 1880)
         .ok_or_else(|| IdError::BirthDate(d.to_string()))
 }
@@ -178,7 +177,7 @@ mod tests {
             p.birth_date(),
             NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
         );
-        assert_eq!(p.masked(), "110105********002X");
+        assert_eq!(p.masked(), "1101**********002X");
     }
 
     #[test]

@@ -3,11 +3,15 @@
 
 #[macro_use]
 pub mod codes;
+pub mod access;
 pub mod area;
+pub mod audit;
+pub mod date;
 pub mod fields;
 pub mod household;
 pub mod id_number;
 pub mod income;
+pub mod masking;
 pub mod money;
 pub mod policy;
 pub mod record;

@@ -149,7 +149,7 @@ pub fn member_value(m: &Member, field: Field) -> String {
         Field::MemberName => m.name.clone(),
         Field::IdNumber => m.id_number.to_string(),
         Field::Sex => m.sex.zh().into(),
-        Field::BirthDate => m.birth_date.format("%Y-%m-%d").to_string(),
+        Field::BirthDate => crate::date::iso(m.birth_date),
         Field::Relation => m.relation.zh().into(),
         Field::Ethnicity => m.ethnicity.zh().into(),
         Field::Education => m.education.zh().into(),

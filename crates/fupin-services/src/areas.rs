@@ -31,7 +31,7 @@ fn parse_sheet(path: &Path) -> Result<Vec<Area>> {
     let mut out = Vec::new();
     for row in rows {
         let (row_no, cells) = row?;
-        let get = |i: usize| cells.get(i).unwrap_or("");
+        let get = |i: usize| cells.get(i).map_or("", str::trim);
         let area = (|| -> Result<Area> {
             Ok(Area {
                 code: AreaCode::parse(get(c))?,

@@ -144,7 +144,8 @@ fn lookup() -> HashMap<String, Field> {
 /// Where each field sits in a file's header row.
 #[derive(Debug, Clone)]
 pub struct HeaderMap {
-    index: HashMap<Field, usize>,
+    /// Column of each field, indexed by the field's position in `Field::ALL`.
+    index: Vec<Option<usize>>,
     headers: Vec<String>,
     /// Headers that matched no field (reported, then ignored).
     pub unknown: Vec<String>,
@@ -152,9 +153,9 @@ pub struct HeaderMap {
 
 impl HeaderMap {
     pub fn new(headers: &Row) -> Result<Self, String> {
-        let headers: Vec<String> = headers.iter().map(String::from).collect();
+        let headers: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
         let table = lookup();
-        let mut index = HashMap::new();
+        let mut index = vec![None; Field::ALL.len()];
         let mut unknown = Vec::new();
         for (i, h) in headers.iter().enumerate() {
             if h.trim().is_empty() {
@@ -162,7 +163,7 @@ impl HeaderMap {
             }
             match table.get(&normalise(h)) {
                 Some(f) => {
-                    if let Some(prev) = index.insert(*f, i) {
+                    if let Some(prev) = index[*f as usize].replace(i) {
                         return Err(format!(
                             "第{}列和第{}列都是“{}” / columns {} and {} are both {:?}",
                             prev + 1,
@@ -186,30 +187,24 @@ impl HeaderMap {
 
     /// Fields among `required` that the header lacks.
     pub fn missing(&self, required: &[Field]) -> Vec<Field> {
-        required
-            .iter()
-            .copied()
-            .filter(|f| !self.index.contains_key(f))
-            .collect()
+        required.iter().copied().filter(|f| !self.has(*f)).collect()
     }
 
     pub fn has(&self, f: Field) -> bool {
-        self.index.contains_key(&f)
+        self.index[f as usize].is_some()
     }
 
-    /// The cell of `field` in `row` ("" when the column or the cell is absent).
+    /// The cell of `field` in `row`, trimmed ("" when the column or the cell is absent).
     pub fn get<'a>(&self, row: &'a Row, field: Field) -> &'a str {
-        self.index
-            .get(&field)
-            .and_then(|&i| row.get(i))
-            .unwrap_or("")
+        self.index[field as usize]
+            .and_then(|i| row.get(i))
+            .map_or("", str::trim)
     }
 
     /// The column name to show for `field`: the file's own header if it has one.
     pub fn column_name(&self, field: Field) -> String {
-        self.index
-            .get(&field)
-            .map_or_else(|| field.zh().to_string(), |&i| self.headers[i].clone())
+        self.index[field as usize]
+            .map_or_else(|| field.zh().to_string(), |i| self.headers[i].clone())
     }
 }
 

@@ -4,6 +4,8 @@
 use std::path::Path;
 
 use anyhow::Result;
+use fupin_core::access::Viewer;
+use fupin_core::masking::sensitivity;
 use fupin_core::record::{household_value, member_value};
 use fupin_core::{AreaCode, AreaLevel, CodeList, Field, Household, IncomeFormula};
 
@@ -26,6 +28,7 @@ pub struct ExportSummary {
 /// Writes every household inside `area` (one row per member).
 pub async fn export_households(
     db: &Db,
+    viewer: &Viewer,
     area: &AreaCode,
     path: &Path,
     format: Format,
@@ -35,16 +38,23 @@ pub async fn export_households(
     let header: Vec<&str> = columns.iter().map(|f| f.zh()).collect();
     let mut out = SheetWriter::create(path, format, &header, "户籍信息")?;
     let areas = db.area_index().await?;
-    let (total, _) = db.registry_size(area).await?;
+    let (total, _) = db.registry_size(&viewer.scope, area).await?;
     progress.start(Some(total as u64));
     let mut summary = ExportSummary::default();
     let mut after = 0;
     loop {
-        let page = db.households_after(area, after, PAGE).await?;
+        let page = db
+            .households_after(&viewer.scope, area, after, PAGE)
+            .await?;
         let Some(last) = page.last() else { break };
         after = last.id;
         for stored in &page {
-            for cells in household_rows(&stored.household, &areas, &columns) {
+            for mut cells in household_rows(&stored.household, &areas, &columns) {
+                for (cell, field) in cells.iter_mut().zip(&columns) {
+                    if sensitivity(*field).is_some() {
+                        *cell = viewer.disclosure.field(*field, cell);
+                    }
+                }
                 out.write_row(&cells)?;
                 summary.rows += 1;
             }
@@ -60,6 +70,7 @@ pub async fn export_households(
 /// Writes the yearly status and income of every household inside `area`.
 pub async fn export_history(
     db: &Db,
+    viewer: &Viewer,
     area: &AreaCode,
     path: &Path,
     format: Format,
@@ -67,14 +78,16 @@ pub async fn export_history(
 ) -> Result<ExportSummary> {
     let header: Vec<&str> = HISTORY_SHEET.iter().map(|f| f.zh()).collect();
     let mut out = SheetWriter::create(path, format, &header, "年度信息")?;
-    let (total, _) = db.registry_size(area).await?;
+    let (total, _) = db.registry_size(&viewer.scope, area).await?;
     progress.start(Some(total as u64));
     let max = db.max_household_id().await?;
     let mut summary = ExportSummary::default();
     let mut after = 0;
     while after < max {
         let up_to = after + PAGE * 4;
-        let page = db.history_between(area, after, up_to).await?;
+        let page = db
+            .history_between(&viewer.scope, area, after, up_to)
+            .await?;
         for (number, statuses, incomes) in &page {
             for row in crate::history::year_rows(statuses, incomes) {
                 let cells = history_cells(number, &row);

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use fupin_core::codes::*;
+use fupin_core::date::parse_date;
 use fupin_core::validation::{Problem, unknown_code, validate_household};
 use fupin_core::{
     AreaCode, AreaLevel, CodeList, Conditions, Fen, Field, GeoPoint, Household, IdNumber,
@@ -175,20 +176,6 @@ impl Cells<'_> {
         }
         d
     }
-}
-
-/// Dates as offices write them: 1980-05-01, 1980/5/1, 19800501, 1980.05.01, 1980年5月1日.
-pub fn parse_date(t: &str) -> Option<NaiveDate> {
-    let t = t.trim();
-    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(t, "%Y%m%d").ok();
-    }
-    let unified: String = t
-        .replace(['/', '.', '年', '月'], "-")
-        .trim_end_matches('日')
-        .to_string();
-    let date_part = unified.split([' ', 'T']).next().unwrap_or("");
-    NaiveDate::parse_from_str(date_part, "%Y-%m-%d").ok()
 }
 
 /// Household-level fields, which must agree across a household's rows (computed once).
@@ -479,42 +466,5 @@ pub fn status_snapshot(h: &Household, reason: &str) -> StatusYear {
         year: h.income.as_ref().map_or(h.registered_year, |i| i.year),
         status: h.status,
         reason: reason.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn dates_in_office_formats() {
-        let d = NaiveDate::from_ymd_opt(1980, 5, 1);
-        for t in [
-            "1980-05-01",
-            "1980/5/1",
-            "19800501",
-            "1980.05.01",
-            "1980年5月1日",
-            "1980-05-01 00:00:00",
-        ] {
-            assert_eq!(parse_date(t), d, "{t}");
-        }
-        assert_eq!(parse_date("1980-02-30"), None);
-        assert_eq!(parse_date("soon"), None);
-    }
-
-    proptest! {
-        #[test]
-        fn date_parser_never_panics(s in "\\PC{0,20}") {
-            let _ = parse_date(&s);
-        }
-
-        #[test]
-        fn iso_dates_round_trip(days in 0i64..60_000) {
-            let d = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Duration::days(days);
-            prop_assert_eq!(parse_date(&d.format("%Y-%m-%d").to_string()), Some(d));
-            prop_assert_eq!(parse_date(&d.format("%Y%m%d").to_string()), Some(d));
-        }
     }
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use fupin_core::AreaCode;
+use fupin_core::access::{Scope, Viewer};
 use fupin_services::generate::{GeneratorConfig, Geography, generate};
 use fupin_services::import::{ImportOptions, ImportSummary, import_households};
 use fupin_services::progress::Silent;
@@ -51,10 +52,16 @@ async fn backends() -> Vec<TestDb> {
     if let Ok(admin_url) = std::env::var("FUPIN_TEST_POSTGRES") {
         let db_name = format!("fupin_test_{}_{}", std::process::id(), rand_suffix());
         let pool = sqlx::PgPool::connect(&admin_url).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db_name}")))
-            .execute(&pool)
-            .await
-            .unwrap();
+        // a lock left held by a test fails its waiters within a minute instead of hanging CI
+        for sql in [
+            format!("CREATE DATABASE {db_name}"),
+            format!("ALTER DATABASE {db_name} SET lock_timeout = '60s'"),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
         pool.close().await;
         let base = admin_url
             .rsplit_once('/')
@@ -123,6 +130,7 @@ async fn export_all(db: &Db, path: &Path) {
         let part = path.with_extension(format!("{p}.csv"));
         fupin_services::export::export_households(
             db,
+            &Viewer::operator(),
             &AreaCode::parse(p).unwrap(),
             &part,
             Format::Csv,
@@ -154,7 +162,7 @@ async fn import_is_idempotent_and_export_round_trips() {
         assert!(first.committed, "{}: {:?}", t.name, first.first_errors);
         assert_eq!((first.created, first.errors), (300, 0), "{}", t.name);
         let (households, members) =
-            t.db.registry_size(&AreaCode::parse("52").unwrap())
+            t.db.registry_size(&Scope::everything(), &AreaCode::parse("52").unwrap())
                 .await
                 .unwrap();
         assert!(households > 0 && members >= households, "{}", t.name);
@@ -212,8 +220,16 @@ async fn a_change_is_recorded_with_old_and_new_values() {
         std::fs::write(&changed, lines.join("\n")).unwrap();
         let s = import(&t.db, &changed, false).await;
         assert_eq!((s.updated, s.unchanged), (1, 19), "{}", t.name);
-        let id = t.db.household_id(&number).await.unwrap().unwrap();
-        let record = t.db.household(id).await.unwrap().unwrap();
+        let id =
+            t.db.household_id(&Scope::everything(), &number)
+                .await
+                .unwrap()
+                .unwrap();
+        let record =
+            t.db.household(&Scope::everything(), id)
+                .await
+                .unwrap()
+                .unwrap();
         assert_eq!(record.household.phone, "13912345678");
         let update = record
             .changes
@@ -400,9 +416,16 @@ async fn history_import_is_idempotent_and_round_trips() {
         for p in ["21", "34", "52", "62"] {
             let out = dir.path().join(format!("history-{p}.csv"));
             let area = AreaCode::parse(p).unwrap();
-            fupin_services::export::export_history(&t.db, &area, &out, Format::Csv, &Silent)
-                .await
-                .unwrap();
+            fupin_services::export::export_history(
+                &t.db,
+                &Viewer::operator(),
+                &area,
+                &out,
+                Format::Csv,
+                &Silent,
+            )
+            .await
+            .unwrap();
             let s = fupin_services::history::import_history(&t.db, &out, &opts, &Silent)
                 .await
                 .unwrap();
@@ -416,16 +439,106 @@ async fn history_import_is_idempotent_and_round_trips() {
 
         // a year's status is kept per household and shown in order
         let (list, _) =
-            t.db.household_list(&AreaCode::parse("52").unwrap(), 0, 1)
+            t.db.household_list(&Scope::everything(), &AreaCode::parse("52").unwrap(), 0, 1)
                 .await
                 .unwrap();
-        let record = t.db.household(list[0].id).await.unwrap().unwrap();
+        let record =
+            t.db.household(&Scope::everything(), list[0].id)
+                .await
+                .unwrap()
+                .unwrap();
         let years: Vec<i32> = record.status_years.iter().map(|s| s.year).collect();
         assert!(
             years.len() >= 7 && years.windows(2).all(|w| w[0] < w[1]),
             "{}: {years:?}",
             t.name
         );
+        t.drop_database().await;
+    }
+}
+
+/// The registry's indexes and constraints as the database catalogue describes them.
+async fn schema_objects(db: &Db) -> Vec<String> {
+    let sql = match db {
+        Db::Sqlite(_) => {
+            "SELECT type || ' ' || name || ': ' || COALESCE(sql, '') FROM sqlite_master ORDER BY 1"
+        }
+        Db::Postgres(_) => {
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()
+             UNION ALL
+             SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+               FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+             ORDER BY 1"
+        }
+    };
+    fupin_storage::dispatch!(db, p => sqlx::query_scalar(sql).fetch_all(p).await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_into_an_empty_registry_restores_every_index_and_constraint() {
+    for t in backends().await {
+        let before = schema_objects(&t.db).await;
+        assert!(
+            before.iter().any(|o| o.contains("members_household")),
+            "{}: {before:?}",
+            t.name
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = generated(dir.path(), 50, Format::Csv);
+        assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
+        assert_eq!(schema_objects(&t.db).await, before, "{}", t.name);
+        t.drop_database().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deferred_constraints_are_checked_before_commit() {
+    use fupin_services::parse::status_snapshot;
+    use fupin_storage::{RegistryWriter, WriteContext};
+    let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
+    let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
+    let config = GeneratorConfig {
+        households: 1,
+        seed: 3,
+        last_year: 2023,
+    };
+    let one = generate(&config, &geo).next().unwrap().household;
+    // the same people registered a second time under another household number
+    let mut twin = one.clone();
+    twin.number.push('9');
+    let batch = [
+        (one.clone(), status_snapshot(&one, "test")),
+        (twin.clone(), status_snapshot(&twin, "test")),
+    ];
+    let ctx = WriteContext {
+        actor: "test".into(),
+        reason: "test".into(),
+        import_run: None,
+    };
+    for t in backends().await {
+        let before = schema_objects(&t.db).await;
+        let mut w = RegistryWriter::begin(&t.db).await.unwrap();
+        w.defer_constraints().await.unwrap();
+        // caught on insert (SQLite keeps its unique keys) or at the latest by the commit
+        let result = match w.create(&batch, &ctx).await {
+            Ok(_) => w.commit().await,
+            Err(e) => {
+                // release the writer's locks before reading on other connections
+                w.rollback().await.unwrap();
+                Err(e)
+            }
+        };
+        let err = result.expect_err("a repeated ID number must not commit");
+        assert!(err.to_string().contains("id_number"), "{}: {err}", t.name);
+        for province in ["21", "34", "52", "62"] {
+            let area = AreaCode::parse(province).unwrap();
+            let (households, _) =
+                t.db.registry_size(&Scope::everything(), &area)
+                    .await
+                    .unwrap();
+            assert_eq!(households, 0, "{}: nothing half-written", t.name);
+        }
+        assert_eq!(schema_objects(&t.db).await, before, "{}", t.name);
         t.drop_database().await;
     }
 }

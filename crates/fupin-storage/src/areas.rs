@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use fupin_core::access::Scope;
 use fupin_core::validation::AreaLookup;
 use fupin_core::{Area, AreaCode, AreaLevel};
 
@@ -154,7 +155,11 @@ impl Db {
         Ok(AreaIndex { by_code })
     }
 
-    pub async fn area(&self, code: &AreaCode) -> Result<Option<Area>, StorageError> {
+    /// An area inside `scope`'s subtree (`None` for one outside it, as for an unknown code).
+    pub async fn area(&self, scope: &Scope, code: &AreaCode) -> Result<Option<Area>, StorageError> {
+        if !scope.contains_area(code) {
+            return Ok(None);
+        }
         let code = code.to_string();
         let rows: Vec<AreaRow> = fetch_all(
             &mut self.reader().await?,
@@ -166,6 +171,7 @@ impl Db {
     }
 
     /// The chain from the province down to `code` (for breadcrumbs), as far as it is known.
+    /// Names only: division names are public, and no figures come with them.
     pub async fn area_path(&self, code: &AreaCode) -> Result<Vec<Area>, StorageError> {
         let codes: Vec<Value> = AreaLevel::ALL
             .iter()
@@ -180,17 +186,26 @@ impl Db {
         rows.into_iter().map(AreaRow::into_area).collect()
     }
 
-    /// The children of `parent` (the provinces when `None`) with household and member counts.
+    /// The children of `parent` with household and member counts; with no parent, the top of
+    /// what `scope` sees (the provinces, or the scope's own area). Empty outside the scope.
     pub async fn area_children(
         &self,
+        scope: &Scope,
         parent: Option<&AreaCode>,
     ) -> Result<Vec<AreaCount>, StorageError> {
-        let (sql, args) = match parent {
-            Some(p) => (
+        if parent.is_some_and(|p| !scope.contains_area(p)) {
+            return Ok(Vec::new());
+        }
+        let (sql, args) = match (parent, &scope.area) {
+            (None, Some(own)) => (
+                "SELECT code, name, level, parent_code FROM areas WHERE code = $1",
+                vec![Value::Text(own.to_string())],
+            ),
+            (Some(p), _) => (
                 "SELECT code, name, level, parent_code FROM areas WHERE parent_code = $1 ORDER BY code",
                 vec![Value::Text(p.to_string())],
             ),
-            None => (
+            (None, None) => (
                 "SELECT code, name, level, parent_code FROM areas WHERE parent_code IS NULL ORDER BY code",
                 vec![],
             ),
@@ -203,8 +218,8 @@ impl Db {
         let Some(level) = children.first().map(|c| c.level) else {
             return Ok(Vec::new());
         };
-        // one grouped scan over the parent's range of village codes
-        let (lo, hi) = match parent {
+        // one grouped scan over the parent's (or the scope's own) subtree: counts never leave it
+        let (lo, hi) = match parent.or(scope.area.as_ref()) {
             Some(p) => p.descendant_range(),
             None => ("000000000000".into(), "999999999999".into()),
         };

@@ -1,5 +1,5 @@
 //! Bulk loading, the one place where the backends differ: PostgreSQL streams rows with `COPY`,
-//! SQLite takes multi-row `INSERT`s inside the caller's transaction.
+//! SQLite steps one prepared `INSERT` per row on the connection of the caller's transaction.
 
 use sqlx::AssertSqlSafe;
 
@@ -40,8 +40,6 @@ macro_rules! bind_all {
     }};
 }
 
-/// Rows per multi-row INSERT on SQLite (stays under its 32,766 bind limit for wide tables).
-const SQLITE_ROWS_PER_STATEMENT: usize = 400;
 /// Bytes buffered before a `COPY` chunk is sent.
 const COPY_CHUNK: usize = 1 << 20;
 
@@ -73,30 +71,57 @@ pub async fn insert_rows(
             copy.finish().await?;
         }
         Tx::Sqlite(t) => {
-            // values are moved into the statement, not copied
-            let mut rows = rows.into_iter().peekable();
-            while rows.peek().is_some() {
-                let chunk: Vec<Vec<Value>> =
-                    rows.by_ref().take(SQLITE_ROWS_PER_STATEMENT).collect();
-                let sql = multi_row_insert(table, columns, chunk.len());
-                let q = bind_all!(sqlx::query(AssertSqlSafe(sql)), chunk.into_iter().flatten());
-                q.execute(&mut **t).await?;
-            }
+            let mut handle = t.lock_handle().await?;
+            // SAFETY: while `handle` is held, sqlx's worker thread makes no calls on this
+            // connection; the wrapper does not close the handle and is dropped before the lock.
+            let conn =
+                unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
+            sqlite_insert(&conn, table, columns, &rows)?;
         }
     }
     Ok(())
 }
 
-/// A multi-row INSERT with anonymous `?` placeholders. SQLite keeps named parameters (`$1`)
-/// in a list it searches linearly on every bind, which makes a 14,000-parameter statement
-/// quadratic (measured: 89% of an import's time); anonymous ones are bound by position.
-fn multi_row_insert(table: &str, columns: &[&str], n: usize) -> String {
-    let row = format!("({})", vec!["?"; columns.len()].join(","));
-    format!(
-        "INSERT INTO {table} ({}) VALUES {}",
+/// SQLite's fastest bulk path: one prepared single-row INSERT stepped per row, values bound
+/// by reference. Going through sqlx instead (its worker thread, owned argument buffers and
+/// statement-per-chunk) cost half an import's CPU (see BENCHMARKS.md).
+fn sqlite_insert(
+    conn: &rusqlite::Connection,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Value>],
+) -> Result<(), StorageError> {
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
         columns.join(", "),
-        vec![row; n].join(",")
-    )
+        vec!["?"; columns.len()].join(",")
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    for row in rows {
+        stmt.execute(rusqlite::params_from_iter(row))?;
+    }
+    Ok(())
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value as Owned, ValueRef};
+        Ok(match self {
+            Value::I64(x) | Value::OptI64(Some(x)) => ToSqlOutput::Owned(Owned::Integer(*x)),
+            Value::I32(x) | Value::OptI32(Some(x)) => {
+                ToSqlOutput::Owned(Owned::Integer((*x).into()))
+            }
+            Value::F64(x) | Value::OptF64(Some(x)) => ToSqlOutput::Owned(Owned::Real(*x)),
+            Value::Bool(x) => ToSqlOutput::Owned(Owned::Integer((*x).into())),
+            Value::Text(s) | Value::OptText(Some(s)) => {
+                ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))
+            }
+            Value::OptI32(None)
+            | Value::OptI64(None)
+            | Value::OptF64(None)
+            | Value::OptText(None) => ToSqlOutput::Owned(Owned::Null),
+        })
+    }
 }
 
 /// Runs one statement with `values` bound to `$1…` on whichever backend `tx` is.
@@ -246,14 +271,6 @@ mod tests {
         assert_eq!(
             positional("no parameters").as_deref(),
             Some("no parameters")
-        );
-    }
-
-    #[test]
-    fn multi_row_placeholders_are_anonymous() {
-        assert_eq!(
-            multi_row_insert("t", &["a", "b"], 2),
-            "INSERT INTO t (a, b) VALUES (?,?),(?,?)"
         );
     }
 }

@@ -1,19 +1,28 @@
 //! fupin's storage: one repository API over SQLite (embedded default) and PostgreSQL.
 //!
 //! - [`Db`] connects by URL and migrates (`migrations/sqlite`, `migrations/postgres`, kept in step);
+//! - `accounts`: users and roles, sessions, login failures, API tokens, helper pairings;
+//! - `audit`: the hash-chained, append-only audit trail;
 //! - `areas`: the administrative division tree;
 //! - `registry`: households, members, yearly income and status, and the change log;
 //! - `policy`: region- and year-scoped policy parameters;
-//! - `bulk`: the only backend-specific code (PostgreSQL `COPY`, SQLite batched inserts).
+//! - `bulk`: the only backend-specific code (PostgreSQL `COPY`, SQLite prepared inserts);
+//! - `deferred`: indexes and constraints rebuilt after a load into an empty registry.
 
+pub mod accounts;
 pub mod areas;
+pub mod audit;
 pub mod bulk;
 mod db;
+mod deferred;
 pub mod policy;
 pub mod registry;
 mod rows;
+mod scope;
 
+pub use accounts::{ApiToken, NewSession, NewUser, Session, User};
 pub use areas::{AreaCount, AreaIndex, AreaLoad};
+pub use audit::{AuditFilter, NewAuditEntry};
 pub use db::{Backend, Db, Tx, redact};
 pub use registry::{
     ChangeEntry, HouseholdListItem, HouseholdRecord, IncomeLine, RegistryWriter, RunCounts, Stored,
@@ -24,6 +33,8 @@ pub use registry::{
 pub enum StorageError {
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL {0} (use sqlite://FILE or postgres://…)")]

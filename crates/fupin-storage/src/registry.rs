@@ -5,12 +5,13 @@
 
 use std::collections::HashMap;
 
+use fupin_core::access::Scope;
 use fupin_core::record::FieldChange;
 use fupin_core::{AreaCode, Fen, Household, IncomeYear, StatusYear};
 
 use crate::bulk::{Value, execute, fetch_all, insert_rows};
 use crate::rows::*;
-use crate::{Backend, Db, StorageError, Tx};
+use crate::{Backend, Db, StorageError, Tx, scope};
 
 const HOUSEHOLD_SELECT: &str = "SELECT id, number, village_code, grp, address, phone, bank_name, \
     bank_account, standard, attribute, main_cause, other_causes, status, registered_year, exit_year, \
@@ -165,15 +166,21 @@ async fn load_where(
 }
 
 impl Db {
-    /// One household with its members, yearly incomes, status history and change log.
-    pub async fn household(&self, id: i64) -> Result<Option<HouseholdRecord>, StorageError> {
+    /// One household with its members, yearly incomes, status history and change log; `None`
+    /// when it does not exist or lies outside `scope` (the two are indistinguishable).
+    pub async fn household(
+        &self,
+        scope: &Scope,
+        id: i64,
+    ) -> Result<Option<HouseholdRecord>, StorageError> {
         #[derive(sqlx::FromRow)]
         struct Stamps {
             created_at: String,
             updated_at: String,
         }
         let mut tx = self.reader().await?;
-        let stored = load_where(&mut tx, "id = $1", &[Value::I64(id)]).await?;
+        let filter = format!("id = $1 AND {}", scope::households(scope, ""));
+        let stored = load_where(&mut tx, &filter, &[Value::I64(id)]).await?;
         let Some(household) = stored.into_iter().next().map(|s| s.household) else {
             return Ok(None);
         };
@@ -232,42 +239,51 @@ impl Db {
         }))
     }
 
-    /// The id of the household with this number.
-    pub async fn household_id(&self, number: &str) -> Result<Option<i64>, StorageError> {
+    /// The id of the household with this number, if `scope` reaches it.
+    pub async fn household_id(
+        &self,
+        scope: &Scope,
+        number: &str,
+    ) -> Result<Option<i64>, StorageError> {
         #[derive(sqlx::FromRow)]
         struct Id {
             id: i64,
         }
         let rows: Vec<Id> = fetch_all(
             &mut self.reader().await?,
-            "SELECT id FROM households WHERE number = $1",
+            &format!(
+                "SELECT id FROM households WHERE number = $1 AND {}",
+                scope::households(scope, "")
+            ),
             &[Value::Text(number.to_string())],
         )
         .await?;
         Ok(rows.first().map(|r| r.id))
     }
 
-    /// A page of the households inside `area`, ordered by household number.
+    /// A page of the households inside `area` that `scope` reaches, ordered by number.
     pub async fn household_list(
         &self,
+        scope: &Scope,
         area: &AreaCode,
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<HouseholdListItem>, i64), StorageError> {
         let (lo, hi) = area.descendant_range();
         let mut tx = self.reader().await?;
+        let within = scope::households(scope, "h.");
         let items: Vec<HouseholdListItem> = fetch_all(
             &mut tx,
-            "SELECT h.id, h.number, h.village_code, \
+            &format!("SELECT h.id, h.number, h.village_code, \
              (SELECT m.name FROM members m WHERE m.household_id = h.id AND m.relation = 'head' LIMIT 1) AS head_name, \
              h.member_count, h.status, h.attribute, h.main_cause \
-             FROM households h WHERE h.village_code BETWEEN $1 AND $2 ORDER BY h.number LIMIT $3 OFFSET $4",
+             FROM households h WHERE h.village_code BETWEEN $1 AND $2 AND {} ORDER BY h.number LIMIT $3 OFFSET $4", within),
             &[Value::Text(lo.clone()), Value::Text(hi.clone()), Value::I64(limit), Value::I64(offset)],
         )
         .await?;
         let total: Vec<Count> = fetch_all(
             &mut tx,
-            "SELECT COUNT(*) AS n FROM households WHERE village_code BETWEEN $1 AND $2",
+            &format!("SELECT COUNT(*) AS n FROM households h WHERE h.village_code BETWEEN $1 AND $2 AND {within}"),
             &[Value::Text(lo), Value::Text(hi)],
         )
         .await?;
@@ -278,6 +294,7 @@ impl Db {
     /// the unit of a streaming export.
     pub async fn households_after(
         &self,
+        scope: &Scope,
         area: &AreaCode,
         after_id: i64,
         limit: i64,
@@ -286,7 +303,11 @@ impl Db {
         let mut tx = self.reader().await?;
         load_where(
             &mut tx,
-            "id IN (SELECT id FROM households WHERE village_code BETWEEN $1 AND $2 AND id > $3 ORDER BY id LIMIT $4)",
+            &format!(
+                "id IN (SELECT id FROM households WHERE village_code BETWEEN $1 AND $2 AND id > $3 AND {} \
+                 ORDER BY id LIMIT $4)",
+                scope::households(scope, "")
+            ),
             &[Value::Text(lo), Value::Text(hi), Value::I64(after_id), Value::I64(limit)],
         )
         .await
@@ -296,6 +317,7 @@ impl Db {
     /// keyed by household number (for the history export).
     pub async fn history_between(
         &self,
+        scope: &Scope,
         area: &AreaCode,
         after_id: i64,
         up_to: i64,
@@ -313,10 +335,14 @@ impl Db {
             Value::I64(after_id),
             Value::I64(up_to),
         ];
-        let filter = "household_id IN (SELECT id FROM households WHERE village_code BETWEEN $1 AND $2 AND id > $3 AND id <= $4)";
+        let within = format!(
+            "village_code BETWEEN $1 AND $2 AND id > $3 AND id <= $4 AND {}",
+            scope::households(scope, "")
+        );
+        let filter = format!("household_id IN (SELECT id FROM households WHERE {within})");
         let nums: Vec<Num> = fetch_all(
             &mut tx,
-            "SELECT id, number FROM households WHERE village_code BETWEEN $1 AND $2 AND id > $3 AND id <= $4 ORDER BY id",
+            &format!("SELECT id, number FROM households WHERE {within} ORDER BY id"),
             &range,
         )
         .await?;
@@ -352,8 +378,12 @@ impl Db {
         Ok(out)
     }
 
-    /// Number of households and members inside `area`.
-    pub async fn registry_size(&self, area: &AreaCode) -> Result<(i64, i64), StorageError> {
+    /// Number of households and members inside `area`, counted within `scope`'s subtree.
+    pub async fn registry_size(
+        &self,
+        scope: &Scope,
+        area: &AreaCode,
+    ) -> Result<(i64, i64), StorageError> {
         #[derive(sqlx::FromRow)]
         struct Size {
             households: i64,
@@ -362,8 +392,11 @@ impl Db {
         let (lo, hi) = area.descendant_range();
         let rows: Vec<Size> = fetch_all(
             &mut self.reader().await?,
-            "SELECT COUNT(*) AS households, COALESCE(SUM(member_count), 0) AS members \
-             FROM households WHERE village_code BETWEEN $1 AND $2",
+            &format!(
+                "SELECT COUNT(*) AS households, COALESCE(SUM(member_count), 0) AS members \
+                 FROM households WHERE village_code BETWEEN $1 AND $2 AND {}",
+                scope::counted(scope, "")
+            ),
             &[Value::Text(lo), Value::Text(hi)],
         )
         .await?;
@@ -408,6 +441,8 @@ pub struct RegistryWriter {
     tx: Tx,
     now: String,
     next_id: Option<i64>,
+    /// Indexes and constraints dropped for a bulk load, re-created at commit.
+    deferred: Option<crate::deferred::Deferred>,
 }
 
 impl RegistryWriter {
@@ -416,6 +451,7 @@ impl RegistryWriter {
             tx: db.begin().await?,
             now: now_utc(),
             next_id: None,
+            deferred: None,
         })
     }
 
@@ -434,12 +470,12 @@ impl RegistryWriter {
         Ok(rows.first().is_none_or(|c| c.n == 0))
     }
 
-    /// Records the start of an import run; returns its id.
+    /// Records the start of an import run; returns its id. The file's fingerprint comes with
+    /// [`finish_run`](Self::finish_run), so that it can be computed while the file is read.
     pub async fn start_run(
         &mut self,
         kind: &str,
         file_name: &str,
-        sha256: &str,
         actor: &str,
         mode: &str,
     ) -> Result<i64, StorageError> {
@@ -451,11 +487,10 @@ impl RegistryWriter {
             &mut self.tx,
             "INSERT INTO import_runs (kind, file_name, file_sha256, actor, mode, started_at, outcome, \
              rows_read, households_created, households_updated, households_unchanged, households_invalid) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'running', 0, 0, 0, 0, 0) RETURNING id",
+             VALUES ($1, $2, '', $3, $4, $5, 'running', 0, 0, 0, 0, 0) RETURNING id",
             &[
                 Value::Text(kind.into()),
                 Value::Text(file_name.into()),
-                Value::Text(sha256.into()),
                 Value::Text(actor.into()),
                 Value::Text(mode.into()),
                 Value::Text(self.now.clone()),
@@ -468,13 +503,15 @@ impl RegistryWriter {
     pub async fn finish_run(
         &mut self,
         run: i64,
+        file_sha256: &str,
         outcome: &str,
         c: RunCounts,
     ) -> Result<(), StorageError> {
         execute(
             &mut self.tx,
             "UPDATE import_runs SET finished_at = $1, outcome = $2, rows_read = $3, households_created = $4, \
-             households_updated = $5, households_unchanged = $6, households_invalid = $7 WHERE id = $8",
+             households_updated = $5, households_unchanged = $6, households_invalid = $7, file_sha256 = $8 \
+             WHERE id = $9",
             &[
                 Value::Text(now_utc()),
                 Value::Text(outcome.into()),
@@ -483,6 +520,7 @@ impl RegistryWriter {
                 Value::I64(c.updated),
                 Value::I64(c.unchanged),
                 Value::I64(c.invalid),
+                Value::Text(file_sha256.into()),
                 Value::I64(run),
             ],
         )
@@ -801,7 +839,19 @@ impl RegistryWriter {
         ]
     }
 
-    pub async fn commit(self) -> Result<(), StorageError> {
+    /// Loads faster into an empty registry: indexes and constraints of the registry tables are
+    /// dropped now and re-created (so re-validated) by [`commit`](Self::commit).
+    pub async fn defer_constraints(&mut self) -> Result<(), StorageError> {
+        if self.deferred.is_none() {
+            self.deferred = Some(crate::deferred::defer(&mut self.tx).await?);
+        }
+        Ok(())
+    }
+
+    pub async fn commit(mut self) -> Result<(), StorageError> {
+        if let Some(deferred) = self.deferred.take() {
+            crate::deferred::restore(&mut self.tx, deferred).await?;
+        }
         self.tx.commit().await
     }
 

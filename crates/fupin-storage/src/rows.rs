@@ -278,9 +278,8 @@ impl MemberRow {
         Ok(Member {
             id_number: IdNumber::parse(&self.id_number, far)
                 .map_err(|e| StorageError::Corrupt(format!("{}: {e}", self.id_number)))?,
-            birth_date: NaiveDate::parse_from_str(&self.birth_date, "%Y-%m-%d").map_err(|e| {
-                StorageError::Corrupt(format!("birth date {}: {e}", self.birth_date))
-            })?,
+            birth_date: fupin_core::date::parse_date(&self.birth_date)
+                .ok_or_else(|| StorageError::Corrupt(format!("birth date {}", self.birth_date)))?,
             name: self.name,
             sex: code(&self.sex)?,
             relation: code(&self.relation)?,
@@ -307,7 +306,7 @@ pub fn member_values(household_id: i64, seq: usize, m: &Member) -> Vec<Value> {
         Value::Text(m.name.clone()),
         Value::Text(m.id_number.to_string()),
         Value::Text(m.sex.code().into()),
-        Value::Text(m.birth_date.format("%Y-%m-%d").to_string()),
+        Value::Text(fupin_core::date::iso(m.birth_date)),
         Value::Text(m.relation.code().into()),
         Value::Text(m.ethnicity.code().into()),
         Value::Text(m.education.code().into()),

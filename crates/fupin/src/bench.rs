@@ -6,21 +6,32 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use fupin_core::access::{Scope, Viewer};
 use fupin_services::import::ImportOptions;
 use fupin_services::progress::Silent;
 use fupin_services::sheet::Format;
 
 use crate::cli::{BenchArgs, GenArgs, GenFormat, chrono_today};
 
-struct Line {
-    what: String,
-    seconds: f64,
-    floor: Option<f64>,
+/// The result table, printed a line at a time so that a later failure loses nothing.
+struct Table;
+
+impl Table {
+    fn start() -> Self {
+        println!("| step | seconds | ratio to floor |");
+        println!("|---|---:|---:|");
+        Table
+    }
+
+    fn push(&mut self, what: impl std::fmt::Display, seconds: f64, floor: Option<f64>) {
+        let ratio = floor.map_or(String::from("—"), |f| format!("{:.1}×", seconds / f));
+        println!("| {what} | {seconds:.1} | {ratio} |");
+    }
 }
 
 pub async fn run(args: BenchArgs) -> Result<()> {
     std::fs::create_dir_all(&args.dir)?;
-    let mut lines = Vec::new();
+    let mut lines = Table::start();
     let data = args.dir.join("data");
 
     let t = Instant::now();
@@ -32,24 +43,24 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         format: GenFormat::Csv,
     }
     .run(&Silent)?;
-    lines.push(Line {
-        what: format!(
+    lines.push(
+        format!(
             "gen {} households ({} members) to CSV",
             written.households, written.members
         ),
-        seconds: t.elapsed().as_secs_f64(),
-        floor: None,
-    });
+        t.elapsed().as_secs_f64(),
+        None,
+    );
     let csv = data.join("households.csv");
 
     let t = Instant::now();
     let parsed = parse_only(&csv)?;
     let parse_floor = t.elapsed().as_secs_f64();
-    lines.push(Line {
-        what: format!("floor: parse the CSV only ({parsed} rows)"),
-        seconds: parse_floor,
-        floor: None,
-    });
+    lines.push(
+        format!("floor: parse the CSV only ({parsed} rows)"),
+        parse_floor,
+        None,
+    );
 
     let opts = ImportOptions {
         skip_invalid: false,
@@ -57,68 +68,18 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         report: None,
         today: chrono_today(),
     };
-    let sqlite = args.dir.join("bench.sqlite3");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", sqlite.display()));
+    if !args.skip_sqlite {
+        sqlite_steps(&args, &csv, &opts, parse_floor, &mut lines).await?;
     }
-    let db = crate::connect(&format!("sqlite://{}", sqlite.display())).await?;
-    fupin_services::areas::load_seed_divisions(&db).await?;
-    let t = Instant::now();
-    let s = fupin_services::import::import_households(&db, &csv, &opts, &Silent).await?;
-    anyhow::ensure!(
-        s.committed && s.created as usize == args.households,
-        "SQLite import: {:?}",
-        s.first_errors
-    );
-    lines.push(Line {
-        what: "import households.csv into SQLite (full validation)".into(),
-        seconds: t.elapsed().as_secs_f64(),
-        floor: Some(parse_floor),
-    });
-
-    let t = Instant::now();
-    let s = fupin_services::import::import_households(&db, &csv, &opts, &Silent).await?;
-    anyhow::ensure!(
-        s.unchanged as usize == args.households,
-        "re-import changed something"
-    );
-    lines.push(Line {
-        what: "re-import the same file into SQLite (all unchanged)".into(),
-        seconds: t.elapsed().as_secs_f64(),
-        floor: Some(parse_floor),
-    });
-
-    let t = Instant::now();
-    let mut exported = 0;
-    for province in db.area_children(None).await? {
-        let file = args
-            .dir
-            .join(format!("export-{}.csv", province.area.code.prefix()));
-        exported += fupin_services::export::export_households(
-            &db,
-            &province.area.code,
-            &file,
-            Format::Csv,
-            &Silent,
-        )
-        .await?
-        .rows;
-    }
-    lines.push(Line {
-        what: format!("export SQLite → CSV ({exported} rows, per province)"),
-        seconds: t.elapsed().as_secs_f64(),
-        floor: Some(parse_floor),
-    });
-    db.close().await;
 
     if let Some(pg) = &args.postgres {
         reset_postgres(pg).await?;
         let copy_floor = raw_copy(pg, &csv).await?;
-        lines.push(Line {
-            what: "floor: PostgreSQL COPY of the same CSV into a plain text table".into(),
-            seconds: copy_floor,
-            floor: None,
-        });
+        lines.push(
+            "floor: PostgreSQL COPY of the same CSV into a plain text table",
+            copy_floor,
+            None,
+        );
         let db = crate::connect(pg).await?;
         fupin_services::areas::load_seed_divisions(&db).await?;
         let t = Instant::now();
@@ -128,26 +89,84 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             "PostgreSQL import: {:?}",
             s.first_errors
         );
-        lines.push(Line {
-            what: "import households.csv into PostgreSQL (full validation)".into(),
-            seconds: t.elapsed().as_secs_f64(),
-            floor: Some(copy_floor),
-        });
+        lines.push(
+            "import households.csv into PostgreSQL (full validation)",
+            t.elapsed().as_secs_f64(),
+            Some(copy_floor),
+        );
         db.close().await;
     }
 
-    println!("| step | seconds | ratio to floor |");
-    println!("|---|---:|---:|");
-    for l in &lines {
-        let ratio = l
-            .floor
-            .map_or(String::from("—"), |f| format!("{:.1}×", l.seconds / f));
-        println!("| {} | {:.1} | {} |", l.what, l.seconds, ratio);
-    }
     println!(
         "peak memory (VmHWM): {}",
         peak_memory().unwrap_or_else(|| "unknown".into())
     );
+    Ok(())
+}
+
+/// Import, re-import and export on a fresh SQLite file.
+async fn sqlite_steps(
+    args: &BenchArgs,
+    csv: &Path,
+    opts: &ImportOptions,
+    parse_floor: f64,
+    lines: &mut Table,
+) -> Result<()> {
+    let sqlite = args.dir.join("bench.sqlite3");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", sqlite.display()));
+    }
+    let db = crate::connect(&format!("sqlite://{}", sqlite.display())).await?;
+    fupin_services::areas::load_seed_divisions(&db).await?;
+    let t = Instant::now();
+    let s = fupin_services::import::import_households(&db, csv, opts, &Silent).await?;
+    anyhow::ensure!(
+        s.committed && s.created as usize == args.households,
+        "SQLite import: {:?}",
+        s.first_errors
+    );
+    lines.push(
+        "import households.csv into SQLite (full validation)",
+        t.elapsed().as_secs_f64(),
+        Some(parse_floor),
+    );
+
+    let t = Instant::now();
+    let s = fupin_services::import::import_households(&db, csv, opts, &Silent).await?;
+    anyhow::ensure!(
+        s.unchanged as usize == args.households,
+        "re-import changed something"
+    );
+    lines.push(
+        "re-import the same file into SQLite (all unchanged)",
+        t.elapsed().as_secs_f64(),
+        Some(parse_floor),
+    );
+
+    let t = Instant::now();
+    let mut exported = 0;
+    for province in db.area_children(&Scope::everything(), None).await? {
+        let file = args
+            .dir
+            .join(format!("export-{}.csv", province.area.code.prefix()));
+        exported += fupin_services::export::export_households(
+            &db,
+            &Viewer::operator(),
+            &province.area.code,
+            &file,
+            Format::Csv,
+            &Silent,
+        )
+        .await?
+        .rows;
+    }
+    lines.push(
+        format!("export SQLite → CSV ({exported} rows, per province)"),
+        t.elapsed().as_secs_f64(),
+        Some(parse_floor),
+    );
+    db.close().await;
+
     Ok(())
 }
 
@@ -161,16 +180,31 @@ fn parse_only(path: &Path) -> Result<u64> {
     Ok(n)
 }
 
-/// Drops fupin's tables so the import starts from an empty registry.
+/// Drops and creates the scratch database `url` names, so the import starts from nothing.
 async fn reset_postgres(url: &str) -> Result<()> {
-    let pool = sqlx::PgPool::connect(url).await.context("PostgreSQL")?;
-    sqlx::raw_sql(
-        "DROP TABLE IF EXISTS change_log, import_runs, household_status_years, household_incomes, members, \
-         households, areas, policy_params, bench_copy, _sqlx_migrations CASCADE",
-    )
-    .execute(&pool)
-    .await?;
-    pool.close().await;
+    use sqlx::ConnectOptions;
+    let target: sqlx::postgres::PgConnectOptions = url.parse().context("PostgreSQL URL")?;
+    let name = target
+        .get_database()
+        .context("the PostgreSQL URL names no database")?
+        .to_string();
+    anyhow::ensure!(
+        name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "scratch database name {name:?}: use letters, digits and _"
+    );
+    let mut admin = target
+        .database("postgres")
+        .connect()
+        .await
+        .context("PostgreSQL")?;
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await?;
+    }
     Ok(())
 }
 

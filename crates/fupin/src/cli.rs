@@ -205,7 +205,10 @@ pub struct BenchArgs {
     /// Working folder for the generated files and the SQLite database.
     #[arg(long, default_value = "target/bench")]
     pub dir: PathBuf,
-    /// PostgreSQL to measure too (its tables are dropped and recreated in a scratch schema).
+    /// PostgreSQL to measure too: a scratch database on that server, dropped and created anew.
     #[arg(long)]
     pub postgres: Option<String>,
+    /// Measure PostgreSQL only (skip the SQLite import, re-import and export).
+    #[arg(long, requires = "postgres")]
+    pub skip_sqlite: bool,
 }

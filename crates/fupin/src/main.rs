@@ -10,6 +10,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use clap::Parser;
 use fupin_core::AreaCode;
+use fupin_core::access::Viewer;
 use fupin_services::sheet::Format;
 use fupin_storage::Db;
 
@@ -87,10 +88,25 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let format = format_of(&args.out, args.format)?;
             let bar = Bar::rows("导出 exporting");
             let s = if history {
-                fupin_services::export::export_history(&db, &area, &args.out, format, &bar).await?
+                fupin_services::export::export_history(
+                    &db,
+                    &Viewer::operator(),
+                    &area,
+                    &args.out,
+                    format,
+                    &bar,
+                )
+                .await?
             } else {
-                fupin_services::export::export_households(&db, &area, &args.out, format, &bar)
-                    .await?
+                fupin_services::export::export_households(
+                    &db,
+                    &Viewer::operator(),
+                    &area,
+                    &args.out,
+                    format,
+                    &bar,
+                )
+                .await?
             };
             println!(
                 "已导出 exported {} households ({} rows) to {}",

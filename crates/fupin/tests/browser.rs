@@ -116,7 +116,12 @@ async fn browse_from_province_to_a_household_in_chromium() {
 
     // a village that has households: its real name and its household list
     let (list, _) = db
-        .household_list(&fupin_core::AreaCode::parse("52").unwrap(), 0, 1)
+        .household_list(
+            &fupin_core::access::Scope::everything(),
+            &fupin_core::AreaCode::parse("52").unwrap(),
+            0,
+            1,
+        )
         .await
         .unwrap();
     let first = &list[0];
@@ -141,7 +146,11 @@ async fn browse_from_province_to_a_household_in_chromium() {
     );
 
     // the household page: members by name, ID numbers masked
-    let record = db.household(first.id).await.unwrap().unwrap();
+    let record = db
+        .household(&fupin_core::access::Scope::everything(), first.id)
+        .await
+        .unwrap()
+        .unwrap();
     let household_dom = tokio::task::spawn_blocking({
         let (b, url) = (browser, format!("{base}/households/{}", first.id));
         move || dump_dom(b, &url)

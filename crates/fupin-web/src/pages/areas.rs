@@ -10,7 +10,9 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
-use super::{Crumb, Pager, area_crumbs, area_href, household_href, or_dash, parse_page};
+use super::{
+    Crumb, Pager, area_crumbs, area_href, household_href, or_dash, parse_page, public_scope,
+};
 use crate::AppState;
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
@@ -86,7 +88,7 @@ pub struct AreaQuery {
 
 /// `GET /areas`: the provinces.
 pub async fn index(State(state): State<AppState>, lang: Lang) -> Result<Response, AppError> {
-    let children = state.db.area_children(None).await?;
+    let children = state.db.area_children(&public_scope(), None).await?;
     let totals = Totals {
         households: children.iter().map(|c| c.households).sum(),
         members: children.iter().map(|c| c.members).sum(),
@@ -124,19 +126,23 @@ pub async fn show(
         return Ok(Redirect::permanent(&area_href(code.as_str())).into_response());
     }
     let page = parse_page(query.page.as_deref())?;
-    let area = state.db.area(&code).await?.ok_or(AppError::NotFound)?;
+    let area = state
+        .db
+        .area(&public_scope(), &code)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let path = state.db.area_path(&code).await?;
     let mut crumbs = area_crumbs(lang, &path);
     if let Some(last) = crumbs.last_mut() {
         last.href = None;
     }
-    let children = state.db.area_children(Some(&code)).await?;
-    let (households, members) = state.db.registry_size(&code).await?;
+    let children = state.db.area_children(&public_scope(), Some(&code)).await?;
+    let (households, members) = state.db.registry_size(&public_scope(), &code).await?;
     let list = if area.level == AreaLevel::Village {
         let offset = (page - 1) * PER_PAGE;
         let (items, total) = state
             .db
-            .household_list(&code, offset as i64, PER_PAGE as i64)
+            .household_list(&public_scope(), &code, offset as i64, PER_PAGE as i64)
             .await?;
         let base = area_href(code.as_str());
         Some(HouseholdList {

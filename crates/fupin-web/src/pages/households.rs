@@ -359,7 +359,11 @@ pub async fn show(
         raw.parse().ok().filter(|id| *id > 0).ok_or_else(|| {
             AppError::BadRequest(format!("户ID无效 / invalid household id {raw:?}"))
         })?;
-    let rec = state.db.household(id).await?.ok_or(AppError::NotFound)?;
+    let rec = state
+        .db
+        .household(&super::public_scope(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let h = &rec.household;
     let path = state.db.area_path(&h.village_code).await?;
     let village = path

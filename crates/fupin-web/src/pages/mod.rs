@@ -13,6 +13,12 @@ use crate::i18n::{Lang, t};
 /// Shown where a value is missing.
 pub const DASH: &str = "—";
 
+/// The jurisdiction of the read-only public browse: the whole registry, with personal data
+/// masked by the pages. Replaced by the logged-in user's scope once accounts exist.
+pub fn public_scope() -> fupin_core::access::Scope {
+    fupin_core::access::Scope::everything()
+}
+
 /// One step of a breadcrumb; the last step has no link.
 #[derive(Debug, Serialize)]
 pub struct Crumb {
