@@ -13,6 +13,7 @@ pub mod id_number;
 pub mod income;
 pub mod masking;
 pub mod money;
+pub mod password;
 pub mod policy;
 pub mod record;
 pub mod validation;

@@ -1,8 +1,11 @@
 //! fupin's use-cases: importing and exporting the registry's spreadsheets, loading divisions,
-//! generating realistic registries, and seeding the demo.
+//! generating realistic registries, seeding the demo, accounts and logins, and the audit trail.
 
+pub mod accounts;
 pub mod areas;
+pub mod audit;
 pub mod columns;
+pub mod demo_accounts;
 pub mod export;
 pub mod generate;
 pub mod generated;

@@ -26,7 +26,7 @@ pub use audit::{AuditFilter, NewAuditEntry};
 pub use db::{Backend, Db, Tx, redact};
 pub use registry::{
     ChangeEntry, HouseholdListItem, HouseholdRecord, IncomeLine, RegistryWriter, RunCounts, Stored,
-    WriteContext,
+    WriteContext, now_utc,
 };
 
 #[derive(Debug, thiserror::Error)]

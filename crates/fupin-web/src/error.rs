@@ -17,6 +17,17 @@ pub enum AppError {
     Storage(#[from] StorageError),
     #[error("template: {0:#}")]
     Template(#[from] minijinja::Error),
+    /// Not logged in (the API; pages redirect to the login form instead).
+    #[error("unauthorized")]
+    Unauthorized,
+    /// Logged in, but no role allows this.
+    #[error("forbidden")]
+    Forbidden,
+    /// A form post without the caller's CSRF token (stale page or forged request).
+    #[error("csrf token missing or wrong")]
+    CsrfRejected,
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 impl AppError {
@@ -24,7 +35,19 @@ impl AppError {
         match self {
             AppError::NotFound | AppError::Storage(StorageError::NotFound) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Storage(_) | AppError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::Storage(_) | AppError::Template(_) | AppError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// A failure of a use-case: its own refusals are shown, anything else is internal.
+    pub fn internal(e: anyhow::Error) -> Self {
+        match e.downcast::<StorageError>() {
+            Ok(s) => AppError::Storage(s),
+            Err(e) => AppError::Internal(format!("{e:#}")),
         }
     }
 }
@@ -45,6 +68,9 @@ impl IntoResponse for AppError {
         }
         let detail = match self {
             AppError::BadRequest(text) => Some(text),
+            AppError::CsrfRejected => {
+                Some("表单已过期，请刷新页面后重试 / the form has expired: reload the page and try again".into())
+            }
             _ => None,
         };
         // plain-text body in case nothing renders the page (e.g. the router used bare)

@@ -1,18 +1,21 @@
-//! fupin's web layer: a server-rendered, read-only browse of the registry (areas → villages →
-//! households) in Chinese by default and English on request, light enough for a 360-px phone.
+//! fupin's web layer: server-rendered pages (login, areas → villages → households, account and
+//! administration) and a JSON API, in Chinese by default and English on request, light enough
+//! for a 360-px phone.
 //!
 //! - [`router`] builds every route over a [`fupin_storage::Db`]; [`serve`] binds and runs it;
-//! - `pages::areas`, `pages::households`: the handlers and their view models;
+//! - `routes`: the route table, each route with its access rule; `auth`: who is asking
+//!   (session cookie or bearer token), CSRF, and the rules;
+//! - `pages::*`: the handlers and their view models;
 //! - `render`: the embedded templates and the middleware every page passes through
 //!   (language, error pages, headers); `i18n`: the language and the UI string catalog;
-//! - `error`: [`AppError`], the one error type of the handlers; `mask`: what personal data
-//!   looks like on a public page.
+//! - `error`: [`AppError`], the one error type of the handlers.
 
+pub mod auth;
 mod error;
 pub mod i18n;
-mod mask;
 mod pages;
 mod render;
+pub mod routes;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,8 +23,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Response};
+use fupin_services::audit::AuditSink;
 use fupin_storage::Db;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -34,27 +37,36 @@ pub use i18n::Lang;
 pub struct AppState {
     pub db: Db,
     pub templates: Arc<minijinja::Environment<'static>>,
+    /// Reads of personal records, appended to the audit trail in batches.
+    pub audit: AuditSink,
+    /// Mark cookies `Secure` even without `X-Forwarded-Proto: https` (set when TLS is in front).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
+    /// Must run inside the Tokio runtime (it starts the audit writer).
     pub fn new(db: Db) -> Self {
         Self {
+            audit: AuditSink::start(db.clone()),
             db,
             templates: Arc::new(render::environment()),
+            secure_cookies: false,
         }
     }
 }
 
 /// Every route of the web layer, with tracing and gzip compression.
 pub fn router(db: Db) -> Router {
-    let state = AppState::new(db);
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/areas") }))
-        .route("/healthz", get(healthz))
-        .route("/areas", get(pages::areas::index))
-        .route("/areas/{code}", get(pages::areas::show))
-        .route("/households/{id}", get(pages::households::show))
+    router_with(AppState::new(db))
+}
+
+pub fn router_with(state: AppState) -> Router {
+    routes::router()
         .fallback(|| async { AppError::NotFound })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::identify,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             render::pages,
@@ -71,9 +83,13 @@ pub async fn serve(db: Db, addr: SocketAddr) -> std::io::Result<()> {
         .await
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
     tracing::info!(addr = %listener.local_addr()?, "fupin web listening");
-    axum::serve(listener, router(db))
+    let state = AppState::new(db);
+    let audit = state.audit.clone();
+    let app = router_with(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    audit.flush().await;
     tracing::info!("fupin web stopped");
     Ok(())
 }
@@ -107,7 +123,7 @@ async fn shutdown_signal() {
 }
 
 /// Liveness with a trivial database round trip.
-async fn healthz(State(state): State<AppState>) -> Response {
+pub(crate) async fn healthz(State(state): State<AppState>) -> Response {
     match state.db.max_household_id().await {
         Ok(_) => (StatusCode::OK, "ok").into_response(),
         Err(e) => {

@@ -14,8 +14,10 @@ use minijinja::{
 };
 
 use crate::AppState;
+use crate::auth::Caller;
 use crate::error::{AppError, ErrorPage};
 use crate::i18n::{self, Lang};
+use fupin_core::access::Action;
 
 /// Every template, by name (the `.html` suffix turns HTML escaping on).
 pub(crate) const TEMPLATES: &[(&str, &str)] = &[
@@ -23,6 +25,17 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("area.html", include_str!("templates/area.html")),
     ("household.html", include_str!("templates/household.html")),
     ("error.html", include_str!("templates/error.html")),
+    ("login.html", include_str!("templates/login.html")),
+    ("password.html", include_str!("templates/password.html")),
+    ("users.html", include_str!("templates/users.html")),
+    ("user.html", include_str!("templates/user.html")),
+    ("tokens.html", include_str!("templates/tokens.html")),
+    ("audit.html", include_str!("templates/audit.html")),
+    (
+        "audit_table.html",
+        include_str!("templates/audit_table.html"),
+    ),
+    ("pager.html", include_str!("templates/pager.html")),
 ];
 
 const CSS: &str = include_str!("templates/style.css");
@@ -104,15 +117,32 @@ fn template_field(state: &TemplateState, code: &str) -> Result<String, minijinja
 }
 
 impl AppState {
-    /// Renders a page template with the language variables every layout needs.
+    /// Renders a page template with what every layout needs: the language, and who is logged
+    /// in (name, the links their roles allow, the CSRF token for forms).
     pub(crate) fn render(
         &self,
         name: &str,
         lang: Lang,
+        caller: &Caller,
         ctx: Value,
     ) -> Result<Html<String>, AppError> {
         let template = self.templates.get_template(name)?;
-        let base = context! { lang => lang.code(), html_lang => lang.html() };
+        let me = caller.user.as_ref().map(|u| {
+            context! {
+                username => u.username.clone(),
+                real_name => u.real_name.clone(),
+                areas => caller.may(Action::ViewAreas),
+                users => caller.may(Action::ManageUsers),
+                tokens => caller.may(Action::ManageTokens),
+                audit => caller.may(Action::ViewAudit),
+            }
+        });
+        let base = context! {
+            lang => lang.code(),
+            html_lang => lang.html(),
+            me,
+            csrf => caller.csrf.clone(),
+        };
         Ok(Html(template.render(context! { ..base, ..ctx })?))
     }
 }
@@ -125,9 +155,14 @@ pub(crate) async fn pages(
 ) -> Response {
     let (lang, explicit) = Lang::negotiate(request.uri().query(), request.headers());
     request.extensions_mut().insert(lang);
+    let api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
     if let Some(page) = response.extensions_mut().remove::<ErrorPage>() {
-        response = error_page(&state, lang, &page);
+        response = if api {
+            error_json(&page)
+        } else {
+            error_page(&state, lang, &page)
+        };
     }
     let headers = response.headers_mut();
     if explicit && let Ok(cookie) = HeaderValue::from_str(&lang.cookie()) {
@@ -145,10 +180,21 @@ pub(crate) async fn pages(
     response
 }
 
+fn error_json(page: &ErrorPage) -> Response {
+    let body = serde_json::json!({
+        "status": page.status.as_u16(),
+        "error": page.status.canonical_reason().unwrap_or("error"),
+        "detail": page.detail,
+    });
+    (page.status, axum::Json(body)).into_response()
+}
+
 fn error_page(state: &AppState, lang: Lang, page: &ErrorPage) -> Response {
     let key = match page.status {
         StatusCode::NOT_FOUND => "error_404",
         StatusCode::BAD_REQUEST => "error_400",
+        StatusCode::UNAUTHORIZED => "error_401",
+        StatusCode::FORBIDDEN => "error_403",
         s if s.is_client_error() => "error",
         _ => "error_500",
     };
@@ -159,7 +205,16 @@ fn error_page(state: &AppState, lang: Lang, page: &ErrorPage) -> Response {
         text => i18n::lookup(lang, &text_key).unwrap_or_default(),
         detail => page.detail.clone(),
     };
-    match state.render("error.html", lang, ctx) {
+    // the error page shows nobody's details: rendered as for someone not logged in
+    let anonymous = Caller {
+        principal: None,
+        user: None,
+        session_secret: None,
+        csrf: String::new(),
+        client_addr: String::new(),
+        via_token: false,
+    };
+    match state.render("error.html", lang, &anonymous, ctx) {
         Ok(html) => (page.status, html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "cannot render the error page");

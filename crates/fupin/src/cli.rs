@@ -55,6 +55,94 @@ pub enum Command {
     Gen(GenArgs),
     /// Measure generation, import and export against their raw floors.
     Bench(BenchArgs),
+    /// User accounts: add, list, disable, enable, reset a password.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens for machine clients: create, list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account bound to one area with one or more roles.
+    Add(UserAddArgs),
+    /// List the accounts of an area's subtree (all accounts without --area).
+    List {
+        #[arg(long)]
+        area: Option<String>,
+    },
+    /// Disable an account; its sessions and tokens end at once.
+    Disable { username: String },
+    /// Enable a disabled account again.
+    Enable { username: String },
+    /// Set a temporary password (printed) that must be changed at the next login.
+    ResetPassword { username: String },
+}
+
+#[derive(Args)]
+pub struct UserAddArgs {
+    /// Login name: 3–32 of a-z 0-9 . _ -
+    #[arg(long)]
+    pub username: String,
+    /// Real name (实名).
+    #[arg(long)]
+    pub name: String,
+    /// Area code the account is bound to (its jurisdiction).
+    #[arg(long)]
+    pub area: String,
+    /// Mobile or landline number.
+    #[arg(long)]
+    pub phone: String,
+    /// Role code, repeatable: office_staff, office_leader, village_official, helper_cadre,
+    /// inspector, call_centre, department_officer, admin.
+    #[arg(long = "role", required = true)]
+    pub roles: Vec<String>,
+    /// Read the password from the first line of standard input; without it a temporary
+    /// password is printed, to be changed at the first login.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a token acting as USER, limited to the given actions; the secret is printed once.
+    Create {
+        /// The account the token acts as (its area and roles bound the token).
+        #[arg(long)]
+        user: String,
+        /// What the token is for (e.g. the department or system using it).
+        #[arg(long)]
+        name: String,
+        /// Action code, repeatable (e.g. view_areas, view_households).
+        #[arg(long = "action", required = true)]
+        actions: Vec<String>,
+        /// Days until it expires (1–366).
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[arg(long)]
+        area: Option<String>,
+    },
+    /// Revoke a token at once.
+    Revoke { id: i64 },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain of the whole trail; exits non-zero and names the entry if any was
+    /// edited, removed or inserted.
+    Verify {
+        /// ID:HASH printed by an earlier verification and kept elsewhere: also detects the
+        /// newest entries having been cut off or the chain rebuilt.
+        #[arg(long)]
+        anchor: Option<String>,
+    },
 }
 
 #[derive(Args)]

@@ -3,6 +3,7 @@
 //! and the web console.
 
 use anyhow::Result;
+use fupin_core::CodeList;
 use fupin_services::generate::{GeneratorConfig, Geography, generate};
 use fupin_services::import::ImportOptions;
 use fupin_services::progress::Silent;
@@ -79,10 +80,29 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
+    let accounts = fupin_services::demo_accounts::ensure(&db).await?;
     println!();
     println!("fupin 演示 demo: http://{}/", args.addr);
     println!("  数据库 database: {}", args.db.display());
-    println!("  登录 logins: none yet — the console is read-only until accounts land (issue 3)");
+    println!(
+        "  登录 logins (密码 password: {}):",
+        fupin_services::demo_accounts::DEMO_PASSWORD
+    );
+    for a in &accounts {
+        println!(
+            "    {:<11} {} — {} / {} @ {} {}",
+            a.username,
+            a.real_name,
+            a.role.zh(),
+            a.role.en(),
+            a.area,
+            a.area_name
+        );
+    }
+    println!(
+        "  帮扶干部 helper is paired with {} households of the village",
+        fupin_services::demo_accounts::HELPER_HOUSEHOLDS
+    );
     if args.no_serve {
         return Ok(());
     }

@@ -1,5 +1,6 @@
 //! The `fupin` command: run the platform, load and export the registry, generate data, measure.
 
+mod admin;
 mod bench;
 mod cli;
 mod demo;
@@ -11,6 +12,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use fupin_core::AreaCode;
 use fupin_core::access::Viewer;
+use fupin_services::audit::Actor;
 use fupin_services::sheet::Format;
 use fupin_storage::Db;
 
@@ -69,6 +71,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let s =
                 fupin_services::import::import_households(&db, &args.file, &args.options(), &bar)
                     .await?;
+            audit_import(&db, "import.households", &s).await?;
             return Ok(print_import(&s));
         }
         Command::Import(ImportCommand::History(args)) => {
@@ -76,6 +79,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let bar = Bar::rows("导入年度信息 importing history");
             let s = fupin_services::history::import_history(&db, &args.file, &args.options(), &bar)
                 .await?;
+            audit_import(&db, "import.history", &s).await?;
             return Ok(print_import(&s));
         }
         Command::Export(command) => {
@@ -108,6 +112,14 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 )
                 .await?
             };
+            let action = if history {
+                "export.history"
+            } else {
+                "export.households"
+            };
+            let detail = format!("{} households to {}", s.households, args.out.display());
+            let entry = Actor::cli().entry(action, "area", area.as_str(), area.as_str(), detail);
+            fupin_services::audit::record(&db, entry).await?;
             println!(
                 "已导出 exported {} households ({} rows) to {}",
                 s.households,
@@ -133,8 +145,30 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             );
         }
         Command::Bench(args) => bench::run(args).await?,
+        Command::User(command) => admin::user(&connect(&url).await?, command).await?,
+        Command::Token(command) => admin::token(&connect(&url).await?, command).await?,
+        Command::Audit(command) => {
+            if !admin::audit(&connect(&url).await?, command).await? {
+                return Ok(std::process::ExitCode::FAILURE);
+            }
+        }
     }
     Ok(ok)
+}
+
+/// One entry per import run (the change log holds each household's changes).
+async fn audit_import(
+    db: &Db,
+    action: &str,
+    s: &fupin_services::import::ImportSummary,
+) -> Result<()> {
+    let outcome = if s.committed { "committed" } else { "rejected" };
+    let detail = format!(
+        "{outcome}: {} new, {} updated, {} unchanged, {} invalid",
+        s.created, s.updated, s.unchanged, s.invalid_households
+    );
+    let entry = Actor::cli().entry(action, "file", s.file.clone(), "", detail);
+    fupin_services::audit::record(db, entry).await
 }
 
 pub async fn connect(url: &str) -> Result<Db> {

@@ -1,59 +1,135 @@
-//! Pages in a real headless Chromium: the demo regions' real village names and a household page
-//! with its members, rendered by the browser from the running server.
+//! Pages in a real headless Chromium driven through chromedriver (WebDriver): logging in with the
+//! form, the demo regions' real village names, a household page with its members as the user's
+//! role may see them, a household outside the user's county answering 404, and a 360-px phone
+//! viewport without horizontal scrolling.
 //!
-//! Needs Debian's `chromium` (CI installs it). Without it the test is skipped, unless
-//! `FUPIN_BROWSER_TESTS=1` demands it (as `.ci/run` does).
+//! Needs Debian's `chromium` and `chromium-driver` (CI installs them). Without them the test is
+//! skipped, unless `FUPIN_BROWSER_TESTS=1` demands it (as `.ci/run` does).
 
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
+use fantoccini::{Client, ClientBuilder, Locator};
+use fupin_core::AreaCode;
+use fupin_core::access::{Role, Scope};
+use fupin_services::accounts::{AccountForm, add_user};
+use fupin_services::audit::Actor;
 use fupin_services::generate::{GeneratorConfig, Geography, generate};
 use fupin_services::import::ImportOptions;
 use fupin_services::progress::Silent;
 use fupin_services::sheet::Format;
 
-fn chromium() -> Option<&'static str> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const COUNTY: &str = "522726";
+const PASSWORD: &str = "browser-test-2020";
+
+/// chromedriver on a free port, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
 }
 
-/// The DOM Chromium builds for `url`, at a phone's width.
-fn dump_dom(browser: &str, url: &str) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=360,800",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
-        .arg(url)
-        .output()
-        .expect("run chromium");
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn installed() -> bool {
+    let present = [CHROMIUM, CHROMEDRIVER]
+        .iter()
+        .all(|p| std::path::Path::new(p).exists());
+    if !present {
+        assert!(
+            std::env::var("FUPIN_BROWSER_TESTS").is_err(),
+            "FUPIN_BROWSER_TESTS is set but chromium or chromedriver is missing"
+        );
+        eprintln!("chromium/chromedriver not installed: browser test skipped");
+    }
+    present
+}
+
+async fn start_driver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+/// A headless Chromium with a phone-sized window.
+async fn browser(driver: &Driver) -> Client {
+    let profile = std::env::temp_dir().join(format!("fupin-chromium-{}", std::process::id()));
+    let caps = serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=360,640",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    });
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("connect to chromedriver")
+}
+
+async fn text(c: &Client) -> String {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The page fits the viewport's width: nothing makes the whole page scroll sideways (wide
+/// tables scroll inside their own box).
+async fn fits_width(c: &Client) -> bool {
+    let v = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_bool().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browse_from_province_to_a_household_in_chromium() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var("FUPIN_BROWSER_TESTS").is_err(),
-            "FUPIN_BROWSER_TESTS is set but chromium is missing"
-        );
-        eprintln!("chromium not installed: browser test skipped");
+async fn log_in_and_browse_the_county_in_chromium() {
+    if !installed() {
         return;
-    };
+    }
     let dir = tempfile::tempdir().unwrap();
     let db = fupin_storage::Db::connect(&format!(
         "sqlite://{}",
@@ -95,73 +171,129 @@ async fn browse_from_province_to_a_household_in_chromium() {
     .await
     .unwrap();
     assert!(s.committed);
+    // a leader of the county's poverty office: names in full, ID numbers masked
+    let form = AccountForm {
+        username: "dushan".into(),
+        real_name: "独山县扶贫办 领导".into(),
+        area: AreaCode::parse(COUNTY).unwrap(),
+        phone: "13800000000".into(),
+        roles: vec![Role::OfficeLeader],
+        password: PASSWORD.into(),
+    };
+    add_user(&db, &Actor::cli(), form, false).await.unwrap();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = fupin_web::router(db.clone());
+    let app =
+        fupin_web::router(db.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    // a county of the demo regions: its townships by their real names
-    let county = tokio::task::spawn_blocking({
-        let (b, url) = (browser, format!("{base}/areas/522726000000"));
-        move || dump_dom(b, &url)
-    })
-    .await
-    .unwrap();
-    assert!(county.contains("独山县"), "county page names the county");
-    assert!(
-        county.contains("<meta name=\"viewport\""),
-        "phone viewport declared"
-    );
+    let driver = start_driver().await;
+    let c = browser(&driver).await;
+    let county_url = format!("{base}/areas/{COUNTY}000000");
 
-    // a village that has households: its real name and its household list
+    // not logged in: sent to the login form, and back after logging in
+    c.goto(&county_url).await.unwrap();
+    assert!(c.current_url().await.unwrap().path() == "/login");
+    assert!(fits_width(&c).await, "the login page fits a 360-px phone");
+    c.find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys("dushan")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(c.current_url().await.unwrap().as_str(), county_url);
+    let county = text(&c).await;
+    assert!(county.contains("独山县"), "county page names the county");
+    assert!(county.contains("独山县扶贫办 领导"), "the user is shown");
+
+    // a village of the county that has households: its real name and its household list
+    let county_code = AreaCode::parse(COUNTY).unwrap();
     let (list, _) = db
-        .household_list(
-            &fupin_core::access::Scope::everything(),
-            &fupin_core::AreaCode::parse("52").unwrap(),
-            0,
-            1,
-        )
+        .household_list(&Scope::everything(), &county_code, 0, 1)
         .await
         .unwrap();
     let first = &list[0];
     let village = index
-        .name(&fupin_core::AreaCode::parse(&first.village_code).unwrap())
+        .name(&AreaCode::parse(&first.village_code).unwrap())
         .unwrap()
         .to_string();
-    let village_dom = tokio::task::spawn_blocking({
-        let (b, url) = (browser, format!("{base}/areas/{}", first.village_code));
-        move || dump_dom(b, &url)
-    })
-    .await
-    .unwrap();
+    c.goto(&format!("{base}/areas/{}", first.village_code))
+        .await
+        .unwrap();
+    let village_page = text(&c).await;
     assert!(
-        village_dom.contains(&village),
-        "village page shows the real village name {village}"
+        village_page.contains(&village),
+        "real village name {village}"
     );
     assert!(
-        village_dom.contains(&first.number),
-        "village page lists household {}",
+        village_page.contains(&first.number),
+        "lists {}",
         first.number
     );
 
-    // the household page: members by name, ID numbers masked
+    // the household page: members by name, ID numbers masked, no sideways scrolling
+    c.find(Locator::LinkText(&first.number))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let household_page = text(&c).await;
     let record = db
-        .household(&fupin_core::access::Scope::everything(), first.id)
+        .household(&Scope::everything(), first.id)
         .await
         .unwrap()
         .unwrap();
-    let household_dom = tokio::task::spawn_blocking({
-        let (b, url) = (browser, format!("{base}/households/{}", first.id));
-        move || dump_dom(b, &url)
-    })
-    .await
-    .unwrap();
     for m in &record.household.members {
-        assert!(household_dom.contains(&m.name), "member {} shown", m.name);
+        assert!(household_page.contains(&m.name), "member {} shown", m.name);
         assert!(
-            !household_dom.contains(m.id_number.as_str()),
-            "full ID number never shown"
+            !household_page.contains(m.id_number.as_str()),
+            "a leader never sees a full ID number"
         );
+        assert!(household_page.contains(&m.id_number.masked()));
     }
+    assert!(
+        fits_width(&c).await,
+        "the household page fits a 360-px phone"
+    );
+
+    // a household of another province: as if it did not exist
+    let (elsewhere, _) = db
+        .household_list(&Scope::everything(), &AreaCode::parse("21").unwrap(), 0, 1)
+        .await
+        .unwrap();
+    c.goto(&format!("{base}/households/{}", elsewhere[0].id))
+        .await
+        .unwrap();
+    let refused = text(&c).await;
+    assert!(
+        refused.contains("404") && refused.contains("未找到"),
+        "{refused}"
+    );
+    assert!(!refused.contains(&elsewhere[0].number));
+
+    // logging out ends the session
+    c.goto(&county_url).await.unwrap();
+    c.find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.goto(&county_url).await.unwrap();
+    assert_eq!(c.current_url().await.unwrap().path(), "/login");
+    c.close().await.unwrap();
 }

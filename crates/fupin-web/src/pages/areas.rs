@@ -10,12 +10,13 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Crumb, Pager, area_crumbs, area_href, household_href, or_dash, parse_page, public_scope,
-};
+use super::{Crumb, Pager, area_crumbs, area_href, household_href, or_dash, parse_page};
 use crate::AppState;
+use crate::auth::Caller;
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
+use fupin_core::access::Sensitive;
+use fupin_core::masking::Disclosure;
 
 pub const PER_PAGE: u64 = 50;
 
@@ -62,11 +63,11 @@ struct HouseholdRow {
 }
 
 impl HouseholdRow {
-    fn new(h: &HouseholdListItem, lang: Lang) -> Self {
+    fn new(h: &HouseholdListItem, lang: Lang, d: &Disclosure) -> Self {
         HouseholdRow {
             number: h.number.clone(),
             href: household_href(h.id),
-            head: or_dash(h.head_name.clone().unwrap_or_default()),
+            head: or_dash(d.show(Sensitive::Name, h.head_name.as_deref().unwrap_or_default())),
             members: h.member_count,
             status: lang.code_label::<HouseholdStatus>(&h.status),
             attribute: lang.code_label::<PovertyAttribute>(&h.attribute),
@@ -87,8 +88,12 @@ pub struct AreaQuery {
 }
 
 /// `GET /areas`: the provinces.
-pub async fn index(State(state): State<AppState>, lang: Lang) -> Result<Response, AppError> {
-    let children = state.db.area_children(&public_scope(), None).await?;
+pub async fn index(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+) -> Result<Response, AppError> {
+    let children = state.db.area_children(&caller.viewer().scope, None).await?;
     let totals = Totals {
         households: children.iter().map(|c| c.households).sum(),
         members: children.iter().map(|c| c.members).sum(),
@@ -101,6 +106,7 @@ pub async fn index(State(state): State<AppState>, lang: Lang) -> Result<Response
     let page = state.render(
         "area.html",
         lang,
+        &caller,
         context! {
             title => t(lang, "all_areas"),
             area => (),
@@ -117,6 +123,7 @@ pub async fn index(State(state): State<AppState>, lang: Lang) -> Result<Response
 pub async fn show(
     State(state): State<AppState>,
     lang: Lang,
+    caller: Caller,
     Path(raw): Path<String>,
     Query(query): Query<AreaQuery>,
 ) -> Result<Response, AppError> {
@@ -126,9 +133,10 @@ pub async fn show(
         return Ok(Redirect::permanent(&area_href(code.as_str())).into_response());
     }
     let page = parse_page(query.page.as_deref())?;
+    let viewer = caller.viewer();
     let area = state
         .db
-        .area(&public_scope(), &code)
+        .area(&viewer.scope, &code)
         .await?
         .ok_or(AppError::NotFound)?;
     let path = state.db.area_path(&code).await?;
@@ -136,13 +144,13 @@ pub async fn show(
     if let Some(last) = crumbs.last_mut() {
         last.href = None;
     }
-    let children = state.db.area_children(&public_scope(), Some(&code)).await?;
-    let (households, members) = state.db.registry_size(&public_scope(), &code).await?;
+    let children = state.db.area_children(&viewer.scope, Some(&code)).await?;
+    let (households, members) = state.db.registry_size(&viewer.scope, &code).await?;
     let list = if area.level == AreaLevel::Village {
         let offset = (page - 1) * PER_PAGE;
         let (items, total) = state
             .db
-            .household_list(&public_scope(), &code, offset as i64, PER_PAGE as i64)
+            .household_list(&viewer.scope, &code, offset as i64, PER_PAGE as i64)
             .await?;
         let base = area_href(code.as_str());
         Some(HouseholdList {
@@ -153,7 +161,10 @@ pub async fn show(
                 total.max(0) as u64,
                 items.len() as u64,
             ),
-            rows: items.iter().map(|h| HouseholdRow::new(h, lang)).collect(),
+            rows: items
+                .iter()
+                .map(|h| HouseholdRow::new(h, lang, &viewer.disclosure))
+                .collect(),
         })
     } else {
         None
@@ -162,6 +173,7 @@ pub async fn show(
     let html = state.render(
         "area.html",
         lang,
+        &caller,
         context! {
             title => area.name.clone(),
             area => context! {

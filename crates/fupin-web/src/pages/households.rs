@@ -1,5 +1,5 @@
 //! `/households/{id}`: one household — overview, members, conditions, incomes, status history
-//! and change log. Personal data is masked (see `crate::mask`).
+//! and change log. Personal data is shown as the caller's roles allow (`fupin_core::masking`).
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -13,9 +13,12 @@ use minijinja::value::Serde;
 use serde::Serialize;
 
 use super::{DASH, area_crumbs, or_dash};
+use crate::AppState;
+use crate::auth::Caller;
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
-use crate::{AppState, mask};
+use fupin_core::access::Sensitive;
+use fupin_core::masking::Disclosure;
 
 /// A label and its value (overview and conditions lists).
 #[derive(Debug, Serialize)]
@@ -42,14 +45,14 @@ struct MemberRow {
     ethnicity: &'static str,
     education: &'static str,
     schooling: &'static str,
-    health: &'static str,
+    health: String,
     labour: &'static str,
     migrant: String,
     coverage: String,
 }
 
 impl MemberRow {
-    fn new(m: &Member, lang: Lang, today: NaiveDate) -> Self {
+    fn new(m: &Member, lang: Lang, today: NaiveDate, d: &Disclosure) -> Self {
         let migrant = if m.migrant == MigrantWork::None || m.migrant_months == 0 {
             lang.label(m.migrant).to_string()
         } else {
@@ -70,8 +73,8 @@ impl MemberRow {
         .map(|(_, key)| t(lang, key))
         .collect();
         MemberRow {
-            name: m.name.clone(),
-            id_number: mask::id(&m.id_number),
+            name: d.show(Sensitive::Name, &m.name),
+            id_number: d.show(Sensitive::IdNumber, m.id_number.as_str()),
             sex: lang.label(m.sex),
             age: m.age_on(today),
             birth_year: m.birth_date.year(),
@@ -79,7 +82,7 @@ impl MemberRow {
             ethnicity: lang.label(m.ethnicity),
             education: lang.label(m.education),
             schooling: lang.label(m.schooling),
-            health: lang.label(m.health),
+            health: d.show(Sensitive::Health, lang.label(m.health)),
             labour: lang.label(m.labour),
             migrant,
             coverage: if coverage.is_empty() {
@@ -147,7 +150,7 @@ struct FieldRow {
 }
 
 impl ChangeRow {
-    fn new(c: &ChangeEntry, lang: Lang, members: &[Member]) -> Self {
+    fn new(c: &ChangeEntry, lang: Lang, members: &[Member], d: &Disclosure) -> Self {
         let action = match lookup_action(lang, &c.action) {
             Some(label) => label.to_string(),
             None => c.action.clone(),
@@ -160,7 +163,7 @@ impl ChangeRow {
             fields: c
                 .changes()
                 .iter()
-                .map(|f| FieldRow::new(f, lang, members))
+                .map(|f| FieldRow::new(f, lang, members, d))
                 .collect(),
         }
     }
@@ -176,15 +179,15 @@ fn field_by_code(code: &str) -> Option<Field> {
 }
 
 impl FieldRow {
-    fn new(change: &FieldChange, lang: Lang, members: &[Member]) -> Self {
+    fn new(change: &FieldChange, lang: Lang, members: &[Member], d: &Disclosure) -> Self {
         let (label, field) = match change.field.strip_prefix("member:") {
             Some(rest) => {
                 let (id, what) = rest.rsplit_once(':').unwrap_or((rest, ""));
-                let masked = mask::id_text(id);
+                let masked = d.show(Sensitive::IdNumber, id);
                 let name = members
                     .iter()
                     .find(|m| m.id_number.as_str() == id)
-                    .map(|m| m.name.as_str());
+                    .map(|m| d.show(Sensitive::Name, &m.name));
                 let who = match (lang, name) {
                     (Lang::Zh, Some(name)) => format!("成员{name}（{masked}）"),
                     (Lang::Zh, None) => format!("成员（{masked}）"),
@@ -211,7 +214,7 @@ impl FieldRow {
         let value = |v: &Option<String>| {
             let text = v.as_deref().unwrap_or_default();
             or_dash(match field {
-                Some(f) => logged_value(lang, f, text),
+                Some(f) => logged_value(lang, d, f, text),
                 None => text.to_string(),
             })
         };
@@ -224,11 +227,11 @@ impl FieldRow {
 }
 
 /// A logged value (written with Chinese labels) masked and shown in the page's language.
-fn logged_value(lang: Lang, field: Field, text: &str) -> String {
+fn logged_value(lang: Lang, d: &Disclosure, field: Field, text: &str) -> String {
     fn relabel<T: CodeList>(lang: Lang, text: &str) -> String {
         T::parse(text).map_or_else(|| text.to_string(), |v| lang.label(v).to_string())
     }
-    let text = mask::logged_value(field, text);
+    let text = d.field(field, text);
     match field {
         Field::Standard => relabel::<IdentificationStandard>(lang, &text),
         Field::Attribute => relabel::<PovertyAttribute>(lang, &text),
@@ -267,10 +270,19 @@ fn logged_value(lang: Lang, field: Field, text: &str) -> String {
     }
 }
 
-fn overview(h: &Household, rec: &HouseholdRecord, lang: Lang, village: &str) -> Vec<Fact> {
+fn overview(
+    h: &Household,
+    rec: &HouseholdRecord,
+    lang: Lang,
+    village: &str,
+    d: &Disclosure,
+) -> Vec<Fact> {
     let label = |f: Field| lang.field(f);
     let causes: Vec<&str> = h.other_causes.iter().map(|c| lang.label(*c)).collect();
-    let bank = match (h.bank_name.trim(), mask::bank_account(&h.bank_account)) {
+    let bank = match (
+        h.bank_name.trim(),
+        d.show(Sensitive::BankAccount, &h.bank_account),
+    ) {
         ("", acct) => acct,
         (name, acct) if acct.is_empty() => name.to_string(),
         (name, acct) => format!("{name} {acct}"),
@@ -297,7 +309,7 @@ fn overview(h: &Household, rec: &HouseholdRecord, lang: Lang, village: &str) -> 
             label(Field::Monitoring),
             h.monitoring.map_or(t(lang, "none"), |m| lang.label(m)),
         ),
-        fact(label(Field::Phone), mask::phone(&h.phone)),
+        fact(label(Field::Phone), d.show(Sensitive::Phone, &h.phone)),
         fact(t(lang, "bank"), bank),
         fact(
             t(lang, "registered_at"),
@@ -353,18 +365,29 @@ fn conditions(h: &Household, lang: Lang) -> Vec<Fact> {
 pub async fn show(
     State(state): State<AppState>,
     lang: Lang,
+    caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
     let id: i64 =
         raw.parse().ok().filter(|id| *id > 0).ok_or_else(|| {
             AppError::BadRequest(format!("户ID无效 / invalid household id {raw:?}"))
         })?;
+    let viewer = caller.viewer();
     let rec = state
         .db
-        .household(&super::public_scope(), id)
+        .household(&viewer.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let h = &rec.household;
+    let d = viewer.disclosure;
+    let entry = caller.actor().entry(
+        "read",
+        "household",
+        h.number.clone(),
+        h.village_code.as_str(),
+        "page",
+    );
+    state.audit.send(entry).await;
     let path = state.db.area_path(&h.village_code).await?;
     let village = path
         .iter()
@@ -376,7 +399,7 @@ pub async fn show(
         href: None,
     });
     let today = chrono::Local::now().date_naive();
-    let head = h.head().map(|m| m.name.clone());
+    let head = h.head().map(|m| d.show(Sensitive::Name, &m.name));
     let title = match &head {
         Some(name) => format!("{} · {name}", h.number),
         None => h.number.clone(),
@@ -384,7 +407,7 @@ pub async fn show(
     let members: Vec<MemberRow> = h
         .members
         .iter()
-        .map(|m| MemberRow::new(m, lang, today))
+        .map(|m| MemberRow::new(m, lang, today, &d))
         .collect();
     let incomes: Vec<IncomeRow> = rec.incomes.iter().map(IncomeRow::new).collect();
     let statuses: Vec<StatusRow> = rec
@@ -399,18 +422,19 @@ pub async fn show(
     let changes: Vec<ChangeRow> = rec
         .changes
         .iter()
-        .map(|c| ChangeRow::new(c, lang, &h.members))
+        .map(|c| ChangeRow::new(c, lang, &h.members, &d))
         .collect();
     let html = state.render(
         "household.html",
         lang,
+        &caller,
         context! {
             title,
             number => h.number.clone(),
             head,
             status => lang.label(h.status),
             crumbs => Serde(crumbs),
-            overview => Serde(overview(h, &rec, lang, &village)),
+            overview => Serde(overview(h, &rec, lang, &village, &d)),
             members => Serde(members),
             conditions => Serde(conditions(h, lang)),
             incomes => Serde(incomes),

@@ -1,8 +1,12 @@
 //! Page handlers and their view models. Handlers turn storage records into plain, already
 //! labelled and masked structures; templates only lay them out.
 
+pub mod account;
+pub mod admin;
+pub mod api;
 pub mod areas;
 pub mod households;
+pub mod login;
 
 use fupin_core::Area;
 use serde::Serialize;
@@ -12,12 +16,6 @@ use crate::i18n::{Lang, t};
 
 /// Shown where a value is missing.
 pub const DASH: &str = "—";
-
-/// The jurisdiction of the read-only public browse: the whole registry, with personal data
-/// masked by the pages. Replaced by the logged-in user's scope once accounts exist.
-pub fn public_scope() -> fupin_core::access::Scope {
-    fupin_core::access::Scope::everything()
-}
 
 /// One step of a breadcrumb; the last step has no link.
 #[derive(Debug, Serialize)]
@@ -83,11 +81,12 @@ pub struct Pager {
 impl Pager {
     pub fn new(base: &str, page: u64, per_page: u64, total: u64, shown: u64) -> Self {
         let pages = total.div_ceil(per_page).max(1);
+        let sep = if base.contains('?') { '&' } else { '?' };
         let href = |p: u64| {
             if p == 1 {
                 base.to_string()
             } else {
-                format!("{base}?page={p}")
+                format!("{base}{sep}page={p}")
             }
         };
         let mut links = Vec::new();

@@ -1,0 +1,468 @@
+//! Accounts, logins, sessions and API tokens: the use-cases behind `fupin user …`,
+//! `fupin token …`, the login page and the admin pages.
+//!
+//! Passwords are hashed with argon2id (OWASP's parameters, the crate's defaults); session and
+//! API tokens are 32 random bytes shown once and stored as their SHA-256. Every change here is
+//! written to the audit trail by the same call.
+
+use anyhow::{Result, bail};
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::{Duration, Utc};
+use fupin_core::access::{Action, Principal, Role, Scope};
+use fupin_core::{AreaCode, CodeList, password};
+use fupin_storage::{Db, NewSession, NewUser, Session, User};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::audit::{Actor, record};
+
+/// A session ends after this long without a request.
+pub const SESSION_IDLE: Duration = Duration::hours(2);
+/// Failed logins counted over this window …
+pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+/// … refuse an account after this many …
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// … and an address after this many (one office behind one address has many users).
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// Longest an API token may live.
+pub const MAX_TOKEN_DAYS: i64 = 366;
+
+/// Why an account operation was refused (shown to the user as is).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AccountError {
+    #[error("用户名须为 3–32 位小写字母、数字或 . _ - / username: 3–32 of a-z 0-9 . _ -")]
+    BadUsername,
+    #[error("姓名不能为空 / the real name is required")]
+    NoRealName,
+    #[error("联系电话无效 / invalid telephone number")]
+    BadPhone,
+    #[error("至少选择一个角色 / choose at least one role")]
+    NoRole,
+    #[error("区划代码不存在 / no such area {0}")]
+    UnknownArea(String),
+    #[error("{0}")]
+    WeakPassword(#[from] password::PasswordProblem),
+    #[error("用户名或密码错误 / wrong username or password")]
+    WrongCredentials,
+    #[error("登录失败次数过多，请 15 分钟后再试 / too many failed logins, try again in 15 minutes")]
+    Throttled,
+    #[error("原密码错误 / the current password is wrong")]
+    WrongCurrentPassword,
+    #[error("无权管理该账号或区域 / not allowed for this account or area")]
+    Forbidden,
+    #[error("有效期须为 1–366 天 / a token lives 1–366 days")]
+    BadExpiry,
+    #[error("令牌须至少允许一项操作 / a token needs at least one action")]
+    NoAction,
+    #[error("令牌名称不能为空 / the token needs a name")]
+    NoTokenName,
+    #[error("{0}")]
+    Taken(String),
+}
+
+/// What creating an account needs (the password in clear, checked against the policy).
+#[derive(Debug, Clone)]
+pub struct AccountForm {
+    pub username: String,
+    pub real_name: String,
+    pub area: AreaCode,
+    pub phone: String,
+    pub roles: Vec<Role>,
+    pub password: String,
+}
+
+pub fn valid_username(u: &str) -> bool {
+    (3..=32).contains(&u.len())
+        && u.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+/// Hashes on a blocking thread: argon2 is meant to take tens of milliseconds of CPU.
+pub async fn hash_password(password: &str) -> Result<String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
+    })
+    .await?
+}
+
+async fn password_matches(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_string(), hash.to_string());
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A fresh secret: 32 random bytes as hex (session cookies, API tokens, CSRF tokens).
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// What is stored of a secret.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A password handed out by an administrator (to be changed at first login): satisfies the
+/// policy, avoids look-alike characters.
+pub fn temporary_password() -> String {
+    const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGITS: &[u8] = b"23456789";
+    let mut rng = rand::rng();
+    let mut pick = |set: &[u8]| set[(rng.next_u32() as usize) % set.len()] as char;
+    let mut s: String = (0..8).map(|_| pick(LETTERS)).collect();
+    s.push('-');
+    s.extend((0..4).map(|_| pick(DIGITS)));
+    s
+}
+
+fn check_form(form: &AccountForm) -> Result<(), AccountError> {
+    if !valid_username(&form.username) {
+        return Err(AccountError::BadUsername);
+    }
+    if form.real_name.trim().is_empty() {
+        return Err(AccountError::NoRealName);
+    }
+    if !fupin_core::validation::valid_phone(&form.phone) {
+        return Err(AccountError::BadPhone);
+    }
+    if form.roles.is_empty() {
+        return Err(AccountError::NoRole);
+    }
+    password::check(&form.username, &form.password)?;
+    Ok(())
+}
+
+/// Refuses unless `actor` may administer accounts in `area` (the command line may).
+fn ensure_administers(actor: &Actor, area: &AreaCode) -> Result<(), AccountError> {
+    match &actor.principal {
+        Some(p) if !p.administers(area) => Err(AccountError::Forbidden),
+        _ => Ok(()),
+    }
+}
+
+/// Creates an account. `must_change_password`: the password was handed over by someone else.
+pub async fn add_user(
+    db: &Db,
+    actor: &Actor,
+    form: AccountForm,
+    must_change_password: bool,
+) -> Result<i64> {
+    check_form(&form)?;
+    ensure_administers(actor, &form.area)?;
+    if db.area(&Scope::everything(), &form.area).await?.is_none() {
+        bail!(AccountError::UnknownArea(form.area.to_string()));
+    }
+    let new = NewUser {
+        username: form.username.clone(),
+        real_name: form.real_name.trim().to_string(),
+        area: form.area.clone(),
+        phone: form.phone.trim().to_string(),
+        roles: form.roles.clone(),
+        password_hash: hash_password(&form.password).await?,
+        must_change_password,
+    };
+    let id = db.create_user(&new).await.map_err(|e| match e {
+        fupin_storage::StorageError::Invalid(m) => anyhow::Error::new(AccountError::Taken(m)),
+        e => e.into(),
+    })?;
+    let roles: Vec<&str> = form.roles.iter().map(|r| r.code()).collect();
+    record(
+        db,
+        actor.entry(
+            "user.create",
+            "user",
+            form.username.clone(),
+            form.area.as_str(),
+            format!("roles={}", roles.join(",")),
+        ),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The account `actor` may administer, by username.
+async fn administered(db: &Db, actor: &Actor, username: &str) -> Result<User> {
+    let Some((user, _)) = db.user_with_hash(username).await? else {
+        bail!("没有用户 {username} / no user {username:?}");
+    };
+    ensure_administers(actor, &user.area)?;
+    Ok(user)
+}
+
+pub async fn set_disabled(db: &Db, actor: &Actor, username: &str, disabled: bool) -> Result<()> {
+    let user = administered(db, actor, username).await?;
+    db.set_user_disabled(user.id, disabled).await?;
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
+    record(
+        db,
+        actor.entry(action, "user", username, user.area.as_str(), ""),
+    )
+    .await
+}
+
+/// Sets a temporary password (returned, to hand over) that must be changed at the next login;
+/// ends the account's sessions.
+pub async fn reset_password(db: &Db, actor: &Actor, username: &str) -> Result<String> {
+    let user = administered(db, actor, username).await?;
+    let temporary = temporary_password();
+    let hash = hash_password(&temporary).await?;
+    db.set_password(user.id, &hash, true, None).await?;
+    record(
+        db,
+        actor.entry(
+            "user.reset_password",
+            "user",
+            username,
+            user.area.as_str(),
+            "",
+        ),
+    )
+    .await?;
+    Ok(temporary)
+}
+
+/// A user changes their own password; their other sessions end.
+pub async fn change_password(
+    db: &Db,
+    actor: &Actor,
+    user: &User,
+    current: &str,
+    new: &str,
+    this_session: Option<&str>,
+) -> Result<()> {
+    let Some((_, hash)) = db.user_with_hash(&user.username).await? else {
+        bail!(AccountError::WrongCurrentPassword);
+    };
+    if !password_matches(current, &hash).await {
+        bail!(AccountError::WrongCurrentPassword);
+    }
+    password::check(&user.username, new).map_err(AccountError::from)?;
+    let hash = hash_password(new).await?;
+    let keep = this_session.map(secret_hash);
+    db.set_password(user.id, &hash, false, keep.as_deref())
+        .await?;
+    record(
+        db,
+        actor.entry(
+            "user.change_password",
+            "user",
+            user.username.clone(),
+            user.area.as_str(),
+            "",
+        ),
+    )
+    .await
+}
+
+/// A new login session: the secret goes into the cookie, never into the database.
+#[derive(Debug)]
+pub struct Login {
+    pub session_secret: String,
+    pub session: Session,
+}
+
+/// Checks a username and password, throttled per account and per address, and opens a
+/// session. Every attempt is audited.
+pub async fn login(
+    db: &Db,
+    username: &str,
+    password: &str,
+    client_addr: &str,
+    user_agent: &str,
+) -> Result<Login> {
+    let now = Utc::now();
+    let since = iso(now - THROTTLE_WINDOW);
+    let (per_account, per_address) = db
+        .login_failures_since(username, client_addr, &since)
+        .await?;
+    let anonymous = Actor {
+        principal: None,
+        name: username.chars().take(64).collect(),
+        client_addr: client_addr.to_string(),
+    };
+    if per_account >= MAX_FAILURES_PER_ACCOUNT || per_address >= MAX_FAILURES_PER_ADDRESS {
+        db.record_login_failure(username, client_addr).await?;
+        record(
+            db,
+            anonymous.entry("login.throttled", "user", username, "", ""),
+        )
+        .await?;
+        bail!(AccountError::Throttled);
+    }
+    let found = db.user_with_hash(username).await?;
+    let user = match found {
+        Some((user, hash)) if !user.disabled && password_matches(password, &hash).await => user,
+        found => {
+            if found.is_none() {
+                // as slow as a real check, so that timing does not tell which usernames exist
+                let _ = hash_password(password).await;
+            }
+            db.record_login_failure(username, client_addr).await?;
+            let area = found.map(|(u, _)| u.area.to_string()).unwrap_or_default();
+            record(
+                db,
+                anonymous.entry("login.failed", "user", username, &area, ""),
+            )
+            .await?;
+            bail!(AccountError::WrongCredentials);
+        }
+    };
+    db.clear_login_failures(username).await?;
+    let session_secret = new_secret();
+    let new = NewSession {
+        token_hash: secret_hash(&session_secret),
+        user_id: user.id,
+        csrf_token: new_secret(),
+        expires_at: iso(now + SESSION_IDLE),
+        client_addr: client_addr.to_string(),
+        user_agent: user_agent.chars().take(200).collect(),
+    };
+    db.create_session(&new).await?;
+    let actor = Actor::user(user.principal(), client_addr);
+    record(
+        db,
+        actor.entry("login", "user", username, user.area.as_str(), ""),
+    )
+    .await?;
+    Ok(Login {
+        session_secret,
+        session: Session {
+            user,
+            csrf_token: new.csrf_token,
+            expires_at: new.expires_at,
+        },
+    })
+}
+
+/// The live session behind a cookie's secret, its expiry slid forward (written at most once a
+/// minute, so that browsing does not write on every request).
+pub async fn session(db: &Db, secret: &str) -> Result<Option<Session>> {
+    let now = Utc::now();
+    let hash = secret_hash(secret);
+    let Some(mut session) = db.live_session(&hash, &iso(now)).await? else {
+        return Ok(None);
+    };
+    let slid = now + SESSION_IDLE;
+    if iso(slid - Duration::minutes(1)) > session.expires_at {
+        session.expires_at = iso(slid);
+        db.touch_session(&hash, &session.expires_at).await?;
+    }
+    Ok(Some(session))
+}
+
+pub async fn logout(db: &Db, actor: &Actor, secret: &str) -> Result<()> {
+    db.revoke_session(&secret_hash(secret)).await?;
+    if let Some(p) = &actor.principal {
+        record(
+            db,
+            actor.entry("logout", "user", p.username.clone(), p.area.as_str(), ""),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Creates an API token for `owner`, limited to `actions` (each also allowed to the owner's
+/// roles), valid `days`. Returns the id and the secret, which is shown once.
+pub async fn create_token(
+    db: &Db,
+    actor: &Actor,
+    owner: &str,
+    name: &str,
+    actions: &[Action],
+    days: i64,
+) -> Result<(i64, String)> {
+    if name.trim().is_empty() {
+        bail!(AccountError::NoTokenName);
+    }
+    if !(1..=MAX_TOKEN_DAYS).contains(&days) {
+        bail!(AccountError::BadExpiry);
+    }
+    let user = administered(db, actor, owner).await?;
+    let granted: Vec<Action> = actions
+        .iter()
+        .copied()
+        .filter(|a| user.roles.iter().any(|r| r.allows(*a)))
+        .collect();
+    if granted.is_empty() {
+        bail!(AccountError::NoAction);
+    }
+    let secret = format!("fpt_{}", new_secret());
+    let expires = iso(Utc::now() + Duration::days(days));
+    let id = db
+        .create_token(
+            user.id,
+            name.trim(),
+            &granted,
+            &secret_hash(&secret),
+            &expires,
+        )
+        .await?;
+    let codes: Vec<&str> = granted.iter().map(|a| a.code()).collect();
+    record(
+        db,
+        actor.entry(
+            "token.create",
+            "token",
+            id.to_string(),
+            user.area.as_str(),
+            format!(
+                "owner={owner} name={} actions={} expires={expires}",
+                name.trim(),
+                codes.join(",")
+            ),
+        ),
+    )
+    .await?;
+    Ok((id, secret))
+}
+
+/// The principal a bearer token acts as, if it is live.
+pub async fn token_principal(db: &Db, secret: &str) -> Result<Option<Principal>> {
+    Ok(db
+        .token_principal(&secret_hash(secret), &iso(Utc::now()))
+        .await?)
+}
+
+pub async fn revoke_token(db: &Db, actor: &Actor, id: i64) -> Result<()> {
+    let area = actor.principal.as_ref().map(|p| &p.area);
+    let tokens = db.tokens_within(area).await?;
+    let Some(token) = tokens.iter().find(|t| t.id == id) else {
+        bail!("没有令牌 {id} / no token {id}");
+    };
+    let owner = administered(db, actor, &token.username).await?;
+    db.revoke_token(id).await?;
+    record(
+        db,
+        actor.entry(
+            "token.revoke",
+            "token",
+            id.to_string(),
+            owner.area.as_str(),
+            "",
+        ),
+    )
+    .await
+}
+
+fn iso(t: chrono::DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

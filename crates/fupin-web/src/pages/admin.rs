@@ -1,0 +1,501 @@
+//! `/admin/…`: accounts, API tokens and the audit trail of the administrator's own subtree.
+//! Accounts outside it answer 404, as if they did not exist.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use fupin_core::access::{Action, Role};
+use fupin_core::{AreaCode, CodeList};
+use fupin_services::accounts::{self, AccountError, AccountForm};
+use fupin_storage::{AuditFilter, User};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::{Deserialize, Serialize};
+
+use super::{Pager, parse_page};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::AppError;
+use crate::i18n::{Lang, t};
+
+/// The administrator's own area (the rule layer has checked they are logged in).
+fn home_area(caller: &Caller) -> Result<AreaCode, AppError> {
+    caller
+        .principal
+        .as_ref()
+        .map(|p| p.area.clone())
+        .ok_or(AppError::Unauthorized)
+}
+
+/// A refusal of a use-case is shown on the form; anything else is an error.
+fn refusal(e: anyhow::Error) -> Result<String, AppError> {
+    match e.downcast::<AccountError>() {
+        Ok(r) => Ok(r.to_string()),
+        Err(e) => Err(AppError::internal(e)),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct UserRow {
+    username: String,
+    real_name: String,
+    area: String,
+    area_name: String,
+    roles: String,
+    disabled: bool,
+    href: String,
+}
+
+async fn user_row(state: &AppState, lang: Lang, u: &User) -> Result<UserRow, AppError> {
+    let roles: Vec<&str> = u.roles.iter().map(|r| lang.label(*r)).collect();
+    let area_name = state
+        .db
+        .area_path(&u.area)
+        .await?
+        .last()
+        .map(|a| a.name.clone())
+        .unwrap_or_default();
+    Ok(UserRow {
+        username: u.username.clone(),
+        real_name: u.real_name.clone(),
+        area: u.area.to_string(),
+        area_name,
+        roles: roles.join(lang.list_separator()),
+        disabled: u.disabled,
+        href: format!("/admin/users/{}", u.username),
+    })
+}
+
+#[derive(Debug, Serialize)]
+struct Choice {
+    code: &'static str,
+    label: &'static str,
+}
+
+fn role_choices(lang: Lang) -> Vec<Choice> {
+    Role::ALL
+        .iter()
+        .map(|r| Choice {
+            code: r.code(),
+            label: lang.label(*r),
+        })
+        .collect()
+}
+
+async fn users_page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    error: Option<String>,
+    created: Option<String>,
+) -> Result<Response, AppError> {
+    let area = home_area(caller)?;
+    let mut rows = Vec::new();
+    for u in state.db.users_within(Some(&area)).await? {
+        rows.push(user_row(state, lang, &u).await?);
+    }
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let html = state.render(
+        "users.html",
+        lang,
+        caller,
+        context! {
+            title => t(lang, "users"),
+            users => Serde(rows),
+            roles => Serde(role_choices(lang)),
+            area => area.to_string(),
+            error,
+            created,
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+/// `GET /admin/users`: the accounts of the subtree and a form for a new one.
+pub async fn users(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+) -> Result<Response, AppError> {
+    users_page(&state, lang, &caller, None, None).await
+}
+
+/// The form's fields (roles repeat: `role=a&role=b`).
+#[derive(Debug, Default)]
+pub struct NewUserForm {
+    username: String,
+    real_name: String,
+    area: String,
+    phone: String,
+    roles: Vec<String>,
+}
+
+impl NewUserForm {
+    fn parse(body: &str) -> Self {
+        let mut f = Self::default();
+        for (k, v) in form_urlencoded::parse(body.as_bytes()) {
+            let v = v.trim().to_string();
+            match &*k {
+                "username" => f.username = v.to_lowercase(),
+                "real_name" => f.real_name = v,
+                "area" => f.area = v,
+                "phone" => f.phone = v,
+                "role" => f.roles.push(v),
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+/// `POST /admin/users`: creates an account with a temporary password, shown once.
+pub async fn create_user(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    body: String,
+) -> Result<Response, AppError> {
+    let f = NewUserForm::parse(&body);
+    let Ok(area) = AreaCode::parse(&f.area) else {
+        let error = Some(format!("{}: {}", t(lang, "area_code"), f.area));
+        return users_page(&state, lang, &caller, error, None).await;
+    };
+    let Some(roles) = f
+        .roles
+        .iter()
+        .map(|r| Role::parse(r))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Err(AppError::BadRequest("unknown role".into()));
+    };
+    let temporary = accounts::temporary_password();
+    let form = AccountForm {
+        username: f.username.clone(),
+        real_name: f.real_name,
+        area,
+        phone: f.phone,
+        roles,
+        password: temporary.clone(),
+    };
+    match accounts::add_user(&state.db, &caller.actor(), form, true).await {
+        Ok(_) => {
+            let created = Some(format!(
+                "{} — {}: {temporary}",
+                f.username,
+                t(lang, "temporary_password")
+            ));
+            users_page(&state, lang, &caller, None, created).await
+        }
+        Err(e) => users_page(&state, lang, &caller, Some(refusal(e)?), None).await,
+    }
+}
+
+/// The account `username` if the caller administers its area; 404 otherwise.
+async fn administered(state: &AppState, caller: &Caller, username: &str) -> Result<User, AppError> {
+    let (user, _) = state
+        .db
+        .user_with_hash(username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match &caller.principal {
+        Some(p) if p.administers(&user.area) => Ok(user),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn user_page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    user: &User,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let row = user_row(state, lang, user).await?;
+    let filter = AuditFilter {
+        actor: Some(user.username.clone()),
+        ..AuditFilter::default()
+    };
+    let area = home_area(caller)?;
+    let (entries, _) = state.db.audit_entries(Some(&area), &filter, 0, 20).await?;
+    Ok(state
+        .render(
+            "user.html",
+            lang,
+            caller,
+            context! {
+                title => user.real_name.clone(),
+                user => Serde(row),
+                phone => user.phone.clone(),
+                created_at => user.created_at.clone(),
+                must_change => user.must_change_password,
+                entries => Serde(entries.iter().map(AuditRow::from).collect::<Vec<_>>()),
+                notice,
+            },
+        )?
+        .into_response())
+}
+
+/// `GET /admin/users/{username}`.
+pub async fn user(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(username): Path<String>,
+) -> Result<Response, AppError> {
+    let user = administered(&state, &caller, &username).await?;
+    user_page(&state, lang, &caller, &user, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StateForm {
+    disabled: String,
+}
+
+/// `POST /admin/users/{username}/state`: disable (ending sessions and tokens) or enable.
+pub async fn set_state(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(username): Path<String>,
+    Form(f): Form<StateForm>,
+) -> Result<Response, AppError> {
+    let user = administered(&state, &caller, &username).await?;
+    let disabled = f.disabled == "true";
+    accounts::set_disabled(&state.db, &caller.actor(), &user.username, disabled)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(Redirect::to(&format!("/admin/users/{username}")).into_response())
+}
+
+/// `POST /admin/users/{username}/password`: a temporary password, shown once.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(username): Path<String>,
+) -> Result<Response, AppError> {
+    let user = administered(&state, &caller, &username).await?;
+    let temporary = accounts::reset_password(&state.db, &caller.actor(), &user.username)
+        .await
+        .map_err(AppError::internal)?;
+    let user = administered(&state, &caller, &username).await?;
+    let notice = Some(format!("{}: {temporary}", t(lang, "temporary_password")));
+    user_page(&state, lang, &caller, &user, notice).await
+}
+
+#[derive(Debug, Serialize)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    username: String,
+    actions: String,
+    expires_at: String,
+    revoked_at: Option<String>,
+    last_used_at: Option<String>,
+}
+
+async fn tokens_page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    error: Option<String>,
+    secret: Option<String>,
+) -> Result<Response, AppError> {
+    let area = home_area(caller)?;
+    let rows: Vec<TokenRow> = state
+        .db
+        .tokens_within(Some(&area))
+        .await?
+        .into_iter()
+        .map(|tk| TokenRow {
+            id: tk.id,
+            name: tk.name,
+            username: tk.username,
+            actions: tk
+                .actions
+                .iter()
+                .map(|a| lang.label(*a))
+                .collect::<Vec<_>>()
+                .join(lang.list_separator()),
+            expires_at: tk.expires_at,
+            revoked_at: tk.revoked_at,
+            last_used_at: tk.last_used_at,
+        })
+        .collect();
+    let actions: Vec<Choice> = Action::ALL
+        .iter()
+        .map(|a| Choice {
+            code: a.code(),
+            label: lang.label(*a),
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let html = state.render(
+        "tokens.html",
+        lang,
+        caller,
+        context! {
+            title => t(lang, "tokens"),
+            tokens => Serde(rows),
+            actions => Serde(actions),
+            error,
+            secret,
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+/// `GET /admin/tokens`.
+pub async fn tokens(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+) -> Result<Response, AppError> {
+    tokens_page(&state, lang, &caller, None, None).await
+}
+
+/// `POST /admin/tokens`: `owner`, `name`, `days` and repeated `action`.
+pub async fn create_token(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    body: String,
+) -> Result<Response, AppError> {
+    let (mut owner, mut name, mut days, mut actions) = (String::new(), String::new(), 90, vec![]);
+    for (k, v) in form_urlencoded::parse(body.as_bytes()) {
+        match &*k {
+            "owner" => owner = v.trim().to_lowercase(),
+            "name" => name = v.trim().to_string(),
+            "days" => days = v.trim().parse().unwrap_or(0),
+            "action" => actions.extend(Action::parse(&v)),
+            _ => {}
+        }
+    }
+    // an owner outside the subtree is refused like an unknown one
+    let created =
+        accounts::create_token(&state.db, &caller.actor(), &owner, &name, &actions, days).await;
+    match created {
+        Ok((_, secret)) => tokens_page(&state, lang, &caller, None, Some(secret)).await,
+        Err(e) => {
+            let message = refusal(e).unwrap_or_else(|_| t(lang, "no_such_user").to_string());
+            tokens_page(&state, lang, &caller, Some(message), None).await
+        }
+    }
+}
+
+/// `POST /admin/tokens/{id}/revoke`.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    accounts::revoke_token(&state.db, &caller.actor(), id)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    Ok(Redirect::to("/admin/tokens").into_response())
+}
+
+#[derive(Debug, Serialize)]
+struct AuditRow {
+    id: i64,
+    at: String,
+    actor: String,
+    action: String,
+    target: String,
+    area_code: String,
+    client_addr: String,
+    detail: String,
+}
+
+impl From<&fupin_core::audit::AuditEntry> for AuditRow {
+    fn from(e: &fupin_core::audit::AuditEntry) -> Self {
+        AuditRow {
+            id: e.id,
+            at: e.at.clone(),
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            target: format!("{} {}", e.target_kind, e.target_id),
+            area_code: e.area_code.clone(),
+            client_addr: e.client_addr.clone(),
+            detail: e.detail.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct AuditQuery {
+    actor: Option<String>,
+    action: Option<String>,
+    target: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<String>,
+}
+
+fn non_empty(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+const AUDIT_PAGE: u64 = 50;
+
+/// `GET /admin/audit`: the trail of the caller's subtree, newest first, filtered.
+pub async fn audit(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    let area = home_area(&caller)?;
+    let page = parse_page(q.page.as_deref())?;
+    let filter = AuditFilter {
+        actor: non_empty(&q.actor),
+        action: non_empty(&q.action),
+        target_id: non_empty(&q.target),
+        from: non_empty(&q.from),
+        to: non_empty(&q.to),
+    };
+    let offset = ((page - 1) * AUDIT_PAGE) as i64;
+    let (entries, total) = state
+        .db
+        .audit_entries(Some(&area), &filter, offset, AUDIT_PAGE as i64)
+        .await?;
+    let mut base = String::from("/admin/audit?");
+    for (k, v) in [
+        ("actor", &filter.actor),
+        ("action", &filter.action),
+        ("target", &filter.target_id),
+        ("from", &filter.from),
+        ("to", &filter.to),
+    ] {
+        if let Some(v) = v {
+            let v: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
+            base.push_str(&format!("{k}={v}&"));
+        }
+    }
+    let base = base.trim_end_matches(['&', '?']).to_string();
+    let pager = Pager::new(&base, page, AUDIT_PAGE, total as u64, entries.len() as u64);
+    Ok(state
+        .render(
+            "audit.html",
+            lang,
+            &caller,
+            context! {
+                title => t(lang, "audit"),
+                entries => Serde(entries.iter().map(AuditRow::from).collect::<Vec<_>>()),
+                q => Serde(q),
+                pager => Serde(pager),
+            },
+        )?
+        .into_response())
+}

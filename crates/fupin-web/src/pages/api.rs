@@ -1,0 +1,157 @@
+//! `/api/v1/…`: JSON for machine clients (API tokens) and scripts, under the same rules,
+//! jurisdiction, masking and audit as the pages.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use chrono::Datelike;
+use fupin_core::access::Sensitive;
+use fupin_core::{AreaCode, CodeList};
+use serde::Serialize;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::AppError;
+
+#[derive(Debug, Serialize)]
+pub struct Me {
+    username: String,
+    area: String,
+    roles: Vec<&'static str>,
+    actions: Vec<&'static str>,
+}
+
+/// `GET /api/v1/me`: who the token or session acts as, and what it may do.
+pub async fn me(caller: Caller) -> Result<Json<Me>, AppError> {
+    let p = caller.principal.as_ref().ok_or(AppError::Unauthorized)?;
+    Ok(Json(Me {
+        username: p.username.clone(),
+        area: p.area.to_string(),
+        roles: p.roles.iter().map(|r| r.code()).collect(),
+        actions: fupin_core::access::Action::ALL
+            .iter()
+            .filter(|a| p.may(**a))
+            .map(|a| a.code())
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct AreaJson {
+    code: String,
+    name: String,
+    level: u8,
+    households: i64,
+    members: i64,
+    children: Vec<ChildJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChildJson {
+    code: String,
+    name: String,
+    households: i64,
+    members: i64,
+}
+
+/// `GET /api/v1/areas/{code}`: an area of the jurisdiction with its children's counts.
+pub async fn area(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<AreaJson>, AppError> {
+    let code = AreaCode::parse(&raw).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let scope = caller.viewer().scope;
+    let area = state
+        .db
+        .area(&scope, &code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (households, members) = state.db.registry_size(&scope, &code).await?;
+    let children = state
+        .db
+        .area_children(&scope, Some(&code))
+        .await?
+        .into_iter()
+        .map(|c| ChildJson {
+            code: c.area.code.to_string(),
+            name: c.area.name,
+            households: c.households,
+            members: c.members,
+        })
+        .collect();
+    Ok(Json(AreaJson {
+        code: area.code.to_string(),
+        name: area.name,
+        level: area.level as u8,
+        households,
+        members,
+        children,
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct HouseholdJson {
+    id: i64,
+    number: String,
+    village_code: String,
+    status: &'static str,
+    attribute: &'static str,
+    main_cause: &'static str,
+    phone: String,
+    members: Vec<MemberJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemberJson {
+    name: String,
+    id_number: String,
+    sex: &'static str,
+    birth_year: i32,
+    relation: &'static str,
+    health: String,
+}
+
+/// `GET /api/v1/households/{id}`: one household, masked as the caller's roles require; audited.
+pub async fn household(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<HouseholdJson>, AppError> {
+    let viewer = caller.viewer();
+    let rec = state
+        .db
+        .household(&viewer.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let h = &rec.household;
+    let d = viewer.disclosure;
+    let entry = caller.actor().entry(
+        "read",
+        "household",
+        h.number.clone(),
+        h.village_code.as_str(),
+        "api",
+    );
+    state.audit.send(entry).await;
+    Ok(Json(HouseholdJson {
+        id: rec.id,
+        number: h.number.clone(),
+        village_code: h.village_code.to_string(),
+        status: h.status.code(),
+        attribute: h.attribute.code(),
+        main_cause: h.main_cause.code(),
+        phone: d.show(Sensitive::Phone, &h.phone),
+        members: h
+            .members
+            .iter()
+            .map(|m| MemberJson {
+                name: d.show(Sensitive::Name, &m.name),
+                id_number: d.show(Sensitive::IdNumber, m.id_number.as_str()),
+                sex: m.sex.code(),
+                birth_year: m.birth_date.year(),
+                relation: m.relation.code(),
+                health: d.show(Sensitive::Health, m.health.code()),
+            })
+            .collect(),
+    }))
+}

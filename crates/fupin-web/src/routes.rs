@@ -1,0 +1,160 @@
+//! The route table: every route with the rule its caller must meet. The router is built from
+//! this table and nothing else, so a route cannot exist without a rule, and the access tests
+//! walk the same table (`fupin-web/tests/access.rs`).
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::Method;
+use axum::middleware::{Next, from_fn};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, get, post};
+use fupin_core::access::Action;
+
+use crate::AppState;
+use crate::auth::{Caller, Rule};
+use crate::error::AppError;
+use crate::pages::{account, admin, api, areas, households, login};
+
+/// One route: method, path (axum syntax), rule, handler.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub rule: Rule,
+    handler: MethodRouter<AppState>,
+}
+
+fn route(method: Method, path: &'static str, rule: Rule, handler: MethodRouter<AppState>) -> Route {
+    Route {
+        method,
+        path,
+        rule,
+        handler,
+    }
+}
+
+/// Every route of the web layer.
+pub fn table() -> Vec<Route> {
+    use Action::*;
+    use Method as M;
+    use Rule::*;
+    vec![
+        route(M::GET, "/healthz", Public, get(crate::healthz)),
+        route(M::GET, "/login", Public, get(login::form)),
+        route(M::POST, "/login", Public, post(login::submit)),
+        route(M::POST, "/logout", LoggedIn, post(login::logout)),
+        route(M::GET, "/", LoggedIn, get(home)),
+        route(M::GET, "/account/password", LoggedIn, get(account::form)),
+        route(
+            M::POST,
+            "/account/password",
+            LoggedIn,
+            post(account::submit),
+        ),
+        route(M::GET, "/areas", May(ViewAreas), get(areas::index)),
+        route(M::GET, "/areas/{code}", May(ViewAreas), get(areas::show)),
+        route(
+            M::GET,
+            "/households/{id}",
+            May(ViewHouseholds),
+            get(households::show),
+        ),
+        route(M::GET, "/admin/users", May(ManageUsers), get(admin::users)),
+        route(
+            M::POST,
+            "/admin/users",
+            May(ManageUsers),
+            post(admin::create_user),
+        ),
+        route(
+            M::GET,
+            "/admin/users/{username}",
+            May(ManageUsers),
+            get(admin::user),
+        ),
+        route(
+            M::POST,
+            "/admin/users/{username}/state",
+            May(ManageUsers),
+            post(admin::set_state),
+        ),
+        route(
+            M::POST,
+            "/admin/users/{username}/password",
+            May(ManageUsers),
+            post(admin::reset_password),
+        ),
+        route(
+            M::GET,
+            "/admin/tokens",
+            May(ManageTokens),
+            get(admin::tokens),
+        ),
+        route(
+            M::POST,
+            "/admin/tokens",
+            May(ManageTokens),
+            post(admin::create_token),
+        ),
+        route(
+            M::POST,
+            "/admin/tokens/{id}/revoke",
+            May(ManageTokens),
+            post(admin::revoke_token),
+        ),
+        route(M::GET, "/admin/audit", May(ViewAudit), get(admin::audit)),
+        route(M::GET, "/api/v1/me", LoggedIn, get(api::me)),
+        route(
+            M::GET,
+            "/api/v1/areas/{code}",
+            May(ViewAreas),
+            get(api::area),
+        ),
+        route(
+            M::GET,
+            "/api/v1/households/{id}",
+            May(ViewHouseholds),
+            get(api::household),
+        ),
+    ]
+}
+
+/// The routes of [`table`], each behind its rule.
+pub fn router() -> Router<AppState> {
+    table().into_iter().fold(Router::new(), |router, r| {
+        let rule = r.rule;
+        let guarded = r
+            .handler
+            .route_layer(from_fn(move |req: Request, next: Next| {
+                authorize(rule, req, next)
+            }));
+        router.route(r.path, guarded)
+    })
+}
+
+async fn authorize(rule: Rule, request: Request, next: Next) -> Response {
+    let Some(caller) = request.extensions().get::<Caller>() else {
+        return AppError::Internal("no caller".into()).into_response();
+    };
+    let path = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string();
+    let api = path.starts_with("/api/");
+    match rule.check(caller, &path, api) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused.into_response(),
+    }
+}
+
+/// `/`: the first page a user's roles lead to.
+async fn home(caller: Caller) -> Response {
+    let to = if caller.may(Action::ViewAreas) {
+        "/areas"
+    } else if caller.may(Action::ManageUsers) {
+        "/admin/users"
+    } else {
+        "/account/password"
+    };
+    Redirect::to(to).into_response()
+}

@@ -1,0 +1,649 @@
+//! The access matrix: every route of the route table × every demo account (one per role, along
+//! one real chain of areas), an API token and nobody, × a resource inside and outside the
+//! account's subtree. The answer must be what the route's rule and the permission table say,
+//! and no page or API answer may carry an outside household's number, head or village.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use fupin_core::AreaCode;
+use fupin_core::access::{Action, Role, Scope};
+use fupin_services::accounts::{self, AccountForm};
+use fupin_services::audit::Actor;
+use fupin_services::demo_accounts::{self, DEMO_PASSWORD};
+use fupin_services::generate::{GeneratorConfig, Geography, generate};
+use fupin_services::parse::status_snapshot;
+use fupin_storage::{AuditFilter, Db, RegistryWriter, WriteContext};
+use fupin_web::auth::Rule;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+struct World {
+    _dir: tempfile::TempDir,
+    db: Db,
+    state: fupin_web::AppState,
+    /// A household inside every demo account's subtree (and paired with the helper).
+    inside: Household,
+    /// A household of another province: outside every demo account's subtree.
+    outside: Household,
+    /// Accounts the user routes act on, inside and outside the admin's subtree.
+    target_user: (String, String),
+    /// Tokens the revoke route acts on, owned inside and outside.
+    target_token: (i64, i64),
+}
+
+#[derive(Clone)]
+struct Household {
+    id: i64,
+    number: String,
+    village: String,
+    head: String,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("a.sqlite3").display()
+    ))
+    .await
+    .unwrap();
+    fupin_services::areas::load_seed_divisions(&db)
+        .await
+        .unwrap();
+    let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
+    let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
+    let config = GeneratorConfig {
+        households: 400,
+        seed: 11,
+        last_year: 2023,
+    };
+    let batch: Vec<_> = generate(&config, &geo)
+        .map(|g| {
+            let h = g.household;
+            let s = status_snapshot(&h, "test");
+            (h, s)
+        })
+        .collect();
+    let ctx = WriteContext {
+        actor: "test".into(),
+        reason: "test".into(),
+        import_run: None,
+    };
+    let mut w = RegistryWriter::begin(&db).await.unwrap();
+    let ids = w.create(&batch, &ctx).await.unwrap();
+    w.commit().await.unwrap();
+    let household = |i: usize| {
+        let h = &batch[i].0;
+        Household {
+            id: ids[i],
+            number: h.number.clone(),
+            village: h.village_code.to_string(),
+            head: h.head().unwrap().name.clone(),
+        }
+    };
+    let first = ids.iter().position(|id| *id == 1).unwrap();
+    let inside = household(first);
+    let province = &inside.village[..2];
+    let other = batch
+        .iter()
+        .position(|(h, _)| &h.village_code.as_str()[..2] != province)
+        .expect("generated households in a second province");
+    let outside = household(other);
+
+    demo_accounts::ensure(&db).await.unwrap();
+    let helper = db.user_with_hash("helper").await.unwrap().unwrap().0;
+    db.pair_helper(helper.id, inside.id).await.unwrap();
+
+    // accounts and tokens for the administration routes to act on
+    let cli = Actor::cli();
+    let add = |username: &str, area: &str| AccountForm {
+        username: username.into(),
+        real_name: "测试对象".into(),
+        area: AreaCode::parse(area).unwrap(),
+        phone: "13800000001".into(),
+        roles: vec![Role::OfficeStaff],
+        password: "Tianqi-2020-pw".into(),
+    };
+    let in_form = add("target", &inside.village);
+    let out_form = add("outsider", &outside.village);
+    accounts::add_user(&db, &cli, in_form, false).await.unwrap();
+    accounts::add_user(&db, &cli, out_form, false)
+        .await
+        .unwrap();
+    let views = [Action::ViewHouseholds];
+    let (in_token, _) = accounts::create_token(&db, &cli, "target", "in", &views, 30)
+        .await
+        .unwrap();
+    let (out_token, _) = accounts::create_token(&db, &cli, "outsider", "out", &views, 30)
+        .await
+        .unwrap();
+    let state = fupin_web::AppState::new(db.clone());
+    World {
+        _dir: dir,
+        db,
+        state,
+        inside,
+        outside,
+        target_user: ("target".into(), "outsider".into()),
+        target_token: (in_token, out_token),
+    }
+}
+
+/// Who sends the requests of one row of the matrix.
+struct Client {
+    name: String,
+    /// `None`: nobody logged in.
+    principal: Option<fupin_core::access::Principal>,
+    cookie: Option<String>,
+    csrf: String,
+    bearer: Option<String>,
+}
+
+async fn login(db: &Db, username: &str) -> Client {
+    let l = accounts::login(db, username, DEMO_PASSWORD, "10.0.0.1", "test")
+        .await
+        .unwrap();
+    Client {
+        name: username.into(),
+        principal: Some(l.session.user.principal()),
+        cookie: Some(format!("fupin_session={}", l.session_secret)),
+        csrf: l.session.csrf_token,
+        bearer: None,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    location: String,
+    body: String,
+}
+
+async fn send(app: &Router, c: &Client, method: &Method, uri: &str, form: &str) -> Answer {
+    let mut r = Request::builder().method(method.clone()).uri(uri);
+    let mut cookies = vec!["fupin_csrf=".to_string() + &"a".repeat(64)];
+    if let Some(cookie) = &c.cookie {
+        cookies.push(cookie.clone());
+    }
+    r = r.header(header::COOKIE, cookies.join("; "));
+    if let Some(b) = &c.bearer {
+        r = r.header(header::AUTHORIZATION, format!("Bearer {b}"));
+    }
+    let body = if *method == Method::POST {
+        r = r.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let csrf = if c.cookie.is_some() {
+            c.csrf.clone()
+        } else {
+            "a".repeat(64)
+        };
+        format!("_csrf={csrf}&{form}")
+    } else {
+        String::new()
+    };
+    let response = app
+        .clone()
+        .oneshot(r.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Answer {
+        status,
+        location,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// The concrete request for a route template, on the inside or the outside resource.
+fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
+    let h = if inside { &w.inside } else { &w.outside };
+    let user = if inside {
+        &w.target_user.0
+    } else {
+        &w.target_user.1
+    };
+    let token = if inside {
+        w.target_token.0
+    } else {
+        w.target_token.1
+    };
+    let uri = path
+        .replace("{code}", &h.village)
+        .replace("{username}", user)
+        .replace(
+            "{id}",
+            &if path.starts_with("/admin/tokens") {
+                token.to_string()
+            } else {
+                h.id.to_string()
+            },
+        );
+    let form = match path {
+        "/login" => "username=nobody&password=wrong-password-1",
+        "/account/password" => "current=wrong&new=x&repeat=x",
+        "/admin/users/{username}/state" => "disabled=false",
+        _ => "",
+    };
+    (uri, form.to_string())
+}
+
+/// Whether the route acts on a resource that can lie outside the caller's subtree.
+fn has_resource(path: &str) -> bool {
+    path.contains('{')
+}
+
+#[derive(Debug, PartialEq)]
+enum Expect {
+    /// A public route: whatever the handler answers (a wrong password is 401, too many 429),
+    /// never a refusal by the rules or a server error.
+    Public,
+    /// Anything but a refusal (2xx, 3xx; 400 for a form the handler turned down).
+    Allowed,
+    ToLogin,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+}
+
+fn expected(rule: Rule, c: &Client, path: &str, inside: bool) -> Expect {
+    let api = path.starts_with("/api/");
+    let Some(p) = &c.principal else {
+        return match (rule, api) {
+            (Rule::Public, _) => Expect::Public,
+            (_, true) => Expect::Unauthorized,
+            (_, false) => Expect::ToLogin,
+        };
+    };
+    match rule {
+        Rule::Public => Expect::Public,
+        Rule::LoggedIn if c.bearer.is_some() && path.starts_with("/account/") => Expect::Forbidden,
+        Rule::LoggedIn => Expect::Allowed,
+        Rule::May(a) if !p.may(a) => Expect::Forbidden,
+        Rule::May(_) if has_resource(path) && !inside => Expect::NotFound,
+        Rule::May(_) => Expect::Allowed,
+    }
+}
+
+fn check(e: &Expect, a: &Answer) -> bool {
+    match e {
+        Expect::Public => {
+            !a.status.is_server_error()
+                && a.status != StatusCode::FORBIDDEN
+                && a.status != StatusCode::NOT_FOUND
+        }
+        Expect::Allowed => {
+            a.status.is_success()
+                || a.status.is_redirection()
+                || a.status == StatusCode::BAD_REQUEST
+        }
+        Expect::ToLogin => {
+            a.status == StatusCode::SEE_OTHER && a.location.starts_with("/login?next=")
+        }
+        Expect::Unauthorized => a.status == StatusCode::UNAUTHORIZED,
+        Expect::Forbidden => a.status == StatusCode::FORBIDDEN,
+        Expect::NotFound => a.status == StatusCode::NOT_FOUND,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_answers_every_role_as_the_table_says() {
+    let w = world().await;
+    let app = fupin_web::router_with(w.state.clone());
+    let mut clients = vec![Client {
+        name: "anonymous".into(),
+        principal: None,
+        cookie: None,
+        csrf: String::new(),
+        bearer: None,
+    }];
+    for username in [
+        "admin",
+        "province",
+        "city",
+        "county",
+        "township",
+        "village",
+        "helper",
+        "inspector",
+        "callcentre",
+        "department",
+    ] {
+        clients.push(login(&w.db, username).await);
+    }
+    let (_, secret) = accounts::create_token(
+        &w.db,
+        &Actor::cli(),
+        "county",
+        "matrix",
+        &[Action::ViewHouseholds, Action::ViewAreas],
+        30,
+    )
+    .await
+    .unwrap();
+    let token_principal = accounts::token_principal(&w.db, &secret).await.unwrap();
+    clients.push(Client {
+        name: "token".into(),
+        principal: token_principal,
+        cookie: None,
+        csrf: String::new(),
+        bearer: Some(secret),
+    });
+
+    let outside_marks = [
+        w.outside.number.clone(),
+        w.outside.head.clone(),
+        w.outside.village.clone(),
+    ];
+    let table = fupin_web::routes::table();
+    assert!(table.len() >= 20, "the route table lists every route");
+    let mut failures = Vec::new();
+    let mut seen: HashMap<Expect, usize> = HashMap::new();
+    // logging out ends the session the rest of the row needs: last
+    let mut routes: Vec<_> = table.iter().collect();
+    routes.sort_by_key(|r| r.path == "/logout");
+    for c in &clients {
+        for r in &routes {
+            let variants: &[bool] = if has_resource(r.path) {
+                &[true, false]
+            } else {
+                &[true]
+            };
+            for &inside in variants {
+                let (uri, form) = request_for(&w, r.path, inside);
+                let answer = send(&app, c, &r.method, &uri, &form).await;
+                let want = expected(r.rule, c, r.path, inside);
+                if !check(&want, &answer) {
+                    failures.push(format!(
+                        "{} {} {uri} as {}: expected {want:?}, got {} {}",
+                        r.method, r.path, c.name, answer.status, answer.location
+                    ));
+                }
+                for mark in &outside_marks {
+                    if answer.body.contains(mark.as_str()) {
+                        failures.push(format!(
+                            "{} {uri} as {}: the answer shows {mark:?} of an outside household",
+                            r.method, c.name
+                        ));
+                    }
+                }
+                *seen.entry(want).or_default() += 1;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // the matrix exercised every kind of answer
+    for e in [
+        Expect::Public,
+        Expect::Allowed,
+        Expect::ToLogin,
+        Expect::Unauthorized,
+        Expect::Forbidden,
+        Expect::NotFound,
+    ] {
+        assert!(
+            seen.get(&e).copied().unwrap_or(0) > 0,
+            "{e:?} never expected"
+        );
+    }
+}
+
+impl std::hash::Hash for Expect {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+    }
+}
+impl Eq for Expect {}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn helpers_see_only_their_paired_households() {
+    let w = world().await;
+    let app = fupin_web::router_with(w.state.clone());
+    // a village of several households, and a helper there paired with one of them
+    let everything = Scope::everything();
+    let county = AreaCode::parse(&w.inside.village[..6]).unwrap();
+    let (in_county, _) =
+        w.db.household_list(&everything, &county, 0, 1000)
+            .await
+            .unwrap();
+    let mut per_village: HashMap<&str, usize> = HashMap::new();
+    for h in &in_county {
+        *per_village.entry(h.village_code.as_str()).or_default() += 1;
+    }
+    let (village, _) = per_village
+        .iter()
+        .find(|(_, n)| **n >= 2)
+        .expect("a village with two households");
+    let village = AreaCode::parse(village).unwrap();
+    let form = AccountForm {
+        username: "helper2".into(),
+        real_name: "帮扶干部二".into(),
+        area: village.clone(),
+        phone: "13800000002".into(),
+        roles: vec![Role::HelperCadre],
+        password: DEMO_PASSWORD.into(),
+    };
+    let id = accounts::add_user(&w.db, &Actor::cli(), form, false)
+        .await
+        .unwrap();
+    let (all, _) =
+        w.db.household_list(&everything, &village, 0, 1000)
+            .await
+            .unwrap();
+    w.db.pair_helper(id, all[0].id).await.unwrap();
+
+    let helper = login(&w.db, "helper2").await;
+    let village_page = send(
+        &app,
+        &helper,
+        &Method::GET,
+        &format!("/areas/{village}"),
+        "",
+    )
+    .await;
+    assert_eq!(village_page.status, StatusCode::OK);
+    for (i, h) in all.iter().enumerate() {
+        let paired = i == 0;
+        let page = send(
+            &app,
+            &helper,
+            &Method::GET,
+            &format!("/households/{}", h.id),
+            "",
+        )
+        .await;
+        let want = if paired {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(page.status, want, "household {} paired={paired}", h.id);
+        assert_eq!(
+            village_page.body.contains(&h.number),
+            paired,
+            "{}",
+            h.number
+        );
+        let api = send(
+            &app,
+            &helper,
+            &Method::GET,
+            &format!("/api/v1/households/{}", h.id),
+            "",
+        )
+        .await;
+        assert_eq!(api.status, want, "API household {}", h.id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn masking_follows_the_role_on_pages_and_api() {
+    let w = world().await;
+    let app = fupin_web::router_with(w.state.clone());
+    let rec =
+        w.db.household(&Scope::everything(), w.inside.id)
+            .await
+            .unwrap()
+            .unwrap();
+    let head = rec.household.head().unwrap().clone();
+    let full_id = head.id_number.as_str().to_string();
+    let masked_id = fupin_core::masking::id_number(&full_id);
+    let page = format!("/households/{}", w.inside.id);
+    let api = format!("/api/v1/households/{}", w.inside.id);
+    // office staff: in full; a leader: names but not ID numbers; the call centre: phone, not ID
+    for (who, shows_id, shows_name) in [
+        ("county", true, true),
+        ("city", false, true),
+        ("callcentre", false, true),
+    ] {
+        let c = login(&w.db, who).await;
+        for uri in [&page, &api] {
+            let a = send(&app, &c, &Method::GET, uri, "").await;
+            assert_eq!(a.status, StatusCode::OK, "{who} {uri}");
+            assert_eq!(a.body.contains(&full_id), shows_id, "{who} {uri}: full ID");
+            assert_eq!(
+                a.body.contains(&masked_id),
+                !shows_id,
+                "{who} {uri}: masked ID"
+            );
+            assert_eq!(a.body.contains(&head.name), shows_name, "{who} {uri}: name");
+        }
+    }
+    let c = login(&w.db, "city").await;
+    let a = send(&app, &c, &Method::GET, &api, "").await;
+    let phone = &rec.household.phone;
+    if phone.len() == 11 {
+        assert!(
+            !a.body.contains(phone.as_str()),
+            "a leader sees masked phones"
+        );
+        assert!(a.body.contains(&fupin_core::masking::phone(phone)));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_and_writes_are_audited_and_forms_need_their_token() {
+    let w = world().await;
+    let app = fupin_web::router_with(w.state.clone());
+    let county = login(&w.db, "county").await;
+    let a = send(
+        &app,
+        &county,
+        &Method::GET,
+        &format!("/households/{}", w.inside.id),
+        "",
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    w.state.audit.flush().await;
+    let filter = AuditFilter {
+        actor: Some("county".into()),
+        action: Some("read".into()),
+        target_id: Some(w.inside.number.clone()),
+        ..AuditFilter::default()
+    };
+    let (entries, n) = w.db.audit_entries(None, &filter, 0, 10).await.unwrap();
+    assert_eq!(n, 1, "one read recorded");
+    assert_eq!(entries[0].area_code, w.inside.village);
+    assert_eq!(entries[0].client_addr, "unknown");
+
+    // a form post with a wrong token changes nothing
+    let admin = login(&w.db, "admin").await;
+    let mut forged = Client {
+        csrf: "0".repeat(64),
+        ..admin
+    };
+    let a = send(
+        &app,
+        &forged,
+        &Method::POST,
+        "/admin/users/target/state",
+        "disabled=true",
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert!(
+        !w.db
+            .user_with_hash("target")
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+            .disabled
+    );
+    forged.csrf = login(&w.db, "admin").await.csrf;
+    // (a token of another session is no better)
+    let a = send(
+        &app,
+        &forged,
+        &Method::POST,
+        "/admin/users/target/state",
+        "disabled=true",
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+
+    let admin = login(&w.db, "admin").await;
+    let a = send(
+        &app,
+        &admin,
+        &Method::POST,
+        "/admin/users/target/state",
+        "disabled=true",
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert!(
+        w.db.user_with_hash("target")
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+            .disabled
+    );
+    let filter = AuditFilter {
+        action: Some("user.disable".into()),
+        ..AuditFilter::default()
+    };
+    let (_, n) = w.db.audit_entries(None, &filter, 0, 10).await.unwrap();
+    assert_eq!(n, 1);
+    // a disabled account's login fails like a wrong password
+    let refused = accounts::login(&w.db, "target", "Tianqi-2020-pw", "10.0.0.2", "t").await;
+    assert!(refused.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_are_throttled_per_account_and_sessions_end_at_logout() {
+    let w = world().await;
+    let app = fupin_web::router_with(w.state.clone());
+    for _ in 0..accounts::MAX_FAILURES_PER_ACCOUNT {
+        assert!(
+            accounts::login(&w.db, "county", "wrong-pass-1", "10.0.0.3", "t")
+                .await
+                .is_err()
+        );
+    }
+    let e = accounts::login(&w.db, "county", DEMO_PASSWORD, "10.0.0.4", "t")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.downcast_ref::<accounts::AccountError>(),
+        Some(&accounts::AccountError::Throttled),
+        "the right password is refused too while throttled"
+    );
+    // another account from the same address is not affected
+    let c = login(&w.db, "township").await;
+    let a = send(&app, &c, &Method::GET, "/areas", "").await;
+    assert_eq!(a.status, StatusCode::OK);
+    let a = send(&app, &c, &Method::POST, "/logout", "").await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    let a = send(&app, &c, &Method::GET, "/areas", "").await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "the session ended");
+    assert!(a.location.starts_with("/login"));
+}

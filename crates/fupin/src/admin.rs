@@ -1,0 +1,172 @@
+//! `fupin user …`, `fupin token …` and `fupin audit …`: account administration by the machine's
+//! operator. The operator acts over the whole registry; every change is audited as `cli:<login>`.
+
+use std::io::BufRead;
+
+use anyhow::{Context, Result, bail};
+use fupin_core::access::{Action, Role};
+use fupin_core::{AreaCode, CodeList};
+use fupin_services::accounts::{self, AccountForm};
+use fupin_services::audit::{Actor, verify};
+use fupin_storage::Db;
+
+use crate::cli::{AuditCommand, TokenCommand, UserAddArgs, UserCommand};
+use crate::progress::Bar;
+
+pub async fn user(db: &Db, command: UserCommand) -> Result<()> {
+    let actor = Actor::cli();
+    match command {
+        UserCommand::Add(args) => add_user(db, &actor, args).await?,
+        UserCommand::List { area } => {
+            let area = area.as_deref().map(AreaCode::parse).transpose()?;
+            let users = db.users_within(area.as_ref()).await?;
+            println!("用户名 username | 姓名 name | 区划 area | 角色 roles | 状态 state");
+            for u in &users {
+                let roles: Vec<&str> = u.roles.iter().map(|r| r.code()).collect();
+                let state = if u.disabled {
+                    "停用 disabled"
+                } else {
+                    "启用 enabled"
+                };
+                println!(
+                    "{} | {} | {} | {} | {state}",
+                    u.username,
+                    u.real_name,
+                    u.area,
+                    roles.join(",")
+                );
+            }
+            println!("共 {} 个账号 / {} accounts", users.len(), users.len());
+        }
+        UserCommand::Disable { username } => {
+            accounts::set_disabled(db, &actor, &username, true).await?;
+            println!("已停用 {username}；其会话与令牌已失效 / disabled, sessions and tokens ended");
+        }
+        UserCommand::Enable { username } => {
+            accounts::set_disabled(db, &actor, &username, false).await?;
+            println!("已启用 {username} / enabled");
+        }
+        UserCommand::ResetPassword { username } => {
+            let temporary = accounts::reset_password(db, &actor, &username).await?;
+            println!("{username} 的临时密码 / temporary password: {temporary}");
+            println!("首次登录须修改 / to be changed at the next login");
+        }
+    }
+    Ok(())
+}
+
+async fn add_user(db: &Db, actor: &Actor, args: UserAddArgs) -> Result<()> {
+    let roles = args
+        .roles
+        .iter()
+        .map(|r| Role::parse(r).with_context(|| format!("unknown role {r:?}")))
+        .collect::<Result<Vec<_>>>()?;
+    let (password, temporary) = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        (line.trim_end_matches(['\r', '\n']).to_string(), false)
+    } else {
+        (accounts::temporary_password(), true)
+    };
+    let form = AccountForm {
+        username: args.username.clone(),
+        real_name: args.name,
+        area: AreaCode::parse(&args.area)?,
+        phone: args.phone,
+        roles,
+        password: password.clone(),
+    };
+    let id = accounts::add_user(db, actor, form, temporary).await?;
+    println!("已创建用户 created user {} (id {id})", args.username);
+    if temporary {
+        println!(
+            "临时密码 / temporary password: {password} (首次登录须修改 / change at first login)"
+        );
+    }
+    Ok(())
+}
+
+pub async fn token(db: &Db, command: TokenCommand) -> Result<()> {
+    let actor = Actor::cli();
+    match command {
+        TokenCommand::Create {
+            user,
+            name,
+            actions,
+            days,
+        } => {
+            let actions = actions
+                .iter()
+                .map(|a| Action::parse(a).with_context(|| format!("unknown action {a:?}")))
+                .collect::<Result<Vec<_>>>()?;
+            let (id, secret) =
+                accounts::create_token(db, &actor, &user, &name, &actions, days).await?;
+            println!("令牌 token {id} 已创建 / created; 仅显示一次 / shown once:");
+            println!("{secret}");
+            println!("用法 use: Authorization: Bearer {secret}");
+        }
+        TokenCommand::List { area } => {
+            let area = area.as_deref().map(AreaCode::parse).transpose()?;
+            println!("id | 名称 name | 用户 user | 操作 actions | 到期 expires | 状态 state");
+            for t in db.tokens_within(area.as_ref()).await? {
+                let actions: Vec<&str> = t.actions.iter().map(|a| a.code()).collect();
+                let state = match &t.revoked_at {
+                    Some(at) => format!("已吊销 revoked {at}"),
+                    None => "有效 live".into(),
+                };
+                println!(
+                    "{} | {} | {} | {} | {} | {state}",
+                    t.id,
+                    t.name,
+                    t.username,
+                    actions.join(","),
+                    t.expires_at
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            accounts::revoke_token(db, &actor, id).await?;
+            println!("令牌 token {id} 已吊销 / revoked");
+        }
+    }
+    Ok(())
+}
+
+/// Returns whether the trail is intact.
+pub async fn audit(db: &Db, command: AuditCommand) -> Result<bool> {
+    let AuditCommand::Verify { anchor } = command;
+    let anchor = anchor.as_deref().map(parse_anchor).transpose()?;
+    let bar = Bar::rows("校验 verifying");
+    let v = verify(db, anchor, &bar).await?;
+    match &v.broken {
+        None => {
+            println!(
+                "审计日志完整 / audit trail intact: {} entries checked",
+                v.checked
+            );
+            println!(
+                "当前链头 head (keep it as --anchor): {}:{}",
+                v.head.0, v.head.1
+            );
+            Ok(true)
+        }
+        Some(b) => {
+            println!("审计日志被篡改 / AUDIT TRAIL BROKEN: {b}");
+            println!("{} entries intact before it", v.checked);
+            Ok(false)
+        }
+    }
+}
+
+fn parse_anchor(text: &str) -> Result<(i64, String)> {
+    let Some((id, hash)) = text.split_once(':') else {
+        bail!("anchor must be ID:HASH, got {text:?}");
+    };
+    let id = id
+        .parse()
+        .with_context(|| format!("anchor id {id:?} is not a number"))?;
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("anchor hash must be 64 hex digits");
+    }
+    Ok((id, hash.to_ascii_lowercase()))
+}
