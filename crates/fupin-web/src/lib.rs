@@ -39,7 +39,7 @@ pub struct AppState {
     pub templates: Arc<minijinja::Environment<'static>>,
     /// Reads of personal records, appended to the audit trail in batches.
     pub audit: AuditSink,
-    /// Mark cookies `Secure` even without `X-Forwarded-Proto: https` (set when TLS is in front).
+    /// Mark cookies `Secure` even without `X-Forwarded-Proto: https` (for TLS terminated here).
     pub secure_cookies: bool,
 }
 

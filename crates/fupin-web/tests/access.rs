@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use fupin_core::AreaCode;
 use fupin_core::access::{Action, Role, Scope};
+use fupin_core::{AreaCode, CodeList};
 use fupin_services::accounts::{self, AccountForm};
 use fupin_services::audit::Actor;
 use fupin_services::demo_accounts::{self, DEMO_PASSWORD};
@@ -646,4 +646,53 @@ async fn logins_are_throttled_per_account_and_sessions_end_at_logout() {
     let a = send(&app, &c, &Method::GET, "/areas", "").await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "the session ended");
     assert!(a.location.starts_with("/login"));
+}
+
+/// `docs/ACCESS.md` prints the permission table, the masking table and the route table; they
+/// must be the ones the code enforces.
+#[test]
+fn the_documented_tables_are_the_enforced_ones() {
+    use fupin_core::access::Sensitive;
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/ACCESS.md"))
+        .unwrap();
+    let mark = |b: bool| if b { "✓" } else { "" };
+    let mut roles = String::from("| role |");
+    for a in Action::ALL {
+        roles.push_str(&format!(" {} |", a.code()));
+    }
+    roles.push_str(&format!("\n|---|{}\n", "---|".repeat(Action::ALL.len())));
+    for r in Role::ALL {
+        roles.push_str(&format!("| {} {} |", r.code(), r.zh()));
+        for a in Action::ALL {
+            roles.push_str(&format!(" {} |", mark(r.allows(*a))));
+        }
+        roles.push('\n');
+    }
+    let mut masking = String::from("| role |");
+    for s in Sensitive::ALL {
+        masking.push_str(&format!(" {} |", s.code()));
+    }
+    masking.push_str(&format!("\n|---|{}\n", "---|".repeat(Sensitive::ALL.len())));
+    for r in Role::ALL {
+        masking.push_str(&format!("| {} |", r.code()));
+        for s in Sensitive::ALL {
+            masking.push_str(&format!(" {} |", mark(r.reveals(*s))));
+        }
+        masking.push('\n');
+    }
+    let mut routes = String::from("| method | path | rule |\n|---|---|---|\n");
+    for r in fupin_web::routes::table() {
+        let rule = match r.rule {
+            Rule::Public => "public".to_string(),
+            Rule::LoggedIn => "logged in".to_string(),
+            Rule::May(a) => format!("may `{}`", a.code()),
+        };
+        routes.push_str(&format!("| {} | `{}` | {rule} |\n", r.method, r.path));
+    }
+    for (what, table) in [("roles", roles), ("masking", masking), ("routes", routes)] {
+        assert!(
+            doc.contains(&table),
+            "docs/ACCESS.md lacks the current {what} table:\n{table}"
+        );
+    }
 }
