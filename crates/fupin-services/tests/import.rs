@@ -473,3 +473,98 @@ async fn deferred_constraints_are_checked_before_commit() {
         t.drop_database().await;
     }
 }
+
+/// An export holds only the viewer's jurisdiction, masked as the viewer's roles require.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_are_scoped_and_masked_by_viewer() {
+    use fupin_core::access::{HouseholdReach, Principal, Role};
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let file = generated(dir.path(), 120, Format::Csv);
+        assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
+        let everything = Scope::everything();
+        let guizhou = AreaCode::parse("52").unwrap();
+        let (in_guizhou, _) =
+            t.db.household_list(&everything, &guizhou, 0, 1000)
+                .await
+                .unwrap();
+        let one =
+            t.db.household(&everything, in_guizhou[0].id)
+                .await
+                .unwrap()
+                .unwrap();
+        let county = AreaCode::parse(&one.household.village_code.as_str()[..6]).unwrap();
+        let principal = |area: &AreaCode, role: Role| Principal {
+            user_id: 1,
+            username: "u".into(),
+            area: area.clone(),
+            roles: vec![role],
+            token_actions: None,
+        };
+        let export = |viewer: Viewer, name: &str| {
+            let path = dir.path().join(name);
+            let (db, area) = (t.db.clone(), guizhou.clone());
+            async move {
+                fupin_services::export::export_households(
+                    &db,
+                    &viewer,
+                    &area,
+                    &path,
+                    Format::Csv,
+                    &Silent,
+                )
+                .await
+                .unwrap();
+                std::fs::read_to_string(&path).unwrap()
+            }
+        };
+        // a county's staff: only that county, in full
+        let staff = export(
+            Viewer::from(&principal(&county, Role::OfficeStaff)),
+            "staff.csv",
+        )
+        .await;
+        let head = one.household.head().unwrap();
+        assert!(staff.contains(head.id_number.as_str()), "{}", t.name);
+        for h in &in_guizhou {
+            let in_county = h.village_code.starts_with(&county.as_str()[..6]);
+            assert_eq!(
+                staff.contains(&h.number),
+                in_county,
+                "{}: {}",
+                t.name,
+                h.number
+            );
+        }
+        assert!(
+            in_guizhou
+                .iter()
+                .any(|h| !h.village_code.starts_with(&county.as_str()[..6])),
+            "the province has households outside the county"
+        );
+        // a leader of the province: every household of it, ID numbers and phones masked
+        let leader = export(
+            Viewer::from(&principal(&guizhou, Role::OfficeLeader)),
+            "leader.csv",
+        )
+        .await;
+        for h in &in_guizhou {
+            assert!(leader.contains(&h.number), "{}", t.name);
+        }
+        assert!(
+            !leader.contains(head.id_number.as_str()),
+            "{}: full ID exported",
+            t.name
+        );
+        assert!(leader.contains(&head.id_number.masked()), "{}", t.name);
+        assert!(leader.contains(&head.name), "leaders see names");
+        // a helper with no paired household: nothing at all
+        let mut helper = Viewer::from(&principal(&county, Role::HelperCadre));
+        assert_eq!(helper.scope.households, HouseholdReach::Paired(1));
+        let nothing = export(helper.clone(), "helper.csv").await;
+        assert_eq!(nothing.lines().count(), 1, "{}: the header only", t.name);
+        helper.scope.households = HouseholdReach::Nothing;
+        assert_eq!(export(helper, "none.csv").await.lines().count(), 1);
+        t.drop_database().await;
+    }
+}

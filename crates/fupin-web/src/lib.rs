@@ -77,13 +77,14 @@ pub fn router_with(state: AppState) -> Router {
 }
 
 /// Binds `addr` and serves [`router`] until Ctrl-C (or SIGTERM), letting requests in flight
-/// finish.
-pub async fn serve(db: Db, addr: SocketAddr) -> std::io::Result<()> {
+/// finish and the audit trail's pending reads be written.
+pub async fn serve(db: Db, addr: SocketAddr, secure_cookies: bool) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
     tracing::info!(addr = %listener.local_addr()?, "fupin web listening");
-    let state = AppState::new(db);
+    let mut state = AppState::new(db);
+    state.secure_cookies = secure_cookies;
     let audit = state.audit.clone();
     let app = router_with(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

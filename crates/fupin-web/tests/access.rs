@@ -696,3 +696,164 @@ fn the_documented_tables_are_the_enforced_ones() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrators_work_within_their_subtree() {
+    let w = world().await;
+    let app = fupin_web::router_with(w.state.clone());
+    let admin = login(&w.db, "admin").await;
+    let create = |username: &str, area: &str| {
+        format!(
+            "username={username}&real_name=%E6%9D%8E%E5%9B%9B&area={area}&phone=13800000009&role=office_staff&role=inspector"
+        )
+    };
+    // inside: created, with a temporary password shown once
+    let a = send(
+        &app,
+        &admin,
+        &Method::POST,
+        "/admin/users",
+        &create("lisi", &w.inside.village),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert!(a.body.contains("lisi — 临时密码"), "{}", a.body);
+    let (lisi, _) = w.db.user_with_hash("lisi").await.unwrap().unwrap();
+    assert!(lisi.must_change_password);
+    assert_eq!(lisi.roles, [Role::OfficeStaff, Role::Inspector]);
+    // outside: refused, nothing created
+    let a = send(
+        &app,
+        &admin,
+        &Method::POST,
+        "/admin/users",
+        &create("wangwu", &w.outside.village),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.contains("无权管理"), "{}", a.body);
+    assert!(w.db.user_with_hash("wangwu").await.unwrap().is_none());
+    // the list shows the subtree's accounts only
+    let a = send(&app, &admin, &Method::GET, "/admin/users", "").await;
+    assert!(a.body.contains(">lisi<") && a.body.contains(">target<"));
+    assert!(!a.body.contains("outsider"));
+
+    // the audit page: the subtree's entries, filtered
+    let a = send(
+        &app,
+        &admin,
+        &Method::GET,
+        "/admin/audit?action=user.create",
+        "",
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(
+        a.body.contains("user lisi") && a.body.contains("user target"),
+        "{}",
+        a.body
+    );
+    assert!(
+        !a.body.contains("user outsider"),
+        "another province's entry shown"
+    );
+    assert!(!a.body.contains(">login<"), "filtered by action");
+    let inspector = login(&w.db, "inspector").await;
+    let a = send(
+        &app,
+        &inspector,
+        &Method::GET,
+        "/admin/audit?action=user.create",
+        "",
+    )
+    .await;
+    assert!(a.body.contains("user village"), "the county's accounts");
+    assert!(!a.body.contains("user province"), "not the province's own");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_temporary_password_must_be_changed_first() {
+    let w = world().await;
+    let app = fupin_web::router_with(w.state.clone());
+    let temporary = accounts::reset_password(&w.db, &Actor::cli(), "county")
+        .await
+        .unwrap();
+    let l = accounts::login(&w.db, "county", &temporary, "10.0.0.5", "t")
+        .await
+        .unwrap();
+    let c = Client {
+        name: "county".into(),
+        principal: Some(l.session.user.principal()),
+        cookie: Some(format!("fupin_session={}", l.session_secret)),
+        csrf: l.session.csrf_token,
+        bearer: None,
+    };
+    let a = send(&app, &c, &Method::GET, "/areas", "").await;
+    assert_eq!(
+        (a.status, a.location.as_str()),
+        (StatusCode::SEE_OTHER, "/account/password")
+    );
+    let weak = format!("current={temporary}&new=short&repeat=short");
+    let a = send(&app, &c, &Method::POST, "/account/password", &weak).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.contains("至少 10 个字符"), "{}", a.body);
+    let good = format!("current={temporary}&new=Xin-mima-2024&repeat=Xin-mima-2024");
+    let a = send(&app, &c, &Method::POST, "/account/password", &good).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    let a = send(&app, &c, &Method::GET, "/areas", "").await;
+    assert_eq!(a.status, StatusCode::OK, "this session goes on");
+    assert!(
+        accounts::login(&w.db, "county", "Xin-mima-2024", "10.0.0.5", "t")
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoked_and_expired_tokens_answer_401() {
+    let w = world().await;
+    let app = fupin_web::router_with(w.state.clone());
+    let uri = format!("/api/v1/households/{}", w.inside.id);
+    let mut tokens = Vec::new();
+    for name in ["revoked", "expired"] {
+        let (id, secret) = accounts::create_token(
+            &w.db,
+            &Actor::cli(),
+            "county",
+            name,
+            &[Action::ViewHouseholds],
+            30,
+        )
+        .await
+        .unwrap();
+        let c = Client {
+            name: name.into(),
+            principal: None,
+            cookie: None,
+            csrf: String::new(),
+            bearer: Some(secret),
+        };
+        assert_eq!(
+            send(&app, &c, &Method::GET, &uri, "").await.status,
+            StatusCode::OK
+        );
+        tokens.push((id, c));
+    }
+    accounts::revoke_token(&w.db, &Actor::cli(), tokens[0].0)
+        .await
+        .unwrap();
+    let expire = sqlx::AssertSqlSafe(format!(
+        "UPDATE api_tokens SET expires_at = '2020-01-01T00:00:00Z' WHERE id = {}",
+        tokens[1].0
+    ));
+    fupin_storage::dispatch!(&w.db, p => sqlx::raw_sql(expire).execute(p).await.map(|_| ()).unwrap());
+    for (_, c) in &tokens {
+        let a = send(&app, c, &Method::GET, &uri, "").await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{}", c.name);
+        assert!(
+            a.body.contains("\"status\":401"),
+            "a JSON error: {}",
+            a.body
+        );
+    }
+}

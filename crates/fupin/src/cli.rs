@@ -39,6 +39,10 @@ pub enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        /// Mark session cookies Secure: set when TLS ends at this server. (Behind a proxy that
+        /// sends `X-Forwarded-Proto: https` they are marked Secure anyway.)
+        #[arg(long)]
+        secure_cookies: bool,
     },
     /// Create or update the database schema.
     Migrate,

@@ -48,10 +48,13 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
     let ok = std::process::ExitCode::SUCCESS;
     match cli.command {
         Command::Demo(args) => demo::run(args).await?,
-        Command::Serve { addr } => {
+        Command::Serve {
+            addr,
+            secure_cookies,
+        } => {
             let db = connect(&url).await?;
             println!("fupin 正在运行 / running at http://{addr}/");
-            fupin_web::serve(db, addr).await?;
+            fupin_web::serve(db, addr, secure_cookies).await?;
         }
         Command::Migrate => {
             connect(&url).await?;

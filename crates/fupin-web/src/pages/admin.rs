@@ -4,7 +4,7 @@
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use fupin_core::access::{Action, Role};
 use fupin_core::{AreaCode, CodeList};
 use fupin_services::accounts::{self, AccountError, AccountForm};
@@ -34,6 +34,16 @@ fn refusal(e: anyhow::Error) -> Result<String, AppError> {
         Ok(r) => Ok(r.to_string()),
         Err(e) => Err(AppError::internal(e)),
     }
+}
+
+/// A page with a form: 400 when it shows a refusal, so that scripts and tests see it failed.
+fn form_response(error: &Option<String>, html: Html<String>) -> Response {
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, html).into_response()
 }
 
 #[derive(Debug, Serialize)]
@@ -95,11 +105,6 @@ async fn users_page(
     for u in state.db.users_within(Some(&area)).await? {
         rows.push(user_row(state, lang, &u).await?);
     }
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
     let html = state.render(
         "users.html",
         lang,
@@ -109,11 +114,11 @@ async fn users_page(
             users => Serde(rows),
             roles => Serde(role_choices(lang)),
             area => area.to_string(),
-            error,
+            error => error.clone(),
             created,
         },
     )?;
-    Ok((status, html).into_response())
+    Ok(form_response(&error, html))
 }
 
 /// `GET /admin/users`: the accounts of the subtree and a form for a new one.
@@ -333,11 +338,6 @@ async fn tokens_page(
             label: lang.label(*a),
         })
         .collect();
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
     let html = state.render(
         "tokens.html",
         lang,
@@ -346,11 +346,11 @@ async fn tokens_page(
             title => t(lang, "tokens"),
             tokens => Serde(rows),
             actions => Serde(actions),
-            error,
+            error => error.clone(),
             secret,
         },
     )?;
-    Ok((status, html).into_response())
+    Ok(form_response(&error, html))
 }
 
 /// `GET /admin/tokens`.

@@ -117,22 +117,8 @@ pub async fn household(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<HouseholdJson>, AppError> {
-    let viewer = caller.viewer();
-    let rec = state
-        .db
-        .household(&viewer.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (rec, d) = super::read_household(&state, &caller, id, "api").await?;
     let h = &rec.household;
-    let d = viewer.disclosure;
-    let entry = caller.actor().entry(
-        "read",
-        "household",
-        h.number.clone(),
-        h.village_code.as_str(),
-        "api",
-    );
-    state.audit.send(entry).await;
     Ok(Json(HouseholdJson {
         id: rec.id,
         number: h.number.clone(),

@@ -372,22 +372,8 @@ pub async fn show(
         raw.parse().ok().filter(|id| *id > 0).ok_or_else(|| {
             AppError::BadRequest(format!("户ID无效 / invalid household id {raw:?}"))
         })?;
-    let viewer = caller.viewer();
-    let rec = state
-        .db
-        .household(&viewer.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (rec, d) = super::read_household(&state, &caller, id, "page").await?;
     let h = &rec.household;
-    let d = viewer.disclosure;
-    let entry = caller.actor().entry(
-        "read",
-        "household",
-        h.number.clone(),
-        h.village_code.as_str(),
-        "page",
-    );
-    state.audit.send(entry).await;
     let path = state.db.area_path(&h.village_code).await?;
     let village = path
         .iter()
@@ -440,6 +426,7 @@ pub async fn show(
             incomes => Serde(incomes),
             statuses => Serde(statuses),
             changes => Serde(changes),
+            masked => !d.reveals(Sensitive::IdNumber),
         },
     )?;
     Ok(html.into_response())

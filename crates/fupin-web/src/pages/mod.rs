@@ -14,6 +14,39 @@ use serde::Serialize;
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
 
+/// A household as `caller` may read it: inside their jurisdiction (404 outside, as if it did not
+/// exist), with the disclosure their roles allow; the read goes to the audit trail. `via` says
+/// which view read it (`page`, `api`).
+pub async fn read_household(
+    state: &crate::AppState,
+    caller: &crate::auth::Caller,
+    id: i64,
+    via: &str,
+) -> Result<
+    (
+        fupin_storage::HouseholdRecord,
+        fupin_core::masking::Disclosure,
+    ),
+    AppError,
+> {
+    let viewer = caller.viewer();
+    let rec = state
+        .db
+        .household(&viewer.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let h = &rec.household;
+    let entry = caller.actor().entry(
+        "read",
+        "household",
+        h.number.clone(),
+        h.village_code.as_str(),
+        via,
+    );
+    state.audit.send(entry).await;
+    Ok((rec, viewer.disclosure))
+}
+
 /// Shown where a value is missing.
 pub const DASH: &str = "—";
 
