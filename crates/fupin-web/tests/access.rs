@@ -857,3 +857,28 @@ async fn revoked_and_expired_tokens_answer_401() {
         );
     }
 }
+
+/// The router has no route but those of the table: no other file of the web layer adds one
+/// (so every route has a rule, and the matrix above walks them all).
+#[test]
+fn routes_come_only_from_the_table() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![src.clone()];
+    let mut offenders = Vec::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("routes.rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for needle in [".route(", ".nest(", ".merge(", ".route_service("] {
+                if text.contains(needle) {
+                    offenders.push(format!("{}: {needle}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "routes outside routes.rs: {offenders:?}"
+    );
+}
