@@ -70,6 +70,28 @@ impl IncomeYear {
     }
 }
 
+/// Where a year's per-capita net income stands against that year's income line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineStanding {
+    /// Above the line: the income test of exit (一达标) is met for that year.
+    Above,
+    /// On or below the line. The national texts ask for income "stably above" (稳定超过) the
+    /// line, so exactly on it does not pass.
+    NotAbove,
+    /// No per-capita figure (no household size) or no line configured for the year and place.
+    Unknown,
+}
+
+/// Compares a per-capita net income with a line (both in fen).
+pub fn standing(per_capita: Option<Fen>, line: Option<Fen>) -> LineStanding {
+    match (per_capita, line) {
+        (Some(income), Some(line)) if income > line => LineStanding::Above,
+        (Some(_), Some(_)) => LineStanding::NotAbove,
+        _ => LineStanding::Unknown,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +167,23 @@ mod tests {
             let b = year(w + extra, 0, 0, 0, r, size).per_capita(IncomeFormula::CURRENT).unwrap();
             prop_assert!(b >= a);
         }
+    }
+
+    #[test]
+    fn standing_against_the_line_needs_income_strictly_above() {
+        let line = Some(Fen(400_000));
+        assert_eq!(standing(Some(Fen(400_001)), line), LineStanding::Above);
+        assert_eq!(
+            standing(Some(Fen(400_000)), line),
+            LineStanding::NotAbove,
+            "on the line"
+        );
+        assert_eq!(
+            standing(Some(Fen(399_999)), line),
+            LineStanding::NotAbove,
+            "one fen below"
+        );
+        assert_eq!(standing(None, line), LineStanding::Unknown);
+        assert_eq!(standing(Some(Fen(1)), None), LineStanding::Unknown);
     }
 }

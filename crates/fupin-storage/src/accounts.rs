@@ -581,6 +581,23 @@ impl Db {
         tx.commit().await
     }
 
+    /// The helper cadres paired with a household (结对帮扶), by name.
+    pub async fn helpers_of(&self, household_id: i64) -> Result<Vec<User>, StorageError> {
+        let rows: Vec<UserRow> = fetch_all(
+            &mut self.reader().await?,
+            &format!(
+                "{} WHERE u.id IN (SELECT user_id FROM helper_pairs WHERE household_id = $1) \
+                 ORDER BY u.real_name, u.id",
+                self.user_select()
+            ),
+            &[Value::I64(household_id)],
+        )
+        .await?;
+        rows.into_iter()
+            .map(|r| r.into_user().map(|(u, _)| u))
+            .collect()
+    }
+
     /// Pairs a helper cadre with a household (结对帮扶); pairing twice changes nothing.
     pub async fn pair_helper(&self, user_id: i64, household_id: i64) -> Result<(), StorageError> {
         let mut tx = self.begin().await?;

@@ -311,6 +311,17 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("created_at", "创建时间", "Created"),
     ("save", "保存", "Save"),
     ("account", "账号", "Account"),
+    ("exit_line", "当年脱贫标准(元)", "exit line (yuan)"),
+    ("against_line", "收入达标", "income test"),
+    ("above_line", "高于标准", "above the line"),
+    ("not_above_line", "未高于标准", "not above the line"),
+    ("unknown", "不详", "unknown"),
+    ("helpers", "帮扶责任人", "Helpers"),
+    (
+        "no_helpers",
+        "尚未落实帮扶责任人。",
+        "No helper assigned yet.",
+    ),
 ];
 
 /// Looks a key up; `None` if the catalog lacks it.

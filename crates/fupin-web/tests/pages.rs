@@ -209,6 +209,19 @@ async fn fixture() -> Fixture {
     fupin_services::accounts::add_user(&db, &actor, form, false)
         .await
         .unwrap();
+    // a helper cadre paired with the household
+    let helper = fupin_services::accounts::AccountForm {
+        username: "bangfu".into(),
+        real_name: "帮扶干部李四".into(),
+        area: AreaCode::parse(VILLAGE).unwrap(),
+        phone: "13700001111".into(),
+        roles: vec![fupin_core::access::Role::HelperCadre],
+        password: "Tianqi-2020-pw".into(),
+    };
+    let helper_id = fupin_services::accounts::add_user(&db, &actor, helper, false)
+        .await
+        .unwrap();
+    db.pair_helper(helper_id, id).await.unwrap();
     let login = fupin_services::accounts::login(&db, "leader", "Tianqi-2020-pw", "test", "test")
         .await
         .unwrap();
@@ -387,6 +400,10 @@ async fn household_page_masks_personal_data() {
     assert!(body.contains("12345.00"), "wage");
     assert!(body.contains("14845.00"), "net income"); // 12345 + 2000 + 1000 - 500
     assert!(body.contains("7422.50"), "per capita");
+    // against that year's exit line (2020: 4,000 yuan), and the helper
+    assert!(body.contains("4000.00"), "the 2020 line");
+    assert!(body.contains(r#"<span class="standing above">高于标准</span>"#));
+    assert!(body.contains("帮扶干部李四") && body.contains("13700001111"));
     assert!(body.contains("稳定脱贫"));
     assert!(body.contains("测试员") && body.contains("首次录入"));
     assert!(body.contains("联系电话"));

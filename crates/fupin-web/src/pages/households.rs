@@ -5,8 +5,9 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use fupin_core::codes::*;
+use fupin_core::income::{self, LineStanding};
 use fupin_core::record::{FieldChange, LIST_SEPARATOR};
-use fupin_core::{CodeList, Field, Household, Member};
+use fupin_core::{CodeList, Fen, Field, Household, Member, PolicyKey};
 use fupin_storage::{ChangeEntry, HouseholdRecord, IncomeLine};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -105,11 +106,24 @@ struct IncomeRow {
     net: String,
     household_size: u32,
     per_capita: String,
+    /// That year's income line for exit, where the household lives.
+    line: String,
+    standing: LineStanding,
+    standing_label: &'static str,
 }
 
 impl IncomeRow {
-    fn new(line: &IncomeLine) -> Self {
+    fn new(line: &IncomeLine, exit_line: Option<Fen>, lang: Lang) -> Self {
         let i = &line.income;
+        let standing = income::standing(line.per_capita, exit_line);
+        let standing_label = t(
+            lang,
+            match standing {
+                LineStanding::Above => "above_line",
+                LineStanding::NotAbove => "not_above_line",
+                LineStanding::Unknown => "unknown",
+            },
+        );
         IncomeRow {
             year: i.year,
             wage: i.wage.yuan_string(),
@@ -122,8 +136,17 @@ impl IncomeRow {
             per_capita: line
                 .per_capita
                 .map_or_else(|| DASH.into(), |f| f.yuan_string()),
+            line: exit_line.map_or_else(|| DASH.into(), |f| f.yuan_string()),
+            standing,
+            standing_label,
         }
     }
+}
+
+#[derive(Debug, Serialize)]
+struct HelperRow {
+    name: String,
+    phone: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -395,7 +418,25 @@ pub async fn show(
         .iter()
         .map(|m| MemberRow::new(m, lang, today, &d))
         .collect();
-    let incomes: Vec<IncomeRow> = rec.incomes.iter().map(IncomeRow::new).collect();
+    let policy = state.db.policy().await?;
+    let incomes: Vec<IncomeRow> = rec
+        .incomes
+        .iter()
+        .map(|i| {
+            let exit_line = policy.money(PolicyKey::ExitIncomeLine, i.income.year, &h.village_code);
+            IncomeRow::new(i, exit_line, lang)
+        })
+        .collect();
+    let helpers: Vec<HelperRow> = state
+        .db
+        .helpers_of(rec.id)
+        .await?
+        .into_iter()
+        .map(|u| HelperRow {
+            name: u.real_name,
+            phone: u.phone,
+        })
+        .collect();
     let statuses: Vec<StatusRow> = rec
         .status_years
         .iter()
@@ -426,6 +467,7 @@ pub async fn show(
             incomes => Serde(incomes),
             statuses => Serde(statuses),
             changes => Serde(changes),
+            helpers => Serde(helpers),
             masked => !d.reveals(Sensitive::IdNumber),
         },
     )?;
