@@ -463,6 +463,20 @@ pub async fn revoke_token(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     .await
 }
 
+/// Failed logins are kept this long (far beyond the throttling window, for inspection).
+pub const KEEP_FAILURES: Duration = Duration::days(7);
+/// Ended sessions are kept this long.
+pub const KEEP_SESSIONS: Duration = Duration::days(30);
+
+/// Removes failed logins and ended sessions older than they are kept (run by the server at
+/// start and then hourly).
+pub async fn purge_stale(db: &Db) -> Result<(u64, u64)> {
+    let now = Utc::now();
+    Ok(db
+        .purge_stale(&iso(now - KEEP_FAILURES), &iso(now - KEEP_SESSIONS))
+        .await?)
+}
+
 fn iso(t: chrono::DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

@@ -258,3 +258,53 @@ async fn a_helper_reaches_only_paired_households_on_both_databases() {
         t.drop_database().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_failures_and_ended_sessions_are_purged() {
+    for t in backends().await {
+        let db = &t.db;
+        accounts::add_user(
+            db,
+            &Actor::cli(),
+            form("staff", "522726", &[Role::OfficeStaff]),
+            false,
+        )
+        .await
+        .unwrap();
+        let old = accounts::login(db, "staff", "Shiyan-2020-mm", "10.0.0.1", "ua")
+            .await
+            .unwrap();
+        let live = accounts::login(db, "staff", "Shiyan-2020-mm", "10.0.0.1", "ua")
+            .await
+            .unwrap();
+        let _ = accounts::login(db, "staff", "wrong", "10.0.0.1", "ua").await;
+        let _ = accounts::login(db, "staff", "wrong", "10.0.0.1", "ua").await;
+        // one failure and one session from long ago
+        let backdate = format!(
+            "UPDATE login_failures SET at = '2020-01-01T00:00:00Z' WHERE id = (SELECT MIN(id) FROM login_failures); \
+             UPDATE sessions SET expires_at = '2020-01-01T00:00:00Z' WHERE token_hash = '{}'",
+            accounts::secret_hash(&old.session_secret)
+        );
+        let backdate = sqlx::AssertSqlSafe(backdate);
+        fupin_storage::dispatch!(db, p => sqlx::raw_sql(backdate).execute(p).await.map(|_| ()).unwrap());
+        assert_eq!(
+            accounts::purge_stale(db).await.unwrap(),
+            (1, 1),
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            accounts::purge_stale(db).await.unwrap(),
+            (0, 0),
+            "{}",
+            t.name
+        );
+        assert!(
+            accounts::session(db, &live.session_secret)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        t.drop_database().await;
+    }
+}

@@ -471,6 +471,31 @@ impl Db {
         Ok((counts[0], counts[1]))
     }
 
+    /// Deletes failed logins recorded before `failures_before` and sessions that ended (expired
+    /// or revoked) before `sessions_before`; returns how many rows of each went. Logins and
+    /// logouts stay in the audit trail.
+    pub async fn purge_stale(
+        &self,
+        failures_before: &str,
+        sessions_before: &str,
+    ) -> Result<(u64, u64), StorageError> {
+        let mut tx = self.begin().await?;
+        let failures = execute(
+            &mut tx,
+            "DELETE FROM login_failures WHERE at < $1",
+            &[Value::Text(failures_before.to_string())],
+        )
+        .await?;
+        let sessions = execute(
+            &mut tx,
+            "DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1",
+            &[Value::Text(sessions_before.to_string())],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((failures, sessions))
+    }
+
     /// Forgets an account's failed logins (after a successful one).
     pub async fn clear_login_failures(&self, username: &str) -> Result<(), StorageError> {
         let mut tx = self.begin().await?;

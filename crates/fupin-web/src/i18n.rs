@@ -311,6 +311,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("created_at", "创建时间", "Created"),
     ("save", "保存", "Save"),
     ("account", "账号", "Account"),
+    ("skip_to_content", "跳到正文", "Skip to content"),
     ("exit_line", "当年脱贫标准(元)", "exit line (yuan)"),
     ("against_line", "收入达标", "income test"),
     ("above_line", "高于标准", "above the line"),

@@ -83,6 +83,7 @@ pub async fn serve(db: Db, addr: SocketAddr, secure_cookies: bool) -> std::io::R
         .await
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
     tracing::info!(addr = %listener.local_addr()?, "fupin web listening");
+    tokio::spawn(purge_hourly(db.clone()));
     let mut state = AppState::new(db);
     state.secure_cookies = secure_cookies;
     let audit = state.audit.clone();
@@ -93,6 +94,21 @@ pub async fn serve(db: Db, addr: SocketAddr, secure_cookies: bool) -> std::io::R
     audit.flush().await;
     tracing::info!("fupin web stopped");
     Ok(())
+}
+
+/// Old failed logins and ended sessions go, at start and every hour.
+async fn purge_hourly(db: Db) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match fupin_services::accounts::purge_stale(&db).await {
+            Ok((failures, sessions)) if failures + sessions > 0 => {
+                tracing::info!(failures, sessions, "purged stale logins and sessions");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot purge stale logins and sessions"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

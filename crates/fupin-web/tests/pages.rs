@@ -480,3 +480,48 @@ async fn pages_are_gzipped_on_request() {
     let response = app(&f).router.oneshot(request).await.unwrap();
     assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
 }
+
+/// Page weights for a weak connection: every page is one HTML response (CSS inline, no
+/// scripts, no images, no web fonts); gzipped sizes stay within a budget. Printed with
+/// `cargo test -p fupin-web --test pages page_weights -- --nocapture` (BENCHMARKS.md).
+#[tokio::test]
+async fn page_weights_stay_light() {
+    use std::io::Read;
+    let f = fixture().await;
+    let budget = 12 * 1024;
+    for uri in [
+        "/login".to_string(),
+        "/areas".to_string(),
+        "/areas/522726000000".to_string(),
+        format!("/areas/{VILLAGE}"),
+        format!("/households/{}", f.id),
+    ] {
+        // the login form as someone not logged in sees it, the rest as the leader
+        let cookie = if uri == "/login" {
+            "lang=zh"
+        } else {
+            &f.session
+        };
+        let request = Request::get(&uri)
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        let response = app(&f).router.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{uri}");
+        let gzipped = response.into_body().collect().await.unwrap().to_bytes();
+        let mut html = String::new();
+        flate2::read::GzDecoder::new(&gzipped[..])
+            .read_to_string(&mut html)
+            .unwrap();
+        for external in ["<script", "<img", "@font-face", "<link rel=\"stylesheet\""] {
+            assert!(!html.contains(external), "{uri}: {external}");
+        }
+        println!(
+            "page weight {uri}: {} bytes gzipped ({} bytes HTML)",
+            gzipped.len(),
+            html.len()
+        );
+        assert!(gzipped.len() <= budget, "{uri}: {} bytes", gzipped.len());
+    }
+}

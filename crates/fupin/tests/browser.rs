@@ -112,6 +112,26 @@ async fn text(c: &Client) -> String {
         .unwrap()
 }
 
+/// Waits until the browser shows `path` (a click that navigates returns before the new page
+/// has arrived, and a loaded machine makes that visible).
+async fn wait_for_path(c: &Client, path: &str) {
+    for _ in 0..200 {
+        let url = c.current_url().await.unwrap();
+        let ready = c
+            .execute("return document.readyState", vec![])
+            .await
+            .unwrap();
+        if url.path() == path && ready == "complete" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the browser never reached {path}: {}",
+        c.current_url().await.unwrap()
+    );
+}
+
 /// The page fits the viewport's width: nothing makes the whole page scroll sideways (wide
 /// tables scroll inside their own box).
 async fn fits_width(c: &Client) -> bool {
@@ -214,7 +234,7 @@ async fn log_in_and_browse_the_county_in_chromium() {
         .click()
         .await
         .unwrap();
-    assert_eq!(c.current_url().await.unwrap().as_str(), county_url);
+    wait_for_path(&c, &format!("/areas/{COUNTY}000000")).await;
     let county = text(&c).await;
     assert!(county.contains("独山县"), "county page names the county");
     assert!(county.contains("独山县扶贫办 领导"), "the user is shown");
@@ -251,6 +271,7 @@ async fn log_in_and_browse_the_county_in_chromium() {
         .click()
         .await
         .unwrap();
+    wait_for_path(&c, &format!("/households/{}", first.id)).await;
     let household_page = text(&c).await;
     let record = db
         .household(&Scope::everything(), first.id)
@@ -293,6 +314,7 @@ async fn log_in_and_browse_the_county_in_chromium() {
         .click()
         .await
         .unwrap();
+    wait_for_path(&c, "/login").await;
     c.goto(&county_url).await.unwrap();
     assert_eq!(c.current_url().await.unwrap().path(), "/login");
     c.close().await.unwrap();
