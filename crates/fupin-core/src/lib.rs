@@ -16,6 +16,7 @@ pub mod money;
 pub mod password;
 pub mod policy;
 pub mod record;
+pub mod search;
 pub mod validation;
 
 pub use area::{Area, AreaCode, AreaLevel};

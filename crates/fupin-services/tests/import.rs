@@ -568,3 +568,61 @@ async fn exports_are_scoped_and_masked_by_viewer() {
         t.drop_database().await;
     }
 }
+
+/// Searching by ID number and household-number prefix, confined to the scope (both databases).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_by_keys_within_the_scope() {
+    use fupin_core::search::SearchKey;
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let file = generated(dir.path(), 60, Format::Csv);
+        assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
+        let everything = Scope::everything();
+        let one =
+            t.db.household(&everything, 7)
+                .await
+                .unwrap()
+                .unwrap()
+                .household;
+        let last = one.members.last().unwrap();
+        let by_id = SearchKey::IdNumber(last.id_number.to_string());
+        let found =
+            t.db.search_households(&everything, &by_id, 10)
+                .await
+                .unwrap();
+        assert_eq!(found.len(), 1, "{}", t.name);
+        assert_eq!(found[0].number, one.number);
+        assert_eq!(
+            found[0].head_name.as_deref(),
+            one.head().map(|m| m.name.as_str())
+        );
+        let prefix = SearchKey::HouseholdNumber(one.number[..one.number.len() - 1].to_string());
+        let found =
+            t.db.search_households(&everything, &prefix, 100)
+                .await
+                .unwrap();
+        assert!(found.iter().any(|h| h.number == one.number), "{}", t.name);
+        assert!(
+            found
+                .iter()
+                .all(|h| h.number.starts_with(&one.number[..one.number.len() - 1]))
+        );
+        // outside the scope: nothing
+        let elsewhere = if one.village_code.as_str().starts_with("52") {
+            "21"
+        } else {
+            "52"
+        };
+        let scope = Scope {
+            area: Some(AreaCode::parse(elsewhere).unwrap()),
+            households: fupin_core::access::HouseholdReach::Subtree,
+        };
+        assert!(
+            t.db.search_households(&scope, &by_id, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        t.drop_database().await;
+    }
+}

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use fupin_core::access::Scope;
 use fupin_core::record::FieldChange;
+use fupin_core::search::SearchKey;
 use fupin_core::{AreaCode, Fen, Household, IncomeYear, StatusYear};
 
 use crate::bulk::{Value, execute, fetch_all, insert_rows};
@@ -98,6 +99,11 @@ pub struct HouseholdListItem {
     pub attribute: String,
     pub main_cause: String,
 }
+
+/// The columns of a household list row (household table joined with its head's name).
+const LIST_SELECT: &str = "SELECT h.id, h.number, h.village_code, \
+    (SELECT m.name FROM members m WHERE m.household_id = h.id AND m.relation = 'head' LIMIT 1) AS head_name, \
+    h.member_count, h.status, h.attribute, h.main_cause FROM households h";
 
 #[derive(sqlx::FromRow)]
 struct Count {
@@ -274,11 +280,16 @@ impl Db {
         let within = scope::households(scope, "h.");
         let items: Vec<HouseholdListItem> = fetch_all(
             &mut tx,
-            &format!("SELECT h.id, h.number, h.village_code, \
-             (SELECT m.name FROM members m WHERE m.household_id = h.id AND m.relation = 'head' LIMIT 1) AS head_name, \
-             h.member_count, h.status, h.attribute, h.main_cause \
-             FROM households h WHERE h.village_code BETWEEN $1 AND $2 AND {} ORDER BY h.number LIMIT $3 OFFSET $4", within),
-            &[Value::Text(lo.clone()), Value::Text(hi.clone()), Value::I64(limit), Value::I64(offset)],
+            &format!(
+                "{LIST_SELECT} WHERE h.village_code BETWEEN $1 AND $2 AND {within} \
+                 ORDER BY h.number LIMIT $3 OFFSET $4"
+            ),
+            &[
+                Value::Text(lo.clone()),
+                Value::Text(hi.clone()),
+                Value::I64(limit),
+                Value::I64(offset),
+            ],
         )
         .await?;
         let total: Vec<Count> = fetch_all(
@@ -288,6 +299,43 @@ impl Db {
         )
         .await?;
         Ok((items, total.first().map_or(0, |c| c.n)))
+    }
+
+    /// Households found by a search key inside `scope`, by household number, at most `limit`.
+    pub async fn search_households(
+        &self,
+        scope: &Scope,
+        key: &SearchKey,
+        limit: i64,
+    ) -> Result<Vec<HouseholdListItem>, StorageError> {
+        let within = scope::households(scope, "h.");
+        let (condition, values) = match key {
+            // the unique index on members.id_number
+            SearchKey::IdNumber(id) => (
+                "h.id IN (SELECT household_id FROM members WHERE id_number = $1)",
+                vec![Value::Text(id.clone())],
+            ),
+            // a range on the unique index of households.number (digits sort before '~')
+            SearchKey::HouseholdNumber(prefix) => (
+                "h.number >= $1 AND h.number < $2",
+                vec![
+                    Value::Text(prefix.clone()),
+                    Value::Text(format!("{prefix}~")),
+                ],
+            ),
+        };
+        let n = values.len();
+        let mut values = values;
+        values.push(Value::I64(limit));
+        fetch_all(
+            &mut self.reader().await?,
+            &format!(
+                "{LIST_SELECT} WHERE {condition} AND {within} ORDER BY h.number LIMIT ${}",
+                n + 1
+            ),
+            &values,
+        )
+        .await
     }
 
     /// Households inside `area` with id greater than `after_id`, at most `limit`, in id order —

@@ -36,6 +36,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/audit_table.html"),
     ),
     ("pager.html", include_str!("templates/pager.html")),
+    ("search.html", include_str!("templates/search.html")),
 ];
 
 const CSS: &str = include_str!("templates/style.css");
@@ -132,6 +133,7 @@ impl AppState {
                 username => u.username.clone(),
                 real_name => u.real_name.clone(),
                 areas => caller.may(Action::ViewAreas),
+                search => caller.may(Action::ViewHouseholds),
                 users => caller.may(Action::ManageUsers),
                 tokens => caller.may(Action::ManageTokens),
                 audit => caller.may(Action::ViewAudit),

@@ -13,7 +13,7 @@ use fupin_core::access::Action;
 use crate::AppState;
 use crate::auth::{Caller, Rule};
 use crate::error::AppError;
-use crate::pages::{account, admin, api, areas, households, login};
+use crate::pages::{account, admin, api, areas, households, login, search};
 
 /// One route: method, path (axum syntax), rule, handler.
 pub struct Route {
@@ -58,6 +58,7 @@ pub fn table() -> Vec<Route> {
             May(ViewHouseholds),
             get(households::show),
         ),
+        route(M::GET, "/search", May(ViewHouseholds), get(search::search)),
         route(M::GET, "/admin/users", May(ManageUsers), get(admin::users)),
         route(
             M::POST,

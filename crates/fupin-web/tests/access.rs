@@ -40,6 +40,7 @@ struct Household {
     number: String,
     village: String,
     head: String,
+    head_id_number: String,
 }
 
 async fn world() -> World {
@@ -82,6 +83,7 @@ async fn world() -> World {
             number: h.number.clone(),
             village: h.village_code.to_string(),
             head: h.head().unwrap().name.clone(),
+            head_id_number: h.head().unwrap().id_number.to_string(),
         }
     };
     let first = ids.iter().position(|id| *id == 1).unwrap();
@@ -225,6 +227,12 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
                 h.id.to_string()
             },
         );
+    // a search always asks for the outside household's head: nobody here may find it
+    let uri = if path == "/search" {
+        format!("/search?q={}", w.outside.head_id_number)
+    } else {
+        uri
+    };
     let form = match path {
         "/login" => "username=nobody&password=wrong-password-1",
         "/account/password" => "current=wrong&new=x&repeat=x",

@@ -525,3 +525,43 @@ async fn page_weights_stay_light() {
         assert!(gzipped.len() <= budget, "{uri}: {} bytes", gzipped.len());
     }
 }
+
+#[tokio::test]
+async fn search_by_id_number_or_household_number() {
+    let f = fixture().await;
+    let p = get(
+        app(&f),
+        &format!("/search?q={}", f.child_id.as_str().to_lowercase()),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("按身份证号"), "{}", p.body);
+    assert!(
+        p.body.contains(&format!(
+            r#"<a href="/households/{}">5227261002010001</a>"#,
+            f.id
+        )),
+        "{}",
+        p.body
+    );
+    let p = get(app(&f), "/search?q=522726100201").await;
+    assert!(p.body.contains("按户编号") && p.body.contains("5227261002010001"));
+    let p = get(app(&f), "/search?q=5227261002019").await;
+    assert!(p.body.contains("在您的管辖范围内没有找到"));
+    let p = get(app(&f), "/search?q=王").await;
+    assert!(p.body.contains("至少6位户编号"), "{}", p.body);
+    // the searches are in the audit trail (the sink writes within a moment)
+    let filter = fupin_storage::AuditFilter {
+        action: Some("search".into()),
+        ..Default::default()
+    };
+    let mut n = 0;
+    for _ in 0..50 {
+        n = f.db.audit_entries(None, &filter, 0, 10).await.unwrap().1;
+        if n >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(n, 3, "three searches with a key");
+}

@@ -60,6 +60,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         )
         .await?;
         anyhow::ensure!(s.committed, "demo import failed: {:?}", s.first_errors);
+        crate::audit_import(&db, "import.households", &s).await?;
         let h = fupin_services::history::import_history(
             &db,
             &dir.join("history.csv"),
@@ -72,6 +73,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             "demo history import failed: {:?}",
             h.first_errors
         );
+        crate::audit_import(&db, "import.history", &h).await?;
         println!(
             "已导入 imported {} households ({} member rows) in {:.1} s",
             s.created,

@@ -160,7 +160,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
 }
 
 /// One entry per import run (the change log holds each household's changes).
-async fn audit_import(
+pub(crate) async fn audit_import(
     db: &Db,
     action: &str,
     s: &fupin_services::import::ImportSummary,

@@ -52,8 +52,10 @@ struct Totals {
 
 /// A line of a village's household list.
 #[derive(Debug, Serialize)]
-struct HouseholdRow {
+pub(super) struct HouseholdRow {
     number: String,
+    village_code: String,
+    village_href: String,
     href: String,
     head: String,
     members: i32,
@@ -63,9 +65,11 @@ struct HouseholdRow {
 }
 
 impl HouseholdRow {
-    fn new(h: &HouseholdListItem, lang: Lang, d: &Disclosure) -> Self {
+    pub(super) fn new(h: &HouseholdListItem, lang: Lang, d: &Disclosure) -> Self {
         HouseholdRow {
             number: h.number.clone(),
+            village_code: h.village_code.clone(),
+            village_href: area_href(&h.village_code),
             href: household_href(h.id),
             head: or_dash(d.show(Sensitive::Name, h.head_name.as_deref().unwrap_or_default())),
             members: h.member_count,

@@ -7,6 +7,7 @@ pub mod api;
 pub mod areas;
 pub mod households;
 pub mod login;
+pub mod search;
 
 use fupin_core::Area;
 use serde::Serialize;
