@@ -626,3 +626,61 @@ async fn search_by_keys_within_the_scope() {
         t.drop_database().await;
     }
 }
+
+/// Area figures (households, people, poor, exited, monitored by child area) are what the
+/// registry holds, on both databases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn area_figures_count_the_registry() {
+    use std::collections::HashMap;
+    let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
+    let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
+    let config = GeneratorConfig {
+        households: 300,
+        seed: 7,
+        last_year: 2023,
+    };
+    // expected, by city of Guizhou: [households, people, poor, poor people, exited, monitored]
+    let mut expected: HashMap<String, [i64; 6]> = HashMap::new();
+    for g in generate(&config, &geo) {
+        let h = g.household;
+        let code = h.village_code.as_str();
+        if !code.starts_with("52") {
+            continue;
+        }
+        let e = expected.entry(code[..4].to_string()).or_default();
+        let people = h.members.len() as i64;
+        e[0] += 1;
+        e[1] += people;
+        if h.status.is_poor() {
+            e[2] += 1;
+            e[3] += people;
+        }
+        e[4] += i64::from(h.status.is_exited());
+        e[5] += i64::from(h.monitoring.is_some());
+    }
+    assert!(expected.values().any(|e| e[2] > 0) && expected.values().any(|e| e[4] > 0));
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let file = generated(dir.path(), 300, Format::Csv);
+        assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
+        let guizhou = AreaCode::parse("52").unwrap();
+        let children =
+            t.db.area_children(&Scope::everything(), Some(&guizhou))
+                .await
+                .unwrap();
+        for c in children {
+            let prefix = &c.area.code.as_str()[..4];
+            let e = expected.get(prefix).copied().unwrap_or_default();
+            let got = [
+                c.households,
+                c.members,
+                c.poor,
+                c.poor_members,
+                c.exited,
+                c.monitored,
+            ];
+            assert_eq!(got, e, "{}: {}", t.name, c.area.name);
+        }
+        t.drop_database().await;
+    }
+}

@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 
 use fupin_core::access::Scope;
+use fupin_core::codes::HouseholdStatus;
 use fupin_core::validation::AreaLookup;
-use fupin_core::{Area, AreaCode, AreaLevel};
+use fupin_core::{Area, AreaCode, AreaLevel, CodeList};
 
 use crate::bulk::{Value, execute, fetch_all};
 use crate::{Db, StorageError};
@@ -76,19 +77,42 @@ impl AreaLookup for AreaIndex {
     }
 }
 
-/// An area with the number of registered households and people inside it.
-#[derive(Debug, Clone, serde::Serialize)]
+/// An area with the registry's current figures inside it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AreaCount {
     pub area: Area,
+    /// Household records (whatever their status) and their people.
     pub households: i64,
     pub members: i64,
+    /// Households now poor (未脱贫 or 返贫: `HouseholdStatus::is_poor`) and their people.
+    pub poor: i64,
+    pub poor_members: i64,
+    /// Households now exited (`HouseholdStatus::is_exited`).
+    pub exited: i64,
+    /// Households now under monitoring (监测对象, any category).
+    pub monitored: i64,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Default, sqlx::FromRow)]
 struct PrefixCount {
     prefix: String,
     households: i64,
     members: i64,
+    poor: i64,
+    poor_members: i64,
+    exited: i64,
+    monitored: i64,
+}
+
+/// `status IN ('…', …)` for the statuses `pick` selects: the rule stays in the core's code list,
+/// the codes are constants (no user input reaches the SQL).
+fn status_in(pick: fn(HouseholdStatus) -> bool) -> String {
+    let codes: Vec<String> = HouseholdStatus::ALL
+        .iter()
+        .filter(|s| pick(**s))
+        .map(|s| format!("'{}'", s.code()))
+        .collect();
+    format!("status IN ({})", codes.join(", "))
 }
 
 impl Db {
@@ -224,27 +248,38 @@ impl Db {
             None => ("000000000000".into(), "999999999999".into()),
         };
         let len = level.prefix_len() as i32;
+        let (poor, exited) = (
+            status_in(HouseholdStatus::is_poor),
+            status_in(HouseholdStatus::is_exited),
+        );
         let counts: Vec<PrefixCount> = fetch_all(
             &mut self.reader().await?,
-            "SELECT substr(village_code, 1, $1) AS prefix, COUNT(*) AS households, \
-                     COALESCE(SUM(member_count), 0) AS members \
-                     FROM households WHERE village_code BETWEEN $2 AND $3 GROUP BY 1",
+            &format!(
+                "SELECT substr(village_code, 1, $1) AS prefix, COUNT(*) AS households, \
+                 COALESCE(SUM(member_count), 0) AS members, \
+                 SUM(CASE WHEN {poor} THEN 1 ELSE 0 END) AS poor, \
+                 SUM(CASE WHEN {poor} THEN member_count ELSE 0 END) AS poor_members, \
+                 SUM(CASE WHEN {exited} THEN 1 ELSE 0 END) AS exited, \
+                 SUM(CASE WHEN monitoring IS NOT NULL THEN 1 ELSE 0 END) AS monitored \
+                 FROM households WHERE village_code BETWEEN $2 AND $3 GROUP BY 1"
+            ),
             &[Value::I32(len), Value::Text(lo), Value::Text(hi)],
         )
         .await?;
-        let by_prefix: HashMap<String, (i64, i64)> = counts
-            .into_iter()
-            .map(|c| (c.prefix, (c.households, c.members)))
-            .collect();
+        let mut by_prefix: HashMap<String, PrefixCount> =
+            counts.into_iter().map(|c| (c.prefix.clone(), c)).collect();
         Ok(children
             .into_iter()
             .map(|area| {
-                let (households, members) =
-                    by_prefix.get(area.code.prefix()).copied().unwrap_or((0, 0));
+                let c = by_prefix.remove(area.code.prefix()).unwrap_or_default();
                 AreaCount {
                     area,
-                    households,
-                    members,
+                    households: c.households,
+                    members: c.members,
+                    poor: c.poor,
+                    poor_members: c.poor_members,
+                    exited: c.exited,
+                    monitored: c.monitored,
                 }
             })
             .collect())

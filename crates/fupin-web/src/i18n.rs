@@ -312,6 +312,10 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("save", "保存", "Save"),
     ("account", "账号", "Account"),
     ("skip_to_content", "跳到正文", "Skip to content"),
+    ("poor_households", "未脱贫户", "poor households"),
+    ("poor_people", "未脱贫人口", "poor people"),
+    ("exited_households", "已脱贫户", "exited households"),
+    ("monitored_households", "监测户", "monitored households"),
     ("search", "查询", "Search"),
     (
         "search_hint",

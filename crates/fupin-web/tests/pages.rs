@@ -301,10 +301,11 @@ async fn areas_list_provinces_with_counts() {
         "{}",
         p.body
     );
-    // one household of two people
+    // one household of two people, exited (with policies), not monitored
     assert!(
-        p.body
-            .contains(r#"<td class="num">1</td><td class="num">2</td>"#),
+        p.body.contains(
+            r#"<td class="num">1</td><td class="num">2</td><td class="num">0</td><td class="num">0</td><td class="num">1</td><td class="num">0</td>"#
+        ),
         "{}",
         p.body
     );

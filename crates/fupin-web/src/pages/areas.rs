@@ -29,6 +29,10 @@ struct AreaRow {
     href: String,
     households: i64,
     members: i64,
+    poor: i64,
+    poor_members: i64,
+    exited: i64,
+    monitored: i64,
 }
 
 impl AreaRow {
@@ -40,6 +44,10 @@ impl AreaRow {
             href: area_href(c.area.code.as_str()),
             households: c.households,
             members: c.members,
+            poor: c.poor,
+            poor_members: c.poor_members,
+            exited: c.exited,
+            monitored: c.monitored,
         }
     }
 }
