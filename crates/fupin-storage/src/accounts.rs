@@ -535,7 +535,8 @@ impl Db {
         rows.first().map(|r| r.id).ok_or(StorageError::NotFound)
     }
 
-    /// The principal a live token acts as (owner's area and roles, narrowed to its actions).
+    /// The principal a live token acts as (owner's area and roles, narrowed to its actions);
+    /// its last use is recorded to the minute.
     pub async fn token_principal(
         &self,
         token_hash: &str,
@@ -560,14 +561,18 @@ impl Db {
         let Some(owner) = self.user(token.user_id).await?.filter(|u| !u.disabled) else {
             return Ok(None);
         };
-        let mut tx = self.begin().await?;
-        execute(
-            &mut tx,
-            "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
-            &[Value::Text(now.to_string()), Value::I64(token.id)],
-        )
-        .await?;
-        tx.commit().await?;
+        // last use is kept to the minute: a client calling often does not write on every call
+        let minute = |t: &str| t.get(..16).map(str::to_string);
+        if token.last_used_at.as_deref().and_then(minute) != minute(now) {
+            let mut tx = self.begin().await?;
+            execute(
+                &mut tx,
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+                &[Value::Text(now.to_string()), Value::I64(token.id)],
+            )
+            .await?;
+            tx.commit().await?;
+        }
         let mut p = owner.principal();
         p.username = format!("{}#{}", owner.username, token.name);
         p.token_actions = Some(token.actions);

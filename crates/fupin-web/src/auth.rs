@@ -39,11 +39,26 @@ pub struct Caller {
     /// The token a form of this caller must carry.
     pub csrf: String,
     pub client_addr: String,
-    /// Authenticated by `Authorization: Bearer` (no cookies involved).
-    pub via_token: bool,
 }
 
 impl Caller {
+    /// Someone not logged in; `csrf` is the pre-login token their forms carry.
+    pub fn anonymous(csrf: String, client_addr: String) -> Self {
+        Self {
+            principal: None,
+            user: None,
+            session_secret: None,
+            csrf,
+            client_addr,
+        }
+    }
+
+    /// Authenticated by `Authorization: Bearer` (a principal without a session's account):
+    /// no cookies are involved, so no CSRF check either.
+    pub fn via_token(&self) -> bool {
+        self.principal.is_some() && self.user.is_none()
+    }
+
     /// The jurisdiction and disclosure every read of this caller is confined to; nothing at all
     /// for someone not logged in.
     pub fn viewer(&self) -> Viewer {
@@ -173,7 +188,6 @@ async fn identified(
             session_secret: None,
             csrf: String::new(),
             client_addr,
-            via_token: true,
         }
     } else {
         let secret = cookie(headers, SESSION_COOKIE).map(str::to_string);
@@ -190,7 +204,6 @@ async fn identified(
                 session_secret: secret,
                 csrf: session.csrf_token,
                 client_addr,
-                via_token: false,
             },
             None => {
                 let csrf = match cookie(headers, PRELOGIN_COOKIE) {
@@ -203,18 +216,11 @@ async fn identified(
                         t
                     }
                 };
-                Caller {
-                    principal: None,
-                    user: None,
-                    session_secret: None,
-                    csrf,
-                    client_addr,
-                    via_token: false,
-                }
+                Caller::anonymous(csrf, client_addr)
             }
         }
     };
-    let mut request = if is_safe(request.method()) || caller.via_token {
+    let mut request = if is_safe(request.method()) || caller.via_token() {
         request
     } else {
         check_csrf(request, &caller.csrf).await?

@@ -208,14 +208,7 @@ fn error_page(state: &AppState, lang: Lang, page: &ErrorPage) -> Response {
         detail => page.detail.clone(),
     };
     // the error page shows nobody's details: rendered as for someone not logged in
-    let anonymous = Caller {
-        principal: None,
-        user: None,
-        session_secret: None,
-        csrf: String::new(),
-        client_addr: String::new(),
-        via_token: false,
-    };
+    let anonymous = Caller::anonymous(String::new(), String::new());
     match state.render("error.html", lang, &anonymous, ctx) {
         Ok(html) => (page.status, html).into_response(),
         Err(e) => {

@@ -5,7 +5,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use fupin_core::access::{Action, Role};
+use std::collections::HashMap;
+
+use fupin_core::access::{Action, Role, Scope};
 use fupin_core::{AreaCode, CodeList};
 use fupin_services::accounts::{self, AccountError, AccountForm};
 use fupin_storage::{AuditFilter, User};
@@ -57,24 +59,32 @@ struct UserRow {
     href: String,
 }
 
-async fn user_row(state: &AppState, lang: Lang, u: &User) -> Result<UserRow, AppError> {
+fn user_row(lang: Lang, u: &User, area_name: &str) -> UserRow {
     let roles: Vec<&str> = u.roles.iter().map(|r| lang.label(*r)).collect();
-    let area_name = state
-        .db
-        .area_path(&u.area)
-        .await?
-        .last()
-        .map(|a| a.name.clone())
-        .unwrap_or_default();
-    Ok(UserRow {
+    UserRow {
         username: u.username.clone(),
         real_name: u.real_name.clone(),
         area: u.area.to_string(),
-        area_name,
+        area_name: area_name.to_string(),
         roles: roles.join(lang.list_separator()),
         disabled: u.disabled,
         href: format!("/admin/users/{}", u.username),
-    })
+    }
+}
+
+/// The names of the users' areas, each looked up once.
+async fn area_names(
+    state: &AppState,
+    users: &[User],
+) -> Result<HashMap<AreaCode, String>, AppError> {
+    let mut names = HashMap::new();
+    for u in users {
+        if !names.contains_key(&u.area) {
+            let area = state.db.area(&Scope::everything(), &u.area).await?;
+            names.insert(u.area.clone(), area.map(|a| a.name).unwrap_or_default());
+        }
+    }
+    Ok(names)
 }
 
 #[derive(Debug, Serialize)]
@@ -101,10 +111,12 @@ async fn users_page(
     created: Option<String>,
 ) -> Result<Response, AppError> {
     let area = home_area(caller)?;
-    let mut rows = Vec::new();
-    for u in state.db.users_within(Some(&area)).await? {
-        rows.push(user_row(state, lang, &u).await?);
-    }
+    let users = state.db.users_within(Some(&area)).await?;
+    let names = area_names(state, &users).await?;
+    let rows: Vec<UserRow> = users
+        .iter()
+        .map(|u| user_row(lang, u, &names[&u.area]))
+        .collect();
     let html = state.render(
         "users.html",
         lang,
@@ -220,7 +232,8 @@ async fn user_page(
     user: &User,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let row = user_row(state, lang, user).await?;
+    let names = area_names(state, std::slice::from_ref(user)).await?;
+    let row = user_row(lang, user, &names[&user.area]);
     let filter = AuditFilter {
         actor: Some(user.username.clone()),
         ..AuditFilter::default()
