@@ -119,18 +119,23 @@ impl AuditSink {
 async fn write_batches(db: Db, mut rx: mpsc::Receiver<Message>) {
     let mut batch = Vec::new();
     let mut waiting = Vec::new();
+    // when the oldest entry of the batch must be written, however busy the channel stays
+    let mut due = tokio::time::Instant::now();
     loop {
-        // None: the flush interval passed; Some(None): every sender is gone
+        // None: the oldest entry is due; Some(None): every sender is gone
         let next = if batch.is_empty() {
             Some(rx.recv().await)
         } else {
-            tokio::time::timeout(AuditSink::FLUSH_EVERY, rx.recv())
-                .await
-                .ok()
+            tokio::time::timeout_at(due, rx.recv()).await.ok()
         };
         let (closed, interval_passed) = (matches!(next, Some(None)), next.is_none());
         match next {
-            Some(Some(Message::Entry(e))) => batch.push(e),
+            Some(Some(Message::Entry(e))) => {
+                if batch.is_empty() {
+                    due = tokio::time::Instant::now() + AuditSink::FLUSH_EVERY;
+                }
+                batch.push(e);
+            }
             Some(Some(Message::Flush(done))) => waiting.push(done),
             None | Some(None) => {}
         }

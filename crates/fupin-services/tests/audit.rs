@@ -157,3 +157,29 @@ async fn an_anchor_catches_a_cut_or_a_rebuilt_chain() {
         t.drop_database().await;
     }
 }
+
+/// Reads queued to the sink are written within its interval even while more keep arriving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_reads_are_written_while_the_stream_goes_on() {
+    use fupin_services::audit::AuditSink;
+    for t in backends().await {
+        let sink = AuditSink::start(t.db.clone());
+        let actor = Actor::cli();
+        // one read every 50 ms for 0.8 s: never a pause as long as the interval
+        for i in 0..16 {
+            let entry = actor.entry("read", "household", format!("h{i}"), "522726000000", "page");
+            sink.send(entry).await;
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let written = t.db.audit_after(0, 100).await.unwrap().len();
+        assert!(
+            written >= 8,
+            "{}: only {written} of 16 written so far",
+            t.name
+        );
+        sink.flush().await;
+        assert_eq!(t.db.audit_after(0, 100).await.unwrap().len(), 16);
+        assert!(check(&t.db, None).await.broken.is_none());
+        t.drop_database().await;
+    }
+}
