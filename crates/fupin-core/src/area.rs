@@ -241,9 +241,40 @@ impl Area {
     }
 }
 
+/// Poverty incidence (贫困发生率): registered poor people per hundred of the rural population,
+/// in hundredths of a percent (1234 = 12.34%), rounded half up. `None` without a population:
+/// the denominator is statistics (农村户籍人口; which population a province uses varies, see
+/// domain.md), never guessed from the registry.
+pub fn poverty_incidence_bp(poor_people: i64, rural_population: i64) -> Option<i64> {
+    (rural_population > 0 && poor_people >= 0).then(|| {
+        let scaled = i128::from(poor_people) * 10_000;
+        let pop = i128::from(rural_population);
+        ((scaled * 2 + pop) / (pop * 2)) as i64
+    })
+}
+
+/// An incidence in hundredths of a percent written as a percentage ("12.34%").
+pub fn format_incidence(bp: i64) -> String {
+    format!("{}.{:02}%", bp / 100, bp % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn incidence_rounds_half_up_and_needs_a_population() {
+        assert_eq!(poverty_incidence_bp(2, 100), Some(200));
+        assert_eq!(format_incidence(200), "2.00%");
+        // 1/3 = 33.333…% → 33.33%; 2/3 = 66.666…% → 66.67%
+        assert_eq!(poverty_incidence_bp(1, 3), Some(3333));
+        assert_eq!(poverty_incidence_bp(2, 3), Some(6667));
+        // exactly half a hundredth rounds up: 1/80000 = 0.00125% → 0.00%, 1/20000 = 0.005% → 0.01%
+        assert_eq!(poverty_incidence_bp(1, 20_000), Some(1));
+        assert_eq!(poverty_incidence_bp(1, 80_000), Some(0));
+        assert_eq!(poverty_incidence_bp(5, 0), None);
+        assert_eq!(format_incidence(5), "0.05%");
+    }
 
     #[test]
     fn levels_from_codes() {

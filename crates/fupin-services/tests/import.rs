@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use fupin_core::AreaCode;
+use fupin_core::{AreaCode, CodeList, Field};
 use fupin_core::access::{Scope, Viewer};
 use fupin_services::generate::{GeneratorConfig, Geography, generate};
 use fupin_services::import::{ImportOptions, ImportSummary, import_households};
@@ -665,21 +665,113 @@ async fn area_figures_count_the_registry() {
         assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
         let guizhou = AreaCode::parse("52").unwrap();
         let children =
-            t.db.area_children(&Scope::everything(), Some(&guizhou))
+            t.db.area_children(&Scope::everything(), Some(&guizhou), fupin_storage::FigureYear::Now)
                 .await
                 .unwrap();
         for c in children {
             let prefix = &c.area.code.as_str()[..4];
             let e = expected.get(prefix).copied().unwrap_or_default();
+            let f = c.figures;
             let got = [
-                c.households,
-                c.members,
-                c.poor,
-                c.poor_members,
-                c.exited,
-                c.monitored,
+                f.households,
+                f.members,
+                f.poor,
+                f.poor_members,
+                f.exited,
+                f.monitored,
             ];
             assert_eq!(got, e, "{}: {}", t.name, c.area.name);
+        }
+        t.drop_database().await;
+    }
+}
+
+/// The per-village figures the area pages read are kept by every write: after a bulk load, a
+/// history import and an update that moves a household to another village and changes its
+/// status, they equal the figures rebuilt from scratch, now and for every year.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn figures_follow_every_write() {
+    use fupin_storage::FigureYear;
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let file = generated(dir.path(), 120, Format::Csv);
+        import(&t.db, &file, false).await;
+        let history = dir.path().join("history.csv");
+        let h = fupin_services::history::import_history(&t.db, &history, &options(false), &Silent)
+            .await
+            .unwrap();
+        assert!(h.committed, "{}", t.name);
+
+        // move the first household to the village of the last one and mark it returned
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        let header: Vec<String> = lines[0]
+            .trim_start_matches('\u{feff}')
+            .split(',')
+            .map(String::from)
+            .collect();
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let number = lines[1].split(',').next().unwrap().to_string();
+        let target = lines.last().unwrap().split(',').nth(col("村级区划代码")).unwrap().to_string();
+        for line in lines
+            .iter_mut()
+            .skip(1)
+            .filter(|l| l.starts_with(&format!("{number},")))
+        {
+            let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+            cells[col("村级区划代码")] = target.clone();
+            for field in [Field::County, Field::Township, Field::Village] {
+                if let Some(i) = header.iter().position(|h| h == field.zh()) {
+                    cells[i].clear();
+                }
+            }
+            cells[col("户状态")] = "返贫".into();
+            *line = cells.join(",");
+        }
+        let changed = dir.path().join("changed.csv");
+        std::fs::write(&changed, lines.join("\n")).unwrap();
+        let s = import(&t.db, &changed, false).await;
+        assert_eq!(s.updated, 1, "{}: {:?}", t.name, s.first_errors);
+
+        let snapshot = || async {
+            let mut all = Vec::new();
+            let mut years = vec![FigureYear::Now];
+            let guizhou = AreaCode::parse("52").unwrap();
+            for y in t.db.area_years(&Scope::everything(), &guizhou).await.unwrap() {
+                years.push(FigureYear::Year(y.year));
+            }
+            for year in years {
+                for p in ["21", "34", "52", "62"] {
+                    let p = AreaCode::parse(p).unwrap();
+                    let mut frontier = vec![p];
+                    while let Some(code) = frontier.pop() {
+                        for c in t
+                            .db
+                            .area_children(&Scope::everything(), Some(&code), year)
+                            .await
+                            .unwrap()
+                        {
+                            if c.figures.households > 0 {
+                                frontier.push(c.area.code.clone());
+                            }
+                            all.push((year, c.area.code.to_string(), c.figures));
+                        }
+                    }
+                }
+            }
+            all
+        };
+        let kept = snapshot().await;
+        assert!(
+            kept.iter().any(|(y, _, f)| *y != FigureYear::Now && f.returned > 0),
+            "{}: some year has returned households",
+            t.name
+        );
+        t.db.rebuild_figures().await.unwrap();
+        let rebuilt = snapshot().await;
+        assert_eq!(kept.len(), rebuilt.len(), "{}", t.name);
+        for (k, r) in kept.iter().zip(&rebuilt) {
+            assert_eq!(k, r, "{}", t.name);
         }
         t.drop_database().await;
     }

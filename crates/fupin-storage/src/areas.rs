@@ -3,9 +3,8 @@
 use std::collections::HashMap;
 
 use fupin_core::access::Scope;
-use fupin_core::codes::HouseholdStatus;
 use fupin_core::validation::AreaLookup;
-use fupin_core::{Area, AreaCode, AreaLevel, CodeList};
+use fupin_core::{Area, AreaCode, AreaLevel};
 
 use crate::bulk::{Value, execute, fetch_all};
 use crate::{Db, StorageError};
@@ -77,42 +76,83 @@ impl AreaLookup for AreaIndex {
     }
 }
 
-/// An area with the registry's current figures inside it.
+/// Which figures: the registry as it is now, or as it stood in a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FigureYear {
+    Now,
+    Year(i32),
+}
+
+/// Counts inside an area (`households` are household records whatever their status).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct Figures {
+    pub households: i64,
+    pub members: i64,
+    /// Households poor (未脱贫 or 返贫: `HouseholdStatus::is_poor`) and their people.
+    pub poor: i64,
+    pub poor_members: i64,
+    /// Households exited (`HouseholdStatus::is_exited`).
+    pub exited: i64,
+    /// Under monitoring (监测对象, any category): known now only, 0 for a year.
+    pub monitored: i64,
+    /// Returned to poverty (返贫) in that year: 0 for now.
+    pub returned: i64,
+}
+
+/// An area with the registry's figures inside it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AreaCount {
     pub area: Area,
-    /// Household records (whatever their status) and their people.
-    pub households: i64,
-    pub members: i64,
-    /// Households now poor (未脱贫 or 返贫: `HouseholdStatus::is_poor`) and their people.
-    pub poor: i64,
-    pub poor_members: i64,
-    /// Households now exited (`HouseholdStatus::is_exited`).
-    pub exited: i64,
-    /// Households now under monitoring (监测对象, any category).
-    pub monitored: i64,
+    pub figures: Figures,
+    /// Rural registered population of the year (for now: the latest year known), if loaded.
+    pub rural_population: Option<i64>,
 }
 
-#[derive(Default, sqlx::FromRow)]
-struct PrefixCount {
+/// One year's figures of an area's whole subtree.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct YearFigures {
+    pub year: i32,
+    pub figures: Figures,
+}
+
+#[derive(sqlx::FromRow)]
+struct PrefixFigures {
     prefix: String,
-    households: i64,
-    members: i64,
-    poor: i64,
-    poor_members: i64,
-    exited: i64,
-    monitored: i64,
+    #[sqlx(flatten)]
+    figures: Figures,
 }
 
-/// `status IN ('…', …)` for the statuses `pick` selects: the rule stays in the core's code list,
-/// the codes are constants (no user input reaches the SQL).
-fn status_in(pick: fn(HouseholdStatus) -> bool) -> String {
-    let codes: Vec<String> = HouseholdStatus::ALL
-        .iter()
-        .filter(|s| pick(**s))
-        .map(|s| format!("'{}'", s.code()))
-        .collect();
-    format!("status IN ({})", codes.join(", "))
+#[derive(sqlx::FromRow)]
+struct YearRow {
+    year: i32,
+    #[sqlx(flatten)]
+    figures: Figures,
+}
+
+#[derive(sqlx::FromRow)]
+struct Population {
+    area_code: String,
+    year: i32,
+    rural: i64,
+}
+
+/// The summed figure columns of `village_figures` (now) or `village_year_figures`, with the
+/// columns one of them lacks as 0. Sums are cast back to integers (PostgreSQL sums to numeric).
+fn summed(year: FigureYear) -> (&'static str, String) {
+    let sum = |c: &str| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}");
+    let common = ["households", "members", "poor", "poor_members", "exited"]
+        .map(sum)
+        .join(", ");
+    match year {
+        FigureYear::Now => (
+            "village_figures",
+            format!("{common}, {}, CAST(0 AS BIGINT) AS returned", sum("monitored")),
+        ),
+        FigureYear::Year(_) => (
+            "village_year_figures",
+            format!("{common}, CAST(0 AS BIGINT) AS monitored, {}", sum("returned")),
+        ),
+    }
 }
 
 impl Db {
@@ -210,12 +250,13 @@ impl Db {
         rows.into_iter().map(AreaRow::into_area).collect()
     }
 
-    /// The children of `parent` with household and member counts; with no parent, the top of
+    /// The children of `parent` with their figures (now or of a year); with no parent, the top of
     /// what `scope` sees (the provinces, or the scope's own area). Empty outside the scope.
     pub async fn area_children(
         &self,
         scope: &Scope,
         parent: Option<&AreaCode>,
+        year: FigureYear,
     ) -> Result<Vec<AreaCount>, StorageError> {
         if parent.is_some_and(|p| !scope.contains_area(p)) {
             return Ok(Vec::new());
@@ -242,46 +283,148 @@ impl Db {
         let Some(level) = children.first().map(|c| c.level) else {
             return Ok(Vec::new());
         };
-        // one grouped scan over the parent's (or the scope's own) subtree: counts never leave it
+        // one grouped read of the villages' figures in the parent's (or the scope's) subtree:
+        // figures never leave it
         let (lo, hi) = match parent.or(scope.area.as_ref()) {
             Some(p) => p.descendant_range(),
             None => ("000000000000".into(), "999999999999".into()),
         };
-        let len = level.prefix_len() as i32;
-        let (poor, exited) = (
-            status_in(HouseholdStatus::is_poor),
-            status_in(HouseholdStatus::is_exited),
+        let (table, columns) = summed(year);
+        let mut args = vec![
+            Value::I32(level.prefix_len() as i32),
+            Value::Text(lo),
+            Value::Text(hi),
+        ];
+        let mut sql = format!(
+            "SELECT substr(village_code, 1, $1) AS prefix, {columns} FROM {table} \
+             WHERE village_code BETWEEN $2 AND $3"
         );
-        let counts: Vec<PrefixCount> = fetch_all(
-            &mut self.reader().await?,
-            &format!(
-                "SELECT substr(village_code, 1, $1) AS prefix, COUNT(*) AS households, \
-                 COALESCE(SUM(member_count), 0) AS members, \
-                 SUM(CASE WHEN {poor} THEN 1 ELSE 0 END) AS poor, \
-                 SUM(CASE WHEN {poor} THEN member_count ELSE 0 END) AS poor_members, \
-                 SUM(CASE WHEN {exited} THEN 1 ELSE 0 END) AS exited, \
-                 SUM(CASE WHEN monitoring IS NOT NULL THEN 1 ELSE 0 END) AS monitored \
-                 FROM households WHERE village_code BETWEEN $2 AND $3 GROUP BY 1"
-            ),
-            &[Value::I32(len), Value::Text(lo), Value::Text(hi)],
-        )
-        .await?;
-        let mut by_prefix: HashMap<String, PrefixCount> =
-            counts.into_iter().map(|c| (c.prefix.clone(), c)).collect();
+        if let FigureYear::Year(y) = year {
+            sql.push_str(" AND year = $4");
+            args.push(Value::I32(y));
+        }
+        sql.push_str(" GROUP BY 1");
+        let counts: Vec<PrefixFigures> = fetch_all(&mut self.reader().await?, &sql, &args).await?;
+        let mut by_prefix: HashMap<String, Figures> =
+            counts.into_iter().map(|c| (c.prefix, c.figures)).collect();
+        let codes: Vec<&AreaCode> = children.iter().map(|c| &c.code).collect();
+        let mut populations = self.populations(&codes, year).await?;
         Ok(children
             .into_iter()
-            .map(|area| {
-                let c = by_prefix.remove(area.code.prefix()).unwrap_or_default();
-                AreaCount {
-                    area,
-                    households: c.households,
-                    members: c.members,
-                    poor: c.poor,
-                    poor_members: c.poor_members,
-                    exited: c.exited,
-                    monitored: c.monitored,
-                }
+            .map(|area| AreaCount {
+                figures: by_prefix.remove(area.code.prefix()).unwrap_or_default(),
+                rural_population: populations.remove(area.code.as_str()),
+                area,
             })
             .collect())
+    }
+
+    /// The figures of `area`'s whole subtree for each year the registry has, oldest first.
+    pub async fn area_years(
+        &self,
+        scope: &Scope,
+        area: &AreaCode,
+    ) -> Result<Vec<YearFigures>, StorageError> {
+        if !scope.contains_area(area) {
+            return Ok(Vec::new());
+        }
+        let (lo, hi) = area.descendant_range();
+        let (table, columns) = summed(FigureYear::Year(0));
+        let rows: Vec<YearRow> = fetch_all(
+            &mut self.reader().await?,
+            &format!(
+                "SELECT year, {columns} FROM {table} WHERE village_code BETWEEN $1 AND $2 \
+                 GROUP BY year ORDER BY year"
+            ),
+            &[Value::Text(lo), Value::Text(hi)],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| YearFigures {
+                year: r.year,
+                figures: r.figures,
+            })
+            .collect())
+    }
+
+    /// Rural population of each area in `year` (for now: its latest year), where loaded.
+    pub async fn populations(
+        &self,
+        areas: &[&AreaCode],
+        year: FigureYear,
+    ) -> Result<HashMap<String, i64>, StorageError> {
+        let mut out: HashMap<String, (i32, i64)> = HashMap::new();
+        for chunk in areas.chunks(500) {
+            let mut args: Vec<Value> = chunk.iter().map(|c| Value::Text(c.to_string())).collect();
+            let mut sql = format!(
+                "SELECT area_code, year, rural FROM area_populations WHERE area_code IN ({})",
+                crate::rows::placeholders(args.len())
+            );
+            if let FigureYear::Year(y) = year {
+                sql.push_str(&format!(" AND year = ${}", args.len() + 1));
+                args.push(Value::I32(y));
+            }
+            let rows: Vec<Population> = fetch_all(&mut self.reader().await?, &sql, &args).await?;
+            for p in rows {
+                let e = out.entry(p.area_code).or_insert((p.year, p.rural));
+                if p.year > e.0 {
+                    *e = (p.year, p.rural);
+                }
+            }
+        }
+        Ok(out.into_iter().map(|(k, (_, v))| (k, v)).collect())
+    }
+
+    /// Recomputes every village's figures from the registry (they are kept by each write; this
+    /// is for checking that, and for repair).
+    pub async fn rebuild_figures(&self) -> Result<(), StorageError> {
+        let mut tx = self.begin().await?;
+        crate::figures::rebuild(&mut tx).await?;
+        tx.commit().await
+    }
+
+    /// Rural population of one area by year, where loaded.
+    pub async fn population_years(
+        &self,
+        area: &AreaCode,
+    ) -> Result<HashMap<i32, i64>, StorageError> {
+        let rows: Vec<Population> = fetch_all(
+            &mut self.reader().await?,
+            "SELECT area_code, year, rural FROM area_populations WHERE area_code = $1",
+            &[Value::Text(area.to_string())],
+        )
+        .await?;
+        Ok(rows.into_iter().map(|p| (p.year, p.rural)).collect())
+    }
+
+    /// Loads rural population figures (replacing those of the same area and year) in one
+    /// transaction; every area must exist. Returns how many rows were written.
+    pub async fn load_populations(
+        &self,
+        rows: &[(AreaCode, i32, i64)],
+        source: &str,
+    ) -> Result<u64, StorageError> {
+        let index = self.area_index().await?;
+        if let Some((code, _, _)) = rows.iter().find(|(c, _, _)| index.level_of(c).is_none()) {
+            return Err(StorageError::Invalid(format!("unknown area {code}")));
+        }
+        let mut tx = self.begin().await?;
+        for (code, year, rural) in rows {
+            execute(
+                &mut tx,
+                "INSERT INTO area_populations (area_code, year, rural, source) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (area_code, year) DO UPDATE SET rural = excluded.rural, source = excluded.source",
+                &[
+                    Value::Text(code.to_string()),
+                    Value::I32(*year),
+                    Value::I64(*rural),
+                    Value::Text(source.into()),
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len() as u64)
     }
 }

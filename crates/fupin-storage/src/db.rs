@@ -99,6 +99,11 @@ impl Db {
             Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         crate::policy::seed_defaults(self).await?;
+        let mut tx = self.begin().await?;
+        if crate::figures::missing(&mut tx).await? {
+            crate::figures::rebuild(&mut tx).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -7,7 +7,8 @@
 //! - `registry`: households, members, yearly income and status, and the change log;
 //! - `policy`: region- and year-scoped policy parameters;
 //! - `bulk`: the only backend-specific code (PostgreSQL `COPY`, SQLite prepared inserts);
-//! - `deferred`: indexes and constraints rebuilt after a load into an empty registry.
+//! - `deferred`: indexes and constraints rebuilt after a load into an empty registry;
+//! - `figures`: per-village counts (now and by year) the area pages sum, kept by the writer.
 
 pub mod accounts;
 pub mod areas;
@@ -15,13 +16,14 @@ pub mod audit;
 pub mod bulk;
 mod db;
 mod deferred;
+mod figures;
 pub mod policy;
 pub mod registry;
 mod rows;
 mod scope;
 
 pub use accounts::{ApiToken, NewSession, NewUser, Session, User};
-pub use areas::{AreaCount, AreaIndex, AreaLoad};
+pub use areas::{AreaCount, AreaIndex, AreaLoad, FigureYear, Figures, YearFigures};
 pub use audit::{AuditFilter, NewAuditEntry};
 pub use db::{Backend, Db, Tx, redact};
 pub use registry::{

@@ -441,8 +441,9 @@ impl Db {
         let rows: Vec<Size> = fetch_all(
             &mut self.reader().await?,
             &format!(
-                "SELECT COUNT(*) AS households, COALESCE(SUM(member_count), 0) AS members \
-                 FROM households WHERE village_code BETWEEN $1 AND $2 AND {}",
+                "SELECT CAST(COALESCE(SUM(households), 0) AS BIGINT) AS households, \
+                 CAST(COALESCE(SUM(members), 0) AS BIGINT) AS members \
+                 FROM village_figures WHERE village_code BETWEEN $1 AND $2 AND {}",
                 scope::counted(scope, "")
             ),
             &[Value::Text(lo), Value::Text(hi)],
@@ -491,6 +492,8 @@ pub struct RegistryWriter {
     next_id: Option<i64>,
     /// Indexes and constraints dropped for a bulk load, re-created at commit.
     deferred: Option<crate::deferred::Deferred>,
+    /// Villages whose figures are refreshed at commit.
+    touched: crate::figures::Touched,
 }
 
 impl RegistryWriter {
@@ -500,6 +503,7 @@ impl RegistryWriter {
             now: now_utc(),
             next_id: None,
             deferred: None,
+            touched: Default::default(),
         })
     }
 
@@ -689,6 +693,7 @@ impl RegistryWriter {
             }
             statuses.push(status_values(id, status));
             log.push(self.change_row(id, "create", "[]", ctx));
+            self.touched.village(h.village_code.as_str());
         }
         insert_rows(&mut self.tx, "households", HOUSEHOLD_COLUMNS, households).await?;
         insert_rows(&mut self.tx, "members", MEMBER_COLUMNS, members).await?;
@@ -713,6 +718,11 @@ impl RegistryWriter {
         changes: &[FieldChange],
         ctx: &WriteContext,
     ) -> Result<(), StorageError> {
+        // the village it may leave loses it from its figures
+        for old in crate::figures::villages_of(&mut self.tx, &[id]).await? {
+            self.touched.village(&old);
+        }
+        self.touched.village(new.village_code.as_str());
         let mut values = household_values(id, new, &self.now);
         values.remove(
             HOUSEHOLD_COLUMNS
@@ -764,6 +774,7 @@ impl RegistryWriter {
         changes: &[FieldChange],
         ctx: &WriteContext,
     ) -> Result<(), StorageError> {
+        self.touched.households([id]);
         for s in statuses {
             self.upsert_status(id, s).await?;
         }
@@ -819,6 +830,7 @@ impl RegistryWriter {
         let mut statuses = Vec::new();
         let mut incomes = Vec::new();
         let mut log = Vec::with_capacity(rows.len());
+        self.touched.households(rows.iter().map(|r| r.0));
         for (id, s, i) in rows {
             statuses.extend(s.iter().map(|s| status_values(*id, s)));
             incomes.extend(i.iter().map(|i| income_values(*id, i)));
@@ -892,6 +904,7 @@ impl RegistryWriter {
     pub async fn defer_constraints(&mut self) -> Result<(), StorageError> {
         if self.deferred.is_none() {
             self.deferred = Some(crate::deferred::defer(&mut self.tx).await?);
+            self.touched.everything();
         }
         Ok(())
     }
@@ -900,6 +913,8 @@ impl RegistryWriter {
         if let Some(deferred) = self.deferred.take() {
             crate::deferred::restore(&mut self.tx, deferred).await?;
         }
+        let touched = std::mem::take(&mut self.touched);
+        crate::figures::refresh(&mut self.tx, touched).await?;
         self.tx.commit().await
     }
 

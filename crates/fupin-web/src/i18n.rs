@@ -316,6 +316,12 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("poor_people", "未脱贫人口", "poor people"),
     ("exited_households", "已脱贫户", "exited households"),
     ("monitored_households", "监测户", "monitored households"),
+    ("returned_households", "返贫户", "returned to poverty"),
+    ("incidence", "贫困发生率", "poverty incidence"),
+    ("figures_of_year", "年度", "Figures of"),
+    ("figures_by_year", "历年数据", "Figures by year"),
+    ("now", "当前", "now"),
+    ("year", "年度", "Year"),
     ("search", "查询", "Search"),
     (
         "search_hint",

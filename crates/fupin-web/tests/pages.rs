@@ -301,10 +301,10 @@ async fn areas_list_provinces_with_counts() {
         "{}",
         p.body
     );
-    // one household of two people, exited (with policies), not monitored
+    // one household of two people, exited (with policies), not monitored; no population loaded
     assert!(
         p.body.contains(
-            r#"<td class="num">1</td><td class="num">2</td><td class="num">0</td><td class="num">0</td><td class="num">1</td><td class="num">0</td>"#
+            r#"<td class="num">1</td><td class="num">2</td><td class="num">0</td><td class="num">0</td><td class="num">—</td><td class="num">1</td><td class="num">0</td>"#
         ),
         "{}",
         p.body

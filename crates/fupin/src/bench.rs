@@ -145,7 +145,9 @@ async fn sqlite_steps(
 
     let t = Instant::now();
     let mut exported = 0;
-    for province in db.area_children(&Scope::everything(), None).await? {
+    for province in db
+        .area_children(&Scope::everything(), None, fupin_storage::FigureYear::Now)
+        .await? {
         let file = args
             .dir
             .join(format!("export-{}.csv", province.area.code.prefix()));

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use chrono::Datelike;
 use fupin_core::access::Sensitive;
 use fupin_core::{AreaCode, CodeList};
+use fupin_storage::FigureYear;
 use serde::Serialize;
 
 use crate::AppState;
@@ -69,14 +70,14 @@ pub async fn area(
     let (households, members) = state.db.registry_size(&scope, &code).await?;
     let children = state
         .db
-        .area_children(&scope, Some(&code))
+        .area_children(&scope, Some(&code), FigureYear::Now)
         .await?
         .into_iter()
         .map(|c| ChildJson {
             code: c.area.code.to_string(),
             name: c.area.name,
-            households: c.households,
-            members: c.members,
+            households: c.figures.households,
+            members: c.figures.members,
         })
         .collect();
     Ok(Json(AreaJson {

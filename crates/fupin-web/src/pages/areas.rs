@@ -5,7 +5,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use fupin_core::codes::{Cause, HouseholdStatus, PovertyAttribute};
 use fupin_core::{AreaCode, AreaLevel};
-use fupin_storage::{AreaCount, HouseholdListItem};
+use fupin_core::area::{format_incidence, poverty_incidence_bp};
+use fupin_storage::{AreaCount, FigureYear, Figures, HouseholdListItem};
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
@@ -20,35 +21,72 @@ use fupin_core::masking::Disclosure;
 
 pub const PER_PAGE: u64 = 50;
 
-/// An area in a list of areas.
+/// An area in a list of areas, with its figures.
 #[derive(Debug, Serialize)]
 struct AreaRow {
     code: String,
     name: String,
     level: String,
     href: String,
-    households: i64,
-    members: i64,
-    poor: i64,
-    poor_members: i64,
-    exited: i64,
-    monitored: i64,
+    #[serde(flatten)]
+    figures: Figures,
+    incidence: Option<String>,
 }
 
 impl AreaRow {
-    fn new(c: &AreaCount, lang: Lang) -> Self {
+    fn new(c: &AreaCount, lang: Lang, year: FigureYear) -> Self {
         AreaRow {
             code: c.area.code.to_string(),
             name: c.area.name.clone(),
             level: lang.level(c.area.level).to_string(),
-            href: area_href(c.area.code.as_str()),
-            households: c.households,
-            members: c.members,
-            poor: c.poor,
-            poor_members: c.poor_members,
-            exited: c.exited,
-            monitored: c.monitored,
+            href: with_year(&area_href(c.area.code.as_str()), year),
+            figures: c.figures.clone(),
+            incidence: incidence(&c.figures, c.rural_population),
         }
+    }
+}
+
+/// One line of an area's figures by year.
+#[derive(Debug, Serialize)]
+struct YearRow {
+    year: i32,
+    href: String,
+    #[serde(flatten)]
+    figures: Figures,
+    incidence: Option<String>,
+}
+
+/// A choice in the year bar: now, or one of the years the registry has.
+#[derive(Debug, Serialize)]
+struct YearChoice {
+    label: String,
+    href: String,
+    current: bool,
+}
+
+fn incidence(f: &Figures, rural: Option<i64>) -> Option<String> {
+    rural
+        .and_then(|r| poverty_incidence_bp(f.poor_members, r))
+        .map(format_incidence)
+}
+
+fn with_year(href: &str, year: FigureYear) -> String {
+    match year {
+        FigureYear::Now => href.to_string(),
+        FigureYear::Year(y) => format!("{href}?year={y}"),
+    }
+}
+
+/// `?year=2019`, or now when absent.
+fn parse_year(text: Option<&str>) -> Result<FigureYear, AppError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(FigureYear::Now),
+        Some(t) => t
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (1980..=2100).contains(y))
+            .map(FigureYear::Year)
+            .ok_or_else(|| AppError::BadRequest(format!("年份无效 / invalid year {t:?}"))),
     }
 }
 
@@ -97,6 +135,12 @@ struct HouseholdList {
 #[derive(Debug, Deserialize)]
 pub struct AreaQuery {
     page: Option<String>,
+    year: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IndexQuery {
+    year: Option<String>,
 }
 
 /// `GET /areas`: the provinces.
@@ -104,13 +148,21 @@ pub async fn index(
     State(state): State<AppState>,
     lang: Lang,
     caller: Caller,
+    Query(query): Query<IndexQuery>,
 ) -> Result<Response, AppError> {
-    let children = state.db.area_children(&caller.viewer().scope, None).await?;
+    let year = parse_year(query.year.as_deref())?;
+    let children = state
+        .db
+        .area_children(&caller.viewer().scope, None, year)
+        .await?;
     let totals = Totals {
-        households: children.iter().map(|c| c.households).sum(),
-        members: children.iter().map(|c| c.members).sum(),
+        households: children.iter().map(|c| c.figures.households).sum(),
+        members: children.iter().map(|c| c.figures.members).sum(),
     };
-    let rows: Vec<AreaRow> = children.iter().map(|c| AreaRow::new(c, lang)).collect();
+    let rows: Vec<AreaRow> = children
+        .iter()
+        .map(|c| AreaRow::new(c, lang, year))
+        .collect();
     let crumbs = vec![Crumb {
         name: t(lang, "all_areas").to_string(),
         href: None,
@@ -125,6 +177,9 @@ pub async fn index(
             crumbs => Serde(crumbs),
             children => Serde(rows),
             totals => Serde(totals),
+            year => year_label(year),
+            years => (),
+            trend => (),
             households => (),
         },
     )?;
@@ -145,6 +200,7 @@ pub async fn show(
         return Ok(Redirect::permanent(&area_href(code.as_str())).into_response());
     }
     let page = parse_page(query.page.as_deref())?;
+    let year = parse_year(query.year.as_deref())?;
     let viewer = caller.viewer();
     let area = state
         .db
@@ -156,15 +212,39 @@ pub async fn show(
     if let Some(last) = crumbs.last_mut() {
         last.href = None;
     }
-    let children = state.db.area_children(&viewer.scope, Some(&code)).await?;
+    let children = state
+        .db
+        .area_children(&viewer.scope, Some(&code), year)
+        .await?;
     let (households, members) = state.db.registry_size(&viewer.scope, &code).await?;
+    let base = area_href(code.as_str());
+    let by_year = state.db.area_years(&viewer.scope, &code).await?;
+    let populations = state.db.population_years(&code).await?;
+    let mut years = vec![YearChoice {
+        label: t(lang, "now").to_string(),
+        href: base.clone(),
+        current: year == FigureYear::Now,
+    }];
+    years.extend(by_year.iter().map(|y| YearChoice {
+        label: y.year.to_string(),
+        href: with_year(&base, FigureYear::Year(y.year)),
+        current: year == FigureYear::Year(y.year),
+    }));
+    let trend: Vec<YearRow> = by_year
+        .iter()
+        .map(|y| YearRow {
+            year: y.year,
+            href: with_year(&base, FigureYear::Year(y.year)),
+            figures: y.figures.clone(),
+            incidence: incidence(&y.figures, populations.get(&y.year).copied()),
+        })
+        .collect();
     let list = if area.level == AreaLevel::Village {
         let offset = (page - 1) * PER_PAGE;
         let (items, total) = state
             .db
             .household_list(&viewer.scope, &code, offset as i64, PER_PAGE as i64)
             .await?;
-        let base = area_href(code.as_str());
         Some(HouseholdList {
             pager: Pager::new(
                 &base,
@@ -181,7 +261,10 @@ pub async fn show(
     } else {
         None
     };
-    let rows: Vec<AreaRow> = children.iter().map(|c| AreaRow::new(c, lang)).collect();
+    let rows: Vec<AreaRow> = children
+        .iter()
+        .map(|c| AreaRow::new(c, lang, year))
+        .collect();
     let html = state.render(
         "area.html",
         lang,
@@ -197,8 +280,19 @@ pub async fn show(
             crumbs => Serde(crumbs),
             children => Serde(rows),
             totals => Serde(Totals { households, members }),
+            year => year_label(year),
+            years => Serde(years),
+            trend => Serde(trend),
             households => list.map(Serde),
         },
     )?;
     Ok(html.into_response())
+}
+
+/// The year a page shows, for the template (`None`: now).
+fn year_label(year: FigureYear) -> Option<i32> {
+    match year {
+        FigureYear::Now => None,
+        FigureYear::Year(y) => Some(y),
+    }
 }
