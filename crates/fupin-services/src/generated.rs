@@ -1,5 +1,6 @@
 //! Writing a generated registry to files in the import shapes: `households.{csv,xlsx}` (one row
-//! per member) and `history.{csv,xlsx}` (one row per household and year).
+//! per member), `history.{csv,xlsx}` (one row per household and year) and
+//! `populations.{csv,xlsx}` (plausible rural populations by area and year).
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ use crate::columns::{HISTORY_SHEET, household_sheet};
 use crate::export::{history_cells, household_rows};
 use crate::generate::GeneratedHousehold;
 use crate::history::year_rows;
+use crate::population::PopulationWriter;
 use crate::progress::Progress;
 use crate::sheet::{Format, SheetWriter};
 
@@ -37,10 +39,7 @@ pub fn write_registry(
     let mut written = WrittenFiles::default();
     let mut writers = Vec::new();
     for &format in formats {
-        let ext = match format {
-            Format::Csv => "csv",
-            Format::Xlsx => "xlsx",
-        };
+        let ext = extension(format);
         let (h, y) = (
             dir.join(format!("households.{ext}")),
             dir.join(format!("history.{ext}")),
@@ -51,11 +50,17 @@ pub fn write_registry(
         ));
         written.files.extend([h, y]);
     }
+    let mut populations = PopulationWriter::new();
     for g in households {
         let rows = household_rows(&g.household, areas, &columns);
         let statuses: Vec<StatusYear> = g.history.iter().map(|r| r.status.clone()).collect();
         let incomes: Vec<_> = g.history.iter().map(|r| r.income.clone()).collect();
         let years = year_rows(&statuses, &incomes);
+        populations.add(
+            &g.household.village_code,
+            g.household.members.len(),
+            statuses.iter().map(|s| s.year),
+        );
         for (hw, yw) in &mut writers {
             for r in &rows {
                 hw.write_row(r)?;
@@ -75,6 +80,18 @@ pub fn write_registry(
         hw.finish()?;
         yw.finish()?;
     }
+    for &format in formats {
+        let path = dir.join(format!("populations.{}", extension(format)));
+        populations.write(&path, format)?;
+        written.files.push(path);
+    }
     progress.finish();
     Ok(written)
+}
+
+fn extension(format: Format) -> &'static str {
+    match format {
+        Format::Csv => "csv",
+        Format::Xlsx => "xlsx",
+    }
 }

@@ -12,5 +12,6 @@ pub mod generated;
 pub mod history;
 pub mod import;
 pub mod parse;
+pub mod population;
 pub mod progress;
 pub mod sheet;

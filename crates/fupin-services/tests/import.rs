@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use fupin_core::{AreaCode, CodeList, Field};
 use fupin_core::access::{Scope, Viewer};
+use fupin_core::{AreaCode, CodeList, Field};
 use fupin_services::generate::{GeneratorConfig, Geography, generate};
 use fupin_services::import::{ImportOptions, ImportSummary, import_households};
 use fupin_services::progress::Silent;
@@ -665,9 +665,13 @@ async fn area_figures_count_the_registry() {
         assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
         let guizhou = AreaCode::parse("52").unwrap();
         let children =
-            t.db.area_children(&Scope::everything(), Some(&guizhou), fupin_storage::FigureYear::Now)
-                .await
-                .unwrap();
+            t.db.area_children(
+                &Scope::everything(),
+                Some(&guizhou),
+                fupin_storage::FigureYear::Now,
+            )
+            .await
+            .unwrap();
         for c in children {
             let prefix = &c.area.code.as_str()[..4];
             let e = expected.get(prefix).copied().unwrap_or_default();
@@ -712,7 +716,13 @@ async fn figures_follow_every_write() {
             .collect();
         let col = |name: &str| header.iter().position(|h| h == name).unwrap();
         let number = lines[1].split(',').next().unwrap().to_string();
-        let target = lines.last().unwrap().split(',').nth(col("村级区划代码")).unwrap().to_string();
+        let target = lines
+            .last()
+            .unwrap()
+            .split(',')
+            .nth(col("村级区划代码"))
+            .unwrap()
+            .to_string();
         for line in lines
             .iter_mut()
             .skip(1)
@@ -737,7 +747,11 @@ async fn figures_follow_every_write() {
             let mut all = Vec::new();
             let mut years = vec![FigureYear::Now];
             let guizhou = AreaCode::parse("52").unwrap();
-            for y in t.db.area_years(&Scope::everything(), &guizhou).await.unwrap() {
+            for y in
+                t.db.area_years(&Scope::everything(), &guizhou)
+                    .await
+                    .unwrap()
+            {
                 years.push(FigureYear::Year(y.year));
             }
             for year in years {
@@ -745,11 +759,10 @@ async fn figures_follow_every_write() {
                     let p = AreaCode::parse(p).unwrap();
                     let mut frontier = vec![p];
                     while let Some(code) = frontier.pop() {
-                        for c in t
-                            .db
-                            .area_children(&Scope::everything(), Some(&code), year)
-                            .await
-                            .unwrap()
+                        for c in
+                            t.db.area_children(&Scope::everything(), Some(&code), year)
+                                .await
+                                .unwrap()
                         {
                             if c.figures.households > 0 {
                                 frontier.push(c.area.code.clone());
@@ -763,7 +776,8 @@ async fn figures_follow_every_write() {
         };
         let kept = snapshot().await;
         assert!(
-            kept.iter().any(|(y, _, f)| *y != FigureYear::Now && f.returned > 0),
+            kept.iter()
+                .any(|(y, _, f)| *y != FigureYear::Now && f.returned > 0),
             "{}: some year has returned households",
             t.name
         );

@@ -146,11 +146,17 @@ fn summed(year: FigureYear) -> (&'static str, String) {
     match year {
         FigureYear::Now => (
             "village_figures",
-            format!("{common}, {}, CAST(0 AS BIGINT) AS returned", sum("monitored")),
+            format!(
+                "{common}, {}, CAST(0 AS BIGINT) AS returned",
+                sum("monitored")
+            ),
         ),
         FigureYear::Year(_) => (
             "village_year_figures",
-            format!("{common}, CAST(0 AS BIGINT) AS monitored, {}", sum("returned")),
+            format!(
+                "{common}, CAST(0 AS BIGINT) AS monitored, {}",
+                sum("returned")
+            ),
         ),
     }
 }

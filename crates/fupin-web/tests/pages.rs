@@ -566,3 +566,84 @@ async fn search_by_id_number_or_household_number() {
     }
     assert_eq!(n, 3, "three searches with a key");
 }
+
+/// An area page shows figures now and of a chosen year, with poverty incidence against the
+/// loaded rural population of that year.
+#[tokio::test]
+async fn area_figures_by_year_with_incidence() {
+    let f = fixture().await;
+    let ctx = WriteContext {
+        actor: "测试员".into(),
+        reason: "补录历年状态".into(),
+        import_run: None,
+    };
+    let mut w = RegistryWriter::begin(&f.db).await.unwrap();
+    let poor_2019 = StatusYear {
+        year: 2019,
+        status: HouseholdStatus::Poor,
+        reason: "识别".into(),
+    };
+    w.write_years(f.id, &[poor_2019], &[], &[], &ctx)
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    let county = AreaCode::parse("522726").unwrap();
+    f.db.load_populations(&[(county.clone(), 2019, 400), (county, 2020, 390)], "测试")
+        .await
+        .unwrap();
+    let row = |cells: &[&str]| -> String {
+        cells
+            .iter()
+            .map(|c| format!(r#"<td class="num">{c}</td>"#))
+            .collect()
+    };
+
+    // now: exited, none poor; the latest population (2020) gives 0.00%
+    let p = get(app(&f), "/areas/522700000000").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body
+            .contains(&row(&["1", "2", "0", "0", "0.00%", "1", "0"])),
+        "{}",
+        p.body
+    );
+
+    // 2019: poor, two people of 400: 0.50%; the last column is the returned households
+    let p = get(app(&f), "/areas/522700000000?year=2019").await;
+    assert!(
+        p.body
+            .contains(&row(&["1", "2", "1", "2", "0.50%", "0", "0"])),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.body.contains(r#"<b aria-current="page">2019</b>"#),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains(r#"href="/areas/522726000000?year=2019""#));
+
+    // the county's own figures by year, each with its incidence
+    let p = get(app(&f), "/areas/522726000000").await;
+    assert!(
+        p.body
+            .contains(r#"<td><a href="/areas/522726000000?year=2019">2019</a></td>"#)
+    );
+    assert!(
+        p.body
+            .contains(&row(&["1", "2", "1", "2", "0.50%", "0", "0"])),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.body
+            .contains(&row(&["1", "2", "0", "0", "0.00%", "1", "0"])),
+        "{}",
+        p.body
+    );
+
+    assert_eq!(
+        get(app(&f), "/areas/522726000000?year=abc").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}

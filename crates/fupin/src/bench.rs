@@ -147,7 +147,8 @@ async fn sqlite_steps(
     let mut exported = 0;
     for province in db
         .area_children(&Scope::everything(), None, fupin_storage::FigureYear::Now)
-        .await? {
+        .await?
+    {
         let file = args
             .dir
             .join(format!("export-{}.csv", province.area.code.prefix()));

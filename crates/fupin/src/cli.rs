@@ -175,6 +175,16 @@ pub enum AreasCommand {
         /// The division file.
         file: PathBuf,
     },
+    /// Load rural registered populations (农村户籍人口) by area and year, the denominator of
+    /// poverty incidence: CSV/XLSX with columns 区划代码, 年度, 农村户籍人口 (or code, year,
+    /// rural_population). Replaces figures of the same area and year; all-or-nothing.
+    Population {
+        /// The population sheet.
+        file: PathBuf,
+        /// Where the figures come from (e.g. 2019年统计年鉴), kept with each figure.
+        #[arg(long)]
+        source: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -74,6 +74,12 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             h.first_errors
         );
         crate::audit_import(&db, "import.history", &h).await?;
+        fupin_services::population::import_populations(
+            &db,
+            &dir.join("populations.csv"),
+            "演示数据（生成）/ demo (generated)",
+        )
+        .await?;
         println!(
             "已导入 imported {} households ({} member rows) in {:.1} s",
             s.created,

@@ -68,6 +68,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 load.inserted, load.updated, load.unchanged
             );
         }
+        Command::Areas(AreasCommand::Population { file, source }) => {
+            let db = connect(&url).await?;
+            let n = fupin_services::population::import_populations(&db, &file, &source).await?;
+            println!("人口数据导入完成 / populations loaded: {n} figures");
+        }
         Command::Import(ImportCommand::Households(args)) => {
             let db = connect(&url).await?;
             let bar = Bar::rows("导入 importing");

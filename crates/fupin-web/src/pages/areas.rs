@@ -3,9 +3,9 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use fupin_core::area::{format_incidence, poverty_incidence_bp};
 use fupin_core::codes::{Cause, HouseholdStatus, PovertyAttribute};
 use fupin_core::{AreaCode, AreaLevel};
-use fupin_core::area::{format_incidence, poverty_incidence_bp};
 use fupin_storage::{AreaCount, FigureYear, Figures, HouseholdListItem};
 use minijinja::context;
 use minijinja::value::Serde;
