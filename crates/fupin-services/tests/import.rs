@@ -569,44 +569,126 @@ async fn exports_are_scoped_and_masked_by_viewer() {
     }
 }
 
-/// Searching by ID number and household-number prefix, confined to the scope (both databases).
+/// The comprehensive query: every key (ID number and its tail, phone, household number, part
+/// of a name) and filter finds exactly the households the registry holds that match, inside
+/// the scope, on both databases; the name index follows an update.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn search_by_keys_within_the_scope() {
-    use fupin_core::search::SearchKey;
+async fn search_by_keys_and_filters_within_the_scope() {
+    use fupin_core::Household;
+    use fupin_core::codes::{Cause, HouseholdStatus};
+    use fupin_core::search::{HouseholdQuery, SearchKey, clean_name};
+    use std::collections::BTreeSet;
     for t in backends().await {
         let dir = tempfile::tempdir().unwrap();
-        let file = generated(dir.path(), 60, Format::Csv);
+        let file = generated(dir.path(), 200, Format::Csv);
         assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
         let everything = Scope::everything();
-        let one =
-            t.db.household(&everything, 7)
-                .await
-                .unwrap()
-                .unwrap()
-                .household;
-        let last = one.members.last().unwrap();
-        let by_id = SearchKey::IdNumber(last.id_number.to_string());
-        let found =
-            t.db.search_households(&everything, &by_id, 10)
-                .await
-                .unwrap();
-        assert_eq!(found.len(), 1, "{}", t.name);
-        assert_eq!(found[0].number, one.number);
+        let mut all: Vec<(i64, Household)> = Vec::new();
+        for id in 1..=200 {
+            let r = t.db.household(&everything, id).await.unwrap().unwrap();
+            all.push((id, r.household));
+        }
+        let find = |q: HouseholdQuery, scope: Scope| {
+            let db = t.db.clone();
+            async move {
+                let page = db.find_households(&scope, &q, 0, 1000).await.unwrap();
+                assert_eq!(page.total as usize, page.items.len());
+                page.items
+            }
+        };
+        let numbers = |hits: &[fupin_storage::SearchHit]| -> BTreeSet<String> {
+            hits.iter().map(|h| h.household.number.clone()).collect()
+        };
+        let expect = |pick: &dyn Fn(&Household) -> bool| -> BTreeSet<String> {
+            all.iter()
+                .filter(|(_, h)| pick(h))
+                .map(|(_, h)| h.number.clone())
+                .collect()
+        };
+        let key = |k: SearchKey| HouseholdQuery {
+            key: Some(k),
+            ..Default::default()
+        };
+        let one = all[6].1.clone();
+        let last = one.members.last().unwrap().clone();
+        let id = last.id_number.to_string();
+
+        let hits = find(key(SearchKey::IdNumber(id.clone())), everything.clone()).await;
         assert_eq!(
-            found[0].head_name.as_deref(),
-            one.head().map(|m| m.name.as_str())
+            numbers(&hits),
+            BTreeSet::from([one.number.clone()]),
+            "{}",
+            t.name
         );
-        let prefix = SearchKey::HouseholdNumber(one.number[..one.number.len() - 1].to_string());
-        let found =
-            t.db.search_households(&everything, &prefix, 100)
-                .await
-                .unwrap();
-        assert!(found.iter().any(|h| h.number == one.number), "{}", t.name);
-        assert!(
-            found
+        assert_eq!(hits[0].matched.as_ref().unwrap().name, last.name);
+
+        let tail = id[12..].to_string();
+        let hits = find(key(SearchKey::IdTail(tail.clone())), everything.clone()).await;
+        let want = expect(&|h| {
+            h.members
                 .iter()
-                .all(|h| h.number.starts_with(&one.number[..one.number.len() - 1]))
+                .any(|m| m.id_number.to_string().ends_with(&tail))
+        });
+        assert_eq!(numbers(&hits), want, "{}: tail {tail}", t.name);
+        assert!(hits.iter().all(|h| {
+            h.matched
+                .as_ref()
+                .is_some_and(|m| m.id_number.ends_with(&tail))
+        }));
+
+        let hits = find(key(SearchKey::Phone(one.phone.clone())), everything.clone()).await;
+        assert_eq!(
+            numbers(&hits),
+            expect(&|h| h.phone == one.phone),
+            "{}",
+            t.name
         );
+
+        let prefix = one.number[..one.number.len() - 1].to_string();
+        let hits = find(
+            key(SearchKey::HouseholdNumber(prefix.clone())),
+            everything.clone(),
+        )
+        .await;
+        assert_eq!(
+            numbers(&hits),
+            expect(&|h| h.number.starts_with(&prefix)),
+            "{}",
+            t.name
+        );
+
+        // the full name, and the given name alone (part of a name)
+        let full = clean_name(&last.name);
+        let given: String = full.chars().skip(1).collect();
+        for q in [full.clone(), given] {
+            if q.chars().count() < 2 {
+                continue;
+            }
+            let hits = find(key(SearchKey::Name(q.clone())), everything.clone()).await;
+            let want = expect(&|h| h.members.iter().any(|m| clean_name(&m.name).contains(&q)));
+            assert_eq!(numbers(&hits), want, "{}: name {q}", t.name);
+            assert!(want.contains(&one.number));
+            assert!(hits.iter().all(|h| {
+                h.matched
+                    .as_ref()
+                    .is_some_and(|m| clean_name(&m.name).contains(&q))
+            }));
+        }
+
+        // filters narrow together
+        let q = HouseholdQuery {
+            status: Some(HouseholdStatus::ExitedWithPolicy),
+            cause: Some(Cause::Illness),
+            ..Default::default()
+        };
+        let hits = find(q, everything.clone()).await;
+        let want = expect(&|h| {
+            h.status == HouseholdStatus::ExitedWithPolicy
+                && (h.main_cause == Cause::Illness || h.other_causes.contains(&Cause::Illness))
+        });
+        assert!(!want.is_empty());
+        assert_eq!(numbers(&hits), want, "{}", t.name);
+
         // outside the scope: nothing
         let elsewhere = if one.village_code.as_str().starts_with("52") {
             "21"
@@ -618,11 +700,45 @@ async fn search_by_keys_within_the_scope() {
             households: fupin_core::access::HouseholdReach::Subtree,
         };
         assert!(
-            t.db.search_households(&scope, &by_id, 10)
+            find(key(SearchKey::IdNumber(id.clone())), scope)
                 .await
-                .unwrap()
                 .is_empty()
         );
+
+        // a renamed member is found by the new name only
+        let mut renamed = one.clone();
+        renamed.members.last_mut().unwrap().name = "龚测试名".into();
+        let mut w = fupin_storage::RegistryWriter::begin(&t.db).await.unwrap();
+        let status = fupin_services::parse::status_snapshot(&renamed, "更名");
+        let ctx = fupin_storage::WriteContext {
+            actor: "test".into(),
+            reason: "更名".into(),
+            import_run: None,
+        };
+        w.update(7, &renamed, &status, &[], &ctx).await.unwrap();
+        w.commit().await.unwrap();
+        let hits = find(key(SearchKey::Name("测试名".into())), everything.clone()).await;
+        assert_eq!(
+            numbers(&hits),
+            BTreeSet::from([one.number.clone()]),
+            "{}",
+            t.name
+        );
+        let after: Vec<(i64, Household)> = all
+            .iter()
+            .map(|(i, h)| (*i, if *i == 7 { renamed.clone() } else { h.clone() }))
+            .collect();
+        let want: BTreeSet<String> = after
+            .iter()
+            .filter(|(_, h)| {
+                h.members
+                    .iter()
+                    .any(|m| clean_name(&m.name).contains(&full))
+            })
+            .map(|(_, h)| h.number.clone())
+            .collect();
+        let hits = find(key(SearchKey::Name(full.clone())), everything.clone()).await;
+        assert_eq!(numbers(&hits), want, "{}: the old name", t.name);
         t.drop_database().await;
     }
 }

@@ -18,6 +18,7 @@ const TABLES: &[&str] = &[
     "household_incomes",
     "household_status_years",
     "change_log",
+    "name_grams",
 ];
 
 /// What was dropped, in the order it must be re-created.

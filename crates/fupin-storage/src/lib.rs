@@ -8,6 +8,8 @@
 //! - `policy`: region- and year-scoped policy parameters;
 //! - `bulk`: the only backend-specific code (PostgreSQL `COPY`, SQLite prepared inserts);
 //! - `deferred`: indexes and constraints rebuilt after a load into an empty registry;
+//! - `search`: the comprehensive query (key, filters, sort, pages) inside a jurisdiction;
+//! - `name_index`: two-character pieces of members' names, for searches by part of a name;
 //! - `figures`: per-village counts (now and by year) the area pages sum, kept by the writer.
 
 pub mod accounts;
@@ -17,10 +19,12 @@ pub mod bulk;
 mod db;
 mod deferred;
 mod figures;
+mod name_index;
 pub mod policy;
 pub mod registry;
 mod rows;
 mod scope;
+mod search;
 
 pub use accounts::{ApiToken, NewSession, NewUser, Session, User};
 pub use areas::{AreaCount, AreaIndex, AreaLoad, FigureYear, Figures, YearFigures};
@@ -30,6 +34,7 @@ pub use registry::{
     ChangeEntry, HouseholdListItem, HouseholdRecord, IncomeLine, RegistryWriter, RunCounts, Stored,
     WriteContext, now_utc,
 };
+pub use search::{COUNT_CAP, MatchedMember, SearchHit, SearchPage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use fupin_core::access::Scope;
 use fupin_core::record::FieldChange;
-use fupin_core::search::SearchKey;
 use fupin_core::{AreaCode, Fen, Household, IncomeYear, StatusYear};
 
 use crate::bulk::{Value, execute, fetch_all, insert_rows};
@@ -101,7 +100,7 @@ pub struct HouseholdListItem {
 }
 
 /// The columns of a household list row (household table joined with its head's name).
-const LIST_SELECT: &str = "SELECT h.id, h.number, h.village_code, \
+pub(crate) const LIST_SELECT: &str = "SELECT h.id, h.number, h.village_code, \
     (SELECT m.name FROM members m WHERE m.household_id = h.id AND m.relation = 'head' LIMIT 1) AS head_name, \
     h.member_count, h.status, h.attribute, h.main_cause FROM households h";
 
@@ -299,43 +298,6 @@ impl Db {
         )
         .await?;
         Ok((items, total.first().map_or(0, |c| c.n)))
-    }
-
-    /// Households found by a search key inside `scope`, by household number, at most `limit`.
-    pub async fn search_households(
-        &self,
-        scope: &Scope,
-        key: &SearchKey,
-        limit: i64,
-    ) -> Result<Vec<HouseholdListItem>, StorageError> {
-        let within = scope::households(scope, "h.");
-        let (condition, values) = match key {
-            // the unique index on members.id_number
-            SearchKey::IdNumber(id) => (
-                "h.id IN (SELECT household_id FROM members WHERE id_number = $1)",
-                vec![Value::Text(id.clone())],
-            ),
-            // a range on the unique index of households.number (digits sort before '~')
-            SearchKey::HouseholdNumber(prefix) => (
-                "h.number >= $1 AND h.number < $2",
-                vec![
-                    Value::Text(prefix.clone()),
-                    Value::Text(format!("{prefix}~")),
-                ],
-            ),
-        };
-        let n = values.len();
-        let mut values = values;
-        values.push(Value::I64(limit));
-        fetch_all(
-            &mut self.reader().await?,
-            &format!(
-                "{LIST_SELECT} WHERE {condition} AND {within} ORDER BY h.number LIMIT ${}",
-                n + 1
-            ),
-            &values,
-        )
-        .await
     }
 
     /// Households inside `area` with id greater than `after_id`, at most `limit`, in id order —
@@ -680,7 +642,9 @@ impl RegistryWriter {
         let mut incomes = Vec::new();
         let mut statuses = Vec::with_capacity(batch.len());
         let mut log = Vec::with_capacity(batch.len());
+        let mut grams = Vec::with_capacity(batch.len() * 8);
         for ((h, status), &id) in batch.iter().zip(&ids) {
+            grams.extend(crate::name_index::household_rows(id, h));
             households.push(household_values(id, h, &self.now));
             members.extend(
                 h.members
@@ -706,6 +670,13 @@ impl RegistryWriter {
         )
         .await?;
         insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, log).await?;
+        insert_rows(
+            &mut self.tx,
+            "name_grams",
+            crate::name_index::COLUMNS,
+            grams,
+        )
+        .await?;
         Ok(ids)
     }
 
@@ -758,6 +729,7 @@ impl RegistryWriter {
             .map(|(i, m)| member_values(id, i + 1, m))
             .collect();
         insert_rows(&mut self.tx, "members", MEMBER_COLUMNS, members).await?;
+        crate::name_index::replace(&mut self.tx, id, new).await?;
         if let Some(inc) = &new.income {
             self.upsert_income(id, inc).await?;
         }

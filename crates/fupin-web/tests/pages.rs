@@ -528,7 +528,7 @@ async fn page_weights_stay_light() {
 }
 
 #[tokio::test]
-async fn search_by_id_number_or_household_number() {
+async fn search_by_keys_and_filters() {
     let f = fixture().await;
     let p = get(
         app(&f),
@@ -549,8 +549,44 @@ async fn search_by_id_number_or_household_number() {
     assert!(p.body.contains("按户编号") && p.body.contains("5227261002010001"));
     let p = get(app(&f), "/search?q=5227261002019").await;
     assert!(p.body.contains("在您的管辖范围内没有找到"));
-    let p = get(app(&f), "/search?q=王").await;
-    assert!(p.body.contains("至少6位户编号"), "{}", p.body);
+    // part of a name: the child 王小明, shown as the matched person (ID masked for a leader)
+    let p = get(app(&f), "/search?q=%E5%B0%8F%E6%98%8E").await;
+    assert!(
+        p.body.contains("按姓名") && p.body.contains("王小明（之子）"),
+        "{}",
+        p.body
+    );
+    assert!(!p.body.contains(f.child_id.as_str()), "ID masked");
+    let tail = &f.child_id.as_str()[14..];
+    let p = get(app(&f), &format!("/search?q={tail}")).await;
+    assert!(
+        p.body.contains("按身份证号末位") && p.body.contains("5227261002010001"),
+        "{}",
+        p.body
+    );
+    let p = get(app(&f), "/search?q=13999998888").await;
+    assert!(
+        p.body.contains("按手机号") && p.body.contains("5227261002010001"),
+        "{}",
+        p.body
+    );
+    // filters alone, and with a key
+    let p = get(app(&f), "/search?status=exited_with_policy&cause=illness").await;
+    assert!(p.body.contains("5227261002010001"), "{}", p.body);
+    let p = get(app(&f), "/search?q=%E5%B0%8F%E6%98%8E&status=poor").await;
+    assert!(p.body.contains("在您的管辖范围内没有找到"));
+    // a bad field is named beside it; nothing is searched
+    let p = get(app(&f), "/search?q=%E7%8E%8B&status=rich&registered=20x").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("至少两个字"), "{}", p.body);
+    assert!(
+        p.body
+            .contains(r#"name="status" aria-invalid="true" aria-describedby="err-status""#),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains(r#"id="err-registered""#));
+    assert!(!p.body.contains("共找到"));
     // the searches are in the audit trail (the sink writes within a moment)
     let filter = fupin_storage::AuditFilter {
         action: Some("search".into()),
@@ -559,12 +595,12 @@ async fn search_by_id_number_or_household_number() {
     let mut n = 0;
     for _ in 0..50 {
         n = f.db.audit_entries(None, &filter, 0, 10).await.unwrap().1;
-        if n >= 3 {
+        if n >= 7 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(n, 3, "three searches with a key");
+    assert_eq!(n, 7, "seven searches with a key");
 }
 
 /// An area page shows figures now and of a chosen year, with poverty incidence against the

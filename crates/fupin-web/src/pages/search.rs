@@ -1,45 +1,242 @@
-//! `/search`: find households within the jurisdiction by a resident ID number or the start of a
-//! household number. Every search is audited (it tells whether a person is registered).
+//! `/search`: the comprehensive query (综合查询). Households and people by name (or part of
+//! one), ID number (or its last 4–8 characters), phone or household number, narrowed by status,
+//! poverty attribute, cause, year, helper cadre and area, sorted and paged, within the
+//! jurisdiction. Every search with a key is audited (it tells whether a person is registered).
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use fupin_core::search::{SearchKey, classify};
+use fupin_core::access::{Role, Sensitive};
+use fupin_core::codes::{Cause, HouseholdStatus, PovertyAttribute, Relation};
+use fupin_core::masking::Disclosure;
+use fupin_core::search::{HouseholdQuery, SortKey, classify};
+use fupin_core::{AreaCode, AreaLevel, CodeList};
+use fupin_storage::{SearchHit, SearchPage};
 use minijinja::context;
 use minijinja::value::Serde;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use super::Pager;
 use super::areas::HouseholdRow;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
 
-/// Most results listed; a prefix matching more asks for more digits.
-const LIMIT: i64 = 100;
+pub const PER_PAGE: u64 = 50;
 
-#[derive(Debug, Deserialize)]
-pub struct SearchQuery {
-    q: Option<String>,
+/// The form, as it comes in the query string (every field optional; kept as typed so that the
+/// form shows it back).
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub struct SearchForm {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    area: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    attribute: String,
+    #[serde(default)]
+    cause: String,
+    #[serde(default)]
+    registered: String,
+    #[serde(default)]
+    exited: String,
+    #[serde(default)]
+    helper: String,
+    #[serde(default)]
+    monitored: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    desc: String,
+    #[serde(default)]
+    page: String,
 }
 
-/// `GET /search?q=…`.
+/// A problem with one field of the form.
+#[derive(Debug, Serialize)]
+struct FieldProblem {
+    field: &'static str,
+    message: String,
+}
+
+impl SearchForm {
+    /// The query the form asks for, or the problems of its fields (all of them at once).
+    fn query(&self, lang: Lang) -> Result<HouseholdQuery, Vec<FieldProblem>> {
+        let mut problems = Vec::new();
+        let mut q = HouseholdQuery::default();
+        let mut fail =
+            |field: &'static str, message: String| problems.push(FieldProblem { field, message });
+        if !self.q.trim().is_empty() {
+            match classify(&self.q) {
+                Ok(k) => q.key = Some(k),
+                Err(e) => fail("q", e.to_string()),
+            }
+        }
+        if !self.area.trim().is_empty() {
+            match AreaCode::parse(self.area.trim()) {
+                Ok(a) => q.area = Some(a),
+                Err(e) => fail("area", e.to_string()),
+            }
+        }
+        fn code<T: CodeList>(
+            text: &str,
+            field: &'static str,
+            fail: &mut impl FnMut(&'static str, String),
+        ) -> Option<T> {
+            if text.is_empty() {
+                return None;
+            }
+            let v = T::parse(text);
+            if v.is_none() {
+                fail(
+                    field,
+                    format!("“{text}”不是{}的代码 / not a code of this list", T::LIST_ZH),
+                );
+            }
+            v
+        }
+        q.status = code::<HouseholdStatus>(&self.status, "status", &mut fail);
+        q.attribute = code::<PovertyAttribute>(&self.attribute, "attribute", &mut fail);
+        q.cause = code::<Cause>(&self.cause, "cause", &mut fail);
+        let year = |text: &str, field: &'static str, fail: &mut dyn FnMut(&'static str, String)| {
+            let text = text.trim();
+            if text.is_empty() {
+                return None;
+            }
+            let y = text
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (1980..=2100).contains(y));
+            if y.is_none() {
+                fail(field, t(lang, "year_invalid").to_string());
+            }
+            y
+        };
+        q.registered_year = year(&self.registered, "registered", &mut fail);
+        q.exit_year = year(&self.exited, "exited", &mut fail);
+        if !self.helper.is_empty() {
+            match self.helper.parse::<i64>() {
+                Ok(id) => q.helper = Some(id),
+                Err(_) => fail("helper", t(lang, "helper_invalid").to_string()),
+            }
+        }
+        q.monitored = self.monitored == "1";
+        if !self.sort.is_empty() {
+            match SortKey::parse(&self.sort) {
+                Some(s) => q.sort = s,
+                None => fail("sort", format!("sort {:?}", self.sort)),
+            }
+        }
+        q.descending = self.desc == "1";
+        if problems.is_empty() {
+            Ok(q)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// This form's address with another page number.
+    fn href(&self, page: Option<u64>) -> String {
+        let mut f = self.clone();
+        f.page = page.map(|p| p.to_string()).unwrap_or_default();
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", f.q.as_str()),
+            ("area", &f.area),
+            ("status", &f.status),
+            ("attribute", &f.attribute),
+            ("cause", &f.cause),
+            ("registered", &f.registered),
+            ("exited", &f.exited),
+            ("helper", &f.helper),
+            ("monitored", &f.monitored),
+            ("sort", &f.sort),
+            ("desc", &f.desc),
+            ("page", &f.page),
+        ] {
+            if !v.is_empty() {
+                query.append_pair(k, v);
+            }
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            "/search".into()
+        } else {
+            format!("/search?{query}")
+        }
+    }
+}
+
+/// A result line: the household, and the person the key matched.
+#[derive(Debug, Serialize)]
+struct ResultRow {
+    #[serde(flatten)]
+    household: HouseholdRow,
+    matched: Option<String>,
+}
+
+impl ResultRow {
+    fn new(hit: &SearchHit, lang: Lang, d: &Disclosure) -> Self {
+        ResultRow {
+            household: HouseholdRow::new(&hit.household, lang, d),
+            matched: hit.matched.as_ref().map(|m| {
+                format!(
+                    "{}（{}）{}",
+                    d.show(Sensitive::Name, &m.name),
+                    lang.code_label::<Relation>(&m.relation),
+                    d.show(Sensitive::IdNumber, &m.id_number)
+                )
+            }),
+        }
+    }
+}
+
+/// An option of a select.
+#[derive(Debug, Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+}
+
+fn choices<T: CodeList>(lang: Lang) -> Vec<Choice> {
+    T::ALL
+        .iter()
+        .map(|v| Choice {
+            value: v.code().to_string(),
+            label: lang.label(*v).to_string(),
+        })
+        .collect()
+}
+
+/// `GET /search?q=…&status=…&page=…`.
 pub async fn search(
     State(state): State<AppState>,
     lang: Lang,
     caller: Caller,
-    Query(query): Query<SearchQuery>,
+    Query(form): Query<SearchForm>,
 ) -> Result<Response, AppError> {
-    let q = query.q.unwrap_or_default();
+    let page = super::parse_page(Some(&form.page))?;
     let viewer = caller.viewer();
-    let (rows, problem) = if q.trim().is_empty() {
-        (None, None)
-    } else {
-        match classify(&q) {
-            Ok(key) => {
-                let found = state
-                    .db
-                    .search_households(&viewer.scope, &key, LIMIT + 1)
-                    .await?;
+    let query = form.query(lang);
+    let kind = query
+        .as_ref()
+        .ok()
+        .and_then(|q| q.key.as_ref())
+        .map(|k| t(lang, k.kind()));
+    let mut results: Option<(Vec<ResultRow>, Pager, SearchPage)> = None;
+    let mut problems = Vec::new();
+    match query {
+        Err(p) => problems = p,
+        Ok(q) if q.is_empty() => {}
+        Ok(q) => {
+            let offset = (page - 1) * PER_PAGE;
+            let found = state
+                .db
+                .find_households(&viewer.scope, &q, offset as i64, PER_PAGE as i64)
+                .await?;
+            if let Some(key) = &q.key {
                 let area = caller
                     .principal
                     .as_ref()
@@ -50,41 +247,73 @@ pub async fn search(
                     "query",
                     key.to_string(),
                     &area,
-                    format!("{} found", found.len().min(LIMIT as usize)),
+                    format!("{} found", found.total),
                 );
                 state.audit.send(entry).await;
-                let rows: Vec<HouseholdRow> = found
-                    .iter()
-                    .take(LIMIT as usize)
-                    .map(|h| HouseholdRow::new(h, lang, &viewer.disclosure))
-                    .collect();
-                let more = found.len() > LIMIT as usize;
-                let kind = match key {
-                    SearchKey::IdNumber(_) => "by_id_number",
-                    SearchKey::HouseholdNumber(_) => "by_household_number",
-                };
-                (Some((rows, more, t(lang, kind))), None)
             }
-            Err(problem) => (None, Some(problem.to_string())),
+            let rows = found
+                .items
+                .iter()
+                .map(|h| ResultRow::new(h, lang, &viewer.disclosure))
+                .collect();
+            let base = form.href(None);
+            let pager = Pager::new(
+                &base,
+                page,
+                PER_PAGE,
+                found.total as u64,
+                found.items.len() as u64,
+            );
+            results = Some((rows, pager, found));
         }
-    };
-    let (results, more, kind) = match rows {
-        Some((rows, more, kind)) => (Some(rows), more, kind),
-        None => (None, false, ""),
-    };
+    }
+    let helpers = helper_choices(&state, &caller).await?;
+    let sorts: Vec<Choice> = SortKey::ALL
+        .iter()
+        .map(|s| Choice {
+            value: s.code().into(),
+            label: t(lang, &format!("sort_{}", s.code())).to_string(),
+        })
+        .collect();
     let html = state.render(
         "search.html",
         lang,
         &caller,
         context! {
             title => t(lang, "search"),
-            q,
-            problem,
-            results => results.map(Serde),
-            more,
+            form => Serde(&form),
+            problems => Serde(problems),
             kind,
-            limit => LIMIT,
+            results => results.as_ref().map(|(rows, _, _)| Serde(rows)),
+            pager => results.as_ref().map(|(_, p, _)| Serde(p)),
+            total => results.as_ref().map(|(_, _, f)| f.total),
+            capped => results.as_ref().is_some_and(|(_, _, f)| f.capped),
+            statuses => Serde(choices::<HouseholdStatus>(lang)),
+            attributes => Serde(choices::<PovertyAttribute>(lang)),
+            causes => Serde(choices::<Cause>(lang)),
+            sorts => Serde(sorts),
+            helpers => Serde(helpers),
         },
     )?;
     Ok(html.into_response())
+}
+
+/// The helper cadres a user may filter by: those of their own area when it is a township or
+/// below (a province has tens of thousands; there a search by area comes first).
+async fn helper_choices(state: &AppState, caller: &Caller) -> Result<Vec<Choice>, AppError> {
+    let Some(p) = caller.principal.as_ref() else {
+        return Ok(Vec::new());
+    };
+    if p.area.level() < AreaLevel::Township {
+        return Ok(Vec::new());
+    }
+    let users = state.db.users_within(Some(&p.area)).await?;
+    Ok(users
+        .into_iter()
+        .filter(|u| !u.disabled && u.roles.contains(&Role::HelperCadre))
+        .map(|u| Choice {
+            value: u.id.to_string(),
+            label: u.real_name,
+        })
+        .collect())
 }
