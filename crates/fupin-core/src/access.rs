@@ -212,6 +212,19 @@ impl fmt::Display for Principal {
 mod tests {
     use super::*;
 
+    /// Edit forms show values in full: a role that could edit what it sees masked would
+    /// overwrite real values with their masks.
+    #[test]
+    fn whoever_may_edit_sees_everything() {
+        for role in Role::ALL {
+            if role.allows(Action::EditHouseholds) {
+                for s in Sensitive::ALL {
+                    assert!(role.reveals(*s), "{role:?} edits but {s:?} is masked");
+                }
+            }
+        }
+    }
+
     fn principal(roles: &[Role]) -> Principal {
         Principal {
             user_id: 7,

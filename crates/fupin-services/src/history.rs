@@ -189,6 +189,7 @@ pub async fn import_history(
         import_run: None,
     };
     let mut fresh = Vec::new();
+    let mut changed = Vec::new();
     for chunk in by_household.chunks(1_000) {
         let numbers: Vec<&str> = chunk.iter().map(|(n, _, _)| n.as_str()).collect();
         let ids = writer.ids_of(&numbers).await?;
@@ -228,14 +229,14 @@ pub async fn import_history(
                     if changes.is_empty() {
                         summary.unchanged += 1;
                     } else {
-                        writer
-                            .write_years(id, &statuses, &incomes, &changes, &ctx)
-                            .await?;
+                        changed.push((id, statuses, incomes, changes));
                         summary.updated += 1;
                     }
                 }
             }
         }
+        writer.write_years(&changed, &ctx).await?;
+        changed.clear();
         progress.advance(chunk.len() as u64);
     }
     writer.insert_years(&fresh, &ctx).await?;

@@ -6,6 +6,7 @@ pub mod areas;
 pub mod audit;
 pub mod columns;
 pub mod demo_accounts;
+pub mod edit;
 pub mod export;
 pub mod generate;
 pub mod generated;

@@ -1,58 +1,17 @@
 //! Import and export against real databases: SQLite always, PostgreSQL too when
 //! `FUPIN_TEST_POSTGRES` names a server (CI sets it; each test gets its own database).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use chrono::NaiveDate;
 use fupin_core::access::{Scope, Viewer};
 use fupin_core::{AreaCode, CodeList, Field};
 use fupin_services::generate::{GeneratorConfig, Geography, generate};
-use fupin_services::import::{ImportOptions, ImportSummary, import_households};
 use fupin_services::progress::Silent;
 use fupin_services::sheet::Format;
 use fupin_storage::Db;
 
 mod common;
-use common::backends;
-
-fn options(skip_invalid: bool) -> ImportOptions {
-    ImportOptions {
-        skip_invalid,
-        actor: "test".into(),
-        report: None,
-        today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-    }
-}
-
-/// Writes `n` generated households to `dir` in `format`; returns the household sheet's path.
-fn generated(dir: &Path, n: usize, format: Format) -> PathBuf {
-    let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
-    let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
-    let config = GeneratorConfig {
-        households: n,
-        seed: 7,
-        last_year: 2023,
-    };
-    let index = fupin_storage::AreaIndex::from_areas(&areas);
-    fupin_services::generated::write_registry(
-        generate(&config, &geo),
-        &index,
-        dir,
-        &[format],
-        &Silent,
-    )
-    .unwrap();
-    dir.join(match format {
-        Format::Csv => "households.csv",
-        Format::Xlsx => "households.xlsx",
-    })
-}
-
-async fn import(db: &Db, path: &Path, skip_invalid: bool) -> ImportSummary {
-    import_households(db, path, &options(skip_invalid), &Silent)
-        .await
-        .unwrap()
-}
+use common::{backends, generated, import, options};
 
 async fn export_all(db: &Db, path: &Path) {
     // the generated registry spans four provinces: export each and concatenate without headers

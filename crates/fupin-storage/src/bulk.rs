@@ -82,6 +82,68 @@ pub async fn insert_rows(
     Ok(())
 }
 
+/// Inserts `rows`, or where a row with the same `keys` exists, replaces its other columns.
+pub async fn upsert_rows(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    keys: &[&str],
+    rows: Vec<Vec<Value>>,
+) -> Result<(), StorageError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let updates: Vec<String> = columns
+        .iter()
+        .filter(|c| !keys.contains(c))
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let on_conflict = format!(
+        "ON CONFLICT ({}) DO UPDATE SET {}",
+        keys.join(", "),
+        updates.join(", ")
+    );
+    match tx {
+        Tx::Postgres(_) => {
+            // multi-row statements, within PostgreSQL's 65,535 parameters
+            let per_statement = (60_000 / columns.len()).max(1);
+            for chunk in rows.chunks(per_statement) {
+                let tuples: Vec<String> = (0..chunk.len())
+                    .map(|r| {
+                        let ps: Vec<String> = (1..=columns.len())
+                            .map(|c| format!("${}", r * columns.len() + c))
+                            .collect();
+                        format!("({})", ps.join(", "))
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO {table} ({}) VALUES {} {on_conflict}",
+                    columns.join(", "),
+                    tuples.join(", ")
+                );
+                let values: Vec<Value> = chunk.iter().flatten().cloned().collect();
+                execute(tx, &sql, &values).await?;
+            }
+        }
+        Tx::Sqlite(t) => {
+            let mut handle = t.lock_handle().await?;
+            // SAFETY: as in `insert_rows`
+            let conn =
+                unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
+            let sql = format!(
+                "INSERT INTO {table} ({}) VALUES ({}) {on_conflict}",
+                columns.join(", "),
+                vec!["?"; columns.len()].join(",")
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            for row in &rows {
+                stmt.execute(rusqlite::params_from_iter(row))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// SQLite's fastest bulk path: one prepared single-row INSERT stepped per row, values bound
 /// by reference. Going through sqlx instead (its worker thread, owned argument buffers and
 /// statement-per-chunk) cost half an import's CPU (see BENCHMARKS.md).

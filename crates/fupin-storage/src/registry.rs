@@ -9,7 +9,7 @@ use fupin_core::access::Scope;
 use fupin_core::record::FieldChange;
 use fupin_core::{AreaCode, Fen, Household, IncomeYear, StatusYear};
 
-use crate::bulk::{Value, execute, fetch_all, insert_rows};
+use crate::bulk::{Value, execute, fetch_all, insert_rows, upsert_rows};
 use crate::rows::*;
 use crate::{Backend, Db, StorageError, Tx, scope};
 
@@ -61,6 +61,8 @@ pub struct HouseholdRecord {
     pub changes: Vec<ChangeEntry>,
     pub created_at: String,
     pub updated_at: String,
+    /// Raised by every write; an edit must name the version it was made on.
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -182,6 +184,7 @@ impl Db {
         struct Stamps {
             created_at: String,
             updated_at: String,
+            version: i64,
         }
         let mut tx = self.reader().await?;
         let filter = format!("id = $1 AND {}", scope::households(scope, ""));
@@ -191,15 +194,11 @@ impl Db {
         };
         let stamps: Vec<Stamps> = fetch_all(
             &mut tx,
-            "SELECT created_at, updated_at FROM households WHERE id = $1",
+            "SELECT created_at, updated_at, version FROM households WHERE id = $1",
             &[Value::I64(id)],
         )
         .await?;
-        let (created_at, updated_at) = stamps
-            .into_iter()
-            .next()
-            .map(|s| (s.created_at, s.updated_at))
-            .ok_or(StorageError::NotFound)?;
+        let stamps = stamps.into_iter().next().ok_or(StorageError::NotFound)?;
         let incomes: Vec<IncomeRow> = fetch_all(
             &mut tx,
             &format!("{INCOME_SELECT} WHERE household_id = $1 ORDER BY year"),
@@ -239,8 +238,9 @@ impl Db {
                 .map(StatusRow::into_status)
                 .collect::<Result<_, _>>()?,
             changes,
-            created_at,
-            updated_at,
+            created_at: stamps.created_at,
+            updated_at: stamps.updated_at,
+            version: stamps.version,
         }))
     }
 
@@ -426,6 +426,9 @@ impl Db {
     }
 }
 
+/// New yearly rows of one household (status, income) and what they change.
+pub type YearsUpdate = (i64, Vec<StatusYear>, Vec<IncomeYear>, Vec<FieldChange>);
+
 /// Who is writing and why; stamped on every change record.
 #[derive(Debug, Clone)]
 pub struct WriteContext {
@@ -471,6 +474,11 @@ impl RegistryWriter {
 
     pub fn now(&self) -> &str {
         &self.now
+    }
+
+    /// The transaction, for writes that must commit with the registry's (an audit entry).
+    pub fn tx(&mut self) -> &mut Tx {
+        &mut self.tx
     }
 
     /// Whether the registry holds no household yet (seen inside this transaction).
@@ -556,6 +564,49 @@ impl RegistryWriter {
             }
         }
         Ok(out)
+    }
+
+    /// A household `scope` reaches, with its version, held against other writers until this
+    /// transaction ends (SQLite's writer holds the database; PostgreSQL locks the row).
+    pub async fn household_for_edit(
+        &mut self,
+        scope: &Scope,
+        id: i64,
+    ) -> Result<Option<(Stored, i64)>, StorageError> {
+        #[derive(sqlx::FromRow)]
+        struct Version {
+            version: i64,
+        }
+        let lock = match self.tx.backend() {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        };
+        let rows: Vec<Version> = fetch_all(
+            &mut self.tx,
+            &format!(
+                "SELECT version FROM households WHERE id = $1 AND {}{lock}",
+                scope::households(scope, "")
+            ),
+            &[Value::I64(id)],
+        )
+        .await?;
+        let Some(version) = rows.first().map(|r| r.version) else {
+            return Ok(None);
+        };
+        let stored = load_where(&mut self.tx, "id = $1", &[Value::I64(id)]).await?;
+        Ok(stored.into_iter().next().map(|s| (s, version)))
+    }
+
+    /// The last change-log entry of a household (who changed it last, when).
+    pub async fn last_change(&mut self, id: i64) -> Result<Option<ChangeEntry>, StorageError> {
+        let rows: Vec<ChangeEntry> = fetch_all(
+            &mut self.tx,
+            "SELECT at, actor, action, diff, reason FROM change_log WHERE household_id = $1 \
+             ORDER BY id DESC LIMIT 1",
+            &[Value::I64(id)],
+        )
+        .await?;
+        Ok(rows.into_iter().next())
     }
 
     /// Ids of the stored households with these numbers.
@@ -709,7 +760,7 @@ impl RegistryWriter {
             .map(|(i, c)| format!("{c} = ${}", i + 1))
             .collect();
         let sql = format!(
-            "UPDATE households SET {} WHERE id = ${}",
+            "UPDATE households SET {}, version = version + 1 WHERE id = ${}",
             sets.join(", "),
             values.len() + 1
         );
@@ -737,23 +788,41 @@ impl RegistryWriter {
         self.log_change(id, "update", changes, ctx).await
     }
 
-    /// Writes yearly history (status and income per year) for one household, logging what changed.
+    /// Writes yearly history (status and income per year) of households that have some,
+    /// replacing the years given and keeping the others, and logs what changed for each.
     pub async fn write_years(
         &mut self,
-        id: i64,
-        statuses: &[StatusYear],
-        incomes: &[IncomeYear],
-        changes: &[FieldChange],
+        rows: &[YearsUpdate],
         ctx: &WriteContext,
     ) -> Result<(), StorageError> {
-        self.touched.households([id]);
-        for s in statuses {
-            self.upsert_status(id, s).await?;
+        let mut statuses = Vec::new();
+        let mut incomes = Vec::new();
+        let mut log = Vec::with_capacity(rows.len());
+        self.touched.households(rows.iter().map(|r| r.0));
+        for (id, s, i, changes) in rows {
+            statuses.extend(s.iter().map(|s| status_values(*id, s)));
+            incomes.extend(i.iter().map(|i| income_values(*id, i)));
+            let diff = serde_json::to_string(changes).unwrap_or_else(|_| "[]".into());
+            log.push(self.change_row(*id, "history", &diff, ctx));
         }
-        for i in incomes {
-            self.upsert_income(id, i).await?;
-        }
-        self.log_change(id, "history", changes, ctx).await
+        let keys = &["household_id", "year"];
+        upsert_rows(
+            &mut self.tx,
+            "household_status_years",
+            STATUS_COLUMNS,
+            keys,
+            statuses,
+        )
+        .await?;
+        upsert_rows(
+            &mut self.tx,
+            "household_incomes",
+            INCOME_COLUMNS,
+            keys,
+            incomes,
+        )
+        .await?;
+        insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, log).await
     }
 
     /// Stored yearly status and income rows of these households.

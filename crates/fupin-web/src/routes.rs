@@ -13,7 +13,7 @@ use fupin_core::access::Action;
 use crate::AppState;
 use crate::auth::{Caller, Rule};
 use crate::error::AppError;
-use crate::pages::{account, admin, api, areas, households, login, search};
+use crate::pages::{account, admin, api, areas, edit, households, login, search};
 
 /// One route: method, path (axum syntax), rule, handler.
 pub struct Route {
@@ -57,6 +57,48 @@ pub fn table() -> Vec<Route> {
             "/households/{id}",
             May(ViewHouseholds),
             get(households::show),
+        ),
+        route(
+            M::GET,
+            "/households/{id}/edit",
+            May(EditHouseholds),
+            get(edit::household_form),
+        ),
+        route(
+            M::POST,
+            "/households/{id}/edit",
+            May(EditHouseholds),
+            post(edit::household_submit),
+        ),
+        route(
+            M::GET,
+            "/households/{id}/members/new",
+            May(EditHouseholds),
+            get(edit::new_member_form),
+        ),
+        route(
+            M::POST,
+            "/households/{id}/members/new",
+            May(EditHouseholds),
+            post(edit::new_member_submit),
+        ),
+        route(
+            M::GET,
+            "/households/{id}/members/{n}/edit",
+            May(EditHouseholds),
+            get(edit::member_form),
+        ),
+        route(
+            M::POST,
+            "/households/{id}/members/{n}/edit",
+            May(EditHouseholds),
+            post(edit::member_submit),
+        ),
+        route(
+            M::POST,
+            "/households/{id}/members/{n}/remove",
+            May(EditHouseholds),
+            post(edit::remove_member),
         ),
         route(M::GET, "/search", May(ViewHouseholds), get(search::search)),
         route(M::GET, "/admin/users", May(ManageUsers), get(admin::users)),

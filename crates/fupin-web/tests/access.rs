@@ -217,6 +217,7 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
         w.target_token.1
     };
     let uri = path
+        .replace("{n}", "1")
         .replace("{code}", &h.village)
         .replace("{username}", user)
         .replace(

@@ -619,7 +619,7 @@ async fn area_figures_by_year_with_incidence() {
         status: HouseholdStatus::Poor,
         reason: "识别".into(),
     };
-    w.write_years(f.id, &[poor_2019], &[], &[], &ctx)
+    w.write_years(&[(f.id, vec![poor_2019], vec![], vec![])], &ctx)
         .await
         .unwrap();
     w.commit().await.unwrap();
@@ -682,4 +682,107 @@ async fn area_figures_by_year_with_incidence() {
         get(app(&f), "/areas/522726000000?year=abc").await.status,
         StatusCode::BAD_REQUEST
     );
+}
+
+/// A village official edits a member: the form shows the values, a bad field comes back named
+/// beside its input, a good save lands in the timeline, and a save made on an older version is
+/// refused with the current values shown.
+#[tokio::test]
+async fn a_village_official_edits_and_a_stale_save_is_refused() {
+    let f = fixture().await;
+    let form = fupin_services::accounts::AccountForm {
+        username: "cunguan".into(),
+        real_name: "村干部张三".into(),
+        area: AreaCode::parse(VILLAGE).unwrap(),
+        phone: "13600001111".into(),
+        roles: vec![fupin_core::access::Role::VillageOfficial],
+        password: "Tianqi-2020-pw".into(),
+    };
+    let actor = fupin_services::audit::Actor::cli();
+    fupin_services::accounts::add_user(&f.db, &actor, form, false)
+        .await
+        .unwrap();
+    let login = fupin_services::accounts::login(&f.db, "cunguan", "Tianqi-2020-pw", "t", "t")
+        .await
+        .unwrap();
+    let official = || App {
+        router: fupin_web::router(f.db.clone()),
+        session: format!("fupin_session={}", login.session_secret),
+    };
+    let csrf = login.session.csrf_token.clone();
+    let post = |uri: String, body: String| {
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+
+    // the household page offers the forms; the leader's does not
+    let p = get(official(), &format!("/households/{}", f.id)).await;
+    assert!(
+        p.body
+            .contains(&format!(r#"href="/households/{}/members/2/edit""#, f.id)),
+        "{}",
+        p.body
+    );
+    let p = get(app(&f), &format!("/households/{}", f.id)).await;
+    assert!(!p.body.contains("/edit"));
+
+    let p = get(official(), &format!("/households/{}/members/2/edit", f.id)).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert!(p.body.contains(r#"value="王小明""#), "{}", p.body);
+    let version = {
+        let at = p.body.find(r#"name="version" value=""#).unwrap() + 22;
+        p.body[at..].split('"').next().unwrap().to_string()
+    };
+
+    // a bad birth date: 422, named beside the field, nothing saved
+    let body = format!("_csrf={csrf}&version={version}&birth_date=1901-01-01&reason=x");
+    let p = get_with(
+        official(),
+        post(format!("/households/{}/members/2/edit", f.id), body),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains(r#"id="err-birth_date""#), "{}", p.body);
+    assert!(p.body.contains("1901-01-01"), "what was typed is kept");
+
+    // a good save: back to the household, the timeline names the change and its reason
+    let body = format!(
+        "_csrf={csrf}&version={version}&education=%E9%AB%98%E4%B8%AD&reason=%E5%8D%87%E5%AD%A6"
+    );
+    let p = get_with(
+        official(),
+        post(format!("/households/{}/members/2/edit", f.id), body),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = get(official(), &format!("/households/{}", f.id)).await;
+    assert!(
+        p.body.contains("升学") && p.body.contains("cunguan"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("高中"));
+
+    // the same old version again: refused, 409, the current value shown
+    let body =
+        format!("_csrf={csrf}&version={version}&education=%E5%B0%8F%E5%AD%A6&reason=%E6%97%A7");
+    let p = get_with(
+        official(),
+        post(format!("/households/{}/members/2/edit", f.id), body),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::CONFLICT, "{}", p.body);
+    assert!(
+        p.body.contains(r#"id="conflict""#) && p.body.contains("cunguan"),
+        "{}",
+        p.body
+    );
+    let rec =
+        f.db.household(&fupin_core::access::Scope::everything(), f.id)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(rec.household.members[1].education, Education::Senior);
 }

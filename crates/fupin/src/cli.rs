@@ -59,6 +59,9 @@ pub enum Command {
     Gen(GenArgs),
     /// Measure generation, import and export against their raw floors.
     Bench(BenchArgs),
+    /// Measure the console's pages on a province-sized registry: p50/p95 server time of the
+    /// province page, name searches and household pages, and throughput under wrk.
+    BenchConsole(BenchConsoleArgs),
     /// User accounts: add, list, disable, enable, reset a password.
     #[command(subcommand)]
     User(UserCommand),
@@ -313,4 +316,26 @@ pub struct BenchArgs {
     /// Measure PostgreSQL only (skip the SQLite import, re-import and export).
     #[arg(long, requires = "postgres")]
     pub skip_sqlite: bool,
+}
+
+#[derive(Args)]
+pub struct BenchConsoleArgs {
+    /// Households to generate when the working folder has no generated data yet.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub households: usize,
+    /// Working folder: generated data (shared with `fupin bench`) and console.sqlite3.
+    #[arg(long, default_value = "target/bench")]
+    pub dir: PathBuf,
+    /// PostgreSQL to measure too (loaded once if it has no households).
+    #[arg(long)]
+    pub postgres: Option<String>,
+    /// Requests in each timed list.
+    #[arg(long, default_value_t = 500)]
+    pub requests: usize,
+    /// Concurrent connections of the load test.
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// Seconds of the load test.
+    #[arg(long, default_value_t = 15)]
+    pub seconds: u64,
 }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod bench;
+mod bench_console;
 mod cli;
 mod demo;
 mod progress;
@@ -153,6 +154,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             );
         }
         Command::Bench(args) => bench::run(args).await?,
+        Command::BenchConsole(args) => bench_console::run(args).await?,
         Command::User(command) => admin::user(&connect(&url).await?, command).await?,
         Command::Token(command) => admin::token(&connect(&url).await?, command).await?,
         Command::Audit(command) => {

@@ -1,6 +1,13 @@
 //! The databases integration tests run against: SQLite always, PostgreSQL too when
 //! `FUPIN_TEST_POSTGRES` names a server (CI sets it; each test gets a database of its own).
 
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use fupin_services::generate::{GeneratorConfig, Geography, generate};
+use fupin_services::import::{ImportOptions, ImportSummary, import_households};
+use fupin_services::progress::Silent;
+use fupin_services::sheet::Format;
 use fupin_storage::Db;
 
 pub struct TestDb {
@@ -73,4 +80,46 @@ pub async fn backends() -> Vec<TestDb> {
 
 fn rand_suffix() -> u32 {
     rand::random()
+}
+
+#[allow(dead_code)] // not every test file imports
+pub fn options(skip_invalid: bool) -> ImportOptions {
+    ImportOptions {
+        skip_invalid,
+        actor: "test".into(),
+        report: None,
+        today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+    }
+}
+
+#[allow(dead_code)]
+/// Writes `n` generated households to `dir` in `format`; returns the household sheet's path.
+pub fn generated(dir: &Path, n: usize, format: Format) -> PathBuf {
+    let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
+    let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
+    let config = GeneratorConfig {
+        households: n,
+        seed: 7,
+        last_year: 2023,
+    };
+    let index = fupin_storage::AreaIndex::from_areas(&areas);
+    fupin_services::generated::write_registry(
+        generate(&config, &geo),
+        &index,
+        dir,
+        &[format],
+        &Silent,
+    )
+    .unwrap();
+    dir.join(match format {
+        Format::Csv => "households.csv",
+        Format::Xlsx => "households.xlsx",
+    })
+}
+
+#[allow(dead_code)]
+pub async fn import(db: &Db, path: &Path, skip_invalid: bool) -> ImportSummary {
+    import_households(db, path, &options(skip_invalid), &Silent)
+        .await
+        .unwrap()
 }

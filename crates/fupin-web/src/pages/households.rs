@@ -469,6 +469,8 @@ pub async fn show(
             changes => Serde(changes),
             helpers => Serde(helpers),
             masked => !d.reveals(Sensitive::IdNumber),
+            can_edit => caller.may(fupin_core::access::Action::EditHouseholds),
+            id => rec.id,
         },
     )?;
     Ok(html.into_response())

@@ -1,0 +1,531 @@
+//! Editing a household from the console: its own fields, a member's, a member added (a newborn,
+//! a marriage), a member gone (death, moving out), a change of status with its reason.
+//!
+//! An edit is made on the household's sheet rows (the same rows an import reads) and parsed by
+//! the import's own parser, so that a form and a spreadsheet obey exactly the same rules and
+//! give the same field-level messages. It is written only if the household still has the
+//! version the form was read at (optimistic concurrency): a second person saving over a
+//! change they have not seen is refused, never silently overwritten.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use fupin_core::access::Scope;
+use fupin_core::record::{FieldChange, MEMBER_FIELDS, diff_households};
+use fupin_core::validation::Problem;
+use fupin_core::{AreaLevel, CodeList, Field, Household};
+use fupin_storage::{AreaIndex, Db, RegistryWriter, WriteContext};
+
+use crate::audit::Actor;
+use crate::columns::{HeaderMap, household_level_fields, household_sheet};
+use crate::export::household_rows;
+use crate::parse::{RowGroup, parse_household, status_snapshot};
+use crate::sheet::Row;
+
+/// Why a member leaves a household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Departure {
+    /// 死亡
+    Death,
+    /// 迁出 (marriage, moving away, joining the army, entering a public post …)
+    MoveOut,
+}
+
+impl Departure {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "death" => Some(Self::Death),
+            "move_out" => Some(Self::MoveOut),
+            _ => None,
+        }
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::Death => "死亡",
+            Self::MoveOut => "迁出",
+        }
+    }
+}
+
+/// What an edit changes. Cells are keyed by field and hold text as a sheet would.
+#[derive(Debug, Clone)]
+pub enum Edit {
+    /// Household-level fields (status, causes, conditions …).
+    Household(BTreeMap<Field, String>),
+    /// Fields of the member at this position (0 = first row).
+    Member {
+        index: usize,
+        cells: BTreeMap<Field, String>,
+    },
+    /// A new member (a newborn, a spouse marrying in).
+    AddMember(BTreeMap<Field, String>),
+    /// The member at this position leaves the household.
+    RemoveMember {
+        index: usize,
+        why: Departure,
+        on: NaiveDate,
+    },
+}
+
+/// One edit of one household, made on the version the editor saw.
+#[derive(Debug, Clone)]
+pub struct EditRequest {
+    pub household_id: i64,
+    pub version: i64,
+    pub edit: Edit,
+    /// Why (变更原因): kept in the change log.
+    pub reason: String,
+}
+
+/// A problem with one field of the form (`member`: the member's position, if it is theirs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormIssue {
+    pub field: Option<Field>,
+    pub member: Option<usize>,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// Not there, or outside the editor's jurisdiction (the two are indistinguishable).
+    #[error("该户不存在或不在您的管辖范围内 / no such household within your jurisdiction")]
+    NotFound,
+    /// Someone saved a newer version since the form was read.
+    #[error(
+        "该户已于{at}被{by}修改，您的修改未保存，请在最新内容上重新修改 / changed by {by} at {at} since you opened it: your changes were not saved; edit the current version"
+    )]
+    Conflict { at: String, by: String },
+    #[error("请更正标出的内容 / correct the marked fields")]
+    Invalid(Vec<FormIssue>),
+    #[error(transparent)]
+    Storage(#[from] fupin_storage::StorageError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// What a saved edit did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Saved {
+    pub changes: Vec<FieldChange>,
+    /// The household's version after the edit (unchanged when nothing changed).
+    pub version: i64,
+}
+
+/// The household-level fields a form edits (not the number, area or sheet-year income, which
+/// have their own procedures: re-registration, moving, the yearly income survey).
+pub fn household_form_fields() -> Vec<Field> {
+    household_level_fields()
+        .into_iter()
+        .filter(|f| {
+            !matches!(
+                f,
+                Field::VillageCode
+                    | Field::County
+                    | Field::Township
+                    | Field::Village
+                    | Field::IncomeYear
+                    | Field::Wage
+                    | Field::Business
+                    | Field::Property
+                    | Field::Transfer
+                    | Field::ProductionExpenditure
+                    | Field::PerCapitaIncome
+            )
+        })
+        .collect()
+}
+
+/// The fields of a member's form.
+pub fn member_form_fields() -> &'static [Field] {
+    MEMBER_FIELDS
+}
+
+/// A household's cells as a form shows them: household fields, then one map per member.
+pub fn form_cells(h: &Household) -> (BTreeMap<Field, String>, Vec<BTreeMap<Field, String>>) {
+    let columns = columns();
+    let rows = household_rows(h, &AreaIndex::default(), &columns);
+    let cells = |row: &Vec<String>, fields: &[Field]| -> BTreeMap<Field, String> {
+        columns
+            .iter()
+            .zip(row)
+            .filter(|(f, _)| fields.contains(f))
+            .map(|(f, v)| (*f, v.clone()))
+            .collect()
+    };
+    let household = rows
+        .first()
+        .map(|r| cells(r, &household_form_fields()))
+        .unwrap_or_default();
+    let members = rows.iter().map(|r| cells(r, MEMBER_FIELDS)).collect();
+    (household, members)
+}
+
+/// How a form asks for a field: the text it sends is what a sheet cell would hold.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputKind {
+    Text,
+    Number,
+    Year,
+    Date,
+    /// One of a list; `optional` adds an empty choice.
+    Choice {
+        options: Vec<Choice>,
+        optional: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// The text sent (as `fupin_core::record` writes the value).
+    pub value: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+fn list<T: CodeList>(optional: bool) -> InputKind {
+    InputKind::Choice {
+        options: T::ALL
+            .iter()
+            .map(|v| Choice {
+                value: v.zh(),
+                zh: v.zh(),
+                en: v.en(),
+            })
+            .collect(),
+        optional,
+    }
+}
+
+fn yes_no() -> InputKind {
+    InputKind::Choice {
+        options: vec![
+            Choice {
+                value: "是",
+                zh: "是",
+                en: "yes",
+            },
+            Choice {
+                value: "否",
+                zh: "否",
+                en: "no",
+            },
+        ],
+        optional: false,
+    }
+}
+
+/// The input a form shows for `field`.
+pub fn input_kind(field: Field) -> InputKind {
+    use fupin_core::codes::*;
+    match field {
+        Field::Standard => list::<IdentificationStandard>(false),
+        Field::Attribute => list::<PovertyAttribute>(false),
+        Field::MainCause => list::<Cause>(false),
+        Field::Status => list::<HouseholdStatus>(false),
+        Field::Monitoring => list::<MonitoringCategory>(true),
+        Field::HouseStructure => list::<HouseStructure>(true),
+        // the grade is written as its code (A–D)
+        Field::HouseGrade => InputKind::Choice {
+            options: HouseGrade::ALL
+                .iter()
+                .map(|g| Choice {
+                    value: g.code(),
+                    zh: g.zh(),
+                    en: g.en(),
+                })
+                .collect(),
+            optional: true,
+        },
+        Field::WaterSource => list::<WaterSource>(true),
+        Field::CookingFuel => list::<Fuel>(true),
+        Field::Sex => list::<Sex>(false),
+        Field::Relation => list::<Relation>(false),
+        Field::Ethnicity => list::<Ethnicity>(false),
+        Field::Education => list::<Education>(false),
+        Field::Schooling => list::<Schooling>(false),
+        Field::Health => list::<Health>(false),
+        Field::Labour => list::<Labour>(false),
+        Field::MigrantWork => list::<MigrantWork>(false),
+        Field::Relocated
+        | Field::Electricity
+        | Field::WaterDifficult
+        | Field::WaterSafe
+        | Field::MedicalInsurance
+        | Field::PensionInsurance
+        | Field::Dibao
+        | Field::CriticalIllnessInsurance => yes_no(),
+        Field::RegisteredYear | Field::ExitYear | Field::HouseBuiltYear => InputKind::Year,
+        Field::BirthDate => InputKind::Date,
+        Field::Longitude
+        | Field::Latitude
+        | Field::ArableLand
+        | Field::IrrigatedLand
+        | Field::ForestLand
+        | Field::HousingArea
+        | Field::RoadDistance
+        | Field::MigrantMonths => InputKind::Number,
+        _ => InputKind::Text,
+    }
+}
+
+/// The sheet columns an edit works on: the household sheet without the area names.
+fn columns() -> Vec<Field> {
+    household_sheet()
+        .into_iter()
+        .filter(|f| !matches!(f, Field::County | Field::Township | Field::Village))
+        .collect()
+}
+
+/// Applies and saves one edit.
+pub async fn edit_household(
+    db: &Db,
+    actor: &Actor,
+    scope: &Scope,
+    request: EditRequest,
+    today: NaiveDate,
+) -> Result<Saved, EditError> {
+    if request.reason.trim().is_empty() {
+        return Err(EditError::Invalid(vec![FormIssue {
+            field: None,
+            member: None,
+            message: "请填写变更原因 / give the reason for the change".into(),
+        }]));
+    }
+    let mut writer = RegistryWriter::begin(db).await?;
+    let (stored, version) = writer
+        .household_for_edit(scope, request.household_id)
+        .await?
+        .ok_or(EditError::NotFound)?;
+    if version != request.version {
+        let last = writer.last_change(request.household_id).await?;
+        return Err(EditError::Conflict {
+            at: last.as_ref().map_or_else(String::new, |c| c.at.clone()),
+            by: last.map_or_else(String::new, |c| c.actor),
+        });
+    }
+    let old = stored.household;
+    let areas = area_index(db, &old).await?;
+    let new = apply(&old, &request.edit, &areas, today)?;
+
+    // an ID number may be registered in one household only
+    let ids: Vec<&str> = new.members.iter().map(|m| m.id_number.as_str()).collect();
+    let owners = writer.id_owners(&ids).await?;
+    let conflicts: Vec<FormIssue> = new
+        .members
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| {
+            let owner = owners.get(m.id_number.as_str())?;
+            (*owner != new.number).then(|| FormIssue {
+                field: Some(Field::IdNumber),
+                member: Some(i),
+                message: Problem::IdInOtherHousehold(owner.clone()).to_string(),
+            })
+        })
+        .collect();
+    if !conflicts.is_empty() {
+        return Err(EditError::Invalid(conflicts));
+    }
+
+    let changes = diff_households(&old, &new);
+    if changes.is_empty() {
+        return Ok(Saved { changes, version });
+    }
+    let reason = match &request.edit {
+        Edit::RemoveMember { index, why, on } => format!(
+            "{}{} {on}：{}",
+            old.members[*index].name,
+            why.zh(),
+            request.reason.trim()
+        ),
+        _ => request.reason.trim().to_string(),
+    };
+    let ctx = WriteContext {
+        actor: actor.name.clone(),
+        reason: reason.clone(),
+        import_run: None,
+    };
+    let status = status_snapshot(&new, &reason);
+    writer
+        .update(request.household_id, &new, &status, &changes, &ctx)
+        .await?;
+    let entry = actor.entry(
+        "household.edit",
+        "household",
+        request.household_id.to_string(),
+        new.village_code.as_str(),
+        format!("{} fields: {reason}", changes.len()),
+    );
+    fupin_storage::audit::append_in(writer.tx(), vec![entry]).await?;
+    writer.commit().await?;
+    Ok(Saved {
+        changes,
+        version: version + 1,
+    })
+}
+
+/// The areas validation needs for this household: its village and the chain above it.
+async fn area_index(db: &Db, h: &Household) -> Result<AreaIndex, EditError> {
+    let path = db.area_path(&h.village_code).await?;
+    if path.last().map(|a| a.level) != Some(AreaLevel::Village) {
+        return Err(EditError::Other(anyhow::anyhow!(
+            "village {} is not loaded",
+            h.village_code
+        )));
+    }
+    Ok(AreaIndex::from_areas(&path))
+}
+
+/// The household after the edit, parsed and validated as an import would.
+fn apply(
+    old: &Household,
+    edit: &Edit,
+    areas: &AreaIndex,
+    today: NaiveDate,
+) -> Result<Household, EditError> {
+    let columns = columns();
+    let mut rows = household_rows(old, areas, &columns);
+    let at = |f: Field| columns.iter().position(|c| *c == f);
+    let set = |row: &mut Vec<String>, cells: &BTreeMap<Field, String>, allowed: &[Field]| {
+        for (f, v) in cells {
+            if let (true, Some(i)) = (allowed.contains(f), at(*f)) {
+                row[i] = v.trim().to_string();
+            }
+        }
+    };
+    // the member a form is about, for its messages
+    let mut member_of_row: Vec<Option<usize>> = (0..rows.len()).map(Some).collect();
+    match edit {
+        Edit::Household(cells) => {
+            let fields = household_form_fields();
+            for row in &mut rows {
+                set(row, cells, &fields);
+            }
+        }
+        Edit::Member { index, cells } => {
+            let row = rows.get_mut(*index).ok_or(EditError::NotFound)?;
+            set(row, cells, MEMBER_FIELDS);
+        }
+        Edit::AddMember(cells) => {
+            let mut row = rows.first().cloned().ok_or(EditError::NotFound)?;
+            for f in MEMBER_FIELDS {
+                if let Some(i) = at(*f) {
+                    row[i].clear();
+                }
+            }
+            set(&mut row, cells, MEMBER_FIELDS);
+            member_of_row.push(Some(rows.len()));
+            rows.push(row);
+        }
+        Edit::RemoveMember { index, .. } => {
+            if *index >= rows.len() {
+                return Err(EditError::NotFound);
+            }
+            if rows.len() == 1 {
+                return Err(EditError::Invalid(vec![FormIssue {
+                    field: None,
+                    member: Some(*index),
+                    message: "户内仅剩一人，应办理户销户（自然消亡）而非减员 / the last member: close the household instead".into(),
+                }]));
+            }
+            rows.remove(*index);
+            member_of_row.remove(*index);
+        }
+    }
+    // per-capita income follows from the income and the members: recomputed, never stale
+    if let Some(i) = at(Field::PerCapitaIncome) {
+        for row in &mut rows {
+            row[i].clear();
+        }
+    }
+    let header: Row = columns.iter().map(|f| f.zh()).collect();
+    let map = HeaderMap::new(&header).map_err(|e| EditError::Other(anyhow::anyhow!(e)))?;
+    let group = RowGroup {
+        number: old.number.clone(),
+        rows: rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, cells)| (i + 1, cells.iter().map(String::as_str).collect()))
+            .collect(),
+    };
+    parse_household(&group, &map, areas, today).map_err(|issues| {
+        let household_fields = household_level_fields();
+        EditError::Invalid(
+            issues
+                .into_iter()
+                .map(|i| FormIssue {
+                    field: Some(i.field),
+                    member: if household_fields.contains(&i.field) {
+                        None
+                    } else {
+                        member_of_row.get(i.row - 1).copied().flatten()
+                    },
+                    message: i.problem.to_string(),
+                })
+                .collect(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_choice_is_what_the_record_writes() {
+        // a household's own values must be among its form's choices, or a form could not
+        // show them back
+        let areas = crate::areas::parse_json(crate::areas::SEED_DIVISIONS).unwrap();
+        let geo = crate::generate::Geography::new(&areas, crate::areas::SEED_BOUNDARIES).unwrap();
+        let config = crate::generate::GeneratorConfig {
+            households: 300,
+            seed: 3,
+            last_year: 2023,
+        };
+        for g in crate::generate::generate(&config, &geo) {
+            check_choices(&g.household);
+        }
+    }
+
+    fn check_choices(h: &Household) {
+        use fupin_core::record::{household_value, member_value};
+        for f in household_form_fields() {
+            if let InputKind::Choice { options, optional } = input_kind(f) {
+                let v = household_value(h, f);
+                assert!(
+                    (optional && v.is_empty()) || options.iter().any(|o| o.value == v),
+                    "{f:?}: {v:?}"
+                );
+            }
+        }
+        for m in &h.members {
+            for &f in MEMBER_FIELDS {
+                if let InputKind::Choice { options, .. } = input_kind(f) {
+                    let v = member_value(m, f);
+                    assert!(options.iter().any(|o| o.value == v), "{f:?}: {v:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn forms_edit_neither_the_number_nor_the_area_nor_income() {
+        let f = household_form_fields();
+        for not in [
+            Field::HouseholdNo,
+            Field::VillageCode,
+            Field::Wage,
+            Field::MemberName,
+        ] {
+            assert!(!f.contains(&not), "{not:?}");
+        }
+        for yes in [
+            Field::Status,
+            Field::MainCause,
+            Field::Phone,
+            Field::WaterSafe,
+        ] {
+            assert!(f.contains(&yes), "{yes:?}");
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! `fupin bench-console`: server time of the console's pages on a province-sized registry.
+//!
+//! For each database (SQLite, and PostgreSQL when given): load the generated registry once
+//! (households, history, populations), log in as the office staff of the largest province, then
+//! time three fixed request lists one request at a time through the router (server time, no
+//! network): the province's area page, name searches (full names and given names alone, drawn
+//! from the registry), household pages (random households). Then the household page's
+//! throughput under concurrent load from a second process on loopback (`wrk`).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use fupin_core::access::{Role, Scope};
+use fupin_core::search::clean_name;
+use fupin_services::import::ImportOptions;
+use fupin_services::progress::Silent;
+use fupin_storage::{Db, FigureYear};
+use tower::ServiceExt;
+
+use crate::cli::{BenchConsoleArgs, GenArgs, GenFormat, chrono_today};
+
+const BENCH_USER: &str = "bench-staff";
+const BENCH_PASSWORD: &str = "Bench-2020-pw";
+
+pub async fn run(args: BenchConsoleArgs) -> Result<()> {
+    let data = args.dir.join("data");
+    if !data.join("households.csv").exists() {
+        let t = Instant::now();
+        GenArgs {
+            households: args.households,
+            seed: 2014,
+            last_year: 2023,
+            out: data.clone(),
+            format: GenFormat::Csv,
+        }
+        .run(&Silent)?;
+        println!(
+            "generated {} households in {:.1} s",
+            args.households,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let sqlite = format!("sqlite://{}", args.dir.join("console.sqlite3").display());
+    let mut targets = vec![("SQLite", sqlite)];
+    if let Some(pg) = &args.postgres {
+        targets.push(("PostgreSQL", pg.clone()));
+    }
+    println!("| database | page | requests | p50 ms | p95 ms | max ms |");
+    println!("|---|---|---:|---:|---:|---:|");
+    let mut throughput = Vec::new();
+    for (name, url) in targets {
+        if name == "PostgreSQL" {
+            create_database_if_missing(&url).await?;
+        }
+        let db = crate::connect(&url).await?;
+        ensure_loaded(&db, &data, name).await?;
+        let bench = Bench::prepare(db.clone(), args.requests).await?;
+        for (page, uris) in [
+            ("area page of the province", &bench.area),
+            ("name search", &bench.names),
+            ("household page", &bench.households),
+        ] {
+            let times = bench.time(uris).await?;
+            let s = Summary::of(&times);
+            println!(
+                "| {name} | {page} | {} | {:.1} | {:.1} | {:.1} |",
+                times.len(),
+                s.p50,
+                s.p95,
+                s.max
+            );
+        }
+        throughput.push((name, bench.load(&args).await?));
+        bench.state.audit.flush().await;
+        db.close().await;
+    }
+    println!();
+    println!("| database | household pages under load | result |");
+    println!("|---|---|---|");
+    for (name, line) in throughput {
+        println!(
+            "| {name} | wrk -t2 -c{} -d{}s | {line} |",
+            args.connections, args.seconds
+        );
+    }
+    Ok(())
+}
+
+/// Loads the generated registry into an empty database (once: a loaded one is reused).
+async fn ensure_loaded(db: &Db, data: &Path, name: &str) -> Result<()> {
+    if db.max_household_id().await? > 0 {
+        println!("{name}: reusing the registry already loaded");
+        return Ok(());
+    }
+    fupin_services::areas::load_seed_divisions(db).await?;
+    let opts = ImportOptions {
+        skip_invalid: false,
+        actor: "bench".into(),
+        report: None,
+        today: chrono_today(),
+    };
+    let t = Instant::now();
+    let s =
+        fupin_services::import::import_households(db, &data.join("households.csv"), &opts, &Silent)
+            .await?;
+    anyhow::ensure!(s.committed, "{name} import: {:?}", s.first_errors);
+    let households = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let h = fupin_services::history::import_history(db, &data.join("history.csv"), &opts, &Silent)
+        .await?;
+    anyhow::ensure!(h.committed, "{name} history: {:?}", h.first_errors);
+    let history = t.elapsed().as_secs_f64();
+    fupin_services::population::import_populations(db, &data.join("populations.csv"), "generated")
+        .await?;
+    db.analyze().await?;
+    println!(
+        "{name}: loaded {} households in {households:.1} s, their history in {history:.1} s",
+        s.created
+    );
+    Ok(())
+}
+
+/// Creates the PostgreSQL database the URL names unless it exists (a loaded one is reused).
+async fn create_database_if_missing(url: &str) -> Result<()> {
+    use sqlx::ConnectOptions;
+    let target: sqlx::postgres::PgConnectOptions = url.parse().context("PostgreSQL URL")?;
+    let name = target
+        .get_database()
+        .context("the PostgreSQL URL names no database")?
+        .to_string();
+    anyhow::ensure!(
+        name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "database name {name:?}: use letters, digits and _"
+    );
+    let mut admin = target
+        .database("postgres")
+        .connect()
+        .await
+        .context("PostgreSQL")?;
+    let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&mut admin)
+        .await?;
+    if exists.is_none() {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await?;
+    }
+    Ok(())
+}
+
+struct Bench {
+    /// One application state for every request, so that its audit writer is flushed at the end.
+    state: fupin_web::AppState,
+    cookie: String,
+    area: Vec<String>,
+    names: Vec<String>,
+    households: Vec<String>,
+}
+
+impl Bench {
+    /// Logs in as the office staff of the largest province and draws the request lists.
+    async fn prepare(db: Db, n: usize) -> Result<Self> {
+        let provinces = db
+            .area_children(&Scope::everything(), None, FigureYear::Now)
+            .await?;
+        let province = provinces
+            .iter()
+            .max_by_key(|p| p.figures.households)
+            .context("no province")?
+            .area
+            .code
+            .clone();
+        if db
+            .users_within(None)
+            .await?
+            .iter()
+            .all(|u| u.username != BENCH_USER)
+        {
+            let form = fupin_services::accounts::AccountForm {
+                username: BENCH_USER.into(),
+                real_name: "基准测试".into(),
+                area: province.clone(),
+                phone: "13800000000".into(),
+                roles: vec![Role::OfficeStaff],
+                password: BENCH_PASSWORD.into(),
+            };
+            let actor = fupin_services::audit::Actor::cli();
+            fupin_services::accounts::add_user(&db, &actor, form, false).await?;
+        }
+        let login =
+            fupin_services::accounts::login(&db, BENCH_USER, BENCH_PASSWORD, "bench", "bench")
+                .await?;
+        let cookie = format!("fupin_session={}", login.session_secret);
+
+        // a fixed pseudo-random walk over household ids (the same lists every run)
+        let max = db.max_household_id().await?;
+        let scope = Scope {
+            area: Some(province.clone()),
+            households: fupin_core::access::HouseholdReach::Subtree,
+        };
+        let mut households = Vec::with_capacity(n);
+        let mut names = Vec::with_capacity(n);
+        let mut x: u64 = 2014;
+        while households.len() < n {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let id = (x >> 33) as i64 % max + 1;
+            let Some(record) = db.household(&scope, id).await? else {
+                continue;
+            };
+            households.push(format!("/households/{id}"));
+            let member =
+                &record.household.members[(x as usize >> 7) % record.household.members.len()];
+            let full = clean_name(&member.name);
+            let given: String = full.chars().skip(1).collect();
+            // full names and given names alone (a part of a name), alternately
+            let q = if names.len() % 2 == 1 && given.chars().count() >= 2 {
+                given
+            } else {
+                full
+            };
+            names.push(format!("/search?q={}", percent(&q)));
+        }
+        let area = vec![format!("/areas/{province}"); n];
+        Ok(Self {
+            state: fupin_web::AppState::new(db),
+            cookie,
+            area,
+            names,
+            households,
+        })
+    }
+
+    /// Each request in turn through the router; the time until the body is complete.
+    async fn time(&self, uris: &[String]) -> Result<Vec<Duration>> {
+        let router = fupin_web::router_with(self.state.clone());
+        // warm up: the first requests fill the page cache and the statement caches
+        for uri in uris.iter().take(10) {
+            self.get(&router, uri).await?;
+        }
+        let mut times = Vec::with_capacity(uris.len());
+        for uri in uris {
+            let t = Instant::now();
+            self.get(&router, uri).await?;
+            times.push(t.elapsed());
+        }
+        Ok(times)
+    }
+
+    async fn get(&self, router: &axum::Router, uri: &str) -> Result<()> {
+        let request = Request::get(uri)
+            .header(header::COOKIE, &self.cookie)
+            .body(Body::empty())?;
+        let response = router.clone().oneshot(request).await?;
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 8 << 20).await?;
+        anyhow::ensure!(status == StatusCode::OK, "{uri}: {status}");
+        anyhow::ensure!(!body.is_empty(), "{uri}: empty body");
+        Ok(())
+    }
+
+    /// Serves on loopback and runs `wrk` over the household pages; its summary line.
+    async fn load(&self, args: &BenchConsoleArgs) -> Result<String> {
+        if std::process::Command::new("wrk")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            return Ok("skipped: wrk is not installed (apt-get install wrk)".into());
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let app = fupin_web::router_with(self.state.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let script = write_wrk_script(&args.dir, &self.households, &self.cookie)?;
+        let out = tokio::process::Command::new("wrk")
+            .arg("-t2")
+            .arg(format!("-c{}", args.connections))
+            .arg(format!("-d{}s", args.seconds))
+            .arg("-s")
+            .arg(&script)
+            .arg(format!("http://{addr}"))
+            .output()
+            .await?;
+        server.abort();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let pick = |prefix: &str| {
+            text.lines()
+                .find(|l| l.trim_start().starts_with(prefix))
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                .unwrap_or_default()
+        };
+        let errors = pick("Non-2xx");
+        Ok(format!(
+            "{}; {}{}",
+            pick("Requests/sec"),
+            pick("Latency"),
+            if errors.is_empty() {
+                String::new()
+            } else {
+                format!("; {errors}")
+            }
+        ))
+    }
+}
+
+/// A wrk script that walks the household pages in order with the session cookie.
+fn write_wrk_script(dir: &Path, uris: &[String], cookie: &str) -> Result<PathBuf> {
+    let list: Vec<String> = uris.iter().map(|u| format!("{u:?}")).collect();
+    let script = format!(
+        "local paths = {{{}}}\nlocal i = 0\nwrk.headers[\"Cookie\"] = {cookie:?}\n\
+         request = function()\n  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n",
+        list.join(", ")
+    );
+    let path = dir.join("households.lua");
+    std::fs::write(&path, script)?;
+    Ok(path)
+}
+
+/// Percent-encodes a query value (names are Chinese).
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+struct Summary {
+    p50: f64,
+    p95: f64,
+    max: f64,
+}
+
+impl Summary {
+    fn of(times: &[Duration]) -> Self {
+        let mut ms: Vec<f64> = times.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+        ms.sort_by(f64::total_cmp);
+        let at = |q: f64| ms[((ms.len() as f64 * q).ceil() as usize).clamp(1, ms.len()) - 1];
+        Summary {
+            p50: at(0.50),
+            p95: at(0.95),
+            max: at(1.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let times: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        let s = Summary::of(&times);
+        assert_eq!((s.p50, s.p95, s.max), (50.0, 95.0, 100.0));
+        assert_eq!(percent("王 a"), "%E7%8E%8B%20a");
+    }
+}
