@@ -80,7 +80,10 @@ async fn start_driver() -> Driver {
 
 /// A headless Chromium with a phone-sized window.
 async fn browser(driver: &Driver) -> Client {
-    let profile = std::env::temp_dir().join(format!("fupin-chromium-{}", std::process::id()));
+    // one profile per browser: tests run side by side in one process
+    static BROWSERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = BROWSERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let profile = std::env::temp_dir().join(format!("fupin-chromium-{}-{n}", std::process::id()));
     let caps = serde_json::json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -132,6 +135,42 @@ async fn wait_for_path(c: &Client, path: &str) {
     );
 }
 
+/// Waits until the browser shows a page whose query holds `part` (a form sent to its own path).
+async fn wait_for_query(c: &Client, part: &str) {
+    for _ in 0..200 {
+        let url = c.current_url().await.unwrap();
+        let ready = c
+            .execute("return document.readyState", vec![])
+            .await
+            .unwrap();
+        if url.query().is_some_and(|q| q.contains(part)) && ready == "complete" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "no page with {part} in its query: {}",
+        c.current_url().await.unwrap()
+    );
+}
+
+/// The elements reaching past the viewport's right edge outside a scrolling box (to say what
+/// breaks a layout).
+async fn too_wide(c: &Client) -> Vec<String> {
+    let v = c
+        .execute(
+            "return [...document.querySelectorAll('body *')]
+               .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+                         && !e.closest('.scroll'))
+               .slice(0, 8)
+               .map(e => e.tagName + '.' + e.className + ' ' + e.outerHTML.slice(0, 120))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap_or_default()
+}
+
 /// The page fits the viewport's width: nothing makes the whole page scroll sideways (wide
 /// tables scroll inside their own box).
 async fn fits_width(c: &Client) -> bool {
@@ -145,11 +184,12 @@ async fn fits_width(c: &Client) -> bool {
     v.as_bool().unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn log_in_and_browse_the_county_in_chromium() {
-    if !installed() {
-        return;
-    }
+/// A registry of 400 generated households (with their history) in a fresh SQLite file.
+async fn registry() -> (
+    tempfile::TempDir,
+    fupin_storage::Db,
+    fupin_storage::AreaIndex,
+) {
     let dir = tempfile::tempdir().unwrap();
     let db = fupin_storage::Db::connect(&format!(
         "sqlite://{}",
@@ -191,6 +231,56 @@ async fn log_in_and_browse_the_county_in_chromium() {
     .await
     .unwrap();
     assert!(s.committed);
+    let h = fupin_services::history::import_history(
+        &db,
+        &dir.path().join("history.csv"),
+        &opts,
+        &Silent,
+    )
+    .await
+    .unwrap();
+    assert!(h.committed);
+    (dir, db, index)
+}
+
+/// Fills in and sends the login form the browser shows.
+async fn log_in(c: &Client, username: &str) {
+    fill(c, "input[name=username]", username).await;
+    fill(c, "input[name=password]", PASSWORD).await;
+    click(c, "button[type=submit]").await;
+}
+
+async fn fill(c: &Client, css: &str, text: &str) {
+    let input = c.find(Locator::Css(css)).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(text).await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Serves the console on a free loopback port; its base URL.
+async fn serve(db: &fupin_storage::Db) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app =
+        fupin_web::router(db.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_in_and_browse_the_county_in_chromium() {
+    if !installed() {
+        return;
+    }
+    let (dir, db, index) = registry().await;
     // a leader of the county's poverty office: names in full, ID numbers masked
     let form = AccountForm {
         username: "dushan".into(),
@@ -202,11 +292,8 @@ async fn log_in_and_browse_the_county_in_chromium() {
     };
     add_user(&db, &Actor::cli(), form, false).await.unwrap();
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app =
-        fupin_web::router(db.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let base = serve(&db).await;
+    let _keep = dir;
 
     let driver = start_driver().await;
     let c = browser(&driver).await;
@@ -216,24 +303,7 @@ async fn log_in_and_browse_the_county_in_chromium() {
     c.goto(&county_url).await.unwrap();
     assert!(c.current_url().await.unwrap().path() == "/login");
     assert!(fits_width(&c).await, "the login page fits a 360-px phone");
-    c.find(Locator::Css("input[name=username]"))
-        .await
-        .unwrap()
-        .send_keys("dushan")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    log_in(&c, "dushan").await;
     wait_for_path(&c, &format!("/areas/{COUNTY}000000")).await;
     let county = text(&c).await;
     assert!(county.contains("独山县"), "county page names the county");
@@ -317,5 +387,214 @@ async fn log_in_and_browse_the_county_in_chromium() {
     wait_for_path(&c, "/login").await;
     c.goto(&county_url).await.unwrap();
     assert_eq!(c.current_url().await.unwrap().path(), "/login");
+    c.close().await.unwrap();
+}
+
+/// The daily work of a county office clerk on a 360×640 phone: drill down from the county to a
+/// household, find people by part of a name and by the end of an ID number, edit a member and
+/// see the change in the timeline, and have a save made over someone else's newer change
+/// refused. Every page fits the phone's width.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_drills_down_searches_and_edits_in_chromium() {
+    if !installed() {
+        return;
+    }
+    let (_dir, db, index) = registry().await;
+    let form = AccountForm {
+        username: "kezhang".into(),
+        real_name: "独山县扶贫办 科员".into(),
+        area: AreaCode::parse(COUNTY).unwrap(),
+        phone: "13800000001".into(),
+        roles: vec![Role::OfficeStaff],
+        password: PASSWORD.into(),
+    };
+    add_user(&db, &Actor::cli(), form, false).await.unwrap();
+    let base = serve(&db).await;
+    let driver = start_driver().await;
+    let c = browser(&driver).await;
+    c.goto(&format!("{base}/areas/{COUNTY}000000"))
+        .await
+        .unwrap();
+    log_in(&c, "kezhang").await;
+    wait_for_path(&c, &format!("/areas/{COUNTY}000000")).await;
+    assert!(fits_width(&c).await, "the county page fits the phone");
+
+    // drill down by the links: township, village, household
+    let county_code = AreaCode::parse(COUNTY).unwrap();
+    let (list, _) = db
+        .household_list(&Scope::everything(), &county_code, 0, 1)
+        .await
+        .unwrap();
+    let first = &list[0];
+    let village = AreaCode::parse(&first.village_code).unwrap();
+    let township = village.ancestor(fupin_core::AreaLevel::Township);
+    for step in [&township, &village] {
+        let name = index.name(step).unwrap().to_string();
+        c.find(Locator::LinkText(&name))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for_path(&c, &format!("/areas/{step}")).await;
+        assert!(fits_width(&c).await, "{name} fits the phone");
+        let crumbs = c
+            .find(Locator::Css("nav.crumbs"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            crumbs.contains("独山县") && crumbs.contains(&name),
+            "{crumbs}"
+        );
+    }
+    c.find(Locator::LinkText(&first.number))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&c, &format!("/households/{}", first.id)).await;
+    assert!(
+        fits_width(&c).await,
+        "the household page fits the phone: {:?}",
+        too_wide(&c).await
+    );
+    let record = db
+        .household(&Scope::everything(), first.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let person = record.household.members.last().unwrap().clone();
+
+    // search by part of a name (the given name alone) and by the last six of the ID number
+    let given: String = fupin_core::search::clean_name(&person.name)
+        .chars()
+        .skip(1)
+        .collect();
+    let tail = &person.id_number.as_str()[12..];
+    for q in [given.as_str(), tail] {
+        if q.chars().count() < 2 {
+            continue;
+        }
+        c.goto(&format!("{base}/search")).await.unwrap();
+        fill(&c, "input[name=q]", q).await;
+        click(&c, "form.search button[type=submit]").await;
+        wait_for_query(&c, "q=").await;
+        let found = text(&c).await;
+        assert!(
+            found.contains(&first.number),
+            "{q} finds {}: {found}",
+            first.number
+        );
+        assert!(
+            found.contains(&person.name),
+            "{q}: the matched person is shown"
+        );
+        assert!(fits_width(&c).await, "the search page fits the phone");
+    }
+
+    // edit the member's education from the household page; the timeline shows it
+    let n = record.household.members.len();
+    c.goto(&format!("{base}/households/{}", first.id))
+        .await
+        .unwrap();
+    c.find(Locator::Css(&format!(
+        "a[href='/households/{}/members/{n}/edit']",
+        first.id
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for_path(&c, &format!("/households/{}/members/{n}/edit", first.id)).await;
+    assert!(fits_width(&c).await, "the edit form fits the phone");
+    let other = if person.education == fupin_core::codes::Education::Senior {
+        "初中"
+    } else {
+        "高中"
+    };
+    c.find(Locator::Css("select[name=education]"))
+        .await
+        .unwrap()
+        .select_by_value(other)
+        .await
+        .unwrap();
+    fill(&c, "form.edit input[name=reason]", "入户核实更正文化程度").await;
+    click(&c, "form.edit button[type=submit]").await;
+    wait_for_path(&c, &format!("/households/{}", first.id)).await;
+    let page = text(&c).await;
+    assert!(
+        page.contains("入户核实更正文化程度") && page.contains("kezhang"),
+        "{page}"
+    );
+    assert!(page.contains(other));
+
+    // open the form, let someone else save first, then save: refused, nothing overwritten
+    c.goto(&format!("{base}/households/{}/members/{n}/edit", first.id))
+        .await
+        .unwrap();
+    let now = db
+        .household(&Scope::everything(), first.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut cells = std::collections::BTreeMap::new();
+    cells.insert(fupin_core::Field::Health, "长期慢性病".to_string());
+    fupin_services::edit::edit_household(
+        &db,
+        &Actor::cli(),
+        &Scope::everything(),
+        fupin_services::edit::EditRequest {
+            household_id: first.id,
+            version: now.version,
+            edit: fupin_services::edit::Edit::Member {
+                index: n - 1,
+                cells,
+            },
+            reason: "另一位干部先保存".into(),
+        },
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Css("select[name=education]"))
+        .await
+        .unwrap()
+        .select_by_value("小学")
+        .await
+        .unwrap();
+    fill(&c, "form.edit input[name=reason]", "过时的修改").await;
+    click(&c, "form.edit button[type=submit]").await;
+    wait_for_path(&c, &format!("/households/{}/members/{n}/edit", first.id)).await;
+    let refused = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#conflict"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(refused.contains("未保存"), "{refused}");
+    let after = db
+        .household(&Scope::everything(), first.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let m = &after.household.members[n - 1];
+    assert_eq!(
+        m.health,
+        fupin_core::codes::Health::Chronic,
+        "the other save stands"
+    );
+    assert_ne!(
+        m.education,
+        fupin_core::codes::Education::Primary,
+        "the stale save did not land"
+    );
     c.close().await.unwrap();
 }
