@@ -496,6 +496,9 @@ async fn page_weights_stay_light() {
         "/areas/522726000000".to_string(),
         format!("/areas/{VILLAGE}"),
         format!("/households/{}", f.id),
+        "/search".to_string(),
+        "/search?q=%E5%B0%8F%E6%98%8E".to_string(),
+        "/areas/522726000000?year=2020".to_string(),
     ] {
         // the login form as someone not logged in sees it, the rest as the leader
         let cookie = if uri == "/login" {
