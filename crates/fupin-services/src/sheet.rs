@@ -244,6 +244,23 @@ impl SheetWriter {
     }
 }
 
+/// An XLSX workbook in memory (a download from a page): text cells, as every sheet fupin writes.
+pub fn xlsx_bytes(header: &[&str], sheet_name: &str, rows: &[Vec<String>]) -> Result<Vec<u8>> {
+    let mut x = XlsxSheets {
+        book: rust_xlsxwriter::Workbook::new(),
+        path: std::path::PathBuf::new(),
+        header: header.iter().map(|s| s.to_string()).collect(),
+        sheet_base: sheet_name.to_string(),
+        sheet_no: 0,
+        row: 0,
+    };
+    x.new_sheet()?;
+    for r in rows {
+        x.write_row(r)?;
+    }
+    Ok(x.book.save_to_buffer()?)
+}
+
 impl XlsxSheets {
     fn new_sheet(&mut self) -> Result<()> {
         self.sheet_no += 1;
@@ -291,6 +308,21 @@ mod tests {
         // a UTF-8 character cut by the sample boundary
         let s = "户编号".as_bytes();
         assert_eq!(sniff_encoding(&s[..4]), UTF_8);
+    }
+
+    #[test]
+    fn an_in_memory_workbook_reads_back() {
+        let rows = vec![vec!["5227261002010001".to_string(), "王芳".to_string()]];
+        let bytes = xlsx_bytes(&["户编号", "户主"], "查询结果", &rows).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.xlsx");
+        std::fs::write(&path, bytes).unwrap();
+        let read: Vec<Vec<String>> = open(&path)
+            .unwrap()
+            .map(|r| r.unwrap().1.iter().map(String::from).collect())
+            .collect();
+        assert_eq!(read[0], vec!["户编号", "户主"]);
+        assert_eq!(read[1], rows[0], "the number stays text");
     }
 
     #[test]

@@ -333,6 +333,22 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("by_phone", "按手机号", "by mobile number"),
     ("by_name", "按姓名", "by name"),
     ("any", "不限", "any"),
+    (
+        "export_xlsx",
+        "导出 Excel（XLSX）",
+        "Export to Excel (XLSX)",
+    ),
+    (
+        "export_needs_query",
+        "请先输入查询条件再导出 / search before exporting",
+        "search before exporting",
+    ),
+    (
+        "export_capped",
+        "仅导出前{n}户；更多请缩小范围，或由管理员使用 fupin export 导出",
+        "only the first {n} households; narrow the search, or ask an administrator for fupin export",
+    ),
+    ("search_results", "查询结果", "Search results"),
     ("edit_household", "修改户信息", "Edit household"),
     ("edit_member", "修改成员信息", "Edit member"),
     ("add_member", "新增成员", "Add a member"),

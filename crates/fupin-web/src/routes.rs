@@ -101,6 +101,12 @@ pub fn table() -> Vec<Route> {
             post(edit::remove_member),
         ),
         route(M::GET, "/search", May(ViewHouseholds), get(search::search)),
+        route(
+            M::GET,
+            "/search/export",
+            May(ExportHouseholds),
+            get(search::export),
+        ),
         route(M::GET, "/admin/users", May(ManageUsers), get(admin::users)),
         route(
             M::POST,

@@ -578,6 +578,43 @@ async fn search_by_keys_and_filters() {
     assert!(p.body.contains("5227261002010001"), "{}", p.body);
     let p = get(app(&f), "/search?q=%E5%B0%8F%E6%98%8E&status=poor").await;
     assert!(p.body.contains("在您的管辖范围内没有找到"));
+    // the results as a workbook, masked as the page is
+    let p = get(app(&f), "/search?q=%E5%B0%8F%E6%98%8E").await;
+    assert!(
+        p.body
+            .contains(r#"href="/search/export?q=%E5%B0%8F%E6%98%8E""#),
+        "{}",
+        p.body
+    );
+    let request = Request::get("/search/export?q=%E5%B0%8F%E6%98%8E")
+        .header(header::COOKIE, &f.session)
+        .body(Body::empty())
+        .unwrap();
+    let response = app(&f).router.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains(".xlsx")
+    );
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.xlsx");
+    std::fs::write(&path, &bytes).unwrap();
+    let rows: Vec<Vec<String>> = fupin_services::sheet::open(&path)
+        .unwrap()
+        .map(|r| r.unwrap().1.iter().map(String::from).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1][0], "5227261002010001");
+    assert!(rows[1][2].starts_with("王小明（之子）"), "{rows:?}");
+    assert!(
+        !rows[1][2].contains(f.child_id.as_str()),
+        "ID masked for a leader"
+    );
+    assert_eq!(rows[1][4], "甲定村");
+
     // a bad field is named beside it; nothing is searched
     let p = get(app(&f), "/search?q=%E7%8E%8B&status=rich&registered=20x").await;
     assert_eq!(p.status, StatusCode::OK);
@@ -598,12 +635,12 @@ async fn search_by_keys_and_filters() {
     let mut n = 0;
     for _ in 0..50 {
         n = f.db.audit_entries(None, &filter, 0, 10).await.unwrap().1;
-        if n >= 7 {
+        if n >= 8 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(n, 7, "seven searches with a key");
+    assert_eq!(n, 8, "eight searches with a key");
 }
 
 /// An area page shows figures now and of a chosen year, with poverty incidence against the

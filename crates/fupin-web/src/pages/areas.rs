@@ -111,6 +111,11 @@ pub(super) struct HouseholdRow {
 }
 
 impl HouseholdRow {
+    /// The head's name as shown (masked as the row was made).
+    pub(super) fn head(&self) -> String {
+        self.head.clone()
+    }
+
     pub(super) fn new(h: &HouseholdListItem, lang: Lang, d: &Disclosure) -> Self {
         HouseholdRow {
             number: h.number.clone(),

@@ -285,6 +285,9 @@ pub async fn search(
             problems => Serde(problems),
             kind,
             results => results.as_ref().map(|(rows, _, _)| Serde(rows)),
+            export_href => caller
+                .may(fupin_core::access::Action::ExportHouseholds)
+                .then(|| form.href(None).replacen("/search", "/search/export", 1)),
             pager => results.as_ref().map(|(_, p, _)| Serde(p)),
             total => results.as_ref().map(|(_, _, f)| f.total),
             capped => results.as_ref().is_some_and(|(_, _, f)| f.capped),
@@ -296,6 +299,122 @@ pub async fn search(
         },
     )?;
     Ok(html.into_response())
+}
+
+/// Rows exported at most from one search (a whole jurisdiction: `fupin export`).
+pub const EXPORT_CAP: i64 = fupin_storage::COUNT_CAP;
+
+/// `GET /search/export?…`: the results of a search as an XLSX workbook, masked as the caller's
+/// pages are, at most [`EXPORT_CAP`] households. Audited.
+pub async fn export(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Query(form): Query<SearchForm>,
+) -> Result<Response, AppError> {
+    let query = match form.query(lang) {
+        Ok(q) if !q.is_empty() => q,
+        Ok(_) => return Err(AppError::BadRequest(t(lang, "export_needs_query").into())),
+        Err(problems) => {
+            let text: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+            return Err(AppError::BadRequest(text.join("; ")));
+        }
+    };
+    let viewer = caller.viewer();
+    let d = &viewer.disclosure;
+    let mut rows = Vec::new();
+    let mut villages: std::collections::HashMap<String, String> = Default::default();
+    let mut capped = false;
+    const STEP: i64 = 1_000;
+    while (rows.len() as i64) < EXPORT_CAP {
+        let page = state
+            .db
+            .find_households(&viewer.scope, &query, rows.len() as i64, STEP)
+            .await?;
+        capped = page.capped;
+        for hit in &page.items {
+            let h = &hit.household;
+            if !villages.contains_key(&h.village_code) {
+                let name = match AreaCode::parse(&h.village_code) {
+                    Ok(code) => state
+                        .db
+                        .area(&viewer.scope, &code)
+                        .await?
+                        .map(|a| a.name)
+                        .unwrap_or_default(),
+                    Err(_) => String::new(),
+                };
+                villages.insert(h.village_code.clone(), name);
+            }
+            let row = ResultRow::new(hit, lang, d);
+            rows.push(vec![
+                h.number.clone(),
+                row.household.head(),
+                row.matched.unwrap_or_default(),
+                h.village_code.clone(),
+                villages[&h.village_code].clone(),
+                h.member_count.to_string(),
+                lang.code_label::<HouseholdStatus>(&h.status),
+                lang.code_label::<PovertyAttribute>(&h.attribute),
+                lang.code_label::<Cause>(&h.main_cause),
+            ]);
+        }
+        if (page.items.len() as i64) < STEP {
+            break;
+        }
+    }
+    if capped || rows.len() as i64 >= EXPORT_CAP {
+        let note = t(lang, "export_capped").replace("{n}", &EXPORT_CAP.to_string());
+        rows.push(vec![note]);
+    }
+    let header = [
+        lang.field(fupin_core::Field::HouseholdNo),
+        t(lang, "head_name"),
+        t(lang, "matched_person"),
+        lang.field(fupin_core::Field::VillageCode),
+        lang.field(fupin_core::Field::Village),
+        t(lang, "member_count"),
+        lang.field(fupin_core::Field::Status),
+        lang.field(fupin_core::Field::Attribute),
+        lang.field(fupin_core::Field::MainCause),
+    ];
+    let bytes = fupin_services::sheet::xlsx_bytes(&header, t(lang, "search_results"), &rows)
+        .map_err(AppError::internal)?;
+    let area = caller
+        .principal
+        .as_ref()
+        .map(|p| p.area.to_string())
+        .unwrap_or_default();
+    let what = query
+        .key
+        .as_ref()
+        .map_or_else(|| "filters".to_string(), |k| k.to_string());
+    let entry = caller.actor().entry(
+        "export",
+        "search",
+        what,
+        &area,
+        format!("{} rows xlsx", rows.len()),
+    );
+    state.audit.send(entry).await;
+    let file = format!(
+        "fupin-search-{}.xlsx",
+        chrono::Local::now().format("%Y%m%d-%H%M")
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// The helper cadres a user may filter by: those of their own area when it is a township or
