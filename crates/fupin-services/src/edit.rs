@@ -297,11 +297,7 @@ pub async fn edit_household(
         .await?
         .ok_or(EditError::NotFound)?;
     if version != request.version {
-        let last = writer.last_change(request.household_id).await?;
-        return Err(EditError::Conflict {
-            at: last.as_ref().map_or_else(String::new, |c| c.at.clone()),
-            by: last.map_or_else(String::new, |c| c.actor),
-        });
+        return Err(conflict(&mut writer, request.household_id).await?);
     }
     let old = stored.household;
     let areas = area_index(db, &old).await?;
@@ -364,8 +360,17 @@ pub async fn edit_household(
     })
 }
 
+/// The refusal of a save made on an older version: who changed the household last, and when.
+pub(crate) async fn conflict(writer: &mut RegistryWriter, id: i64) -> Result<EditError, EditError> {
+    let last = writer.last_change(id).await?;
+    Ok(EditError::Conflict {
+        at: last.as_ref().map_or_else(String::new, |c| c.at.clone()),
+        by: last.map_or_else(String::new, |c| c.actor),
+    })
+}
+
 /// The areas validation needs for this household: its village and the chain above it.
-async fn area_index(db: &Db, h: &Household) -> Result<AreaIndex, EditError> {
+pub(crate) async fn area_index(db: &Db, h: &Household) -> Result<AreaIndex, EditError> {
     let path = db.area_path(&h.village_code).await?;
     if path.last().map(|a| a.level) != Some(AreaLevel::Village) {
         return Err(EditError::Other(anyhow::anyhow!(

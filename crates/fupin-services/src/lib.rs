@@ -15,4 +15,5 @@ pub mod import;
 pub mod parse;
 pub mod population;
 pub mod progress;
+pub mod restructure;
 pub mod sheet;

@@ -218,3 +218,149 @@ async fn edits_are_checked_versioned_and_logged() {
         t.drop_database().await;
     }
 }
+
+/// Splitting moves the chosen members to a new household of the same village; merging moves a
+/// household's members into another and closes it. Both sides are logged with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn households_split_and_merge() {
+    use fupin_core::codes::HouseholdStatus;
+    use fupin_services::restructure::{
+        MergeRequest, SplitRequest, merge_households, split_household,
+    };
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let file = generated(dir.path(), 40, Format::Csv);
+        assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
+        let all = Scope::everything();
+        let actor = Actor::cli();
+        // a household of at least three: two non-heads leave
+        let mut id = 0;
+        let mut rec = None;
+        for i in 1..=40 {
+            let r = t.db.household(&all, i).await.unwrap().unwrap();
+            if r.household.members.len() >= 3 {
+                id = i;
+                rec = Some(r);
+                break;
+            }
+        }
+        let rec = rec.expect("a household of three");
+        let old = &rec.household;
+        let leaving: Vec<usize> = (0..old.members.len())
+            .filter(|i| old.members[*i].relation != Relation::Head)
+            .take(2)
+            .collect();
+        let number = format!("{}9", old.number);
+        let split = |version: i64, members: Vec<usize>, head: usize, number: &str| SplitRequest {
+            household_id: id,
+            version,
+            members,
+            new_head: head,
+            new_number: number.into(),
+            reason: "子女成家分户".into(),
+        };
+        // refused: the head leaving, everyone leaving, an existing number
+        let head = old
+            .members
+            .iter()
+            .position(|m| m.relation == Relation::Head)
+            .unwrap();
+        for bad in [
+            split(rec.version, vec![head], head, &number),
+            split(
+                rec.version,
+                (0..old.members.len()).collect(),
+                leaving[0],
+                &number,
+            ),
+            split(rec.version, leaving.clone(), leaving[0], &old.number),
+        ] {
+            let e = split_household(&t.db, &actor, &all, bad, today())
+                .await
+                .unwrap_err();
+            assert!(matches!(e, EditError::Invalid(_)), "{}: {e}", t.name);
+        }
+        let new_id = split_household(
+            &t.db,
+            &actor,
+            &all,
+            split(rec.version, leaving.clone(), leaving[0], &number),
+            today(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e:?}", t.name));
+        let a = t.db.household(&all, id).await.unwrap().unwrap();
+        let b = t.db.household(&all, new_id).await.unwrap().unwrap();
+        assert_eq!(
+            a.household.members.len(),
+            old.members.len() - 2,
+            "{}",
+            t.name
+        );
+        assert_eq!(b.household.members.len(), 2);
+        assert_eq!(b.household.number, number);
+        assert_eq!(b.household.village_code, old.village_code);
+        assert_eq!(
+            b.household.head().unwrap().name,
+            old.members[leaving[0]].name
+        );
+        assert!(a.changes[0].reason.contains("分户") && a.changes[0].reason.contains(&number));
+        assert!(b.changes[0].reason.contains(&old.number));
+        // a stale split is refused
+        let e = split_household(
+            &t.db,
+            &actor,
+            &all,
+            split(rec.version, leaving.clone(), leaving[0], "X1"),
+            today(),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(e, EditError::Conflict { .. }), "{}", t.name);
+
+        // merge the new household back: its members return, it is closed and empty
+        let merge = MergeRequest {
+            into_id: id,
+            into_version: a.version,
+            from_number: number.clone(),
+            reason: "合户".into(),
+        };
+        merge_households(&t.db, &actor, &all, merge, today())
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e:?}", t.name));
+        let a = t.db.household(&all, id).await.unwrap().unwrap();
+        let b = t.db.household(&all, new_id).await.unwrap().unwrap();
+        assert_eq!(a.household.members.len(), old.members.len(), "{}", t.name);
+        assert!(b.household.members.is_empty());
+        assert_eq!(b.household.status, HouseholdStatus::Closed);
+        assert!(a.changes[0].reason.contains("合户") && b.changes[0].reason.contains("合户"));
+        // the village's figures count the people once
+        let figures =
+            t.db.area_children(
+                &all,
+                Some(&old.village_code.ancestor(fupin_core::AreaLevel::Township)),
+                fupin_storage::FigureYear::Now,
+            )
+            .await
+            .unwrap();
+        let village = figures
+            .iter()
+            .find(|c| c.area.code == old.village_code)
+            .unwrap();
+        t.db.rebuild_figures().await.unwrap();
+        let rebuilt =
+            t.db.area_children(
+                &all,
+                Some(&old.village_code.ancestor(fupin_core::AreaLevel::Township)),
+                fupin_storage::FigureYear::Now,
+            )
+            .await
+            .unwrap();
+        let again = rebuilt
+            .iter()
+            .find(|c| c.area.code == old.village_code)
+            .unwrap();
+        assert_eq!(village.figures, again.figures, "{}", t.name);
+        t.drop_database().await;
+    }
+}

@@ -414,6 +414,27 @@ impl Db {
         Ok(rows.first().map_or((0, 0), |s| (s.households, s.members)))
     }
 
+    /// A free household number for a new household of `village`: the village code and the next
+    /// sequence after the highest number under it (as `5227261002010001` … continue).
+    pub async fn next_household_number(&self, village: &AreaCode) -> Result<String, StorageError> {
+        #[derive(sqlx::FromRow)]
+        struct Max {
+            number: Option<String>,
+        }
+        let prefix = village.to_string();
+        let rows: Vec<Max> = fetch_all(
+            &mut self.reader().await?,
+            "SELECT MAX(number) AS number FROM households WHERE number >= $1 AND number < $2",
+            &[
+                Value::Text(prefix.clone()),
+                Value::Text(format!("{prefix}~")),
+            ],
+        )
+        .await?;
+        let last = rows.into_iter().next().and_then(|m| m.number);
+        Ok(next_number(&prefix, last.as_deref()))
+    }
+
     /// The highest household id in the registry (the end of a streaming export).
     pub async fn max_household_id(&self) -> Result<i64, StorageError> {
         let rows: Vec<Count> = fetch_all(
@@ -973,6 +994,34 @@ const CHANGE_COLUMNS: &[&str] = &[
     "reason",
     "import_run_id",
 ];
+
+/// The number after `last` (digits kept at their width), or the village's first.
+fn next_number(prefix: &str, last: Option<&str>) -> String {
+    match last.and_then(|l| l.strip_prefix(prefix).map(|seq| (seq, seq.parse::<u64>()))) {
+        Some((seq, Ok(n))) => format!("{prefix}{:0width$}", n + 1, width = seq.len()),
+        _ => format!("{prefix}0001"),
+    }
+}
+
+#[cfg(test)]
+mod number_tests {
+    #[test]
+    fn next_numbers_continue_the_village_sequence() {
+        assert_eq!(super::next_number("522726100201", None), "5227261002010001");
+        assert_eq!(
+            super::next_number("522726100201", Some("5227261002010041")),
+            "5227261002010042"
+        );
+        assert_eq!(
+            super::next_number("522726100201", Some("5227261002019999")),
+            "52272610020110000"
+        );
+        assert_eq!(
+            super::next_number("522726100201", Some("522726100201-A")),
+            "5227261002010001"
+        );
+    }
+}
 
 /// Current time as an ISO 8601 UTC string (stored as text on both backends).
 pub fn now_utc() -> String {

@@ -333,6 +333,26 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("by_phone", "按手机号", "by mobile number"),
     ("by_name", "按姓名", "by name"),
     ("any", "不限", "any"),
+    ("split_household", "分户", "Split household"),
+    ("merge_household", "合户", "Merge a household in"),
+    (
+        "split_hint",
+        "勾选分出的成员并指定新户主；分出成员与新户主的关系请在新户中核实。原户主不能分出。",
+        "Tick who leaves and choose the new head; confirm the others' relation to the new head afterwards. The head cannot leave.",
+    ),
+    ("split_members", "分出的成员", "Members who leave"),
+    ("new_head", "新户户主", "Head of the new household"),
+    ("new_number", "新户编号", "New household number"),
+    (
+        "merge_hint",
+        "被并入户的成员转入本户（与户主关系暂记为“其他”，请随后核实），被并入户注销。",
+        "The other household's members join this one (relation recorded as “other” until confirmed); it is closed.",
+    ),
+    (
+        "merge_from",
+        "并入本户的户编号",
+        "Number of the household that joins",
+    ),
     (
         "export_xlsx",
         "导出 Excel（XLSX）",

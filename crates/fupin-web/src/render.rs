@@ -38,6 +38,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("pager.html", include_str!("templates/pager.html")),
     ("search.html", include_str!("templates/search.html")),
     ("edit.html", include_str!("templates/edit.html")),
+    (
+        "restructure.html",
+        include_str!("templates/restructure.html"),
+    ),
 ];
 
 const CSS: &str = include_str!("templates/style.css");

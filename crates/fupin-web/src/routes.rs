@@ -13,7 +13,7 @@ use fupin_core::access::Action;
 use crate::AppState;
 use crate::auth::{Caller, Rule};
 use crate::error::AppError;
-use crate::pages::{account, admin, api, areas, edit, households, login, search};
+use crate::pages::{account, admin, api, areas, edit, households, login, restructure, search};
 
 /// One route: method, path (axum syntax), rule, handler.
 pub struct Route {
@@ -99,6 +99,30 @@ pub fn table() -> Vec<Route> {
             "/households/{id}/members/{n}/remove",
             May(EditHouseholds),
             post(edit::remove_member),
+        ),
+        route(
+            M::GET,
+            "/households/{id}/split",
+            May(EditHouseholds),
+            get(restructure::split_form),
+        ),
+        route(
+            M::POST,
+            "/households/{id}/split",
+            May(EditHouseholds),
+            post(restructure::split_submit),
+        ),
+        route(
+            M::GET,
+            "/households/{id}/merge",
+            May(EditHouseholds),
+            get(restructure::merge_form),
+        ),
+        route(
+            M::POST,
+            "/households/{id}/merge",
+            May(EditHouseholds),
+            post(restructure::merge_submit),
         ),
         route(M::GET, "/search", May(ViewHouseholds), get(search::search)),
         route(

@@ -825,4 +825,68 @@ async fn a_village_official_edits_and_a_stale_save_is_refused() {
             .unwrap()
             .unwrap();
     assert_eq!(rec.household.members[1].education, Education::Senior);
+
+    // split the son off into a household of his own, then merge it back
+    let p = get(official(), &format!("/households/{}/split", f.id)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body.contains(r#"value="5227261002010002""#),
+        "a free number is offered: {}",
+        p.body
+    );
+    let version = rec.version;
+    let body = format!(
+        "_csrf={csrf}&version={version}&member=1&new_head=1&new_number=5227261002010002&reason=%E5%88%86%E6%88%B7"
+    );
+    let p = get_with(
+        official(),
+        post(format!("/households/{}/split", f.id), body),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let new_href = p.headers[header::LOCATION].to_str().unwrap().to_string();
+    let p = get(official(), &new_href).await;
+    assert!(
+        p.body.contains("5227261002010002") && p.body.contains("王小明"),
+        "{}",
+        p.body
+    );
+    let rec =
+        f.db.household(&fupin_core::access::Scope::everything(), f.id)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(rec.household.members.len(), 1);
+    // a refused merge names why, beside the form
+    let body = format!(
+        "_csrf={csrf}&version={}&from_number=999&reason=x",
+        rec.version
+    );
+    let p = get_with(
+        official(),
+        post(format!("/households/{}/merge", f.id), body),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p.body.contains(r#"id="problems""#) && p.body.contains("999"),
+        "{}",
+        p.body
+    );
+    let body = format!(
+        "_csrf={csrf}&version={}&from_number=5227261002010002&reason=%E5%90%88%E6%88%B7",
+        rec.version
+    );
+    let p = get_with(
+        official(),
+        post(format!("/households/{}/merge", f.id), body),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let rec =
+        f.db.household(&fupin_core::access::Scope::everything(), f.id)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(rec.household.members.len(), 2);
 }

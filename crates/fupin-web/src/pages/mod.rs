@@ -8,6 +8,7 @@ pub mod areas;
 pub mod edit;
 pub mod households;
 pub mod login;
+pub mod restructure;
 pub mod search;
 
 use fupin_core::Area;

@@ -1,0 +1,295 @@
+//! Splitting a household (分户: some members form a new household, e.g. a son's family setting
+//! up its own) and merging one into another (合户). Both touch two households in one
+//! transaction, check the result with the registry's validation, and log each side with the
+//! reason, so that either household's timeline tells what happened.
+
+use chrono::NaiveDate;
+use fupin_core::Household;
+use fupin_core::access::Scope;
+use fupin_core::codes::{HouseholdStatus, Relation};
+use fupin_core::record::diff_households;
+use fupin_core::validation::{valid_household_number, validate_household};
+use fupin_storage::{AreaIndex, Db, RegistryWriter, WriteContext};
+
+use crate::audit::Actor;
+use crate::edit::{EditError, FormIssue};
+use crate::parse::status_snapshot;
+
+/// Some members of a household leave it to form a new one.
+#[derive(Debug, Clone)]
+pub struct SplitRequest {
+    pub household_id: i64,
+    pub version: i64,
+    /// Positions (0-based) of the members who leave.
+    pub members: Vec<usize>,
+    /// Which of them heads the new household.
+    pub new_head: usize,
+    /// The new household's number (户编号).
+    pub new_number: String,
+    pub reason: String,
+}
+
+/// One household joins another: its members move, it is closed.
+#[derive(Debug, Clone)]
+pub struct MergeRequest {
+    /// The household that stays.
+    pub into_id: i64,
+    pub into_version: i64,
+    /// The number of the household that joins it (in the same jurisdiction).
+    pub from_number: String,
+    pub reason: String,
+}
+
+fn problem(message: impl Into<String>) -> EditError {
+    EditError::Invalid(vec![FormIssue {
+        field: None,
+        member: None,
+        message: message.into(),
+    }])
+}
+
+fn check_reason(reason: &str) -> Result<(), EditError> {
+    if reason.trim().is_empty() {
+        return Err(problem("请填写变更原因 / give the reason for the change"));
+    }
+    Ok(())
+}
+
+/// Validation problems of a household as form issues (`member_of` maps its positions back to
+/// the form's).
+fn checked(
+    h: &Household,
+    areas: &AreaIndex,
+    today: NaiveDate,
+    member_of: &[usize],
+) -> Result<(), EditError> {
+    let issues = validate_household(h, areas, today);
+    if issues.is_empty() {
+        return Ok(());
+    }
+    Err(EditError::Invalid(
+        issues
+            .into_iter()
+            .map(|i| FormIssue {
+                field: Some(i.field),
+                member: i.member.and_then(|m| member_of.get(m).copied()),
+                message: format!("{}: {}", h.number, i.problem),
+            })
+            .collect(),
+    ))
+}
+
+/// Splits a household; returns the new household's id.
+pub async fn split_household(
+    db: &Db,
+    actor: &Actor,
+    scope: &Scope,
+    req: SplitRequest,
+    today: NaiveDate,
+) -> Result<i64, EditError> {
+    check_reason(&req.reason)?;
+    let number = req.new_number.trim().to_string();
+    if !valid_household_number(&number) {
+        return Err(problem(format!(
+            "新户编号“{number}”无效 / not a household number"
+        )));
+    }
+    let mut writer = RegistryWriter::begin(db).await?;
+    let (stored, version) = writer
+        .household_for_edit(scope, req.household_id)
+        .await?
+        .ok_or(EditError::NotFound)?;
+    if version != req.version {
+        return Err(crate::edit::conflict(&mut writer, req.household_id).await?);
+    }
+    let old = stored.household;
+    let mut leaving: Vec<usize> = req.members.clone();
+    leaving.sort_unstable();
+    leaving.dedup();
+    if leaving.is_empty() || leaving.iter().any(|i| *i >= old.members.len()) {
+        return Err(problem("请选择分出的成员 / choose who leaves"));
+    }
+    if leaving.len() == old.members.len() {
+        return Err(problem(
+            "原户至少保留一人 / someone must stay in the household",
+        ));
+    }
+    if !leaving.contains(&req.new_head) {
+        return Err(problem(
+            "新户主须是分出的成员 / the new head must be one who leaves",
+        ));
+    }
+    if leaving
+        .iter()
+        .any(|i| old.members[*i].relation == Relation::Head)
+    {
+        return Err(problem(
+            "原户主不能分出，请先变更户主 / the head cannot leave: change the head first",
+        ));
+    }
+    if !writer.ids_of(&[number.as_str()]).await?.is_empty() {
+        return Err(problem(format!(
+            "户编号{number}已存在 / already registered"
+        )));
+    }
+    let staying: Vec<usize> = (0..old.members.len())
+        .filter(|i| !leaving.contains(i))
+        .collect();
+    let mut remaining = old.clone();
+    remaining.members = staying.iter().map(|i| old.members[*i].clone()).collect();
+    let mut new = old.clone();
+    new.number = number.clone();
+    new.income = None;
+    new.members = leaving
+        .iter()
+        .map(|i| {
+            let mut m = old.members[*i].clone();
+            // relations were to the old head: the new head is head, the others to be confirmed
+            m.relation = if *i == req.new_head {
+                Relation::Head
+            } else {
+                Relation::Other
+            };
+            m
+        })
+        .collect();
+    // a household split off keeps the registration, status and year of the one it came from
+    let areas = crate::edit::area_index(db, &old).await?;
+    checked(&remaining, &areas, today, &staying)?;
+    checked(&new, &areas, today, &leaving)?;
+
+    let names: Vec<&str> = new.members.iter().map(|m| m.name.as_str()).collect();
+    let reason = format!(
+        "分户：{}分出为新户{number}：{}",
+        names.join("、"),
+        req.reason.trim()
+    );
+    let ctx = WriteContext {
+        actor: actor.name.clone(),
+        reason: reason.clone(),
+        import_run: None,
+    };
+    let changes = diff_households(&old, &remaining);
+    writer
+        .update(
+            req.household_id,
+            &remaining,
+            &status_snapshot(&remaining, &reason),
+            &changes,
+            &ctx,
+        )
+        .await?;
+    let from = format!("由户{}分户：{}", old.number, req.reason.trim());
+    let new_ctx = WriteContext {
+        reason: from.clone(),
+        ..ctx
+    };
+    let ids = writer
+        .create(&[(new.clone(), status_snapshot(&new, &from))], &new_ctx)
+        .await?;
+    let entry = actor.entry(
+        "household.split",
+        "household",
+        req.household_id.to_string(),
+        old.village_code.as_str(),
+        reason,
+    );
+    fupin_storage::audit::append_in(writer.tx(), vec![entry]).await?;
+    writer.commit().await?;
+    Ok(ids[0])
+}
+
+/// Merges a household into another: its members join (their relation to the new head is to be
+/// confirmed: 其他 until then), and it is closed with the reason.
+pub async fn merge_households(
+    db: &Db,
+    actor: &Actor,
+    scope: &Scope,
+    req: MergeRequest,
+    today: NaiveDate,
+) -> Result<(), EditError> {
+    check_reason(&req.reason)?;
+    let mut writer = RegistryWriter::begin(db).await?;
+    let (into, version) = writer
+        .household_for_edit(scope, req.into_id)
+        .await?
+        .ok_or(EditError::NotFound)?;
+    if version != req.into_version {
+        return Err(crate::edit::conflict(&mut writer, req.into_id).await?);
+    }
+    let from_number = req.from_number.trim();
+    let from_id = writer
+        .ids_of(&[from_number])
+        .await?
+        .get(from_number)
+        .copied()
+        .ok_or_else(|| problem(format!("户编号{from_number}不存在 / no such household")))?;
+    if from_id == req.into_id {
+        return Err(problem(
+            "不能与本户合并 / a household cannot merge with itself",
+        ));
+    }
+    let (from, _) = writer
+        .household_for_edit(scope, from_id)
+        .await?
+        .ok_or_else(|| problem(format!("户编号{from_number}不存在 / no such household")))?;
+    let (old_into, old_from) = (into.household, from.household);
+    if old_from.status == HouseholdStatus::Closed {
+        return Err(problem(format!("户{from_number}已注销 / already closed")));
+    }
+    let mut merged = old_into.clone();
+    merged.members.extend(old_from.members.iter().map(|m| {
+        let mut m = m.clone();
+        m.relation = Relation::Other;
+        m
+    }));
+    let areas = crate::edit::area_index(db, &old_into).await?;
+    let positions: Vec<usize> = (0..merged.members.len()).collect();
+    checked(&merged, &areas, today, &positions)?;
+
+    let reason = format!(
+        "合户：户{from_number}并入户{}：{}",
+        old_into.number,
+        req.reason.trim()
+    );
+    let ctx = WriteContext {
+        actor: actor.name.clone(),
+        reason: reason.clone(),
+        import_run: None,
+    };
+    // the joining household first: its members' ID numbers are freed before they move
+    let mut closed = old_from.clone();
+    closed.members.clear();
+    closed.status = HouseholdStatus::Closed;
+    closed.monitoring = None;
+    let closed_changes = diff_households(&old_from, &closed);
+    writer
+        .update(
+            from_id,
+            &closed,
+            &status_snapshot(&closed, &reason),
+            &closed_changes,
+            &ctx,
+        )
+        .await?;
+    let changes = diff_households(&old_into, &merged);
+    writer
+        .update(
+            req.into_id,
+            &merged,
+            &status_snapshot(&merged, &reason),
+            &changes,
+            &ctx,
+        )
+        .await?;
+    let entry = actor.entry(
+        "household.merge",
+        "household",
+        req.into_id.to_string(),
+        old_into.village_code.as_str(),
+        reason,
+    );
+    fupin_storage::audit::append_in(writer.tx(), vec![entry]).await?;
+    writer.commit().await?;
+    Ok(())
+}
