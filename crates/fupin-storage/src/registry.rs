@@ -1003,6 +1003,11 @@ fn next_number(prefix: &str, last: Option<&str>) -> String {
     }
 }
 
+/// Current time as an ISO 8601 UTC string (stored as text on both backends).
+pub fn now_utc() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 #[cfg(test)]
 mod number_tests {
     #[test]
@@ -1021,9 +1026,4 @@ mod number_tests {
             "5227261002010001"
         );
     }
-}
-
-/// Current time as an ISO 8601 UTC string (stored as text on both backends).
-pub fn now_utc() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
