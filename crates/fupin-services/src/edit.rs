@@ -11,9 +11,10 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use fupin_core::access::Scope;
+use fupin_core::codes::Relation;
 use fupin_core::record::{FieldChange, MEMBER_FIELDS, diff_households};
 use fupin_core::validation::Problem;
-use fupin_core::{AreaLevel, CodeList, Field, Household};
+use fupin_core::{AreaCode, AreaLevel, CodeList, Field, Household};
 use fupin_storage::{AreaIndex, Db, RegistryWriter, WriteContext};
 
 use crate::audit::Actor;
@@ -300,7 +301,7 @@ pub async fn edit_household(
         return Err(conflict(&mut writer, request.household_id).await?);
     }
     let old = stored.household;
-    let areas = area_index(db, &old).await?;
+    let areas = area_index(db, &old.village_code).await?;
     let new = apply(&old, &request.edit, &areas, today)?;
 
     // an ID number may be registered in one household only
@@ -370,12 +371,11 @@ pub(crate) async fn conflict(writer: &mut RegistryWriter, id: i64) -> Result<Edi
 }
 
 /// The areas validation needs for this household: its village and the chain above it.
-pub(crate) async fn area_index(db: &Db, h: &Household) -> Result<AreaIndex, EditError> {
-    let path = db.area_path(&h.village_code).await?;
+pub(crate) async fn area_index(db: &Db, village: &AreaCode) -> Result<AreaIndex, EditError> {
+    let path = db.area_path(village).await?;
     if path.last().map(|a| a.level) != Some(AreaLevel::Village) {
         return Err(EditError::Other(anyhow::anyhow!(
-            "village {} is not loaded",
-            h.village_code
+            "village {village} is not loaded"
         )));
     }
     Ok(AreaIndex::from_areas(&path))
@@ -443,10 +443,23 @@ fn apply(
             row[i].clear();
         }
     }
+    parse_rows(&old.number, &columns, rows, &member_of_row, areas, today)
+}
+
+/// Parses a household's sheet rows as an import would; problems as form issues
+/// (`member_of_row`: the form's member for each row).
+fn parse_rows(
+    number: &str,
+    columns: &[Field],
+    rows: Vec<Vec<String>>,
+    member_of_row: &[Option<usize>],
+    areas: &AreaIndex,
+    today: NaiveDate,
+) -> Result<Household, EditError> {
     let header: Row = columns.iter().map(|f| f.zh()).collect();
     let map = HeaderMap::new(&header).map_err(|e| EditError::Other(anyhow::anyhow!(e)))?;
     let group = RowGroup {
-        number: old.number.clone(),
+        number: number.to_string(),
         rows: rows
             .into_iter()
             .enumerate()
@@ -470,6 +483,96 @@ fn apply(
                 .collect(),
         )
     })
+}
+
+/// A household registered from the console: its village, number, own fields and its head.
+#[derive(Debug, Clone)]
+pub struct NewHousehold {
+    pub village: AreaCode,
+    pub number: String,
+    pub household: BTreeMap<Field, String>,
+    /// The head's fields (the relation is 户主 whatever is given).
+    pub head: BTreeMap<Field, String>,
+    pub reason: String,
+}
+
+/// Registers a new household with its head (more members are added on its page); returns its id.
+pub async fn create_household(
+    db: &Db,
+    actor: &Actor,
+    scope: &Scope,
+    new: NewHousehold,
+    today: NaiveDate,
+) -> Result<i64, EditError> {
+    if !scope.contains_area(&new.village) || new.village.level() != AreaLevel::Village {
+        return Err(EditError::NotFound);
+    }
+    if new.reason.trim().is_empty() {
+        return Err(EditError::Invalid(vec![FormIssue {
+            field: None,
+            member: None,
+            message: "请填写变更原因 / give the reason for the change".into(),
+        }]));
+    }
+    let areas = area_index(db, &new.village).await?;
+    let columns = columns();
+    let mut row = vec![String::new(); columns.len()];
+    for (i, f) in columns.iter().enumerate() {
+        let given = if MEMBER_FIELDS.contains(f) {
+            new.head.get(f)
+        } else {
+            new.household.get(f)
+        };
+        row[i] = match f {
+            Field::HouseholdNo => new.number.trim().to_string(),
+            Field::VillageCode => new.village.to_string(),
+            Field::Relation => Relation::Head.zh().to_string(),
+            _ if household_form_fields().contains(f) || MEMBER_FIELDS.contains(f) => {
+                given.map(|v| v.trim().to_string()).unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+    }
+    let h = parse_rows(&new.number, &columns, vec![row], &[Some(0)], &areas, today)?;
+    let mut writer = RegistryWriter::begin(db).await?;
+    let mut issues = Vec::new();
+    if !writer.ids_of(&[h.number.as_str()]).await?.is_empty() {
+        issues.push(FormIssue {
+            field: Some(Field::HouseholdNo),
+            member: None,
+            message: format!("户编号{}已存在 / already registered", h.number),
+        });
+    }
+    let id_number = h.members[0].id_number.as_str();
+    if let Some(owner) = writer.id_owners(&[id_number]).await?.get(id_number) {
+        issues.push(FormIssue {
+            field: Some(Field::IdNumber),
+            member: Some(0),
+            message: Problem::IdInOtherHousehold(owner.clone()).to_string(),
+        });
+    }
+    if !issues.is_empty() {
+        return Err(EditError::Invalid(issues));
+    }
+    let reason = new.reason.trim().to_string();
+    let ctx = WriteContext {
+        actor: actor.name.clone(),
+        reason: reason.clone(),
+        import_run: None,
+    };
+    let ids = writer
+        .create(&[(h.clone(), status_snapshot(&h, &reason))], &ctx)
+        .await?;
+    let entry = actor.entry(
+        "household.create",
+        "household",
+        ids[0].to_string(),
+        h.village_code.as_str(),
+        reason,
+    );
+    fupin_storage::audit::append_in(writer.tx(), vec![entry]).await?;
+    writer.commit().await?;
+    Ok(ids[0])
 }
 
 #[cfg(test)]

@@ -333,6 +333,13 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("by_phone", "按手机号", "by mobile number"),
     ("by_name", "按姓名", "by name"),
     ("any", "不限", "any"),
+    ("new_household", "新增农户", "Register a household"),
+    ("head_of_household", "户主", "Head of household"),
+    (
+        "empty_form",
+        "表单为空 / the form is empty",
+        "the form is empty",
+    ),
     ("split_household", "分户", "Split household"),
     ("merge_household", "合户", "Merge a household in"),
     (

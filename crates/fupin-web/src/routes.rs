@@ -54,6 +54,18 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/areas/{code}", May(ViewAreas), get(areas::show)),
         route(
             M::GET,
+            "/areas/{code}/households/new",
+            May(EditHouseholds),
+            get(edit::new_household_form),
+        ),
+        route(
+            M::POST,
+            "/areas/{code}/households/new",
+            May(EditHouseholds),
+            post(edit::new_household_submit),
+        ),
+        route(
+            M::GET,
             "/households/{id}",
             May(ViewHouseholds),
             get(households::show),

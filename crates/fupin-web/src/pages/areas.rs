@@ -288,6 +288,7 @@ pub async fn show(
             year => year_label(year),
             years => Serde(years),
             trend => Serde(trend),
+            can_add => caller.may(fupin_core::access::Action::EditHouseholds),
             households => list.map(Serde),
         },
     )?;

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use fupin_core::{CodeList, Field};
+use fupin_core::{AreaCode, AreaLevel, CodeList, Field};
 use fupin_services::edit::{
-    Departure, Edit, EditError, EditRequest, FormIssue, InputKind, edit_household, form_cells,
-    household_form_fields, input_kind, member_form_fields,
+    Departure, Edit, EditError, EditRequest, FormIssue, InputKind, NewHousehold, create_household,
+    edit_household, form_cells, household_form_fields, input_kind, member_form_fields,
 };
 use minijinja::context;
 use minijinja::value::Serde;
@@ -301,6 +301,126 @@ pub async fn remove_member(
         }
     };
     submit(state, lang, caller, id, posted, edit, Target::Member(index)).await
+}
+
+/// The new-household form: the household's fields, the head's, a free number.
+async fn new_household_page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    village: &AreaCode,
+    posted: Option<&Posted>,
+    issues: &[FormIssue],
+) -> Result<Response, AppError> {
+    let area = state
+        .db
+        .area(&caller.viewer().scope, village)
+        .await?
+        .filter(|a| a.level == AreaLevel::Village)
+        .ok_or(AppError::NotFound)?;
+    let number = match posted {
+        Some(p) => p.get("number").to_string(),
+        None => state.db.next_household_number(village).await?,
+    };
+    let empty = BTreeMap::new();
+    let cells = posted.map_or(&empty, |p| &p.cells);
+    let head_fields: Vec<Field> = member_form_fields()
+        .iter()
+        .copied()
+        .filter(|f| *f != Field::Relation)
+        .collect();
+    let general: Vec<String> = issues
+        .iter()
+        .filter(|i| i.field.is_none() || i.field == Some(Field::HouseholdNo))
+        .map(|i| i.message.clone())
+        .collect();
+    let html = state.render(
+        "edit.html",
+        lang,
+        caller,
+        context! {
+            title => format!("{} · {}", t(lang, "new_household"), area.name),
+            action => format!("/areas/{village}/households/new"),
+            back => super::area_href(village.as_str()),
+            back_label => area.name,
+            version => 0,
+            reason => posted.map(|p| p.get("reason").to_string()).unwrap_or_default(),
+            new_number => number,
+            inputs => Serde(inputs(lang, &household_form_fields(), cells, issues, None)),
+            head_inputs => Serde(inputs(lang, &head_fields, cells, issues, Some(0))),
+            general,
+            conflict => (),
+            member => (),
+            remove_action => (),
+        },
+    )?;
+    let status = if issues.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, html).into_response())
+}
+
+fn village_code(raw: &str) -> Result<AreaCode, AppError> {
+    AreaCode::parse(raw).map_err(|_| AppError::NotFound)
+}
+
+/// `GET /areas/{code}/households/new`: register a household in a village.
+pub async fn new_household_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    new_household_page(&state, lang, &caller, &village_code(&code)?, None, &[]).await
+}
+
+/// `POST /areas/{code}/households/new`.
+pub async fn new_household_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(code): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let village = village_code(&code)?;
+    let viewer = caller.viewer();
+    if !viewer.scope.contains_area(&village) {
+        return Err(AppError::NotFound);
+    }
+    let posted = Posted::new(pairs);
+    if posted.cells.is_empty() {
+        return Err(AppError::BadRequest(t(lang, "empty_form").into()));
+    }
+    let (mut household, mut head) = (BTreeMap::new(), BTreeMap::new());
+    for (f, v) in &posted.cells {
+        if member_form_fields().contains(f) {
+            head.insert(*f, v.clone());
+        } else {
+            household.insert(*f, v.clone());
+        }
+    }
+    let new = NewHousehold {
+        village: village.clone(),
+        number: posted.get("number").to_string(),
+        household,
+        head,
+        reason: posted.get("reason").to_string(),
+    };
+    let today = chrono::Local::now().date_naive();
+    match create_household(&state.db, &caller.actor(), &viewer.scope, new, today).await {
+        Ok(id) => Ok(Redirect::to(&household_href(id)).into_response()),
+        Err(EditError::NotFound) => Err(AppError::NotFound),
+        Err(EditError::Invalid(issues)) => {
+            new_household_page(&state, lang, &caller, &village, Some(&posted), &issues).await
+        }
+        Err(EditError::Conflict { .. }) => {
+            Err(AppError::Internal("conflict on a new household".into()))
+        }
+        Err(EditError::Storage(e)) => Err(e.into()),
+        Err(EditError::Other(e)) => Err(AppError::internal(e)),
+    }
 }
 
 /// Which form a submission came from (to show it again with its problems).
