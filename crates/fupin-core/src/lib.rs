@@ -5,6 +5,7 @@
 pub mod codes;
 pub mod access;
 pub mod area;
+pub mod assessment;
 pub mod audit;
 pub mod date;
 pub mod fields;
@@ -27,3 +28,6 @@ pub use id_number::IdNumber;
 pub use income::{IncomeFormula, IncomeYear};
 pub use money::Fen;
 pub use policy::{PolicyKey, PolicyParam, PolicySet};
+
+#[cfg(test)]
+mod testing;
