@@ -76,4 +76,3 @@ pub(crate) fn sample_household() -> Household {
         members: vec![member(Relation::Head, (1970, 3, 4), Sex::Female, 1), child],
     }
 }
-

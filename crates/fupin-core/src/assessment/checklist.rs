@@ -128,7 +128,12 @@ impl Checklist {
 }
 
 /// Checks a household for `year` against `line` (the year's exit income line for its place).
-pub fn check(h: &Household, income: Option<&IncomeYear>, line: Option<Fen>, year: i32) -> Checklist {
+pub fn check(
+    h: &Household,
+    income: Option<&IncomeYear>,
+    line: Option<Fen>,
+    year: i32,
+) -> Checklist {
     let per_capita = income.and_then(|i| i.per_capita(IncomeFormula::CURRENT));
     let income_standing = standing(per_capita, line);
     let checks = vec![
@@ -206,11 +211,11 @@ fn school_age_on(birth: NaiveDate, year: i32) -> u32 {
         .unwrap_or(0)
 }
 
-/// Compulsory education: no child of 6–15 out of school, except for health reasons (serious
-/// illness or disability keeps a child home without failing the test).
-fn education_check(h: &Household, year: i32) -> Check {
+/// The members of compulsory-school age in `year`, and those of them out of school for other than
+/// health reasons (serious illness or disability keeps a child home without failing the test).
+pub fn out_of_school(h: &Household, year: i32) -> (usize, Vec<String>) {
     let mut children = 0;
-    let mut out: Vec<String> = Vec::new();
+    let mut out = Vec::new();
     for m in &h.members {
         let age = school_age_on(m.birth_date, year);
         if !SCHOOL_AGE.contains(&age) {
@@ -222,6 +227,13 @@ fn education_check(h: &Household, year: i32) -> Check {
             out.push(format!("{}（{age}岁）", m.name));
         }
     }
+    (children, out)
+}
+
+/// Compulsory education: no child of 6–15 out of school, except for health reasons (serious
+/// illness or disability keeps a child home without failing the test).
+fn education_check(h: &Household, year: i32) -> Check {
+    let (children, out) = out_of_school(h, year);
     let outcome = if out.is_empty() {
         Outcome::Met
     } else {
@@ -347,12 +359,24 @@ mod tests {
         let above = check(&h, Some(&income(321_801)), line, 2019);
         assert_eq!(above.outcome(Dimension::Income), Outcome::Met);
         let on = check(&h, Some(&income(321_800)), line, 2019);
-        assert_eq!(on.outcome(Dimension::Income), Outcome::NotMet, "exactly on the line");
+        assert_eq!(
+            on.outcome(Dimension::Income),
+            Outcome::NotMet,
+            "exactly on the line"
+        );
         let below = check(&h, Some(&income(321_799)), line, 2019);
-        assert_eq!(below.outcome(Dimension::Income), Outcome::NotMet, "one fen below");
+        assert_eq!(
+            below.outcome(Dimension::Income),
+            Outcome::NotMet,
+            "one fen below"
+        );
         let none = check(&h, None, line, 2019);
         assert_eq!(none.outcome(Dimension::Income), Outcome::Unknown);
-        assert!(above.checks[0].evidence.contains("3218.01"), "{}", above.checks[0].evidence);
+        assert!(
+            above.checks[0].evidence.contains("3218.01"),
+            "{}",
+            above.checks[0].evidence
+        );
     }
 
     #[test]
@@ -382,7 +406,11 @@ mod tests {
         assert_eq!(at(&h, 2015), Outcome::Met, "aged 5: not yet of school age");
         assert_eq!(at(&h, 2016), Outcome::NotMet, "aged 6 exactly");
         assert_eq!(at(&h, 2025), Outcome::NotMet, "aged 15");
-        assert_eq!(at(&h, 2026), Outcome::Met, "aged 16: past compulsory education");
+        assert_eq!(
+            at(&h, 2026),
+            Outcome::Met,
+            "aged 16: past compulsory education"
+        );
         h.members[1].health = Health::Disabled;
         assert_eq!(at(&h, 2020), Outcome::Met, "kept home by disability");
         h.members[1].health = Health::Healthy;
@@ -396,7 +424,10 @@ mod tests {
         for m in &mut h.members {
             m.medical_insurance = true;
         }
-        assert_eq!(check(&h, None, None, 2019).outcome(Dimension::BasicMedical), Outcome::Met);
+        assert_eq!(
+            check(&h, None, None, 2019).outcome(Dimension::BasicMedical),
+            Outcome::Met
+        );
         h.members[1].medical_insurance = false;
         let c = check(&h, None, None, 2019);
         assert_eq!(c.outcome(Dimension::BasicMedical), Outcome::NotMet);
@@ -433,9 +464,15 @@ mod tests {
         let mut h = sample_household();
         h.conditions.water_safe = true;
         h.conditions.water_difficult = false;
-        assert_eq!(check(&h, None, None, 2019).outcome(Dimension::SafeWater), Outcome::Met);
+        assert_eq!(
+            check(&h, None, None, 2019).outcome(Dimension::SafeWater),
+            Outcome::Met
+        );
         h.conditions.water_difficult = true;
-        assert_eq!(check(&h, None, None, 2019).outcome(Dimension::SafeWater), Outcome::NotMet);
+        assert_eq!(
+            check(&h, None, None, 2019).outcome(Dimension::SafeWater),
+            Outcome::NotMet
+        );
     }
 
     #[test]

@@ -5,3 +5,4 @@
 //! - `index`: the poverty index (贫困指数), a configurable scorecard of 0–100 with its breakdown.
 
 pub mod checklist;
+pub mod index;
