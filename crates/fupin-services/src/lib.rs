@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod areas;
+pub mod assess;
 pub mod audit;
 pub mod columns;
 pub mod demo_accounts;

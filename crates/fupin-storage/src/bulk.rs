@@ -207,6 +207,11 @@ fn dialect_sql(tx: &Tx, sql: &str) -> String {
     positional(sql).unwrap_or_else(|| sql.to_string())
 }
 
+/// `sql` as SQLite runs it best (see [`dialect_sql`]), for statements stepped through rusqlite.
+pub(crate) fn anonymous_placeholders(sql: &str) -> String {
+    positional(sql).unwrap_or_else(|| sql.to_string())
+}
+
 /// `sql` with `$n` replaced by `?`, if the parameters appear exactly as `$1, $2, …, $n`.
 fn positional(sql: &str) -> Option<String> {
     let mut out = String::with_capacity(sql.len());

@@ -1,6 +1,7 @@
 //! fupin's storage: one repository API over SQLite (embedded default) and PostgreSQL.
 //!
 //! - [`Db`] connects by URL and migrates (`migrations/sqlite`, `migrations/postgres`, kept in step);
+//! - `assessments`: scorecards, scores and exit checklists, per-village counts of them;
 //! - `accounts`: users and roles, sessions, login failures, API tokens, helper pairings;
 //! - `audit`: the hash-chained, append-only audit trail;
 //! - `areas`: the administrative division tree;
@@ -8,12 +9,14 @@
 //! - `policy`: region- and year-scoped policy parameters;
 //! - `bulk`: the only backend-specific code (PostgreSQL `COPY`, SQLite prepared inserts);
 //! - `deferred`: indexes and constraints rebuilt after a load into an empty registry;
+//! - `scan`: whole areas read page by page for batches (assessment);
 //! - `search`: the comprehensive query (key, filters, sort, pages) inside a jurisdiction;
 //! - `name_index`: two-character pieces of members' names, for searches by part of a name;
 //! - `figures`: per-village counts (now and by year) the area pages sum, kept by the writer.
 
 pub mod accounts;
 pub mod areas;
+pub mod assessments;
 pub mod audit;
 pub mod bulk;
 mod db;
@@ -23,17 +26,20 @@ mod name_index;
 pub mod policy;
 pub mod registry;
 mod rows;
+mod scan;
 mod scope;
 mod search;
 
 pub use accounts::{ApiToken, NewSession, NewUser, Session, User};
 pub use areas::{AreaCount, AreaIndex, AreaLoad, FigureYear, Figures, YearFigures};
+pub use assessments::{AssessmentFigures, AssessmentRow, StoredCard};
 pub use audit::{AuditFilter, NewAuditEntry};
 pub use db::{Backend, Db, Tx, redact};
 pub use registry::{
     ChangeEntry, HouseholdListItem, HouseholdRecord, IncomeLine, RegistryWriter, RunCounts, Stored,
     WriteContext, now_utc,
 };
+pub use scan::Scanned;
 pub use search::{COUNT_CAP, MatchedMember, SearchHit, SearchPage};
 
 #[derive(Debug, thiserror::Error)]

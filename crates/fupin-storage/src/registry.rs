@@ -13,16 +13,16 @@ use crate::bulk::{Value, execute, fetch_all, insert_rows, upsert_rows};
 use crate::rows::*;
 use crate::{Backend, Db, StorageError, Tx, scope};
 
-const HOUSEHOLD_SELECT: &str = "SELECT id, number, village_code, grp, address, phone, bank_name, \
+pub(crate) const HOUSEHOLD_SELECT: &str = "SELECT id, number, village_code, grp, address, phone, bank_name, \
     bank_account, standard, attribute, main_cause, other_causes, status, registered_year, exit_year, \
     monitoring, lon, lat, arable_land_mu, irrigated_land_mu, forest_land_mu, housing_area_m2, \
     house_structure, house_built_year, house_grade, relocated, electricity, water_source, \
     water_difficult, water_safe, cooking_fuel, road_distance_km, income_year, member_count, \
     created_at, updated_at FROM households";
-const MEMBER_SELECT: &str = "SELECT household_id, seq, name, id_number, sex, birth_date, relation, \
+pub(crate) const MEMBER_SELECT: &str = "SELECT household_id, seq, name, id_number, sex, birth_date, relation, \
     ethnicity, education, schooling, health, labour, migrant_work, migrant_months, medical_insurance, \
     pension_insurance, dibao, critical_illness_insurance FROM members";
-const INCOME_SELECT: &str = "SELECT household_id, year, wage, business, property, transfer, \
+pub(crate) const INCOME_SELECT: &str = "SELECT household_id, year, wage, business, property, transfer, \
     production_expenditure, household_size, per_capita, formula FROM household_incomes";
 
 /// Largest `IN (…)` list sent in one statement.

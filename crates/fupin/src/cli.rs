@@ -71,6 +71,23 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Score every household of an area with the poverty index and check it against the exit
+    /// test for a year; results are stored and shown on household and area pages.
+    Assess(AssessArgs),
+}
+
+#[derive(Args)]
+pub struct AssessArgs {
+    /// The year assessed (its income and its poverty line).
+    #[arg(long)]
+    pub year: i32,
+    /// Only this area (a code of any level); default: the whole registry.
+    #[arg(long)]
+    pub area: Option<String>,
+    /// A scorecard file (TOML, see crates/fupin-core/data/poverty_index.toml); it becomes the card
+    /// in force. Default: the card in force, or the shipped default.
+    #[arg(long)]
+    pub card: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]

@@ -157,6 +157,45 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::BenchConsole(args) => bench_console::run(args).await?,
         Command::User(command) => admin::user(&connect(&url).await?, command).await?,
         Command::Token(command) => admin::token(&connect(&url).await?, command).await?,
+        Command::Assess(args) => {
+            let db = connect(&url).await?;
+            let area = args
+                .area
+                .as_deref()
+                .map(fupin_core::AreaCode::parse)
+                .transpose()?;
+            let text = args
+                .card
+                .as_ref()
+                .map(|p| {
+                    std::fs::read_to_string(p)
+                        .with_context(|| format!("cannot read {}", p.display()))
+                })
+                .transpose()?;
+            let card = fupin_services::assess::card_for_run(&db, text.as_deref()).await?;
+            let bar = Bar::rows("评估 assessing");
+            let s =
+                fupin_services::assess::assess(&db, &card, args.year, area.as_ref(), &bar).await?;
+            println!(
+                "{}年评估完成 / assessed {} households for {} with card {} in {:.1} s ({} closed or removed skipped)",
+                s.year,
+                s.assessed,
+                s.year,
+                s.card_version,
+                s.elapsed.as_secs_f64(),
+                s.skipped
+            );
+            println!(
+                "  贫困 poor {} · 可退出有风险 at risk {} · 稳定 stable {} · 全部达标 all met {}",
+                s.poor, s.at_risk, s.stable, s.all_met
+            );
+            for (d, n) in fupin_core::assessment::checklist::Dimension::ALL
+                .iter()
+                .zip(s.shortfalls)
+            {
+                println!("  未达标 not met · {} / {}: {n}", d.zh(), d.en());
+            }
+        }
         Command::Audit(command) => {
             if !admin::audit(&connect(&url).await?, command).await? {
                 return Ok(std::process::ExitCode::FAILURE);

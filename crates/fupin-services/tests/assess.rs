@@ -1,0 +1,108 @@
+//! `fupin assess` against real databases: every household scored and checked, the results what
+//! the core's rules say for each record, re-runs replacing and new cards adding, area counts
+//! summing the households.
+
+use fupin_core::access::Scope;
+use fupin_core::assessment::index::{Card, DEFAULT_CARD};
+use fupin_core::{AreaCode, PolicyKey};
+use fupin_services::assess::{assess, assess_one, card_for_run};
+use fupin_services::progress::Silent;
+use fupin_services::sheet::Format;
+
+mod common;
+use common::{backends, generated, import, options};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assessment_scores_every_household_and_keeps_card_versions() {
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let file = generated(dir.path(), 150, Format::Csv);
+        assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
+        let history = dir.path().join("history.csv");
+        let h = fupin_services::history::import_history(&t.db, &history, &options(false), &Silent)
+            .await
+            .unwrap();
+        assert!(h.committed);
+
+        let card = card_for_run(&t.db, None).await.unwrap();
+        assert_eq!(card, Card::default_card());
+        let s = assess(&t.db, &card, 2020, None, &Silent).await.unwrap();
+        assert_eq!(s.assessed + s.skipped, 150, "{}", t.name);
+        assert_eq!(s.poor + s.at_risk + s.stable, s.assessed);
+        assert!(s.poor > 0 && s.stable > 0, "{}: {s:?}", t.name);
+
+        // each stored row is what the core computes from the record
+        let all = Scope::everything();
+        let policy = t.db.policy().await.unwrap();
+        for id in [1, 17, 42, 99] {
+            let rec = t.db.household(&all, id).await.unwrap().unwrap();
+            let stored = t.db.household_assessments(&all, id).await.unwrap();
+            let Some(row) = stored.first() else { continue };
+            let income = rec
+                .incomes
+                .iter()
+                .find(|i| i.income.year == 2020)
+                .map(|i| &i.income);
+            let county = rec
+                .household
+                .village_code
+                .ancestor(fupin_core::AreaLevel::County);
+            let line = policy.money(PolicyKey::ExitIncomeLine, 2020, &county);
+            let want = assess_one(
+                &card,
+                &rec.household,
+                income,
+                line,
+                2020,
+                id,
+                &row.computed_at,
+            );
+            assert_eq!(row, &want, "{}: household {id}", t.name);
+        }
+
+        // area counts sum the households: Guizhou's cities add up to the province's assessed
+        let guizhou = AreaCode::parse("52").unwrap();
+        let by_city =
+            t.db.assessment_figures(&all, &guizhou, 4, 2020, &card.version)
+                .await
+                .unwrap();
+        let in_guizhou: i64 = by_city.values().map(|f| f.assessed).sum();
+        let gz = assess(&t.db, &card, 2020, Some(&guizhou), &Silent)
+            .await
+            .unwrap();
+        assert_eq!(in_guizhou as u64, gz.assessed, "{}", t.name);
+        let short: i64 = by_city.values().map(|f| f.short_housing).sum();
+        assert_eq!(short as u64, gz.shortfalls[4]);
+
+        // a re-run replaces; a new card version adds its own rows beside
+        let again = assess(&t.db, &card, 2020, None, &Silent).await.unwrap();
+        assert_eq!(again.assessed, s.assessed);
+        let rows = t.db.household_assessments(&all, 1).await.unwrap();
+        assert_eq!(rows.len(), usize::from(s.assessed > 0 && !rows.is_empty()));
+        let other = DEFAULT_CARD.replace("default-2024.1", "province-2025.1");
+        let card2 = card_for_run(&t.db, Some(&other)).await.unwrap();
+        assert_eq!(
+            card_for_run(&t.db, None).await.unwrap().version,
+            "province-2025.1",
+            "in force"
+        );
+        assess(&t.db, &card2, 2020, None, &Silent).await.unwrap();
+        let rows = t.db.household_assessments(&all, 1).await.unwrap();
+        let versions: Vec<&str> = rows.iter().map(|r| r.card_version.as_str()).collect();
+        assert!(
+            versions.contains(&"default-2024.1") && versions.contains(&"province-2025.1"),
+            "{versions:?}"
+        );
+        // the same version with another text is refused
+        let changed = other.replace(
+            "weight = 15\nsource = \"house_condition\"\nunknown = 0.5",
+            "weight = 15\nsource = \"house_condition\"\nunknown = 0.4",
+        );
+        assert!(
+            card_for_run(&t.db, Some(&changed)).await.is_err(),
+            "{}",
+            t.name
+        );
+        t.drop_database().await;
+    }
+}

@@ -1,0 +1,319 @@
+//! Stored assessments: scorecards, each household's score and exit checklist per year and card,
+//! and per-village counts of them for area pages.
+
+use std::collections::HashMap;
+
+use fupin_core::AreaCode;
+use fupin_core::access::Scope;
+
+use crate::bulk::{Value, execute, fetch_all, insert_rows};
+use crate::{Db, StorageError, scope};
+
+/// One household's assessment for a year under a card (outcomes: met / not_met / unknown, in
+/// the order of `fupin_core::assessment::checklist::Dimension::ALL`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct AssessmentRow {
+    pub household_id: i64,
+    pub year: i32,
+    pub card_version: String,
+    pub score: f64,
+    pub band: String,
+    pub income: String,
+    pub food_clothing: String,
+    pub compulsory_education: String,
+    pub basic_medical: String,
+    pub safe_housing: String,
+    pub safe_water: String,
+    /// Each indicator's points, in the card's order (JSON array).
+    pub points: String,
+    pub expected_exit_year: Option<i32>,
+    pub computed_at: String,
+}
+
+const COLUMNS: &[&str] = &[
+    "household_id",
+    "year",
+    "card_version",
+    "score",
+    "band",
+    "income",
+    "food_clothing",
+    "compulsory_education",
+    "basic_medical",
+    "safe_housing",
+    "safe_water",
+    "points",
+    "expected_exit_year",
+    "computed_at",
+];
+
+impl AssessmentRow {
+    fn values(&self) -> Vec<Value> {
+        vec![
+            Value::I64(self.household_id),
+            Value::I32(self.year),
+            Value::Text(self.card_version.clone()),
+            Value::F64(self.score),
+            Value::Text(self.band.clone()),
+            Value::Text(self.income.clone()),
+            Value::Text(self.food_clothing.clone()),
+            Value::Text(self.compulsory_education.clone()),
+            Value::Text(self.basic_medical.clone()),
+            Value::Text(self.safe_housing.clone()),
+            Value::Text(self.safe_water.clone()),
+            Value::Text(self.points.clone()),
+            Value::OptI32(self.expected_exit_year),
+            Value::Text(self.computed_at.clone()),
+        ]
+    }
+}
+
+/// A stored scorecard.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct StoredCard {
+    pub version: String,
+    pub name: String,
+    pub body: String,
+    pub loaded_at: String,
+}
+
+/// Counts of assessments in an area (summed over its villages).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct AssessmentFigures {
+    pub assessed: i64,
+    pub band_poor: i64,
+    pub band_at_risk: i64,
+    pub band_stable: i64,
+    pub all_met: i64,
+    pub short_income: i64,
+    pub short_food: i64,
+    pub short_education: i64,
+    pub short_medical: i64,
+    pub short_housing: i64,
+    pub short_water: i64,
+}
+
+const FIGURE_COLUMNS: [&str; 11] = [
+    "assessed",
+    "band_poor",
+    "band_at_risk",
+    "band_stable",
+    "all_met",
+    "short_income",
+    "short_food",
+    "short_education",
+    "short_medical",
+    "short_housing",
+    "short_water",
+];
+
+impl Db {
+    /// Keeps a scorecard's text under its version. The same version with another text is refused:
+    /// scores already made under it must stay explained by it.
+    pub async fn store_card(
+        &self,
+        version: &str,
+        name: &str,
+        body: &str,
+    ) -> Result<(), StorageError> {
+        if let Some(existing) = self.card(version).await? {
+            if existing.body == body {
+                return Ok(());
+            }
+            return Err(StorageError::Invalid(format!(
+                "评分卡版本{version}已用于另一份内容，请改用新版本号 / card version {version} is taken by another text: give the new card a new version"
+            )));
+        }
+        let mut tx = self.begin().await?;
+        execute(
+            &mut tx,
+            "INSERT INTO scorecards (version, name, body, loaded_at) VALUES ($1, $2, $3, $4)",
+            &[
+                Value::Text(version.into()),
+                Value::Text(name.into()),
+                Value::Text(body.into()),
+                Value::Text(crate::now_utc()),
+            ],
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn card(&self, version: &str) -> Result<Option<StoredCard>, StorageError> {
+        let rows: Vec<StoredCard> = fetch_all(
+            &mut self.reader().await?,
+            "SELECT version, name, body, loaded_at FROM scorecards WHERE version = $1",
+            &[Value::Text(version.into())],
+        )
+        .await?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// The card loaded last (the one in force), if any was loaded.
+    pub async fn current_card(&self) -> Result<Option<StoredCard>, StorageError> {
+        let rows: Vec<StoredCard> = fetch_all(
+            &mut self.reader().await?,
+            "SELECT version, name, body, loaded_at FROM scorecards ORDER BY loaded_at DESC, version DESC LIMIT 1",
+            &[],
+        )
+        .await?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// Replaces the assessments of `area`'s households (all with `None`) for one year and card by
+    /// `rows`, and their villages' counts, in one transaction.
+    pub async fn replace_assessments(
+        &self,
+        area: Option<&AreaCode>,
+        year: i32,
+        card_version: &str,
+        rows: &[AssessmentRow],
+    ) -> Result<(), StorageError> {
+        let (lo, hi) = match area {
+            Some(a) => a.descendant_range(),
+            None => ("000000000000".into(), "999999999999".into()),
+        };
+        let mut tx = self.begin().await?;
+        let key = [
+            Value::I32(year),
+            Value::Text(card_version.into()),
+            Value::Text(lo.clone()),
+            Value::Text(hi.clone()),
+        ];
+        execute(
+            &mut tx,
+            "DELETE FROM assessments WHERE year = $1 AND card_version = $2 AND household_id IN \
+             (SELECT id FROM households WHERE village_code BETWEEN $3 AND $4)",
+            &key,
+        )
+        .await?;
+        for chunk in rows.chunks(100_000) {
+            insert_rows(
+                &mut tx,
+                "assessments",
+                COLUMNS,
+                chunk.iter().map(AssessmentRow::values).collect(),
+            )
+            .await?;
+        }
+        execute(
+            &mut tx,
+            "DELETE FROM village_assessment_figures WHERE year = $1 AND card_version = $2 \
+             AND village_code BETWEEN $3 AND $4",
+            &key,
+        )
+        .await?;
+        let count = |cond: &str| format!("SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)");
+        let all_met = "a.income = 'met' AND a.food_clothing = 'met' AND a.compulsory_education = 'met' \
+             AND a.basic_medical = 'met' AND a.safe_housing = 'met' AND a.safe_water = 'met'";
+        execute(
+            &mut tx,
+            &format!(
+                "INSERT INTO village_assessment_figures (village_code, year, card_version, {}) \
+                 SELECT h.village_code, $1, $2, COUNT(*), {}, {}, {}, {}, {}, {}, {}, {}, {}, {} \
+                 FROM assessments a JOIN households h ON h.id = a.household_id \
+                 WHERE a.year = $1 AND a.card_version = $2 AND h.village_code BETWEEN $3 AND $4 \
+                 GROUP BY h.village_code",
+                FIGURE_COLUMNS.join(", "),
+                count("a.band = 'poor'"),
+                count("a.band = 'at_risk'"),
+                count("a.band = 'stable'"),
+                count(all_met),
+                count("a.income = 'not_met'"),
+                count("a.food_clothing = 'not_met'"),
+                count("a.compulsory_education = 'not_met'"),
+                count("a.basic_medical = 'not_met'"),
+                count("a.safe_housing = 'not_met'"),
+                count("a.safe_water = 'not_met'"),
+            ),
+            &key,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// A household's assessments, newest year first, if `scope` reaches it.
+    pub async fn household_assessments(
+        &self,
+        scope: &Scope,
+        household_id: i64,
+    ) -> Result<Vec<AssessmentRow>, StorageError> {
+        fetch_all(
+            &mut self.reader().await?,
+            &format!(
+                "SELECT a.household_id, a.year, a.card_version, a.score, a.band, a.income, \
+                 a.food_clothing, a.compulsory_education, a.basic_medical, a.safe_housing, \
+                 a.safe_water, a.points, a.expected_exit_year, a.computed_at \
+                 FROM assessments a JOIN households h ON h.id = a.household_id \
+                 WHERE a.household_id = $1 AND {} ORDER BY a.year DESC, a.computed_at DESC",
+                scope::households(scope, "h.")
+            ),
+            &[Value::I64(household_id)],
+        )
+        .await
+    }
+
+    /// The assessment counts of each child area of `parent` (by code prefix of `len` digits)
+    /// for a year and card, within `scope`'s subtree.
+    pub async fn assessment_figures(
+        &self,
+        scope: &Scope,
+        parent: &AreaCode,
+        child_prefix_len: usize,
+        year: i32,
+        card_version: &str,
+    ) -> Result<HashMap<String, AssessmentFigures>, StorageError> {
+        if !scope.contains_area(parent) {
+            return Ok(HashMap::new());
+        }
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            prefix: String,
+            #[sqlx(flatten)]
+            figures: AssessmentFigures,
+        }
+        let (lo, hi) = parent.descendant_range();
+        let sums: Vec<String> = FIGURE_COLUMNS
+            .iter()
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+            .collect();
+        let rows: Vec<Row> = fetch_all(
+            &mut self.reader().await?,
+            &format!(
+                "SELECT substr(village_code, 1, $1) AS prefix, {} FROM village_assessment_figures \
+                 WHERE year = $2 AND card_version = $3 AND village_code BETWEEN $4 AND $5 GROUP BY 1",
+                sums.join(", ")
+            ),
+            &[
+                Value::I32(child_prefix_len as i32),
+                Value::I32(year),
+                Value::Text(card_version.into()),
+                Value::Text(lo),
+                Value::Text(hi),
+            ],
+        )
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.prefix, r.figures)).collect())
+    }
+
+    /// The (year, card) pairs assessed inside `area`, newest first.
+    pub async fn assessed_years(
+        &self,
+        area: &AreaCode,
+    ) -> Result<Vec<(i32, String)>, StorageError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            year: i32,
+            card_version: String,
+        }
+        let (lo, hi) = area.descendant_range();
+        let rows: Vec<Row> = fetch_all(
+            &mut self.reader().await?,
+            "SELECT DISTINCT year, card_version FROM village_assessment_figures \
+             WHERE village_code BETWEEN $1 AND $2 ORDER BY year DESC, card_version DESC",
+            &[Value::Text(lo), Value::Text(hi)],
+        )
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.year, r.card_version)).collect())
+    }
+}

@@ -1,0 +1,248 @@
+//! Reading a whole area's households for a batch (assessment, matching): pages in id order, each
+//! page three range reads (households, their members, the year's income) joined in memory. On
+//! SQLite the rows are stepped through rusqlite on sqlx's own connection handle: going through
+//! sqlx's worker costs several times more per value, and a province has millions of members.
+
+use std::collections::HashMap;
+
+use fupin_core::{AreaCode, Household, IncomeYear};
+
+use crate::bulk::{Value, fetch_all};
+use crate::registry::{HOUSEHOLD_SELECT, INCOME_SELECT, MEMBER_SELECT};
+use crate::rows::{HouseholdRow, IncomeRow, MemberRow};
+use crate::{Db, StorageError, Tx};
+
+/// A household as a batch reads it, with the income of the year asked for.
+#[derive(Debug, Clone)]
+pub struct Scanned {
+    pub id: i64,
+    pub household: Household,
+    pub income: Option<IncomeYear>,
+}
+
+/// The rows of one page.
+#[derive(Default)]
+struct Page {
+    households: Vec<HouseholdRow>,
+    members: Vec<MemberRow>,
+    incomes: Vec<IncomeRow>,
+}
+
+fn queries() -> [String; 3] {
+    [
+        format!(
+            "{HOUSEHOLD_SELECT} WHERE id > $1 AND village_code BETWEEN $2 AND $3 ORDER BY id LIMIT $4"
+        ),
+        format!("{MEMBER_SELECT} WHERE household_id BETWEEN $1 AND $2 ORDER BY household_id, seq"),
+        format!("{INCOME_SELECT} WHERE year = $1 AND household_id BETWEEN $2 AND $3"),
+    ]
+}
+
+impl Db {
+    /// Hands the households of `area` (every one with `None`) to `each`, `page` at a time in id
+    /// order, with their members and the income of `year`. Returns how many were read.
+    pub async fn scan_households(
+        &self,
+        area: Option<&AreaCode>,
+        year: i32,
+        page: usize,
+        each: &mut (dyn FnMut(Vec<Scanned>) -> Result<(), StorageError> + Send),
+    ) -> Result<u64, StorageError> {
+        let (lo, hi) = match area {
+            Some(a) => a.descendant_range(),
+            None => ("000000000000".into(), "999999999999".into()),
+        };
+        let mut tx = self.reader().await?;
+        let mut after = 0i64;
+        let mut read = 0u64;
+        loop {
+            let rows = read_page(&mut tx, after, &lo, &hi, year, page).await?;
+            let Some(last) = rows.households.last().map(|h| h.id) else {
+                break;
+            };
+            after = last;
+            let batch = assemble(rows)?;
+            read += batch.len() as u64;
+            each(batch)?;
+        }
+        Ok(read)
+    }
+}
+
+async fn read_page(
+    tx: &mut Tx,
+    after: i64,
+    lo: &str,
+    hi: &str,
+    year: i32,
+    limit: usize,
+) -> Result<Page, StorageError> {
+    let [hq, mq, iq] = queries();
+    match tx {
+        Tx::Sqlite(t) => {
+            let mut handle = t.lock_handle().await?;
+            // SAFETY: as in `bulk::insert_rows`: sqlx makes no call on the connection while
+            // `handle` is held, and the wrapper neither closes it nor outlives the lock.
+            let conn =
+                unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
+            sqlite_page(&conn, [&hq, &mq, &iq], after, lo, hi, year, limit)
+        }
+        Tx::Postgres(_) => {
+            let households: Vec<HouseholdRow> = fetch_all(
+                tx,
+                &hq,
+                &[
+                    Value::I64(after),
+                    Value::Text(lo.into()),
+                    Value::Text(hi.into()),
+                    Value::I64(limit as i64),
+                ],
+            )
+            .await?;
+            let (Some(first), Some(last)) = (households.first(), households.last()) else {
+                return Ok(Page::default());
+            };
+            let (first, last) = (first.id, last.id);
+            let members = fetch_all(tx, &mq, &[Value::I64(first), Value::I64(last)]).await?;
+            let incomes = fetch_all(
+                tx,
+                &iq,
+                &[Value::I32(year), Value::I64(first), Value::I64(last)],
+            )
+            .await?;
+            Ok(Page {
+                households,
+                members,
+                incomes,
+            })
+        }
+    }
+}
+
+/// One page through rusqlite; column positions follow the `*_SELECT` lists.
+#[allow(clippy::too_many_arguments)]
+fn sqlite_page(
+    conn: &rusqlite::Connection,
+    [hq, mq, iq]: [&str; 3],
+    after: i64,
+    lo: &str,
+    hi: &str,
+    year: i32,
+    limit: usize,
+) -> Result<Page, StorageError> {
+    let sql = |q: &str| crate::bulk::anonymous_placeholders(q);
+    let mut households = Vec::with_capacity(limit);
+    let mut stmt = conn.prepare(&sql(hq))?;
+    let mut rows = stmt.query(rusqlite::params![after, lo, hi, limit as i64])?;
+    while let Some(r) = rows.next()? {
+        households.push(HouseholdRow {
+            id: r.get(0)?,
+            number: r.get(1)?,
+            village_code: r.get(2)?,
+            grp: r.get(3)?,
+            address: r.get(4)?,
+            phone: r.get(5)?,
+            bank_name: r.get(6)?,
+            bank_account: r.get(7)?,
+            standard: r.get(8)?,
+            attribute: r.get(9)?,
+            main_cause: r.get(10)?,
+            other_causes: r.get(11)?,
+            status: r.get(12)?,
+            registered_year: r.get(13)?,
+            exit_year: r.get(14)?,
+            monitoring: r.get(15)?,
+            lon: r.get(16)?,
+            lat: r.get(17)?,
+            arable_land_mu: r.get(18)?,
+            irrigated_land_mu: r.get(19)?,
+            forest_land_mu: r.get(20)?,
+            housing_area_m2: r.get(21)?,
+            house_structure: r.get(22)?,
+            house_built_year: r.get(23)?,
+            house_grade: r.get(24)?,
+            relocated: r.get(25)?,
+            electricity: r.get(26)?,
+            water_source: r.get(27)?,
+            water_difficult: r.get(28)?,
+            water_safe: r.get(29)?,
+            cooking_fuel: r.get(30)?,
+            road_distance_km: r.get(31)?,
+        });
+    }
+    let (Some(first), Some(last)) = (households.first(), households.last()) else {
+        return Ok(Page::default());
+    };
+    let (first, last) = (first.id, last.id);
+    let mut members = Vec::with_capacity(households.len() * 4);
+    let mut stmt = conn.prepare(&sql(mq))?;
+    let mut rows = stmt.query(rusqlite::params![first, last])?;
+    while let Some(r) = rows.next()? {
+        members.push(MemberRow {
+            household_id: r.get(0)?,
+            name: r.get(2)?,
+            id_number: r.get(3)?,
+            sex: r.get(4)?,
+            birth_date: r.get(5)?,
+            relation: r.get(6)?,
+            ethnicity: r.get(7)?,
+            education: r.get(8)?,
+            schooling: r.get(9)?,
+            health: r.get(10)?,
+            labour: r.get(11)?,
+            migrant_work: r.get(12)?,
+            migrant_months: r.get(13)?,
+            medical_insurance: r.get(14)?,
+            pension_insurance: r.get(15)?,
+            dibao: r.get(16)?,
+            critical_illness_insurance: r.get(17)?,
+        });
+    }
+    let mut incomes = Vec::with_capacity(households.len());
+    let mut stmt = conn.prepare(&sql(iq))?;
+    let mut rows = stmt.query(rusqlite::params![year, first, last])?;
+    while let Some(r) = rows.next()? {
+        incomes.push(IncomeRow {
+            household_id: r.get(0)?,
+            year: r.get(1)?,
+            wage: r.get(2)?,
+            business: r.get(3)?,
+            property: r.get(4)?,
+            transfer: r.get(5)?,
+            production_expenditure: r.get(6)?,
+            household_size: r.get(7)?,
+            per_capita: r.get(8)?,
+        });
+    }
+    Ok(Page {
+        households,
+        members,
+        incomes,
+    })
+}
+
+/// Joins a page's rows into households (members and incomes of households outside the area,
+/// read because their ids fall in the page's range, are dropped).
+fn assemble(page: Page) -> Result<Vec<Scanned>, StorageError> {
+    let mut out: Vec<Scanned> = Vec::with_capacity(page.households.len());
+    let mut at: HashMap<i64, usize> = HashMap::with_capacity(page.households.len());
+    for h in page.households {
+        at.insert(h.id, out.len());
+        out.push(Scanned {
+            id: h.id,
+            household: h.into_household()?,
+            income: None,
+        });
+    }
+    for m in page.members {
+        if let Some(&i) = at.get(&m.household_id) {
+            out[i].household.members.push(m.into_member()?);
+        }
+    }
+    for r in page.incomes {
+        if let Some(&i) = at.get(&r.household_id) {
+            out[i].income = Some(r.into_income());
+        }
+    }
+    Ok(out)
+}
