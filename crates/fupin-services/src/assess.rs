@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use fupin_core::assessment::checklist::{self, Dimension, Outcome};
 use fupin_core::assessment::index::{Band, Card, Subject};
+use fupin_core::assessment::prediction::{HORIZON, Prediction, predict};
 use fupin_core::codes::HouseholdStatus;
 use fupin_core::{AreaCode, AreaLevel, Fen, Household, IncomeYear, PolicyKey, PolicySet};
 use fupin_storage::{AssessmentRow, Db};
@@ -32,6 +33,29 @@ pub struct AssessSummary {
     /// Households failing each dimension, in the order of `Dimension::ALL`.
     pub shortfalls: [u64; 6],
     pub elapsed: Duration,
+}
+
+impl AssessSummary {
+    fn count(&mut self, row: &AssessmentRow) {
+        self.assessed += 1;
+        match Band::parse(&row.band) {
+            Some(Band::Poor) => self.poor += 1,
+            Some(Band::AtRisk) => self.at_risk += 1,
+            _ => self.stable += 1,
+        }
+        let outcomes = [
+            &row.income,
+            &row.food_clothing,
+            &row.compulsory_education,
+            &row.basic_medical,
+            &row.safe_housing,
+            &row.safe_water,
+        ];
+        for (n, o) in self.shortfalls.iter_mut().zip(outcomes) {
+            *n += u64::from(o == "not_met");
+        }
+        self.all_met += u64::from(outcomes.iter().all(|o| *o == "met"));
+    }
 }
 
 /// The card a run uses: `card_text` when given (stored under its version), else the card in
@@ -63,17 +87,35 @@ fn outcome_code(o: Outcome) -> &'static str {
     }
 }
 
-/// One household's assessment row.
-pub fn assess_one(
-    card: &Card,
-    h: &Household,
-    income: Option<&IncomeYear>,
-    line: Option<Fen>,
-    year: i32,
-    id: i64,
-    now: &str,
-) -> AssessmentRow {
+/// What the assessment of one household needs beside the card.
+pub struct Assessed<'a> {
+    pub id: i64,
+    pub household: &'a Household,
+    /// The year's income and those before it (for the trend).
+    pub incomes: &'a [IncomeYear],
+    /// The household's status at the end of the year (its current one when none is recorded).
+    pub status: HouseholdStatus,
+    /// The exit income line of each year from the year assessed on.
+    pub lines: &'a [Option<Fen>],
+    /// The county's exit pace in the year (`Db::county_exit_pace`).
+    pub pace: Option<f64>,
+    pub year: i32,
+}
+
+/// One household's assessment row and the prediction behind its expected exit year.
+pub fn assess_one(card: &Card, a: &Assessed, now: &str) -> (AssessmentRow, Option<Prediction>) {
+    let (h, year) = (a.household, a.year);
+    let income = a.incomes.iter().find(|i| i.year == year);
+    let line = a.lines.first().copied().flatten();
     let list = checklist::check(h, income, line, year);
+    let prediction = a.status.is_poor().then(|| {
+        let line_of = |y: i32| {
+            usize::try_from(y - year)
+                .ok()
+                .and_then(|i| a.lines.get(i).copied().flatten())
+        };
+        predict(a.incomes, &list, year, &line_of, a.pace)
+    });
     let score = card.score(&Subject {
         household: h,
         income,
@@ -82,8 +124,8 @@ pub fn assess_one(
     });
     let o = |d| outcome_code(list.outcome(d)).to_string();
     let points: Vec<f64> = score.parts.iter().map(|p| p.points).collect();
-    AssessmentRow {
-        household_id: id,
+    let row = AssessmentRow {
+        household_id: a.id,
         year,
         card_version: card.version.clone(),
         score: score.total,
@@ -95,24 +137,28 @@ pub fn assess_one(
         safe_housing: o(Dimension::SafeHousing),
         safe_water: o(Dimension::SafeWater),
         points: serde_json::to_string(&points).unwrap_or_else(|_| "[]".into()),
-        expected_exit_year: None,
+        expected_exit_year: prediction.as_ref().and_then(|p| p.expected_exit_year),
         computed_at: now.to_string(),
-    }
+    };
+    (row, prediction)
 }
 
-/// The year's exit income line of each county, looked up once.
+/// The exit income lines of each county from the year assessed to the prediction's horizon,
+/// looked up once per county.
 struct Lines<'a> {
     policy: &'a PolicySet,
     year: i32,
-    by_county: HashMap<String, Option<Fen>>,
+    by_county: HashMap<String, Vec<Option<Fen>>>,
 }
 
 impl Lines<'_> {
-    fn of(&mut self, village: &AreaCode) -> Option<Fen> {
+    fn of(&mut self, village: &AreaCode) -> &[Option<Fen>] {
         let county = village.ancestor(AreaLevel::County);
-        *self.by_county.entry(county.to_string()).or_insert_with(|| {
-            self.policy
-                .money(PolicyKey::ExitIncomeLine, self.year, &county)
+        let (policy, year) = (self.policy, self.year);
+        self.by_county.entry(county.to_string()).or_insert_with(|| {
+            (year..=year + HORIZON)
+                .map(|y| policy.money(PolicyKey::ExitIncomeLine, y, &county))
+                .collect()
         })
     }
 }
@@ -132,50 +178,140 @@ pub async fn assess(
         year,
         by_county: HashMap::new(),
     };
+    let pace = db.county_exit_pace(year).await?;
     let now = fupin_storage::now_utc();
     let mut summary = AssessSummary {
         card_version: card.version.clone(),
         year,
         ..Default::default()
     };
-    let mut rows: Vec<AssessmentRow> = Vec::new();
+    // rows are written by a task of their own while the area is still being read: the scan and
+    // the inserts each keep one of the machine's cores busy
+    let mut writer = db.assessment_writer(area, year, &card.version).await?;
+    let (send, mut receive) = tokio::sync::mpsc::unbounded_channel::<Vec<AssessmentRow>>();
+    let writing = tokio::spawn(async move {
+        while let Some(rows) = receive.recv().await {
+            writer.push(&rows).await?;
+        }
+        writer.finish().await
+    });
     progress.start(None);
-    db.scan_households(area, year, PAGE, &mut |page| {
+    let scanned = db
+        .scan_households(area, year, PAGE, &mut |page| {
+            let mut rows = Vec::with_capacity(page.len());
+            for s in &page {
+                let h = &s.household;
+                if matches!(h.status, HouseholdStatus::Closed | HouseholdStatus::Removed) {
+                    summary.skipped += 1;
+                    continue;
+                }
+                let assessed = Assessed {
+                    id: s.id,
+                    household: h,
+                    incomes: &s.incomes,
+                    status: s.status_of_year.unwrap_or(h.status),
+                    lines: lines.of(&h.village_code),
+                    pace: pace.get(h.village_code.county6()).copied(),
+                    year,
+                };
+                let (row, _) = assess_one(card, &assessed, &now);
+                summary.count(&row);
+                rows.push(row);
+            }
+            progress.advance(page.len() as u64);
+            // a closed channel means the writer failed: its error is reported below
+            let _ = send.send(rows);
+            Ok(())
+        })
+        .await;
+    drop(send);
+    let written = writing.await.context("the assessment writer stopped")?;
+    scanned?;
+    written?;
+    progress.finish();
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+/// How the predictions made as of one year compare with what the registry recorded after it.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Evaluation {
+    pub as_of: i32,
+    /// The last year the registry records (exits after it cannot be checked).
+    pub last_year: i32,
+    /// Households poor at the end of `as_of` with an income recorded for it.
+    pub poor: u64,
+    /// Predicted year = actual exit year (or: no exit predicted by `last_year`, and none happened).
+    pub exact: u64,
+    /// Within a year of it (same rule for no exit).
+    pub within_one: u64,
+    /// Predicted earlier than the actual exit (or an exit that did not happen).
+    pub too_early: u64,
+    /// Predicted later than the actual exit (or no exit when one happened).
+    pub too_late: u64,
+}
+
+/// Predicts as of `as_of` for every household poor then, and compares with the exit years the
+/// registry recorded afterwards. Writes nothing.
+pub async fn evaluate(
+    db: &Db,
+    card: &Card,
+    as_of: i32,
+    area: Option<&AreaCode>,
+    progress: &dyn Progress,
+) -> Result<Evaluation> {
+    let policy = db.policy().await?;
+    let mut lines = Lines {
+        policy: &policy,
+        year: as_of,
+        by_county: HashMap::new(),
+    };
+    let last_year = db.last_status_year().await?.unwrap_or(as_of);
+    let pace = db.county_exit_pace(as_of).await?;
+    let mut e = Evaluation {
+        as_of,
+        last_year,
+        ..Default::default()
+    };
+    progress.start(None);
+    db.scan_households(area, as_of, PAGE, &mut |page| {
         for s in &page {
             let h = &s.household;
-            if matches!(h.status, HouseholdStatus::Closed | HouseholdStatus::Removed) {
-                summary.skipped += 1;
+            let Some(status) = s.status_of_year.filter(|st| st.is_poor()) else {
+                continue;
+            };
+            if s.income(as_of).is_none() {
                 continue;
             }
-            let line = lines.of(&h.village_code);
-            let row = assess_one(card, h, s.income.as_ref(), line, year, s.id, &now);
-            match Band::parse(&row.band) {
-                Some(Band::Poor) => summary.poor += 1,
-                Some(Band::AtRisk) => summary.at_risk += 1,
-                _ => summary.stable += 1,
-            }
-            let outcomes = [
-                &row.income,
-                &row.food_clothing,
-                &row.compulsory_education,
-                &row.basic_medical,
-                &row.safe_housing,
-                &row.safe_water,
-            ];
-            for (n, o) in summary.shortfalls.iter_mut().zip(outcomes) {
-                *n += u64::from(o == "not_met");
-            }
-            summary.all_met += u64::from(outcomes.iter().all(|o| *o == "met"));
-            rows.push(row);
+            let assessed = Assessed {
+                id: s.id,
+                household: h,
+                incomes: &s.incomes,
+                status,
+                lines: lines.of(&h.village_code),
+                pace: pace.get(h.village_code.county6()).copied(),
+                year: as_of,
+            };
+            let (row, _) = assess_one(card, &assessed, "");
+            // within the years recorded, or "not by the last year"
+            let predicted = row.expected_exit_year.filter(|y| *y <= last_year);
+            let actual = h.exit_year.filter(|y| *y > as_of && *y <= last_year);
+            e.poor += 1;
+            let gap = match (predicted, actual) {
+                (Some(p), Some(a)) => p - a,
+                (None, None) => 0,
+                (Some(p), None) => p - (last_year + 1),
+                (None, Some(a)) => last_year + 1 - a,
+            };
+            e.exact += u64::from(gap == 0);
+            e.within_one += u64::from(gap.abs() <= 1);
+            e.too_early += u64::from(gap < 0);
+            e.too_late += u64::from(gap > 0);
         }
         progress.advance(page.len() as u64);
         Ok(())
     })
     .await?;
-    summary.assessed = rows.len() as u64;
-    db.replace_assessments(area, year, &card.version, &rows)
-        .await?;
     progress.finish();
-    summary.elapsed = started.elapsed();
-    Ok(summary)
+    Ok(e)
 }

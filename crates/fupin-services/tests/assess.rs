@@ -5,7 +5,7 @@
 use fupin_core::access::Scope;
 use fupin_core::assessment::index::{Card, DEFAULT_CARD};
 use fupin_core::{AreaCode, PolicyKey};
-use fupin_services::assess::{assess, assess_one, card_for_run};
+use fupin_services::assess::{Assessed, assess, assess_one, card_for_run};
 use fupin_services::progress::Silent;
 use fupin_services::sheet::Format;
 
@@ -34,29 +34,40 @@ async fn assessment_scores_every_household_and_keeps_card_versions() {
         // each stored row is what the core computes from the record
         let all = Scope::everything();
         let policy = t.db.policy().await.unwrap();
+        let pace = t.db.county_exit_pace(2020).await.unwrap();
         for id in [1, 17, 42, 99] {
             let rec = t.db.household(&all, id).await.unwrap().unwrap();
             let stored = t.db.household_assessments(&all, id).await.unwrap();
             let Some(row) = stored.first() else { continue };
-            let income = rec
+            let incomes: Vec<_> = rec
                 .incomes
                 .iter()
-                .find(|i| i.income.year == 2020)
-                .map(|i| &i.income);
+                .map(|i| i.income.clone())
+                .filter(|i| (2017..=2020).contains(&i.year))
+                .collect();
             let county = rec
                 .household
                 .village_code
                 .ancestor(fupin_core::AreaLevel::County);
-            let line = policy.money(PolicyKey::ExitIncomeLine, 2020, &county);
-            let want = assess_one(
-                &card,
-                &rec.household,
-                income,
-                line,
-                2020,
+            let lines: Vec<_> = (2020..=2030)
+                .map(|y| policy.money(PolicyKey::ExitIncomeLine, y, &county))
+                .collect();
+            let status = rec
+                .status_years
+                .iter()
+                .find(|s| s.year == 2020)
+                .map_or(rec.household.status, |s| s.status);
+            let assessed = Assessed {
                 id,
-                &row.computed_at,
-            );
+                household: &rec.household,
+                incomes: &incomes,
+                status,
+                lines: &lines,
+                pace: pace.get(county.county6()).copied(),
+                year: 2020,
+            };
+            let (want, prediction) = assess_one(&card, &assessed, &row.computed_at);
+            assert_eq!(prediction.is_some(), status.is_poor());
             assert_eq!(row, &want, "{}: household {id}", t.name);
         }
 

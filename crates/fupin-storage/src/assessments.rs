@@ -107,6 +107,62 @@ const FIGURE_COLUMNS: [&str; 11] = [
     "short_water",
 ];
 
+/// An open replacement of assessments (see [`Db::assessment_writer`]).
+pub struct AssessmentWriter {
+    tx: crate::Tx,
+    key: [Value; 4],
+}
+
+impl AssessmentWriter {
+    pub async fn push(&mut self, rows: &[AssessmentRow]) -> Result<(), StorageError> {
+        insert_rows(
+            &mut self.tx,
+            "assessments",
+            COLUMNS,
+            rows.iter().map(AssessmentRow::values).collect(),
+        )
+        .await
+    }
+
+    /// Counts the area's assessments by village and commits everything.
+    pub async fn finish(mut self) -> Result<(), StorageError> {
+        execute(
+            &mut self.tx,
+            "DELETE FROM village_assessment_figures WHERE year = $1 AND card_version = $2 \
+             AND village_code BETWEEN $3 AND $4",
+            &self.key,
+        )
+        .await?;
+        let count = |cond: &str| format!("SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)");
+        let all_met = "a.income = 'met' AND a.food_clothing = 'met' AND a.compulsory_education = 'met' \
+             AND a.basic_medical = 'met' AND a.safe_housing = 'met' AND a.safe_water = 'met'";
+        execute(
+            &mut self.tx,
+            &format!(
+                "INSERT INTO village_assessment_figures (village_code, year, card_version, {}) \
+                 SELECT h.village_code, $1, $2, COUNT(*), {}, {}, {}, {}, {}, {}, {}, {}, {}, {} \
+                 FROM assessments a JOIN households h ON h.id = a.household_id \
+                 WHERE a.year = $1 AND a.card_version = $2 AND h.village_code BETWEEN $3 AND $4 \
+                 GROUP BY h.village_code",
+                FIGURE_COLUMNS.join(", "),
+                count("a.band = 'poor'"),
+                count("a.band = 'at_risk'"),
+                count("a.band = 'stable'"),
+                count(all_met),
+                count("a.income = 'not_met'"),
+                count("a.food_clothing = 'not_met'"),
+                count("a.compulsory_education = 'not_met'"),
+                count("a.basic_medical = 'not_met'"),
+                count("a.safe_housing = 'not_met'"),
+                count("a.safe_water = 'not_met'"),
+            ),
+            &self.key,
+        )
+        .await?;
+        self.tx.commit().await
+    }
+}
+
 impl Db {
     /// Keeps a scorecard's text under its version. The same version with another text is refused:
     /// scores already made under it must stay explained by it.
@@ -169,6 +225,20 @@ impl Db {
         card_version: &str,
         rows: &[AssessmentRow],
     ) -> Result<(), StorageError> {
+        let mut w = self.assessment_writer(area, year, card_version).await?;
+        w.push(rows).await?;
+        w.finish().await
+    }
+
+    /// Starts replacing the assessments of `area` for one year and card: rows are pushed as
+    /// they are computed (while the area is still being read), and [`AssessmentWriter::finish`]
+    /// counts them by village and commits. Dropped unfinished, nothing changes.
+    pub async fn assessment_writer(
+        &self,
+        area: Option<&AreaCode>,
+        year: i32,
+        card_version: &str,
+    ) -> Result<AssessmentWriter, StorageError> {
         let (lo, hi) = match area {
             Some(a) => a.descendant_range(),
             None => ("000000000000".into(), "999999999999".into()),
@@ -177,8 +247,8 @@ impl Db {
         let key = [
             Value::I32(year),
             Value::Text(card_version.into()),
-            Value::Text(lo.clone()),
-            Value::Text(hi.clone()),
+            Value::Text(lo),
+            Value::Text(hi),
         ];
         execute(
             &mut tx,
@@ -187,49 +257,7 @@ impl Db {
             &key,
         )
         .await?;
-        for chunk in rows.chunks(100_000) {
-            insert_rows(
-                &mut tx,
-                "assessments",
-                COLUMNS,
-                chunk.iter().map(AssessmentRow::values).collect(),
-            )
-            .await?;
-        }
-        execute(
-            &mut tx,
-            "DELETE FROM village_assessment_figures WHERE year = $1 AND card_version = $2 \
-             AND village_code BETWEEN $3 AND $4",
-            &key,
-        )
-        .await?;
-        let count = |cond: &str| format!("SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)");
-        let all_met = "a.income = 'met' AND a.food_clothing = 'met' AND a.compulsory_education = 'met' \
-             AND a.basic_medical = 'met' AND a.safe_housing = 'met' AND a.safe_water = 'met'";
-        execute(
-            &mut tx,
-            &format!(
-                "INSERT INTO village_assessment_figures (village_code, year, card_version, {}) \
-                 SELECT h.village_code, $1, $2, COUNT(*), {}, {}, {}, {}, {}, {}, {}, {}, {}, {} \
-                 FROM assessments a JOIN households h ON h.id = a.household_id \
-                 WHERE a.year = $1 AND a.card_version = $2 AND h.village_code BETWEEN $3 AND $4 \
-                 GROUP BY h.village_code",
-                FIGURE_COLUMNS.join(", "),
-                count("a.band = 'poor'"),
-                count("a.band = 'at_risk'"),
-                count("a.band = 'stable'"),
-                count(all_met),
-                count("a.income = 'not_met'"),
-                count("a.food_clothing = 'not_met'"),
-                count("a.compulsory_education = 'not_met'"),
-                count("a.basic_medical = 'not_met'"),
-                count("a.safe_housing = 'not_met'"),
-                count("a.safe_water = 'not_met'"),
-            ),
-            &key,
-        )
-        .await?;
-        tx.commit().await
+        Ok(AssessmentWriter { tx, key })
     }
 
     /// A household's assessments, newest year first, if `scope` reaches it.
@@ -294,6 +322,53 @@ impl Db {
         )
         .await?;
         Ok(rows.into_iter().map(|r| (r.prefix, r.figures)).collect())
+    }
+
+    /// Each county's exit pace in `year`: the share of its households poor at the end of the
+    /// year before that were exited at the end of `year` (by 6-digit county code).
+    pub async fn county_exit_pace(&self, year: i32) -> Result<HashMap<String, f64>, StorageError> {
+        use fupin_core::codes::HouseholdStatus;
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            county: String,
+            poor_before: i64,
+            exited: i64,
+        }
+        let poor = crate::figures::status_in("s0.status", HouseholdStatus::is_poor);
+        let exited = crate::figures::status_in("s1.status", HouseholdStatus::is_exited);
+        let rows: Vec<Row> = fetch_all(
+            &mut self.reader().await?,
+            &format!(
+                "SELECT substr(h.village_code, 1, 6) AS county, CAST(COUNT(*) AS BIGINT) AS poor_before, \
+                 CAST(SUM(CASE WHEN {exited} THEN 1 ELSE 0 END) AS BIGINT) AS exited \
+                 FROM household_status_years s0 \
+                 JOIN household_status_years s1 ON s1.household_id = s0.household_id AND s1.year = $1 \
+                 JOIN households h ON h.id = s0.household_id \
+                 WHERE s0.year = $2 AND {poor} GROUP BY 1"
+            ),
+            &[Value::I32(year), Value::I32(year - 1)],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.poor_before > 0)
+            .map(|r| (r.county, r.exited as f64 / r.poor_before as f64))
+            .collect())
+    }
+
+    /// The last year any household's status is recorded for.
+    pub async fn last_status_year(&self) -> Result<Option<i32>, StorageError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            year: Option<i32>,
+        }
+        let rows: Vec<Row> = fetch_all(
+            &mut self.reader().await?,
+            "SELECT MAX(year) AS year FROM household_status_years",
+            &[],
+        )
+        .await?;
+        Ok(rows.into_iter().next().and_then(|r| r.year))
     }
 
     /// The (year, card) pairs assessed inside `area`, newest first.

@@ -32,7 +32,7 @@ mod search;
 
 pub use accounts::{ApiToken, NewSession, NewUser, Session, User};
 pub use areas::{AreaCount, AreaIndex, AreaLoad, FigureYear, Figures, YearFigures};
-pub use assessments::{AssessmentFigures, AssessmentRow, StoredCard};
+pub use assessments::{AssessmentFigures, AssessmentRow, AssessmentWriter, StoredCard};
 pub use audit::{AuditFilter, NewAuditEntry};
 pub use db::{Backend, Db, Tx, redact};
 pub use registry::{

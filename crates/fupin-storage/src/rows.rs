@@ -163,7 +163,7 @@ pub struct StatusRow {
     pub reason: String,
 }
 
-fn code<T: CodeList>(s: &str) -> Result<T, StorageError> {
+pub(crate) fn code<T: CodeList>(s: &str) -> Result<T, StorageError> {
     T::parse(s).ok_or_else(|| StorageError::Corrupt(format!("{} code {s:?}", T::LIST_ZH)))
 }
 

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use fupin_core::codes::HouseholdStatus;
 use fupin_core::{AreaCode, Household, IncomeYear};
 
 use crate::bulk::{Value, fetch_all};
@@ -12,12 +13,24 @@ use crate::registry::{HOUSEHOLD_SELECT, INCOME_SELECT, MEMBER_SELECT};
 use crate::rows::{HouseholdRow, IncomeRow, MemberRow};
 use crate::{Db, StorageError, Tx};
 
-/// A household as a batch reads it, with the income of the year asked for.
+/// Years of income read before the year asked for (an income trend).
+pub const TREND_YEARS: i32 = 3;
+
+/// A household as a batch reads it: its record, its income of the year asked for and of the
+/// [`TREND_YEARS`] before (oldest first), and its status recorded for that year.
 #[derive(Debug, Clone)]
 pub struct Scanned {
     pub id: i64,
     pub household: Household,
-    pub income: Option<IncomeYear>,
+    pub incomes: Vec<IncomeYear>,
+    pub status_of_year: Option<HouseholdStatus>,
+}
+
+impl Scanned {
+    /// The income of one year, if recorded.
+    pub fn income(&self, year: i32) -> Option<&IncomeYear> {
+        self.incomes.iter().find(|i| i.year == year)
+    }
 }
 
 /// The rows of one page.
@@ -26,15 +39,22 @@ struct Page {
     households: Vec<HouseholdRow>,
     members: Vec<MemberRow>,
     incomes: Vec<IncomeRow>,
+    statuses: Vec<(i64, String)>,
 }
 
-fn queries() -> [String; 3] {
+fn queries() -> [String; 4] {
     [
         format!(
             "{HOUSEHOLD_SELECT} WHERE id > $1 AND village_code BETWEEN $2 AND $3 ORDER BY id LIMIT $4"
         ),
         format!("{MEMBER_SELECT} WHERE household_id BETWEEN $1 AND $2 ORDER BY household_id, seq"),
-        format!("{INCOME_SELECT} WHERE year = $1 AND household_id BETWEEN $2 AND $3"),
+        format!(
+            "{INCOME_SELECT} WHERE year BETWEEN $1 - {TREND_YEARS} AND $1 AND household_id BETWEEN $2 AND $3 \
+             ORDER BY household_id, year"
+        ),
+        "SELECT household_id, status FROM household_status_years WHERE year = $1 \
+         AND household_id BETWEEN $2 AND $3"
+            .to_string(),
     ]
 }
 
@@ -77,7 +97,7 @@ async fn read_page(
     year: i32,
     limit: usize,
 ) -> Result<Page, StorageError> {
-    let [hq, mq, iq] = queries();
+    let [hq, mq, iq, sq] = queries();
     match tx {
         Tx::Sqlite(t) => {
             let mut handle = t.lock_handle().await?;
@@ -85,7 +105,7 @@ async fn read_page(
             // `handle` is held, and the wrapper neither closes it nor outlives the lock.
             let conn =
                 unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
-            sqlite_page(&conn, [&hq, &mq, &iq], after, lo, hi, year, limit)
+            sqlite_page(&conn, [&hq, &mq, &iq, &sq], after, lo, hi, year, limit)
         }
         Tx::Postgres(_) => {
             let households: Vec<HouseholdRow> = fetch_all(
@@ -110,10 +130,25 @@ async fn read_page(
                 &[Value::I32(year), Value::I64(first), Value::I64(last)],
             )
             .await?;
+            #[derive(sqlx::FromRow)]
+            struct StatusOf {
+                household_id: i64,
+                status: String,
+            }
+            let statuses: Vec<StatusOf> = fetch_all(
+                tx,
+                &sq,
+                &[Value::I32(year), Value::I64(first), Value::I64(last)],
+            )
+            .await?;
             Ok(Page {
                 households,
                 members,
                 incomes,
+                statuses: statuses
+                    .into_iter()
+                    .map(|s| (s.household_id, s.status))
+                    .collect(),
             })
         }
     }
@@ -123,7 +158,7 @@ async fn read_page(
 #[allow(clippy::too_many_arguments)]
 fn sqlite_page(
     conn: &rusqlite::Connection,
-    [hq, mq, iq]: [&str; 3],
+    [hq, mq, iq, sq]: [&str; 4],
     after: i64,
     lo: &str,
     hi: &str,
@@ -214,10 +249,17 @@ fn sqlite_page(
             per_capita: r.get(8)?,
         });
     }
+    let mut statuses = Vec::with_capacity(households.len());
+    let mut stmt = conn.prepare(&sql(sq))?;
+    let mut rows = stmt.query(rusqlite::params![year, first, last])?;
+    while let Some(r) = rows.next()? {
+        statuses.push((r.get(0)?, r.get(1)?));
+    }
     Ok(Page {
         households,
         members,
         incomes,
+        statuses,
     })
 }
 
@@ -231,7 +273,8 @@ fn assemble(page: Page) -> Result<Vec<Scanned>, StorageError> {
         out.push(Scanned {
             id: h.id,
             household: h.into_household()?,
-            income: None,
+            incomes: Vec::new(),
+            status_of_year: None,
         });
     }
     for m in page.members {
@@ -241,7 +284,12 @@ fn assemble(page: Page) -> Result<Vec<Scanned>, StorageError> {
     }
     for r in page.incomes {
         if let Some(&i) = at.get(&r.household_id) {
-            out[i].income = Some(r.into_income());
+            out[i].incomes.push(r.into_income());
+        }
+    }
+    for (id, status) in page.statuses {
+        if let Some(&i) = at.get(&id) {
+            out[i].status_of_year = Some(crate::rows::code(&status)?);
         }
     }
     Ok(out)

@@ -88,6 +88,10 @@ pub struct AssessArgs {
     /// in force. Default: the card in force, or the shipped default.
     #[arg(long)]
     pub card: Option<PathBuf>,
+    /// Do not store anything: predict exit years as of YEAR for the households poor then and
+    /// compare them with the exits the registry recorded afterwards.
+    #[arg(long)]
+    pub evaluate: bool,
 }
 
 #[derive(Subcommand)]

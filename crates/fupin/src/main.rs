@@ -173,6 +173,24 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 })
                 .transpose()?;
             let card = fupin_services::assess::card_for_run(&db, text.as_deref()).await?;
+            if args.evaluate {
+                let bar = Bar::rows("预测检验 evaluating");
+                let e =
+                    fupin_services::assess::evaluate(&db, &card, args.year, area.as_ref(), &bar)
+                        .await?;
+                let pct = |n: u64| 100.0 * n as f64 / e.poor.max(1) as f64;
+                println!(
+                    "as of {}: {} poor households; exit year predicted exactly {:.1}%, within a year {:.1}% (too early {:.1}%, too late {:.1}%), checked against exits up to {}",
+                    e.as_of,
+                    e.poor,
+                    pct(e.exact),
+                    pct(e.within_one),
+                    pct(e.too_early),
+                    pct(e.too_late),
+                    e.last_year
+                );
+                return Ok(std::process::ExitCode::SUCCESS);
+            }
             let bar = Bar::rows("评估 assessing");
             let s =
                 fupin_services::assess::assess(&db, &card, args.year, area.as_ref(), &bar).await?;

@@ -2,7 +2,9 @@
 //! between it and exit.
 //!
 //! - `checklist`: the exit test, 一达标两不愁三保障 + safe drinking water, per household and year;
-//! - `index`: the poverty index (贫困指数), a configurable scorecard of 0–100 with its breakdown.
+//! - `index`: the poverty index (贫困指数), a configurable scorecard of 0–100 with its breakdown;
+//! - `prediction`: the expected exit year of a poor household, with the reasons.
 
 pub mod checklist;
 pub mod index;
+pub mod prediction;

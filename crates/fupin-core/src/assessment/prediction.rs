@@ -1,0 +1,340 @@
+//! Expected exit year of a poor household, with the reasons. The earliest of:
+//! - its per-capita income projected along its own recent trend until it stands above the year's
+//!   exit line;
+//! - the pace of its county: the share of the county's poor households that exited in the year
+//!   gives the year by which half of those left would have exited (exits came in county
+//!   campaigns, not one household at a time);
+//! - the campaign's end (all registered poor out by 2020) for years before it;
+//!
+//! then no earlier than the non-income shortfalls can be fixed (a house rebuilt or a water
+//! project: about a year).
+//!
+//! Deliberately simple and explainable; how often it is right on the generated history is
+//! measured by `fupin assess --evaluate` and reported in BENCHMARKS.md.
+
+use crate::assessment::checklist::{Checklist, Dimension, Outcome};
+use crate::income::{IncomeFormula, IncomeYear};
+use crate::money::Fen;
+
+/// Growth assumed when a household has no usable trend (about rural income growth in the
+/// 2010s); also the bounds a trend is clamped to, so that one odd year does not decide.
+pub const DEFAULT_GROWTH: f64 = 0.08;
+pub const GROWTH_BOUNDS: (f64, f64) = (-0.10, 0.30);
+/// Years looked ahead; beyond, no exit is expected without more help.
+pub const HORIZON: i32 = 10;
+/// Growth of the line for years with no line configured (about the yearly price adjustment).
+pub const LINE_GROWTH: f64 = 0.03;
+/// The year by which every registered poor household was to exit (到2020年现行标准下农村贫困人口
+/// 实现脱贫); a year after it sets no deadline.
+pub const CAMPAIGN_END: i32 = 2020;
+
+/// Years until half of a group leaving at `rate` a year has left (`None` for no pace).
+pub fn half_life_years(rate: f64) -> Option<i32> {
+    if !(rate > 0.0) {
+        return None;
+    }
+    if rate >= 0.5 {
+        return Some(1);
+    }
+    Some((0.5f64.ln() / (1.0 - rate).ln()).ceil() as i32)
+}
+
+/// The expected exit year (`None`: not within the horizon, or not poor) and why.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Prediction {
+    pub expected_exit_year: Option<i32>,
+    /// The yearly growth used, as a fraction.
+    pub growth: Option<f64>,
+    pub reasons: Vec<String>,
+}
+
+fn per_capita(i: &IncomeYear) -> Option<f64> {
+    i.per_capita(IncomeFormula::CURRENT).map(|f| f.0 as f64)
+}
+
+/// Yearly growth of per-capita income from the earliest of `incomes` before `year` to `year`,
+/// clamped; `None` without two positive figures.
+pub fn income_trend(incomes: &[IncomeYear], year: i32) -> Option<f64> {
+    let now = incomes
+        .iter()
+        .find(|i| i.year == year)
+        .and_then(per_capita)?;
+    let (then_year, then) = incomes
+        .iter()
+        .filter(|i| i.year < year)
+        .filter_map(|i| per_capita(i).map(|p| (i.year, p)))
+        .min_by_key(|(y, _)| *y)?;
+    if now <= 0.0 || then <= 0.0 {
+        return None;
+    }
+    let g = (now / then).powf(1.0 / f64::from(year - then_year)) - 1.0;
+    Some(g.clamp(GROWTH_BOUNDS.0, GROWTH_BOUNDS.1))
+}
+
+/// Predicts the exit year of a household poor at the end of `year`. `line(y)` is year y's exit
+/// income line for the household's place where configured.
+/// `pace` is the share of the county's households poor at the end of the year before that exited
+/// in `year`, when known.
+pub fn predict(
+    incomes: &[IncomeYear],
+    checklist: &Checklist,
+    year: i32,
+    line: &dyn Fn(i32) -> Option<Fen>,
+    pace: Option<f64>,
+) -> Prediction {
+    let mut reasons = Vec::new();
+    let Some(now) = incomes.iter().find(|i| i.year == year).and_then(per_capita) else {
+        reasons.push(format!(
+            "{year}年无收入记录，无法预测 / no income recorded for {year}"
+        ));
+        return Prediction {
+            expected_exit_year: None,
+            growth: None,
+            reasons,
+        };
+    };
+    let growth = match income_trend(incomes, year) {
+        Some(g) => {
+            reasons.push(format!(
+                "近年人均纯收入年增长{:.1}% / per-capita income growing {:.1}% a year",
+                g * 100.0,
+                g * 100.0
+            ));
+            g
+        }
+        None => {
+            reasons.push(format!(
+                "收入趋势不足，按年增长{:.0}%估算 / no trend: {:.0}% a year assumed",
+                DEFAULT_GROWTH * 100.0,
+                DEFAULT_GROWTH * 100.0
+            ));
+            DEFAULT_GROWTH
+        }
+    };
+    // the line of a year, carried forward at LINE_GROWTH past the last one configured
+    let mut last_line: Option<(i32, f64)> = line(year).map(|f| (year, f.0 as f64));
+    let mut line_of = |y: i32| -> Option<f64> {
+        if let Some(f) = line(y) {
+            last_line = Some((y, f.0 as f64));
+            return Some(f.0 as f64);
+        }
+        last_line.map(|(ly, lv)| lv * (1.0 + LINE_GROWTH).powi(y - ly))
+    };
+    let mut income_exit = None;
+    for n in 1..=HORIZON {
+        let y = year + n;
+        let projected = now * (1.0 + growth).powi(n);
+        match line_of(y) {
+            Some(l) if projected > l => {
+                income_exit = Some(y);
+                reasons.push(format!(
+                    "预计{y}年人均纯收入约{:.0}元，超过标准{:.0}元 / about {:.0} yuan in {y}, above the line of {:.0}",
+                    projected / 100.0,
+                    l / 100.0,
+                    projected / 100.0,
+                    l / 100.0
+                ));
+                break;
+            }
+            Some(_) => {}
+            None => {
+                reasons.push("未配置脱贫标准 / no exit line configured".into());
+                break;
+            }
+        }
+    }
+    if income_exit.is_none() && reasons.last().is_none_or(|r| !r.contains("no exit line")) {
+        reasons.push(format!(
+            "按当前趋势{HORIZON}年内收入难以超过标准 / income does not pass the line within {HORIZON} years on its trend"
+        ));
+    }
+    let by_pace = pace.and_then(half_life_years).map(|n| {
+        let rate = pace.unwrap_or(0.0);
+        reasons.push(format!(
+            "本县上年贫困户{:.0}%于{year}年脱贫，按此进度约{}年 / {:.0}% of the county's poor exited in {year}: at that pace about {}",
+            rate * 100.0,
+            year + n,
+            rate * 100.0,
+            year + n
+        ));
+        year + n
+    });
+    let deadline = (year < CAMPAIGN_END).then(|| {
+        reasons.push(format!(
+            "脱贫攻坚目标：{CAMPAIGN_END}年前全部脱贫 / the campaign's goal: all out by {CAMPAIGN_END}"
+        ));
+        CAMPAIGN_END
+    });
+    let Some(earliest) = [income_exit, by_pace, deadline].into_iter().flatten().min() else {
+        reasons.push("需加大帮扶 / more help needed".into());
+        return Prediction {
+            expected_exit_year: None,
+            growth: Some(growth),
+            reasons,
+        };
+    };
+    // a house to rebuild or a water project takes about a year; the rest is fixed within one
+    let slow: Vec<Dimension> = [Dimension::SafeHousing, Dimension::SafeWater]
+        .into_iter()
+        .filter(|d| checklist.outcome(*d) == Outcome::NotMet)
+        .collect();
+    let quick: Vec<Dimension> = [Dimension::CompulsoryEducation, Dimension::BasicMedical]
+        .into_iter()
+        .filter(|d| checklist.outcome(*d) == Outcome::NotMet)
+        .collect();
+    let mut expected = earliest;
+    if !slow.is_empty() {
+        let names: Vec<&str> = slow.iter().map(|d| d.zh()).collect();
+        expected = expected.max(year + 2);
+        reasons.push(format!(
+            "{}未达标，改造约需一年 / {} to fix: about a year",
+            names.join("、"),
+            slow.iter().map(|d| d.en()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if !quick.is_empty() {
+        let names: Vec<&str> = quick.iter().map(|d| d.zh()).collect();
+        reasons.push(format!(
+            "{}未达标，当年可解决 / {} can be fixed within the year",
+            names.join("、"),
+            quick.iter().map(|d| d.en()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Prediction {
+        expected_exit_year: Some(expected),
+        growth: Some(growth),
+        reasons,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assessment::checklist::{Check, Checklist};
+
+    fn income(year: i32, per_capita_yuan: i64) -> IncomeYear {
+        IncomeYear {
+            year,
+            wage: Fen(per_capita_yuan * 100),
+            business: Fen(0),
+            property: Fen(0),
+            transfer: Fen(0),
+            production_expenditure: Fen(0),
+            household_size: 1,
+        }
+    }
+
+    fn checklist(not_met: &[Dimension]) -> Checklist {
+        Checklist {
+            year: 2026,
+            checks: Dimension::ALL
+                .iter()
+                .map(|d| Check {
+                    dimension: *d,
+                    outcome: if not_met.contains(d) {
+                        Outcome::NotMet
+                    } else {
+                        Outcome::Met
+                    },
+                    fields: vec![],
+                    evidence: String::new(),
+                })
+                .collect(),
+        }
+    }
+
+    fn flat_line(_: i32) -> Option<Fen> {
+        Some(Fen(300_000))
+    }
+
+    #[test]
+    fn the_trend_is_the_yearly_rate_over_the_years_known() {
+        let incomes = [income(2023, 1000), income(2026, 1331)];
+        let g = income_trend(&incomes, 2026).unwrap();
+        assert!((g - 0.10).abs() < 1e-9, "{g}");
+        // clamped
+        let wild = [income(2025, 100), income(2026, 1000)];
+        assert_eq!(income_trend(&wild, 2026), Some(GROWTH_BOUNDS.1));
+        assert_eq!(income_trend(&[income(2026, 1000)], 2026), None);
+    }
+
+    #[test]
+    fn exit_is_the_first_year_strictly_above_the_line() {
+        // 2,500 growing 10%: 2,750 (2027), 3,025 (2028) > 3,000
+        let incomes = [income(2025, 2273), income(2026, 2500)];
+        let p = predict(&incomes, &checklist(&[]), 2026, &flat_line, None);
+        assert_eq!(p.expected_exit_year, Some(2028), "{p:?}");
+        assert!(p.reasons.iter().any(|r| r.contains("2028")));
+        // exactly reaching the line is not above it: 3,000 in 2027 → exit 2028
+        let exact = [income(2025, 2500), income(2026, 2727)];
+        let p = predict(&exact, &checklist(&[]), 2026, &|_| Some(Fen(300_000)), None);
+        assert!(p.expected_exit_year.unwrap() >= 2027);
+    }
+
+    #[test]
+    fn slow_shortfalls_delay_and_quick_ones_do_not() {
+        let incomes = [income(2025, 2900), income(2026, 2990)];
+        let base = predict(&incomes, &checklist(&[]), 2026, &flat_line, None);
+        assert_eq!(base.expected_exit_year, Some(2027));
+        let house = predict(
+            &incomes,
+            &checklist(&[Dimension::SafeHousing]),
+            2026,
+            &flat_line,
+            None,
+        );
+        assert_eq!(house.expected_exit_year, Some(2028), "{house:?}");
+        let medical = predict(
+            &incomes,
+            &checklist(&[Dimension::BasicMedical]),
+            2026,
+            &flat_line,
+            None,
+        );
+        assert_eq!(medical.expected_exit_year, Some(2027));
+        assert!(medical.reasons.iter().any(|r| r.contains("基本医疗")));
+    }
+
+    #[test]
+    fn no_exit_without_growth_or_income() {
+        let falling = [income(2025, 2000), income(2026, 1900)];
+        let p = predict(&falling, &checklist(&[]), 2026, &flat_line, None);
+        assert_eq!(p.expected_exit_year, None);
+        assert!(p.reasons.last().unwrap().contains("more help"));
+        let none = predict(&[], &checklist(&[]), 2026, &flat_line, None);
+        assert_eq!((none.expected_exit_year, none.growth), (None, None));
+    }
+
+    #[test]
+    fn county_pace_and_the_campaign_end_bring_exit_forward() {
+        // income capped under the line: no crossing on its own
+        let stuck = [income(2015, 2000), income(2016, 2000)];
+        let p = predict(&stuck, &checklist(&[]), 2016, &flat_line, None);
+        assert_eq!(
+            p.expected_exit_year,
+            Some(CAMPAIGN_END),
+            "the campaign's end: {p:?}"
+        );
+        // a county exiting 30% of its poor a year: half gone within 2 years
+        assert_eq!(half_life_years(0.3), Some(2));
+        assert_eq!(half_life_years(0.5), Some(1));
+        assert_eq!(half_life_years(0.0), None);
+        let p = predict(&stuck, &checklist(&[]), 2016, &flat_line, Some(0.3));
+        assert_eq!(p.expected_exit_year, Some(2018), "{p:?}");
+        assert!(p.reasons.iter().any(|r| r.contains("30%")));
+        // after the campaign no deadline applies
+        let later = [income(2021, 2000), income(2022, 2000)];
+        let p = predict(&later, &checklist(&[]), 2022, &flat_line, None);
+        assert_eq!(p.expected_exit_year, None);
+    }
+
+    #[test]
+    fn lines_beyond_the_configured_years_grow() {
+        // line 3,000 in 2026 only; 2027 at 3,090; 3,050 stays under it
+        let line = |y: i32| (y == 2026).then_some(Fen(300_000));
+        let incomes = [income(2025, 3050), income(2026, 3050)];
+        let p = predict(&incomes, &checklist(&[]), 2026, &line, None);
+        // zero growth: never above a growing line
+        assert_eq!(p.expected_exit_year, None, "{p:?}");
+    }
+}
