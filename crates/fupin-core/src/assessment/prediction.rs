@@ -30,7 +30,7 @@ pub const CAMPAIGN_END: i32 = 2020;
 
 /// Years until half of a group leaving at `rate` a year has left (`None` for no pace).
 pub fn half_life_years(rate: f64) -> Option<i32> {
-    if !(rate > 0.0) {
+    if rate.is_nan() || rate <= 0.0 {
         return None;
     }
     if rate >= 0.5 {
