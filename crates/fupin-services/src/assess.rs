@@ -139,6 +139,7 @@ pub fn assess_one(card: &Card, a: &Assessed, now: &str) -> (AssessmentRow, Optio
         points: serde_json::to_string(&points).unwrap_or_else(|_| "[]".into()),
         expected_exit_year: prediction.as_ref().and_then(|p| p.expected_exit_year),
         computed_at: now.to_string(),
+        county_pace: a.pace,
     };
     (row, prediction)
 }
@@ -314,4 +315,72 @@ pub async fn evaluate(
     .await?;
     progress.finish();
     Ok(e)
+}
+
+/// A stored assessment explained: the card's breakdown, the checklist with its evidence and the
+/// prediction's reasons, recomputed from the record with the card and inputs the batch used.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Explanation {
+    pub stored: AssessmentRow,
+    pub card_name: String,
+    pub score: fupin_core::assessment::index::Score,
+    pub checklist: checklist::Checklist,
+    pub prediction: Option<Prediction>,
+}
+
+/// Explains a household's latest assessment (`None` when it has none, or its card is gone).
+pub async fn explain_latest(
+    db: &Db,
+    scope: &fupin_core::access::Scope,
+    record: &fupin_storage::HouseholdRecord,
+) -> Result<Option<Explanation>> {
+    let rows = db.household_assessments(scope, record.id).await?;
+    let Some(stored) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    let Some(card) = db.card(&stored.card_version).await? else {
+        return Ok(None);
+    };
+    let card = Card::parse(&card.body)?;
+    let policy = db.policy().await?;
+    let h = &record.household;
+    let year = stored.year;
+    let county = h.village_code.ancestor(AreaLevel::County);
+    let lines: Vec<Option<Fen>> = (year..=year + HORIZON)
+        .map(|y| policy.money(PolicyKey::ExitIncomeLine, y, &county))
+        .collect();
+    let incomes: Vec<IncomeYear> = record
+        .incomes
+        .iter()
+        .map(|i| i.income.clone())
+        .filter(|i| (year - fupin_storage::TREND_YEARS..=year).contains(&i.year))
+        .collect();
+    let status = record
+        .status_years
+        .iter()
+        .find(|s| s.year == year)
+        .map_or(h.status, |s| s.status);
+    let income = incomes.iter().find(|i| i.year == year);
+    let list = checklist::check(h, income, lines[0], year);
+    let score = card.score(&Subject {
+        household: h,
+        income,
+        line: lines[0],
+        year,
+    });
+    let line_of = |y: i32| {
+        usize::try_from(y - year)
+            .ok()
+            .and_then(|i| lines.get(i).copied().flatten())
+    };
+    let prediction = status
+        .is_poor()
+        .then(|| predict(&incomes, &list, year, &line_of, stored.county_pace));
+    Ok(Some(Explanation {
+        stored,
+        card_name: card.name,
+        score,
+        checklist: list,
+        prediction,
+    }))
 }

@@ -28,6 +28,8 @@ pub struct AssessmentRow {
     pub points: String,
     pub expected_exit_year: Option<i32>,
     pub computed_at: String,
+    /// The county's exit pace the prediction used.
+    pub county_pace: Option<f64>,
 }
 
 const COLUMNS: &[&str] = &[
@@ -45,6 +47,7 @@ const COLUMNS: &[&str] = &[
     "points",
     "expected_exit_year",
     "computed_at",
+    "county_pace",
 ];
 
 impl AssessmentRow {
@@ -64,6 +67,7 @@ impl AssessmentRow {
             Value::Text(self.points.clone()),
             Value::OptI32(self.expected_exit_year),
             Value::Text(self.computed_at.clone()),
+            Value::OptF64(self.county_pace),
         ]
     }
 }
@@ -271,7 +275,7 @@ impl Db {
             &format!(
                 "SELECT a.household_id, a.year, a.card_version, a.score, a.band, a.income, \
                  a.food_clothing, a.compulsory_education, a.basic_medical, a.safe_housing, \
-                 a.safe_water, a.points, a.expected_exit_year, a.computed_at \
+                 a.safe_water, a.points, a.expected_exit_year, a.computed_at, a.county_pace \
                  FROM assessments a JOIN households h ON h.id = a.household_id \
                  WHERE a.household_id = $1 AND {} ORDER BY a.year DESC, a.computed_at DESC",
                 scope::households(scope, "h.")

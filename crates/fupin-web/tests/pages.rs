@@ -890,3 +890,36 @@ async fn a_village_official_edits_and_a_stale_save_is_refused() {
             .unwrap();
     assert_eq!(rec.household.members.len(), 2);
 }
+
+/// After `fupin assess`, the household page shows the poverty index, the exit test with its
+/// evidence, and the breakdown; the area page counts the assessments of its children.
+#[tokio::test]
+async fn assessment_shows_on_household_and_area_pages() {
+    let f = fixture().await;
+    let card = fupin_services::assess::card_for_run(&f.db, None)
+        .await
+        .unwrap();
+    let s =
+        fupin_services::assess::assess(&f.db, &card, 2020, None, &fupin_services::progress::Silent)
+            .await
+            .unwrap();
+    assert_eq!(s.assessed, 1);
+    let p = get(app(&f), &format!("/households/{}", f.id)).await;
+    assert!(
+        p.body.contains("贫困指数") && p.body.contains("default-2024.1"),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.body.contains("住房安全有保障") && p.body.contains("B级"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("贫困指数明细") && p.body.contains("人均住房面积"));
+    let p = get(app(&f), "/areas/522726000000").await;
+    assert!(
+        p.body.contains("评估") && p.body.contains("2020"),
+        "{}",
+        p.body
+    );
+}

@@ -185,6 +185,7 @@ pub async fn index(
             year => year_label(year),
             years => (),
             trend => (),
+            assessment => (),
             households => (),
         },
     )?;
@@ -270,6 +271,7 @@ pub async fn show(
         .iter()
         .map(|c| AreaRow::new(c, lang, year))
         .collect();
+    let assessment = assessment_rows(&state, &viewer.scope, &code, &children).await?;
     let html = state.render(
         "area.html",
         lang,
@@ -289,10 +291,54 @@ pub async fn show(
             years => Serde(years),
             trend => Serde(trend),
             can_add => caller.may(fupin_core::access::Action::EditHouseholds),
+            assessment => assessment.map(Serde),
             households => list.map(Serde),
         },
     )?;
     Ok(html.into_response())
+}
+
+/// The latest assessment's counts for each child area (bands, shortfalls).
+#[derive(Debug, Serialize)]
+struct AssessmentTable {
+    year: i32,
+    card: String,
+    rows: Vec<AssessmentLine>,
+}
+
+#[derive(Debug, Serialize)]
+struct AssessmentLine {
+    name: String,
+    href: String,
+    #[serde(flatten)]
+    figures: fupin_storage::AssessmentFigures,
+}
+
+async fn assessment_rows(
+    state: &AppState,
+    scope: &fupin_core::access::Scope,
+    code: &AreaCode,
+    children: &[AreaCount],
+) -> Result<Option<AssessmentTable>, AppError> {
+    let Some(level) = children.first().map(|c| c.area.level) else {
+        return Ok(None);
+    };
+    let Some((year, card)) = state.db.assessed_years(code).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let mut by_prefix = state
+        .db
+        .assessment_figures(scope, code, level.prefix_len(), year, &card)
+        .await?;
+    let rows = children
+        .iter()
+        .map(|c| AssessmentLine {
+            name: c.area.name.clone(),
+            href: area_href(c.area.code.as_str()),
+            figures: by_prefix.remove(c.area.code.prefix()).unwrap_or_default(),
+        })
+        .collect();
+    Ok(Some(AssessmentTable { year, card, rows }))
 }
 
 /// The year a page shows, for the template (`None`: now).

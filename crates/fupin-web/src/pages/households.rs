@@ -398,6 +398,11 @@ pub async fn show(
     let (rec, d) = super::read_household(&state, &caller, id, "page").await?;
     let h = &rec.household;
     let path = state.db.area_path(&h.village_code).await?;
+    let assessment =
+        fupin_services::assess::explain_latest(&state.db, &caller.viewer().scope, &rec)
+            .await
+            .map_err(AppError::internal)?
+            .map(|e| super::assessment::AssessmentView::new(&e, lang));
     let village = path
         .iter()
         .find(|a| a.code == h.village_code)
@@ -470,6 +475,7 @@ pub async fn show(
             helpers => Serde(helpers),
             masked => !d.reveals(Sensitive::IdNumber),
             can_edit => caller.may(fupin_core::access::Action::EditHouseholds),
+            assessment => assessment.map(Serde),
             id => rec.id,
         },
     )?;

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod api;
 pub mod areas;
+pub mod assessment;
 pub mod edit;
 pub mod households;
 pub mod login;
