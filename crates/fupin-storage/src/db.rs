@@ -81,7 +81,9 @@ impl Db {
                 .busy_timeout(Duration::from_secs(30))
                 // 64 MiB page cache; 16 MiB measured the same for a 1M import, 256 MiB 40% slower
                 .pragma("cache_size", "-65536")
-                .pragma("temp_store", "memory");
+                .pragma("temp_store", "memory")
+                // reads map the file instead of copying pages (whole-area batches read gigabytes)
+                .pragma("mmap_size", "1073741824");
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(opts)
