@@ -334,6 +334,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("by_name", "按姓名", "by name"),
     ("any", "不限", "any"),
     ("assessment", "评估", "Assessment"),
+    (
+        "exit_incidence_test",
+        "出列/摘帽发生率标准",
+        "Exit incidence test",
+    ),
     ("assessed", "已评估户", "assessed"),
     ("band_poor", "贫困（<60分）", "poor (<60)"),
     ("band_at_risk", "可退出有风险", "at risk"),

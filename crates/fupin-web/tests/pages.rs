@@ -674,12 +674,23 @@ async fn area_figures_by_year_with_incidence() {
             .collect()
     };
 
+    // a county row: its figures, then its exit incidence test (Guizhou: below 3%), then the rest
+    let county_row = |cells: &[&str], test: &str, rest: &[&str]| -> String {
+        format!(
+            r#"{}<td><span class="standing above">{test}</span></td>{}"#,
+            row(cells),
+            row(rest)
+        )
+    };
     // now: exited, none poor; the latest population (2020) gives 0.00%
     let p = get(app(&f), "/areas/522700000000").await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(
-        p.body
-            .contains(&row(&["1", "2", "0", "0", "0.00%", "1", "0"])),
+        p.body.contains(&county_row(
+            &["1", "2", "0", "0", "0.00%"],
+            "达标 (&lt; 3.00%)",
+            &["1", "0"]
+        )),
         "{}",
         p.body
     );
@@ -687,8 +698,11 @@ async fn area_figures_by_year_with_incidence() {
     // 2019: poor, two people of 400: 0.50%; the last column is the returned households
     let p = get(app(&f), "/areas/522700000000?year=2019").await;
     assert!(
-        p.body
-            .contains(&row(&["1", "2", "1", "2", "0.50%", "0", "0"])),
+        p.body.contains(&county_row(
+            &["1", "2", "1", "2", "0.50%"],
+            "达标 (&lt; 3.00%)",
+            &["0", "0"]
+        )),
         "{}",
         p.body
     );

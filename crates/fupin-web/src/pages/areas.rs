@@ -3,7 +3,11 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Datelike;
+use fupin_core::PolicySet;
 use fupin_core::area::{format_incidence, poverty_incidence_bp};
+use fupin_core::assessment::area_exit::incidence_test;
+use fupin_core::assessment::checklist::Outcome;
 use fupin_core::codes::{Cause, HouseholdStatus, PovertyAttribute};
 use fupin_core::{AreaCode, AreaLevel};
 use fupin_storage::{AreaCount, FigureYear, Figures, HouseholdListItem};
@@ -31,17 +35,40 @@ struct AreaRow {
     #[serde(flatten)]
     figures: Figures,
     incidence: Option<String>,
+    /// For a village or county: the exit incidence test (met / not met / unknown) and its label.
+    exit_test: Option<(&'static str, String)>,
 }
 
 impl AreaRow {
-    fn new(c: &AreaCount, lang: Lang, year: FigureYear) -> Self {
+    fn new(c: &AreaCount, lang: Lang, year: FigureYear, policy: Option<&PolicySet>) -> Self {
+        let bp = c
+            .rural_population
+            .and_then(|r| poverty_incidence_bp(c.figures.poor_members, r));
+        let exit_test = policy
+            .and_then(|p| {
+                let y = match year {
+                    FigureYear::Year(y) => y,
+                    FigureYear::Now => chrono::Local::now().year(),
+                };
+                incidence_test(p, &c.area.code, y, bp)
+            })
+            .map(|test| {
+                let threshold = test.threshold_bp.map(format_incidence).unwrap_or_default();
+                let (code, key) = match test.outcome {
+                    Outcome::Met => ("above", "met"),
+                    Outcome::NotMet => ("not_above", "not_met"),
+                    Outcome::Unknown => ("unknown", "outcome_unknown"),
+                };
+                (code, format!("{} (< {threshold})", t(lang, key)))
+            });
         AreaRow {
             code: c.area.code.to_string(),
             name: c.area.name.clone(),
             level: lang.level(c.area.level).to_string(),
             href: with_year(&area_href(c.area.code.as_str()), year),
             figures: c.figures.clone(),
-            incidence: incidence(&c.figures, c.rural_population),
+            incidence: bp.map(format_incidence),
+            exit_test,
         }
     }
 }
@@ -166,7 +193,7 @@ pub async fn index(
     };
     let rows: Vec<AreaRow> = children
         .iter()
-        .map(|c| AreaRow::new(c, lang, year))
+        .map(|c| AreaRow::new(c, lang, year, None))
         .collect();
     let crumbs = vec![Crumb {
         name: t(lang, "all_areas").to_string(),
@@ -267,9 +294,10 @@ pub async fn show(
     } else {
         None
     };
+    let policy = state.db.policy().await?;
     let rows: Vec<AreaRow> = children
         .iter()
-        .map(|c| AreaRow::new(c, lang, year))
+        .map(|c| AreaRow::new(c, lang, year, Some(&policy)))
         .collect();
     let assessment = assessment_rows(&state, &viewer.scope, &code, &children).await?;
     let html = state.render(
