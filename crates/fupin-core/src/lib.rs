@@ -19,6 +19,7 @@ pub mod policy;
 pub mod record;
 pub mod search;
 pub mod validation;
+pub mod workflow;
 
 pub use area::{Area, AreaCode, AreaLevel};
 pub use codes::CodeList;

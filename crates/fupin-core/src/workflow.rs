@@ -1,0 +1,579 @@
+//! The procedures that put households into the registry and take them out (`domain.md` §2.1,
+//! §4.1, §5.3–5.4), as one state machine per procedure. Each step names who may take it (a role
+//! at an area level of the case's village) and what it needs. A public notice runs for its
+//! configured days and holds the case while an objection is open. Pure: callers load a case's
+//! history, ask here whether an action is allowed and where it leads, and store the step.
+
+use chrono::NaiveDate;
+
+use crate::access::{Principal, Role};
+use crate::{AreaCode, AreaLevel};
+
+/// Which procedure a case follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Procedure {
+    /// 贫困户识别: application → visit → data comparison → democratic appraisal → public
+    /// notice → township review → county approval → announcement.
+    Identification,
+    /// 贫困户退出: proposal → verification (the household agrees and signs) → appraisal →
+    /// notice (≥ 7 days) → township verification → county approval → announcement.
+    Exit,
+    /// 监测对象纳入: declaration or discovery → visit with authorisation → data comparison →
+    /// appraisal → village notice (≥ 5 days) → township review → county decision.
+    MonitoringEntry,
+    /// 风险消除: proposal → verification → appraisal → notice → county approval.
+    MonitoringRemoval,
+}
+
+impl Procedure {
+    pub const ALL: [Procedure; 4] = [
+        Procedure::Identification,
+        Procedure::Exit,
+        Procedure::MonitoringEntry,
+        Procedure::MonitoringRemoval,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Identification => "identification",
+            Self::Exit => "exit",
+            Self::MonitoringEntry => "monitoring_entry",
+            Self::MonitoringRemoval => "monitoring_removal",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::Identification => "贫困户识别",
+            Self::Exit => "贫困户退出",
+            Self::MonitoringEntry => "监测对象纳入",
+            Self::MonitoringRemoval => "监测对象风险消除",
+        }
+    }
+
+    /// The steps in order, from the first to the final one.
+    pub fn steps(self) -> &'static [Step] {
+        use Step::*;
+        match self {
+            Self::Identification => &[
+                Applied,
+                Visited,
+                Compared,
+                Appraised,
+                Notice,
+                TownshipReviewed,
+                CountyApproved,
+                Announced,
+            ],
+            Self::Exit => &[
+                Applied,
+                Visited,
+                Appraised,
+                Notice,
+                TownshipReviewed,
+                CountyApproved,
+                Announced,
+            ],
+            Self::MonitoringEntry => &[
+                Applied,
+                Visited,
+                Compared,
+                Appraised,
+                Notice,
+                TownshipReviewed,
+                Announced,
+            ],
+            Self::MonitoringRemoval => &[Applied, Visited, Appraised, Notice, Announced],
+        }
+    }
+}
+
+/// Where a case stands: the last step taken (or its end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Application, proposal or declaration recorded (申请/提名/申报).
+    Applied,
+    /// Household verification visit (入户核实), with the household's signed agreement or
+    /// authorisation where the procedure needs it.
+    Visited,
+    /// Data comparison result attached (大数据比对).
+    Compared,
+    /// Village democratic appraisal (民主评议).
+    Appraised,
+    /// Public notice posted (公示); it runs for its days and holds while objections are open.
+    Notice,
+    /// Township review (乡镇审核).
+    TownshipReviewed,
+    /// County approval (县级审定).
+    CountyApproved,
+    /// Announced and done (公告): the registry changes.
+    Announced,
+    /// Turned down at a step (with the reason).
+    Rejected,
+    /// Withdrawn by the applicant or the village before a decision.
+    Withdrawn,
+}
+
+impl Step {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::Visited => "visited",
+            Self::Compared => "compared",
+            Self::Appraised => "appraised",
+            Self::Notice => "notice",
+            Self::TownshipReviewed => "township_reviewed",
+            Self::CountyApproved => "county_approved",
+            Self::Announced => "announced",
+            Self::Rejected => "rejected",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::Applied => "已申请",
+            Self::Visited => "已入户核实",
+            Self::Compared => "已比对",
+            Self::Appraised => "已民主评议",
+            Self::Notice => "公示中",
+            Self::TownshipReviewed => "乡镇已审核",
+            Self::CountyApproved => "县级已审定",
+            Self::Announced => "已公告",
+            Self::Rejected => "未通过",
+            Self::Withdrawn => "已撤回",
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Announced | Self::Rejected | Self::Withdrawn)
+    }
+
+    /// The level of area whose staff take this step: the village for the steps in the village,
+    /// the township and the county for theirs.
+    pub fn level(self) -> AreaLevel {
+        match self {
+            Self::TownshipReviewed => AreaLevel::Township,
+            Self::CountyApproved => AreaLevel::County,
+            _ => AreaLevel::Village,
+        }
+    }
+}
+
+/// Something done to a case.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Act {
+    /// Take the next step of the procedure.
+    Advance,
+    /// Turn the case down at this point, with the reason.
+    Reject {
+        reason: String,
+    },
+    Withdraw {
+        reason: String,
+    },
+    /// An objection during the public notice (anyone may raise it; the village records it).
+    Object {
+        by: String,
+        reason: String,
+    },
+    /// The objection checked: upheld (the case is turned down) or dismissed (the notice starts
+    /// again for its full days).
+    ResolveObjection {
+        upheld: bool,
+        finding: String,
+    },
+}
+
+/// A case as it stands.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Case {
+    pub procedure: Procedure,
+    pub village: AreaCode,
+    pub step: Step,
+    /// When the current notice started (while `step` is `Notice`).
+    pub notice_from: Option<NaiveDate>,
+    /// An objection is open: the case is held.
+    pub held: bool,
+}
+
+/// Why an act is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("该事项已办结（{0}） / the case is closed ({0})")]
+    Closed(&'static str),
+    #[error("需由{needed}的{role}办理 / needs a {role_en} of the {needed_en}")]
+    WrongActor {
+        needed: &'static str,
+        needed_en: &'static str,
+        role: &'static str,
+        role_en: &'static str,
+    },
+    #[error("不在您的管辖范围内 / outside your jurisdiction")]
+    OutsideJurisdiction,
+    #[error("公示期未满（{until}前不能结束公示） / the notice runs until {until}")]
+    NoticeRunning { until: NaiveDate },
+    #[error("有异议尚未核实，事项暂停 / an objection is open: the case is held")]
+    Held,
+    #[error("仅在公示期间可提出或处理异议 / objections belong to the notice period")]
+    NotInNotice,
+    #[error("没有待处理的异议 / no objection is open")]
+    NoObjection,
+    #[error("请填写理由 / give the reason")]
+    ReasonRequired,
+}
+
+/// The roles that may take a step at its level.
+fn roles_for(step: Step) -> &'static [Role] {
+    match step.level() {
+        AreaLevel::Village => &[Role::VillageOfficial],
+        _ => &[Role::OfficeStaff, Role::OfficeLeader],
+    }
+}
+
+/// Checks that `who` may act on a case at `step`: one of the step's roles, posted in the area of
+/// the step's level that contains the case's village.
+fn check_actor(who: &Principal, case: &Case, step: Step) -> Result<(), Refusal> {
+    let level = step.level();
+    let roles = roles_for(step);
+    if who.area != case.village.ancestor(level) {
+        if !who.area.contains(&case.village) {
+            return Err(Refusal::OutsideJurisdiction);
+        }
+        return Err(wrong_actor(level, roles));
+    }
+    if !who.roles.iter().any(|r| roles.contains(r)) {
+        return Err(wrong_actor(level, roles));
+    }
+    Ok(())
+}
+
+fn wrong_actor(level: AreaLevel, roles: &[Role]) -> Refusal {
+    let role = roles[0];
+    use crate::codes::CodeList;
+    Refusal::WrongActor {
+        needed: level.zh(),
+        needed_en: level.as_str(),
+        role: role.zh(),
+        role_en: role.en(),
+    }
+}
+
+impl Case {
+    /// A new case, started by its first step.
+    pub fn open(procedure: Procedure, village: AreaCode) -> Case {
+        Case {
+            procedure,
+            village,
+            step: procedure.steps()[0],
+            notice_from: None,
+            held: false,
+        }
+    }
+
+    /// The step an advance leads to (`None` when final).
+    pub fn next_step(&self) -> Option<Step> {
+        let steps = self.procedure.steps();
+        let at = steps.iter().position(|s| *s == self.step)?;
+        steps.get(at + 1).copied()
+    }
+
+    /// Applies an act by `who` on `today`; `notice_days` is the procedure's notice period. The
+    /// case is unchanged when the act is refused.
+    pub fn act(
+        &mut self,
+        act: &Act,
+        who: &Principal,
+        today: NaiveDate,
+        notice_days: u32,
+    ) -> Result<Step, Refusal> {
+        if self.step.is_final() {
+            return Err(Refusal::Closed(self.step.zh()));
+        }
+        match act {
+            Act::Advance => {
+                let next = self.next_step().ok_or(Refusal::Closed(self.step.zh()))?;
+                check_actor(who, self, next)?;
+                if self.step == Step::Notice {
+                    if self.held {
+                        return Err(Refusal::Held);
+                    }
+                    let until = self.notice_until(notice_days);
+                    if until.is_some_and(|u| today < u) {
+                        return Err(Refusal::NoticeRunning {
+                            until: until.expect("checked"),
+                        });
+                    }
+                }
+                self.step = next;
+                self.notice_from = (next == Step::Notice).then_some(today);
+                Ok(next)
+            }
+            Act::Reject { reason } | Act::Withdraw { reason } => {
+                if reason.trim().is_empty() {
+                    return Err(Refusal::ReasonRequired);
+                }
+                // whoever would take the next step may turn the case down at it; the village
+                // withdraws
+                let at = match act {
+                    Act::Withdraw { .. } => Step::Applied,
+                    _ => self.next_step().unwrap_or(self.step),
+                };
+                check_actor(who, self, at)?;
+                self.step = if matches!(act, Act::Withdraw { .. }) {
+                    Step::Withdrawn
+                } else {
+                    Step::Rejected
+                };
+                self.held = false;
+                Ok(self.step)
+            }
+            Act::Object { reason, .. } => {
+                if self.step != Step::Notice {
+                    return Err(Refusal::NotInNotice);
+                }
+                if reason.trim().is_empty() {
+                    return Err(Refusal::ReasonRequired);
+                }
+                check_actor(who, self, Step::Notice)?;
+                self.held = true;
+                Ok(self.step)
+            }
+            Act::ResolveObjection { upheld, finding } => {
+                if self.step != Step::Notice {
+                    return Err(Refusal::NotInNotice);
+                }
+                if !self.held {
+                    return Err(Refusal::NoObjection);
+                }
+                if finding.trim().is_empty() {
+                    return Err(Refusal::ReasonRequired);
+                }
+                // the township checks objections
+                check_actor(who, self, Step::TownshipReviewed)?;
+                self.held = false;
+                if *upheld {
+                    self.step = Step::Rejected;
+                } else {
+                    self.notice_from = Some(today);
+                }
+                Ok(self.step)
+            }
+        }
+    }
+
+    /// The first day the notice may be closed.
+    pub fn notice_until(&self, notice_days: u32) -> Option<NaiveDate> {
+        self.notice_from
+            .map(|from| from + chrono::Duration::days(i64::from(notice_days)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VILLAGE: &str = "522726100201";
+
+    fn who(area: &str, role: Role) -> Principal {
+        Principal {
+            user_id: 1,
+            username: "u".into(),
+            area: AreaCode::parse(area).unwrap(),
+            roles: vec![role],
+            token_actions: None,
+        }
+    }
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2019, 3, d).unwrap()
+    }
+
+    /// Who takes each step for the test case's village.
+    fn actor_for(step: Step) -> Principal {
+        match step.level() {
+            AreaLevel::Village => who(VILLAGE, Role::VillageOfficial),
+            AreaLevel::Township => who("522726100000", Role::OfficeStaff),
+            _ => who("522726000000", Role::OfficeStaff),
+        }
+    }
+
+    #[test]
+    fn every_procedure_runs_to_its_announcement_by_the_right_actors() {
+        for p in Procedure::ALL {
+            let mut case = Case::open(p, AreaCode::parse(VILLAGE).unwrap());
+            let mut today = day(1);
+            let mut seen = vec![case.step];
+            while let Some(next) = case.next_step() {
+                if case.step == Step::Notice {
+                    today = case.notice_until(7).unwrap();
+                }
+                assert_eq!(
+                    case.act(&Act::Advance, &actor_for(next), today, 7),
+                    Ok(next),
+                    "{p:?}"
+                );
+                seen.push(next);
+            }
+            assert_eq!(seen, p.steps(), "{p:?}");
+            assert_eq!(case.step, Step::Announced);
+            let e = case.act(&Act::Advance, &actor_for(Step::Applied), today, 7);
+            assert!(matches!(e, Err(Refusal::Closed(_))));
+        }
+    }
+
+    #[test]
+    fn the_wrong_role_level_or_place_is_refused_and_changes_nothing() {
+        let mut case = Case::open(Procedure::Identification, AreaCode::parse(VILLAGE).unwrap());
+        // the visit is the village's: a helper cadre, a county clerk, another village cannot
+        for (area, role) in [
+            (VILLAGE, Role::HelperCadre),
+            ("522726000000", Role::OfficeStaff),
+            ("522726100202", Role::VillageOfficial),
+            ("210881001001", Role::VillageOfficial),
+        ] {
+            let before = case.clone();
+            assert!(
+                case.act(&Act::Advance, &who(area, role), day(1), 7)
+                    .is_err(),
+                "{area} {role:?}"
+            );
+            assert_eq!(case, before);
+        }
+        let e = case.act(
+            &Act::Advance,
+            &who("210881001001", Role::VillageOfficial),
+            day(1),
+            7,
+        );
+        assert_eq!(e, Err(Refusal::OutsideJurisdiction));
+        // up to the township review: a village official cannot review for the township
+        for _ in 0..4 {
+            let next = case.next_step().unwrap();
+            case.act(&Act::Advance, &actor_for(next), day(1), 7)
+                .unwrap();
+        }
+        assert_eq!(case.step, Step::Notice);
+        let e = case.act(
+            &Act::Advance,
+            &who(VILLAGE, Role::VillageOfficial),
+            day(20),
+            7,
+        );
+        assert!(matches!(e, Err(Refusal::WrongActor { .. })), "{e:?}");
+    }
+
+    #[test]
+    fn a_notice_runs_its_days_and_an_objection_holds_it() {
+        let mut case = Case::open(Procedure::Exit, AreaCode::parse(VILLAGE).unwrap());
+        for _ in 0..3 {
+            let next = case.next_step().unwrap();
+            case.act(&Act::Advance, &actor_for(next), day(1), 7)
+                .unwrap();
+        }
+        assert_eq!((case.step, case.notice_from), (Step::Notice, Some(day(1))));
+        let township = actor_for(Step::TownshipReviewed);
+        // day 7 is within the 7 days; day 8 is the first day it may close
+        assert_eq!(
+            case.act(&Act::Advance, &township, day(7), 7),
+            Err(Refusal::NoticeRunning { until: day(8) })
+        );
+        let village = actor_for(Step::Notice);
+        let objection = Act::Object {
+            by: "村民甲".into(),
+            reason: "家有轿车".into(),
+        };
+        case.act(&objection, &village, day(5), 7).unwrap();
+        assert!(case.held);
+        assert_eq!(
+            case.act(&Act::Advance, &township, day(9), 7),
+            Err(Refusal::Held)
+        );
+        // dismissed: the notice starts again for its full days
+        let dismiss = Act::ResolveObjection {
+            upheld: false,
+            finding: "车辆为亲属所有".into(),
+        };
+        assert!(
+            case.act(&dismiss, &village, day(9), 7).is_err(),
+            "the township checks objections"
+        );
+        case.act(&dismiss, &township, day(9), 7).unwrap();
+        assert_eq!((case.held, case.notice_from), (false, Some(day(9))));
+        assert!(case.act(&Act::Advance, &township, day(15), 7).is_err());
+        assert_eq!(
+            case.act(&Act::Advance, &township, day(16), 7),
+            Ok(Step::TownshipReviewed)
+        );
+        // objections belong to the notice
+        assert_eq!(
+            case.act(&objection, &village, day(16), 7),
+            Err(Refusal::NotInNotice)
+        );
+    }
+
+    #[test]
+    fn an_upheld_objection_turns_the_case_down() {
+        let mut case = Case::open(Procedure::Identification, AreaCode::parse(VILLAGE).unwrap());
+        for _ in 0..4 {
+            let next = case.next_step().unwrap();
+            case.act(&Act::Advance, &actor_for(next), day(1), 7)
+                .unwrap();
+        }
+        let village = actor_for(Step::Notice);
+        let township = actor_for(Step::TownshipReviewed);
+        case.act(
+            &Act::Object {
+                by: "村民乙".into(),
+                reason: "财政供养".into(),
+            },
+            &village,
+            day(2),
+            7,
+        )
+        .unwrap();
+        let upheld = Act::ResolveObjection {
+            upheld: true,
+            finding: "核实属实".into(),
+        };
+        assert_eq!(case.act(&upheld, &township, day(3), 7), Ok(Step::Rejected));
+        assert!(matches!(
+            case.act(&Act::Advance, &township, day(20), 7),
+            Err(Refusal::Closed(_))
+        ));
+    }
+
+    #[test]
+    fn rejection_and_withdrawal_need_a_reason_and_the_right_actor() {
+        let mut case = Case::open(
+            Procedure::MonitoringEntry,
+            AreaCode::parse(VILLAGE).unwrap(),
+        );
+        let village = actor_for(Step::Visited);
+        let empty = Act::Reject { reason: " ".into() };
+        assert_eq!(
+            case.act(&empty, &village, day(1), 5),
+            Err(Refusal::ReasonRequired)
+        );
+        let county = actor_for(Step::CountyApproved);
+        let reject = Act::Reject {
+            reason: "收入高于监测范围".into(),
+        };
+        assert!(
+            case.act(&reject, &county, day(1), 5).is_err(),
+            "the visit is the village's"
+        );
+        assert_eq!(case.act(&reject, &village, day(1), 5), Ok(Step::Rejected));
+        let mut case = Case::open(Procedure::Exit, AreaCode::parse(VILLAGE).unwrap());
+        let withdraw = Act::Withdraw {
+            reason: "户主不同意退出".into(),
+        };
+        assert_eq!(
+            case.act(&withdraw, &village, day(1), 7),
+            Ok(Step::Withdrawn)
+        );
+    }
+}
