@@ -27,6 +27,10 @@ pub enum Procedure {
 }
 
 impl Procedure {
+    pub fn parse(code: &str) -> Option<Procedure> {
+        Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+
     pub const ALL: [Procedure; 4] = [
         Procedure::Identification,
         Procedure::Exit,
@@ -145,6 +149,24 @@ impl Step {
             Self::Rejected => "未通过",
             Self::Withdrawn => "已撤回",
         }
+    }
+
+    pub fn parse(code: &str) -> Option<Step> {
+        use Step::*;
+        [
+            Applied,
+            Visited,
+            Compared,
+            Appraised,
+            Notice,
+            TownshipReviewed,
+            CountyApproved,
+            Announced,
+            Rejected,
+            Withdrawn,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
     }
 
     pub fn is_final(self) -> bool {
@@ -271,6 +293,27 @@ impl Case {
             step: procedure.steps()[0],
             notice_from: None,
             held: false,
+        }
+    }
+
+    /// Whether `who` may open a case of `procedure` for `village` (the village records the
+    /// application, proposal or declaration).
+    pub fn may_open(
+        who: &Principal,
+        procedure: Procedure,
+        village: &AreaCode,
+    ) -> Result<(), Refusal> {
+        check_actor(who, &Case::open(procedure, village.clone()), Step::Applied)
+    }
+
+    /// The notice period's policy key for this procedure.
+    pub fn notice_key(&self) -> crate::PolicyKey {
+        match self.procedure {
+            Procedure::Identification => crate::PolicyKey::NoticeDaysIdentification,
+            Procedure::Exit => crate::PolicyKey::NoticeDaysExit,
+            Procedure::MonitoringEntry | Procedure::MonitoringRemoval => {
+                crate::PolicyKey::NoticeDaysMonitoring
+            }
         }
     }
 

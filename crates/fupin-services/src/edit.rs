@@ -504,6 +504,40 @@ pub async fn create_household(
     new: NewHousehold,
     today: NaiveDate,
 ) -> Result<i64, EditError> {
+    let h = prepare_new_household(db, scope, &new, today).await?;
+    let mut writer = RegistryWriter::begin(db).await?;
+    let id = write_new_household(&mut writer, actor, h, new.reason.trim()).await?;
+    writer.commit().await?;
+    Ok(id)
+}
+
+/// A proposed household parsed and validated as a registration would be, its number and ID
+/// numbers not yet registered (nothing written).
+pub async fn prepare_new_household(
+    db: &Db,
+    scope: &Scope,
+    new: &NewHousehold,
+    today: NaiveDate,
+) -> Result<Household, EditError> {
+    let h = parse_new_household(db, scope, new, today).await?;
+    // checked again when written; refused early so that a form says so at once
+    let mut writer = RegistryWriter::begin(db).await?;
+    let issues = uniqueness_issues(&mut writer, &h).await?;
+    writer.rollback().await?;
+    if issues.is_empty() {
+        Ok(h)
+    } else {
+        Err(EditError::Invalid(issues))
+    }
+}
+
+/// A proposed household parsed and validated (without looking at other households).
+pub async fn parse_new_household(
+    db: &Db,
+    scope: &Scope,
+    new: &NewHousehold,
+    today: NaiveDate,
+) -> Result<Household, EditError> {
     if !scope.contains_area(&new.village) || new.village.level() != AreaLevel::Village {
         return Err(EditError::NotFound);
     }
@@ -533,8 +567,14 @@ pub async fn create_household(
             _ => String::new(),
         };
     }
-    let h = parse_rows(&new.number, &columns, vec![row], &[Some(0)], &areas, today)?;
-    let mut writer = RegistryWriter::begin(db).await?;
+    parse_rows(&new.number, &columns, vec![row], &[Some(0)], &areas, today)
+}
+
+/// The household number and the head's ID number must not be registered yet.
+async fn uniqueness_issues(
+    writer: &mut RegistryWriter,
+    h: &Household,
+) -> Result<Vec<FormIssue>, EditError> {
     let mut issues = Vec::new();
     if !writer.ids_of(&[h.number.as_str()]).await?.is_empty() {
         issues.push(FormIssue {
@@ -543,25 +583,39 @@ pub async fn create_household(
             message: format!("户编号{}已存在 / already registered", h.number),
         });
     }
-    let id_number = h.members[0].id_number.as_str();
-    if let Some(owner) = writer.id_owners(&[id_number]).await?.get(id_number) {
-        issues.push(FormIssue {
-            field: Some(Field::IdNumber),
-            member: Some(0),
-            message: Problem::IdInOtherHousehold(owner.clone()).to_string(),
-        });
+    let ids: Vec<&str> = h.members.iter().map(|m| m.id_number.as_str()).collect();
+    let owners = writer.id_owners(&ids).await?;
+    for (i, m) in h.members.iter().enumerate() {
+        if let Some(owner) = owners.get(m.id_number.as_str()) {
+            issues.push(FormIssue {
+                field: Some(Field::IdNumber),
+                member: Some(i),
+                message: Problem::IdInOtherHousehold(owner.clone()).to_string(),
+            });
+        }
     }
+    Ok(issues)
+}
+
+/// Writes a prepared household in the writer's transaction (uniqueness checked there again);
+/// its id.
+pub async fn write_new_household(
+    writer: &mut RegistryWriter,
+    actor: &Actor,
+    h: Household,
+    reason: &str,
+) -> Result<i64, EditError> {
+    let issues = uniqueness_issues(writer, &h).await?;
     if !issues.is_empty() {
         return Err(EditError::Invalid(issues));
     }
-    let reason = new.reason.trim().to_string();
     let ctx = WriteContext {
         actor: actor.name.clone(),
-        reason: reason.clone(),
+        reason: reason.to_string(),
         import_run: None,
     };
     let ids = writer
-        .create(&[(h.clone(), status_snapshot(&h, &reason))], &ctx)
+        .create(&[(h.clone(), status_snapshot(&h, reason))], &ctx)
         .await?;
     let entry = actor.entry(
         "household.create",
@@ -571,7 +625,6 @@ pub async fn create_household(
         reason,
     );
     fupin_storage::audit::append_in(writer.tx(), vec![entry]).await?;
-    writer.commit().await?;
     Ok(ids[0])
 }
 

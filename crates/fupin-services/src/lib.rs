@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod areas;
 pub mod assess;
 pub mod audit;
+pub mod cases;
 pub mod columns;
 pub mod demo_accounts;
 pub mod edit;

@@ -3,6 +3,7 @@
 //! - [`Db`] connects by URL and migrates (`migrations/sqlite`, `migrations/postgres`, kept in step);
 //! - `assessments`: scorecards, scores and exit checklists, per-village counts of them;
 //! - `accounts`: users and roles, sessions, login failures, API tokens, helper pairings;
+//! - `cases`: procedure cases (identification, exit, monitoring) and their events;
 //! - `audit`: the hash-chained, append-only audit trail;
 //! - `areas`: the administrative division tree;
 //! - `registry`: households, members, yearly income and status, and the change log;
@@ -19,6 +20,7 @@ pub mod areas;
 pub mod assessments;
 pub mod audit;
 pub mod bulk;
+pub mod cases;
 mod db;
 mod deferred;
 mod figures;
@@ -34,6 +36,7 @@ pub use accounts::{ApiToken, NewSession, NewUser, Session, User};
 pub use areas::{AreaCount, AreaIndex, AreaLoad, FigureYear, Figures, YearFigures};
 pub use assessments::{AssessmentFigures, AssessmentRow, AssessmentWriter, StoredCard};
 pub use audit::{AuditFilter, NewAuditEntry};
+pub use cases::{CaseEvent, CaseRow, CaseUpdate};
 pub use db::{Backend, Db, Tx, redact};
 pub use registry::{
     ChangeEntry, HouseholdListItem, HouseholdRecord, IncomeLine, RegistryWriter, RunCounts, Stored,
