@@ -104,18 +104,29 @@ pub async fn apply_for_identification(
     Ok(id)
 }
 
-/// Opens an exit, monitoring-entry (with its category) or monitoring-removal case for a
-/// registered household.
+/// An exit, monitoring-entry (with its category) or monitoring-removal case to open.
+#[derive(Debug, Clone)]
+pub struct HouseholdCase {
+    pub procedure: Procedure,
+    pub household_id: i64,
+    pub category: Option<MonitoringCategory>,
+    pub note: String,
+}
+
+/// Opens a case for a registered household.
 pub async fn open_for_household(
     db: &Db,
     actor: &Actor,
     who: &Principal,
     scope: &Scope,
-    procedure: Procedure,
-    household_id: i64,
-    category: Option<MonitoringCategory>,
-    note: &str,
+    request: HouseholdCase,
 ) -> Result<i64, CaseError> {
+    let HouseholdCase {
+        procedure,
+        household_id,
+        category,
+        note,
+    } = request;
     let rec = db
         .household(scope, household_id)
         .await?

@@ -8,7 +8,9 @@ use fupin_core::codes::HouseholdStatus;
 use fupin_core::workflow::{Act, Procedure, Refusal, Step};
 use fupin_core::{AreaCode, AreaLevel, Field, IdNumber};
 use fupin_services::audit::Actor;
-use fupin_services::cases::{CaseError, act_on_case, apply_for_identification, open_for_household};
+use fupin_services::cases::{
+    CaseError, HouseholdCase, act_on_case, apply_for_identification, open_for_household,
+};
 use fupin_services::edit::{NewHousehold, form_cells};
 use fupin_services::sheet::Format;
 
@@ -137,10 +139,12 @@ async fn identification_then_exit_through_every_step() {
             &actor,
             &village,
             &scope,
-            Procedure::Exit,
-            id,
-            None,
-            "收入稳定超过标准",
+            HouseholdCase {
+                procedure: Procedure::Exit,
+                household_id: id,
+                category: None,
+                note: "收入稳定超过标准".into(),
+            },
         )
         .await
         .unwrap();
