@@ -42,6 +42,8 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         "restructure.html",
         include_str!("templates/restructure.html"),
     ),
+    ("cases.html", include_str!("templates/cases.html")),
+    ("case.html", include_str!("templates/case.html")),
 ];
 
 const CSS: &str = include_str!("templates/style.css");

@@ -13,7 +13,9 @@ use fupin_core::access::Action;
 use crate::AppState;
 use crate::auth::{Caller, Rule};
 use crate::error::AppError;
-use crate::pages::{account, admin, api, areas, edit, households, login, restructure, search};
+use crate::pages::{
+    account, admin, api, areas, cases, edit, households, login, restructure, search,
+};
 
 /// One route: method, path (axum syntax), rule, handler.
 pub struct Route {
@@ -135,6 +137,33 @@ pub fn table() -> Vec<Route> {
             "/households/{id}/merge",
             May(EditHouseholds),
             post(restructure::merge_submit),
+        ),
+        route(M::GET, "/cases", May(ViewHouseholds), get(cases::list)),
+        route(M::GET, "/cases/{id}", May(ViewHouseholds), get(cases::show)),
+        // who may take which step is the state machine's to say (fupin_core::workflow)
+        route(
+            M::POST,
+            "/cases/{id}",
+            May(ViewHouseholds),
+            post(cases::act),
+        ),
+        route(
+            M::GET,
+            "/areas/{code}/cases/new",
+            May(EditHouseholds),
+            get(edit::identification_form),
+        ),
+        route(
+            M::POST,
+            "/areas/{code}/cases/new",
+            May(EditHouseholds),
+            post(cases::apply),
+        ),
+        route(
+            M::POST,
+            "/households/{id}/cases",
+            May(EditHouseholds),
+            post(cases::open_household_case),
         ),
         route(M::GET, "/search", May(ViewHouseholds), get(search::search)),
         route(

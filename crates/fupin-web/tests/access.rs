@@ -32,6 +32,8 @@ struct World {
     target_user: (String, String),
     /// Tokens the revoke route acts on, owned inside and outside.
     target_token: (i64, i64),
+    /// Procedure cases of the inside and the outside household.
+    target_case: (i64, i64),
 }
 
 #[derive(Clone)]
@@ -122,6 +124,32 @@ async fn world() -> World {
     let (out_token, _) = accounts::create_token(&db, &cli, "outsider", "out", &views, 30)
         .await
         .unwrap();
+    let mut cases = Vec::new();
+    for h in [&inside, &outside] {
+        let mut tx = db.begin().await.unwrap();
+        let event = fupin_storage::CaseEvent {
+            at: fupin_storage::now_utc(),
+            actor: "test".into(),
+            act: "open".into(),
+            step_after: "applied".into(),
+            note: "test".into(),
+        };
+        let village = AreaCode::parse(&h.village).unwrap();
+        let id = fupin_storage::cases::open_case(
+            &mut tx,
+            "exit",
+            &village,
+            Some(h.id),
+            &h.head,
+            "{}",
+            "applied",
+            &event,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        cases.push(id);
+    }
     let state = fupin_web::AppState::new(db.clone());
     World {
         _dir: dir,
@@ -131,6 +159,7 @@ async fn world() -> World {
         outside,
         target_user: ("target".into(), "outsider".into()),
         target_token: (in_token, out_token),
+        target_case: (cases[0], cases[1]),
     }
 }
 
@@ -224,6 +253,13 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
             "{id}",
             &if path.starts_with("/admin/tokens") {
                 token.to_string()
+            } else if path.starts_with("/cases/") {
+                if inside {
+                    w.target_case.0
+                } else {
+                    w.target_case.1
+                }
+                .to_string()
             } else {
                 h.id.to_string()
             },

@@ -311,6 +311,7 @@ async fn new_household_page(
     village: &AreaCode,
     posted: Option<&Posted>,
     issues: &[FormIssue],
+    for_case: bool,
 ) -> Result<Response, AppError> {
     let area = state
         .db
@@ -339,8 +340,16 @@ async fn new_household_page(
         lang,
         caller,
         context! {
-            title => format!("{} · {}", t(lang, "new_household"), area.name),
-            action => format!("/areas/{village}/households/new"),
+            title => format!(
+                "{} · {}",
+                t(lang, if for_case { "apply_identification" } else { "new_household" }),
+                area.name
+            ),
+            action => if for_case {
+                format!("/areas/{village}/cases/new")
+            } else {
+                format!("/areas/{village}/households/new")
+            },
             back => super::area_href(village.as_str()),
             back_label => area.name,
             version => 0,
@@ -373,7 +382,58 @@ pub async fn new_household_form(
     caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    new_household_page(&state, lang, &caller, &village_code(&code)?, None, &[]).await
+    new_household_page(
+        &state,
+        lang,
+        &caller,
+        &village_code(&code)?,
+        None,
+        &[],
+        false,
+    )
+    .await
+}
+
+/// `GET /areas/{code}/cases/new`: apply for identification (the same form; a case is opened).
+pub async fn identification_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    new_household_page(
+        &state,
+        lang,
+        &caller,
+        &village_code(&code)?,
+        None,
+        &[],
+        true,
+    )
+    .await
+}
+
+/// The new-household form again with what was posted and its problems.
+pub async fn new_household_page_for(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    village: &AreaCode,
+    pairs: &[(String, String)],
+    issues: &[FormIssue],
+    for_case: bool,
+) -> Result<Response, AppError> {
+    let posted = Posted::new(pairs.to_vec());
+    new_household_page(
+        state,
+        lang,
+        caller,
+        village,
+        Some(&posted),
+        issues,
+        for_case,
+    )
+    .await
 }
 
 /// `POST /areas/{code}/households/new`.
@@ -413,7 +473,16 @@ pub async fn new_household_submit(
         Ok(id) => Ok(Redirect::to(&household_href(id)).into_response()),
         Err(EditError::NotFound) => Err(AppError::NotFound),
         Err(EditError::Invalid(issues)) => {
-            new_household_page(&state, lang, &caller, &village, Some(&posted), &issues).await
+            new_household_page(
+                &state,
+                lang,
+                &caller,
+                &village,
+                Some(&posted),
+                &issues,
+                false,
+            )
+            .await
         }
         Err(EditError::Conflict { .. }) => {
             Err(AppError::Internal("conflict on a new household".into()))

@@ -476,6 +476,10 @@ pub async fn show(
             masked => !d.reveals(Sensitive::IdNumber),
             can_edit => caller.may(fupin_core::access::Action::EditHouseholds),
             assessment => assessment.map(Serde),
+            monitoring_categories => fupin_core::codes::MonitoringCategory::ALL
+                .iter()
+                .map(|c| (c.code(), lang.label(*c)))
+                .collect::<Vec<_>>(),
             id => rec.id,
         },
     )?;

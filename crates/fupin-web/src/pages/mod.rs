@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api;
 pub mod areas;
 pub mod assessment;
+pub mod cases;
 pub mod edit;
 pub mod households;
 pub mod login;

@@ -1,0 +1,333 @@
+//! Procedure cases on the console: the list of a jurisdiction's cases, one case with its steps,
+//! history and the acts the caller may take, the identification application form, and opening
+//! an exit or monitoring case from a household page. Who may take which step is decided by
+//! `fupin_core::workflow`; a refusal comes back on the case page with its reason.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use fupin_core::codes::{CodeList, MonitoringCategory};
+use fupin_core::workflow::{Act, Procedure, Step};
+use fupin_core::{AreaCode, Field};
+use fupin_services::cases::{
+    CaseError, HouseholdCase, act_on_case, apply_for_identification, open_for_household,
+};
+use fupin_services::edit::{EditError, NewHousehold};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::Serialize;
+
+use super::{area_href, household_href};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::AppError;
+use crate::i18n::{Lang, t};
+
+fn case_href(id: i64) -> String {
+    format!("/cases/{id}")
+}
+
+#[derive(Debug, Serialize)]
+struct CaseLine {
+    href: String,
+    procedure: &'static str,
+    subject: String,
+    village_code: String,
+    step: &'static str,
+    closed: bool,
+    updated_at: String,
+}
+
+fn procedure_label(code: &str) -> &'static str {
+    Procedure::parse(code).map_or("?", Procedure::zh)
+}
+
+fn step_label(code: &str) -> &'static str {
+    Step::parse(code).map_or("?", Step::zh)
+}
+
+/// `GET /cases`.
+pub async fn list(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+) -> Result<Response, AppError> {
+    let rows = state.db.cases_within(&caller.viewer().scope, 200).await?;
+    let lines: Vec<CaseLine> = rows
+        .iter()
+        .map(|c| CaseLine {
+            href: case_href(c.id),
+            procedure: procedure_label(&c.procedure),
+            subject: c.subject.clone(),
+            village_code: c.village_code.clone(),
+            step: step_label(&c.step),
+            closed: Step::parse(&c.step).is_some_and(Step::is_final),
+            updated_at: c.updated_at.clone(),
+        })
+        .collect();
+    let html = state.render(
+        "cases.html",
+        lang,
+        &caller,
+        context! { title => t(lang, "cases"), cases => Serde(lines) },
+    )?;
+    Ok(html.into_response())
+}
+
+#[derive(Debug, Serialize)]
+struct StepLine {
+    label: &'static str,
+    done: bool,
+    current: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct EventLine {
+    at: String,
+    actor: String,
+    act: String,
+    step: &'static str,
+    note: String,
+}
+
+/// The words for a recorded act.
+fn act_label(lang: Lang, act: &str) -> String {
+    let kind = serde_json::from_str::<serde_json::Value>(act)
+        .ok()
+        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(String::from))
+        .unwrap_or_else(|| act.to_string());
+    t(lang, &format!("act_{kind}")).to_string()
+}
+
+/// Renders a case page, with a refusal's message when an act was turned down.
+async fn case_page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    id: i64,
+    refusal: Option<String>,
+) -> Result<Response, AppError> {
+    let scope = caller.viewer().scope;
+    let row = state.db.case(&scope, id).await?.ok_or(AppError::NotFound)?;
+    let events = state.db.case_events(id).await?;
+    let procedure = Procedure::parse(&row.procedure).ok_or(AppError::NotFound)?;
+    let step = Step::parse(&row.step).ok_or(AppError::NotFound)?;
+    let at = procedure.steps().iter().position(|s| *s == step);
+    let steps: Vec<StepLine> = procedure
+        .steps()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| StepLine {
+            label: s.zh(),
+            done: at.is_some_and(|a| i <= a),
+            current: at == Some(i),
+        })
+        .collect();
+    let next = at.and_then(|a| procedure.steps().get(a + 1)).copied();
+    let lines: Vec<EventLine> = events
+        .iter()
+        .map(|e| EventLine {
+            at: e.at.clone(),
+            actor: e.actor.clone(),
+            act: act_label(lang, &e.act),
+            step: step_label(&e.step_after),
+            note: e.note.clone(),
+        })
+        .collect();
+    let html = state.render(
+        "case.html",
+        lang,
+        caller,
+        context! {
+            title => format!("{} · {}", procedure.zh(), row.subject),
+            action => case_href(id),
+            procedure => procedure.zh(),
+            subject => row.subject.clone(),
+            village_href => area_href(&row.village_code),
+            village_code => row.village_code.clone(),
+            household_href => row.household_id.map(household_href),
+            step => step.zh(),
+            closed => step.is_final(),
+            in_notice => step == Step::Notice,
+            held => row.held,
+            notice_from => row.notice_from.clone(),
+            next => next.map(Step::zh),
+            steps => Serde(steps),
+            events => Serde(lines),
+            refusal => refusal.clone(),
+        },
+    )?;
+    let status = if refusal.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, html).into_response())
+}
+
+/// `GET /cases/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    case_page(&state, lang, &caller, id, None).await
+}
+
+fn field(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// `POST /cases/{id}`: `act` = advance | reject | withdraw | object | resolve, with `reason`,
+/// `by`, `upheld` as the act needs.
+pub async fn act(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let scope = caller.viewer().scope;
+    state.db.case(&scope, id).await?.ok_or(AppError::NotFound)?;
+    let reason = field(&pairs, "reason");
+    let act = match field(&pairs, "act").as_str() {
+        "advance" => Act::Advance,
+        "reject" => Act::Reject { reason },
+        "withdraw" => Act::Withdraw { reason },
+        "object" => Act::Object {
+            by: field(&pairs, "by"),
+            reason,
+        },
+        "resolve" => Act::ResolveObjection {
+            upheld: field(&pairs, "upheld") == "yes",
+            finding: reason,
+        },
+        other => return Err(AppError::BadRequest(format!("act {other:?}"))),
+    };
+    let Some(who) = caller.principal.clone() else {
+        return Err(AppError::Forbidden);
+    };
+    let today = chrono::Local::now().date_naive();
+    match act_on_case(&state.db, &caller.actor(), &who, &scope, id, &act, today).await {
+        Ok(_) => Ok(Redirect::to(&case_href(id)).into_response()),
+        Err(e) => refused(&state, lang, &caller, id, e).await,
+    }
+}
+
+async fn refused(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    id: i64,
+    e: CaseError,
+) -> Result<Response, AppError> {
+    let message = match e {
+        CaseError::NotFound => return Err(AppError::NotFound),
+        CaseError::Refused(r) => r.to_string(),
+        CaseError::Edit(EditError::Invalid(issues)) => issues
+            .into_iter()
+            .map(|i| match i.field {
+                Some(f) => format!("{}: {}", lang.field(f), i.message),
+                None => i.message,
+            })
+            .collect::<Vec<_>>()
+            .join("；"),
+        CaseError::Storage(e) => return Err(e.into()),
+        CaseError::Edit(e) => return Err(AppError::internal(e.into())),
+        CaseError::Other(e) => return Err(AppError::internal(e)),
+    };
+    case_page(state, lang, caller, id, Some(message)).await
+}
+
+/// `POST /households/{id}/cases`: `procedure` (exit, monitoring_entry, monitoring_removal),
+/// `category` for monitoring entry, `reason`.
+pub async fn open_household_case(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(household_id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let scope = caller.viewer().scope;
+    state
+        .db
+        .household(&scope, household_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let procedure = Procedure::parse(&field(&pairs, "procedure"))
+        .filter(|p| *p != Procedure::Identification)
+        .ok_or_else(|| AppError::BadRequest(t(lang, "choose_procedure").into()))?;
+    let Some(who) = caller.principal.clone() else {
+        return Err(AppError::Forbidden);
+    };
+    let request = HouseholdCase {
+        procedure,
+        household_id,
+        category: MonitoringCategory::parse(&field(&pairs, "category")),
+        note: field(&pairs, "reason"),
+    };
+    match open_for_household(&state.db, &caller.actor(), &who, &scope, request).await {
+        Ok(id) => Ok(Redirect::to(&case_href(id)).into_response()),
+        Err(CaseError::NotFound) => Err(AppError::NotFound),
+        Err(e) => Err(AppError::BadRequest(e.to_string())),
+    }
+}
+
+/// `POST /areas/{code}/cases/new`: an identification application (the new-household form).
+pub async fn apply(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(code): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let village = AreaCode::parse(&code).map_err(|_| AppError::NotFound)?;
+    let scope = caller.viewer().scope;
+    if !scope.contains_area(&village) {
+        return Err(AppError::NotFound);
+    }
+    let (mut household, mut head) = (BTreeMap::new(), BTreeMap::new());
+    for (k, v) in &pairs {
+        if let Some(f) = Field::ALL.iter().find(|f| f.code() == k) {
+            if fupin_services::edit::member_form_fields().contains(f) {
+                head.insert(*f, v.clone());
+            } else {
+                household.insert(*f, v.clone());
+            }
+        }
+    }
+    if household.is_empty() && head.is_empty() {
+        return Err(AppError::BadRequest(t(lang, "empty_form").into()));
+    }
+    let Some(who) = caller.principal.clone() else {
+        return Err(AppError::Forbidden);
+    };
+    let new = NewHousehold {
+        village: village.clone(),
+        number: field(&pairs, "number"),
+        household,
+        head,
+        reason: field(&pairs, "reason"),
+    };
+    let today = chrono::Local::now().date_naive();
+    match apply_for_identification(&state.db, &caller.actor(), &who, &scope, new, today).await {
+        Ok(id) => Ok(Redirect::to(&case_href(id)).into_response()),
+        Err(CaseError::Edit(EditError::Invalid(issues))) => {
+            super::edit::new_household_page_for(
+                &state, lang, &caller, &village, &pairs, &issues, true,
+            )
+            .await
+        }
+        Err(CaseError::Edit(EditError::NotFound)) | Err(CaseError::NotFound) => {
+            Err(AppError::NotFound)
+        }
+        Err(e) => Err(AppError::BadRequest(e.to_string())),
+    }
+}
