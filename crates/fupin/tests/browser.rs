@@ -598,3 +598,205 @@ async fn a_clerk_drills_down_searches_and_edits_in_chromium() {
     );
     c.close().await.unwrap();
 }
+
+/// Identification from the village to the registry: a village official applies for a household
+/// with the registration form, takes the village's steps, the township reviews, the county
+/// approves, the village announces; the household then stands in the registry, poor, with its
+/// poverty index and exit checklist on its page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identification_goes_from_the_village_to_the_registry_in_chromium() {
+    if !installed() {
+        return;
+    }
+    let (_dir, db, _index) = registry().await;
+    // a notice period of no days from this year on, so that the test need not wait a week
+    use chrono::Datelike;
+    db.set_policy(&fupin_core::PolicyParam {
+        key: fupin_core::PolicyKey::NoticeDaysIdentification,
+        region: None,
+        year_from: chrono::Local::now().year(),
+        value: 0,
+        evidence: fupin_core::policy::Evidence::Verified,
+        source: "test".into(),
+        note: "test".into(),
+    })
+    .await
+    .unwrap();
+    let county_code = AreaCode::parse(COUNTY).unwrap();
+    let (list, _) = db
+        .household_list(&Scope::everything(), &county_code, 0, 1)
+        .await
+        .unwrap();
+    let model = db
+        .household(&Scope::everything(), list[0].id)
+        .await
+        .unwrap()
+        .unwrap()
+        .household;
+    let village = model.village_code.clone();
+    let accounts = [
+        ("cunguan", village.clone(), Role::VillageOfficial),
+        (
+            "xiangzhen",
+            village.ancestor(fupin_core::AreaLevel::Township),
+            Role::OfficeStaff,
+        ),
+        (
+            "xianban",
+            village.ancestor(fupin_core::AreaLevel::County),
+            Role::OfficeLeader,
+        ),
+    ];
+    for (username, area, role) in &accounts {
+        let form = AccountForm {
+            username: (*username).into(),
+            real_name: format!("{username} 测试"),
+            area: area.clone(),
+            phone: "13800000002".into(),
+            roles: vec![*role],
+            password: PASSWORD.into(),
+        };
+        add_user(&db, &Actor::cli(), form, false).await.unwrap();
+    }
+    let base = serve(&db).await;
+    let driver = start_driver().await;
+    let c = browser(&driver).await;
+    let as_user = |username: &'static str| {
+        let (c, base) = (&c, base.clone());
+        async move {
+            // whoever was logged in logs out first
+            if let Ok(out) = c.find(Locator::Css("form[action='/logout'] button")).await {
+                out.click().await.unwrap();
+                wait_for_path(c, "/login").await;
+            }
+            c.goto(&format!("{base}/login")).await.unwrap();
+            log_in(c, username).await;
+            for _ in 0..100 {
+                if c.current_url().await.unwrap().path() != "/login" {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+
+    // the village applies, from the village page's link
+    as_user("cunguan").await;
+    c.goto(&format!("{base}/areas/{village}")).await.unwrap();
+    click(&c, &format!("a[href='/areas/{village}/cases/new']")).await;
+    wait_for_path(&c, &format!("/areas/{village}/cases/new")).await;
+    assert!(fits_width(&c).await, "the application form fits the phone");
+    // the household's details as the official types them (copied from a registered neighbour)
+    let (household, members) = fupin_services::edit::form_cells(&model);
+    let birth = chrono::NaiveDate::from_ymd_opt(1979, 4, 2).unwrap();
+    let id_number = fupin_core::IdNumber::compose(
+        village.county6(),
+        birth,
+        388,
+        fupin_core::codes::Sex::Female,
+    );
+    let mut cells: Vec<(String, String)> = household
+        .iter()
+        .chain(members[0].iter())
+        .map(|(f, v)| (fupin_core::CodeList::code(*f).to_string(), v.clone()))
+        .collect();
+    for (name, value) in [
+        ("name", "吴申请".to_string()),
+        ("id_number", id_number.to_string()),
+        ("birth_date", "1979-04-02".to_string()),
+        ("sex", "女".to_string()),
+        ("status", "未脱贫".to_string()),
+        ("exit_year", String::new()),
+        ("reason", "农户本人申请".to_string()),
+    ] {
+        cells.retain(|(k, _)| k != name);
+        cells.push((name.to_string(), value));
+    }
+    let values = serde_json::to_value(&cells).unwrap();
+    c.execute(
+        "for (const [name, value] of arguments[0]) {
+           const e = document.querySelector(`form.edit [name='${name}']`);
+           if (e) { e.value = value; }
+         }",
+        vec![values],
+    )
+    .await
+    .unwrap();
+    let number = c
+        .find(Locator::Css("input[name=number]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    click(&c, "form.edit button[type=submit]").await;
+    for _ in 0..100 {
+        if c.current_url().await.unwrap().path().starts_with("/cases/") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let case_path = c.current_url().await.unwrap().path().to_string();
+    assert!(case_path.starts_with("/cases/"), "{}", text(&c).await);
+
+    // each step by whoever takes it; the page shows where the case stands
+    let advance = |expect: &'static str| {
+        let c = &c;
+        async move {
+            click(c, "#advance").await;
+            for _ in 0..100 {
+                let step = c.find(Locator::Css("#case-step")).await;
+                if let Ok(step) = step
+                    && step.text().await.unwrap_or_default() == expect
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("never reached {expect}: {}", text(c).await);
+        }
+    };
+    for step in ["已入户核实", "已比对", "已民主评议", "公示中"] {
+        advance(step).await;
+    }
+    assert!(fits_width(&c).await, "the case page fits the phone");
+    for (user, step) in [
+        ("xiangzhen", "乡镇已审核"),
+        ("xianban", "县级已审定"),
+        ("cunguan", "已公告"),
+    ] {
+        as_user(user).await;
+        c.goto(&format!("{base}{case_path}")).await.unwrap();
+        advance(step).await;
+    }
+
+    // in the registry: poor, registered this year, assessed
+    let page = text(&c).await;
+    assert!(
+        page.contains("办理记录") && page.contains("xianban"),
+        "{page}"
+    );
+    click(&c, "a[href^='/households/']").await;
+    for _ in 0..100 {
+        if c.current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/households/")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = text(&c).await;
+    assert!(
+        page.contains(&number) && page.contains("吴申请") && page.contains("未脱贫"),
+        "{page}"
+    );
+    assert!(
+        page.contains("贫困指数") && page.contains("住房安全有保障"),
+        "{page}"
+    );
+    c.close().await.unwrap();
+}
