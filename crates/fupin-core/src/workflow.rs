@@ -352,7 +352,10 @@ impl Case {
                     }
                 }
                 self.step = next;
-                self.notice_from = (next == Step::Notice).then_some(today);
+                if next == Step::Notice {
+                    // kept after the notice: the notice sheet can still be printed
+                    self.notice_from = Some(today);
+                }
                 Ok(next)
             }
             Act::Reject { reason } | Act::Withdraw { reason } => {

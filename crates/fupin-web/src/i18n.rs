@@ -334,6 +334,18 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("by_name", "按姓名", "by name"),
     ("any", "不限", "any"),
     ("cases", "办理事项", "Cases"),
+    ("back_to_case", "返回事项", "Back to the case"),
+    ("print", "打印", "Print"),
+    (
+        "notice_not_yet",
+        "该事项尚未进入公示。",
+        "The case has not reached its public notice.",
+    ),
+    (
+        "notice_sheet",
+        "公示（可打印）",
+        "Public notice (printable)",
+    ),
     ("no_cases", "没有事项。", "No cases."),
     ("procedure", "事项", "Procedure"),
     ("subject", "对象", "Subject"),

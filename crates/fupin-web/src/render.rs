@@ -44,6 +44,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("cases.html", include_str!("templates/cases.html")),
     ("case.html", include_str!("templates/case.html")),
+    ("notice.html", include_str!("templates/notice.html")),
 ];
 
 const CSS: &str = include_str!("templates/style.css");

@@ -140,6 +140,12 @@ pub fn table() -> Vec<Route> {
         ),
         route(M::GET, "/cases", May(ViewHouseholds), get(cases::list)),
         route(M::GET, "/cases/{id}", May(ViewHouseholds), get(cases::show)),
+        route(
+            M::GET,
+            "/cases/{id}/notice",
+            May(ViewHouseholds),
+            get(cases::notice),
+        ),
         // who may take which step is the state machine's to say (fupin_core::workflow)
         route(
             M::POST,

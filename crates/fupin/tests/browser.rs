@@ -761,6 +761,17 @@ async fn an_identification_goes_from_the_village_to_the_registry_in_chromium() {
         advance(step).await;
     }
     assert!(fits_width(&c).await, "the case page fits the phone");
+    // the notice as posted in the village: the applicant's name, never the ID number
+    c.goto(&format!("{base}{case_path}/notice")).await.unwrap();
+    let sheet = text(&c).await;
+    assert!(
+        sheet.contains("贫困户识别公示") && sheet.contains("吴申请"),
+        "{sheet}"
+    );
+    assert!(
+        !sheet.contains(id_number.as_str()),
+        "no ID number on a public notice"
+    );
     for (user, step) in [
         ("xiangzhen", "乡镇已审核"),
         ("xianban", "县级已审定"),

@@ -177,6 +177,68 @@ pub async fn show(
     case_page(&state, lang, &caller, id, None).await
 }
 
+/// `GET /cases/{id}/notice`: the public notice of a case in its notice period or after, as posted
+/// in the village (printable). Names and the village group only: never ID numbers, phones,
+/// bank accounts or health (domain.md §5.4).
+pub async fn notice(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let scope = caller.viewer().scope;
+    let row = state.db.case(&scope, id).await?.ok_or(AppError::NotFound)?;
+    let procedure = Procedure::parse(&row.procedure).ok_or(AppError::NotFound)?;
+    let step = Step::parse(&row.step).ok_or(AppError::NotFound)?;
+    let Some(from) = row
+        .notice_from
+        .as_deref()
+        .and_then(fupin_core::date::parse_date)
+    else {
+        let html = state.render(
+            "notice.html",
+            lang,
+            &caller,
+            context! { title => procedure.zh(), not_yet => true, back => case_href(id) },
+        )?;
+        return Ok(html.into_response());
+    };
+    let village = AreaCode::parse(&row.village_code).map_err(|_| AppError::NotFound)?;
+    let policy = state.db.policy().await?;
+    let case = fupin_core::workflow::Case {
+        procedure,
+        village: village.clone(),
+        step,
+        notice_from: Some(from),
+        held: row.held,
+    };
+    use chrono::Datelike;
+    let days = policy
+        .value(case.notice_key(), from.year(), &village)
+        .unwrap_or(7)
+        .max(0) as u32;
+    let until = case.notice_until(days).map(fupin_core::date::iso);
+    let path = state.db.area_path(&village).await?;
+    let place: Vec<String> = path.iter().map(|a| a.name.clone()).collect();
+    let html = state.render(
+        "notice.html",
+        lang,
+        &caller,
+        context! {
+            title => format!("{}公示", procedure.zh()),
+            procedure => procedure.zh(),
+            place => place.join(""),
+            subject => row.subject.clone(),
+            from => fupin_core::date::iso(from),
+            until,
+            days,
+            not_yet => false,
+            back => case_href(id),
+        },
+    )?;
+    Ok(html.into_response())
+}
+
 fn field(pairs: &[(String, String)], name: &str) -> String {
     pairs
         .iter()
