@@ -375,17 +375,20 @@ impl Db {
         Ok(rows.into_iter().next().and_then(|r| r.year))
     }
 
-    /// The (year, card) pairs assessed inside `area`, newest first.
+    /// The (year, card) pairs assessed inside `area` (anywhere with `None`), newest first.
     pub async fn assessed_years(
         &self,
-        area: &AreaCode,
+        area: Option<&AreaCode>,
     ) -> Result<Vec<(i32, String)>, StorageError> {
         #[derive(sqlx::FromRow)]
         struct Row {
             year: i32,
             card_version: String,
         }
-        let (lo, hi) = area.descendant_range();
+        let (lo, hi) = match area {
+            Some(a) => a.descendant_range(),
+            None => ("000000000000".into(), "999999999999".into()),
+        };
         let rows: Vec<Row> = fetch_all(
             &mut self.reader().await?,
             "SELECT DISTINCT year, card_version FROM village_assessment_figures \

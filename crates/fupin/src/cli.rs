@@ -85,7 +85,8 @@ pub struct AssessArgs {
     #[arg(long)]
     pub area: Option<String>,
     /// A scorecard file (TOML, see crates/fupin-core/data/poverty_index.toml); it becomes the card
-    /// in force. Default: the card in force, or the shipped default.
+    /// in force and re-scores YEAR and every year already assessed (the old scores stay under
+    /// their card's version). Default: the card in force, or the shipped default.
     #[arg(long)]
     pub card: Option<PathBuf>,
     /// Do not store anything: predict exit years as of YEAR for the households poor then and

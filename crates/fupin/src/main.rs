@@ -191,27 +191,21 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 );
                 return Ok(std::process::ExitCode::SUCCESS);
             }
-            let bar = Bar::rows("评估 assessing");
-            let s =
-                fupin_services::assess::assess(&db, &card, args.year, area.as_ref(), &bar).await?;
-            println!(
-                "{}年评估完成 / assessed {} households for {} with card {} in {:.1} s ({} closed or removed skipped)",
-                s.year,
-                s.assessed,
-                s.year,
-                s.card_version,
-                s.elapsed.as_secs_f64(),
-                s.skipped
-            );
-            println!(
-                "  贫困 poor {} · 可退出有风险 at risk {} · 稳定 stable {} · 全部达标 all met {}",
-                s.poor, s.at_risk, s.stable, s.all_met
-            );
-            for (d, n) in fupin_core::assessment::checklist::Dimension::ALL
-                .iter()
-                .zip(s.shortfalls)
-            {
-                println!("  未达标 not met · {} / {}: {n}", d.zh(), d.en());
+            // a card loaded anew re-scores every year already assessed, beside the old scores
+            let mut years = vec![args.year];
+            if args.card.is_some() {
+                for (y, _) in db.assessed_years(area.as_ref()).await? {
+                    if !years.contains(&y) {
+                        years.push(y);
+                    }
+                }
+                years.sort_unstable();
+            }
+            for year in years {
+                let bar = Bar::rows("评估 assessing");
+                let s =
+                    fupin_services::assess::assess(&db, &card, year, area.as_ref(), &bar).await?;
+                print_assessment(&s);
             }
         }
         Command::Audit(command) => {
@@ -221,6 +215,28 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
     }
     Ok(ok)
+}
+
+fn print_assessment(s: &fupin_services::assess::AssessSummary) {
+    println!(
+        "{}年评估完成 / assessed {} households for {} with card {} in {:.1} s ({} closed or removed skipped)",
+        s.year,
+        s.assessed,
+        s.year,
+        s.card_version,
+        s.elapsed.as_secs_f64(),
+        s.skipped
+    );
+    println!(
+        "  贫困 poor {} · 可退出有风险 at risk {} · 稳定 stable {} · 全部达标 all met {}",
+        s.poor, s.at_risk, s.stable, s.all_met
+    );
+    for (d, n) in fupin_core::assessment::checklist::Dimension::ALL
+        .iter()
+        .zip(s.shortfalls)
+    {
+        println!("  未达标 not met · {} / {}: {n}", d.zh(), d.en());
+    }
 }
 
 /// One entry per import run (the change log holds each household's changes).

@@ -351,7 +351,13 @@ async fn assessment_rows(
     let Some(level) = children.first().map(|c| c.area.level) else {
         return Ok(None);
     };
-    let Some((year, card)) = state.db.assessed_years(code).await?.into_iter().next() else {
+    let Some((year, card)) = state
+        .db
+        .assessed_years(Some(code))
+        .await?
+        .into_iter()
+        .next()
+    else {
         return Ok(None);
     };
     let mut by_prefix = state
