@@ -25,6 +25,8 @@ pub enum PolicyKey {
     NoticeDaysExit,
     NoticeDaysMonitoring,
     MonitoringMinMonths,
+    /// Days from a risk clue to the county's decision on a monitoring entry.
+    MonitoringDecisionDays,
     /// Thresholds in basis points (1/100 of a percent).
     VillageExitIncidenceMaxBp,
     CountyIncidenceMaxBp,
@@ -34,7 +36,7 @@ pub enum PolicyKey {
 }
 
 impl PolicyKey {
-    pub const ALL: [PolicyKey; 13] = [
+    pub const ALL: [PolicyKey; 14] = [
         Self::PovertyLine,
         Self::ProvincialPovertyLine,
         Self::ExitIncomeLine,
@@ -43,6 +45,7 @@ impl PolicyKey {
         Self::NoticeDaysExit,
         Self::NoticeDaysMonitoring,
         Self::MonitoringMinMonths,
+        Self::MonitoringDecisionDays,
         Self::VillageExitIncidenceMaxBp,
         Self::CountyIncidenceMaxBp,
         Self::CountyWrongExitMaxBp,
@@ -60,6 +63,7 @@ impl PolicyKey {
             Self::NoticeDaysExit => "notice_days_exit",
             Self::NoticeDaysMonitoring => "notice_days_monitoring",
             Self::MonitoringMinMonths => "monitoring_min_months",
+            Self::MonitoringDecisionDays => "monitoring_decision_days",
             Self::VillageExitIncidenceMaxBp => "village_exit_incidence_max_bp",
             Self::CountyIncidenceMaxBp => "county_incidence_max_bp",
             Self::CountyWrongExitMaxBp => "county_wrong_exit_max_bp",

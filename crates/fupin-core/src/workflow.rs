@@ -306,6 +306,13 @@ impl Case {
         check_actor(who, &Case::open(procedure, village.clone()), Step::Applied)
     }
 
+    /// The policy key of the days a case of this procedure has from opening to decision, where
+    /// the rules set one (monitoring entry: a risk clue decided within 15 days).
+    pub fn deadline_key(&self) -> Option<crate::PolicyKey> {
+        (self.procedure == Procedure::MonitoringEntry)
+            .then_some(crate::PolicyKey::MonitoringDecisionDays)
+    }
+
     /// The notice period's policy key for this procedure.
     pub fn notice_key(&self) -> crate::PolicyKey {
         match self.procedure {

@@ -335,6 +335,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("any", "不限", "any"),
     ("cases", "办理事项", "Cases"),
     ("back_to_case", "返回事项", "Back to the case"),
+    ("deadline", "办结时限", "Decide by"),
+    ("overdue", "已超期", "overdue"),
     ("print", "打印", "Print"),
     (
         "notice_not_yet",

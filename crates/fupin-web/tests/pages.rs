@@ -937,3 +937,45 @@ async fn assessment_shows_on_household_and_area_pages() {
         p.body
     );
 }
+
+/// A monitoring entry has fifteen days from its clue to the county's decision: a case past them
+/// shows as overdue on the list and on its page, with the date it was due.
+#[tokio::test]
+async fn an_undecided_monitoring_case_past_its_deadline_is_overdue() {
+    let f = fixture().await;
+    let opened = chrono::Local::now().date_naive() - chrono::Duration::days(20);
+    let event = fupin_storage::CaseEvent {
+        at: format!("{}T08:00:00Z", fupin_core::date::iso(opened)),
+        actor: "测试员".into(),
+        act: "open".into(),
+        step_after: "applied".into(),
+        note: "因病支出骤增".into(),
+    };
+    let mut tx = f.db.begin().await.unwrap();
+    let id = fupin_storage::cases::open_case(
+        &mut tx,
+        "monitoring_entry",
+        &AreaCode::parse(VILLAGE).unwrap(),
+        Some(f.id),
+        "王芳（5227261002010001）",
+        r#"{"category":"sudden_hardship"}"#,
+        "applied",
+        &event,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let due = fupin_core::date::iso(opened + chrono::Duration::days(15));
+    let p = get(app(&f), &format!("/cases/{id}")).await;
+    assert!(
+        p.body.contains(&due) && p.body.contains(r#"id="overdue""#),
+        "{}",
+        p.body
+    );
+    let p = get(app(&f), "/cases").await;
+    assert!(
+        p.body.contains("已超期") && p.body.contains("监测对象纳入"),
+        "{}",
+        p.body
+    );
+}

@@ -80,6 +80,13 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             "演示数据（生成）/ demo (generated)",
         )
         .await?;
+        // every household scored and checked for the last year of its history
+        let card = fupin_services::assess::card_for_run(&db, None).await?;
+        let a = fupin_services::assess::assess(&db, &card, config.last_year, None, &Silent).await?;
+        println!(
+            "已评估 assessed {} households for {} ({} poor by the index)",
+            a.assessed, a.year, a.poor
+        );
         println!(
             "已导入 imported {} households ({} member rows) in {:.1} s",
             s.created,

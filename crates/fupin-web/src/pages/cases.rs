@@ -38,6 +38,24 @@ struct CaseLine {
     step: &'static str,
     closed: bool,
     updated_at: String,
+    overdue: bool,
+}
+
+/// A case's decision deadline where the rules set one, and whether it has passed undecided.
+fn deadline(
+    policy: &fupin_core::PolicySet,
+    row: &fupin_storage::CaseRow,
+    today: chrono::NaiveDate,
+) -> Option<(String, bool)> {
+    use chrono::Datelike;
+    let procedure = Procedure::parse(&row.procedure)?;
+    let village = AreaCode::parse(&row.village_code).ok()?;
+    let case = fupin_core::workflow::Case::open(procedure, village.clone());
+    let opened = fupin_core::date::parse_date(row.opened_at.get(..10)?)?;
+    let days = policy.value(case.deadline_key()?, opened.year(), &village)?;
+    let by = opened + chrono::Duration::days(days);
+    let closed = Step::parse(&row.step).is_some_and(Step::is_final);
+    Some((fupin_core::date::iso(by), !closed && today > by))
 }
 
 fn procedure_label(code: &str) -> &'static str {
@@ -55,6 +73,8 @@ pub async fn list(
     caller: Caller,
 ) -> Result<Response, AppError> {
     let rows = state.db.cases_within(&caller.viewer().scope, 200).await?;
+    let policy = state.db.policy().await?;
+    let today = chrono::Local::now().date_naive();
     let lines: Vec<CaseLine> = rows
         .iter()
         .map(|c| CaseLine {
@@ -65,6 +85,7 @@ pub async fn list(
             step: step_label(&c.step),
             closed: Step::parse(&c.step).is_some_and(Step::is_final),
             updated_at: c.updated_at.clone(),
+            overdue: deadline(&policy, c, today).is_some_and(|(_, late)| late),
         })
         .collect();
     let html = state.render(
@@ -126,6 +147,8 @@ async fn case_page(
         })
         .collect();
     let next = at.and_then(|a| procedure.steps().get(a + 1)).copied();
+    let policy = state.db.policy().await?;
+    let due = deadline(&policy, &row, chrono::Local::now().date_naive());
     let lines: Vec<EventLine> = events
         .iter()
         .map(|e| EventLine {
@@ -154,6 +177,8 @@ async fn case_page(
             held => row.held,
             notice_from => row.notice_from.clone(),
             next => next.map(Step::zh),
+            deadline => due.as_ref().map(|(by, _)| by.clone()),
+            overdue => due.is_some_and(|(_, late)| late),
             steps => Serde(steps),
             events => Serde(lines),
             refusal => refusal.clone(),
