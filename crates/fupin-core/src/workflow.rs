@@ -20,9 +20,9 @@ pub enum Procedure {
     /// notice (≥ 7 days) → township verification → county approval → announcement.
     Exit,
     /// 监测对象纳入: declaration or discovery → visit with authorisation → data comparison →
-    /// appraisal → village notice (≥ 5 days) → township review → county decision.
+    /// appraisal → village notice (≥ 5 days) → township review → county decision → entry.
     MonitoringEntry,
-    /// 风险消除: proposal → verification → appraisal → notice → county approval.
+    /// 风险消除: proposal → verification → appraisal → notice → county approval → marked.
     MonitoringRemoval,
 }
 
@@ -86,9 +86,17 @@ impl Procedure {
                 Appraised,
                 Notice,
                 TownshipReviewed,
+                CountyApproved,
                 Announced,
             ],
-            Self::MonitoringRemoval => &[Applied, Visited, Appraised, Notice, Announced],
+            Self::MonitoringRemoval => &[
+                Applied,
+                Visited,
+                Appraised,
+                Notice,
+                CountyApproved,
+                Announced,
+            ],
         }
     }
 }
@@ -246,6 +254,41 @@ pub enum Refusal {
     NoObjection,
     #[error("请填写理由 / give the reason")]
     ReasonRequired,
+    #[error(
+        "监测未满{months}个月（自{since}起），暂不能消除风险 / monitored for less than {months} months (since {since})"
+    )]
+    MonitoredTooShort { months: u32, since: NaiveDate },
+    #[error(
+        "全家无劳动能力，不标注风险消除 / a household with no one able to work is not marked as risk eliminated"
+    )]
+    NoLabour,
+}
+
+/// Whether a monitored household may start risk elimination (风险消除), `domain.md` §5.4:
+/// monitored at least `min_months` (when its start is known), and someone able to work. (At
+/// least one assistance measure is the third condition; it is checked once measures are
+/// recorded.)
+pub fn removal_precheck(
+    household: &crate::Household,
+    monitored_since: Option<NaiveDate>,
+    today: NaiveDate,
+    min_months: u32,
+) -> Result<(), Refusal> {
+    if !household.members.iter().any(|m| m.labour.can_work()) {
+        return Err(Refusal::NoLabour);
+    }
+    if let Some(since) = monitored_since {
+        let enough = since
+            .checked_add_months(chrono::Months::new(min_months))
+            .is_none_or(|d| today >= d);
+        if !enough {
+            return Err(Refusal::MonitoredTooShort {
+                months: min_months,
+                since,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The roles that may take a step at its level.
@@ -597,6 +640,35 @@ mod tests {
             case.act(&Act::Advance, &township, day(20), 7),
             Err(Refusal::Closed(_))
         ));
+    }
+
+    #[test]
+    fn risk_elimination_needs_six_months_and_someone_able_to_work() {
+        use crate::codes::Labour;
+        let mut h = crate::testing::sample_household();
+        let since = NaiveDate::from_ymd_opt(2022, 1, 15).unwrap();
+        let at = |h: &crate::Household, d: NaiveDate| removal_precheck(h, Some(since), d, 6);
+        assert_eq!(
+            at(&h, NaiveDate::from_ymd_opt(2022, 7, 14).unwrap()),
+            Err(Refusal::MonitoredTooShort { months: 6, since })
+        );
+        assert_eq!(
+            at(&h, NaiveDate::from_ymd_opt(2022, 7, 15).unwrap()),
+            Ok(()),
+            "six months exactly"
+        );
+        assert_eq!(
+            removal_precheck(&h, None, since, 6),
+            Ok(()),
+            "start unknown"
+        );
+        for m in &mut h.members {
+            m.labour = Labour::Lost;
+        }
+        assert_eq!(
+            at(&h, NaiveDate::from_ymd_opt(2023, 1, 1).unwrap()),
+            Err(Refusal::NoLabour)
+        );
     }
 
     #[test]

@@ -111,6 +111,7 @@ pub struct HouseholdCase {
     pub household_id: i64,
     pub category: Option<MonitoringCategory>,
     pub note: String,
+    pub today: NaiveDate,
 }
 
 /// Opens a case for a registered household.
@@ -126,6 +127,7 @@ pub async fn open_for_household(
         household_id,
         category,
         note,
+        today,
     } = request;
     let rec = db
         .household(scope, household_id)
@@ -153,6 +155,19 @@ pub async fn open_for_household(
         }])
         .into());
     }
+    if procedure == Procedure::MonitoringRemoval {
+        let policy = db.policy().await?;
+        let months = policy
+            .value(
+                fupin_core::PolicyKey::MonitoringMinMonths,
+                today.year(),
+                &h.village_code,
+            )
+            .unwrap_or(6)
+            .max(0) as u32;
+        let since = monitored_since(db, scope, &rec).await?;
+        fupin_core::workflow::removal_precheck(h, since, today, months)?;
+    }
     let proposal = serde_json::json!({ "category": category.map(|c| c.code()) }).to_string();
     let mut tx = db.begin().await?;
     let id = open_case(
@@ -172,6 +187,38 @@ pub async fn open_for_household(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// When a household's current monitoring began: the announcement of its monitoring-entry case,
+/// else the year its status history records the entry (纳入防返贫监测), else unknown.
+async fn monitored_since(
+    db: &Db,
+    scope: &Scope,
+    rec: &fupin_storage::HouseholdRecord,
+) -> Result<Option<NaiveDate>, CaseError> {
+    let announced = db
+        .household_cases(scope, rec.id)
+        .await?
+        .into_iter()
+        .filter(|c| {
+            c.procedure == Procedure::MonitoringEntry.code() && c.step == Step::Announced.code()
+        })
+        .filter_map(|c| {
+            c.updated_at
+                .get(..10)
+                .and_then(fupin_core::date::parse_date)
+        })
+        .max();
+    if announced.is_some() {
+        return Ok(announced);
+    }
+    Ok(rec
+        .status_years
+        .iter()
+        .filter(|s| s.reason.contains("纳入防返贫监测"))
+        .map(|s| s.year)
+        .max()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1)))
 }
 
 /// Takes one act on a case. An announcement changes the registry in the same transaction; an

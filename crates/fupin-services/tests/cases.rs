@@ -67,6 +67,7 @@ async fn identification_then_exit_through_every_step() {
         head.insert(Field::IdNumber, id_number.to_string());
         head.insert(Field::BirthDate, "1975-06-01".into());
         head.insert(Field::Sex, "男".into());
+        head.insert(Field::Labour, "普通劳动力".into());
         let number = format!("{}9901", village_code);
         let new = NewHousehold {
             village: village_code.clone(),
@@ -144,6 +145,7 @@ async fn identification_then_exit_through_every_step() {
                 household_id: id,
                 category: None,
                 note: "收入稳定超过标准".into(),
+                today: NaiveDate::from_ymd_opt(2020, 10, 1).unwrap(),
             },
         )
         .await
@@ -165,6 +167,67 @@ async fn identification_then_exit_through_every_step() {
         assert_eq!(rec.household.status, HouseholdStatus::ExitedWithPolicy);
         assert_eq!(rec.household.exit_year, Some(2020));
         assert!(rec.changes[0].reason.contains("贫困户退出"));
+
+        // monitored as unstable (the monitoring era: a 5-day notice); risk elimination waits six
+        // months, then may start
+        let m = NaiveDate::from_ymd_opt(2021, 3, 1).unwrap();
+        let entry = open_for_household(
+            &t.db,
+            &actor,
+            &village,
+            &scope,
+            HouseholdCase {
+                procedure: Procedure::MonitoringEntry,
+                household_id: id,
+                category: Some(fupin_core::codes::MonitoringCategory::Unstable),
+                note: "收入骤降".into(),
+                today: m,
+            },
+        )
+        .await
+        .unwrap();
+        let m5 = m + chrono::Duration::days(5);
+        let steps = [
+            (&village, m),
+            (&village, m),
+            (&village, m),
+            (&village, m),
+            (&township, m5),
+            (&county, m5),
+            (&village, m5),
+        ];
+        for (p, day) in steps {
+            act_on_case(&t.db, &actor, p, &scope, entry, &Act::Advance, day)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        }
+        let rec = t.db.household(&all, id).await.unwrap().unwrap();
+        assert_eq!(
+            rec.household.monitoring,
+            Some(fupin_core::codes::MonitoringCategory::Unstable)
+        );
+        let removal = |today: NaiveDate| HouseholdCase {
+            procedure: Procedure::MonitoringRemoval,
+            household_id: id,
+            category: None,
+            note: "收入恢复".into(),
+            today,
+        };
+        // the entry was announced today (the database's clock): six months from now it may start
+        let now = chrono::Local::now().date_naive();
+        let early = open_for_household(&t.db, &actor, &village, &scope, removal(now)).await;
+        assert!(
+            matches!(
+                early,
+                Err(CaseError::Refused(Refusal::MonitoredTooShort { .. }))
+            ),
+            "{}: {early:?}",
+            t.name
+        );
+        let later = now + chrono::Duration::days(190);
+        open_for_household(&t.db, &actor, &village, &scope, removal(later))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
         t.drop_database().await;
     }
 }

@@ -359,6 +359,7 @@ pub async fn open_household_case(
         household_id,
         category: MonitoringCategory::parse(&field(&pairs, "category")),
         note: field(&pairs, "reason"),
+        today: chrono::Local::now().date_naive(),
     };
     match open_for_household(&state.db, &caller.actor(), &who, &scope, request).await {
         Ok(id) => Ok(Redirect::to(&case_href(id)).into_response()),
