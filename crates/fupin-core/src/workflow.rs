@@ -159,22 +159,21 @@ impl Step {
         }
     }
 
+    pub const ALL: [Step; 10] = [
+        Step::Applied,
+        Step::Visited,
+        Step::Compared,
+        Step::Appraised,
+        Step::Notice,
+        Step::TownshipReviewed,
+        Step::CountyApproved,
+        Step::Announced,
+        Step::Rejected,
+        Step::Withdrawn,
+    ];
+
     pub fn parse(code: &str) -> Option<Step> {
-        use Step::*;
-        [
-            Applied,
-            Visited,
-            Compared,
-            Appraised,
-            Notice,
-            TownshipReviewed,
-            CountyApproved,
-            Announced,
-            Rejected,
-            Withdrawn,
-        ]
-        .into_iter()
-        .find(|s| s.code() == code)
+        Self::ALL.into_iter().find(|s| s.code() == code)
     }
 
     pub fn is_final(self) -> bool {

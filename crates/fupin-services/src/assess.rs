@@ -156,12 +156,17 @@ impl Lines<'_> {
     fn of(&mut self, village: &AreaCode) -> &[Option<Fen>] {
         let county = village.ancestor(AreaLevel::County);
         let (policy, year) = (self.policy, self.year);
-        self.by_county.entry(county.to_string()).or_insert_with(|| {
-            (year..=year + HORIZON)
-                .map(|y| policy.money(PolicyKey::ExitIncomeLine, y, &county))
-                .collect()
-        })
+        self.by_county
+            .entry(county.to_string())
+            .or_insert_with(|| exit_lines(policy, &county, year))
     }
+}
+
+/// The exit income lines of a place from `year` to the prediction's horizon.
+fn exit_lines(policy: &PolicySet, place: &AreaCode, year: i32) -> Vec<Option<Fen>> {
+    (year..=year + HORIZON)
+        .map(|y| policy.money(PolicyKey::ExitIncomeLine, y, place))
+        .collect()
 }
 
 /// Assesses every household of `area` (all with `None`) for `year` with `card`.
@@ -331,6 +336,7 @@ pub struct Explanation {
 /// Explains a household's latest assessment (`None` when it has none, or its card is gone).
 pub async fn explain_latest(
     db: &Db,
+    policy: &PolicySet,
     scope: &fupin_core::access::Scope,
     record: &fupin_storage::HouseholdRecord,
 ) -> Result<Option<Explanation>> {
@@ -342,13 +348,9 @@ pub async fn explain_latest(
         return Ok(None);
     };
     let card = Card::parse(&card.body)?;
-    let policy = db.policy().await?;
     let h = &record.household;
     let year = stored.year;
-    let county = h.village_code.ancestor(AreaLevel::County);
-    let lines: Vec<Option<Fen>> = (year..=year + HORIZON)
-        .map(|y| policy.money(PolicyKey::ExitIncomeLine, y, &county))
-        .collect();
+    let lines = exit_lines(policy, &h.village_code.ancestor(AreaLevel::County), year);
     let incomes: Vec<IncomeYear> = record
         .incomes
         .iter()

@@ -220,20 +220,6 @@ impl Db {
         Ok(rows.into_iter().next())
     }
 
-    /// Replaces the assessments of `area`'s households (all with `None`) for one year and card by
-    /// `rows`, and their villages' counts, in one transaction.
-    pub async fn replace_assessments(
-        &self,
-        area: Option<&AreaCode>,
-        year: i32,
-        card_version: &str,
-        rows: &[AssessmentRow],
-    ) -> Result<(), StorageError> {
-        let mut w = self.assessment_writer(area, year, card_version).await?;
-        w.push(rows).await?;
-        w.finish().await
-    }
-
     /// Starts replacing the assessments of `area` for one year and card: rows are pushed as
     /// they are computed (while the area is still being read), and [`AssessmentWriter::finish`]
     /// counts them by village and commits. Dropped unfinished, nothing changes.

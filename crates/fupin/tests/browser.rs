@@ -115,43 +115,38 @@ async fn text(c: &Client) -> String {
         .unwrap()
 }
 
-/// Waits until the browser shows `path` (a click that navigates returns before the new page
-/// has arrived, and a loaded machine makes that visible).
-async fn wait_for_path(c: &Client, path: &str) {
+/// Waits until a loaded page's address (path, query) satisfies `arrived`: a click that navigates
+/// returns before the new page has arrived, and a loaded machine makes that visible.
+async fn wait_for_url(c: &Client, what: &str, arrived: impl Fn(&str, Option<&str>) -> bool) {
     for _ in 0..200 {
         let url = c.current_url().await.unwrap();
         let ready = c
             .execute("return document.readyState", vec![])
             .await
             .unwrap();
-        if url.path() == path && ready == "complete" {
+        if arrived(url.path(), url.query()) && ready == "complete" {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!(
-        "the browser never reached {path}: {}",
+        "the browser never reached {what}: {}",
         c.current_url().await.unwrap()
     );
 }
 
-/// Waits until the browser shows a page whose query holds `part` (a form sent to its own path).
+async fn wait_for_path(c: &Client, path: &str) {
+    wait_for_url(c, path, |p, _| p == path).await;
+}
+
+/// A page whose path starts with `prefix` (a new record's page, whose id is not known).
+async fn wait_for_path_prefix(c: &Client, prefix: &str) {
+    wait_for_url(c, prefix, |p, _| p.starts_with(prefix)).await;
+}
+
+/// A page whose query holds `part` (a form sent to its own path).
 async fn wait_for_query(c: &Client, part: &str) {
-    for _ in 0..200 {
-        let url = c.current_url().await.unwrap();
-        let ready = c
-            .execute("return document.readyState", vec![])
-            .await
-            .unwrap();
-        if url.query().is_some_and(|q| q.contains(part)) && ready == "complete" {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "no page with {part} in its query: {}",
-        c.current_url().await.unwrap()
-    );
+    wait_for_url(c, part, |_, q| q.is_some_and(|q| q.contains(part))).await;
 }
 
 /// The elements reaching past the viewport's right edge outside a scrolling box (to say what
@@ -671,12 +666,7 @@ async fn an_identification_goes_from_the_village_to_the_registry_in_chromium() {
             }
             c.goto(&format!("{base}/login")).await.unwrap();
             log_in(c, username).await;
-            for _ in 0..100 {
-                if c.current_url().await.unwrap().path() != "/login" {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+            wait_for_url(c, "a page after the login", |p, _| p != "/login").await;
         }
     };
 
@@ -731,12 +721,7 @@ async fn an_identification_goes_from_the_village_to_the_registry_in_chromium() {
         .unwrap()
         .unwrap();
     click(&c, "form.edit button[type=submit]").await;
-    for _ in 0..100 {
-        if c.current_url().await.unwrap().path().starts_with("/cases/") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_path_prefix(&c, "/cases/").await;
     let case_path = c.current_url().await.unwrap().path().to_string();
     assert!(case_path.starts_with("/cases/"), "{}", text(&c).await);
 
@@ -789,17 +774,7 @@ async fn an_identification_goes_from_the_village_to_the_registry_in_chromium() {
         "{page}"
     );
     click(&c, "a[href^='/households/']").await;
-    for _ in 0..100 {
-        if c.current_url()
-            .await
-            .unwrap()
-            .path()
-            .starts_with("/households/")
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_path_prefix(&c, "/households/").await;
     let page = text(&c).await;
     assert!(
         page.contains(&number) && page.contains("吴申请") && page.contains("未脱贫"),

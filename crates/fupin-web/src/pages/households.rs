@@ -398,8 +398,9 @@ pub async fn show(
     let (rec, d) = super::read_household(&state, &caller, id, "page").await?;
     let h = &rec.household;
     let path = state.db.area_path(&h.village_code).await?;
+    let policy = state.db.policy().await?;
     let assessment =
-        fupin_services::assess::explain_latest(&state.db, &caller.viewer().scope, &rec)
+        fupin_services::assess::explain_latest(&state.db, &policy, &caller.viewer().scope, &rec)
             .await
             .map_err(AppError::internal)?
             .map(|e| super::assessment::AssessmentView::new(&e, lang));
@@ -423,7 +424,6 @@ pub async fn show(
         .iter()
         .map(|m| MemberRow::new(m, lang, today, &d))
         .collect();
-    let policy = state.db.policy().await?;
     let incomes: Vec<IncomeRow> = rec
         .incomes
         .iter()
