@@ -33,10 +33,13 @@ pub enum PolicyKey {
     CountyWrongExitMaxBp,
     CountyOmissionMaxBp,
     CountyApprovalMinBp,
+    /// A province's minimum village collective income for village exit, yuan; no national
+    /// value (the national rule only "considers" it).
+    VillageCollectiveIncomeMinYuan,
 }
 
 impl PolicyKey {
-    pub const ALL: [PolicyKey; 14] = [
+    pub const ALL: [PolicyKey; 15] = [
         Self::PovertyLine,
         Self::ProvincialPovertyLine,
         Self::ExitIncomeLine,
@@ -51,6 +54,7 @@ impl PolicyKey {
         Self::CountyWrongExitMaxBp,
         Self::CountyOmissionMaxBp,
         Self::CountyApprovalMinBp,
+        Self::VillageCollectiveIncomeMinYuan,
     ];
 
     pub fn code(self) -> &'static str {
@@ -69,6 +73,7 @@ impl PolicyKey {
             Self::CountyWrongExitMaxBp => "county_wrong_exit_max_bp",
             Self::CountyOmissionMaxBp => "county_omission_max_bp",
             Self::CountyApprovalMinBp => "county_approval_min_bp",
+            Self::VillageCollectiveIncomeMinYuan => "village_collective_income_min_yuan",
         }
     }
 

@@ -1,6 +1,7 @@
 //! Writing a generated registry to files in the import shapes: `households.{csv,xlsx}` (one row
 //! per member), `history.{csv,xlsx}` (one row per household and year) and
-//! `populations.{csv,xlsx}` (plausible rural populations by area and year).
+//! `populations.{csv,xlsx}` (plausible rural populations by area and year) and
+//! `indicators.{csv,xlsx}` (village facilities and county surveys, for area exit).
 
 use std::path::{Path, PathBuf};
 
@@ -84,6 +85,11 @@ pub fn write_registry(
         let path = dir.join(format!("populations.{}", extension(format)));
         populations.write(&path, format)?;
         written.files.push(path);
+        if let (villages, Some(years)) = populations.villages_and_years() {
+            let path = dir.join(format!("indicators.{}", extension(format)));
+            crate::indicators::write_generated(&path, format, &villages, years)?;
+            written.files.push(path);
+        }
     }
     progress.finish();
     Ok(written)

@@ -14,6 +14,7 @@ pub mod generate;
 pub mod generated;
 pub mod history;
 pub mod import;
+pub mod indicators;
 pub mod parse;
 pub mod population;
 pub mod progress;

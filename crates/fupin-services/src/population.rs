@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use fupin_core::{AreaCode, AreaLevel};
 use fupin_storage::Db;
 
-use crate::sheet::{Format, SheetWriter};
+use crate::sheet::{Format, SheetWriter, find_column, refuse_bad_rows};
 
 /// The columns, Chinese first (the name written), then the accepted English name.
 pub const COLUMNS: [(&str, &str); 3] = [
@@ -33,13 +33,7 @@ pub fn parse(path: &Path) -> Result<Vec<PopulationRow>> {
     let header = rows.next().context("empty file / 文件为空")??.1;
     let mut col = [0usize; 3];
     for (slot, (zh, en)) in col.iter_mut().zip(COLUMNS) {
-        *slot = header
-            .iter()
-            .position(|h| {
-                let h = h.trim().trim_start_matches('\u{feff}');
-                h == zh || h.eq_ignore_ascii_case(en)
-            })
-            .with_context(|| format!("缺少列“{zh}” / missing column {en}"))?;
+        *slot = find_column(&header, zh, en)?;
     }
     let mut out = Vec::new();
     let mut errors = Vec::new();
@@ -67,15 +61,7 @@ pub fn parse(path: &Path) -> Result<Vec<PopulationRow>> {
             ));
         }
     }
-    if !errors.is_empty() {
-        let shown: Vec<&str> = errors.iter().take(20).map(String::as_str).collect();
-        bail!(
-            "{} 行有误，未写入 / {} bad rows, nothing written:\n{}",
-            errors.len(),
-            errors.len(),
-            shown.join("\n")
-        );
-    }
+    refuse_bad_rows(&errors)?;
     Ok(out.into_iter().map(|(_, r)| r).collect())
 }
 
@@ -139,6 +125,16 @@ impl PopulationWriter {
                 Some((lo, hi)) => (lo.min(y), hi.max(y)),
             });
         }
+    }
+
+    /// The villages added and the first and last year seen.
+    pub fn villages_and_years(&self) -> (std::collections::BTreeSet<AreaCode>, Option<(i32, i32)>) {
+        let villages = self
+            .village_people
+            .keys()
+            .filter_map(|v| AreaCode::parse(v).ok())
+            .collect();
+        (villages, self.years)
     }
 
     /// Writes the sheet; returns the number of rows.

@@ -296,6 +296,36 @@ impl XlsxSheets {
     }
 }
 
+/// A header cell as written, without a UTF-8 BOM or surrounding blanks.
+pub fn header_name(cell: &str) -> &str {
+    cell.trim().trim_start_matches('\u{feff}').trim()
+}
+
+/// The index of the column named `zh` (or `en`, any case) in a header row.
+pub fn find_column(header: &Row, zh: &str, en: &str) -> Result<usize> {
+    header
+        .iter()
+        .position(|h| {
+            let h = header_name(h);
+            h == zh || h.eq_ignore_ascii_case(en)
+        })
+        .with_context(|| format!("缺少列“{zh}” / missing column {en}"))
+}
+
+/// An all-or-nothing load's refusal: every bad row counted, the first 20 shown.
+pub fn refuse_bad_rows(errors: &[String]) -> Result<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = errors.iter().take(20).map(String::as_str).collect();
+    bail!(
+        "{} 行有误，未写入 / {} bad rows, nothing written:\n{}",
+        errors.len(),
+        errors.len(),
+        shown.join("\n")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

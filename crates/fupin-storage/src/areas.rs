@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use fupin_core::access::Scope;
+use fupin_core::assessment::area_exit::{Indicators, RegistryCounts};
 use fupin_core::validation::AreaLookup;
 use fupin_core::{Area, AreaCode, AreaLevel};
 
@@ -93,6 +94,7 @@ pub struct Figures {
     pub poor_members: i64,
     /// Households exited (`HouseholdStatus::is_exited`).
     pub exited: i64,
+    pub exited_members: i64,
     /// Under monitoring (监测对象, any category): known now only, 0 for a year.
     pub monitored: i64,
     /// Returned to poverty (返贫) in that year: 0 for now.
@@ -106,6 +108,20 @@ pub struct AreaCount {
     pub figures: Figures,
     /// Rural registered population of the year (for now: the latest year known), if loaded.
     pub rural_population: Option<i64>,
+    /// The exit figures the registry does not hold, of the year (for now: the latest year).
+    pub indicators: Indicators,
+}
+
+impl AreaCount {
+    /// What the exit rules read from the registry.
+    pub fn registry_counts(&self) -> RegistryCounts {
+        RegistryCounts {
+            poor_members: self.figures.poor_members,
+            exited_members: self.figures.exited_members,
+            members: self.figures.members,
+            rural_population: self.rural_population,
+        }
+    }
 }
 
 /// One year's figures of an area's whole subtree.
@@ -140,9 +156,16 @@ struct Population {
 /// columns one of them lacks as 0. Sums are cast back to integers (PostgreSQL sums to numeric).
 fn summed(year: FigureYear) -> (&'static str, String) {
     let sum = |c: &str| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}");
-    let common = ["households", "members", "poor", "poor_members", "exited"]
-        .map(sum)
-        .join(", ");
+    let common = [
+        "households",
+        "members",
+        "poor",
+        "poor_members",
+        "exited",
+        "exited_members",
+    ]
+    .map(sum)
+    .join(", ");
     match year {
         FigureYear::Now => (
             "village_figures",
@@ -286,14 +309,38 @@ impl Db {
             .into_iter()
             .map(AreaRow::into_area)
             .collect::<Result<_, _>>()?;
-        let Some(level) = children.first().map(|c| c.level) else {
-            return Ok(Vec::new());
-        };
-        // one grouped read of the villages' figures in the parent's (or the scope's) subtree:
-        // figures never leave it
-        let (lo, hi) = match parent.or(scope.area.as_ref()) {
+        // figures never leave the parent's (or the scope's) subtree
+        let subtree = match parent.or(scope.area.as_ref()) {
             Some(p) => p.descendant_range(),
             None => ("000000000000".into(), "999999999999".into()),
+        };
+        self.counts_of(children, subtree, year).await
+    }
+
+    /// One area inside `scope` with its own figures (now or of a year).
+    pub async fn area_count(
+        &self,
+        scope: &Scope,
+        code: &AreaCode,
+        year: FigureYear,
+    ) -> Result<Option<AreaCount>, StorageError> {
+        let Some(area) = self.area(scope, code).await? else {
+            return Ok(None);
+        };
+        let subtree = code.descendant_range();
+        Ok(self.counts_of(vec![area], subtree, year).await?.pop())
+    }
+
+    /// Areas of one level with their figures, from one grouped read of the villages' figures in
+    /// `subtree` (a code range), their rural populations and their exit indicators.
+    async fn counts_of(
+        &self,
+        areas: Vec<Area>,
+        (lo, hi): (String, String),
+        year: FigureYear,
+    ) -> Result<Vec<AreaCount>, StorageError> {
+        let Some(level) = areas.first().map(|c| c.level) else {
+            return Ok(Vec::new());
         };
         let (table, columns) = summed(year);
         let mut args = vec![
@@ -313,13 +360,15 @@ impl Db {
         let counts: Vec<PrefixFigures> = fetch_all(&mut self.reader().await?, &sql, &args).await?;
         let mut by_prefix: HashMap<String, Figures> =
             counts.into_iter().map(|c| (c.prefix, c.figures)).collect();
-        let codes: Vec<&AreaCode> = children.iter().map(|c| &c.code).collect();
+        let codes: Vec<&AreaCode> = areas.iter().map(|c| &c.code).collect();
         let mut populations = self.populations(&codes, year).await?;
-        Ok(children
+        let mut indicators = self.indicators(&codes, year).await?;
+        Ok(areas
             .into_iter()
             .map(|area| AreaCount {
                 figures: by_prefix.remove(area.code.prefix()).unwrap_or_default(),
                 rural_population: populations.remove(area.code.as_str()),
+                indicators: indicators.remove(area.code.as_str()).unwrap_or_default(),
                 area,
             })
             .collect())

@@ -75,6 +75,7 @@ fn now_select(filter: &str) -> String {
          SUM(CASE WHEN {poor} THEN 1 ELSE 0 END), \
          SUM(CASE WHEN {poor} THEN member_count ELSE 0 END), \
          SUM(CASE WHEN {exited} THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN {exited} THEN member_count ELSE 0 END), \
          SUM(CASE WHEN monitoring IS NOT NULL THEN 1 ELSE 0 END) \
          FROM households h WHERE {filter} GROUP BY village_code"
     )
@@ -91,6 +92,7 @@ fn year_select(filter: &str) -> String {
          SUM(CASE WHEN {poor} THEN 1 ELSE 0 END), \
          SUM(CASE WHEN {poor} THEN {people} ELSE 0 END), \
          SUM(CASE WHEN {exited} THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN {exited} THEN {people} ELSE 0 END), \
          SUM(CASE WHEN {returned} THEN 1 ELSE 0 END) \
          FROM household_status_years s JOIN households h ON h.id = s.household_id \
          LEFT JOIN household_incomes i ON i.household_id = s.household_id AND i.year = s.year \
@@ -99,9 +101,9 @@ fn year_select(filter: &str) -> String {
 }
 
 const NOW_COLUMNS: &str =
-    "village_code, households, members, poor, poor_members, exited, monitored";
+    "village_code, households, members, poor, poor_members, exited, exited_members, monitored";
 const YEAR_COLUMNS: &str =
-    "village_code, year, households, members, poor, poor_members, exited, returned";
+    "village_code, year, households, members, poor, poor_members, exited, exited_members, returned";
 
 /// Brings the figures of what `touched` names up to date, inside the writer's transaction.
 pub(crate) async fn refresh(tx: &mut Tx, mut touched: Touched) -> Result<(), StorageError> {

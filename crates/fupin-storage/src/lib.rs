@@ -24,6 +24,7 @@ pub mod cases;
 mod db;
 mod deferred;
 mod figures;
+pub mod indicators;
 mod name_index;
 pub mod policy;
 pub mod registry;
@@ -38,6 +39,7 @@ pub use assessments::{AssessmentFigures, AssessmentRow, AssessmentWriter, Stored
 pub use audit::{AuditFilter, NewAuditEntry};
 pub use cases::{CaseEvent, CaseRow, CaseUpdate};
 pub use db::{Backend, Db, Tx, redact};
+pub use indicators::IndicatorValue;
 pub use registry::{
     ChangeEntry, HouseholdListItem, HouseholdRecord, IncomeLine, RegistryWriter, RunCounts, Stored,
     WriteContext, now_utc,

@@ -4,12 +4,13 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::NaiveDate;
+use fupin_core::assessment::area_exit::Indicator;
 use fupin_core::codes::*;
 use fupin_core::record::FieldChange;
 use fupin_core::{
     Area, AreaCode, AreaLevel, Conditions, Fen, Household, IdNumber, IncomeYear, Member, StatusYear,
 };
-use fupin_storage::{Db, RegistryWriter, WriteContext};
+use fupin_storage::{Db, IndicatorValue, RegistryWriter, WriteContext};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -674,33 +675,47 @@ async fn area_figures_by_year_with_incidence() {
             .collect()
     };
 
-    // a county row: its figures, then its exit incidence test (Guizhou: below 3%), then the rest
+    // the 2019 evaluation survey of the county: every rate passes
+    let survey = [
+        (Indicator::SampledExited, 500),
+        (Indicator::WronglyExited, 5),
+        (Indicator::SampledNonRegistered, 500),
+        (Indicator::Omitted, 4),
+        (Indicator::SurveyedHouseholds, 1_000),
+        (Indicator::ApprovingHouseholds, 950),
+    ]
+    .map(|(indicator, value)| IndicatorValue {
+        area: AreaCode::parse("522726").unwrap(),
+        year: 2019,
+        indicator,
+        value,
+    });
+    f.db.load_indicators(&survey, "测试").await.unwrap();
+    // a county row: its figures, then its exit standard as a whole, then the rest
     let county_row = |cells: &[&str], test: &str, rest: &[&str]| -> String {
-        format!(
-            r#"{}<td><span class="standing above">{test}</span></td>{}"#,
-            row(cells),
-            row(rest)
-        )
+        format!("{}<td>{test}</td>{}", row(cells), row(rest))
     };
-    // now: exited, none poor; the latest population (2020) gives 0.00%
+    // now: exited, none poor; the latest population (2020) gives 0.00%, the latest survey
+    // (2019) passes: met
     let p = get(app(&f), "/areas/522700000000").await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(
         p.body.contains(&county_row(
             &["1", "2", "0", "0", "0.00%"],
-            "达标 (&lt; 3.00%)",
+            r#"<span class="standing above">达标</span>"#,
             &["1", "0"]
         )),
         "{}",
         p.body
     );
 
-    // 2019: poor, two people of 400: 0.50%; the last column is the returned households
+    // 2019: poor, two people of 400: 0.50%, with the survey: met (Guizhou: below 3%);
+    // the last column is the returned households
     let p = get(app(&f), "/areas/522700000000?year=2019").await;
     assert!(
         p.body.contains(&county_row(
             &["1", "2", "1", "2", "0.50%"],
-            "达标 (&lt; 3.00%)",
+            r#"<span class="standing above">达标</span>"#,
             &["0", "0"]
         )),
         "{}",
@@ -728,6 +743,33 @@ async fn area_figures_by_year_with_incidence() {
     assert!(
         p.body
             .contains(&row(&["1", "2", "0", "0", "0.00%", "1", "0"])),
+        "{}",
+        p.body
+    );
+
+    // the county's own exit standard of 2019, criterion by criterion: omission 4 of 500 (0.80%),
+    // comprehensive = (2 + 0.8% × 398 non-registered + 1% × 0 exited) / 400 = 1.29%
+    let p = get(app(&f), "/areas/522726000000?year=2019").await;
+    for (name, value, test) in [
+        ("综合贫困发生率", "1.29%", "&lt; 3.00%"),
+        ("脱贫人口错退率", "1.00%", "&lt; 2.00%"),
+        ("贫困人口漏评率", "0.80%", "&lt; 2.00%"),
+        ("群众认可度", "95.00%", "≥ 90.00%"),
+    ] {
+        let line = format!(
+            r#"<td>{name}</td><td class="num">{value}</td><td>{test}</td><td><span class="standing above">达标</span></td>"#
+        );
+        assert!(p.body.contains(&line), "{line}\n{}", p.body);
+    }
+
+    // 2020 has a population but no survey: unknown
+    let p = get(app(&f), "/areas/522700000000?year=2020").await;
+    assert!(
+        p.body.contains(&county_row(
+            &["1", "2", "0", "0", "0.00%"],
+            r#"<span class="standing unknown">未知</span>"#,
+            &["1", "0"]
+        )),
         "{}",
         p.body
     );

@@ -210,6 +210,18 @@ pub enum AreasCommand {
         #[arg(long)]
         source: String,
     },
+    /// Load the figures of village and county exit the registry does not hold: CSV/XLSX with
+    /// columns 区划代码, 年度 and any of the village facilities (通硬化路, 通客车, 安全饮水,
+    /// 生产生活用电, 广播电视户户通, 综合文化服务中心, 标准化卫生室, 宽带: 是/否), 村集体经济收入
+    /// (yuan), and the county survey (抽查脱贫人口, 错退人口, 抽查非建档立卡人口, 漏评人口,
+    /// 调查户数, 认可户数). A blank cell is unknown. All-or-nothing.
+    Indicators {
+        /// The indicator sheet.
+        file: PathBuf,
+        /// Where the figures come from (e.g. 2019年县级专项评估检查), kept with each figure.
+        #[arg(long)]
+        source: String,
+    },
 }
 
 #[derive(Subcommand)]

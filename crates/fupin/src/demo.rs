@@ -80,6 +80,12 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             "演示数据（生成）/ demo (generated)",
         )
         .await?;
+        fupin_services::indicators::import_indicators(
+            &db,
+            &dir.join("indicators.csv"),
+            "演示数据（生成）/ demo (generated)",
+        )
+        .await?;
         // every household scored and checked for the last year of its history
         let card = fupin_services::assess::card_for_run(&db, None).await?;
         let a = fupin_services::assess::assess(&db, &card, config.last_year, None, &Silent).await?;

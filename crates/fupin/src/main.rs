@@ -74,6 +74,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let n = fupin_services::population::import_populations(&db, &file, &source).await?;
             println!("人口数据导入完成 / populations loaded: {n} figures");
         }
+        Command::Areas(AreasCommand::Indicators { file, source }) => {
+            let db = connect(&url).await?;
+            let n = fupin_services::indicators::import_indicators(&db, &file, &source).await?;
+            println!("出列摘帽指标导入完成 / area indicators loaded: {n} values");
+        }
         Command::Import(ImportCommand::Households(args)) => {
             let db = connect(&url).await?;
             let bar = Bar::rows("导入 importing");

@@ -3,11 +3,8 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Datelike;
 use fupin_core::PolicySet;
 use fupin_core::area::{format_incidence, poverty_incidence_bp};
-use fupin_core::assessment::area_exit::incidence_test;
-use fupin_core::assessment::checklist::Outcome;
 use fupin_core::codes::{Cause, HouseholdStatus, PovertyAttribute};
 use fupin_core::{AreaCode, AreaLevel};
 use fupin_storage::{AreaCount, FigureYear, Figures, HouseholdListItem};
@@ -15,6 +12,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
+use super::area_exit::{self, Badge, badge};
 use super::{Crumb, Pager, area_crumbs, area_href, household_href, or_dash, parse_page};
 use crate::AppState;
 use crate::auth::Caller;
@@ -35,8 +33,8 @@ struct AreaRow {
     #[serde(flatten)]
     figures: Figures,
     incidence: Option<String>,
-    /// For a village or county: the exit incidence test (met / not met / unknown) and its label.
-    exit_test: Option<(&'static str, String)>,
+    /// For a village or county: its exit standard as a whole.
+    exit: Option<Badge>,
 }
 
 impl AreaRow {
@@ -44,23 +42,6 @@ impl AreaRow {
         let bp = c
             .rural_population
             .and_then(|r| poverty_incidence_bp(c.figures.poor_members, r));
-        let exit_test = policy
-            .and_then(|p| {
-                let y = match year {
-                    FigureYear::Year(y) => y,
-                    FigureYear::Now => chrono::Local::now().year(),
-                };
-                incidence_test(p, &c.area.code, y, bp)
-            })
-            .map(|test| {
-                let threshold = test.threshold_bp.map(format_incidence).unwrap_or_default();
-                let (code, key) = match test.outcome {
-                    Outcome::Met => ("above", "met"),
-                    Outcome::NotMet => ("not_above", "not_met"),
-                    Outcome::Unknown => ("unknown", "outcome_unknown"),
-                };
-                (code, format!("{} (< {threshold})", t(lang, key)))
-            });
         AreaRow {
             code: c.area.code.to_string(),
             name: c.area.name.clone(),
@@ -68,7 +49,9 @@ impl AreaRow {
             href: with_year(&area_href(c.area.code.as_str()), year),
             figures: c.figures.clone(),
             incidence: bp.map(format_incidence),
-            exit_test,
+            exit: policy
+                .and_then(|p| area_exit::verdict(p, c, year))
+                .map(|v| badge(lang, v.outcome)),
         }
     }
 }
@@ -213,6 +196,7 @@ pub async fn index(
             years => (),
             trend => (),
             assessment => (),
+            exit => (),
             households => (),
         },
     )?;
@@ -299,6 +283,15 @@ pub async fn show(
         .iter()
         .map(|c| AreaRow::new(c, lang, year, Some(&policy)))
         .collect();
+    let exit = match area.level {
+        AreaLevel::Village | AreaLevel::County => state
+            .db
+            .area_count(&viewer.scope, &code, year)
+            .await?
+            .and_then(|own| area_exit::verdict(&policy, &own, year))
+            .map(|v| area_exit::section(lang, area.level == AreaLevel::Village, &v)),
+        _ => None,
+    };
     let assessment = assessment_rows(&state, &viewer.scope, &code, &children).await?;
     let html = state.render(
         "area.html",
@@ -320,6 +313,7 @@ pub async fn show(
             trend => Serde(trend),
             can_add => caller.may(fupin_core::access::Action::EditHouseholds),
             assessment => assessment.map(Serde),
+            exit => exit.map(Serde),
             households => list.map(Serde),
         },
     )?;
