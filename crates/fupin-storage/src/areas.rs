@@ -279,6 +279,24 @@ impl Db {
         rows.into_iter().map(AreaRow::into_area).collect()
     }
 
+    /// The names of these areas (division names are public), by code; unknown codes absent.
+    pub async fn area_names(
+        &self,
+        codes: &[AreaCode],
+    ) -> Result<HashMap<String, String>, StorageError> {
+        let mut out = HashMap::new();
+        for chunk in codes.chunks(500) {
+            let args: Vec<Value> = chunk.iter().map(|c| Value::Text(c.to_string())).collect();
+            let sql = format!(
+                "SELECT code, name, level, parent_code FROM areas WHERE code IN ({})",
+                crate::rows::placeholders(args.len())
+            );
+            let rows: Vec<AreaRow> = fetch_all(&mut self.reader().await?, &sql, &args).await?;
+            out.extend(rows.into_iter().map(|r| (r.code, r.name)));
+        }
+        Ok(out)
+    }
+
     /// The children of `parent` with their figures (now or of a year); with no parent, the top of
     /// what `scope` sees (the provinces, or the scope's own area). Empty outside the scope.
     pub async fn area_children(

@@ -194,3 +194,65 @@ impl Db {
         .await
     }
 }
+
+/// The steps at which a case's notice is public: posted, past (under review), announced.
+const PUBLIC_STEPS: &str = "'notice', 'township_reviewed', 'county_approved', 'announced'";
+
+impl Db {
+    /// Cases whose public notice has been posted (running, under review after it, or announced),
+    /// in `area` if given: running notices first, then the newest. Public, so no scope: a notice
+    /// is posted for everyone to read. With the total for paging.
+    pub async fn public_notices(
+        &self,
+        area: Option<&AreaCode>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<CaseRow>, i64), StorageError> {
+        let (lo, hi) = match area {
+            Some(a) => a.descendant_range(),
+            None => ("000000000000".into(), "999999999999".into()),
+        };
+        let filter = format!(
+            "notice_from IS NOT NULL AND step IN ({PUBLIC_STEPS}) AND village_code BETWEEN $1 AND $2"
+        );
+        let mut conn = self.reader().await?;
+        let rows = fetch_all(
+            &mut conn,
+            &format!(
+                "{CASE_SELECT} WHERE {filter} ORDER BY CASE WHEN step = 'notice' THEN 0 ELSE 1 END, \
+                 notice_from DESC, id DESC LIMIT $3 OFFSET $4"
+            ),
+            &[
+                Value::Text(lo.clone()),
+                Value::Text(hi.clone()),
+                Value::I64(limit),
+                Value::I64(offset),
+            ],
+        )
+        .await?;
+        #[derive(sqlx::FromRow)]
+        struct Count {
+            n: i64,
+        }
+        let total: Vec<Count> = fetch_all(
+            &mut conn,
+            &format!("SELECT COUNT(*) AS n FROM cases WHERE {filter}"),
+            &[Value::Text(lo), Value::Text(hi)],
+        )
+        .await?;
+        Ok((rows, total.first().map_or(0, |c| c.n)))
+    }
+
+    /// One case whose notice is public (see [`Db::public_notices`]).
+    pub async fn public_notice(&self, id: i64) -> Result<Option<CaseRow>, StorageError> {
+        let rows: Vec<CaseRow> = fetch_all(
+            &mut self.reader().await?,
+            &format!(
+                "{CASE_SELECT} WHERE id = $1 AND notice_from IS NOT NULL AND step IN ({PUBLIC_STEPS})"
+            ),
+            &[Value::I64(id)],
+        )
+        .await?;
+        Ok(rows.into_iter().next())
+    }
+}

@@ -45,6 +45,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("cases.html", include_str!("templates/cases.html")),
     ("case.html", include_str!("templates/case.html")),
     ("notice.html", include_str!("templates/notice.html")),
+    ("notices.html", include_str!("templates/notices.html")),
 ];
 
 const CSS: &str = include_str!("templates/style.css");

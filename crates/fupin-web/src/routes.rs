@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::auth::{Caller, Rule};
 use crate::error::AppError;
 use crate::pages::{
-    account, admin, api, areas, cases, edit, households, login, restructure, search,
+    account, admin, api, areas, cases, edit, households, login, notices, restructure, search,
 };
 
 /// One route: method, path (axum syntax), rule, handler.
@@ -43,6 +43,8 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/healthz", Public, get(crate::healthz)),
         route(M::GET, "/login", Public, get(login::form)),
         route(M::POST, "/login", Public, post(login::submit)),
+        route(M::GET, "/notices", Public, get(notices::list)),
+        route(M::GET, "/notices/{id}", Public, get(notices::show)),
         route(M::POST, "/logout", LoggedIn, post(login::logout)),
         route(M::GET, "/", LoggedIn, get(home)),
         route(M::GET, "/account/password", LoggedIn, get(account::form)),

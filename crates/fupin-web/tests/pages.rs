@@ -237,6 +237,7 @@ async fn fixture() -> Fixture {
     }
 }
 
+#[derive(Clone)]
 struct App {
     router: Router,
     session: String,
@@ -1019,5 +1020,101 @@ async fn an_undecided_monitoring_case_past_its_deadline_is_overdue() {
         p.body.contains("已超期") && p.body.contains("监测对象纳入"),
         "{}",
         p.body
+    );
+}
+
+/// Opens an exit case for the fixture's household and moves it to `step`, its notice posted
+/// on `notice_from` if given; its id.
+async fn case_at(f: &Fixture, step: &str, notice_from: Option<&str>) -> i64 {
+    let event = |step: &str| fupin_storage::CaseEvent {
+        at: fupin_storage::now_utc(),
+        actor: "test".into(),
+        act: "advance".into(),
+        step_after: step.into(),
+        note: String::new(),
+    };
+    let mut tx = f.db.begin().await.unwrap();
+    let village = AreaCode::parse(VILLAGE).unwrap();
+    let id = fupin_storage::cases::open_case(
+        &mut tx,
+        "exit",
+        &village,
+        Some(f.id),
+        "王大山（5227261002010001）",
+        "{}",
+        "applied",
+        &event("applied"),
+    )
+    .await
+    .unwrap();
+    let update = fupin_storage::CaseUpdate {
+        step: step.into(),
+        notice_from: notice_from.map(str::to_string),
+        held: false,
+        household_id: None,
+        event: event(step),
+    };
+    fupin_storage::cases::record_step(&mut tx, id, &update)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// The public notice list shows, to anyone, the cases whose notice is posted, with the dates
+/// and the head's name only; a case not yet on notice is neither listed nor printable.
+#[tokio::test]
+async fn public_notices_list_posted_cases_for_anyone() {
+    let f = fixture().await;
+    let today = chrono::Local::now().date_naive();
+    let posted = fupin_core::date::iso(today);
+    let running = case_at(&f, "notice", Some(&posted)).await;
+    let announced = case_at(&f, "announced", Some("2020-03-02")).await;
+    let appraised = case_at(&f, "appraised", None).await;
+    let anonymous = App {
+        router: fupin_web::router(f.db.clone()),
+        session: String::new(),
+    };
+
+    let p = get(anonymous.clone(), "/notices").await;
+    assert_eq!(p.status, StatusCode::OK);
+    let until = fupin_core::date::iso(today + chrono::Duration::days(7));
+    let running_line = format!(
+        r#"<td><a href="/notices/{running}">贫困户退出</a></td><td>王大山（5227261002010001）</td><td><a href="/notices?area={VILLAGE}">基长镇甲定村</a></td><td>{posted} – {until}</td><td><b>公示中</b></td>"#
+    );
+    assert!(p.body.contains(&running_line), "{running_line}\n{}", p.body);
+    assert!(
+        p.body.contains(&format!(
+            r#"<td>2020-03-02 – 2020-03-09</td><td>已公告</td>"#
+        )),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.body.find(&format!("/notices/{running}")) < p.body.find(&format!("/notices/{announced}")),
+        "running notices first"
+    );
+    assert!(!p.body.contains(&format!("/notices/{appraised}\"")));
+    assert!(!p.body.contains(f.head_id.as_str()), "no ID numbers");
+
+    // the printable notice of a posted case; 404 for one not posted
+    let p = get(anonymous.clone(), &format!("/notices/{running}")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body.contains("公示期：") && p.body.contains(&until),
+        "{}",
+        p.body
+    );
+    let p = get(anonymous.clone(), &format!("/notices/{appraised}")).await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+
+    // by area: another county has none; a bad code is refused
+    let p = get(anonymous.clone(), "/notices?area=522701").await;
+    assert!(p.body.contains("暂无公示"), "{}", p.body);
+    let p = get(anonymous.clone(), &format!("/notices?area={VILLAGE}")).await;
+    assert!(p.body.contains(&format!("/notices/{announced}")));
+    assert_eq!(
+        get(anonymous, "/notices?area=52x").await.status,
+        StatusCode::BAD_REQUEST
     );
 }

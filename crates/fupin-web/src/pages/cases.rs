@@ -15,6 +15,7 @@ use fupin_services::cases::{
     CaseError, HouseholdCase, act_on_case, apply_for_identification, open_for_household,
 };
 use fupin_services::edit::{EditError, NewHousehold};
+use fupin_storage::CaseRow;
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::Serialize;
@@ -44,7 +45,7 @@ struct CaseLine {
 /// A case's decision deadline where the rules set one, and whether it has passed undecided.
 fn deadline(
     policy: &fupin_core::PolicySet,
-    row: &fupin_storage::CaseRow,
+    row: &CaseRow,
     today: chrono::NaiveDate,
 ) -> Option<(String, bool)> {
     use chrono::Datelike;
@@ -58,7 +59,7 @@ fn deadline(
     Some((fupin_core::date::iso(by), !closed && today > by))
 }
 
-fn procedure_label(code: &str) -> &'static str {
+pub(super) fn procedure_label(code: &str) -> &'static str {
     Procedure::parse(code).map_or("?", Procedure::zh)
 }
 
@@ -213,23 +214,78 @@ pub async fn notice(
 ) -> Result<Response, AppError> {
     let scope = caller.viewer().scope;
     let row = state.db.case(&scope, id).await?.ok_or(AppError::NotFound)?;
+    notice_sheet(&state, lang, &caller, &row, &case_href(id)).await
+}
+
+/// A case's printable notice (names only: the subject as posted in the village), or a note that
+/// it has not been posted yet; `back` is the link above it.
+pub(super) async fn notice_sheet(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    row: &CaseRow,
+    back: &str,
+) -> Result<Response, AppError> {
     let procedure = Procedure::parse(&row.procedure).ok_or(AppError::NotFound)?;
-    let step = Step::parse(&row.step).ok_or(AppError::NotFound)?;
+    let village = AreaCode::parse(&row.village_code).map_err(|_| AppError::NotFound)?;
+    let policy = state.db.policy().await?;
+    let Some(until) = notice_period(&policy, row)? else {
+        let html = state.render(
+            "notice.html",
+            lang,
+            caller,
+            context! { title => procedure.zh(), not_yet => true, back },
+        )?;
+        return Ok(html.into_response());
+    };
+    let path = state.db.area_path(&village).await?;
+    let place: Vec<String> = path.iter().map(|a| a.name.clone()).collect();
+    let html = state.render(
+        "notice.html",
+        lang,
+        caller,
+        context! {
+            title => format!("{}公示", procedure.zh()),
+            procedure => procedure.zh(),
+            place => place.join(""),
+            subject => row.subject.clone(),
+            from => fupin_core::date::iso(until.from),
+            until => until.until.map(fupin_core::date::iso),
+            days => until.days,
+            not_yet => false,
+            back,
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+/// When a case's notice runs: from, the first day it may close, and its days.
+pub(super) struct NoticePeriod {
+    pub from: chrono::NaiveDate,
+    pub until: Option<chrono::NaiveDate>,
+    pub days: u32,
+}
+
+/// The notice period of a case, `None` before its notice is posted. The days are the policy's
+/// for the procedure, the village and the notice's year.
+pub(super) fn notice_period(
+    policy: &fupin_core::PolicySet,
+    row: &CaseRow,
+) -> Result<Option<NoticePeriod>, AppError> {
+    let (Some(procedure), Some(step), Ok(village)) = (
+        Procedure::parse(&row.procedure),
+        Step::parse(&row.step),
+        AreaCode::parse(&row.village_code),
+    ) else {
+        return Err(AppError::NotFound);
+    };
     let Some(from) = row
         .notice_from
         .as_deref()
         .and_then(fupin_core::date::parse_date)
     else {
-        let html = state.render(
-            "notice.html",
-            lang,
-            &caller,
-            context! { title => procedure.zh(), not_yet => true, back => case_href(id) },
-        )?;
-        return Ok(html.into_response());
+        return Ok(None);
     };
-    let village = AreaCode::parse(&row.village_code).map_err(|_| AppError::NotFound)?;
-    let policy = state.db.policy().await?;
     let case = fupin_core::workflow::Case {
         procedure,
         village: village.clone(),
@@ -242,26 +298,11 @@ pub async fn notice(
         .value(case.notice_key(), from.year(), &village)
         .unwrap_or(7)
         .max(0) as u32;
-    let until = case.notice_until(days).map(fupin_core::date::iso);
-    let path = state.db.area_path(&village).await?;
-    let place: Vec<String> = path.iter().map(|a| a.name.clone()).collect();
-    let html = state.render(
-        "notice.html",
-        lang,
-        &caller,
-        context! {
-            title => format!("{}公示", procedure.zh()),
-            procedure => procedure.zh(),
-            place => place.join(""),
-            subject => row.subject.clone(),
-            from => fupin_core::date::iso(from),
-            until,
-            days,
-            not_yet => false,
-            back => case_href(id),
-        },
-    )?;
-    Ok(html.into_response())
+    Ok(Some(NoticePeriod {
+        from,
+        until: case.notice_until(days),
+        days,
+    }))
 }
 
 fn field(pairs: &[(String, String)], name: &str) -> String {
