@@ -35,6 +35,8 @@ code_list! {
         ManageUsers = ("manage_users", "管理用户账号", "manage user accounts"),
         ViewAudit = ("view_audit", "查看审计日志", "view the audit trail"),
         ManageTokens = ("manage_tokens", "管理接口令牌", "manage API tokens"),
+        RecordMeasures = ("record_measures", "记录措施落实", "record measures delivered"),
+        ManageCatalogue = ("manage_catalogue", "维护措施目录", "maintain the measures catalogue"),
     }
 }
 
@@ -58,12 +60,22 @@ impl Role {
         match self {
             Role::OfficeStaff => matches!(
                 action,
-                ViewAreas | ViewHouseholds | EditHouseholds | ImportRegistry | ExportHouseholds
+                ViewAreas
+                    | ViewHouseholds
+                    | EditHouseholds
+                    | ImportRegistry
+                    | ExportHouseholds
+                    | RecordMeasures
+                    | ManageCatalogue
             ),
             Role::OfficeLeader => matches!(action, ViewAreas | ViewHouseholds | ExportHouseholds),
-            Role::VillageOfficial => matches!(action, ViewAreas | ViewHouseholds | EditHouseholds),
-            // households: only those paired with them (see `Principal::household_reach`)
-            Role::HelperCadre => matches!(action, ViewAreas | ViewHouseholds),
+            Role::VillageOfficial => matches!(
+                action,
+                ViewAreas | ViewHouseholds | EditHouseholds | RecordMeasures
+            ),
+            // households: only those paired with them (see `Principal::household_reach`); they
+            // record what they delivered to them
+            Role::HelperCadre => matches!(action, ViewAreas | ViewHouseholds | RecordMeasures),
             Role::Inspector => matches!(action, ViewAreas | ViewHouseholds | ViewAudit),
             Role::CallCentre => matches!(action, ViewAreas | ViewHouseholds),
             // department lists and comparison results come with the data-comparison module

@@ -13,6 +13,7 @@ pub mod household;
 pub mod id_number;
 pub mod income;
 pub mod masking;
+pub mod measures;
 pub mod money;
 pub mod password;
 pub mod policy;

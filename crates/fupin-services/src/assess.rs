@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use fupin_core::assessment::checklist::{self, Dimension, Outcome};
-use fupin_core::assessment::index::{Band, Card, Subject};
+use fupin_core::assessment::index::{Card, Subject};
 use fupin_core::assessment::prediction::{HORIZON, Prediction, predict};
 use fupin_core::codes::HouseholdStatus;
 use fupin_core::{AreaCode, AreaLevel, Fen, Household, IncomeYear, PolicyKey, PolicySet};
-use fupin_storage::{AssessmentRow, Db};
+use fupin_storage::{AssessmentFigures, AssessmentRow, Db, DocumentKind};
 
 use crate::progress::Progress;
 
@@ -36,46 +36,40 @@ pub struct AssessSummary {
 }
 
 impl AssessSummary {
-    fn count(&mut self, row: &AssessmentRow) {
-        self.assessed += 1;
-        match Band::parse(&row.band) {
-            Some(Band::Poor) => self.poor += 1,
-            Some(Band::AtRisk) => self.at_risk += 1,
-            _ => self.stable += 1,
-        }
-        let outcomes = [
-            &row.income,
-            &row.food_clothing,
-            &row.compulsory_education,
-            &row.basic_medical,
-            &row.safe_housing,
-            &row.safe_water,
+    /// Adds a village's counts.
+    fn count(&mut self, f: &AssessmentFigures) {
+        self.assessed += f.assessed as u64;
+        self.poor += f.band_poor as u64;
+        self.at_risk += f.band_at_risk as u64;
+        self.stable += f.band_stable as u64;
+        self.all_met += f.all_met as u64;
+        let short = [
+            f.short_income,
+            f.short_food,
+            f.short_education,
+            f.short_medical,
+            f.short_housing,
+            f.short_water,
         ];
-        for (n, o) in self.shortfalls.iter_mut().zip(outcomes) {
-            *n += u64::from(o == "not_met");
+        for (n, s) in self.shortfalls.iter_mut().zip(short) {
+            *n += s as u64;
         }
-        self.all_met += u64::from(outcomes.iter().all(|o| *o == "met"));
     }
 }
 
 /// The card a run uses: `card_text` when given (stored under its version), else the card in
 /// force, else the shipped default (stored on first use).
 pub async fn card_for_run(db: &Db, card_text: Option<&str>) -> Result<Card> {
-    let (card, body) = match card_text {
-        Some(text) => (Card::parse(text)?, text.to_string()),
-        None => match db.current_card().await? {
-            Some(stored) => (
-                Card::parse(&stored.body)
-                    .with_context(|| format!("stored card {}", stored.version))?,
-                stored.body,
-            ),
-            None => (
-                Card::default_card(),
-                fupin_core::assessment::index::DEFAULT_CARD.to_string(),
-            ),
-        },
-    };
-    db.store_card(&card.version, &card.name, &body).await?;
+    let body = crate::measures::document_text(
+        db,
+        DocumentKind::Scorecard,
+        card_text,
+        fupin_core::assessment::index::DEFAULT_CARD,
+    )
+    .await?;
+    let card = Card::parse(&body)?;
+    db.store_document(DocumentKind::Scorecard, &card.version, &card.name, &body)
+        .await?;
     Ok(card)
 }
 
@@ -116,20 +110,19 @@ pub fn assess_one(card: &Card, a: &Assessed, now: &str) -> (AssessmentRow, Optio
         };
         predict(a.incomes, &list, year, &line_of, a.pace)
     });
-    let score = card.score(&Subject {
+    let (total, band, points) = card.points(&Subject {
         household: h,
         income,
         line,
         year,
     });
     let o = |d| outcome_code(list.outcome(d)).to_string();
-    let points: Vec<f64> = score.parts.iter().map(|p| p.points).collect();
     let row = AssessmentRow {
         household_id: a.id,
         year,
         card_version: card.version.clone(),
-        score: score.total,
-        band: score.band.code().into(),
+        score: total,
+        band: band.code().into(),
         income: o(Dimension::Income),
         food_clothing: o(Dimension::FoodAndClothing),
         compulsory_education: o(Dimension::CompulsoryEducation),
@@ -179,61 +172,102 @@ pub async fn assess(
 ) -> Result<AssessSummary> {
     let started = Instant::now();
     let policy = db.policy().await?;
-    let mut lines = Lines {
-        policy: &policy,
-        year,
-        by_county: HashMap::new(),
+    // the counties' pace is read while the first pages are: assessing waits for it
+    let (pace_to, pace_in) = std::sync::mpsc::sync_channel::<HashMap<String, f64>>(1);
+    let pacing = {
+        let db = db.clone();
+        // its own task: the scan may block its thread handing pages over while assessing
+        // waits for the pace
+        tokio::spawn(async move {
+            let pace = db.county_exit_pace(year).await?;
+            let _ = pace_to.send(pace);
+            Ok::<_, fupin_storage::StorageError>(())
+        })
     };
-    let pace = db.county_exit_pace(year).await?;
     let now = fupin_storage::now_utc();
     let mut summary = AssessSummary {
         card_version: card.version.clone(),
         year,
         ..Default::default()
     };
-    // rows are written by a task of their own while the area is still being read: the scan and
-    // the inserts each keep one of the machine's cores busy
-    let mut writer = db.assessment_writer(area, year, &card.version).await?;
+    // three stages, each on its own thread: reading the area, assessing, writing (first the
+    // old rows' removal); on two cores the reading and the writing overlap the assessing
     let (send, mut receive) = tokio::sync::mpsc::unbounded_channel::<Vec<AssessmentRow>>();
-    let writing = tokio::spawn(async move {
-        while let Some(rows) = receive.recv().await {
-            writer.push(&rows).await?;
-        }
-        writer.finish().await
-    });
-    progress.start(None);
-    let scanned = db
-        .scan_households(area, year, PAGE, &mut |page| {
-            let mut rows = Vec::with_capacity(page.len());
-            for s in &page {
-                let h = &s.household;
-                if matches!(h.status, HouseholdStatus::Closed | HouseholdStatus::Removed) {
-                    summary.skipped += 1;
-                    continue;
-                }
-                let assessed = Assessed {
-                    id: s.id,
-                    household: h,
-                    incomes: &s.incomes,
-                    status: s.status_of_year.unwrap_or(h.status),
-                    lines: lines.of(&h.village_code),
-                    pace: pace.get(h.village_code.county6()).copied(),
-                    year,
-                };
-                let (row, _) = assess_one(card, &assessed, &now);
-                summary.count(&row);
-                rows.push(row);
+    let writing = {
+        let (db, area, version) = (db.clone(), area.cloned(), card.version.clone());
+        tokio::spawn(async move {
+            let mut writer = db.assessment_writer(area.as_ref(), year, &version).await?;
+            while let Some(rows) = receive.recv().await {
+                writer.push(&rows).await?;
             }
-            progress.advance(page.len() as u64);
-            // a closed channel means the writer failed: its error is reported below
-            let _ = send.send(rows);
-            Ok(())
+            Ok::<_, fupin_storage::StorageError>(writer)
         })
-        .await;
-    drop(send);
-    let written = writing.await.context("the assessment writer stopped")?;
+    };
+    // pages in flight are bounded (about 60,000 households) when reading outruns assessing
+    let (pages, pages_in) = std::sync::mpsc::sync_channel::<Vec<fupin_storage::Scanned>>(32);
+    let assessing = {
+        let card = card.clone();
+        std::thread::spawn(move || {
+            // no pace (its query failed; reported below) leaves nothing to assess with
+            let pace = pace_in.recv().unwrap_or_default();
+            let mut lines = Lines {
+                policy: &policy,
+                year,
+                by_county: HashMap::new(),
+            };
+            let mut by_village: HashMap<String, AssessmentFigures> = HashMap::new();
+            let mut skipped = 0u64;
+            for page in pages_in {
+                let mut rows = Vec::with_capacity(page.len());
+                for s in &page {
+                    let h = &s.household;
+                    if matches!(h.status, HouseholdStatus::Closed | HouseholdStatus::Removed) {
+                        skipped += 1;
+                        continue;
+                    }
+                    let assessed = Assessed {
+                        id: s.id,
+                        household: h,
+                        incomes: &s.incomes,
+                        status: s.status_of_year.unwrap_or(h.status),
+                        lines: lines.of(&h.village_code),
+                        pace: pace.get(h.village_code.county6()).copied(),
+                        year,
+                    };
+                    let (row, _) = assess_one(&card, &assessed, &now);
+                    by_village
+                        .entry(h.village_code.to_string())
+                        .or_default()
+                        .add(&row);
+                    rows.push(row);
+                }
+                // a closed channel means the writer failed: its error is reported below
+                let _ = send.send(rows);
+            }
+            (by_village, skipped)
+        })
+    };
+    progress.start(None);
+    let mut hand_over = |page: Vec<fupin_storage::Scanned>| {
+        progress.advance(page.len() as u64);
+        pages
+            .send(page)
+            .map_err(|_| fupin_storage::StorageError::Invalid("assessing stopped".into()))
+    };
+    let scanning = db.scan_households(area, year, PAGE, &mut hand_over);
+    let scanned = scanning.await;
+    drop(pages);
+    let (by_village, skipped) = assessing
+        .join()
+        .map_err(|_| anyhow::anyhow!("the assessment stopped"))?;
+    let writer = writing.await.context("the assessment writer stopped")??;
+    pacing.await.context("the pace query stopped")??;
     scanned?;
-    written?;
+    writer.finish(&by_village).await?;
+    summary.skipped = skipped;
+    for f in by_village.values() {
+        summary.count(f);
+    }
     progress.finish();
     summary.elapsed = started.elapsed();
     Ok(summary)
@@ -344,7 +378,10 @@ pub async fn explain_latest(
     let Some(stored) = rows.into_iter().next() else {
         return Ok(None);
     };
-    let Some(card) = db.card(&stored.card_version).await? else {
+    let Some(card) = db
+        .document(DocumentKind::Scorecard, &stored.card_version)
+        .await?
+    else {
         return Ok(None);
     };
     let card = Card::parse(&card.body)?;

@@ -1,7 +1,9 @@
 //! Writing a generated registry to files in the import shapes: `households.{csv,xlsx}` (one row
 //! per member), `history.{csv,xlsx}` (one row per household and year) and
 //! `populations.{csv,xlsx}` (plausible rural populations by area and year) and
-//! `indicators.{csv,xlsx}` (village facilities and county surveys, for area exit).
+//! `indicators.{csv,xlsx}` (village facilities and county surveys, for area exit) and
+//! `deliveries.{csv,xlsx}` (measures delivered in each household's last year, most of what it
+//! is entitled to under the default catalogue).
 
 use std::path::{Path, PathBuf};
 
@@ -52,7 +54,19 @@ pub fn write_registry(
         written.files.extend([h, y]);
     }
     let mut populations = PopulationWriter::new();
+    let catalogue = fupin_core::measures::Catalogue::default_catalogue();
+    let mut delivery_sheets = Vec::new();
+    for &format in formats {
+        let path = dir.join(format!("deliveries.{}", extension(format)));
+        delivery_sheets.push(crate::deliveries::sheet(&path, format)?);
+        written.files.push(path);
+    }
     for g in households {
+        for d in crate::deliveries::generated_for(&catalogue, &g) {
+            for w in &mut delivery_sheets {
+                w.write_row(&crate::deliveries::cells(&d))?;
+            }
+        }
         let rows = household_rows(&g.household, areas, &columns);
         let statuses: Vec<StatusYear> = g.history.iter().map(|r| r.status.clone()).collect();
         let incomes: Vec<_> = g.history.iter().map(|r| r.income.clone()).collect();
@@ -80,6 +94,9 @@ pub fn write_registry(
     for (hw, yw) in writers {
         hw.finish()?;
         yw.finish()?;
+    }
+    for w in delivery_sheets {
+        w.finish()?;
     }
     for &format in formats {
         let path = dir.join(format!("populations.{}", extension(format)));

@@ -156,10 +156,10 @@ pub fn write_generated(
         for village in villages {
             let mut cells = vec![village.to_string(), year.to_string()];
             for indicator in &village_columns[..8] {
-                let roll = hash(village.as_str(), indicator.code()) % 100;
+                let roll = stable_hash(village.as_str(), indicator.code()) % 100;
                 cells.push(u8::from(roll < 45 + 12 * progress).to_string());
             }
-            let base = hash(village.as_str(), "income") % 40_000;
+            let base = stable_hash(village.as_str(), "income") % 40_000;
             cells.push((base + 8_000 * progress).to_string());
             cells.extend(blanks(county_columns.len()));
             w.write_row(&cells)?;
@@ -173,7 +173,7 @@ pub fn write_generated(
             .map(|v| v.ancestor(AreaLevel::County))
             .collect();
         for county in counties {
-            let roll = |what: &str| hash(county.as_str(), &format!("{what}{year}"));
+            let roll = |what: &str| stable_hash(county.as_str(), &format!("{what}{year}"));
             let mut cells = vec![county.to_string(), year.to_string()];
             cells.extend(blanks(village_columns.len()));
             cells.extend(
@@ -196,7 +196,7 @@ pub fn write_generated(
 }
 
 /// A stable number from an area code and a name (FNV-1a), so generated data repeats exactly.
-fn hash(code: &str, what: &str) -> u64 {
+pub(crate) fn stable_hash(code: &str, what: &str) -> u64 {
     code.bytes()
         .chain(what.bytes())
         .fold(0xcbf2_9ce4_8422_2325, |h, b| {

@@ -72,15 +72,6 @@ impl AssessmentRow {
     }
 }
 
-/// A stored scorecard.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct StoredCard {
-    pub version: String,
-    pub name: String,
-    pub body: String,
-    pub loaded_at: String,
-}
-
 /// Counts of assessments in an area (summed over its villages).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct AssessmentFigures {
@@ -128,98 +119,72 @@ impl AssessmentWriter {
         .await
     }
 
-    /// Counts the area's assessments by village and commits everything.
-    pub async fn finish(mut self) -> Result<(), StorageError> {
-        execute(
-            &mut self.tx,
-            "DELETE FROM village_assessment_figures WHERE year = $1 AND card_version = $2 \
-             AND village_code BETWEEN $3 AND $4",
-            &self.key,
-        )
-        .await?;
-        let count = |cond: &str| format!("SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)");
-        let all_met = "a.income = 'met' AND a.food_clothing = 'met' AND a.compulsory_education = 'met' \
-             AND a.basic_medical = 'met' AND a.safe_housing = 'met' AND a.safe_water = 'met'";
-        execute(
-            &mut self.tx,
-            &format!(
-                "INSERT INTO village_assessment_figures (village_code, year, card_version, {}) \
-                 SELECT h.village_code, $1, $2, COUNT(*), {}, {}, {}, {}, {}, {}, {}, {}, {}, {} \
-                 FROM assessments a JOIN households h ON h.id = a.household_id \
-                 WHERE a.year = $1 AND a.card_version = $2 AND h.village_code BETWEEN $3 AND $4 \
-                 GROUP BY h.village_code",
-                FIGURE_COLUMNS.join(", "),
-                count("a.band = 'poor'"),
-                count("a.band = 'at_risk'"),
-                count("a.band = 'stable'"),
-                count(all_met),
-                count("a.income = 'not_met'"),
-                count("a.food_clothing = 'not_met'"),
-                count("a.compulsory_education = 'not_met'"),
-                count("a.basic_medical = 'not_met'"),
-                count("a.safe_housing = 'not_met'"),
-                count("a.safe_water = 'not_met'"),
-            ),
-            &self.key,
-        )
-        .await?;
+    /// Writes the counts by village (made with [`AssessmentFigures::add`] as the rows were
+    /// pushed) and commits everything.
+    pub async fn finish(
+        mut self,
+        counts: &HashMap<String, AssessmentFigures>,
+    ) -> Result<(), StorageError> {
+        let [year, card, ..] = &self.key;
+        let rows: Vec<Vec<Value>> = counts
+            .iter()
+            .map(|(village, f)| {
+                let mut row = vec![Value::Text(village.clone()), year.clone(), card.clone()];
+                row.extend(f.values().into_iter().map(Value::I64));
+                row
+            })
+            .collect();
+        let mut columns = vec!["village_code", "year", "card_version"];
+        columns.extend(FIGURE_COLUMNS);
+        insert_rows(&mut self.tx, "village_assessment_figures", &columns, rows).await?;
         self.tx.commit().await
     }
 }
 
+impl AssessmentFigures {
+    /// Counts one assessment.
+    pub fn add(&mut self, row: &AssessmentRow) {
+        let outcomes = [
+            &row.income,
+            &row.food_clothing,
+            &row.compulsory_education,
+            &row.basic_medical,
+            &row.safe_housing,
+            &row.safe_water,
+        ];
+        let short = |o: &String| i64::from(o == "not_met");
+        self.assessed += 1;
+        self.band_poor += i64::from(row.band == "poor");
+        self.band_at_risk += i64::from(row.band == "at_risk");
+        self.band_stable += i64::from(row.band == "stable");
+        self.all_met += i64::from(outcomes.iter().all(|o| *o == "met"));
+        self.short_income += short(&row.income);
+        self.short_food += short(&row.food_clothing);
+        self.short_education += short(&row.compulsory_education);
+        self.short_medical += short(&row.basic_medical);
+        self.short_housing += short(&row.safe_housing);
+        self.short_water += short(&row.safe_water);
+    }
+
+    /// The counts in the order of the table's columns.
+    fn values(&self) -> [i64; 11] {
+        [
+            self.assessed,
+            self.band_poor,
+            self.band_at_risk,
+            self.band_stable,
+            self.all_met,
+            self.short_income,
+            self.short_food,
+            self.short_education,
+            self.short_medical,
+            self.short_housing,
+            self.short_water,
+        ]
+    }
+}
+
 impl Db {
-    /// Keeps a scorecard's text under its version. The same version with another text is refused:
-    /// scores already made under it must stay explained by it.
-    pub async fn store_card(
-        &self,
-        version: &str,
-        name: &str,
-        body: &str,
-    ) -> Result<(), StorageError> {
-        if let Some(existing) = self.card(version).await? {
-            if existing.body == body {
-                return Ok(());
-            }
-            return Err(StorageError::Invalid(format!(
-                "评分卡版本{version}已用于另一份内容，请改用新版本号 / card version {version} is taken by another text: give the new card a new version"
-            )));
-        }
-        let mut tx = self.begin().await?;
-        execute(
-            &mut tx,
-            "INSERT INTO scorecards (version, name, body, loaded_at) VALUES ($1, $2, $3, $4)",
-            &[
-                Value::Text(version.into()),
-                Value::Text(name.into()),
-                Value::Text(body.into()),
-                Value::Text(crate::now_utc()),
-            ],
-        )
-        .await?;
-        tx.commit().await
-    }
-
-    pub async fn card(&self, version: &str) -> Result<Option<StoredCard>, StorageError> {
-        let rows: Vec<StoredCard> = fetch_all(
-            &mut self.reader().await?,
-            "SELECT version, name, body, loaded_at FROM scorecards WHERE version = $1",
-            &[Value::Text(version.into())],
-        )
-        .await?;
-        Ok(rows.into_iter().next())
-    }
-
-    /// The card loaded last (the one in force), if any was loaded.
-    pub async fn current_card(&self) -> Result<Option<StoredCard>, StorageError> {
-        let rows: Vec<StoredCard> = fetch_all(
-            &mut self.reader().await?,
-            "SELECT version, name, body, loaded_at FROM scorecards ORDER BY loaded_at DESC, version DESC LIMIT 1",
-            &[],
-        )
-        .await?;
-        Ok(rows.into_iter().next())
-    }
-
     /// Starts replacing the assessments of `area` for one year and card: rows are pushed as
     /// they are computed (while the area is still being read), and [`AssessmentWriter::finish`]
     /// counts them by village and commits. Dropped unfinished, nothing changes.
@@ -244,6 +209,13 @@ impl Db {
             &mut tx,
             "DELETE FROM assessments WHERE year = $1 AND card_version = $2 AND household_id IN \
              (SELECT id FROM households WHERE village_code BETWEEN $3 AND $4)",
+            &key,
+        )
+        .await?;
+        execute(
+            &mut tx,
+            "DELETE FROM village_assessment_figures WHERE year = $1 AND card_version = $2 \
+             AND village_code BETWEEN $3 AND $4",
             &key,
         )
         .await?;
@@ -354,7 +326,8 @@ impl Db {
         }
         let rows: Vec<Row> = fetch_all(
             &mut self.reader().await?,
-            "SELECT MAX(year) AS year FROM household_status_years",
+            // the figures by year are kept from the status years, and far smaller
+            "SELECT MAX(year) AS year FROM village_year_figures",
             &[],
         )
         .await?;

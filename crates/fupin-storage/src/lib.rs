@@ -23,8 +23,10 @@ pub mod bulk;
 pub mod cases;
 mod db;
 mod deferred;
+pub mod documents;
 mod figures;
 pub mod indicators;
+pub mod measures;
 mod name_index;
 pub mod policy;
 pub mod registry;
@@ -35,11 +37,15 @@ mod search;
 
 pub use accounts::{ApiToken, NewSession, NewUser, Session, User};
 pub use areas::{AreaCount, AreaIndex, AreaLoad, FigureYear, Figures, YearFigures};
-pub use assessments::{AssessmentFigures, AssessmentRow, AssessmentWriter, StoredCard};
+pub use assessments::{AssessmentFigures, AssessmentRow, AssessmentWriter};
 pub use audit::{AuditFilter, NewAuditEntry};
 pub use cases::{CaseEvent, CaseRow, CaseUpdate};
 pub use db::{Backend, Db, Tx, redact};
+pub use documents::{DocumentKind, StoredDocument};
 pub use indicators::IndicatorValue;
+pub use measures::{
+    Delivery, GapLine, HelperGaps, HouseholdKeys, HouseholdMeasures, MeasureCounts, MeasureWriter,
+};
 pub use registry::{
     ChangeEntry, HouseholdListItem, HouseholdRecord, IncomeLine, RegistryWriter, RunCounts, Stored,
     WriteContext, now_utc,

@@ -124,6 +124,7 @@ pub struct HouseholdRow {
 #[derive(sqlx::FromRow, Debug)]
 pub struct MemberRow {
     pub household_id: i64,
+    pub seq: i32,
     pub name: String,
     pub id_number: String,
     pub sex: String,
@@ -163,21 +164,61 @@ pub struct StatusRow {
     pub reason: String,
 }
 
+/// A stored code: exactly as `CodeList::code` wrote it (no trimming, no Chinese or English
+/// names, which only people type; a whole-area scan reads tens of millions of codes).
 pub(crate) fn code<T: CodeList>(s: &str) -> Result<T, StorageError> {
-    T::parse(s).ok_or_else(|| StorageError::Corrupt(format!("{} code {s:?}", T::LIST_ZH)))
-}
-
-fn opt_code<T: CodeList>(s: &Option<String>) -> Result<Option<T>, StorageError> {
-    s.as_deref().map(code).transpose()
+    T::ALL
+        .iter()
+        .copied()
+        .find(|v| v.code() == s)
+        .ok_or_else(|| StorageError::Corrupt(format!("{} code {s:?}", T::LIST_ZH)))
 }
 
 fn text_of<T: CodeList>(v: Option<T>) -> Value {
     Value::OptText(v.map(|c| c.code().to_string()))
 }
 
-impl HouseholdRow {
-    /// The household without members and income (attached by the caller).
-    pub fn into_household(self) -> Result<Household, StorageError> {
+/// A household's stored cells, borrowed (see [`MemberCells`]).
+pub(crate) struct HouseholdCells<'a> {
+    pub number: &'a str,
+    pub village_code: &'a str,
+    pub grp: &'a str,
+    pub address: &'a str,
+    pub phone: &'a str,
+    pub bank_name: &'a str,
+    pub bank_account: &'a str,
+    pub standard: &'a str,
+    pub attribute: &'a str,
+    pub main_cause: &'a str,
+    pub other_causes: &'a str,
+    pub status: &'a str,
+    pub registered_year: i32,
+    pub exit_year: Option<i32>,
+    pub monitoring: Option<&'a str>,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub arable_land_mu: f64,
+    pub irrigated_land_mu: f64,
+    pub forest_land_mu: f64,
+    pub housing_area_m2: f64,
+    pub house_structure: Option<&'a str>,
+    pub house_built_year: Option<i32>,
+    pub house_grade: Option<&'a str>,
+    pub relocated: bool,
+    pub electricity: bool,
+    pub water_source: Option<&'a str>,
+    pub water_difficult: bool,
+    pub water_safe: bool,
+    pub cooking_fuel: Option<&'a str>,
+    pub road_distance_km: f64,
+}
+
+fn opt_code<T: CodeList>(s: Option<&str>) -> Result<Option<T>, StorageError> {
+    s.map(code).transpose()
+}
+
+impl HouseholdCells<'_> {
+    pub(crate) fn household(&self) -> Result<Household, StorageError> {
         let other_causes = self
             .other_causes
             .split(',')
@@ -185,22 +226,22 @@ impl HouseholdRow {
             .map(code)
             .collect::<Result<_, _>>()?;
         Ok(Household {
-            village_code: AreaCode::parse(&self.village_code)
+            village_code: AreaCode::parse(self.village_code)
                 .map_err(|e| StorageError::Corrupt(e.to_string()))?,
-            number: self.number,
-            group: self.grp,
-            address: self.address,
-            phone: self.phone,
-            bank_name: self.bank_name,
-            bank_account: self.bank_account,
-            standard: code(&self.standard)?,
-            attribute: code(&self.attribute)?,
-            main_cause: code(&self.main_cause)?,
+            number: self.number.to_string(),
+            group: self.grp.to_string(),
+            address: self.address.to_string(),
+            phone: self.phone.to_string(),
+            bank_name: self.bank_name.to_string(),
+            bank_account: self.bank_account.to_string(),
+            standard: code(self.standard)?,
+            attribute: code(self.attribute)?,
+            main_cause: code(self.main_cause)?,
             other_causes,
-            status: code(&self.status)?,
+            status: code(self.status)?,
             registered_year: self.registered_year,
             exit_year: self.exit_year,
-            monitoring: opt_code(&self.monitoring)?,
+            monitoring: opt_code(self.monitoring)?,
             location: self
                 .lon
                 .zip(self.lat)
@@ -210,20 +251,59 @@ impl HouseholdRow {
                 irrigated_land_mu: self.irrigated_land_mu,
                 forest_land_mu: self.forest_land_mu,
                 housing_area_m2: self.housing_area_m2,
-                house_structure: opt_code(&self.house_structure)?,
+                house_structure: opt_code(self.house_structure)?,
                 house_built_year: self.house_built_year,
-                house_grade: opt_code(&self.house_grade)?,
+                house_grade: opt_code(self.house_grade)?,
                 relocated: self.relocated,
                 electricity: self.electricity,
-                water_source: opt_code(&self.water_source)?,
+                water_source: opt_code(self.water_source)?,
                 water_difficult: self.water_difficult,
                 water_safe: self.water_safe,
-                cooking_fuel: opt_code(&self.cooking_fuel)?,
+                cooking_fuel: opt_code(self.cooking_fuel)?,
                 road_distance_km: self.road_distance_km,
             },
             income: None,
             members: Vec::new(),
         })
+    }
+}
+
+impl HouseholdRow {
+    pub fn into_household(self) -> Result<Household, StorageError> {
+        HouseholdCells {
+            number: &self.number,
+            village_code: &self.village_code,
+            grp: &self.grp,
+            address: &self.address,
+            phone: &self.phone,
+            bank_name: &self.bank_name,
+            bank_account: &self.bank_account,
+            standard: &self.standard,
+            attribute: &self.attribute,
+            main_cause: &self.main_cause,
+            other_causes: &self.other_causes,
+            status: &self.status,
+            registered_year: self.registered_year,
+            exit_year: self.exit_year,
+            monitoring: self.monitoring.as_deref(),
+            lon: self.lon,
+            lat: self.lat,
+            arable_land_mu: self.arable_land_mu,
+            irrigated_land_mu: self.irrigated_land_mu,
+            forest_land_mu: self.forest_land_mu,
+            housing_area_m2: self.housing_area_m2,
+            house_structure: self.house_structure.as_deref(),
+            house_built_year: self.house_built_year,
+            house_grade: self.house_grade.as_deref(),
+            relocated: self.relocated,
+            electricity: self.electricity,
+            water_source: self.water_source.as_deref(),
+            water_difficult: self.water_difficult,
+            water_safe: self.water_safe,
+            cooking_fuel: self.cooking_fuel.as_deref(),
+            road_distance_km: self.road_distance_km,
+        }
+        .household()
     }
 }
 
@@ -271,30 +351,75 @@ pub fn household_values(id: i64, h: &Household, now: &str) -> Vec<Value> {
     ]
 }
 
-impl MemberRow {
-    pub fn into_member(self) -> Result<Member, StorageError> {
+/// A member's stored cells, borrowed (from a row read by sqlx, or straight from SQLite's row
+/// buffer while a whole-area scan reads millions of them).
+pub(crate) struct MemberCells<'a> {
+    pub name: &'a str,
+    pub id_number: &'a str,
+    pub sex: &'a str,
+    pub birth_date: &'a str,
+    pub relation: &'a str,
+    pub ethnicity: &'a str,
+    pub education: &'a str,
+    pub schooling: &'a str,
+    pub health: &'a str,
+    pub labour: &'a str,
+    pub migrant_work: &'a str,
+    pub migrant_months: i32,
+    pub medical_insurance: bool,
+    pub pension_insurance: bool,
+    pub dibao: bool,
+    pub critical_illness_insurance: bool,
+}
+
+impl MemberCells<'_> {
+    pub(crate) fn member(&self) -> Result<Member, StorageError> {
         // stored numbers were validated on the way in; re-parse with a far-future "today"
         let far = NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid date");
         Ok(Member {
-            id_number: IdNumber::parse(&self.id_number, far)
+            id_number: IdNumber::parse(self.id_number, far)
                 .map_err(|e| StorageError::Corrupt(format!("{}: {e}", self.id_number)))?,
-            birth_date: fupin_core::date::parse_date(&self.birth_date)
+            birth_date: fupin_core::date::parse_date(self.birth_date)
                 .ok_or_else(|| StorageError::Corrupt(format!("birth date {}", self.birth_date)))?,
-            name: self.name,
-            sex: code(&self.sex)?,
-            relation: code(&self.relation)?,
-            ethnicity: code(&self.ethnicity)?,
-            education: code(&self.education)?,
-            schooling: code(&self.schooling)?,
-            health: code(&self.health)?,
-            labour: code(&self.labour)?,
-            migrant: code(&self.migrant_work)?,
+            name: self.name.to_string(),
+            sex: code(self.sex)?,
+            relation: code(self.relation)?,
+            ethnicity: code(self.ethnicity)?,
+            education: code(self.education)?,
+            schooling: code(self.schooling)?,
+            health: code(self.health)?,
+            labour: code(self.labour)?,
+            migrant: code(self.migrant_work)?,
             migrant_months: u8::try_from(self.migrant_months).unwrap_or(0),
             medical_insurance: self.medical_insurance,
             pension_insurance: self.pension_insurance,
             dibao: self.dibao,
             critical_illness_insurance: self.critical_illness_insurance,
         })
+    }
+}
+
+impl MemberRow {
+    pub fn into_member(self) -> Result<Member, StorageError> {
+        MemberCells {
+            name: &self.name,
+            id_number: &self.id_number,
+            sex: &self.sex,
+            birth_date: &self.birth_date,
+            relation: &self.relation,
+            ethnicity: &self.ethnicity,
+            education: &self.education,
+            schooling: &self.schooling,
+            health: &self.health,
+            labour: &self.labour,
+            migrant_work: &self.migrant_work,
+            migrant_months: self.migrant_months,
+            medical_insurance: self.medical_insurance,
+            pension_insurance: self.pension_insurance,
+            dibao: self.dibao,
+            critical_illness_insurance: self.critical_illness_insurance,
+        }
+        .member()
     }
 }
 

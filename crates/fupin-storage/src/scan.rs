@@ -6,11 +6,11 @@
 use std::collections::HashMap;
 
 use fupin_core::codes::HouseholdStatus;
-use fupin_core::{AreaCode, Household, IncomeYear};
+use fupin_core::{AreaCode, Household, IncomeYear, Member};
 
 use crate::bulk::{Value, fetch_all};
 use crate::registry::{HOUSEHOLD_SELECT, INCOME_SELECT, MEMBER_SELECT};
-use crate::rows::{HouseholdRow, IncomeRow, MemberRow};
+use crate::rows::{HouseholdCells, HouseholdRow, IncomeRow, MemberCells, MemberRow};
 use crate::{Db, StorageError, Tx};
 
 /// Years of income read before the year asked for (an income trend).
@@ -36,8 +36,10 @@ impl Scanned {
 /// The rows of one page.
 #[derive(Default)]
 struct Page {
-    households: Vec<HouseholdRow>,
-    members: Vec<MemberRow>,
+    /// (id, household)
+    households: Vec<(i64, Household)>,
+    /// (household id, seq, member)
+    members: Vec<(i64, i32, Member)>,
     incomes: Vec<IncomeRow>,
     statuses: Vec<(i64, String)>,
 }
@@ -47,7 +49,9 @@ fn queries() -> [String; 4] {
         format!(
             "{HOUSEHOLD_SELECT} WHERE id > $1 AND village_code BETWEEN $2 AND $3 ORDER BY id LIMIT $4"
         ),
-        format!("{MEMBER_SELECT} WHERE household_id BETWEEN $1 AND $2 ORDER BY household_id, seq"),
+        // by household only: the index gives that order without a sort; the few members of a
+        // household are put in seq order in `assemble`
+        format!("{MEMBER_SELECT} WHERE household_id BETWEEN $1 AND $2 ORDER BY household_id"),
         format!(
             "{INCOME_SELECT} WHERE year BETWEEN $1 - {TREND_YEARS} AND $1 AND household_id BETWEEN $2 AND $3 \
              ORDER BY household_id, year"
@@ -77,7 +81,7 @@ impl Db {
         let mut read = 0u64;
         loop {
             let rows = read_page(&mut tx, after, &lo, &hi, year, page).await?;
-            let Some(last) = rows.households.last().map(|h| h.id) else {
+            let Some(last) = rows.households.last().map(|h| h.0) else {
                 break;
             };
             after = last;
@@ -108,7 +112,7 @@ async fn read_page(
             sqlite_page(&conn, [&hq, &mq, &iq, &sq], after, lo, hi, year, limit)
         }
         Tx::Postgres(_) => {
-            let households: Vec<HouseholdRow> = fetch_all(
+            let rows: Vec<HouseholdRow> = fetch_all(
                 tx,
                 &hq,
                 &[
@@ -119,11 +123,20 @@ async fn read_page(
                 ],
             )
             .await?;
+            let households: Vec<(i64, Household)> = rows
+                .into_iter()
+                .map(|h| Ok((h.id, h.into_household()?)))
+                .collect::<Result<_, StorageError>>()?;
             let (Some(first), Some(last)) = (households.first(), households.last()) else {
                 return Ok(Page::default());
             };
-            let (first, last) = (first.id, last.id);
-            let members = fetch_all(tx, &mq, &[Value::I64(first), Value::I64(last)]).await?;
+            let (first, last) = (first.0, last.0);
+            let rows: Vec<MemberRow> =
+                fetch_all(tx, &mq, &[Value::I64(first), Value::I64(last)]).await?;
+            let members = rows
+                .into_iter()
+                .map(|m| Ok((m.household_id, m.seq, m.into_member()?)))
+                .collect::<Result<_, StorageError>>()?;
             let incomes = fetch_all(
                 tx,
                 &iq,
@@ -154,6 +167,13 @@ async fn read_page(
     }
 }
 
+/// A text cell of the current row, borrowed from SQLite's buffer.
+fn text_at<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str, rusqlite::Error> {
+    r.get_ref(i)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+    })
+}
+
 /// One page through rusqlite; column positions follow the `*_SELECT` lists.
 #[allow(clippy::too_many_arguments)]
 fn sqlite_page(
@@ -170,68 +190,76 @@ fn sqlite_page(
     let mut stmt = conn.prepare(&sql(hq))?;
     let mut rows = stmt.query(rusqlite::params![after, lo, hi, limit as i64])?;
     while let Some(r) = rows.next()? {
-        households.push(HouseholdRow {
-            id: r.get(0)?,
-            number: r.get(1)?,
-            village_code: r.get(2)?,
-            grp: r.get(3)?,
-            address: r.get(4)?,
-            phone: r.get(5)?,
-            bank_name: r.get(6)?,
-            bank_account: r.get(7)?,
-            standard: r.get(8)?,
-            attribute: r.get(9)?,
-            main_cause: r.get(10)?,
-            other_causes: r.get(11)?,
-            status: r.get(12)?,
+        let text = |i: usize| -> Result<&str, rusqlite::Error> { text_at(r, i) };
+        let opt_text = |i: usize| -> Result<Option<&str>, rusqlite::Error> {
+            match r.get_ref(i)? {
+                rusqlite::types::ValueRef::Null => Ok(None),
+                _ => text_at(r, i).map(Some),
+            }
+        };
+        let cells = HouseholdCells {
+            number: text(1)?,
+            village_code: text(2)?,
+            grp: text(3)?,
+            address: text(4)?,
+            phone: text(5)?,
+            bank_name: text(6)?,
+            bank_account: text(7)?,
+            standard: text(8)?,
+            attribute: text(9)?,
+            main_cause: text(10)?,
+            other_causes: text(11)?,
+            status: text(12)?,
             registered_year: r.get(13)?,
             exit_year: r.get(14)?,
-            monitoring: r.get(15)?,
+            monitoring: opt_text(15)?,
             lon: r.get(16)?,
             lat: r.get(17)?,
             arable_land_mu: r.get(18)?,
             irrigated_land_mu: r.get(19)?,
             forest_land_mu: r.get(20)?,
             housing_area_m2: r.get(21)?,
-            house_structure: r.get(22)?,
+            house_structure: opt_text(22)?,
             house_built_year: r.get(23)?,
-            house_grade: r.get(24)?,
+            house_grade: opt_text(24)?,
             relocated: r.get(25)?,
             electricity: r.get(26)?,
-            water_source: r.get(27)?,
+            water_source: opt_text(27)?,
             water_difficult: r.get(28)?,
             water_safe: r.get(29)?,
-            cooking_fuel: r.get(30)?,
+            cooking_fuel: opt_text(30)?,
             road_distance_km: r.get(31)?,
-        });
+        };
+        households.push((r.get(0)?, cells.household()?));
     }
     let (Some(first), Some(last)) = (households.first(), households.last()) else {
         return Ok(Page::default());
     };
-    let (first, last) = (first.id, last.id);
+    let (first, last) = (first.0, last.0);
     let mut members = Vec::with_capacity(households.len() * 4);
     let mut stmt = conn.prepare(&sql(mq))?;
     let mut rows = stmt.query(rusqlite::params![first, last])?;
     while let Some(r) = rows.next()? {
-        members.push(MemberRow {
-            household_id: r.get(0)?,
-            name: r.get(2)?,
-            id_number: r.get(3)?,
-            sex: r.get(4)?,
-            birth_date: r.get(5)?,
-            relation: r.get(6)?,
-            ethnicity: r.get(7)?,
-            education: r.get(8)?,
-            schooling: r.get(9)?,
-            health: r.get(10)?,
-            labour: r.get(11)?,
-            migrant_work: r.get(12)?,
+        let text = |i: usize| -> Result<&str, rusqlite::Error> { text_at(r, i) };
+        let cells = MemberCells {
+            name: text(2)?,
+            id_number: text(3)?,
+            sex: text(4)?,
+            birth_date: text(5)?,
+            relation: text(6)?,
+            ethnicity: text(7)?,
+            education: text(8)?,
+            schooling: text(9)?,
+            health: text(10)?,
+            labour: text(11)?,
+            migrant_work: text(12)?,
             migrant_months: r.get(13)?,
             medical_insurance: r.get(14)?,
             pension_insurance: r.get(15)?,
             dibao: r.get(16)?,
             critical_illness_insurance: r.get(17)?,
-        });
+        };
+        members.push((r.get(0)?, r.get(1)?, cells.member()?));
     }
     let mut incomes = Vec::with_capacity(households.len());
     let mut stmt = conn.prepare(&sql(iq))?;
@@ -265,21 +293,23 @@ fn sqlite_page(
 
 /// Joins a page's rows into households (members and incomes of households outside the area,
 /// read because their ids fall in the page's range, are dropped).
-fn assemble(page: Page) -> Result<Vec<Scanned>, StorageError> {
+fn assemble(mut page: Page) -> Result<Vec<Scanned>, StorageError> {
+    page.members
+        .sort_by_key(|(household, seq, _)| (*household, *seq));
     let mut out: Vec<Scanned> = Vec::with_capacity(page.households.len());
     let mut at: HashMap<i64, usize> = HashMap::with_capacity(page.households.len());
-    for h in page.households {
-        at.insert(h.id, out.len());
+    for (id, household) in page.households {
+        at.insert(id, out.len());
         out.push(Scanned {
-            id: h.id,
-            household: h.into_household()?,
+            id,
+            household,
             incomes: Vec::new(),
             status_of_year: None,
         });
     }
-    for m in page.members {
-        if let Some(&i) = at.get(&m.household_id) {
-            out[i].household.members.push(m.into_member()?);
+    for (household, _, m) in page.members {
+        if let Some(&i) = at.get(&household) {
+            out[i].household.members.push(m);
         }
     }
     for r in page.incomes {

@@ -46,6 +46,14 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("case.html", include_str!("templates/case.html")),
     ("notice.html", include_str!("templates/notice.html")),
     ("notices.html", include_str!("templates/notices.html")),
+    (
+        "measures_area.html",
+        include_str!("templates/measures_area.html"),
+    ),
+    (
+        "measures_catalogue.html",
+        include_str!("templates/measures_catalogue.html"),
+    ),
 ];
 
 const CSS: &str = include_str!("templates/style.css");

@@ -14,7 +14,8 @@ use crate::AppState;
 use crate::auth::{Caller, Rule};
 use crate::error::AppError;
 use crate::pages::{
-    account, admin, api, areas, cases, edit, households, login, notices, restructure, search,
+    account, admin, api, areas, cases, edit, households, login, measures, notices, restructure,
+    search,
 };
 
 /// One route: method, path (axum syntax), rule, handler.
@@ -58,6 +59,12 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/areas/{code}", May(ViewAreas), get(areas::show)),
         route(
             M::GET,
+            "/areas/{code}/measures",
+            May(ViewHouseholds),
+            get(measures::area_gaps),
+        ),
+        route(
+            M::GET,
             "/areas/{code}/households/new",
             May(EditHouseholds),
             get(edit::new_household_form),
@@ -73,6 +80,12 @@ pub fn table() -> Vec<Route> {
             "/households/{id}",
             May(ViewHouseholds),
             get(households::show),
+        ),
+        route(
+            M::POST,
+            "/households/{id}/deliveries",
+            May(RecordMeasures),
+            post(measures::record_delivery),
         ),
         route(
             M::GET,
@@ -179,6 +192,24 @@ pub fn table() -> Vec<Route> {
             "/search/export",
             May(ExportHouseholds),
             get(search::export),
+        ),
+        route(
+            M::GET,
+            "/admin/measures",
+            May(ViewAreas),
+            get(measures::catalogue_page),
+        ),
+        route(
+            M::POST,
+            "/admin/measures",
+            May(ManageCatalogue),
+            post(measures::load_catalogue),
+        ),
+        route(
+            M::GET,
+            "/admin/measures/export",
+            May(ViewAreas),
+            get(measures::export_catalogue),
         ),
         route(M::GET, "/admin/users", May(ManageUsers), get(admin::users)),
         route(

@@ -1084,9 +1084,8 @@ async fn public_notices_list_posted_cases_for_anyone() {
     );
     assert!(p.body.contains(&running_line), "{running_line}\n{}", p.body);
     assert!(
-        p.body.contains(&format!(
-            r#"<td>2020-03-02 – 2020-03-09</td><td>已公告</td>"#
-        )),
+        p.body
+            .contains(r#"<td>2020-03-02 – 2020-03-09</td><td>已公告</td>"#),
         "{}",
         p.body
     );
@@ -1117,4 +1116,114 @@ async fn public_notices_list_posted_cases_for_anyone() {
         get(anonymous, "/notices?area=52x").await.status,
         StatusCode::BAD_REQUEST
     );
+}
+
+/// The helper sees the household's entitlements with their reasons, records a delivery (a bad
+/// date is refused on the page), and the area's gap list and the catalogue page follow.
+#[tokio::test]
+async fn measures_entitlements_deliveries_gaps_and_catalogue() {
+    let f = fixture().await;
+    let login = fupin_services::accounts::login(&f.db, "bangfu", "Tianqi-2020-pw", "t", "t")
+        .await
+        .unwrap();
+    let helper = || App {
+        router: fupin_web::router(f.db.clone()),
+        session: format!("fupin_session={}", login.session_secret),
+    };
+    let csrf = login.session.csrf_token.clone();
+    let post = |uri: String, body: String| {
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // what the core says the household is entitled to in its latest year (2020)
+    let all = fupin_core::access::Scope::everything();
+    let rec = f.db.household(&all, f.id).await.unwrap().unwrap();
+    let catalogue = fupin_core::measures::Catalogue::default_catalogue();
+    let expected = fupin_core::measures::entitlements(&catalogue, &rec.household, 2020, None);
+    assert!(!expected.is_empty(), "the fixture is entitled to something");
+    let p = get(helper(), &format!("/households/{}", f.id)).await;
+    assert!(p.body.contains(r#"id="measures""#), "{}", p.body);
+    for e in &expected {
+        let m = catalogue.measure(&e.measure).unwrap();
+        assert!(
+            p.body.contains(&format!("{} {}", m.code, m.name)),
+            "{}",
+            m.code
+        );
+    }
+    assert!(
+        p.body.contains(&expected[0].reason),
+        "{}",
+        expected[0].reason
+    );
+
+    // record the first entitlement; a bad date first
+    let first = &expected[0];
+    let choice = match first.member {
+        Some(i) => format!("{}:{}", first.measure, i + 1),
+        None => first.measure.clone(),
+    };
+    let form = |date: &str| {
+        format!(
+            "_csrf={csrf}&entitlement={}&year=2020&delivered_on={date}&amount=&unit=%E6%B0%91%E6%94%BF%E5%B1%80&evidence=%E8%8A%B1%E5%90%8D%E5%86%8C",
+            choice.replace(':', "%3A")
+        )
+    };
+    let uri = format!("/households/{}/deliveries", f.id);
+    let p = get_with(helper(), post(uri.clone(), form("2020-13-40"))).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains(r#"class="error""#), "{}", p.body);
+    let p = get_with(helper(), post(uri.clone(), form("2020-06-01"))).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = get(helper(), &format!("/households/{}", f.id)).await;
+    assert!(p.body.contains("<td>2020-06-01</td>"), "{}", p.body);
+    assert!(p.body.contains("<td>民政局</td>"));
+    // the province leader may look but not record
+    let p = get_with(app(&f), post(uri, form("2020-06-01"))).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+
+    // after matching, the village lists what is still missing
+    let s = fupin_services::measures::match_households(
+        &f.db,
+        &catalogue,
+        2020,
+        None,
+        &fupin_services::progress::Silent,
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.delivered, 1);
+    let p = get(app(&f), &format!("/areas/{VILLAGE}/measures")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    if s.gaps > 0 {
+        assert!(p.body.contains("5227261002010001"), "{}", p.body);
+        assert!(
+            p.body.contains("帮扶干部李四"),
+            "the helper's line: {}",
+            p.body
+        );
+    }
+
+    // the catalogue: shown to staff, a broken one refused with its measure named
+    let p = get(app(&f), "/admin/measures").await;
+    assert!(p.body.contains(&catalogue.version), "{}", p.body);
+    assert!(p.body.contains("EDU-01"));
+    let broken = "version%20%3D%20%22x%22%0A%5B%5Bmeasure%5D%5D%0Acode%20%3D%20%22Z-1%22";
+    let p = get_with(
+        helper(),
+        post(
+            "/admin/measures".into(),
+            format!("_csrf={csrf}&toml={broken}"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        p.status,
+        StatusCode::FORBIDDEN,
+        "helpers do not maintain it"
+    );
+    let export = get(app(&f), "/admin/measures/export").await;
+    assert!(export.body.contains("[[measure]]"));
 }

@@ -74,6 +74,34 @@ pub enum Command {
     /// Score every household of an area with the poverty index and check it against the exit
     /// test for a year; results are stored and shown on household and area pages.
     Assess(AssessArgs),
+    /// Assistance measures: the catalogue (措施大全), matching households against it, and the
+    /// measures delivered (措施落实).
+    #[command(subcommand)]
+    Measures(MeasuresCommand),
+}
+
+#[derive(Subcommand)]
+pub enum MeasuresCommand {
+    /// Check a catalogue file (TOML, see crates/fupin-core/data/measures.toml) and put it in
+    /// force; every problem is reported with the measure and field, and nothing is loaded.
+    Import { file: PathBuf },
+    /// Write the catalogue in force (the shipped default if none was loaded) as TOML.
+    Export {
+        /// Where to write it (default: standard output).
+        file: Option<PathBuf>,
+    },
+    /// Record measures delivered from a CSV/XLSX sheet (户编号, 措施编号, 成员证件号码, 年度,
+    /// 落实日期, 金额（元）, 落实单位, 佐证材料). All-or-nothing; loading it again corrects.
+    Deliveries { file: PathBuf },
+    /// Match every household of an area against the catalogue for a year: entitlements, the
+    /// reasons, and the gaps (entitled but not delivered), stored for pages.
+    Match {
+        #[arg(long)]
+        year: i32,
+        /// Only this area (a code of any level); default: the whole registry.
+        #[arg(long)]
+        area: Option<String>,
+    },
 }
 
 #[derive(Args)]

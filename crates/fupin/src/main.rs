@@ -5,6 +5,7 @@ mod bench;
 mod bench_console;
 mod cli;
 mod demo;
+mod measures;
 mod progress;
 
 use std::path::Path;
@@ -162,6 +163,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::BenchConsole(args) => bench_console::run(args).await?,
         Command::User(command) => admin::user(&connect(&url).await?, command).await?,
         Command::Token(command) => admin::token(&connect(&url).await?, command).await?,
+        Command::Measures(command) => {
+            let db = connect(&url).await?;
+            crate::measures::run(&db, command).await?;
+        }
         Command::Assess(args) => {
             let db = connect(&url).await?;
             let area = args

@@ -185,6 +185,14 @@ pub struct Step {
     pub points: f64,
 }
 
+/// Which rule of an indicator gave its points.
+enum Why<'c> {
+    Unknown,
+    Category,
+    Step(&'c Step),
+    NoStep,
+}
+
 impl Step {
     fn holds(&self, v: f64) -> bool {
         self.at_least.is_none_or(|b| v >= b) && self.at_most.is_none_or(|b| v <= b)
@@ -380,24 +388,41 @@ impl Card {
         Ok(())
     }
 
+    /// An indicator's fraction of its weight for a value, and which rule gave it.
+    fn fraction<'c>(&'c self, i: &'c Indicator, value: &Value) -> (f64, Why<'c>) {
+        match value {
+            Value::Unknown => (i.unknown, Why::Unknown),
+            Value::Category(c) => (i.categories.get(*c).copied().unwrap_or(0.0), Why::Category),
+            Value::Number(v) => match i.steps.iter().find(|s| s.holds(*v)) {
+                Some(s) => (s.points, Why::Step(s)),
+                None => (i.otherwise, Why::NoStep),
+            },
+        }
+    }
+
+    /// The total, the band and each indicator's points, without the words (the batch's path;
+    /// [`Card::score`] gives the same numbers with the breakdown).
+    pub fn points(&self, subject: &Subject) -> (f64, Band, Vec<f64>) {
+        let points: Vec<f64> = self
+            .indicators
+            .iter()
+            .map(|i| round1(i.weight * self.fraction(i, &subject.value(i.source)).0))
+            .collect();
+        let total = round1(points.iter().sum());
+        (total, self.band(total), points)
+    }
+
     /// Scores a household.
     pub fn score(&self, subject: &Subject) -> Score {
         let mut parts = Vec::with_capacity(self.indicators.len());
         for i in &self.indicators {
             let value = subject.value(i.source);
-            let (fraction, why) = match &value {
-                Value::Unknown => (i.unknown, "无数据 / no value".to_string()),
-                Value::Category(c) => (
-                    i.categories.get(*c).copied().unwrap_or(0.0),
-                    format!("取值 {c} / value {c}"),
-                ),
-                Value::Number(v) => match i.steps.iter().find(|s| s.holds(*v)) {
-                    Some(s) => (
-                        s.points,
-                        format!("{} 档 / step {}", s.describe(), s.describe()),
-                    ),
-                    None => (i.otherwise, "低于各档 / no step".to_string()),
-                },
+            let (fraction, why) = self.fraction(i, &value);
+            let why = match why {
+                Why::Unknown => "无数据 / no value".to_string(),
+                Why::Category => format!("取值 {value} / value {value}"),
+                Why::Step(s) => format!("{} 档 / step {}", s.describe(), s.describe()),
+                Why::NoStep => "低于各档 / no step".to_string(),
             };
             parts.push(Part {
                 id: i.id.clone(),

@@ -1,10 +1,12 @@
 //! Expected exit year of a poor household, with the reasons. The earliest of:
 //! - its per-capita income projected along its own recent trend until it stands above the year's
 //!   exit line;
-//! - the pace of its county: the share of the county's poor households that exited in the year
-//!   gives the year by which half of those left would have exited (exits came in county
-//!   campaigns, not one household at a time);
-//! - the campaign's end (all registered poor out by 2020) for years before it;
+//! - the year by which half of its county's remaining poor would have exited (exits came in
+//!   county campaigns, not one household at a time). Each coming year the county exits the
+//!   larger of its present pace (the share of its poor that exited in the year) and what is
+//!   left to clear by the campaign's end (all registered poor out by 2020: a third of those
+//!   left with three years to go, all of them in 2020). So the pace rises towards the
+//!   deadline, as it did; after 2020, the present pace alone;
 //!
 //! then no earlier than the non-income shortfalls can be fixed (a house rebuilt or a water
 //! project: about a year).
@@ -28,15 +30,27 @@ pub const LINE_GROWTH: f64 = 0.03;
 /// 实现脱贫); a year after it sets no deadline.
 pub const CAMPAIGN_END: i32 = 2020;
 
-/// Years until half of a group leaving at `rate` a year has left (`None` for no pace).
-pub fn half_life_years(rate: f64) -> Option<i32> {
-    if rate.is_nan() || rate <= 0.0 {
-        return None;
+/// The first year after `year` by which half of a county's poor at the end of `year` would
+/// have exited, each year leaving at the larger of `pace` and the share still to clear by the
+/// campaign's end (`None`: not within the horizon).
+pub fn county_half_exit_year(year: i32, pace: Option<f64>) -> Option<i32> {
+    let pace = pace
+        .filter(|p| p.is_finite())
+        .unwrap_or(0.0)
+        .clamp(0.0, 1.0);
+    let mut staying = 1.0;
+    for y in year + 1..=year + HORIZON {
+        let to_clear = if y <= CAMPAIGN_END {
+            1.0 / f64::from(CAMPAIGN_END - y + 1)
+        } else {
+            0.0
+        };
+        staying *= 1.0 - pace.max(to_clear);
+        if staying <= 0.5 + 1e-9 {
+            return Some(y);
+        }
     }
-    if rate >= 0.5 {
-        return Some(1);
-    }
-    Some((0.5f64.ln() / (1.0 - rate).ln()).ceil() as i32)
+    None
 }
 
 /// The expected exit year (`None`: not within the horizon, or not poor) and why.
@@ -148,24 +162,25 @@ pub fn predict(
             "按当前趋势{HORIZON}年内收入难以超过标准 / income does not pass the line within {HORIZON} years on its trend"
         ));
     }
-    let by_pace = pace.and_then(half_life_years).map(|n| {
-        let rate = pace.unwrap_or(0.0);
-        reasons.push(format!(
-            "本县上年贫困户{:.0}%于{year}年脱贫，按此进度约{}年 / {:.0}% of the county's poor exited in {year}: at that pace about {}",
-            rate * 100.0,
-            year + n,
-            rate * 100.0,
-            year + n
-        ));
-        year + n
+    let by_county = county_half_exit_year(year, pace).inspect(|y| {
+        if let Some(rate) = pace {
+            reasons.push(format!(
+                "本县上年贫困户{:.0}%于{year}年脱贫 / {:.0}% of the county's poor exited in {year}",
+                rate * 100.0,
+                rate * 100.0
+            ));
+        }
+        if year < CAMPAIGN_END {
+            reasons.push(format!(
+                "按此进度并于{CAMPAIGN_END}年前全部脱贫，本县剩余贫困户约{y}年过半脱贫 / at that pace, and all out by {CAMPAIGN_END}, half the county's remaining poor are out by {y}"
+            ));
+        } else {
+            reasons.push(format!(
+                "按此进度本县剩余贫困户约{y}年过半脱贫 / at that pace half the county's remaining poor are out by {y}"
+            ));
+        }
     });
-    let deadline = (year < CAMPAIGN_END).then(|| {
-        reasons.push(format!(
-            "脱贫攻坚目标：{CAMPAIGN_END}年前全部脱贫 / the campaign's goal: all out by {CAMPAIGN_END}"
-        ));
-        CAMPAIGN_END
-    });
-    let Some(earliest) = [income_exit, by_pace, deadline].into_iter().flatten().min() else {
+    let Some(earliest) = [income_exit, by_county].into_iter().flatten().min() else {
         reasons.push("需加大帮扶 / more help needed".into());
         return Prediction {
             expected_exit_year: None,
@@ -309,19 +324,24 @@ mod tests {
     fn county_pace_and_the_campaign_end_bring_exit_forward() {
         // income capped under the line: no crossing on its own
         let stuck = [income(2015, 2000), income(2016, 2000)];
+        // no pace known: the deadline alone clears a quarter in 2017 (4 years left), a third of
+        // the rest in 2018: half out by 2018
         let p = predict(&stuck, &checklist(&[]), 2016, &flat_line, None);
-        assert_eq!(
-            p.expected_exit_year,
-            Some(CAMPAIGN_END),
-            "the campaign's end: {p:?}"
-        );
-        // a county exiting 30% of its poor a year: half gone within 2 years
-        assert_eq!(half_life_years(0.3), Some(2));
-        assert_eq!(half_life_years(0.5), Some(1));
-        assert_eq!(half_life_years(0.0), None);
-        let p = predict(&stuck, &checklist(&[]), 2016, &flat_line, Some(0.3));
         assert_eq!(p.expected_exit_year, Some(2018), "{p:?}");
-        assert!(p.reasons.iter().any(|r| r.contains("30%")));
+        assert!(p.reasons.iter().any(|r| r.contains("all out by 2020")));
+        // a county exiting 40% a year: 60% left in 2017, 36% in 2018
+        let p = predict(&stuck, &checklist(&[]), 2016, &flat_line, Some(0.4));
+        assert_eq!(p.expected_exit_year, Some(2018), "{p:?}");
+        assert!(p.reasons.iter().any(|r| r.contains("40%")));
+        // one exiting half a year: half out in 2017
+        assert_eq!(county_half_exit_year(2016, Some(0.5)), Some(2017));
+        // as of 2019: everyone left exits in 2020
+        assert_eq!(county_half_exit_year(2019, Some(0.01)), Some(2020));
+        // after the campaign: 30% a year halves in 2 years, nothing without a pace
+        assert_eq!(county_half_exit_year(2022, Some(0.3)), Some(2024));
+        assert_eq!(county_half_exit_year(2022, Some(0.5)), Some(2023));
+        assert_eq!(county_half_exit_year(2022, Some(0.0)), None);
+        assert_eq!(county_half_exit_year(2022, None), None);
         // after the campaign no deadline applies
         let later = [income(2021, 2000), income(2022, 2000)];
         let p = predict(&later, &checklist(&[]), 2022, &flat_line, None);

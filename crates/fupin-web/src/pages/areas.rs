@@ -197,6 +197,7 @@ pub async fn index(
             trend => (),
             assessment => (),
             exit => (),
+            can_view_households => false,
             households => (),
         },
     )?;
@@ -312,6 +313,7 @@ pub async fn show(
             years => Serde(years),
             trend => Serde(trend),
             can_add => caller.may(fupin_core::access::Action::EditHouseholds),
+            can_view_households => caller.may(fupin_core::access::Action::ViewHouseholds),
             assessment => assessment.map(Serde),
             exit => exit.map(Serde),
             households => list.map(Serde),

@@ -395,7 +395,18 @@ pub async fn show(
         raw.parse().ok().filter(|id| *id > 0).ok_or_else(|| {
             AppError::BadRequest(format!("户ID无效 / invalid household id {raw:?}"))
         })?;
-    let (rec, d) = super::read_household(&state, &caller, id, "page").await?;
+    page(&state, lang, &caller, id, None).await
+}
+
+/// The household page, with `message` (a refused form's reason) above the measures.
+pub(super) async fn page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    id: i64,
+    message: Option<String>,
+) -> Result<Response, AppError> {
+    let (rec, d) = super::read_household(state, caller, id, "page").await?;
     let h = &rec.household;
     let path = state.db.area_path(&h.village_code).await?;
     let policy = state.db.policy().await?;
@@ -456,10 +467,11 @@ pub async fn show(
         .iter()
         .map(|c| ChangeRow::new(c, lang, &h.members, &d))
         .collect();
+    let measures = super::measures::household_section(state, caller, &rec, &d).await?;
     let html = state.render(
         "household.html",
         lang,
-        &caller,
+        caller,
         context! {
             title,
             number => h.number.clone(),
@@ -476,6 +488,10 @@ pub async fn show(
             masked => !d.reveals(Sensitive::IdNumber),
             can_edit => caller.may(fupin_core::access::Action::EditHouseholds),
             assessment => assessment.map(Serde),
+            measures => Serde(measures),
+            message,
+            can_record => caller.may(fupin_core::access::Action::RecordMeasures),
+            this_year => chrono::Local::now().year(),
             monitoring_categories => fupin_core::codes::MonitoringCategory::ALL
                 .iter()
                 .map(|c| (c.code(), lang.label(*c)))

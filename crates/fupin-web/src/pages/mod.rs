@@ -11,6 +11,7 @@ pub mod cases;
 pub mod edit;
 pub mod households;
 pub mod login;
+pub mod measures;
 pub mod notices;
 pub mod restructure;
 pub mod search;

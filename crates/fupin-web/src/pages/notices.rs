@@ -134,7 +134,7 @@ pub async fn list(
         &caller,
         context! {
             title => t(lang, "public_notices"),
-            area => area.as_ref().map(|a| name(a)),
+            area => area.as_ref().map(name),
             notices => Serde(lines),
             pager => Serde(pager),
         },

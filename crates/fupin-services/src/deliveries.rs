@@ -1,0 +1,182 @@
+//! `fupin measures deliveries FILE`: measures delivered (措施落实) from a CSV/XLSX sheet with the
+//! columns 户编号, 措施编号, 成员证件号码 (blank for a household measure), 年度, 落实日期,
+//! 金额（元）(blank where not money), 落实单位, 佐证材料. All-or-nothing; every bad row is
+//! named with its column and reason; loading the same sheet again corrects, never duplicates.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use fupin_core::Fen;
+use fupin_core::access::Scope;
+use fupin_core::measures::Catalogue;
+use fupin_storage::Db;
+
+use crate::measures::NewDelivery;
+use crate::sheet::{Format, SheetWriter, find_column, refuse_bad_rows};
+
+/// The columns, Chinese first (the name written), then the accepted English name.
+pub const COLUMNS: [(&str, &str); 8] = [
+    ("户编号", "household_number"),
+    ("措施编号", "measure_code"),
+    ("成员证件号码", "member_id_number"),
+    ("年度", "year"),
+    ("落实日期", "delivered_on"),
+    ("金额（元）", "amount_yuan"),
+    ("落实单位", "unit"),
+    ("佐证材料", "evidence"),
+];
+
+/// Reads a deliveries sheet; rows keep their row numbers for the messages.
+pub fn parse(path: &Path) -> Result<Vec<(usize, NewDelivery)>> {
+    let mut rows = crate::sheet::open(path)?;
+    let header = rows.next().context("empty file / 文件为空")??.1;
+    let mut col = [0usize; 8];
+    for (slot, (zh, en)) in col.iter_mut().zip(COLUMNS) {
+        *slot = find_column(&header, zh, en)?;
+    }
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for row in rows {
+        let (row_no, cells) = row?;
+        let get = |i: usize| cells.get(col[i]).map_or("", str::trim);
+        if (0..COLUMNS.len()).all(|i| get(i).is_empty()) {
+            continue;
+        }
+        let cells: [&str; 8] = std::array::from_fn(get);
+        match parse_row(&cells) {
+            Ok(d) => out.push((row_no, d)),
+            Err((i, reason)) => errors.push(format!(
+                "第{row_no}行 row {row_no} [{}] “{}”: {reason}",
+                COLUMNS[i].0,
+                get(i)
+            )),
+        }
+    }
+    refuse_bad_rows(&errors)?;
+    Ok(out)
+}
+
+/// Checks one row's cells; on error, the index of the bad column and the reason.
+fn parse_row(cells: &[&str; 8]) -> Result<NewDelivery, (usize, String)> {
+    let get = |i: usize| cells[i];
+    let required = |i: usize| {
+        let v = get(i);
+        if v.is_empty() {
+            Err((i, "不能为空 / must not be empty".to_string()))
+        } else {
+            Ok(v.to_string())
+        }
+    };
+    let household_number = required(0)?;
+    let measure_code = required(1)?;
+    let year = get(3)
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1980..=2100).contains(y))
+        .ok_or((
+            3,
+            "年度应为1980–2100的整数 / year must be a whole number 1980–2100".to_string(),
+        ))?;
+    let delivered_on = fupin_core::date::parse_date(get(4)).ok_or((
+        4,
+        "日期应为 2020-03-15 或 2020/3/15 / expected a date like 2020-03-15".to_string(),
+    ))?;
+    let amount = match get(5) {
+        "" => None,
+        text => Some(
+            Fen::parse_yuan(text)
+                .ok()
+                .filter(|f| !f.is_negative())
+                .ok_or((5, "金额应为非负的元数 / expected yuan ≥ 0".to_string()))?,
+        ),
+    };
+    Ok(NewDelivery {
+        household_number,
+        measure_code,
+        member_id_number: get(2).to_string(),
+        year,
+        delivered_on,
+        amount,
+        unit: required(6)?,
+        evidence: get(7).to_string(),
+    })
+}
+
+/// Reads a deliveries sheet and records it (see [`crate::measures::record`]).
+pub async fn import_deliveries(
+    db: &Db,
+    scope: &Scope,
+    catalogue: &Catalogue,
+    actor: &crate::audit::Actor,
+    path: &Path,
+) -> Result<u64> {
+    let rows = parse(path)?;
+    crate::measures::record(db, scope, catalogue, actor, &rows).await
+}
+
+/// A sheet for deliveries, its header written.
+pub fn sheet(path: &Path, format: Format) -> Result<SheetWriter> {
+    let header: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
+    SheetWriter::create(path, format, &header, "措施落实")
+}
+
+/// A delivery's cells in the sheet's order.
+pub fn cells(d: &NewDelivery) -> [String; 8] {
+    [
+        d.household_number.clone(),
+        d.measure_code.clone(),
+        d.member_id_number.clone(),
+        d.year.to_string(),
+        fupin_core::date::iso(d.delivered_on),
+        d.amount.map(|a| a.yuan_string()).unwrap_or_default(),
+        d.unit.clone(),
+        d.evidence.clone(),
+    ]
+}
+
+/// Plausible deliveries for a generated household: of what it is entitled to in its last year
+/// of history, about four in five delivered (fixed by the household number and the measure, so
+/// generated data repeats exactly); the rest are the gaps matching should find.
+pub fn generated_for(
+    catalogue: &Catalogue,
+    g: &crate::generate::GeneratedHousehold,
+) -> Vec<NewDelivery> {
+    let Some(last) = g.history.last() else {
+        return Vec::new();
+    };
+    let year = last.status.year;
+    let h = &g.household;
+    let facts = fupin_core::measures::Facts::new(h, year, Some(&last.income))
+        .with_status(last.status.status);
+    let mut out = Vec::new();
+    for m in &catalogue.measures {
+        for e in facts.entitlements(m, year) {
+            let member = e
+                .member
+                .and_then(|i| h.members.get(i))
+                .map(|m| m.id_number.as_str().to_string())
+                .unwrap_or_default();
+            let roll = crate::indicators::stable_hash(&h.number, &format!("{}{member}", m.code));
+            if roll.is_multiple_of(5) {
+                continue;
+            }
+            let day = chrono::NaiveDate::from_ymd_opt(
+                year,
+                1 + (roll % 12) as u32,
+                1 + (roll % 28) as u32,
+            )
+            .expect("a valid day");
+            out.push(NewDelivery {
+                household_number: h.number.clone(),
+                measure_code: m.code.clone(),
+                member_id_number: member,
+                year,
+                delivered_on: day,
+                amount: m.amount_yuan.map(Fen::from_yuan),
+                unit: m.department.clone(),
+                evidence: format!("{}年{}发放花名册", year, m.name),
+            });
+        }
+    }
+    out
+}

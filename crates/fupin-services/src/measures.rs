@@ -1,0 +1,396 @@
+//! Measures: the catalogue in force (`fupin measures import/export`), matching every household
+//! against it (`fupin measures match`), recording deliveries (a form or a sheet), and a
+//! household's entitlements with their reasons.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use fupin_core::measures::{Catalogue, Entitlement, Facts, Measure, Per};
+use fupin_core::{AreaCode, Fen, Household, IncomeYear};
+use fupin_storage::measures::record_deliveries;
+use fupin_storage::{Db, Delivery, DocumentKind, HouseholdMeasures, MeasureCounts};
+
+use crate::audit::Actor;
+use crate::progress::Progress;
+
+/// Rows per page of the matching scan.
+const PAGE: usize = 2_000;
+
+/// The text of the rule document a run uses: `text` when given, else the one in force, else
+/// the shipped default.
+pub async fn document_text(
+    db: &Db,
+    kind: DocumentKind,
+    text: Option<&str>,
+    default: &str,
+) -> Result<String> {
+    Ok(match text {
+        Some(t) => t.to_string(),
+        None => match db.current_document(kind).await? {
+            Some(stored) => stored.body,
+            None => default.to_string(),
+        },
+    })
+}
+
+/// The catalogue a run uses (see [`document_text`]), stored under its version and in force.
+pub async fn catalogue_for_run(db: &Db, text: Option<&str>) -> Result<Catalogue> {
+    let body = document_text(
+        db,
+        DocumentKind::MeasureCatalogue,
+        text,
+        fupin_core::measures::catalogue::DEFAULT_CATALOGUE,
+    )
+    .await?;
+    let catalogue = Catalogue::from_toml(&body)?;
+    db.store_document(
+        DocumentKind::MeasureCatalogue,
+        &catalogue.version,
+        &catalogue.title,
+        &body,
+    )
+    .await?;
+    Ok(catalogue)
+}
+
+/// `fupin measures import FILE`: checks a catalogue and puts it in force.
+pub async fn import_catalogue(db: &Db, path: &Path) -> Result<Catalogue> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    catalogue_for_run(db, Some(&text)).await
+}
+
+/// The catalogue in force (the shipped default when none was loaded), as TOML.
+pub async fn export_catalogue(db: &Db) -> Result<String> {
+    Ok(catalogue_for_run(db, None).await?.to_toml())
+}
+
+/// The catalogue in force without storing anything (for pages).
+pub async fn catalogue_in_force(db: &Db) -> Result<Catalogue> {
+    let body = document_text(
+        db,
+        DocumentKind::MeasureCatalogue,
+        None,
+        fupin_core::measures::catalogue::DEFAULT_CATALOGUE,
+    )
+    .await?;
+    Ok(Catalogue::from_toml(&body)?)
+}
+
+/// A household's key for a delivery: the member's ID number, or '' for the household.
+fn member_key(h: &Household, e: &Entitlement) -> String {
+    e.member
+        .and_then(|i| h.members.get(i))
+        .map(|m| m.id_number.as_str().to_string())
+        .unwrap_or_default()
+}
+
+/// One entitlement as shown: the measure, who, why, and whether it was delivered.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EntitlementLine {
+    pub code: String,
+    pub name: String,
+    pub category: &'static str,
+    pub department: String,
+    pub standard: String,
+    pub member: Option<String>,
+    /// The member's place in the household (1-based).
+    pub member_seq: Option<usize>,
+    pub reason: String,
+    pub delivered: bool,
+}
+
+/// What a household is entitled to in `year` under `catalogue`, each with its reason and
+/// whether a delivery of that year is recorded.
+pub fn entitlement_lines(
+    catalogue: &Catalogue,
+    household: &Household,
+    year: i32,
+    income: Option<&IncomeYear>,
+    deliveries: &[Delivery],
+) -> Vec<EntitlementLine> {
+    let facts = Facts::new(household, year, income);
+    catalogue
+        .measures
+        .iter()
+        .flat_map(|m| facts.entitlements(m, year).into_iter().map(move |e| (m, e)))
+        .map(|(m, e)| {
+            let key = member_key(household, &e);
+            EntitlementLine {
+                code: m.code.clone(),
+                name: m.name.clone(),
+                category: fupin_core::CodeList::zh(m.category),
+                department: m.department.clone(),
+                standard: m.standard.clone(),
+                member: e.member.map(|i| household.members[i].name.clone()),
+                member_seq: e.member.map(|i| i + 1),
+                reason: e.reason,
+                delivered: deliveries.iter().any(|d| {
+                    d.year == year && d.measure_code == m.code && d.member_id_number == key
+                }),
+            }
+        })
+        .collect()
+}
+
+/// What a matching run did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct MatchSummary {
+    pub catalogue_version: String,
+    pub year: i32,
+    pub households: u64,
+    pub entitlements: u64,
+    pub delivered: u64,
+    pub gaps: u64,
+    pub households_with_gaps: u64,
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+/// What every household of a matching run is matched with.
+struct Run<'a> {
+    catalogue: &'a Catalogue,
+    year: i32,
+    now: &'a str,
+}
+
+/// Matches one household: its row, and its counts added by (village, measure).
+fn match_one(
+    run: &Run,
+    id: i64,
+    facts: &Facts,
+    household: &Household,
+    delivered: &[(String, String)],
+    counts: &mut HashMap<(String, String), MeasureCounts>,
+) -> HouseholdMeasures {
+    let Run {
+        catalogue,
+        year,
+        now,
+    } = *run;
+    let village = household.village_code.to_string();
+    let mut entitled = Vec::new();
+    let mut gaps = Vec::new();
+    let mut n_delivered = 0;
+    for m in &catalogue.measures {
+        if facts.entitled(m, year) == 0 {
+            continue;
+        }
+        let mut c = MeasureCounts::default();
+        for e in facts.entitlements(m, year) {
+            let key = member_key(household, &e);
+            let label = label(m, e.member);
+            let done = delivered
+                .iter()
+                .any(|(code, k)| *code == m.code && *k == key);
+            c.entitled += 1;
+            if done {
+                c.delivered += 1;
+                n_delivered += 1;
+            } else {
+                c.gaps += 1;
+                gaps.push(label.clone());
+            }
+            entitled.push(label);
+        }
+        *counts.entry((village.clone(), m.code.clone())).or_default() += c;
+    }
+    HouseholdMeasures {
+        household_id: id,
+        year,
+        catalogue_version: catalogue.version.clone(),
+        village_code: village,
+        entitled: entitled.len() as i32,
+        delivered: n_delivered,
+        gaps: gaps.len() as i32,
+        entitled_codes: entitled.join(","),
+        gap_codes: gaps.join(","),
+        computed_at: now.to_string(),
+    }
+}
+
+/// "EDU-01" for a household measure, "EDU-01:2" for the second member.
+fn label(m: &Measure, member: Option<usize>) -> String {
+    match (m.per, member) {
+        (Per::Member, Some(i)) => format!("{}:{}", m.code, i + 1),
+        _ => m.code.clone(),
+    }
+}
+
+/// Matches every household of `area` (all with `None`) against `catalogue` for `year`, stores
+/// each household's entitlements and gaps and the counts by village and measure.
+pub async fn match_households(
+    db: &Db,
+    catalogue: &Catalogue,
+    year: i32,
+    area: Option<&AreaCode>,
+    progress: &dyn Progress,
+) -> Result<MatchSummary> {
+    use fupin_core::codes::HouseholdStatus;
+    let started = Instant::now();
+    let deliveries = db.deliveries_of_year(area, year).await?;
+    let now = fupin_storage::now_utc();
+    let mut summary = MatchSummary {
+        catalogue_version: catalogue.version.clone(),
+        year,
+        ..Default::default()
+    };
+    let mut counts: HashMap<(String, String), MeasureCounts> = HashMap::new();
+    // rows are written by a task of their own while the area is still being read
+    let mut writer = db.measure_writer(area, year).await?;
+    let (send, mut receive) = tokio::sync::mpsc::unbounded_channel::<Vec<HouseholdMeasures>>();
+    let writing = tokio::spawn(async move {
+        while let Some(rows) = receive.recv().await {
+            writer.push(&rows).await?;
+        }
+        Ok::<_, fupin_storage::StorageError>(writer)
+    });
+    progress.start(None);
+    let none = Vec::new();
+    let run = Run {
+        catalogue,
+        year,
+        now: &now,
+    };
+    let scanned = db
+        .scan_households(area, year, PAGE, &mut |page| {
+            let mut rows = Vec::with_capacity(page.len());
+            for s in &page {
+                let h = &s.household;
+                let status = s.status_of_year.unwrap_or(h.status);
+                if matches!(status, HouseholdStatus::Closed | HouseholdStatus::Removed) {
+                    continue;
+                }
+                let facts = Facts::new(h, year, s.income(year)).with_status(status);
+                let delivered = deliveries.get(&s.id).unwrap_or(&none);
+                let row = match_one(&run, s.id, &facts, h, delivered, &mut counts);
+                summary.households += 1;
+                summary.entitlements += row.entitled as u64;
+                summary.delivered += row.delivered as u64;
+                summary.gaps += row.gaps as u64;
+                summary.households_with_gaps += u64::from(row.gaps > 0);
+                rows.push(row);
+            }
+            progress.advance(page.len() as u64);
+            let _ = send.send(rows);
+            Ok(())
+        })
+        .await;
+    drop(send);
+    let writer = writing.await.context("the matching writer stopped")??;
+    scanned?;
+    writer.finish(year, &counts).await?;
+    progress.finish();
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+/// A delivery to record, as typed in or read from a sheet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    pub household_number: String,
+    pub measure_code: String,
+    /// The member's ID number ('' for a household measure).
+    pub member_id_number: String,
+    pub year: i32,
+    pub delivered_on: chrono::NaiveDate,
+    pub amount: Option<Fen>,
+    pub unit: String,
+    pub evidence: String,
+}
+
+/// Checks deliveries against the catalogue and the registry and records them in one
+/// transaction (all or nothing). Errors name the row (1-based, as given) and the reason.
+pub async fn record(
+    db: &Db,
+    scope: &fupin_core::access::Scope,
+    catalogue: &Catalogue,
+    actor: &Actor,
+    rows: &[(usize, NewDelivery)],
+) -> Result<u64> {
+    let mut errors = Vec::new();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut audit = Vec::with_capacity(rows.len());
+    let now = fupin_storage::now_utc();
+    let numbers: Vec<&str> = rows
+        .iter()
+        .map(|(_, d)| d.household_number.as_str())
+        .collect();
+    let found = db.households_by_number(scope, &numbers).await?;
+    for (row, d) in rows {
+        let fail = |reason: String| format!("第{row}行 row {row}: {reason}");
+        let Some(measure) = catalogue.measure(&d.measure_code) else {
+            errors.push(fail(format!(
+                "[措施编号] 目录{}中没有措施“{}” / no measure {:?} in catalogue {}",
+                catalogue.version, d.measure_code, d.measure_code, catalogue.version
+            )));
+            continue;
+        };
+        let Some(keys) = found.get(&d.household_number) else {
+            errors.push(fail(format!(
+                "[户编号] 没有户“{}”或不在管辖范围内 / no household {:?} within your areas",
+                d.household_number, d.household_number
+            )));
+            continue;
+        };
+        let member = d.member_id_number.trim();
+        match (measure.per, member.is_empty()) {
+            (Per::Member, true) => {
+                errors.push(fail(format!(
+                    "[成员证件号码] 措施{}按人落实，须填成员 / {} is given per member: name the member",
+                    measure.code, measure.code
+                )));
+                continue;
+            }
+            (Per::Member, false) if !keys.members.iter().any(|m| m == member) => {
+                errors.push(fail(format!(
+                    "[成员证件号码] 不是该户成员 / not a member of household {}",
+                    d.household_number
+                )));
+                continue;
+            }
+            (Per::Household, false) => {
+                errors.push(fail(format!(
+                    "[成员证件号码] 措施{}按户落实，不填成员 / {} is given per household: leave the member empty",
+                    measure.code, measure.code
+                )));
+                continue;
+            }
+            _ => {}
+        }
+        if d.amount.is_some_and(Fen::is_negative) {
+            errors.push(fail("[金额] 不能为负 / must not be negative".into()));
+            continue;
+        }
+        audit.push(actor.entry(
+            "measure.deliver",
+            "household",
+            keys.id.to_string(),
+            &keys.village_code,
+            format!("{} {}", measure.code, d.year),
+        ));
+        out.push(Delivery {
+            household_id: keys.id,
+            measure_code: measure.code.clone(),
+            member_id_number: member.to_string(),
+            year: d.year,
+            delivered_on: fupin_core::date::iso(d.delivered_on),
+            amount: d.amount.map(|f| f.0),
+            unit: d.unit.trim().to_string(),
+            evidence: d.evidence.trim().to_string(),
+            recorded_by: actor.name.clone(),
+            recorded_at: now.clone(),
+        });
+    }
+    crate::sheet::refuse_bad_rows(&errors)?;
+    if out.is_empty() {
+        bail!("没有可记录的落实情况 / nothing to record");
+    }
+    let mut tx = db.begin().await?;
+    record_deliveries(&mut tx, &out).await?;
+    tx.commit().await?;
+    db.append_audit(audit).await?;
+    Ok(out.len() as u64)
+}
