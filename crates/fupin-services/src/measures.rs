@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use fupin_core::measures::{Catalogue, Entitlement, Facts, Measure, Per};
+use fupin_core::measures::{Catalogue, Entitlement, Facts, Per};
 use fupin_core::{AreaCode, Fen, Household, IncomeYear};
 use fupin_storage::measures::record_deliveries;
 use fupin_storage::{Db, Delivery, DocumentKind, HouseholdMeasures, MeasureCounts};
@@ -156,66 +156,74 @@ struct Run<'a> {
     now: &'a str,
 }
 
-/// Matches one household: its row, and its counts added by (village, measure).
+/// Counts by village, then by measure (the catalogue's order).
+type VillageCounts = HashMap<String, Vec<MeasureCounts>>;
+
+/// Matches one household: its row, and its counts added to its village's.
 fn match_one(
     run: &Run,
     id: i64,
     facts: &Facts,
     household: &Household,
     delivered: &[(String, String)],
-    counts: &mut HashMap<(String, String), MeasureCounts>,
+    counts: &mut VillageCounts,
 ) -> HouseholdMeasures {
+    use std::fmt::Write;
     let Run {
         catalogue,
         year,
         now,
     } = *run;
     let village = household.village_code.to_string();
-    let mut entitled = Vec::new();
-    let mut gaps = Vec::new();
-    let mut n_delivered = 0;
-    for m in &catalogue.measures {
-        if facts.entitled(m, year) == 0 {
-            continue;
-        }
-        let mut c = MeasureCounts::default();
-        for e in facts.entitlements(m, year) {
-            let key = member_key(household, &e);
-            let label = label(m, e.member);
+    if !counts.contains_key(&village) {
+        let empty = vec![MeasureCounts::default(); catalogue.measures.len()];
+        counts.insert(village.clone(), empty);
+    }
+    let village_counts = counts.get_mut(&village).expect("inserted above");
+    let (mut entitled, mut gaps) = (String::new(), String::new());
+    let (mut n_entitled, mut n_delivered, mut n_gaps) = (0, 0, 0);
+    for (m, c) in catalogue.measures.iter().zip(village_counts.iter_mut()) {
+        for member in facts.selected(m, year) {
+            let key = member
+                .and_then(|i| household.members.get(i))
+                .map_or("", |m| m.id_number.as_str());
             let done = delivered
                 .iter()
-                .any(|(code, k)| *code == m.code && *k == key);
+                .any(|(code, k)| *code == m.code && k == key);
+            // "EDU-01" for a household measure, "EDU-01:2" for the second member
+            let label = |out: &mut String| {
+                if !out.is_empty() {
+                    out.push(',');
+                }
+                out.push_str(&m.code);
+                if let (Per::Member, Some(i)) = (m.per, member) {
+                    let _ = write!(out, ":{}", i + 1);
+                }
+            };
+            label(&mut entitled);
+            n_entitled += 1;
             c.entitled += 1;
             if done {
                 c.delivered += 1;
                 n_delivered += 1;
             } else {
+                label(&mut gaps);
                 c.gaps += 1;
-                gaps.push(label.clone());
+                n_gaps += 1;
             }
-            entitled.push(label);
         }
-        *counts.entry((village.clone(), m.code.clone())).or_default() += c;
     }
     HouseholdMeasures {
         household_id: id,
         year,
         catalogue_version: catalogue.version.clone(),
         village_code: village,
-        entitled: entitled.len() as i32,
+        entitled: n_entitled,
         delivered: n_delivered,
-        gaps: gaps.len() as i32,
-        entitled_codes: entitled.join(","),
-        gap_codes: gaps.join(","),
+        gaps: n_gaps,
+        entitled_codes: entitled,
+        gap_codes: gaps,
         computed_at: now.to_string(),
-    }
-}
-
-/// "EDU-01" for a household measure, "EDU-01:2" for the second member.
-fn label(m: &Measure, member: Option<usize>) -> String {
-    match (m.per, member) {
-        (Per::Member, Some(i)) => format!("{}:{}", m.code, i + 1),
-        _ => m.code.clone(),
     }
 }
 
@@ -237,7 +245,7 @@ pub async fn match_households(
         year,
         ..Default::default()
     };
-    let mut counts: HashMap<(String, String), MeasureCounts> = HashMap::new();
+    let mut counts: VillageCounts = HashMap::new();
     // rows are written by a task of their own while the area is still being read
     let mut writer = db.measure_writer(area, year).await?;
     let (send, mut receive) = tokio::sync::mpsc::unbounded_channel::<Vec<HouseholdMeasures>>();
@@ -281,7 +289,18 @@ pub async fn match_households(
     drop(send);
     let writer = writing.await.context("the matching writer stopped")??;
     scanned?;
-    writer.finish(year, &counts).await?;
+    let by_measure: HashMap<(String, String), MeasureCounts> = counts
+        .into_iter()
+        .flat_map(|(village, per_measure)| {
+            catalogue
+                .measures
+                .iter()
+                .zip(per_measure)
+                .filter(|(_, c)| c.entitled > 0)
+                .map(move |(m, c)| ((village.clone(), m.code.clone()), c))
+        })
+        .collect();
+    writer.finish(year, &by_measure).await?;
     progress.finish();
     summary.elapsed = started.elapsed();
     Ok(summary)

@@ -421,20 +421,24 @@ impl<'h> Facts<'h> {
         }
     }
 
-    /// Whether the household is entitled to a measure in `year`, without the reasons (the
-    /// batch's fast path).
-    pub fn entitled(&self, measure: &Measure, year: i32) -> usize {
+    /// Who is entitled to a measure in `year`, without the reasons (the batch's path): one
+    /// entry per entitlement, the member's index for a measure given per member. The same
+    /// selection as [`Facts::entitlements`].
+    pub fn selected(&self, measure: &Measure, year: i32) -> Vec<Option<usize>> {
         if !measure.applies_in(year) || !self.household_holds(measure) {
-            return 0;
+            return Vec::new();
         }
-        let count = (0..self.members.len())
-            .filter(|i| self.member_holds(measure, *i))
-            .count();
+        let mut members = (0..self.members.len()).filter(|i| self.member_holds(measure, *i));
         match measure.per {
-            Per::Member => count,
-            Per::Household if measure.member.is_empty() => 1,
-            Per::Household => usize::from(count > 0),
+            Per::Member => members.map(Some).collect(),
+            Per::Household if measure.member.is_empty() => vec![None],
+            Per::Household => members.next().map(|_| None).into_iter().collect(),
         }
+    }
+
+    /// How many entitlements to a measure the household has in `year`.
+    pub fn entitled(&self, measure: &Measure, year: i32) -> usize {
+        self.selected(measure, year).len()
     }
 }
 
