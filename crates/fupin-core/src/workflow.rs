@@ -261,17 +261,21 @@ pub enum Refusal {
         "全家无劳动能力，不标注风险消除 / a household with no one able to work is not marked as risk eliminated"
     )]
     NoLabour,
+    #[error(
+        "监测期间尚未落实帮扶措施，暂不能消除风险 / no assistance measure delivered while monitored: the risk cannot be marked eliminated"
+    )]
+    NoMeasure,
 }
 
 /// Whether a monitored household may start risk elimination (风险消除), `domain.md` §5.4:
-/// monitored at least `min_months` (when its start is known), and someone able to work. (At
-/// least one assistance measure is the third condition; it is checked once measures are
-/// recorded.)
+/// monitored at least `min_months` (when its start is known), someone able to work, and at
+/// least one assistance measure delivered while monitored (`measures_delivered`).
 pub fn removal_precheck(
     household: &crate::Household,
     monitored_since: Option<NaiveDate>,
     today: NaiveDate,
     min_months: u32,
+    measures_delivered: usize,
 ) -> Result<(), Refusal> {
     if !household.members.iter().any(|m| m.labour.can_work()) {
         return Err(Refusal::NoLabour);
@@ -286,6 +290,9 @@ pub fn removal_precheck(
                 since,
             });
         }
+    }
+    if measures_delivered == 0 {
+        return Err(Refusal::NoMeasure);
     }
     Ok(())
 }
@@ -642,11 +649,11 @@ mod tests {
     }
 
     #[test]
-    fn risk_elimination_needs_six_months_and_someone_able_to_work() {
+    fn risk_elimination_needs_six_months_a_measure_and_someone_able_to_work() {
         use crate::codes::Labour;
         let mut h = crate::testing::sample_household();
         let since = NaiveDate::from_ymd_opt(2022, 1, 15).unwrap();
-        let at = |h: &crate::Household, d: NaiveDate| removal_precheck(h, Some(since), d, 6);
+        let at = |h: &crate::Household, d: NaiveDate| removal_precheck(h, Some(since), d, 6, 1);
         assert_eq!(
             at(&h, NaiveDate::from_ymd_opt(2022, 7, 14).unwrap()),
             Err(Refusal::MonitoredTooShort { months: 6, since })
@@ -657,9 +664,14 @@ mod tests {
             "six months exactly"
         );
         assert_eq!(
-            removal_precheck(&h, None, since, 6),
+            removal_precheck(&h, None, since, 6, 1),
             Ok(()),
             "start unknown"
+        );
+        assert_eq!(
+            removal_precheck(&h, Some(since), since + chrono::Duration::days(400), 6, 0),
+            Err(Refusal::NoMeasure),
+            "no measure delivered while monitored"
         );
         for m in &mut h.members {
             m.labour = Labour::Lost;

@@ -166,7 +166,15 @@ pub async fn open_for_household(
             .unwrap_or(6)
             .max(0) as u32;
         let since = monitored_since(db, scope, &rec).await?;
-        fupin_core::workflow::removal_precheck(h, since, today, months)?;
+        // measures delivered while monitored (any, where the start is not known)
+        let from = since.map(fupin_core::date::iso).unwrap_or_default();
+        let delivered = db
+            .household_deliveries(scope, rec.id)
+            .await?
+            .iter()
+            .filter(|d| d.delivered_on >= from)
+            .count();
+        fupin_core::workflow::removal_precheck(h, since, today, months, delivered)?;
     }
     let proposal = serde_json::json!({ "category": category.map(|c| c.code()) }).to_string();
     let mut tx = db.begin().await?;

@@ -2,7 +2,7 @@
 //! registry (assessed), then exits through its own procedure; each act is recorded; wrong actors
 //! and early notice closes are refused.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use fupin_core::access::{Principal, Role, Scope};
 use fupin_core::codes::HouseholdStatus;
 use fupin_core::workflow::{Act, Procedure, Refusal, Step};
@@ -224,7 +224,36 @@ async fn identification_then_exit_through_every_step() {
             "{}: {early:?}",
             t.name
         );
+        // six months on, still no measure delivered while monitored: refused
         let later = now + chrono::Duration::days(190);
+        let bare = open_for_household(&t.db, &actor, &village, &scope, removal(later)).await;
+        assert!(
+            matches!(bare, Err(CaseError::Refused(Refusal::NoMeasure))),
+            "{}: {bare:?}",
+            t.name
+        );
+        // a measure delivered (an employment subsidy) after the entry: it may start
+        let catalogue = fupin_services::measures::catalogue_for_run(&t.db, None)
+            .await
+            .unwrap();
+        let measure = catalogue
+            .measures
+            .iter()
+            .find(|m| m.per == fupin_core::measures::Per::Household)
+            .unwrap();
+        let delivery = fupin_services::measures::NewDelivery {
+            household_number: rec.household.number.clone(),
+            measure_code: measure.code.clone(),
+            member_id_number: String::new(),
+            year: now.year(),
+            delivered_on: now,
+            amount: None,
+            unit: measure.department.clone(),
+            evidence: "发放记录".into(),
+        };
+        fupin_services::measures::record(&t.db, &scope, &catalogue, &actor, &[(1, delivery)])
+            .await
+            .unwrap();
         open_for_household(&t.db, &actor, &village, &scope, removal(later))
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", t.name));
