@@ -110,18 +110,28 @@ pub fn entitlement_lines(
     year: i32,
     income: Option<&IncomeYear>,
     deliveries: &[Delivery],
+    english: bool,
 ) -> Vec<EntitlementLine> {
     let facts = Facts::new(household, year, income);
     catalogue
         .measures
         .iter()
-        .flat_map(|m| facts.entitlements(m, year).into_iter().map(move |e| (m, e)))
+        .flat_map(|m| {
+            facts
+                .explain(m, year, english)
+                .into_iter()
+                .map(move |e| (m, e))
+        })
         .map(|(m, e)| {
             let key = member_key(household, &e);
             EntitlementLine {
                 code: m.code.clone(),
                 name: m.name.clone(),
-                category: fupin_core::CodeList::zh(m.category),
+                category: if english {
+                    fupin_core::CodeList::en(m.category)
+                } else {
+                    fupin_core::CodeList::zh(m.category)
+                },
                 department: m.department.clone(),
                 standard: m.standard.clone(),
                 member: e.member.map(|i| household.members[i].name.clone()),

@@ -369,22 +369,28 @@ impl<'h> Facts<'h> {
             .all(|c| c.holds(self.facts[c.field]))
     }
 
-    /// The entitlements of one measure in `year` (none outside its years).
+    /// The entitlements of one measure in `year` (none outside its years), reasons in Chinese.
     pub fn entitlements(&self, measure: &Measure, year: i32) -> Vec<Entitlement> {
+        self.explain(measure, year, false)
+    }
+
+    /// The entitlements of one measure in `year`, reasons in Chinese or English.
+    pub fn explain(&self, measure: &Measure, year: i32, english: bool) -> Vec<Entitlement> {
         if !measure.applies_in(year) || !self.household_holds(measure) {
             return Vec::new();
         }
-        let household_reason = reason_of(&measure.household, |f| self.facts[f]);
+        let household_reason = reason_of(&measure.household, |f| self.facts[f], english);
         let member_reason = |i: usize| {
-            let words = reason_of(&measure.member, |f| self.member_fact(i, f));
-            format!("{}：{words}", self.household.members[i].name)
+            let words = reason_of(&measure.member, |f| self.member_fact(i, f), english);
+            let colon = if english { ": " } else { "：" };
+            format!("{}{colon}{words}", self.household.members[i].name)
         };
         let join = |parts: [String; 2]| {
             parts
                 .into_iter()
                 .filter(|p| !p.is_empty())
                 .collect::<Vec<_>>()
-                .join("；")
+                .join(if english { "; " } else { "；" })
         };
         match measure.per {
             Per::Member => {
@@ -442,18 +448,19 @@ impl<'h> Facts<'h> {
     }
 }
 
-/// "字段=取值，…" for the conditions' fields.
-fn reason_of(conditions: &[Condition], fact: impl Fn(usize) -> Fact) -> String {
+/// "字段=取值，…" (or "field=value, …") for the conditions' fields.
+fn reason_of(conditions: &[Condition], fact: impl Fn(usize) -> Fact, english: bool) -> String {
     let mut seen = BTreeSet::new();
     conditions
         .iter()
         .filter(|c| seen.insert(c.field))
         .map(|c| {
             let def = &fields()[c.field];
-            format!("{}={}", def.zh, describe(def, fact(c.field)))
+            let name = if english { def.name } else { def.zh };
+            format!("{name}={}", describe(def, fact(c.field), english))
         })
         .collect::<Vec<_>>()
-        .join("，")
+        .join(if english { ", " } else { "，" })
 }
 
 /// Every entitlement of a household in `year`, in catalogue order.

@@ -549,23 +549,30 @@ pub fn member_facts(m: &Member, year: i32) -> Vec<Fact> {
     ]
 }
 
-/// A fact as words, for the reasons shown ("5", "学前教育", "是").
-pub fn describe(def: &FieldDef, fact: Fact) -> String {
+/// A fact as words, for the reasons shown ("5", "学前教育", "是"; in English "pre-school").
+pub fn describe(def: &FieldDef, fact: Fact, english: bool) -> String {
     match (def.kind, fact) {
         (_, Fact::Missing) => "—".into(),
-        (Kind::Code(names), Fact::Code(i)) => {
-            names.get(usize::from(i)).map_or("?", |n| n.1).to_string()
-        }
+        (Kind::Code(names), Fact::Code(i)) => names
+            .get(usize::from(i))
+            .map_or("?", |n| if english { n.2 } else { n.1 })
+            .to_string(),
         (Kind::Causes, Fact::Causes(bits)) => Cause::ALL
             .iter()
             .enumerate()
             .filter(|(i, _)| bits & (1 << i) != 0)
-            .map(|(_, c)| c.zh())
+            .map(|(_, c)| if english { c.en() } else { c.zh() })
             .collect::<Vec<_>>()
-            .join("、"),
+            .join(if english { ", " } else { "、" }),
         (_, Fact::Number(n)) if n.fract() == 0.0 => format!("{n:.0}"),
         (_, Fact::Number(n)) => format!("{n:.2}"),
-        (_, Fact::Flag(b)) => (if b { "是" } else { "否" }).into(),
+        (_, Fact::Flag(b)) => match (b, english) {
+            (true, false) => "是",
+            (false, false) => "否",
+            (true, true) => "yes",
+            (false, true) => "no",
+        }
+        .into(),
         _ => "?".into(),
     }
 }

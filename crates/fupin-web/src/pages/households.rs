@@ -467,7 +467,7 @@ pub(super) async fn page(
         .iter()
         .map(|c| ChangeRow::new(c, lang, &h.members, &d))
         .collect();
-    let measures = super::measures::household_section(state, caller, &rec, &d).await?;
+    let measures = super::measures::household_section(state, lang, caller, &rec, &d).await?;
     let html = state.render(
         "household.html",
         lang,

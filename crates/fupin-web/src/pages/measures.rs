@@ -64,6 +64,7 @@ pub(super) struct MeasuresView {
 
 pub(super) async fn household_section(
     state: &AppState,
+    lang: Lang,
     caller: &Caller,
     rec: &HouseholdRecord,
     d: &Disclosure,
@@ -88,7 +89,9 @@ pub(super) async fn household_section(
         .map_or(h.status, |s| s.status);
     let mut as_of_year = h.clone();
     as_of_year.status = status;
-    let mut entitled = entitlement_lines(&catalogue, &as_of_year, year, income, &deliveries);
+    let english = lang == Lang::En;
+    let mut entitled =
+        entitlement_lines(&catalogue, &as_of_year, year, income, &deliveries, english);
     for e in &mut entitled {
         e.member = e.member.as_ref().map(|name| d.show(Sensitive::Name, name));
         e.reason = mask_names(&e.reason, h, d);
