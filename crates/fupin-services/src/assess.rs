@@ -8,15 +8,14 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use fupin_core::assessment::checklist::{self, Dimension, Outcome};
 use fupin_core::assessment::index::{Card, Subject};
-use fupin_core::assessment::prediction::{HORIZON, Prediction, predict};
+use fupin_core::assessment::prediction::{HORIZON, MeasureStanding, Prediction, predict};
 use fupin_core::codes::HouseholdStatus;
+use fupin_core::measures::Catalogue;
 use fupin_core::{AreaCode, AreaLevel, Fen, Household, IncomeYear, PolicyKey, PolicySet};
-use fupin_storage::{AssessmentFigures, AssessmentRow, Db, DocumentKind};
+use fupin_storage::{AssessmentFigures, AssessmentRow, Db, DocumentKind, ScanWith};
 
 use crate::progress::Progress;
-
-/// Households read per page.
-const PAGE: usize = 5_000;
+use crate::stages::{PAGE, scan_in_stages};
 
 /// What a run did.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -93,7 +92,36 @@ pub struct Assessed<'a> {
     pub lines: &'a [Option<Fen>],
     /// The county's exit pace in the year (`Db::county_exit_pace`).
     pub pace: Option<f64>,
+    /// The year's matching, where one was run.
+    pub measures: Option<&'a MeasureStanding<'a>>,
     pub year: i32,
+}
+
+/// Every measures catalogue stored, by version (a matching names the one it used); one that
+/// no longer parses is left out, and its households are assessed without their measures.
+pub async fn stored_catalogues(db: &Db) -> Result<HashMap<String, Catalogue>> {
+    Ok(db
+        .documents(DocumentKind::MeasureCatalogue)
+        .await?
+        .into_iter()
+        .filter_map(|d| Some((d.version, Catalogue::from_toml(&d.body).ok()?)))
+        .collect())
+}
+
+/// A household's measures of the year read against the catalogue its matching used.
+pub fn standing<'c>(
+    catalogues: &'c HashMap<String, Catalogue>,
+    codes: Option<&fupin_storage::MatchedCodes>,
+    household: &Household,
+) -> Option<MeasureStanding<'c>> {
+    let codes = codes?;
+    let catalogue = catalogues.get(&codes.catalogue_version)?;
+    Some(MeasureStanding::from_codes(
+        catalogue,
+        &codes.entitled,
+        &codes.gaps,
+        household.conditions.relocated,
+    ))
 }
 
 /// One household's assessment row and the prediction behind its expected exit year.
@@ -108,7 +136,7 @@ pub fn assess_one(card: &Card, a: &Assessed, now: &str) -> (AssessmentRow, Optio
                 .ok()
                 .and_then(|i| a.lines.get(i).copied().flatten())
         };
-        predict(a.incomes, &list, year, &line_of, a.pace)
+        predict(a.incomes, &list, year, &line_of, a.pace, a.measures)
     });
     let (total, band, points) = card.points(&Subject {
         household: h,
@@ -172,26 +200,14 @@ pub async fn assess(
 ) -> Result<AssessSummary> {
     let started = Instant::now();
     let policy = db.policy().await?;
-    // the counties' pace is read while the first pages are: assessing waits for it
-    let (pace_to, pace_in) = std::sync::mpsc::sync_channel::<HashMap<String, f64>>(1);
-    let pacing = {
-        let db = db.clone();
-        // its own task: the scan may block its thread handing pages over while assessing
-        // waits for the pace
-        tokio::spawn(async move {
-            let pace = db.county_exit_pace(year).await?;
-            let _ = pace_to.send(pace);
-            Ok::<_, fupin_storage::StorageError>(())
-        })
-    };
     let now = fupin_storage::now_utc();
     let mut summary = AssessSummary {
         card_version: card.version.clone(),
         year,
         ..Default::default()
     };
-    // three stages, each on its own thread: reading the area, assessing, writing (first the
-    // old rows' removal); on two cores the reading and the writing overlap the assessing
+    // three stages: reading the area, assessing (a thread of its own), writing (a task, first
+    // removing the old rows); on two cores the reading and the writing overlap the assessing
     let (send, mut receive) = tokio::sync::mpsc::unbounded_channel::<Vec<AssessmentRow>>();
     let writing = {
         let (db, area, version) = (db.clone(), area.cloned(), card.version.clone());
@@ -203,72 +219,67 @@ pub async fn assess(
             Ok::<_, fupin_storage::StorageError>(writer)
         })
     };
-    // pages in flight are bounded (about 60,000 households) when reading outruns assessing
-    let (pages, pages_in) = std::sync::mpsc::sync_channel::<Vec<fupin_storage::Scanned>>(32);
-    let assessing = {
-        let card = card.clone();
-        std::thread::spawn(move || {
-            // no pace (its query failed; reported below) leaves nothing to assess with
-            let pace = pace_in.recv().unwrap_or_default();
-            let mut lines = Lines {
-                policy: &policy,
-                year,
-                by_county: HashMap::new(),
-            };
-            let mut by_village: HashMap<String, AssessmentFigures> = HashMap::new();
-            let mut skipped = 0u64;
-            for page in pages_in {
-                let mut rows = Vec::with_capacity(page.len());
-                for s in &page {
-                    let h = &s.household;
-                    if matches!(h.status, HouseholdStatus::Closed | HouseholdStatus::Removed) {
-                        skipped += 1;
-                        continue;
-                    }
-                    let assessed = Assessed {
-                        id: s.id,
-                        household: h,
-                        incomes: &s.incomes,
-                        status: s.status_of_year.unwrap_or(h.status),
-                        lines: lines.of(&h.village_code),
-                        pace: pace.get(h.village_code.county6()).copied(),
-                        year,
-                    };
-                    let (row, _) = assess_one(&card, &assessed, &now);
-                    by_village
-                        .entry(h.village_code.to_string())
-                        .or_default()
-                        .add(&row);
-                    rows.push(row);
+    // read while the old rows are removed, and before assessing starts: the assessing thread
+    // never waits on the runtime, which the reading may be holding (one thread in tests)
+    let pace = db.county_exit_pace(year).await?;
+    let catalogues = stored_catalogues(db).await?;
+    let with = ScanWith {
+        measures: true,
+        ..Default::default()
+    };
+    let card = card.clone();
+    let assessed = scan_in_stages(db, area, year, with, progress, move |pages| {
+        let mut lines = Lines {
+            policy: &policy,
+            year,
+            by_county: HashMap::new(),
+        };
+        let mut by_village: HashMap<String, AssessmentFigures> = HashMap::new();
+        let mut skipped = 0u64;
+        for page in pages {
+            let mut rows = Vec::with_capacity(page.len());
+            for s in &page {
+                let h = &s.household;
+                if matches!(h.status, HouseholdStatus::Closed | HouseholdStatus::Removed) {
+                    skipped += 1;
+                    continue;
                 }
-                // a closed channel means the writer failed: its error is reported below
-                let _ = send.send(rows);
+                let status = s.status_of_year.unwrap_or(h.status);
+                // only a poor household's prediction reads them
+                let measures = status
+                    .is_poor()
+                    .then(|| standing(&catalogues, s.measures.as_ref(), h))
+                    .flatten();
+                let assessed = Assessed {
+                    id: s.id,
+                    household: h,
+                    incomes: &s.incomes,
+                    status,
+                    lines: lines.of(&h.village_code),
+                    pace: pace.get(h.village_code.county6()).copied(),
+                    measures: measures.as_ref(),
+                    year,
+                };
+                let (row, _) = assess_one(&card, &assessed, &now);
+                by_village
+                    .entry(h.village_code.to_string())
+                    .or_default()
+                    .add(&row);
+                rows.push(row);
             }
-            (by_village, skipped)
-        })
-    };
-    progress.start(None);
-    let mut hand_over = |page: Vec<fupin_storage::Scanned>| {
-        progress.advance(page.len() as u64);
-        pages
-            .send(page)
-            .map_err(|_| fupin_storage::StorageError::Invalid("assessing stopped".into()))
-    };
-    let scanning = db.scan_households(area, year, PAGE, &mut hand_over);
-    let scanned = scanning.await;
-    drop(pages);
-    let (by_village, skipped) = assessing
-        .join()
-        .map_err(|_| anyhow::anyhow!("the assessment stopped"))?;
+            // a closed channel means the writer failed: its error is reported below
+            let _ = send.send(rows);
+        }
+        (by_village, skipped)
+    })
+    .await;
     let writer = writing.await.context("the assessment writer stopped")??;
-    pacing.await.context("the pace query stopped")??;
-    scanned?;
+    let (by_village, skipped) = assessed?;
     writer.finish(&by_village).await?;
     summary.skipped = skipped;
     for f in by_village.values() {
         summary.count(f);
     }
-    progress.finish();
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
@@ -308,13 +319,18 @@ pub async fn evaluate(
     };
     let last_year = db.last_status_year().await?.unwrap_or(as_of);
     let pace = db.county_exit_pace(as_of).await?;
+    let catalogues = stored_catalogues(db).await?;
     let mut e = Evaluation {
         as_of,
         last_year,
         ..Default::default()
     };
     progress.start(None);
-    db.scan_households(area, as_of, PAGE, &mut |page| {
+    let with = ScanWith {
+        measures: true,
+        ..Default::default()
+    };
+    db.scan_households_with(area, as_of, PAGE, with, &mut |page| {
         for s in &page {
             let h = &s.household;
             let Some(status) = s.status_of_year.filter(|st| st.is_poor()) else {
@@ -323,6 +339,7 @@ pub async fn evaluate(
             if s.income(as_of).is_none() {
                 continue;
             }
+            let measures = standing(&catalogues, s.measures.as_ref(), h);
             let assessed = Assessed {
                 id: s.id,
                 household: h,
@@ -330,6 +347,7 @@ pub async fn evaluate(
                 status,
                 lines: lines.of(&h.village_code),
                 pace: pace.get(h.village_code.county6()).copied(),
+                measures: measures.as_ref(),
                 year: as_of,
             };
             let (row, _) = assess_one(card, &assessed, "");
@@ -412,9 +430,31 @@ pub async fn explain_latest(
             .ok()
             .and_then(|i| lines.get(i).copied().flatten())
     };
-    let prediction = status
-        .is_poor()
-        .then(|| predict(&incomes, &list, year, &line_of, stored.county_pace));
+    let matched = db
+        .household_measures(scope, record.id)
+        .await?
+        .into_iter()
+        .find(|m| m.year == year);
+    let catalogues = match &matched {
+        Some(_) => stored_catalogues(db).await?,
+        None => HashMap::new(),
+    };
+    let codes = matched.map(|m| fupin_storage::MatchedCodes {
+        catalogue_version: m.catalogue_version,
+        entitled: m.entitled_codes,
+        gaps: m.gap_codes,
+    });
+    let measures = standing(&catalogues, codes.as_ref(), h);
+    let prediction = status.is_poor().then(|| {
+        predict(
+            &incomes,
+            &list,
+            year,
+            &line_of,
+            stored.county_pace,
+            measures.as_ref(),
+        )
+    });
     Ok(Some(Explanation {
         stored,
         card_name: card.name,

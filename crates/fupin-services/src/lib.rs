@@ -22,3 +22,4 @@ pub mod population;
 pub mod progress;
 pub mod restructure;
 pub mod sheet;
+pub mod stages;

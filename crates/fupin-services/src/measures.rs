@@ -10,13 +10,11 @@ use anyhow::{Context, Result, bail};
 use fupin_core::measures::{Catalogue, Entitlement, Facts, Per};
 use fupin_core::{AreaCode, Fen, Household, IncomeYear};
 use fupin_storage::measures::record_deliveries;
-use fupin_storage::{Db, Delivery, DocumentKind, HouseholdMeasures, MeasureCounts};
+use fupin_storage::{Db, Delivery, DocumentKind, HouseholdMeasures, MeasureCounts, ScanWith};
 
 use crate::audit::Actor;
 use crate::progress::Progress;
-
-/// Rows per page of the matching scan.
-const PAGE: usize = 2_000;
+use crate::stages::scan_in_stages;
 
 /// The text of the rule document a run uses: `text` when given, else the one in force, else
 /// the shipped default.
@@ -248,15 +246,8 @@ pub async fn match_households(
 ) -> Result<MatchSummary> {
     use fupin_core::codes::HouseholdStatus;
     let started = Instant::now();
-    let deliveries = db.deliveries_of_year(area, year).await?;
     let now = fupin_storage::now_utc();
-    let mut summary = MatchSummary {
-        catalogue_version: catalogue.version.clone(),
-        year,
-        ..Default::default()
-    };
-    let mut counts: VillageCounts = HashMap::new();
-    // rows are written by a task of their own while the area is still being read
+    // rows are written by a task of their own while the area is still being read and matched
     let mut writer = db.measure_writer(area, year).await?;
     let (send, mut receive) = tokio::sync::mpsc::unbounded_channel::<Vec<HouseholdMeasures>>();
     let writing = tokio::spawn(async move {
@@ -265,15 +256,24 @@ pub async fn match_households(
         }
         Ok::<_, fupin_storage::StorageError>(writer)
     });
-    progress.start(None);
-    let none = Vec::new();
-    let run = Run {
-        catalogue,
-        year,
-        now: &now,
+    let with = ScanWith {
+        deliveries: true,
+        ..Default::default()
     };
-    let scanned = db
-        .scan_households(area, year, PAGE, &mut |page| {
+    let owned = catalogue.clone();
+    let matched = scan_in_stages(db, area, year, with, progress, move |pages| {
+        let run = Run {
+            catalogue: &owned,
+            year,
+            now: &now,
+        };
+        let mut summary = MatchSummary {
+            catalogue_version: owned.version.clone(),
+            year,
+            ..Default::default()
+        };
+        let mut counts: VillageCounts = HashMap::new();
+        for page in pages {
             let mut rows = Vec::with_capacity(page.len());
             for s in &page {
                 let h = &s.household;
@@ -282,8 +282,7 @@ pub async fn match_households(
                     continue;
                 }
                 let facts = Facts::new(h, year, s.income(year)).with_status(status);
-                let delivered = deliveries.get(&s.id).unwrap_or(&none);
-                let row = match_one(&run, s.id, &facts, h, delivered, &mut counts);
+                let row = match_one(&run, s.id, &facts, h, &s.deliveries, &mut counts);
                 summary.households += 1;
                 summary.entitlements += row.entitled as u64;
                 summary.delivered += row.delivered as u64;
@@ -291,14 +290,14 @@ pub async fn match_households(
                 summary.households_with_gaps += u64::from(row.gaps > 0);
                 rows.push(row);
             }
-            progress.advance(page.len() as u64);
+            // a closed channel means the writer failed: its error is reported below
             let _ = send.send(rows);
-            Ok(())
-        })
-        .await;
-    drop(send);
+        }
+        (summary, counts)
+    })
+    .await;
     let writer = writing.await.context("the matching writer stopped")??;
-    scanned?;
+    let (mut summary, counts) = matched?;
     let by_measure: HashMap<(String, String), MeasureCounts> = counts
         .into_iter()
         .flat_map(|(village, per_measure)| {
@@ -311,7 +310,6 @@ pub async fn match_households(
         })
         .collect();
     writer.finish(year, &by_measure).await?;
-    progress.finish();
     summary.elapsed = started.elapsed();
     Ok(summary)
 }

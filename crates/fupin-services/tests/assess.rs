@@ -64,6 +64,7 @@ async fn assessment_scores_every_household_and_keeps_card_versions() {
                 status,
                 lines: &lines,
                 pace: pace.get(county.county6()).copied(),
+                measures: None,
                 year: 2020,
             };
             let (want, prediction) = assess_one(&card, &assessed, &row.computed_at);
@@ -112,6 +113,97 @@ async fn assessment_scores_every_household_and_keeps_card_versions() {
         assert!(
             card_for_run(&t.db, Some(&changed)).await.is_err(),
             "{}",
+            t.name
+        );
+        t.drop_database().await;
+    }
+}
+
+/// The prediction reads the year's matching: owed housing or relocation waits a year, and the
+/// batch, the household's explanation and the core agree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn predictions_take_the_years_measures_into_account() {
+    use fupin_services::assess::{explain_latest, standing, stored_catalogues};
+    use fupin_services::measures::{catalogue_for_run, match_households};
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let file = generated(dir.path(), 400, Format::Csv);
+        assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
+        let history = dir.path().join("history.csv");
+        let h = fupin_services::history::import_history(&t.db, &history, &options(false), &Silent)
+            .await
+            .unwrap();
+        assert!(h.committed);
+        let card = card_for_run(&t.db, None).await.unwrap();
+        let catalogue = catalogue_for_run(&t.db, None).await.unwrap();
+        let year = 2018;
+        // without a matching, then with one (no deliveries: every entitlement is owed)
+        assess(&t.db, &card, year, None, &Silent).await.unwrap();
+        let all = Scope::everything();
+        let mut before = std::collections::HashMap::new();
+        for id in 1..=400 {
+            if let Some(row) = t.db.household_assessments(&all, id).await.unwrap().first() {
+                before.insert(id, row.expected_exit_year);
+            }
+        }
+        match_households(&t.db, &catalogue, year, None, &Silent)
+            .await
+            .unwrap();
+        assess(&t.db, &card, year, None, &Silent).await.unwrap();
+        let catalogues = stored_catalogues(&t.db).await.unwrap();
+        let policy = t.db.policy().await.unwrap();
+        let (mut delayed, mut owed_named) = (0, 0);
+        for id in 1..=400 {
+            let Some(row) =
+                t.db.household_assessments(&all, id)
+                    .await
+                    .unwrap()
+                    .first()
+                    .cloned()
+            else {
+                continue;
+            };
+            let rec = t.db.household(&all, id).await.unwrap().unwrap();
+            let matched = t.db.household_measures(&all, id).await.unwrap();
+            let codes =
+                matched
+                    .iter()
+                    .find(|m| m.year == year)
+                    .map(|m| fupin_storage::MatchedCodes {
+                        catalogue_version: m.catalogue_version.clone(),
+                        entitled: m.entitled_codes.clone(),
+                        gaps: m.gap_codes.clone(),
+                    });
+            let standing = standing(&catalogues, codes.as_ref());
+            let slow = standing.as_ref().is_some_and(|s| !s.slow_gaps.is_empty());
+            if let (Some(then), Some(now)) = (before[&id], row.expected_exit_year) {
+                assert!(now >= then, "{}: {id} measures only delay here", t.name);
+                if now > then {
+                    assert!(slow, "{}: {id} delayed without owed housing", t.name);
+                    assert!(now >= year + 2);
+                    delayed += 1;
+                }
+            }
+            let explained = explain_latest(&t.db, &policy, &all, &rec)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(explained.stored.expected_exit_year, row.expected_exit_year);
+            if let (Some(p), Some(s)) = (&explained.prediction, &standing) {
+                assert_eq!(
+                    p.expected_exit_year, row.expected_exit_year,
+                    "{}: {id}",
+                    t.name
+                );
+                if let Some(name) = s.slow_gaps.first() {
+                    assert!(p.reasons.iter().any(|r| r.contains(name)), "{p:?}");
+                    owed_named += 1;
+                }
+            }
+        }
+        assert!(
+            delayed > 0 && owed_named > 0,
+            "{}: {delayed} {owed_named}",
             t.name
         );
         t.drop_database().await;

@@ -50,7 +50,7 @@ pub use registry::{
     ChangeEntry, HouseholdListItem, HouseholdRecord, IncomeLine, RegistryWriter, RunCounts, Stored,
     WriteContext, now_utc,
 };
-pub use scan::{Scanned, TREND_YEARS};
+pub use scan::{MatchedCodes, ScanWith, Scanned, TREND_YEARS};
 pub use search::{COUNT_CAP, MatchedMember, SearchHit, SearchPage};
 
 #[derive(Debug, thiserror::Error)]

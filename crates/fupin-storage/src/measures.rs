@@ -247,36 +247,6 @@ impl Db {
         Ok(MeasureWriter { tx })
     }
 
-    /// Every delivery of `year` in `area`, by household (for a matching run).
-    pub async fn deliveries_of_year(
-        &self,
-        area: Option<&AreaCode>,
-        year: i32,
-    ) -> Result<HashMap<i64, Vec<(String, String)>>, StorageError> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            household_id: i64,
-            measure_code: String,
-            member_id_number: String,
-        }
-        let (lo, hi) = range(area);
-        let rows: Vec<Row> = fetch_all(
-            &mut self.reader().await?,
-            "SELECT d.household_id, d.measure_code, d.member_id_number FROM measure_deliveries d \
-             JOIN households h ON h.id = d.household_id \
-             WHERE d.year = $1 AND h.village_code BETWEEN $2 AND $3",
-            &[Value::I32(year), Value::Text(lo), Value::Text(hi)],
-        )
-        .await?;
-        let mut out: HashMap<i64, Vec<(String, String)>> = HashMap::new();
-        for r in rows {
-            out.entry(r.household_id)
-                .or_default()
-                .push((r.measure_code, r.member_id_number));
-        }
-        Ok(out)
-    }
-
     /// A household's deliveries, newest year first, if `scope` reaches it.
     pub async fn household_deliveries(
         &self,

@@ -24,6 +24,29 @@ pub struct Scanned {
     pub household: Household,
     pub incomes: Vec<IncomeYear>,
     pub status_of_year: Option<HouseholdStatus>,
+    /// The year's matching (when asked for: [`ScanWith::measures`]).
+    pub measures: Option<MatchedCodes>,
+    /// The measures delivered in the year, as (measure code, member ID number or '' for the
+    /// household) (when asked for: [`ScanWith::deliveries`]).
+    pub deliveries: Vec<(String, String)>,
+}
+
+/// What a scan reads beside the households, their members, incomes and statuses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanWith {
+    /// The year's matching of each household.
+    pub measures: bool,
+    /// The measures delivered in the year.
+    pub deliveries: bool,
+}
+
+/// A household's entitlements and gaps of a year as its last matching stored them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedCodes {
+    pub catalogue_version: String,
+    /// "EDU-01:2,MED-02": measure codes, a member's seq after a colon.
+    pub entitled: String,
+    pub gaps: String,
 }
 
 impl Scanned {
@@ -42,7 +65,19 @@ struct Page {
     members: Vec<(i64, i32, Member)>,
     incomes: Vec<IncomeRow>,
     statuses: Vec<(i64, String)>,
+    /// (household id, codes), when asked for
+    measures: Vec<(i64, MatchedCodes)>,
+    /// (household id, measure code, member ID number), when asked for
+    deliveries: Vec<(i64, String, String)>,
 }
+
+const DELIVERIES_QUERY: &str = "SELECT household_id, measure_code, member_id_number \
+     FROM measure_deliveries WHERE year = $1 AND household_id BETWEEN $2 AND $3";
+
+// `+year`: by the key's household range; SQLite otherwise picks the (year, village) index and
+// reads the whole year for every page
+const MEASURES_QUERY: &str = "SELECT household_id, catalogue_version, entitled_codes, gap_codes \
+     FROM household_measures WHERE +year = $1 AND household_id BETWEEN $2 AND $3";
 
 fn queries() -> [String; 4] {
     [
@@ -72,6 +107,19 @@ impl Db {
         page: usize,
         each: &mut (dyn FnMut(Vec<Scanned>) -> Result<(), StorageError> + Send),
     ) -> Result<u64, StorageError> {
+        self.scan_households_with(area, year, page, ScanWith::default(), each)
+            .await
+    }
+
+    /// As [`Db::scan_households`], with what `with` asks for of the year.
+    pub async fn scan_households_with(
+        &self,
+        area: Option<&AreaCode>,
+        year: i32,
+        page: usize,
+        with: ScanWith,
+        each: &mut (dyn FnMut(Vec<Scanned>) -> Result<(), StorageError> + Send),
+    ) -> Result<u64, StorageError> {
         let (lo, hi) = match area {
             Some(a) => a.descendant_range(),
             None => ("000000000000".into(), "999999999999".into()),
@@ -80,11 +128,18 @@ impl Db {
         let mut after = 0i64;
         let mut read = 0u64;
         loop {
-            let rows = read_page(&mut tx, after, &lo, &hi, year, page).await?;
+            let mut rows = read_page(&mut tx, after, &lo, &hi, year, page).await?;
             let Some(last) = rows.households.last().map(|h| h.0) else {
                 break;
             };
             after = last;
+            let first = rows.households[0].0;
+            if with.measures {
+                rows.measures = read_measures(&mut tx, year, first, last).await?;
+            }
+            if with.deliveries {
+                rows.deliveries = read_deliveries(&mut tx, year, first, last).await?;
+            }
             let batch = assemble(rows)?;
             read += batch.len() as u64;
             each(batch)?;
@@ -162,9 +217,100 @@ async fn read_page(
                     .into_iter()
                     .map(|s| (s.household_id, s.status))
                     .collect(),
+                measures: Vec::new(),
+                deliveries: Vec::new(),
             })
         }
     }
+}
+
+/// The rows of `query` (parameters: year, first and last household id) for one page: through
+/// rusqlite on SQLite (`from_sqlite`, by column position), else decoded as `R`.
+async fn read_range<T, R: crate::bulk::AnyRow>(
+    tx: &mut Tx,
+    query: &str,
+    (year, first, last): (i32, i64, i64),
+    from_sqlite: impl Fn(&rusqlite::Row) -> Result<T, rusqlite::Error>,
+    from_row: impl Fn(R) -> T,
+) -> Result<Vec<T>, StorageError> {
+    if let Tx::Sqlite(t) = tx {
+        let mut handle = t.lock_handle().await?;
+        // SAFETY: as in `read_page`
+        let conn = unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
+        let mut stmt = conn.prepare(&crate::bulk::anonymous_placeholders(query))?;
+        let mut rows = stmt.query(rusqlite::params![year, first, last])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(from_sqlite(r)?);
+        }
+        return Ok(out);
+    }
+    let values = [Value::I32(year), Value::I64(first), Value::I64(last)];
+    let rows: Vec<R> = fetch_all(tx, query, &values).await?;
+    Ok(rows.into_iter().map(from_row).collect())
+}
+
+async fn read_measures(
+    tx: &mut Tx,
+    year: i32,
+    first: i64,
+    last: i64,
+) -> Result<Vec<(i64, MatchedCodes)>, StorageError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        household_id: i64,
+        catalogue_version: String,
+        entitled_codes: String,
+        gap_codes: String,
+    }
+    let from_sqlite = |r: &rusqlite::Row| {
+        let codes = MatchedCodes {
+            catalogue_version: r.get(1)?,
+            entitled: r.get(2)?,
+            gaps: r.get(3)?,
+        };
+        Ok((r.get(0)?, codes))
+    };
+    let from_row = |r: Row| {
+        let codes = MatchedCodes {
+            catalogue_version: r.catalogue_version,
+            entitled: r.entitled_codes,
+            gaps: r.gap_codes,
+        };
+        (r.household_id, codes)
+    };
+    read_range(
+        tx,
+        MEASURES_QUERY,
+        (year, first, last),
+        from_sqlite,
+        from_row,
+    )
+    .await
+}
+
+async fn read_deliveries(
+    tx: &mut Tx,
+    year: i32,
+    first: i64,
+    last: i64,
+) -> Result<Vec<(i64, String, String)>, StorageError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        household_id: i64,
+        measure_code: String,
+        member_id_number: String,
+    }
+    let from_sqlite = |r: &rusqlite::Row| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
+    let from_row = |r: Row| (r.household_id, r.measure_code, r.member_id_number);
+    read_range(
+        tx,
+        DELIVERIES_QUERY,
+        (year, first, last),
+        from_sqlite,
+        from_row,
+    )
+    .await
 }
 
 /// A text cell of the current row, borrowed from SQLite's buffer.
@@ -288,6 +434,8 @@ fn sqlite_page(
         members,
         incomes,
         statuses,
+        measures: Vec::new(),
+        deliveries: Vec::new(),
     })
 }
 
@@ -305,6 +453,8 @@ fn assemble(mut page: Page) -> Result<Vec<Scanned>, StorageError> {
             household,
             incomes: Vec::new(),
             status_of_year: None,
+            measures: None,
+            deliveries: Vec::new(),
         });
     }
     for (household, _, m) in page.members {
@@ -320,6 +470,16 @@ fn assemble(mut page: Page) -> Result<Vec<Scanned>, StorageError> {
     for (id, status) in page.statuses {
         if let Some(&i) = at.get(&id) {
             out[i].status_of_year = Some(crate::rows::code(&status)?);
+        }
+    }
+    for (id, codes) in page.measures {
+        if let Some(&i) = at.get(&id) {
+            out[i].measures = Some(codes);
+        }
+    }
+    for (id, code, member) in page.deliveries {
+        if let Some(&i) = at.get(&id) {
+            out[i].deliveries.push((code, member));
         }
     }
     Ok(out)

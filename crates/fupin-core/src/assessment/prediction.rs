@@ -11,11 +11,18 @@
 //! then no earlier than the non-income shortfalls can be fixed (a house rebuilt or a water
 //! project: about a year).
 //!
+//! Measures (as the year's matching found them, [`MeasureStanding`]) enter in two ways: an
+//! income-raising measure delivered in the year (a job, an industry award, a ranger post, a
+//! loan) lifts a weaker trend to the usual growth, since its income has only begun; housing
+//! measures, and relocation measures of a household yet to move, that it is entitled to but has
+//! not had take about a year, like a house to rebuild. Other undelivered measures are named as the help still owed.
+//!
 //! Deliberately simple and explainable; how often it is right on the generated history is
 //! measured by `fupin assess --evaluate` and reported in BENCHMARKS.md.
 
 use crate::assessment::checklist::{Checklist, Dimension, Outcome};
 use crate::income::{IncomeFormula, IncomeYear};
+use crate::measures::{Catalogue, Category, Measure};
 use crate::money::Fen;
 
 /// Growth assumed when a household has no usable trend (about rural income growth in the
@@ -51,6 +58,84 @@ pub fn county_half_exit_year(year: i32, pace: Option<f64>) -> Option<i32> {
         }
     }
     None
+}
+
+/// A household's measures of the year as they bear on its exit: names of measures from the
+/// catalogue, each once however many members have it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MeasureStanding<'c> {
+    /// Income-raising measures (employment, industry, credit, ecological) delivered.
+    pub income_delivered: Vec<&'c str>,
+    /// Income-raising measures entitled but not delivered.
+    pub income_gaps: Vec<&'c str>,
+    /// Housing measures, and relocation measures of a household still to move, entitled but not
+    /// delivered (about a year's work: a house to build, a family to move).
+    pub slow_gaps: Vec<&'c str>,
+    /// Any other measure entitled but not delivered (deliverable within the year).
+    pub other_gaps: Vec<&'c str>,
+}
+
+impl<'c> MeasureStanding<'c> {
+    /// From a matching's code lists ("EDU-01:2,MED-02": codes, a member's seq after a colon);
+    /// codes the catalogue does not know are passed over. For a household already `relocated`,
+    /// relocation measures are the subsidy of a move made and the support after it: owed, but
+    /// not a year's work.
+    pub fn from_codes(
+        catalogue: &'c Catalogue,
+        entitled: &str,
+        gaps: &str,
+        relocated: bool,
+    ) -> Self {
+        let names = |list: &str| -> Vec<&'c Measure> {
+            let mut out: Vec<&Measure> = Vec::new();
+            for code in list.split(',').map(|c| c.split(':').next().unwrap_or(c)) {
+                if let Some(m) = catalogue.measure(code)
+                    && !out.iter().any(|o| o.code == m.code)
+                {
+                    out.push(m);
+                }
+            }
+            out
+        };
+        let gaps = names(gaps);
+        let mut standing = MeasureStanding::default();
+        for m in names(entitled) {
+            let gap = gaps.iter().any(|g| g.code == m.code);
+            let list = match (raises_income(m.category), gap) {
+                (true, false) => &mut standing.income_delivered,
+                (true, true) => &mut standing.income_gaps,
+                (false, false) => continue,
+                (false, true)
+                    if m.category == Category::Housing
+                        || (m.category == Category::Relocation && !relocated) =>
+                {
+                    &mut standing.slow_gaps
+                }
+                (false, true) => &mut standing.other_gaps,
+            };
+            list.push(m.name.as_str());
+        }
+        standing
+    }
+}
+
+/// Measures whose point is income the household earns from them.
+fn raises_income(c: Category) -> bool {
+    matches!(
+        c,
+        Category::Employment | Category::Industry | Category::Credit | Category::Ecological
+    )
+}
+
+/// "甲、乙等3项" / "a, b and 1 more": a short list of names for a reason.
+fn some_names(names: &[&str], english: bool) -> String {
+    const SHOWN: usize = 2;
+    let shown = names[..names.len().min(SHOWN)].join(if english { ", " } else { "、" });
+    match (names.len() > SHOWN, english) {
+        (false, _) => shown,
+        (true, false) => format!("{shown}等{}项", names.len()),
+        (true, true) => format!("{shown} and {} more", names.len() - SHOWN),
+    }
 }
 
 /// The expected exit year (`None`: not within the horizon, or not poor) and why.
@@ -95,8 +180,11 @@ pub fn predict(
     year: i32,
     line: &dyn Fn(i32) -> Option<Fen>,
     pace: Option<f64>,
+    measures: Option<&MeasureStanding>,
 ) -> Prediction {
     let mut reasons = Vec::new();
+    let none = MeasureStanding::default();
+    let measures = measures.unwrap_or(&none);
     let Some(now) = incomes.iter().find(|i| i.year == year).and_then(per_capita) else {
         reasons.push(format!(
             "{year}年无收入记录，无法预测 / no income recorded for {year}"
@@ -125,6 +213,25 @@ pub fn predict(
             DEFAULT_GROWTH
         }
     };
+    let growth = if !measures.income_delivered.is_empty() && growth < DEFAULT_GROWTH {
+        reasons.push(format!(
+            "已落实增收措施（{}），收入按年增长{:.0}%估算 / income measures delivered ({}): {:.0}% a year assumed",
+            some_names(&measures.income_delivered, false),
+            DEFAULT_GROWTH * 100.0,
+            some_names(&measures.income_delivered, true),
+            DEFAULT_GROWTH * 100.0
+        ));
+        DEFAULT_GROWTH
+    } else {
+        growth
+    };
+    if !measures.income_gaps.is_empty() {
+        reasons.push(format!(
+            "应享未落实的增收措施：{}（未计入预测） / income measures owed, not counted: {}",
+            some_names(&measures.income_gaps, false),
+            some_names(&measures.income_gaps, true)
+        ));
+    }
     // the line of a year, carried forward at LINE_GROWTH past the last one configured
     let mut last_line: Option<(i32, f64)> = line(year).map(|f| (year, f.0 as f64));
     let mut line_of = |y: i32| -> Option<f64> {
@@ -198,6 +305,21 @@ pub fn predict(
         .filter(|d| checklist.outcome(*d) == Outcome::NotMet)
         .collect();
     let mut expected = earliest;
+    if !measures.slow_gaps.is_empty() {
+        expected = expected.max(year + 2);
+        reasons.push(format!(
+            "应享未落实：{}，约需一年 / owed: {}, about a year",
+            some_names(&measures.slow_gaps, false),
+            some_names(&measures.slow_gaps, true)
+        ));
+    }
+    if !measures.other_gaps.is_empty() {
+        reasons.push(format!(
+            "应享未落实：{}，当年可落实 / owed: {}, deliverable within the year",
+            some_names(&measures.other_gaps, false),
+            some_names(&measures.other_gaps, true)
+        ));
+    }
     if !slow.is_empty() {
         let names: Vec<&str> = slow.iter().map(|d| d.zh()).collect();
         expected = expected.max(year + 2);
@@ -277,25 +399,33 @@ mod tests {
     fn exit_is_the_first_year_strictly_above_the_line() {
         // 2,500 growing 10%: 2,750 (2027), 3,025 (2028) > 3,000
         let incomes = [income(2025, 2273), income(2026, 2500)];
-        let p = predict(&incomes, &checklist(&[]), 2026, &flat_line, None);
+        let p = predict(&incomes, &checklist(&[]), 2026, &flat_line, None, None);
         assert_eq!(p.expected_exit_year, Some(2028), "{p:?}");
         assert!(p.reasons.iter().any(|r| r.contains("2028")));
         // exactly reaching the line is not above it: 3,000 in 2027 → exit 2028
         let exact = [income(2025, 2500), income(2026, 2727)];
-        let p = predict(&exact, &checklist(&[]), 2026, &|_| Some(Fen(300_000)), None);
+        let p = predict(
+            &exact,
+            &checklist(&[]),
+            2026,
+            &|_| Some(Fen(300_000)),
+            None,
+            None,
+        );
         assert!(p.expected_exit_year.unwrap() >= 2027);
     }
 
     #[test]
     fn slow_shortfalls_delay_and_quick_ones_do_not() {
         let incomes = [income(2025, 2900), income(2026, 2990)];
-        let base = predict(&incomes, &checklist(&[]), 2026, &flat_line, None);
+        let base = predict(&incomes, &checklist(&[]), 2026, &flat_line, None, None);
         assert_eq!(base.expected_exit_year, Some(2027));
         let house = predict(
             &incomes,
             &checklist(&[Dimension::SafeHousing]),
             2026,
             &flat_line,
+            None,
             None,
         );
         assert_eq!(house.expected_exit_year, Some(2028), "{house:?}");
@@ -305,6 +435,7 @@ mod tests {
             2026,
             &flat_line,
             None,
+            None,
         );
         assert_eq!(medical.expected_exit_year, Some(2027));
         assert!(medical.reasons.iter().any(|r| r.contains("基本医疗")));
@@ -313,10 +444,10 @@ mod tests {
     #[test]
     fn no_exit_without_growth_or_income() {
         let falling = [income(2025, 2000), income(2026, 1900)];
-        let p = predict(&falling, &checklist(&[]), 2026, &flat_line, None);
+        let p = predict(&falling, &checklist(&[]), 2026, &flat_line, None, None);
         assert_eq!(p.expected_exit_year, None);
         assert!(p.reasons.last().unwrap().contains("more help"));
-        let none = predict(&[], &checklist(&[]), 2026, &flat_line, None);
+        let none = predict(&[], &checklist(&[]), 2026, &flat_line, None, None);
         assert_eq!((none.expected_exit_year, none.growth), (None, None));
     }
 
@@ -326,11 +457,11 @@ mod tests {
         let stuck = [income(2015, 2000), income(2016, 2000)];
         // no pace known: the deadline alone clears a quarter in 2017 (4 years left), a third of
         // the rest in 2018: half out by 2018
-        let p = predict(&stuck, &checklist(&[]), 2016, &flat_line, None);
+        let p = predict(&stuck, &checklist(&[]), 2016, &flat_line, None, None);
         assert_eq!(p.expected_exit_year, Some(2018), "{p:?}");
         assert!(p.reasons.iter().any(|r| r.contains("all out by 2020")));
         // a county exiting 40% a year: 60% left in 2017, 36% in 2018
-        let p = predict(&stuck, &checklist(&[]), 2016, &flat_line, Some(0.4));
+        let p = predict(&stuck, &checklist(&[]), 2016, &flat_line, Some(0.4), None);
         assert_eq!(p.expected_exit_year, Some(2018), "{p:?}");
         assert!(p.reasons.iter().any(|r| r.contains("40%")));
         // one exiting half a year: half out in 2017
@@ -344,7 +475,7 @@ mod tests {
         assert_eq!(county_half_exit_year(2022, None), None);
         // after the campaign no deadline applies
         let later = [income(2021, 2000), income(2022, 2000)];
-        let p = predict(&later, &checklist(&[]), 2022, &flat_line, None);
+        let p = predict(&later, &checklist(&[]), 2022, &flat_line, None, None);
         assert_eq!(p.expected_exit_year, None);
     }
 
@@ -353,8 +484,106 @@ mod tests {
         // line 3,000 in 2026 only; 2027 at 3,090; 3,050 stays under it
         let line = |y: i32| (y == 2026).then_some(Fen(300_000));
         let incomes = [income(2025, 3050), income(2026, 3050)];
-        let p = predict(&incomes, &checklist(&[]), 2026, &line, None);
+        let p = predict(&incomes, &checklist(&[]), 2026, &line, None, None);
         // zero growth: never above a growing line
         assert_eq!(p.expected_exit_year, None, "{p:?}");
+    }
+
+    #[test]
+    fn delivered_income_measures_lift_the_trend_and_owed_housing_delays() {
+        let catalogue = Catalogue::default_catalogue();
+        let first = |c: Category| catalogue.measures.iter().find(|m| m.category == c).unwrap();
+        let (job, house, school) = (
+            first(Category::Employment),
+            first(Category::Housing),
+            first(Category::Education),
+        );
+        // falling income never passes the line on its own trend
+        let falling = [income(2025, 2000), income(2026, 1900)];
+        let entitled = format!("{}:1,{}:2", job.code, school.code);
+        let helped = MeasureStanding::from_codes(
+            &catalogue,
+            &entitled,
+            &format!("{}:2", school.code),
+            false,
+        );
+        assert_eq!(helped.income_delivered, vec![job.name.as_str()]);
+        assert_eq!(helped.other_gaps, vec![school.name.as_str()]);
+        // 8% from 1,900: 2,792 in 2031, 3,015 in 2032 (> 3,000)
+        let p = predict(
+            &falling,
+            &checklist(&[]),
+            2026,
+            &flat_line,
+            None,
+            Some(&helped),
+        );
+        assert_eq!(
+            (p.expected_exit_year, p.growth),
+            (Some(2032), Some(DEFAULT_GROWTH)),
+            "{p:?}"
+        );
+        assert!(p.reasons.iter().any(|r| r.contains(&job.name)), "{p:?}");
+        assert!(p.reasons.iter().any(|r| r.contains(&school.name)), "{p:?}");
+        // the same job owed, not delivered: no lift, and named
+        let owed = MeasureStanding::from_codes(&catalogue, &job.code, &job.code, false);
+        assert_eq!(owed.income_gaps, vec![job.name.as_str()]);
+        let p = predict(
+            &falling,
+            &checklist(&[]),
+            2026,
+            &flat_line,
+            None,
+            Some(&owed),
+        );
+        assert_eq!(p.expected_exit_year, None);
+        assert!(p.reasons.iter().any(|r| r.contains(&job.name)), "{p:?}");
+        // a delivered measure does not slow a stronger trend
+        let rising = [income(2025, 2273), income(2026, 2500)];
+        let p = predict(
+            &rising,
+            &checklist(&[]),
+            2026,
+            &flat_line,
+            None,
+            Some(&helped),
+        );
+        assert_eq!(p.expected_exit_year, Some(2028));
+        // housing owed: no earlier than two years on, as a house to rebuild
+        let near = [income(2025, 2900), income(2026, 2990)];
+        let roof = MeasureStanding::from_codes(&catalogue, &house.code, &house.code, false);
+        assert_eq!(roof.slow_gaps, vec![house.name.as_str()]);
+        let p = predict(&near, &checklist(&[]), 2026, &flat_line, None, Some(&roof));
+        assert_eq!(p.expected_exit_year, Some(2028), "{p:?}");
+        let p = predict(&near, &checklist(&[]), 2026, &flat_line, None, None);
+        assert_eq!(p.expected_exit_year, Some(2027));
+        // a move owed takes a year; once moved, what is owed for it does not delay
+        let moving = first(Category::Relocation);
+        let to_move = MeasureStanding::from_codes(&catalogue, &moving.code, &moving.code, false);
+        assert_eq!(to_move.slow_gaps, vec![moving.name.as_str()]);
+        let moved = MeasureStanding::from_codes(&catalogue, &moving.code, &moving.code, true);
+        assert_eq!(moved.other_gaps, vec![moving.name.as_str()]);
+        let p = predict(&near, &checklist(&[]), 2026, &flat_line, None, Some(&moved));
+        assert_eq!(p.expected_exit_year, Some(2027), "{p:?}");
+    }
+
+    #[test]
+    fn measure_codes_count_once_and_unknown_ones_are_passed_over() {
+        let catalogue = Catalogue::default_catalogue();
+        let school = &catalogue.measures[0];
+        let entitled = format!("{0}:1,{0}:2,NO-SUCH", school.code);
+        let s = MeasureStanding::from_codes(
+            &catalogue,
+            &entitled,
+            &format!("{}:2", school.code),
+            false,
+        );
+        assert_eq!(s.other_gaps, vec![school.name.as_str()]);
+        assert_eq!(
+            MeasureStanding::from_codes(&catalogue, "", "", false),
+            MeasureStanding::default()
+        );
+        assert_eq!(some_names(&["a", "b", "c"], true), "a, b and 1 more");
+        assert_eq!(some_names(&["甲", "乙", "丙"], false), "甲、乙等3项");
     }
 }
