@@ -292,7 +292,20 @@ pub struct Evaluation {
     pub last_year: i32,
     /// Households poor at the end of `as_of` with an income recorded for it.
     pub poor: u64,
-    /// Predicted year = actual exit year (or: no exit predicted by `last_year`, and none happened).
+    /// Those of them with a measures matching of `as_of`.
+    pub matched: u64,
+    /// Those whose predicted year the measures changed.
+    pub changed_by_measures: u64,
+    /// The predictions as `fupin assess` makes them (with the year's measures).
+    pub accuracy: Accuracy,
+    /// The same predictions made without the measures, to show what they add.
+    pub accuracy_without_measures: Accuracy,
+}
+
+/// Predicted exit years against the recorded ones, counted in households.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Accuracy {
+    /// Predicted year = actual exit year (or: no exit predicted by the last year, and none happened).
     pub exact: u64,
     /// Within a year of it (same rule for no exit).
     pub within_one: u64,
@@ -300,6 +313,23 @@ pub struct Evaluation {
     pub too_early: u64,
     /// Predicted later than the actual exit (or no exit when one happened).
     pub too_late: u64,
+}
+
+impl Accuracy {
+    /// Counts one household; years after `last_year` are "not by the last year".
+    fn count(&mut self, predicted: Option<i32>, actual: Option<i32>, last_year: i32) {
+        let predicted = predicted.filter(|y| *y <= last_year);
+        let gap = match (predicted, actual) {
+            (Some(p), Some(a)) => p - a,
+            (None, None) => 0,
+            (Some(p), None) => p - (last_year + 1),
+            (None, Some(a)) => last_year + 1 - a,
+        };
+        self.exact += u64::from(gap == 0);
+        self.within_one += u64::from(gap.abs() <= 1);
+        self.too_early += u64::from(gap < 0);
+        self.too_late += u64::from(gap > 0);
+    }
 }
 
 /// Predicts as of `as_of` for every household poor then, and compares with the exit years the
@@ -351,20 +381,21 @@ pub async fn evaluate(
                 year: as_of,
             };
             let (row, _) = assess_one(card, &assessed, "");
-            // within the years recorded, or "not by the last year"
-            let predicted = row.expected_exit_year.filter(|y| *y <= last_year);
+            let (plain, _) = assess_one(
+                card,
+                &Assessed {
+                    measures: None,
+                    ..assessed
+                },
+                "",
+            );
             let actual = h.exit_year.filter(|y| *y > as_of && *y <= last_year);
             e.poor += 1;
-            let gap = match (predicted, actual) {
-                (Some(p), Some(a)) => p - a,
-                (None, None) => 0,
-                (Some(p), None) => p - (last_year + 1),
-                (None, Some(a)) => last_year + 1 - a,
-            };
-            e.exact += u64::from(gap == 0);
-            e.within_one += u64::from(gap.abs() <= 1);
-            e.too_early += u64::from(gap < 0);
-            e.too_late += u64::from(gap > 0);
+            e.matched += u64::from(measures.is_some());
+            e.changed_by_measures += u64::from(row.expected_exit_year != plain.expected_exit_year);
+            e.accuracy.count(row.expected_exit_year, actual, last_year);
+            e.accuracy_without_measures
+                .count(plain.expected_exit_year, actual, last_year);
         }
         progress.advance(page.len() as u64);
         Ok(())

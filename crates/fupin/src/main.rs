@@ -189,15 +189,25 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     fupin_services::assess::evaluate(&db, &card, args.year, area.as_ref(), &bar)
                         .await?;
                 let pct = |n: u64| 100.0 * n as f64 / e.poor.max(1) as f64;
+                let line = |a: &fupin_services::assess::Accuracy| {
+                    format!(
+                        "exactly {:.1}%, within a year {:.1}% (too early {:.1}%, too late {:.1}%)",
+                        pct(a.exact),
+                        pct(a.within_one),
+                        pct(a.too_early),
+                        pct(a.too_late)
+                    )
+                };
                 println!(
-                    "as of {}: {} poor households; exit year predicted exactly {:.1}%, within a year {:.1}% (too early {:.1}%, too late {:.1}%), checked against exits up to {}",
-                    e.as_of,
-                    e.poor,
-                    pct(e.exact),
-                    pct(e.within_one),
-                    pct(e.too_early),
-                    pct(e.too_late),
-                    e.last_year
+                    "as of {}: {} poor households, checked against exits up to {}",
+                    e.as_of, e.poor, e.last_year
+                );
+                println!("  exit year predicted {}", line(&e.accuracy));
+                println!(
+                    "  without the year's measures {} ({} households matched, {} predictions changed by their measures)",
+                    line(&e.accuracy_without_measures),
+                    e.matched,
+                    e.changed_by_measures
                 );
                 return Ok(std::process::ExitCode::SUCCESS);
             }
