@@ -2,8 +2,11 @@
 //! columns 户编号, 措施编号, 成员证件号码 (blank for a household measure), 年度, 落实日期,
 //! 金额（元）(blank where not money), 落实单位, 佐证材料. All-or-nothing; every bad row is
 //! named with its column and reason; loading the same sheet again corrects, never duplicates.
+//! A province's sheet (10M rows) streams through in chunks: memory holds a few of them.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use fupin_core::Fen;
@@ -11,8 +14,16 @@ use fupin_core::access::Scope;
 use fupin_core::measures::Catalogue;
 use fupin_storage::Db;
 
-use crate::measures::NewDelivery;
-use crate::sheet::{Format, SheetWriter, find_column, refuse_bad_rows};
+use crate::audit::Actor;
+use crate::measures::{NewDelivery, check_delivery};
+use crate::progress::Progress;
+use crate::sheet::{Format, SheetWriter, find_column, refuse_bad_rows, refuse_counted};
+
+/// Rows read, checked and written per step of a load.
+const CHUNK: usize = 20_000;
+
+/// Bad rows kept for the message; the rest are only counted.
+const SHOWN: usize = 20;
 
 /// The columns, Chinese first (the name written), then the accepted English name.
 pub const COLUMNS: [(&str, &str); 8] = [
@@ -28,14 +39,34 @@ pub const COLUMNS: [(&str, &str); 8] = [
 
 /// Reads a deliveries sheet; rows keep their row numbers for the messages.
 pub fn parse(path: &Path) -> Result<Vec<(usize, NewDelivery)>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    read_chunks(path, |chunk| {
+        out.extend(chunk.rows);
+        errors.extend(chunk.errors);
+        true
+    })?;
+    refuse_bad_rows(&errors)?;
+    Ok(out)
+}
+
+/// Rows of a sheet in reading order: those that parsed, and the messages of those that did not.
+#[derive(Default)]
+struct Chunk {
+    rows: Vec<(usize, NewDelivery)>,
+    errors: Vec<String>,
+}
+
+/// Reads the sheet `CHUNK` rows at a time and hands each chunk to `take`, which returns false
+/// to stop early.
+fn read_chunks(path: &Path, mut take: impl FnMut(Chunk) -> bool) -> Result<()> {
     let mut rows = crate::sheet::open(path)?;
     let header = rows.next().context("empty file / 文件为空")??.1;
     let mut col = [0usize; 8];
     for (slot, (zh, en)) in col.iter_mut().zip(COLUMNS) {
         *slot = find_column(&header, zh, en)?;
     }
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
+    let mut chunk = Chunk::default();
     for row in rows {
         let (row_no, cells) = row?;
         let get = |i: usize| cells.get(col[i]).map_or("", str::trim);
@@ -44,16 +75,105 @@ pub fn parse(path: &Path) -> Result<Vec<(usize, NewDelivery)>> {
         }
         let cells: [&str; 8] = std::array::from_fn(get);
         match parse_row(&cells) {
-            Ok(d) => out.push((row_no, d)),
-            Err((i, reason)) => errors.push(format!(
+            Ok(d) => chunk.rows.push((row_no, d)),
+            Err((i, reason)) => chunk.errors.push(format!(
                 "第{row_no}行 row {row_no} [{}] “{}”: {reason}",
                 COLUMNS[i].0,
                 get(i)
             )),
         }
+        if chunk.rows.len() + chunk.errors.len() >= CHUNK && !take(std::mem::take(&mut chunk)) {
+            return Ok(());
+        }
     }
-    refuse_bad_rows(&errors)?;
-    Ok(out)
+    take(chunk);
+    Ok(())
+}
+
+/// What a load recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadSummary {
+    pub rows: u64,
+    pub households: u64,
+    pub elapsed: Duration,
+}
+
+/// Loads a deliveries sheet of any size in one transaction (see the module's notes): a blocking
+/// thread reads and parses chunks while this task checks them against the catalogue and the
+/// registry (within `scope`) and upserts them. Any bad row and nothing is written; the message
+/// counts them all and shows the first 20. Audited as one entry per load, like a registry
+/// import.
+pub async fn import_deliveries(
+    db: &Db,
+    scope: &Scope,
+    catalogue: &Catalogue,
+    actor: &Actor,
+    path: &Path,
+    progress: &dyn Progress,
+) -> Result<LoadSummary> {
+    let started = Instant::now();
+    let (send, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(4);
+    let file: PathBuf = path.to_owned();
+    let reader =
+        tokio::task::spawn_blocking(move || read_chunks(&file, |c| send.blocking_send(c).is_ok()));
+    let now = fupin_storage::now_utc();
+    let mut tx = db.begin().await?;
+    let (mut bad, mut shown) = (0usize, Vec::new());
+    let mut rows = 0u64;
+    let mut households = HashSet::new();
+    progress.start(None);
+    while let Some(chunk) = chunks.recv().await {
+        progress.advance((chunk.rows.len() + chunk.errors.len()) as u64);
+        bad += chunk.errors.len();
+        shown.extend(chunk.errors);
+        let numbers: Vec<&str> = chunk
+            .rows
+            .iter()
+            .map(|(_, d)| d.household_number.as_str())
+            .collect();
+        let found = db.households_by_number(scope, &numbers).await?;
+        let mut out = Vec::with_capacity(chunk.rows.len());
+        for (row, d) in &chunk.rows {
+            match check_delivery(catalogue, &found, d, &actor.name, &now) {
+                Ok((delivery, _)) => out.push(delivery),
+                Err(reason) => {
+                    bad += 1;
+                    shown.push(format!("第{row}行 row {row}: {reason}"));
+                }
+            }
+        }
+        shown.truncate(SHOWN);
+        // once a row is bad nothing will be written: only check the rest
+        if bad == 0 {
+            rows += out.len() as u64;
+            households.extend(out.iter().map(|d| d.household_id));
+            fupin_storage::measures::record_deliveries(&mut tx, &out).await?;
+        }
+    }
+    reader.await??;
+    progress.finish();
+    refuse_counted(bad, &shown)?;
+    if rows == 0 {
+        anyhow::bail!("没有可记录的落实情况 / nothing to record");
+    }
+    tx.commit().await?;
+    let detail = format!(
+        "{rows} deliveries for {} households recorded",
+        households.len()
+    );
+    let entry = actor.entry(
+        "measure.deliver.load",
+        "file",
+        path.display().to_string(),
+        "",
+        detail,
+    );
+    crate::audit::record(db, entry).await?;
+    Ok(LoadSummary {
+        rows,
+        households: households.len() as u64,
+        elapsed: started.elapsed(),
+    })
 }
 
 /// Checks one row's cells; on error, the index of the bad column and the reason.
@@ -100,18 +220,6 @@ fn parse_row(cells: &[&str; 8]) -> Result<NewDelivery, (usize, String)> {
         unit: required(6)?,
         evidence: get(7).to_string(),
     })
-}
-
-/// Reads a deliveries sheet and records it (see [`crate::measures::record`]).
-pub async fn import_deliveries(
-    db: &Db,
-    scope: &Scope,
-    catalogue: &Catalogue,
-    actor: &crate::audit::Actor,
-    path: &Path,
-) -> Result<u64> {
-    let rows = parse(path)?;
-    crate::measures::record(db, scope, catalogue, actor, &rows).await
 }
 
 /// A sheet for deliveries, its header written.

@@ -329,7 +329,8 @@ pub struct NewDelivery {
 }
 
 /// Checks deliveries against the catalogue and the registry and records them in one
-/// transaction (all or nothing). Errors name the row (1-based, as given) and the reason.
+/// transaction (all or nothing), each audited. Errors name the row (1-based, as given) and the
+/// reason. Sheets of any size go through [`crate::deliveries::import_deliveries`].
 pub async fn record(
     db: &Db,
     scope: &fupin_core::access::Scope,
@@ -337,79 +338,29 @@ pub async fn record(
     actor: &Actor,
     rows: &[(usize, NewDelivery)],
 ) -> Result<u64> {
-    let mut errors = Vec::new();
-    let mut out = Vec::with_capacity(rows.len());
-    let mut audit = Vec::with_capacity(rows.len());
     let now = fupin_storage::now_utc();
     let numbers: Vec<&str> = rows
         .iter()
         .map(|(_, d)| d.household_number.as_str())
         .collect();
     let found = db.households_by_number(scope, &numbers).await?;
+    let mut errors = Vec::new();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut audit = Vec::with_capacity(rows.len());
     for (row, d) in rows {
-        let fail = |reason: String| format!("第{row}行 row {row}: {reason}");
-        let Some(measure) = catalogue.measure(&d.measure_code) else {
-            errors.push(fail(format!(
-                "[措施编号] 目录{}中没有措施“{}” / no measure {:?} in catalogue {}",
-                catalogue.version, d.measure_code, d.measure_code, catalogue.version
-            )));
-            continue;
-        };
-        let Some(keys) = found.get(&d.household_number) else {
-            errors.push(fail(format!(
-                "[户编号] 没有户“{}”或不在管辖范围内 / no household {:?} within your areas",
-                d.household_number, d.household_number
-            )));
-            continue;
-        };
-        let member = d.member_id_number.trim();
-        match (measure.per, member.is_empty()) {
-            (Per::Member, true) => {
-                errors.push(fail(format!(
-                    "[成员证件号码] 措施{}按人落实，须填成员 / {} is given per member: name the member",
-                    measure.code, measure.code
-                )));
-                continue;
+        match check_delivery(catalogue, &found, d, &actor.name, &now) {
+            Ok((delivery, village_code)) => {
+                audit.push(actor.entry(
+                    "measure.deliver",
+                    "household",
+                    delivery.household_id.to_string(),
+                    village_code,
+                    format!("{} {}", delivery.measure_code, d.year),
+                ));
+                out.push(delivery);
             }
-            (Per::Member, false) if !keys.members.iter().any(|m| m == member) => {
-                errors.push(fail(format!(
-                    "[成员证件号码] 不是该户成员 / not a member of household {}",
-                    d.household_number
-                )));
-                continue;
-            }
-            (Per::Household, false) => {
-                errors.push(fail(format!(
-                    "[成员证件号码] 措施{}按户落实，不填成员 / {} is given per household: leave the member empty",
-                    measure.code, measure.code
-                )));
-                continue;
-            }
-            _ => {}
+            Err(reason) => errors.push(format!("第{row}行 row {row}: {reason}")),
         }
-        if d.amount.is_some_and(Fen::is_negative) {
-            errors.push(fail("[金额] 不能为负 / must not be negative".into()));
-            continue;
-        }
-        audit.push(actor.entry(
-            "measure.deliver",
-            "household",
-            keys.id.to_string(),
-            &keys.village_code,
-            format!("{} {}", measure.code, d.year),
-        ));
-        out.push(Delivery {
-            household_id: keys.id,
-            measure_code: measure.code.clone(),
-            member_id_number: member.to_string(),
-            year: d.year,
-            delivered_on: fupin_core::date::iso(d.delivered_on),
-            amount: d.amount.map(|f| f.0),
-            unit: d.unit.trim().to_string(),
-            evidence: d.evidence.trim().to_string(),
-            recorded_by: actor.name.clone(),
-            recorded_at: now.clone(),
-        });
     }
     crate::sheet::refuse_bad_rows(&errors)?;
     if out.is_empty() {
@@ -420,4 +371,66 @@ pub async fn record(
     tx.commit().await?;
     db.append_audit(audit).await?;
     Ok(out.len() as u64)
+}
+
+/// One delivery checked against the catalogue and the households `found` (by number, within
+/// the caller's scope): the row to store and the household's village, or the reason it is
+/// refused, naming the column.
+pub(crate) fn check_delivery<'f>(
+    catalogue: &Catalogue,
+    found: &'f HashMap<String, fupin_storage::HouseholdKeys>,
+    d: &NewDelivery,
+    recorded_by: &str,
+    recorded_at: &str,
+) -> Result<(Delivery, &'f str), String> {
+    let Some(measure) = catalogue.measure(&d.measure_code) else {
+        return Err(format!(
+            "[措施编号] 目录{}中没有措施“{}” / no measure {:?} in catalogue {}",
+            catalogue.version, d.measure_code, d.measure_code, catalogue.version
+        ));
+    };
+    let Some(keys) = found.get(&d.household_number) else {
+        return Err(format!(
+            "[户编号] 没有户“{}”或不在管辖范围内 / no household {:?} within your areas",
+            d.household_number, d.household_number
+        ));
+    };
+    let member = d.member_id_number.trim();
+    match (measure.per, member.is_empty()) {
+        (Per::Member, true) => {
+            return Err(format!(
+                "[成员证件号码] 措施{}按人落实，须填成员 / {} is given per member: name the member",
+                measure.code, measure.code
+            ));
+        }
+        (Per::Member, false) if !keys.members.iter().any(|m| m == member) => {
+            return Err(format!(
+                "[成员证件号码] 不是该户成员 / not a member of household {}",
+                d.household_number
+            ));
+        }
+        (Per::Household, false) => {
+            return Err(format!(
+                "[成员证件号码] 措施{}按户落实，不填成员 / {} is given per household: leave the member empty",
+                measure.code, measure.code
+            ));
+        }
+        _ => {}
+    }
+    if d.amount.is_some_and(Fen::is_negative) {
+        return Err("[金额] 不能为负 / must not be negative".into());
+    }
+    let delivery = Delivery {
+        household_id: keys.id,
+        measure_code: measure.code.clone(),
+        member_id_number: member.to_string(),
+        year: d.year,
+        delivered_on: fupin_core::date::iso(d.delivered_on),
+        amount: d.amount.map(|f| f.0),
+        unit: d.unit.trim().to_string(),
+        evidence: d.evidence.trim().to_string(),
+        recorded_by: recorded_by.to_string(),
+        recorded_at: recorded_at.to_string(),
+    };
+    Ok((delivery, &keys.village_code))
 }

@@ -314,14 +314,16 @@ pub fn find_column(header: &Row, zh: &str, en: &str) -> Result<usize> {
 
 /// An all-or-nothing load's refusal: every bad row counted, the first 20 shown.
 pub fn refuse_bad_rows(errors: &[String]) -> Result<()> {
-    if errors.is_empty() {
+    refuse_counted(errors.len(), &errors[..errors.len().min(20)])
+}
+
+/// As [`refuse_bad_rows`] where only `shown` of the `count` bad rows were kept.
+pub fn refuse_counted(count: usize, shown: &[String]) -> Result<()> {
+    if count == 0 {
         return Ok(());
     }
-    let shown: Vec<&str> = errors.iter().take(20).map(String::as_str).collect();
     bail!(
-        "{} 行有误，未写入 / {} bad rows, nothing written:\n{}",
-        errors.len(),
-        errors.len(),
+        "{count} 行有误，未写入 / {count} bad rows, nothing written:\n{}",
         shown.join("\n")
     )
 }

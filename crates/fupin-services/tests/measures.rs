@@ -73,10 +73,11 @@ async fn matching_finds_the_gaps_and_a_delivery_closes_one_once() {
             &catalogue,
             &Actor::cli(),
             &sheet,
+            &Silent,
         )
         .await
         .unwrap();
-        assert_eq!(n as usize, rows.len(), "{}", t.name);
+        assert_eq!(n.rows as usize, rows.len(), "{}", t.name);
         // loading the same sheet again corrects in place
         fupin_services::deliveries::import_deliveries(
             &t.db,
@@ -84,6 +85,7 @@ async fn matching_finds_the_gaps_and_a_delivery_closes_one_once() {
             &catalogue,
             &Actor::cli(),
             &sheet,
+            &Silent,
         )
         .await
         .unwrap();

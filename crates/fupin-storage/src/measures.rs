@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use fupin_core::AreaCode;
 use fupin_core::access::Scope;
 
-use crate::bulk::{Value, execute, fetch_all, insert_rows};
+use crate::bulk::{Value, execute, fetch_all, insert_rows, upsert_rows};
 use crate::{Db, StorageError, Tx, scope};
 
 /// A measure delivered.
@@ -49,24 +49,27 @@ impl Delivery {
 }
 
 /// Records deliveries in `tx`; one already recorded for the same household, measure, member and
-/// year is replaced (a correction), so a retried load never counts twice.
+/// year is replaced (a correction), so a retried load never counts twice. Within `rows` the
+/// last of two with the same key stands.
 pub async fn record_deliveries(tx: &mut Tx, rows: &[Delivery]) -> Result<(), StorageError> {
-    for r in rows {
-        execute(
-            tx,
-            &format!(
-                "INSERT INTO measure_deliveries ({DELIVERY_COLUMNS}) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                 ON CONFLICT (household_id, measure_code, member_id_number, year) DO UPDATE SET \
-                 delivered_on = excluded.delivered_on, amount = excluded.amount, unit = excluded.unit, \
-                 evidence = excluded.evidence, recorded_by = excluded.recorded_by, \
-                 recorded_at = excluded.recorded_at"
-            ),
-            &r.values(),
-        )
-        .await?;
+    let mut last: HashMap<(i64, &str, &str, i32), usize> = HashMap::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        last.insert(
+            (r.household_id, &r.measure_code, &r.member_id_number, r.year),
+            i,
+        );
     }
-    Ok(())
+    let mut keep: Vec<usize> = last.into_values().collect();
+    keep.sort_unstable();
+    let columns: Vec<&str> = DELIVERY_COLUMNS.split(", ").collect();
+    upsert_rows(
+        tx,
+        "measure_deliveries",
+        &columns,
+        &["household_id", "measure_code", "member_id_number", "year"],
+        keep.into_iter().map(|i| rows[i].values()).collect(),
+    )
+    .await
 }
 
 /// A household's matching result of a year.

@@ -27,15 +27,22 @@ pub async fn run(db: &Db, command: MeasuresCommand) -> Result<()> {
         }
         MeasuresCommand::Deliveries { file } => {
             let catalogue = fupin_services::measures::catalogue_for_run(db, None).await?;
-            let n = fupin_services::deliveries::import_deliveries(
+            let bar = Bar::rows("措施落实 loading deliveries");
+            let s = fupin_services::deliveries::import_deliveries(
                 db,
                 &Scope::everything(),
                 &catalogue,
                 &fupin_services::audit::Actor::cli(),
                 &file,
+                &bar,
             )
             .await?;
-            println!("措施落实已记录 / deliveries recorded: {n}");
+            println!(
+                "措施落实已记录 / deliveries recorded: {} for {} households in {:.1} s",
+                s.rows,
+                s.households,
+                s.elapsed.as_secs_f64()
+            );
         }
         MeasuresCommand::Match { year, area } => {
             let area = area
