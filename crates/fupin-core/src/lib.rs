@@ -4,6 +4,7 @@
 #[macro_use]
 pub mod codes;
 pub mod access;
+pub mod archive;
 pub mod area;
 pub mod assessment;
 pub mod audit;
@@ -12,6 +13,7 @@ pub mod fields;
 pub mod household;
 pub mod id_number;
 pub mod income;
+pub mod income_items;
 pub mod masking;
 pub mod measures;
 pub mod money;

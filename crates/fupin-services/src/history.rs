@@ -284,7 +284,7 @@ pub async fn import_history(
 }
 
 /// Year-by-year differences, for the change log.
-fn year_changes(old: &[YearRow], new: &[YearRow]) -> Vec<FieldChange> {
+pub(crate) fn year_changes(old: &[YearRow], new: &[YearRow]) -> Vec<FieldChange> {
     let show = |r: Option<&YearRow>| {
         r.map(|r| {
             let status = r.status.map_or("", |s| s.zh());

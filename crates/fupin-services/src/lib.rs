@@ -2,6 +2,7 @@
 //! generating realistic registries, seeding the demo, accounts and logins, and the audit trail.
 
 pub mod accounts;
+pub mod archives;
 pub mod areas;
 pub mod assess;
 pub mod audit;
@@ -14,6 +15,7 @@ pub mod export;
 pub mod generate;
 pub mod generated;
 pub mod history;
+pub mod household_card;
 pub mod import;
 pub mod indicators;
 pub mod measures;

@@ -173,7 +173,7 @@ fn match_one(
     id: i64,
     facts: &Facts,
     household: &Household,
-    delivered: &[(String, String)],
+    delivered: &fupin_storage::Delivered,
     counts: &mut VillageCounts,
 ) -> HouseholdMeasures {
     use std::fmt::Write;
@@ -195,9 +195,7 @@ fn match_one(
             let key = member
                 .and_then(|i| household.members.get(i))
                 .map_or("", |m| m.id_number.as_str());
-            let done = delivered
-                .iter()
-                .any(|(code, k)| *code == m.code && k == key);
+            let done = delivered.contains(&m.code, key);
             // "EDU-01" for a household measure, "EDU-01:2" for the second member
             let label = |out: &mut String| {
                 if !out.is_empty() {

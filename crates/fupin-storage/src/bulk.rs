@@ -17,6 +17,7 @@ pub enum Value {
     Text(String),
     OptText(Option<String>),
     Bool(bool),
+    Bytes(Vec<u8>),
 }
 
 /// Binds each (owned) value in turn to a query of either backend (both accept the same Rust types).
@@ -34,6 +35,7 @@ macro_rules! bind_all {
                 Value::Text(x) => q.bind(x),
                 Value::OptText(x) => q.bind(x),
                 Value::Bool(x) => q.bind(x),
+                Value::Bytes(x) => q.bind(x),
             };
         }
         q
@@ -178,6 +180,7 @@ impl rusqlite::ToSql for Value {
             Value::Text(s) | Value::OptText(Some(s)) => {
                 ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))
             }
+            Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
             Value::OptI32(None)
             | Value::OptI64(None)
             | Value::OptF64(None)
@@ -234,6 +237,16 @@ fn positional(sql: &str) -> Option<String> {
     Some(out)
 }
 
+fn hex_string(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
 /// Appends one row in PostgreSQL's text `COPY` format.
 fn encode_copy_row(buf: &mut Vec<u8>, row: &[Value]) {
     use std::io::Write;
@@ -250,6 +263,8 @@ fn encode_copy_row(buf: &mut Vec<u8>, row: &[Value]) {
                 escape_copy_text(buf, s);
                 Ok(())
             }
+            // bytea's hex form, its backslash escaped for COPY's text format
+            Value::Bytes(b) => write!(buf, "\\\\x{}", hex_string(b)),
             Value::OptI32(None)
             | Value::OptI64(None)
             | Value::OptF64(None)

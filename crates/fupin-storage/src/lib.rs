@@ -16,6 +16,7 @@
 //! - `figures`: per-village counts (now and by year) the area pages sum, kept by the writer.
 
 pub mod accounts;
+pub mod archives;
 pub mod areas;
 pub mod assessments;
 pub mod audit;
@@ -25,6 +26,7 @@ mod db;
 mod deferred;
 pub mod documents;
 mod figures;
+pub mod household_cards;
 pub mod indicators;
 pub mod measures;
 mod name_index;
@@ -50,7 +52,7 @@ pub use registry::{
     ChangeEntry, HouseholdListItem, HouseholdRecord, IncomeLine, RegistryWriter, RunCounts, Stored,
     WriteContext, now_utc,
 };
-pub use scan::{MatchedCodes, ScanWith, Scanned, TREND_YEARS};
+pub use scan::{Delivered, MatchedCodes, ScanWith, Scanned, TREND_YEARS};
 pub use search::{COUNT_CAP, MatchedMember, SearchHit, SearchPage};
 
 #[derive(Debug, thiserror::Error)]

@@ -113,7 +113,7 @@ struct Count {
 
 /// Loads households with members and the income of their sheet year, by a `WHERE` on
 /// `households` (`$1…` bound to `args`), in id order.
-async fn load_where(
+pub(crate) async fn load_where(
     tx: &mut Tx,
     filter: &str,
     args: &[Value],

@@ -26,9 +26,8 @@ pub struct Scanned {
     pub status_of_year: Option<HouseholdStatus>,
     /// The year's matching (when asked for: [`ScanWith::measures`]).
     pub measures: Option<MatchedCodes>,
-    /// The measures delivered in the year, as (measure code, member ID number or '' for the
-    /// household) (when asked for: [`ScanWith::deliveries`]).
-    pub deliveries: Vec<(String, String)>,
+    /// The measures delivered in the year (when asked for: [`ScanWith::deliveries`]).
+    pub deliveries: Delivered,
 }
 
 /// What a scan reads beside the households, their members, incomes and statuses.
@@ -49,6 +48,36 @@ pub struct MatchedCodes {
     pub gaps: String,
 }
 
+/// The measures delivered to a household in a year: "CODE:member ID" pairs (no ID for a household
+/// measure) joined by commas. One string per household rather than two per delivery: a province
+/// reads ten million deliveries a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivered(String);
+
+impl Delivered {
+    /// Adds a delivery of `code` to `member` ('' for the household).
+    pub fn push(&mut self, code: &str, member: &str) {
+        if !self.0.is_empty() {
+            self.0.push(',');
+        }
+        self.0.push_str(code);
+        self.0.push(':');
+        self.0.push_str(member);
+    }
+
+    /// (measure code, member ID number or '') of each delivery.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .map(|p| p.split_once(':').unwrap_or((p, "")))
+    }
+
+    pub fn contains(&self, code: &str, member: &str) -> bool {
+        self.pairs().any(|(c, m)| c == code && m == member)
+    }
+}
+
 impl Scanned {
     /// The income of one year, if recorded.
     pub fn income(&self, year: i32) -> Option<&IncomeYear> {
@@ -67,12 +96,14 @@ struct Page {
     statuses: Vec<(i64, String)>,
     /// (household id, codes), when asked for
     measures: Vec<(i64, MatchedCodes)>,
-    /// (household id, measure code, member ID number), when asked for
-    deliveries: Vec<(i64, String, String)>,
+    /// (household id, its deliveries), when asked for
+    deliveries: Vec<(i64, Delivered)>,
 }
 
+// in the order of the covering index (year, household_id, measure_code, member_id_number)
 const DELIVERIES_QUERY: &str = "SELECT household_id, measure_code, member_id_number \
-     FROM measure_deliveries WHERE year = $1 AND household_id BETWEEN $2 AND $3";
+     FROM measure_deliveries WHERE year = $1 AND household_id BETWEEN $2 AND $3 \
+     ORDER BY household_id";
 
 // `+year`: by the key's household range; SQLite otherwise picks the (year, village) index and
 // reads the whole year for every page
@@ -294,23 +325,39 @@ async fn read_deliveries(
     year: i32,
     first: i64,
     last: i64,
-) -> Result<Vec<(i64, String, String)>, StorageError> {
+) -> Result<Vec<(i64, Delivered)>, StorageError> {
     #[derive(sqlx::FromRow)]
     struct Row {
         household_id: i64,
         measure_code: String,
         member_id_number: String,
     }
-    let from_sqlite = |r: &rusqlite::Row| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
-    let from_row = |r: Row| (r.household_id, r.measure_code, r.member_id_number);
-    read_range(
-        tx,
-        DELIVERIES_QUERY,
-        (year, first, last),
-        from_sqlite,
-        from_row,
-    )
-    .await
+    // rows come by household: each starts a household's list or adds to the last one
+    let mut out: Vec<(i64, Delivered)> = Vec::new();
+    let mut add = |id: i64, code: &str, member: &str| match out.last_mut() {
+        Some((last, d)) if *last == id => d.push(code, member),
+        _ => {
+            let mut d = Delivered::default();
+            d.push(code, member);
+            out.push((id, d));
+        }
+    };
+    if let Tx::Sqlite(t) = tx {
+        let mut handle = t.lock_handle().await?;
+        // SAFETY: as in `read_page`
+        let conn = unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
+        let mut stmt = conn.prepare(&crate::bulk::anonymous_placeholders(DELIVERIES_QUERY))?;
+        let mut rows = stmt.query(rusqlite::params![year, first, last])?;
+        while let Some(r) = rows.next()? {
+            add(r.get(0)?, text_at(r, 1)?, text_at(r, 2)?);
+        }
+    } else {
+        let values = [Value::I32(year), Value::I64(first), Value::I64(last)];
+        for r in fetch_all::<Row>(tx, DELIVERIES_QUERY, &values).await? {
+            add(r.household_id, &r.measure_code, &r.member_id_number);
+        }
+    }
+    Ok(out)
 }
 
 /// A text cell of the current row, borrowed from SQLite's buffer.
@@ -454,7 +501,7 @@ fn assemble(mut page: Page) -> Result<Vec<Scanned>, StorageError> {
             incomes: Vec::new(),
             status_of_year: None,
             measures: None,
-            deliveries: Vec::new(),
+            deliveries: Delivered::default(),
         });
     }
     for (household, _, m) in page.members {
@@ -477,9 +524,9 @@ fn assemble(mut page: Page) -> Result<Vec<Scanned>, StorageError> {
             out[i].measures = Some(codes);
         }
     }
-    for (id, code, member) in page.deliveries {
+    for (id, delivered) in page.deliveries {
         if let Some(&i) = at.get(&id) {
-            out[i].deliveries.push((code, member));
+            out[i].deliveries = delivered;
         }
     }
     Ok(out)

@@ -1,6 +1,7 @@
 //! The SQLite and PostgreSQL migrations must describe the same schema: same tables, same
 //! columns in the same order, same nullability, keys and indexes. Types may differ only in
-//! the spelling each backend needs (INTEGER PRIMARY KEY vs BIGSERIAL, REAL vs DOUBLE PRECISION).
+//! the spelling each backend needs (INTEGER PRIMARY KEY vs BIGSERIAL, REAL vs DOUBLE PRECISION,
+//! BLOB vs BYTEA).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -44,7 +45,9 @@ fn normalise(column: &str) -> String {
         .replace("BIGSERIAL PRIMARY KEY", "<id> PRIMARY KEY")
         .replace("INTEGER PRIMARY KEY", "<id> PRIMARY KEY")
         .replace("DOUBLE PRECISION", "<real>")
-        .replace("REAL", "<real>");
+        .replace("REAL", "<real>")
+        .replace("BYTEA", "<bytes>")
+        .replace("BLOB", "<bytes>");
     let mut words = c.split_whitespace();
     let name = words.next().unwrap_or("").to_string();
     let rest: Vec<&str> = words.collect();

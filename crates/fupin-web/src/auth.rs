@@ -223,7 +223,7 @@ async fn identified(
     let mut request = if is_safe(request.method()) || caller.via_token() {
         request
     } else {
-        check_csrf(request, &caller.csrf).await?
+        check_csrf(request, &caller.csrf, state.archive_limit).await?
     };
     request.extensions_mut().insert(caller);
     Ok((request, new_prelogin))
@@ -234,18 +234,36 @@ fn is_safe(method: &Method) -> bool {
 }
 
 /// Refuses an unsafe request whose form field or header does not carry `expected`. The body is
-/// read (forms are small) and put back for the handler.
-async fn check_csrf(request: Request, expected: &str) -> Result<Request, AppError> {
+/// read (forms are small; a multipart upload at most `upload_limit` and its fields) and put
+/// back for the handler.
+async fn check_csrf(
+    request: Request,
+    expected: &str,
+    upload_limit: usize,
+) -> Result<Request, AppError> {
     let (parts, body) = request.into_parts();
     let header_token = parts
         .headers
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let bytes = to_bytes(body, FORM_LIMIT)
+    let boundary = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| multer::parse_boundary(ct).ok());
+    let limit = if boundary.is_some() {
+        upload_limit + FORM_LIMIT
+    } else {
+        FORM_LIMIT
+    };
+    let bytes = to_bytes(body, limit)
         .await
         .map_err(|_| AppError::BadRequest("表单过大 / form too large".into()))?;
-    let form_token = form_urlencoded_value(&bytes, CSRF_FIELD);
+    let form_token = match boundary {
+        Some(b) => multipart_value(bytes.clone(), b, CSRF_FIELD).await,
+        None => form_urlencoded_value(&bytes, CSRF_FIELD),
+    };
     let given = header_token.or(form_token).unwrap_or_default();
     if expected.is_empty() || !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
         return Err(AppError::CsrfRejected);
@@ -257,6 +275,18 @@ fn form_urlencoded_value(body: &[u8], name: &str) -> Option<String> {
     form_urlencoded::parse(body)
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
+}
+
+/// A text field of a multipart body (the upload forms put the CSRF field first).
+async fn multipart_value(body: bytes::Bytes, boundary: String, name: &str) -> Option<String> {
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -14,6 +14,7 @@ pub mod auth;
 mod error;
 pub mod i18n;
 mod pages;
+mod qr;
 mod render;
 pub mod routes;
 
@@ -41,6 +42,11 @@ pub struct AppState {
     pub audit: AuditSink,
     /// Mark cookies `Secure` even without `X-Forwarded-Proto: https` (for TLS terminated here).
     pub secure_cookies: bool,
+    /// Where the household QR codes point (`https://fupin.example.gov.cn`); unset, the host the
+    /// request came to.
+    pub public_url: Option<String>,
+    /// The largest archive (scanned document) accepted, in bytes.
+    pub archive_limit: usize,
 }
 
 impl AppState {
@@ -51,6 +57,8 @@ impl AppState {
             db,
             templates: Arc::new(render::environment()),
             secure_cookies: false,
+            public_url: None,
+            archive_limit: fupin_core::archive::DEFAULT_MAX_BYTES,
         }
     }
 }

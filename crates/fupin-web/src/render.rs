@@ -44,6 +44,11 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("cases.html", include_str!("templates/cases.html")),
     ("case.html", include_str!("templates/case.html")),
+    ("cards.html", include_str!("templates/cards.html")),
+    (
+        "income_lines.html",
+        include_str!("templates/income_lines.html"),
+    ),
     ("notice.html", include_str!("templates/notice.html")),
     ("notices.html", include_str!("templates/notices.html")),
     (

@@ -3,6 +3,7 @@
 //! walk the same table (`fupin-web/tests/access.rs`).
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
 use axum::http::Method;
 use axum::middleware::{Next, from_fn};
@@ -14,8 +15,8 @@ use crate::AppState;
 use crate::auth::{Caller, Rule};
 use crate::error::AppError;
 use crate::pages::{
-    account, admin, api, areas, cases, edit, households, login, measures, notices, restructure,
-    search,
+    account, admin, api, archives, areas, cards, cases, edit, households, login, measures, notices,
+    restructure, search,
 };
 
 /// One route: method, path (axum syntax), rule, handler.
@@ -46,6 +47,8 @@ pub fn table() -> Vec<Route> {
         route(M::POST, "/login", Public, post(login::submit)),
         route(M::GET, "/notices", Public, get(notices::list)),
         route(M::GET, "/notices/{id}", Public, get(notices::show)),
+        // where a household card's QR code leads: the record or the masked public card
+        route(M::GET, "/q/{token}", Public, get(cards::scan)),
         route(M::POST, "/logout", LoggedIn, post(login::logout)),
         route(M::GET, "/", LoggedIn, get(home)),
         route(M::GET, "/account/password", LoggedIn, get(account::form)),
@@ -65,6 +68,12 @@ pub fn table() -> Vec<Route> {
         ),
         route(
             M::GET,
+            "/areas/{code}/cards",
+            May(ViewHouseholds),
+            get(cards::village_cards),
+        ),
+        route(
+            M::GET,
             "/areas/{code}/households/new",
             May(EditHouseholds),
             get(edit::new_household_form),
@@ -80,6 +89,55 @@ pub fn table() -> Vec<Route> {
             "/households/{id}",
             May(ViewHouseholds),
             get(households::show),
+        ),
+        route(
+            M::GET,
+            "/households/{id}/card",
+            May(ViewHouseholds),
+            get(cards::household_card),
+        ),
+        route(
+            M::GET,
+            "/households/{id}/qr.svg",
+            May(ViewHouseholds),
+            get(cards::qr_svg),
+        ),
+        route(
+            M::GET,
+            "/households/{id}/qr.png",
+            May(ViewHouseholds),
+            get(cards::qr_png),
+        ),
+        route(
+            M::POST,
+            "/households/{id}/code",
+            May(EditHouseholds),
+            post(cards::reissue),
+        ),
+        route(
+            M::GET,
+            "/households/{id}/income",
+            May(EditHouseholds),
+            get(cards::income_form),
+        ),
+        route(
+            M::POST,
+            "/households/{id}/income",
+            May(EditHouseholds),
+            post(cards::save_income),
+        ),
+        route(
+            M::POST,
+            "/households/{id}/archives",
+            May(EditHouseholds),
+            // the body was size-checked by the CSRF check (archive limit + form fields)
+            post(archives::upload).layer(DefaultBodyLimit::disable()),
+        ),
+        route(
+            M::GET,
+            "/households/{id}/archives/{archive}",
+            May(ViewHouseholds),
+            get(archives::download),
         ),
         route(
             M::POST,

@@ -1227,3 +1227,267 @@ async fn measures_entitlements_deliveries_gaps_and_catalogue() {
     let export = get(app(&f), "/admin/measures/export").await;
     assert!(export.body.contains("[[measure]]"));
 }
+
+/// The code (`/q/…`) printed on a page.
+fn code_on(body: &str) -> String {
+    let at = body.find("/q/").expect("a code URL on the card") + 3;
+    body[at..at + 32].to_string()
+}
+
+/// A multipart upload form with the CSRF field first, as the page's form sends it.
+fn upload(uri: String, csrf: &str, title: &str, name: &str, bytes: &[u8]) -> Request<Body> {
+    let boundary = "----fupin-test-boundary";
+    let mut body = Vec::new();
+    for (field, value) in [("_csrf", csrf), ("title", title)] {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Request::post(uri)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn household_card_its_code_income_lines_and_archives() {
+    let f = fixture().await;
+    let form = fupin_services::accounts::AccountForm {
+        username: "cunguan".into(),
+        real_name: "村干部张三".into(),
+        area: AreaCode::parse(VILLAGE).unwrap(),
+        phone: "13600001111".into(),
+        roles: vec![fupin_core::access::Role::VillageOfficial],
+        password: "Tianqi-2020-pw".into(),
+    };
+    let actor = fupin_services::audit::Actor::cli();
+    fupin_services::accounts::add_user(&f.db, &actor, form, false)
+        .await
+        .unwrap();
+    let login = fupin_services::accounts::login(&f.db, "cunguan", "Tianqi-2020-pw", "t", "t")
+        .await
+        .unwrap();
+    let official = || App {
+        router: fupin_web::router(f.db.clone()),
+        session: format!("fupin_session={}", login.session_secret),
+    };
+    let anonymous = || App {
+        router: fupin_web::router(f.db.clone()),
+        session: "lang=zh".into(),
+    };
+    let csrf = login.session.csrf_token.clone();
+    let card_uri = format!("/households/{}/card", f.id);
+
+    // the card: basics, members, helper, income, the QR code drawn in place
+    let p = get(official(), &card_uri).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    for text in [
+        "精准扶贫明白卡",
+        "5227261002010001",
+        "帮扶干部李四",
+        "甲定村",
+        "<svg class=\"qr\"",
+    ] {
+        assert!(p.body.contains(text), "{text} missing: {}", p.body);
+    }
+    assert!(p.body.contains("王芳"), "the official sees names");
+    let token = code_on(&p.body);
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(!token.contains(&f.head_id.to_string()));
+    // the same code on the next print, and on the village's print job
+    assert_eq!(code_on(&get(official(), &card_uri).await.body), token);
+    let p = get(official(), &format!("/areas/{VILLAGE}/cards")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert_eq!(p.body.matches("class=\"card-sheet\"").count(), 1);
+    assert_eq!(code_on(&p.body), token);
+    let p = get(official(), "/areas/522726100000/cards").await;
+    assert_eq!(
+        p.status,
+        StatusCode::BAD_REQUEST,
+        "a township is no village"
+    );
+
+    // the PNG holds the same URL
+    let request = Request::get(format!("/households/{}/qr.png", f.id))
+        .header(header::HOST, "fupin.example.cn")
+        .body(Body::empty())
+        .unwrap();
+    let response = official().router.oneshot({
+        let mut r = request;
+        r.headers_mut().insert(
+            header::COOKIE,
+            format!("fupin_session={}", login.session_secret)
+                .parse()
+                .unwrap(),
+        );
+        r
+    });
+    let response = response.await.unwrap();
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "image/png");
+    let png = response.into_body().collect().await.unwrap().to_bytes();
+    let decoder = png::Decoder::new(std::io::Cursor::new(png.to_vec()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * w + x]);
+    let (_, url) = img.detect_grids()[0].decode().unwrap();
+    assert_eq!(url, format!("http://fupin.example.cn/q/{token}"));
+
+    // scanned: an official with the household in reach goes to the record …
+    let p = get(official(), &format!("/q/{token}")).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.headers[header::LOCATION], format!("/households/{}", f.id));
+    // … anyone else sees the masked card
+    let p = get(anonymous(), &format!("/q/{token}")).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert!(
+        p.body.contains("精准扶贫明白卡") && p.body.contains("王*"),
+        "{}",
+        p.body
+    );
+    assert!(!p.body.contains("王芳") && !p.body.contains(&f.head_id.to_string()));
+    assert!(!p.body.contains("/income?"), "no forms on the public card");
+    assert_eq!(
+        get(anonymous(), "/q/0123").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(anonymous(), &format!("/q/{}", "0".repeat(32)))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // a new code: the old one leads nowhere
+    let post = |uri: String, body: String| {
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let p = get_with(
+        official(),
+        post(
+            format!("/households/{}/code", f.id),
+            format!("_csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        get(anonymous(), &format!("/q/{token}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let new = code_on(&get(official(), &card_uri).await.body);
+    assert_ne!(new, token);
+    assert_eq!(
+        get(anonymous(), &format!("/q/{new}")).await.status,
+        StatusCode::OK
+    );
+
+    // the year's income lines: a bad amount is named, nothing saved; good lines make the income
+    let lines = "category=wage&item=%E5%8A%A1%E5%B7%A5&amount=8000\
+                 &category=business&item=%E7%83%9F%E5%8F%B6&amount=abc";
+    let p = get_with(
+        official(),
+        post(
+            format!("/households/{}/income?year=2020", f.id),
+            format!("_csrf={csrf}&{lines}"),
+        ),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body.contains("第2行") && p.body.contains("amount"),
+        "{}",
+        p.body
+    );
+    let lines = "category=wage&item=%E5%8A%A1%E5%B7%A5&amount=8000\
+                 &category=business&item=%E7%83%9F%E5%8F%B6&amount=3000\
+                 &category=expenditure&item=%E5%8C%96%E8%82%A5&amount=1000\
+                 &category=wage&item=&amount=";
+    let p = get_with(
+        official(),
+        post(
+            format!("/households/{}/income?year=2020", f.id),
+            format!("_csrf={csrf}&{lines}"),
+        ),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = get(official(), &format!("{card_uri}?year=2020")).await;
+    // (8000 + 3000 − 1000) / 2 members = 5000.00
+    assert!(
+        p.body.contains("烟叶") && p.body.contains("5000.00"),
+        "{}",
+        p.body
+    );
+
+    // archives: a PDF is kept and served as it came; other files and forged posts are refused
+    let pdf = b"%PDF-1.4\n%test scan\n%%EOF\n";
+    let uri = format!("/households/{}/archives", f.id);
+    let p = get_with(
+        official(),
+        upload(uri.clone(), &csrf, "户口簿", "hukou.pdf", pdf),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = get_with(
+        official(),
+        upload(uri.clone(), &csrf, "病毒", "x.pdf", b"MZ\x90\0"),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("档案未保存"), "{}", p.body);
+    let p = get_with(
+        official(),
+        upload(uri.clone(), "forged", "户口簿", "h.pdf", pdf),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = get(official(), &format!("/households/{}", f.id)).await;
+    assert_eq!(p.body.matches("/archives/").count(), 1, "{}", p.body);
+    let at = p
+        .body
+        .find(&format!("/households/{}/archives/", f.id))
+        .unwrap();
+    let href = p.body[at..].split('"').next().unwrap().to_string();
+    let response = official()
+        .router
+        .oneshot({
+            let mut r = Request::get(&href).body(Body::empty()).unwrap();
+            r.headers_mut().insert(
+                header::COOKIE,
+                format!("fupin_session={}", login.session_secret)
+                    .parse()
+                    .unwrap(),
+            );
+            r
+        })
+        .await
+        .unwrap();
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/pdf");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&bytes[..], pdf);
+    assert_eq!(
+        get(anonymous(), &href).await.status,
+        StatusCode::SEE_OTHER,
+        "to the login"
+    );
+}

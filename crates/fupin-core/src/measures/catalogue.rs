@@ -238,6 +238,16 @@ fn check_measure(m: &MeasureText) -> Result<Measure, Vec<CatalogueProblem>> {
     need(&m.name, "name");
     need(&m.department, "department");
     need(&m.standard, "standard");
+    // stored lists of codes are written "EDU-01:2,MED-02": the code itself must not hold a
+    // separator
+    let code_chars = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if !m.code.trim().is_empty() && (m.code.len() > 20 || !m.code.chars().all(code_chars)) {
+        problems.push(problem(
+            None,
+            Some("code"),
+            "编号只能由字母、数字、-、_组成，至多20位 / a code is letters, digits, - and _ only, at most 20",
+        ));
+    }
     let category = <Category as CodeList>::parse(&m.category);
     if category.is_none() {
         let all: Vec<&str> = <Category as CodeList>::ALL
@@ -639,7 +649,7 @@ per = "household"
 when = []
 
 [[measure]]
-code = "C"
+code = "C,1"
 name = "丙"
 category = "medical"
 department = "县医保局"
@@ -658,9 +668,10 @@ when = ["member.health = serious", "not member.age", "household.causes = illness
             "measure A: [member.age] “member.age between 6 and 3”",
             "measure A: [department] 不能为空",
             "measure A: [when] 至少需要一个条件",
-            "measure C: [member.age] “not member.age”",
-            "measure C: [household.causes] “household.causes = illness”",
-            "measure C: [member.age] “member.age in 3”",
+            "measure C,1: [code] 编号只能由字母、数字、-、_组成",
+            "measure C,1: [member.age] “not member.age”",
+            "measure C,1: [household.causes] “household.causes = illness”",
+            "measure C,1: [member.age] “member.age in 3”",
         ] {
             assert!(text.contains(expected), "{expected}\n{text}");
         }

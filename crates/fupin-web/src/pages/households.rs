@@ -468,6 +468,13 @@ pub(super) async fn page(
         .map(|c| ChangeRow::new(c, lang, &h.members, &d))
         .collect();
     let measures = super::measures::household_section(state, lang, caller, &rec, &d).await?;
+    let archives: Vec<super::archives::ArchiveRow> = state
+        .db
+        .archives_of(&caller.viewer().scope, rec.id)
+        .await?
+        .iter()
+        .map(super::archives::ArchiveRow::new)
+        .collect();
     let html = state.render(
         "household.html",
         lang,
@@ -489,6 +496,7 @@ pub(super) async fn page(
             can_edit => caller.may(fupin_core::access::Action::EditHouseholds),
             assessment => assessment.map(Serde),
             measures => Serde(measures),
+            archives => Serde(archives),
             message,
             can_record => caller.may(fupin_core::access::Action::RecordMeasures),
             this_year => chrono::Local::now().year(),

@@ -143,7 +143,7 @@ pub(super) async fn household_section(
 }
 
 /// Reasons name members; a caller who may not see names sees them masked.
-fn mask_names(reason: &str, h: &fupin_core::Household, d: &Disclosure) -> String {
+pub(super) fn mask_names(reason: &str, h: &fupin_core::Household, d: &Disclosure) -> String {
     h.members.iter().fold(reason.to_string(), |r, m| {
         r.replace(&m.name, &d.show(Sensitive::Name, &m.name))
     })

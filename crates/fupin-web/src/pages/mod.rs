@@ -4,9 +4,11 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod archives;
 pub mod area_exit;
 pub mod areas;
 pub mod assessment;
+pub mod cards;
 pub mod cases;
 pub mod edit;
 pub mod households;

@@ -1,0 +1,88 @@
+//! A household's QR code (一户一码) drawn as SVG (on the card: crisp in print, a few KB) or PNG
+//! (to download and paste elsewhere). The code holds the URL of `/q/{token}`.
+
+use qrcode::render::svg;
+use qrcode::{EcLevel, QrCode};
+
+/// Quiet zone around the code, in modules (the standard asks for four).
+const QUIET: usize = 4;
+
+fn encode(url: &str) -> QrCode {
+    // M: survives a crease or a smudge on a card on the wall; a URL of ~60 bytes stays small
+    QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
+        .expect("a URL of a few dozen bytes fits a QR code")
+}
+
+/// The code as an SVG element sized `size_mm` millimetres square.
+pub fn svg(url: &str, size_mm: u32) -> String {
+    let code = encode(url);
+    let svg = code
+        .render::<svg::Color>()
+        .quiet_zone(true)
+        .dark_color(svg::Color("#000"))
+        .light_color(svg::Color("#fff"))
+        .build();
+    // drop the XML prolog (the SVG is inlined in HTML) and size it for print
+    let body = svg.find("<svg").map_or(svg.as_str(), |start| &svg[start..]);
+    body.replacen(
+        "<svg ",
+        &format!("<svg class=\"qr\" style=\"width:{size_mm}mm;height:{size_mm}mm\" "),
+        1,
+    )
+}
+
+/// The code as a greyscale PNG, `scale` pixels a module.
+pub fn png(url: &str, scale: usize) -> Vec<u8> {
+    let code = encode(url);
+    let modules = code.width();
+    let colors = code.to_colors();
+    let side = (modules + 2 * QUIET) * scale;
+    let mut pixels = vec![255u8; side * side];
+    for (i, c) in colors.iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            let (mx, my) = (i % modules + QUIET, i / modules + QUIET);
+            for y in my * scale..(my + 1) * scale {
+                pixels[y * side + mx * scale..y * side + (mx + 1) * scale].fill(0);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, side as u32, side as u32);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().expect("PNG header to memory");
+        writer
+            .write_image_data(&pixels)
+            .expect("PNG data to memory");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_png_decodes_back_to_the_url() {
+        let url = "https://fupin.example.cn/q/0123456789abcdef0123456789abcdef";
+        let bytes = png(url, 4);
+        let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let (w, h) = (info.width as usize, info.height as usize);
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * w + x]);
+        let grids = img.detect_grids();
+        assert_eq!(grids.len(), 1);
+        let (_, content) = grids[0].decode().unwrap();
+        assert_eq!(content, url);
+    }
+
+    #[test]
+    fn the_svg_is_an_inline_element_sized_for_print() {
+        let s = svg("http://x/q/abc", 30);
+        assert!(s.starts_with("<svg class=\"qr\" style=\"width:30mm;height:30mm\""));
+        assert!(s.contains("<path") || s.contains("<rect"));
+    }
+}
