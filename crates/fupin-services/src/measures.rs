@@ -190,12 +190,14 @@ fn match_one(
     let village_counts = counts.get_mut(&village).expect("inserted above");
     let (mut entitled, mut gaps) = (String::new(), String::new());
     let (mut n_entitled, mut n_delivered, mut n_gaps) = (0, 0, 0);
+    // split once: each entitlement below is looked up in them
+    let delivered: Vec<(&str, &str)> = delivered.pairs().collect();
     for (m, c) in catalogue.measures.iter().zip(village_counts.iter_mut()) {
         for member in facts.selected(m, year) {
             let key = member
                 .and_then(|i| household.members.get(i))
                 .map_or("", |m| m.id_number.as_str());
-            let done = delivered.contains(&m.code, key);
+            let done = delivered.iter().any(|(c, k)| *c == m.code && *k == key);
             // "EDU-01" for a household measure, "EDU-01:2" for the second member
             let label = |out: &mut String| {
                 if !out.is_empty() {
@@ -256,6 +258,7 @@ pub async fn match_households(
     });
     let with = ScanWith {
         deliveries: true,
+        year_only: true,
         ..Default::default()
     };
     let owned = catalogue.clone();

@@ -113,6 +113,35 @@ async fn live_codes(tx: &mut Tx, ids: &[i64]) -> Result<HashMap<i64, String>, St
 }
 
 impl Db {
+    /// The village whose household count is nearest `size`, with that count (benchmarks pick a
+    /// village of a given size with it).
+    pub async fn village_near_size(
+        &self,
+        size: i64,
+    ) -> Result<Option<(AreaCode, i64)>, StorageError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            village_code: String,
+            households: i64,
+        }
+        let rows: Vec<Row> = fetch_all(
+            &mut self.reader().await?,
+            "SELECT village_code, households FROM village_figures \
+             ORDER BY ABS(households - $1), village_code LIMIT 1",
+            &[Value::I64(size)],
+        )
+        .await?;
+        rows.into_iter()
+            .next()
+            .map(|r| {
+                let code = AreaCode::parse(&r.village_code).map_err(|e| {
+                    StorageError::Corrupt(format!("village {}: {e}", r.village_code))
+                })?;
+                Ok((code, r.households))
+            })
+            .transpose()
+    }
+
     /// The households `of` names within `scope`, with what their cards of `year` show.
     pub async fn card_rows(
         &self,

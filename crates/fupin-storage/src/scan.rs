@@ -37,6 +37,9 @@ pub struct ScanWith {
     pub measures: bool,
     /// The measures delivered in the year.
     pub deliveries: bool,
+    /// Only the year's income, not the [`TREND_YEARS`] before (a batch that needs no trend
+    /// reads a quarter of the income rows).
+    pub year_only: bool,
 }
 
 /// A household's entitlements and gaps of a year as its last matching stored them.
@@ -72,10 +75,6 @@ impl Delivered {
             .filter(|p| !p.is_empty())
             .map(|p| p.split_once(':').unwrap_or((p, "")))
     }
-
-    pub fn contains(&self, code: &str, member: &str) -> bool {
-        self.pairs().any(|(c, m)| c == code && m == member)
-    }
 }
 
 impl Scanned {
@@ -110,7 +109,7 @@ const DELIVERIES_QUERY: &str = "SELECT household_id, measure_code, member_id_num
 const MEASURES_QUERY: &str = "SELECT household_id, catalogue_version, entitled_codes, gap_codes \
      FROM household_measures WHERE +year = $1 AND household_id BETWEEN $2 AND $3";
 
-fn queries() -> [String; 4] {
+fn queries(trend: i32) -> [String; 4] {
     [
         format!(
             "{HOUSEHOLD_SELECT} WHERE id > $1 AND village_code BETWEEN $2 AND $3 ORDER BY id LIMIT $4"
@@ -119,7 +118,7 @@ fn queries() -> [String; 4] {
         // household are put in seq order in `assemble`
         format!("{MEMBER_SELECT} WHERE household_id BETWEEN $1 AND $2 ORDER BY household_id"),
         format!(
-            "{INCOME_SELECT} WHERE year BETWEEN $1 - {TREND_YEARS} AND $1 AND household_id BETWEEN $2 AND $3 \
+            "{INCOME_SELECT} WHERE year BETWEEN $1 - {trend} AND $1 AND household_id BETWEEN $2 AND $3 \
              ORDER BY household_id, year"
         ),
         "SELECT household_id, status FROM household_status_years WHERE year = $1 \
@@ -159,7 +158,8 @@ impl Db {
         let mut after = 0i64;
         let mut read = 0u64;
         loop {
-            let mut rows = read_page(&mut tx, after, &lo, &hi, year, page).await?;
+            let trend = if with.year_only { 0 } else { TREND_YEARS };
+            let mut rows = read_page(&mut tx, after, (&lo, &hi), (year, trend), page).await?;
             let Some(last) = rows.households.last().map(|h| h.0) else {
                 break;
             };
@@ -179,15 +179,16 @@ impl Db {
     }
 }
 
+/// One page of households after `after` within the village range (`lo`, `hi`), with incomes of
+/// `year` and the `trend` years before.
 async fn read_page(
     tx: &mut Tx,
     after: i64,
-    lo: &str,
-    hi: &str,
-    year: i32,
+    (lo, hi): (&str, &str),
+    (year, trend): (i32, i32),
     limit: usize,
 ) -> Result<Page, StorageError> {
-    let [hq, mq, iq, sq] = queries();
+    let [hq, mq, iq, sq] = queries(trend);
     match tx {
         Tx::Sqlite(t) => {
             let mut handle = t.lock_handle().await?;

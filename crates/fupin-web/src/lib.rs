@@ -84,16 +84,39 @@ pub fn router_with(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// How the console is served, beyond its address.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// See [`AppState::secure_cookies`].
+    pub secure_cookies: bool,
+    /// See [`AppState::public_url`].
+    pub public_url: Option<String>,
+    /// See [`AppState::archive_limit`].
+    pub archive_limit: usize,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            public_url: None,
+            archive_limit: fupin_core::archive::DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
 /// Binds `addr` and serves [`router`] until Ctrl-C (or SIGTERM), letting requests in flight
 /// finish and the audit trail's pending reads be written.
-pub async fn serve(db: Db, addr: SocketAddr, secure_cookies: bool) -> std::io::Result<()> {
+pub async fn serve(db: Db, addr: SocketAddr, options: ServeOptions) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
     tracing::info!(addr = %listener.local_addr()?, "fupin web listening");
     tokio::spawn(purge_hourly(db.clone()));
     let mut state = AppState::new(db);
-    state.secure_cookies = secure_cookies;
+    state.secure_cookies = options.secure_cookies;
+    state.public_url = options.public_url;
+    state.archive_limit = options.archive_limit;
     let audit = state.audit.clone();
     let app = router_with(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

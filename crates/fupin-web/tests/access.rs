@@ -34,6 +34,8 @@ struct World {
     target_token: (i64, i64),
     /// Procedure cases of the inside and the outside household.
     target_case: (i64, i64),
+    /// A scanned archive of the inside household.
+    archive: i64,
 }
 
 #[derive(Clone)]
@@ -150,6 +152,16 @@ async fn world() -> World {
         tx.commit().await.unwrap();
         cases.push(id);
     }
+    let upload = fupin_services::archives::Upload {
+        title: "户口簿".into(),
+        file_name: "hukou.pdf".into(),
+        bytes: b"%PDF-1.4\n%%EOF\n".to_vec(),
+    };
+    let everyone = fupin_core::access::Scope::everything();
+    fupin_services::archives::attach(&db, &everyone, &Actor::cli(), inside.id, upload, 1 << 20)
+        .await
+        .unwrap();
+    let archive = db.archives_of(&everyone, inside.id).await.unwrap()[0].id;
     let state = fupin_web::AppState::new(db.clone());
     World {
         _dir: dir,
@@ -160,6 +172,7 @@ async fn world() -> World {
         target_user: ("target".into(), "outsider".into()),
         target_token: (in_token, out_token),
         target_case: (cases[0], cases[1]),
+        archive,
     }
 }
 
@@ -247,6 +260,7 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
     };
     let uri = path
         .replace("{n}", "1")
+        .replace("{archive}", &w.archive.to_string())
         .replace("{code}", &h.village)
         .replace("{username}", user)
         .replace(

@@ -24,6 +24,8 @@ use crate::cli::{BenchConsoleArgs, GenArgs, GenFormat, chrono_today};
 
 const BENCH_USER: &str = "bench-staff";
 const BENCH_PASSWORD: &str = "Bench-2020-pw";
+/// The village size the card print job is timed on (issue 6: 500 households in ≤ 2 s).
+const CARDS_VILLAGE: i64 = 500;
 
 pub async fn run(args: BenchConsoleArgs) -> Result<()> {
     let data = args.dir.join("data");
@@ -58,10 +60,15 @@ pub async fn run(args: BenchConsoleArgs) -> Result<()> {
         let db = crate::connect(&url).await?;
         ensure_loaded(&db, &data, name).await?;
         let bench = Bench::prepare(db.clone(), args.requests).await?;
+        let cards_page = format!(
+            "village cards ({} households, print job)",
+            bench.cards_village_size
+        );
         for (page, uris) in [
             ("area page of the province", &bench.area),
             ("name search", &bench.names),
             ("household page", &bench.households),
+            (cards_page.as_str(), &bench.cards),
         ] {
             let times = bench.time(uris).await?;
             let s = Summary::of(&times);
@@ -159,6 +166,9 @@ struct Bench {
     area: Vec<String>,
     names: Vec<String>,
     households: Vec<String>,
+    /// The cards of the village nearest 500 households, for the last year of the history.
+    cards: Vec<String>,
+    cards_village_size: i64,
 }
 
 impl Bench {
@@ -227,12 +237,20 @@ impl Bench {
             names.push(format!("/search?q={}", percent(&q)));
         }
         let area = vec![format!("/areas/{province}"); n];
+        let (village, cards_village_size) = db
+            .village_near_size(CARDS_VILLAGE)
+            .await?
+            .context("no village")?;
+        // a print job is heavier than a page: a tenth as many requests, at least ten
+        let cards = vec![format!("/areas/{village}/cards?year=2023"); (n / 10).max(10)];
         Ok(Self {
             state: fupin_web::AppState::new(db),
             cookie,
             area,
             names,
             households,
+            cards,
+            cards_village_size,
         })
     }
 
@@ -258,7 +276,7 @@ impl Bench {
             .body(Body::empty())?;
         let response = router.clone().oneshot(request).await?;
         let status = response.status();
-        let body = axum::body::to_bytes(response.into_body(), 8 << 20).await?;
+        let body = axum::body::to_bytes(response.into_body(), 64 << 20).await?;
         anyhow::ensure!(status == StatusCode::OK, "{uri}: {status}");
         anyhow::ensure!(!body.is_empty(), "{uri}: empty body");
         Ok(())

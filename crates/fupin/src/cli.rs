@@ -43,6 +43,13 @@ pub enum Command {
         /// sends `X-Forwarded-Proto: https` they are marked Secure anyway.)
         #[arg(long)]
         secure_cookies: bool,
+        /// Where the household cards' QR codes point (e.g. https://fupin.example.gov.cn);
+        /// unset, the host each request came to.
+        #[arg(long, env = "FUPIN_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// The largest scanned document accepted, in MiB.
+        #[arg(long, env = "FUPIN_ARCHIVE_MAX_MB", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
+        archive_max_mb: u32,
     },
     /// Create or update the database schema.
     Migrate,

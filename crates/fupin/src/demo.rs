@@ -127,5 +127,5 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     if args.no_serve {
         return Ok(());
     }
-    Ok(fupin_web::serve(db, args.addr, false).await?)
+    Ok(fupin_web::serve(db, args.addr, fupin_web::ServeOptions::default()).await?)
 }

@@ -53,10 +53,17 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Serve {
             addr,
             secure_cookies,
+            public_url,
+            archive_max_mb,
         } => {
             let db = connect(&url).await?;
             println!("fupin 正在运行 / running at http://{addr}/");
-            fupin_web::serve(db, addr, secure_cookies).await?;
+            let options = fupin_web::ServeOptions {
+                secure_cookies,
+                public_url,
+                archive_limit: archive_max_mb as usize * 1024 * 1024,
+            };
+            fupin_web::serve(db, addr, options).await?;
         }
         Command::Migrate => {
             connect(&url).await?;

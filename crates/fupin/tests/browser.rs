@@ -238,6 +238,25 @@ async fn registry() -> (
     (dir, db, index)
 }
 
+/// An account with the test password.
+async fn account(
+    db: &fupin_storage::Db,
+    username: &str,
+    real_name: &str,
+    area: AreaCode,
+    role: Role,
+) {
+    let form = AccountForm {
+        username: username.into(),
+        real_name: real_name.into(),
+        area,
+        phone: "13800000000".into(),
+        roles: vec![role],
+        password: PASSWORD.into(),
+    };
+    add_user(db, &Actor::cli(), form, false).await.unwrap();
+}
+
 /// Fills in and sends the login form the browser shows.
 async fn log_in(c: &Client, username: &str) {
     fill(c, "input[name=username]", username).await;
@@ -277,15 +296,14 @@ async fn log_in_and_browse_the_county_in_chromium() {
     }
     let (dir, db, index) = registry().await;
     // a leader of the county's poverty office: names in full, ID numbers masked
-    let form = AccountForm {
-        username: "dushan".into(),
-        real_name: "独山县扶贫办 领导".into(),
-        area: AreaCode::parse(COUNTY).unwrap(),
-        phone: "13800000000".into(),
-        roles: vec![Role::OfficeLeader],
-        password: PASSWORD.into(),
-    };
-    add_user(&db, &Actor::cli(), form, false).await.unwrap();
+    account(
+        &db,
+        "dushan",
+        "独山县扶贫办 领导",
+        AreaCode::parse(COUNTY).unwrap(),
+        Role::OfficeLeader,
+    )
+    .await;
 
     let base = serve(&db).await;
     let _keep = dir;
@@ -395,15 +413,14 @@ async fn a_clerk_drills_down_searches_and_edits_in_chromium() {
         return;
     }
     let (_dir, db, index) = registry().await;
-    let form = AccountForm {
-        username: "kezhang".into(),
-        real_name: "独山县扶贫办 科员".into(),
-        area: AreaCode::parse(COUNTY).unwrap(),
-        phone: "13800000001".into(),
-        roles: vec![Role::OfficeStaff],
-        password: PASSWORD.into(),
-    };
-    add_user(&db, &Actor::cli(), form, false).await.unwrap();
+    account(
+        &db,
+        "kezhang",
+        "独山县扶贫办 科员",
+        AreaCode::parse(COUNTY).unwrap(),
+        Role::OfficeStaff,
+    )
+    .await;
     let base = serve(&db).await;
     let driver = start_driver().await;
     let c = browser(&driver).await;
@@ -643,15 +660,14 @@ async fn an_identification_goes_from_the_village_to_the_registry_in_chromium() {
         ),
     ];
     for (username, area, role) in &accounts {
-        let form = AccountForm {
-            username: (*username).into(),
-            real_name: format!("{username} 测试"),
-            area: area.clone(),
-            phone: "13800000002".into(),
-            roles: vec![*role],
-            password: PASSWORD.into(),
-        };
-        add_user(&db, &Actor::cli(), form, false).await.unwrap();
+        account(
+            &db,
+            username,
+            &format!("{username} 测试"),
+            area.clone(),
+            *role,
+        )
+        .await;
     }
     let base = serve(&db).await;
     let driver = start_driver().await;
@@ -785,4 +801,147 @@ async fn an_identification_goes_from_the_village_to_the_registry_in_chromium() {
         "{page}"
     );
     c.close().await.unwrap();
+}
+
+/// Pages of a PDF as Chromium writes it (each page object is written out plainly).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+}
+
+/// The text of the QR code in a PNG screenshot.
+fn decode_qr(png_bytes: &[u8]) -> String {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let channels = info.color_type.samples();
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        buf[(y * w + x) * channels] // the red channel of a black-and-white code
+    });
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the screenshot");
+    grids[0].decode().unwrap().1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_village_prints_its_cards_and_each_code_answers_by_who_scans_it_in_chromium() {
+    if !installed() {
+        return;
+    }
+    let (dir, db, _) = registry().await;
+    let county = AreaCode::parse(COUNTY).unwrap();
+    let (list, _) = db
+        .household_list(&Scope::everything(), &county, 0, 1)
+        .await
+        .unwrap();
+    let village = AreaCode::parse(&list[0].village_code).unwrap();
+    let (households, total) = db
+        .household_list(&Scope::everything(), &village, 0, 500)
+        .await
+        .unwrap();
+    assert!(total >= 1);
+    // a village official of that village: may type income lines and re-issue codes
+    account(
+        &db,
+        "cunguan",
+        "村干部",
+        village.clone(),
+        Role::VillageOfficial,
+    )
+    .await;
+    let base = serve(&db).await;
+    let _keep = dir;
+    let driver = start_driver().await;
+    let c = browser(&driver).await;
+    c.set_window_size(1024, 900).await.unwrap();
+
+    // the village's print job: one card per household, each with its QR code
+    let cards_url = format!("{base}/areas/{village}/cards");
+    c.goto(&cards_url).await.unwrap();
+    log_in(&c, "cunguan").await;
+    wait_for_path(&c, &format!("/areas/{village}/cards")).await;
+    let count = |css: &str| {
+        let script = format!("return document.querySelectorAll('{css}').length");
+        let c = c.clone();
+        async move { c.execute(&script, vec![]).await.unwrap().as_u64().unwrap() }
+    };
+    assert_eq!(count("article.card-sheet").await, total as u64);
+    assert_eq!(count("article.card-sheet svg.qr").await, total as u64);
+    let page = text(&c).await;
+    assert!(page.contains("精准扶贫明白卡") && page.contains(&households[0].number));
+    // printed: every card starts on a page of its own, on A4
+    let pdf = c
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .unwrap();
+    let pages = pdf_pages(&pdf);
+    assert!(
+        pages >= total as usize && pages <= 3 * total as usize,
+        "{pages} pages for {total} cards"
+    );
+
+    // the first card's code, read off the screen as a phone would
+    c.execute(
+        "const q = document.querySelector('article.card-sheet svg.qr');
+         q.style.width = '360px'; q.style.height = '360px';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let shot = c
+        .find(Locator::Css("article.card-sheet svg.qr"))
+        .await
+        .unwrap()
+        .screenshot()
+        .await
+        .unwrap();
+    let url = decode_qr(&shot);
+    assert!(url.starts_with(&format!("{base}/q/")), "{url}");
+    let first = &households[0];
+
+    // scanned by the official: the full record of the household
+    c.goto(&url).await.unwrap();
+    wait_for_path(&c, &format!("/households/{}", first.id)).await;
+    let record = text(&c).await;
+    let head = first.head_name.clone().unwrap_or_default();
+    assert!(
+        record.contains(&first.number) && record.contains(&head),
+        "{record}"
+    );
+
+    // scanned by anyone else: the masked public card
+    let anyone = browser(&driver).await;
+    anyone.goto(&url).await.unwrap();
+    let public = text(&anyone).await;
+    assert!(
+        public.contains("精准扶贫明白卡") && public.contains(&first.number),
+        "{public}"
+    );
+    assert!(
+        !public.contains(&head),
+        "the head's name is masked: {public}"
+    );
+
+    // the official issues a new code: the old one leads nowhere
+    c.goto(&format!("{base}/households/{}", first.id))
+        .await
+        .unwrap();
+    click(&c, "form[action$='/code'] button").await;
+    wait_for_path(&c, &format!("/households/{}/card", first.id)).await;
+    anyone.goto(&url).await.unwrap();
+    let gone = text(&anyone).await;
+    assert!(gone.contains("404"), "{gone}");
+    let new_url: String = c
+        .find(Locator::Css("figure.card-qr"))
+        .await
+        .unwrap()
+        .attr("data-url")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(new_url, url);
+    c.close().await.unwrap();
+    anyone.close().await.unwrap();
 }

@@ -2,7 +2,7 @@
 //! form (multipart; the file's type judged by its content), and each file served with its own
 //! type, never sniffed by the browser, each read going to the audit trail.
 
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use fupin_services::archives::{AttachError, Upload, attach};
@@ -79,8 +79,17 @@ pub async fn upload(
     lang: Lang,
     caller: Caller,
     Path(id): Path<i64>,
-    form: Multipart,
+    request: Request,
 ) -> Result<Response, AppError> {
+    // a household outside the jurisdiction is not found, whatever the body holds
+    state
+        .db
+        .household(&caller.viewer().scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = Multipart::from_request(request, &state)
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?;
     let refusal = match read_upload(form).await {
         Err(e) => e,
         Ok(upload) => {

@@ -459,8 +459,14 @@ pub async fn village_cards(
         .ok_or_else(|| {
             AppError::BadRequest(format!("请选择一个村 / {code:?} is not a village code"))
         })?;
-    let year = card_year(&state, &q).await?;
     let viewer = caller.viewer();
+    // a village outside the jurisdiction does not exist for the caller
+    state
+        .db
+        .area(&viewer.scope, &village)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let year = card_year(&state, &q).await?;
     let cards = household_card::cards(
         &state.db,
         &viewer.scope,
@@ -471,9 +477,6 @@ pub async fn village_cards(
     )
     .await
     .map_err(AppError::internal)?;
-    if cards.is_empty() && state.db.area_path(&village).await?.is_empty() {
-        return Err(AppError::NotFound);
-    }
     let entry = caller.actor().entry(
         "read",
         "village_cards",
