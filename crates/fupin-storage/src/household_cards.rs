@@ -113,10 +113,11 @@ async fn live_codes(tx: &mut Tx, ids: &[i64]) -> Result<HashMap<i64, String>, St
 }
 
 impl Db {
-    /// The village whose household count is nearest `size`, with that count (benchmarks pick a
-    /// village of a given size with it).
+    /// The village of `within` whose household count is nearest `size`, with that count
+    /// (benchmarks pick a village of a given size with it).
     pub async fn village_near_size(
         &self,
+        within: &AreaCode,
         size: i64,
     ) -> Result<Option<(AreaCode, i64)>, StorageError> {
         #[derive(sqlx::FromRow)]
@@ -124,11 +125,13 @@ impl Db {
             village_code: String,
             households: i64,
         }
+        let (lo, hi) = within.descendant_range();
         let rows: Vec<Row> = fetch_all(
             &mut self.reader().await?,
             "SELECT village_code, households FROM village_figures \
-             ORDER BY ABS(households - $1), village_code LIMIT 1",
-            &[Value::I64(size)],
+             WHERE village_code BETWEEN $1 AND $2 \
+             ORDER BY ABS(households - $3), village_code LIMIT 1",
+            &[Value::Text(lo), Value::Text(hi), Value::I64(size)],
         )
         .await?;
         rows.into_iter()

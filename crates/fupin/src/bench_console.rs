@@ -166,7 +166,8 @@ struct Bench {
     area: Vec<String>,
     names: Vec<String>,
     households: Vec<String>,
-    /// The cards of the village nearest 500 households, for the last year of the history.
+    /// The cards of the province's village nearest 500 households, for the last year of the
+    /// history.
     cards: Vec<String>,
     cards_village_size: i64,
 }
@@ -238,7 +239,7 @@ impl Bench {
         }
         let area = vec![format!("/areas/{province}"); n];
         let (village, cards_village_size) = db
-            .village_near_size(CARDS_VILLAGE)
+            .village_near_size(&province, CARDS_VILLAGE)
             .await?
             .context("no village")?;
         // a print job is heavier than a page: a tenth as many requests, at least ten
