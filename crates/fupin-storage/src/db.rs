@@ -86,7 +86,8 @@ impl Db {
                 // gigabytes); 2 GiB is the most the bundled SQLite maps
                 .pragma("mmap_size", "2147418112");
             let pool = SqlitePoolOptions::new()
-                .max_connections(4)
+                // two readers, a writer and a side query of one batch, and the console besides
+                .max_connections(6)
                 .connect_with(opts)
                 .await?;
             Db::Sqlite(pool)

@@ -40,6 +40,9 @@ pub struct ScanWith {
     /// Only the year's income, not the [`TREND_YEARS`] before (a batch that needs no trend
     /// reads a quarter of the income rows).
     pub year_only: bool,
+    /// Only the households whose id lies in this range (inclusive): a part of the area, for
+    /// readers working side by side.
+    pub ids: Option<(i64, i64)>,
 }
 
 /// A household's entitlements and gaps of a year as its last matching stored them.
@@ -112,7 +115,8 @@ const MEASURES_QUERY: &str = "SELECT household_id, catalogue_version, entitled_c
 fn queries(trend: i32) -> [String; 4] {
     [
         format!(
-            "{HOUSEHOLD_SELECT} WHERE id > $1 AND village_code BETWEEN $2 AND $3 ORDER BY id LIMIT $4"
+            "{HOUSEHOLD_SELECT} WHERE id > $1 AND id <= $2 AND village_code BETWEEN $3 AND $4 \
+             ORDER BY id LIMIT $5"
         ),
         // by household only: the index gives that order without a sort; the few members of a
         // household are put in seq order in `assemble`
@@ -155,11 +159,13 @@ impl Db {
             None => ("000000000000".into(), "999999999999".into()),
         };
         let mut tx = self.reader().await?;
-        let mut after = 0i64;
+        let (from, to) = with.ids.unwrap_or((1, i64::MAX));
+        let mut after = from.saturating_sub(1);
         let mut read = 0u64;
         loop {
             let trend = if with.year_only { 0 } else { TREND_YEARS };
-            let mut rows = read_page(&mut tx, after, (&lo, &hi), (year, trend), page).await?;
+            let ids = (after, to);
+            let mut rows = read_page(&mut tx, ids, (&lo, &hi), (year, trend), page).await?;
             let Some(last) = rows.households.last().map(|h| h.0) else {
                 break;
             };
@@ -179,11 +185,11 @@ impl Db {
     }
 }
 
-/// One page of households after `after` within the village range (`lo`, `hi`), with incomes of
-/// `year` and the `trend` years before.
+/// One page of households with ids after `after` up to `to` within the village range (`lo`,
+/// `hi`), with incomes of `year` and the `trend` years before.
 async fn read_page(
     tx: &mut Tx,
-    after: i64,
+    (after, to): (i64, i64),
     (lo, hi): (&str, &str),
     (year, trend): (i32, i32),
     limit: usize,
@@ -196,7 +202,15 @@ async fn read_page(
             // `handle` is held, and the wrapper neither closes it nor outlives the lock.
             let conn =
                 unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
-            sqlite_page(&conn, [&hq, &mq, &iq, &sq], after, lo, hi, year, limit)
+            sqlite_page(
+                &conn,
+                [&hq, &mq, &iq, &sq],
+                (after, to),
+                lo,
+                hi,
+                year,
+                limit,
+            )
         }
         Tx::Postgres(_) => {
             let rows: Vec<HouseholdRow> = fetch_all(
@@ -204,6 +218,7 @@ async fn read_page(
                 &hq,
                 &[
                     Value::I64(after),
+                    Value::I64(to),
                     Value::Text(lo.into()),
                     Value::Text(hi.into()),
                     Value::I64(limit as i64),
@@ -373,7 +388,7 @@ fn text_at<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str, rusqlite::
 fn sqlite_page(
     conn: &rusqlite::Connection,
     [hq, mq, iq, sq]: [&str; 4],
-    after: i64,
+    (after, to): (i64, i64),
     lo: &str,
     hi: &str,
     year: i32,
@@ -382,7 +397,7 @@ fn sqlite_page(
     let sql = |q: &str| crate::bulk::anonymous_placeholders(q);
     let mut households = Vec::with_capacity(limit);
     let mut stmt = conn.prepare(&sql(hq))?;
-    let mut rows = stmt.query(rusqlite::params![after, lo, hi, limit as i64])?;
+    let mut rows = stmt.query(rusqlite::params![after, to, lo, hi, limit as i64])?;
     while let Some(r) = rows.next()? {
         let text = |i: usize| -> Result<&str, rusqlite::Error> { text_at(r, i) };
         let opt_text = |i: usize| -> Result<Option<&str>, rusqlite::Error> {
