@@ -521,10 +521,14 @@ pub fn household_facts(h: &Household, income: Option<&IncomeYear>) -> Vec<Fact> 
 
 /// The index of the first member field in [`fields`].
 pub fn first_member_field() -> usize {
-    fields()
-        .iter()
-        .position(|f| f.subject == Subject::Member)
-        .unwrap_or(fields().len())
+    // asked for every member condition of every measure of every household: found once
+    static FIRST: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *FIRST.get_or_init(|| {
+        fields()
+            .iter()
+            .position(|f| f.subject == Subject::Member)
+            .unwrap_or(fields().len())
+    })
 }
 
 /// The facts of a member (age at the end of `year`), indexed like [`fields`] from the first
