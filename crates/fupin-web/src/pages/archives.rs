@@ -115,26 +115,14 @@ pub async fn download(
     caller: Caller,
     Path((id, archive)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
-    let viewer = caller.viewer();
-    let rec = state
-        .db
-        .household(&viewer.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let file = state
         .db
-        .archive_file(&viewer.scope, id, archive)
+        .archive_file(&caller.viewer().scope, id, archive)
         .await?
         .ok_or(AppError::NotFound)?;
-    let h = &rec.household;
-    let entry = caller.actor().entry(
-        "read",
-        "archive",
-        h.number.clone(),
-        h.village_code.as_str(),
-        format!("archive {archive} sha256 {}", file.sha256),
-    );
-    state.audit.send(entry).await;
+    // the one audited read of a household, naming the file read
+    let via = format!("archive {archive} sha256 {}", file.sha256);
+    super::read_household(&state, &caller, id, &via).await?;
     let name: String = form_urlencoded::byte_serialize(file.file_name.as_bytes()).collect();
     Ok((
         [
