@@ -14,6 +14,7 @@ pub mod household;
 pub mod id_number;
 pub mod income;
 pub mod income_items;
+pub mod linkage;
 pub mod masking;
 pub mod measures;
 pub mod money;

@@ -1,0 +1,514 @@
+//! Links a department list to the registry's members.
+//!
+//! 1. A record whose ID number is valid is joined on it: found, it is that member (the name is
+//!    still compared, and a name that does not agree at all sends the link to a person); not
+//!    found, it is nobody in the registry — a valid number that differs is strong evidence of a
+//!    different person, so no name-and-birthday guess overrides it.
+//! 2. The model is estimated from this very run (see `model`).
+//! 3. A record whose number is missing or malformed is compared with the members that share a
+//!    blocking key with it — its birth date, that date with day and month swapped, the address
+//!    and sequence digits of its number, the sound of its name with its birth year — and the
+//!    best-scoring member is its link. A runner-up nearly as good makes it a case for a person.
+
+use std::collections::HashMap;
+
+use foldhash::HashMapExt;
+
+use super::compare::{LinkField, Pattern, compare};
+use super::model::{Model, PatternCounts};
+use super::person::Person;
+
+type FastMap<K, V> = foldhash::HashMap<K, V>;
+
+/// Thresholds and effort; every run records the settings it used.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// At or above this probability a link is a match.
+    pub match_probability: f64,
+    /// At or above this (and below `match_probability`) a person must decide.
+    pub review_probability: f64,
+    /// A runner-up within this many bits of the best makes a match a case for review.
+    pub ambiguity_bits: f64,
+    /// Random pairs drawn to estimate `u`.
+    pub random_pairs: usize,
+    /// Rounds of expectation–maximisation for `m`.
+    pub em_rounds: usize,
+    /// Share of the list assumed to be in the registry when no record has a valid ID number
+    /// to learn it from.
+    pub assumed_share_in_registry: f64,
+    /// Members read from one blocking key at most (a default birthday like 1 January can
+    /// gather thousands).
+    pub max_block: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            match_probability: 0.95,
+            review_probability: 0.50,
+            ambiguity_bits: 4.0,
+            random_pairs: 2_000_000,
+            em_rounds: 20,
+            assumed_share_in_registry: 0.5,
+            max_block: 5_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Match,
+    Review,
+    NoMatch,
+}
+
+/// How a record's link was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Joined on an equal, valid ID number.
+    ExactId,
+    /// A valid ID number that no member has.
+    IdNotInRegistry,
+    /// Scored against the members sharing a blocking key.
+    Probabilistic,
+    /// No member shares any blocking key, or the record has nothing to compare.
+    NoCandidate,
+}
+
+/// One department record's outcome.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Link {
+    pub record: u32,
+    /// The best member found, also for a `NoMatch` (its score says how far it was).
+    pub member: Option<u32>,
+    pub pattern: Pattern,
+    /// Total weight in bits, prior and name frequency included.
+    pub bits: f32,
+    pub probability: f32,
+    pub decision: Decision,
+    pub method: Method,
+    /// A second member nearly as good, when there was one.
+    pub runner_up: Option<u32>,
+}
+
+/// Counts of a run, for its summary.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Stats {
+    pub records: u64,
+    pub valid_id: u64,
+    pub exact: u64,
+    pub id_not_in_registry: u64,
+    pub probabilistic: u64,
+    pub candidate_pairs: u64,
+    pub oversized_blocks: u64,
+    pub matches: u64,
+    pub reviews: u64,
+    pub no_matches: u64,
+}
+
+pub struct Outcome {
+    pub links: Vec<Link>,
+    pub model: Model,
+    pub stats: Stats,
+}
+
+/// The registry's members, indexed for linking.
+pub struct Registry {
+    members: Vec<Person>,
+    by_id: FastMap<[u8; 18], u32>,
+    /// Sorted (key, member) pairs of each blocking key.
+    by_birth: Block,
+    by_address_sequence: Block,
+    by_sound_year: Block,
+    name_count: FastMap<u64, u32>,
+}
+
+struct Block {
+    keys: Vec<u64>,
+    members: Vec<u32>,
+}
+
+impl Block {
+    fn build(members: &[Person], key: impl Fn(&Person) -> Option<u64>) -> Block {
+        let mut pairs: Vec<(u64, u32)> = members
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| key(p).map(|k| (k, i as u32)))
+            .collect();
+        pairs.sort_unstable();
+        let (keys, members) = pairs.into_iter().unzip();
+        Block { keys, members }
+    }
+
+    /// The members whose key lies in `low..=high`, or `None` past `max` of them.
+    fn range(&self, low: u64, high: u64, max: usize) -> Option<&[u32]> {
+        let from = self.keys.partition_point(|&k| k < low);
+        let to = self.keys.partition_point(|&k| k <= high);
+        (to - from <= max).then(|| &self.members[from..to])
+    }
+}
+
+fn sound_year(p: &Person) -> Option<u64> {
+    let name = p.name.as_ref()?;
+    let year = p.birth.map_or(0, |b| u64::from(b.year()).min(4095));
+    Some((name.sound_key() << 12) | year)
+}
+
+impl Registry {
+    pub fn new(members: Vec<Person>) -> Registry {
+        let (by_id, name_count, blocks) = std::thread::scope(|s| {
+            let ids = s.spawn(|| {
+                let mut map = FastMap::with_capacity(members.len());
+                for (i, m) in members.iter().enumerate() {
+                    if let Some(full) = m.id.and_then(|t| t.full()) {
+                        map.insert(full, i as u32);
+                    }
+                }
+                let mut names: FastMap<u64, u32> = FastMap::new();
+                for m in &members {
+                    if let Some(n) = &m.name {
+                        *names.entry(n.whole()).or_default() += 1;
+                    }
+                }
+                (map, names)
+            });
+            let birth = Block::build(&members, |p| p.birth.map(|b| u64::from(b.0)));
+            let address =
+                s.spawn(|| Block::build(&members, |p| p.id.and_then(|t| t.address_and_sequence())));
+            let sound = Block::build(&members, sound_year);
+            let (ids, names) = ids.join().expect("index thread");
+            (
+                ids,
+                names,
+                (birth, address.join().expect("index thread"), sound),
+            )
+        });
+        Registry {
+            members,
+            by_id,
+            by_birth: blocks.0,
+            by_address_sequence: blocks.1,
+            by_sound_year: blocks.2,
+            name_count,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    pub fn member(&self, i: u32) -> &Person {
+        &self.members[i as usize]
+    }
+
+    /// Share of members carrying the record's name exactly.
+    pub fn name_share(&self, record: &Person) -> f64 {
+        let count = record
+            .name
+            .and_then(|n| self.name_count.get(&n.whole()).copied())
+            .unwrap_or(0);
+        f64::from(count) / self.members.len().max(1) as f64
+    }
+
+    /// The members sharing a blocking key with `record`, each once; the flag says a key was
+    /// skipped for gathering more than `max` members.
+    fn candidates(&self, record: &Person, max: usize, out: &mut Vec<u32>) -> bool {
+        out.clear();
+        let mut oversized = false;
+        let mut take = |found: Option<&[u32]>| match found {
+            Some(found) => out.extend_from_slice(found),
+            None => oversized = true,
+        };
+        if let Some(b) = record.birth {
+            take(self.by_birth.range(u64::from(b.0), u64::from(b.0), max));
+            if let Some(s) = b.swapped() {
+                take(self.by_birth.range(u64::from(s.0), u64::from(s.0), max));
+            }
+        }
+        if let Some(k) = record.id.and_then(|t| t.address_and_sequence()) {
+            take(self.by_address_sequence.range(k, k, max));
+        }
+        if let Some(k) = sound_year(record) {
+            if record.birth.is_some() {
+                take(self.by_sound_year.range(k, k, max));
+            } else {
+                let sound = k & !0xFFF;
+                take(self.by_sound_year.range(sound, sound | 0xFFF, max));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        oversized
+    }
+
+    /// Links every record. Deterministic for the same inputs and settings.
+    pub fn link(&self, records: &[Person], settings: &Settings) -> Outcome {
+        let mut stats = Stats {
+            records: records.len() as u64,
+            ..Stats::default()
+        };
+        let mut links: Vec<Link> = Vec::with_capacity(records.len());
+        let mut sure = PatternCounts::new();
+        let mut fuzzy: Vec<u32> = Vec::new();
+        for (i, r) in records.iter().enumerate() {
+            let found = r
+                .id_valid
+                .then(|| r.id.and_then(|t| t.full()))
+                .flatten()
+                .map(|full| self.by_id.get(&full).copied());
+            let (member, method, pattern) = match found {
+                Some(Some(m)) => {
+                    let p = compare(r, self.member(m));
+                    *sure.entry(p).or_default() += 1;
+                    (Some(m), Method::ExactId, p)
+                }
+                Some(None) => (None, Method::IdNotInRegistry, Pattern(0)),
+                None => {
+                    fuzzy.push(i as u32);
+                    (None, Method::NoCandidate, Pattern(0))
+                }
+            };
+            stats.valid_id += u64::from(r.id_valid);
+            links.push(Link {
+                record: i as u32,
+                member,
+                pattern,
+                bits: 0.0,
+                probability: 0.0,
+                decision: Decision::NoMatch,
+                method,
+                runner_up: None,
+            });
+        }
+        stats.exact = sure.values().sum();
+        stats.id_not_in_registry = stats.valid_id - stats.exact;
+        let share = if stats.valid_id > 0 {
+            stats.exact as f64 / stats.valid_id as f64
+        } else {
+            settings.assumed_share_in_registry
+        };
+        let prior = share / self.members.len().max(1) as f64;
+        let random = self.random_pairs(records, settings.random_pairs);
+        let mut model = Model::from_samples(&random, &sure, prior);
+
+        let scored = self.score_fuzzy(records, &fuzzy, settings, &mut stats);
+        let mut counts = PatternCounts::new();
+        for c in &scored.candidates {
+            *counts.entry(c.1).or_default() += 1;
+        }
+        model.refine_m(&counts, settings.em_rounds);
+
+        for link in links.iter_mut().filter(|l| l.method == Method::ExactId) {
+            let member = self.member(link.member.expect("exact has a member"));
+            let e = model.explain(link.pattern, self.name_share(member));
+            link.bits = e.total_bits as f32;
+            link.probability = 1.0;
+            link.decision = if link.pattern.level(LinkField::Name) == 5 {
+                Decision::Review
+            } else {
+                Decision::Match
+            };
+        }
+        for (slot, &record) in fuzzy.iter().enumerate() {
+            let range = scored.offsets[slot]..scored.offsets[slot + 1];
+            links[record as usize] =
+                self.decide(record, records, &scored.candidates[range], &model, settings);
+        }
+        for l in &links {
+            match l.decision {
+                Decision::Match => stats.matches += 1,
+                Decision::Review => stats.reviews += 1,
+                Decision::NoMatch => stats.no_matches += 1,
+            }
+        }
+        Outcome {
+            links,
+            model,
+            stats,
+        }
+    }
+
+    fn decide(
+        &self,
+        record: u32,
+        records: &[Person],
+        candidates: &[(u32, Pattern)],
+        model: &Model,
+        settings: &Settings,
+    ) -> Link {
+        let r = &records[record as usize];
+        let prior = model.prior_bits();
+        let score = |&(m, p): &(u32, Pattern)| {
+            let share = if p.level(LinkField::Name) == 0 {
+                self.name_share(r)
+            } else {
+                0.0
+            };
+            (
+                m,
+                p,
+                model.bits(p) + model.name_frequency_bits(p, share) + prior,
+            )
+        };
+        let mut best: Option<(u32, Pattern, f64)> = None;
+        let mut second: Option<(u32, Pattern, f64)> = None;
+        for c in candidates.iter().map(score) {
+            if best.is_none_or(|b| c.2 > b.2) {
+                second = best;
+                best = Some(c);
+            } else if second.is_none_or(|s| c.2 > s.2) {
+                second = Some(c);
+            }
+        }
+        let Some((member, pattern, bits)) = best else {
+            return Link {
+                record,
+                member: None,
+                pattern: Pattern(0),
+                bits: f32::NEG_INFINITY,
+                probability: 0.0,
+                decision: Decision::NoMatch,
+                method: Method::NoCandidate,
+                runner_up: None,
+            };
+        };
+        let probability = Model::probability(bits);
+        let close = second.filter(|s| {
+            bits - s.2 < settings.ambiguity_bits
+                && Model::probability(s.2) >= settings.review_probability
+        });
+        let decision = if probability >= settings.match_probability && close.is_none() {
+            Decision::Match
+        } else if probability >= settings.review_probability {
+            Decision::Review
+        } else {
+            Decision::NoMatch
+        };
+        Link {
+            record,
+            member: Some(member),
+            pattern,
+            bits: bits as f32,
+            probability: probability as f32,
+            decision,
+            method: Method::Probabilistic,
+            runner_up: close.map(|s| s.0),
+        }
+    }
+
+    /// Comparison patterns of `n` random (record, member) pairs, for `u`.
+    fn random_pairs(&self, records: &[Person], n: usize) -> PatternCounts {
+        let mut counts = PatternCounts::new();
+        if records.is_empty() || self.members.is_empty() {
+            return counts;
+        }
+        let mut rng = SplitMix(0x5eed_f0b1_2024);
+        for _ in 0..n {
+            let r = &records[rng.below(records.len())];
+            let m = &self.members[rng.below(self.members.len())];
+            *counts.entry(compare(r, m)).or_default() += 1;
+        }
+        counts
+    }
+
+    /// Every candidate pair of the records without a usable ID, with its pattern; the work is
+    /// split between threads by record.
+    fn score_fuzzy(
+        &self,
+        records: &[Person],
+        fuzzy: &[u32],
+        settings: &Settings,
+        stats: &mut Stats,
+    ) -> Scored {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = fuzzy.len().div_ceil(threads).max(1);
+        let parts: Vec<(Scored, u64)> = std::thread::scope(|s| {
+            let handles: Vec<_> = fuzzy
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        let mut scored = Scored::default();
+                        let mut oversized = 0;
+                        let mut found = Vec::new();
+                        for &i in part {
+                            let r = &records[i as usize];
+                            oversized +=
+                                u64::from(self.candidates(r, settings.max_block, &mut found));
+                            scored
+                                .candidates
+                                .extend(found.iter().map(|&m| (m, compare(r, self.member(m)))));
+                            scored.offsets.push(scored.candidates.len());
+                        }
+                        (scored, oversized)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("scoring thread"))
+                .collect()
+        });
+        let mut all = Scored {
+            candidates: Vec::new(),
+            offsets: vec![0],
+        };
+        for (part, oversized) in parts {
+            let base = all.candidates.len();
+            all.offsets
+                .extend(part.offsets.iter().skip(1).map(|o| o + base));
+            all.candidates.extend(part.candidates);
+            stats.oversized_blocks += oversized;
+        }
+        stats.probabilistic = fuzzy.len() as u64;
+        stats.candidate_pairs = all.candidates.len() as u64;
+        all
+    }
+}
+
+/// Candidate pairs, grouped by record: record k's are `candidates[offsets[k]..offsets[k + 1]]`.
+struct Scored {
+    candidates: Vec<(u32, Pattern)>,
+    offsets: Vec<usize>,
+}
+
+impl Default for Scored {
+    fn default() -> Self {
+        Scored {
+            candidates: Vec::new(),
+            offsets: vec![0],
+        }
+    }
+}
+
+/// A small deterministic generator for the random pairs (reproducible runs).
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next()) * n as u128) >> 64) as usize
+    }
+}
+
+/// Counts by decision and method, for tests and summaries.
+pub fn tally(links: &[Link]) -> HashMap<(Method, Decision), u64> {
+    let mut t = HashMap::new();
+    for l in links {
+        *t.entry((l.method, l.decision)).or_default() += 1;
+    }
+    t
+}
