@@ -9,6 +9,7 @@ pub mod area;
 pub mod assessment;
 pub mod audit;
 pub mod date;
+pub mod departments;
 pub mod fields;
 pub mod household;
 pub mod id_number;

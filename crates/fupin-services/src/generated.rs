@@ -25,14 +25,18 @@ pub struct WrittenFiles {
     pub members: u64,
     pub history_rows: u64,
     pub files: Vec<PathBuf>,
+    /// Rows of each generated department list, by kind code.
+    pub department_rows: Vec<(String, u64)>,
 }
 
-/// Writes `households` into `dir` in each of `formats`.
+/// Writes `households` into `dir` in each of `formats`, and feeds each to the department
+/// lists when they are being generated too.
 pub fn write_registry(
     households: impl Iterator<Item = GeneratedHousehold>,
     areas: &AreaIndex,
     dir: &Path,
     formats: &[Format],
+    mut departments: Option<&mut crate::compare::generated::DepartmentSheets>,
     progress: &dyn Progress,
 ) -> Result<WrittenFiles> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -62,6 +66,9 @@ pub fn write_registry(
         written.files.push(path);
     }
     for g in households {
+        if let Some(lists) = departments.as_deref_mut() {
+            lists.add(&g)?;
+        }
         for d in crate::deliveries::generated_for(&catalogue, &g) {
             for w in &mut delivery_sheets {
                 w.write_row(&crate::deliveries::cells(&d))?;

@@ -8,6 +8,7 @@ pub mod assess;
 pub mod audit;
 pub mod cases;
 pub mod columns;
+pub mod compare;
 pub mod deliveries;
 pub mod demo_accounts;
 pub mod edit;

@@ -41,6 +41,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         last_year: 2023,
         out: data.clone(),
         format: GenFormat::Csv,
+        departments: false,
     }
     .run(&Silent)?;
     lines.push(

@@ -37,6 +37,7 @@ pub async fn run(args: BenchConsoleArgs) -> Result<()> {
             last_year: 2023,
             out: data.clone(),
             format: GenFormat::Csv,
+            departments: false,
         }
         .run(&Silent)?;
         println!(

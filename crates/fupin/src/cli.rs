@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use fupin_services::compare::generated::DepartmentSheets;
 use fupin_services::generate::{GeneratorConfig, Geography, generate};
 use fupin_services::generated::{WrittenFiles, write_registry};
 use fupin_services::import::ImportOptions;
@@ -343,6 +344,11 @@ pub struct GenArgs {
     pub out: PathBuf,
     #[arg(long, value_enum, default_value_t = GenFormat::Csv)]
     pub format: GenFormat,
+    /// Also write department lists (payroll, vehicles, housing, businesses, deaths, assistance,
+    /// medical insurance, schools, disability) with planted links and slips, and their truth,
+    /// under OUT/departments/ (CSV).
+    #[arg(long)]
+    pub departments: bool,
 }
 
 impl GenArgs {
@@ -361,13 +367,27 @@ impl GenArgs {
             GenFormat::Both => &[Format::Csv, Format::Xlsx],
         };
         progress.start(Some(self.households as u64));
-        write_registry(
+        let mut lists = self
+            .departments
+            .then(|| DepartmentSheets::create(&self.out, self.seed, self.last_year))
+            .transpose()?;
+        let mut written = write_registry(
             generate(&config, &geo),
             &index,
             &self.out,
             formats,
+            lists.as_mut(),
             progress,
-        )
+        )?;
+        if let Some(lists) = lists {
+            written.files.extend(lists.files.iter().cloned());
+            for (kind, rows) in lists.finish()? {
+                written
+                    .department_rows
+                    .push((fupin_core::CodeList::code(kind).to_string(), rows));
+            }
+        }
+        Ok(written)
     }
 }
 

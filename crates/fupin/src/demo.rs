@@ -44,6 +44,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             &index,
             &dir,
             &[Format::Csv],
+            None,
             &Silent,
         )?;
         let opts = ImportOptions {

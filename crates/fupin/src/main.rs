@@ -165,6 +165,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+            for (kind, rows) in &written.department_rows {
+                println!("  部门数据 department list {kind}: {rows} rows");
+            }
         }
         Command::Bench(args) => bench::run(args).await?,
         Command::BenchConsole(args) => bench_console::run(args).await?,

@@ -208,6 +208,7 @@ async fn registry() -> (
         &index,
         dir.path(),
         &[Format::Csv],
+        None,
         &Silent,
     )
     .unwrap();

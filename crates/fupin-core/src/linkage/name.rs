@@ -197,6 +197,23 @@ fn fnv(mut h: u64, unit: u32) -> u64 {
     h
 }
 
+/// A traditional form of a simplified character, where the table has one (the generator
+/// writes names the way an older or a Hong Kong–trained clerk might).
+pub fn traditional(c: char) -> Option<char> {
+    static REVERSE: OnceLock<HashMap<char, char>> = OnceLock::new();
+    REVERSE
+        .get_or_init(|| {
+            let mut reverse = HashMap::new();
+            for (&t, &s) in &tables().simplified {
+                let slot = reverse.entry(s).or_insert(t);
+                *slot = (*slot).min(t); // the same choice every run
+            }
+            reverse
+        })
+        .get(&c)
+        .copied()
+}
+
 struct Tables {
     simplified: HashMap<char, char>,
     /// Readings of every character from U+3400 to U+9FFF, by code point.
@@ -346,6 +363,13 @@ mod tests {
         assert_eq!(key("张伟"), key("章伟"));
         assert_eq!(key("张伟"), key("張偉"));
         assert_ne!(key("张伟"), key("王伟"));
+    }
+
+    #[test]
+    fn a_traditional_form_reads_back_as_the_simplified() {
+        let t = traditional('张').unwrap();
+        assert_eq!(t, '張');
+        assert_eq!(traditional('丁'), None);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! sequence.
 
 mod conditions;
+pub mod departments;
 mod family;
 mod geography;
 mod history;

@@ -108,6 +108,7 @@ pub fn generated(dir: &Path, n: usize, format: Format) -> PathBuf {
         &index,
         dir,
         &[format],
+        None,
         &Silent,
     )
     .unwrap();
