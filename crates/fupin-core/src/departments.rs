@@ -222,7 +222,8 @@ impl DepartmentRecord {
             RecordField::IdNumber => self.id_number = t.to_string(),
             RecordField::Name => self.name = t.to_string(),
             RecordField::Place => {
-                if !t.is_empty() && !(t.bytes().all(|b| b.is_ascii_digit()) && t.len() <= 12) {
+                let numeric = t.bytes().all(|b| b.is_ascii_digit()) && t.len() <= 12;
+                if !numeric {
                     return Err(bad("应为数字地区代码 / not a numeric area code"));
                 }
                 self.place = t.to_string();

@@ -280,21 +280,8 @@ async fn read_range<T, R: crate::bulk::AnyRow>(
     from_sqlite: impl Fn(&rusqlite::Row) -> Result<T, rusqlite::Error>,
     from_row: impl Fn(R) -> T,
 ) -> Result<Vec<T>, StorageError> {
-    if let Tx::Sqlite(t) = tx {
-        let mut handle = t.lock_handle().await?;
-        // SAFETY: as in `read_page`
-        let conn = unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
-        let mut stmt = conn.prepare(&crate::bulk::anonymous_placeholders(query))?;
-        let mut rows = stmt.query(rusqlite::params![year, first, last])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(from_sqlite(r)?);
-        }
-        return Ok(out);
-    }
     let values = [Value::I32(year), Value::I64(first), Value::I64(last)];
-    let rows: Vec<R> = fetch_all(tx, query, &values).await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    crate::bulk::read_rows(tx, query, &values, from_sqlite, from_row).await
 }
 
 async fn read_measures(
@@ -377,7 +364,7 @@ async fn read_deliveries(
 }
 
 /// A text cell of the current row, borrowed from SQLite's buffer.
-fn text_at<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str, rusqlite::Error> {
+pub(crate) fn text_at<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str, rusqlite::Error> {
     r.get_ref(i)?.as_str().map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
     })

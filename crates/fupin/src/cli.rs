@@ -86,6 +86,60 @@ pub enum Command {
     /// measures delivered (措施落实).
     #[command(subcommand)]
     Measures(MeasuresCommand),
+    /// Big-data comparison (大数据比对): import a department list as a snapshot (`compare
+    /// import`), link a source's latest snapshot to the registry (`--source`), write a run's
+    /// links as CSV for review (`--export-links`). See docs/COMPARISON.md.
+    Compare(CompareArgs),
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct CompareArgs {
+    #[command(subcommand)]
+    pub command: Option<CompareCommand>,
+    /// Link the latest snapshot of this source to the registry.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Only the members of households within this area (a code of any level).
+    #[arg(long)]
+    pub area: Option<String>,
+    /// Probability at or above which a link is a match (default 0.95).
+    #[arg(long)]
+    pub match_probability: Option<f64>,
+    /// Probability at or above which a link goes to a person for review (default 0.50).
+    #[arg(long)]
+    pub review_probability: Option<f64>,
+    /// Write every record of the run (this one, or `--run`, or the latest) with its link to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export_links: Option<PathBuf>,
+    /// The run to export (default: the one just made, else the latest).
+    #[arg(long)]
+    pub run: Option<i64>,
+    /// A truth file (`fupin gen --departments` writes departments/truth.csv): print the run's
+    /// precision, recall and F1 against it.
+    #[arg(long, value_name = "FILE")]
+    pub truth: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum CompareCommand {
+    /// Import a department list (CSV in UTF-8 or GBK, or XLSX) as a dated snapshot of a source.
+    Import {
+        file: PathBuf,
+        /// The source's name (a new name creates the source).
+        #[arg(long)]
+        source: String,
+        /// The kind of a new source: payroll, vehicle, housing, business, death, assistance,
+        /// medical, school, disability.
+        #[arg(long)]
+        kind: Option<String>,
+        /// The list's date (default: today).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// A column mapping (TOML: field = ["header", …]); saved with the source.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -4,6 +4,7 @@ mod admin;
 mod bench;
 mod bench_console;
 mod cli;
+mod compare;
 mod demo;
 mod measures;
 mod progress;
@@ -173,6 +174,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::BenchConsole(args) => bench_console::run(args).await?,
         Command::User(command) => admin::user(&connect(&url).await?, command).await?,
         Command::Token(command) => admin::token(&connect(&url).await?, command).await?,
+        Command::Compare(args) => {
+            let db = connect(&url).await?;
+            crate::compare::run(&db, args).await?;
+        }
         Command::Measures(command) => {
             let db = connect(&url).await?;
             crate::measures::run(&db, command).await?;

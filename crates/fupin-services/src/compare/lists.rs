@@ -24,11 +24,11 @@ pub struct ListRead {
     pub encoding: &'static str,
 }
 
-/// Where each mapped field sits in the header.
-fn locate(
-    header: &Row,
-    mapping: &ColumnMapping,
-) -> Result<(Vec<(RecordField, usize)>, Vec<String>)> {
+/// Each mapped field with its column.
+type Located = Vec<(RecordField, usize)>;
+
+/// Where each mapped field sits in the header, and the headers left unread.
+fn locate(header: &Row, mapping: &ColumnMapping) -> Result<(Located, Vec<String>)> {
     let names: Vec<&str> = header.iter().map(header_name).collect();
     let mut found = Vec::new();
     for (field, headers) in mapping {
@@ -130,6 +130,14 @@ pub fn read(path: &Path, mapping: &ColumnMapping) -> Result<ListRead> {
     })
 }
 
+/// A column mapping written as TOML, one field per line with the headers to try:
+/// `key = ["参保编号"]`, `id_number = ["公民身份号码", "身份证号"]`. Fields left out are not read.
+pub fn parse_mapping(text: &str) -> Result<ColumnMapping> {
+    let table: std::collections::BTreeMap<RecordField, Vec<String>> =
+        toml::from_str(text).context("映射文件有误 / the column mapping is not valid")?;
+    Ok(table.into_iter().collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +186,15 @@ mod tests {
             e.contains("row 4") && e.contains("nothing to link by"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_mapping_file_names_fields_and_their_headers() {
+        let m = parse_mapping("key = [\"编号\"]\nname = [\"户主\", \"姓名\"]\n").unwrap();
+        assert_eq!(m[0], (RecordField::Key, vec!["编号".to_string()]));
+        assert_eq!(m[1].1, vec!["户主".to_string(), "姓名".to_string()]);
+        let e = parse_mapping("colour = [\"x\"]").unwrap_err();
+        assert!(format!("{e:#}").contains("colour"), "{e:#}");
     }
 
     #[test]

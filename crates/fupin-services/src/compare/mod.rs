@@ -3,3 +3,5 @@
 
 pub mod generated;
 pub mod lists;
+pub mod quality;
+pub mod run;

@@ -382,7 +382,10 @@ fn add_slips(rng: &mut ChaCha8Rng, p: &mut PlantedRecord, number_may_slip: bool)
             r.id_number.clear();
         } else if slip(rng, RATES.id_typo, Slip::IdTypo, slips) {
             r.id_number = typo_in_number(rng, &r.id_number);
-        } else if slip(rng, RATES.id_old15, Slip::IdOld15, slips) {
+        } else if r.birth_date.is_some_and(|b| b.year() < 2000)
+            && slip(rng, RATES.id_old15, Slip::IdOld15, slips)
+        {
+            // 15-digit numbers were issued only to people born in the 1900s
             let id = &r.id_number;
             r.id_number = format!("{}{}", &id[..6], &id[8..17]);
         }

@@ -1,0 +1,451 @@
+//! The comparison use-cases: importing a department list as a snapshot, linking a snapshot to
+//! the registry's members (within an area), and exporting a run's links for review.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use fupin_core::AreaCode;
+use fupin_core::CodeList;
+use fupin_core::codes::Sex;
+use fupin_core::departments::{ColumnMapping, DepartmentKind, DepartmentRecord};
+use fupin_core::linkage::{Decision, Method, Model, Person, Place, Registry, Settings, Stats};
+use fupin_storage::comparison::{self as store, NewLink, NewRecord, RunRow, SourceRow};
+use fupin_storage::{Db, now_utc};
+use sha2::{Digest, Sha256};
+
+use crate::audit::Actor;
+use crate::progress::Progress;
+
+/// What an import did.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub source: SourceRow,
+    pub snapshot_id: i64,
+    /// False when this very file had been imported for the source before (nothing written).
+    pub new: bool,
+    pub records: usize,
+    pub unused_headers: Vec<String>,
+    pub encoding: &'static str,
+}
+
+/// Imports `path` as a snapshot of the source `name` dated `as_of`. A new source needs its
+/// `kind`; the column mapping is `mapping` if given (and then saved with the source), else the
+/// source's saved one, else the kind's default. All or nothing; the same file twice is one
+/// snapshot.
+pub async fn import_list(
+    db: &Db,
+    actor: &Actor,
+    name: &str,
+    kind: Option<DepartmentKind>,
+    mapping: Option<ColumnMapping>,
+    path: &Path,
+    as_of: NaiveDate,
+) -> Result<Imported> {
+    let name = name.trim();
+    if name.is_empty() {
+        bail!("数据源名称不能为空 / the source needs a name");
+    }
+    let existing = db.department_source(name).await?;
+    let kind = match (&existing, kind) {
+        (Some(s), Some(k)) if s.kind != k.code() => bail!(
+            "数据源“{name}”的类别是{}，不是{} / source {name:?} is of kind {}, not {}",
+            s.kind,
+            k.code(),
+            s.kind,
+            k.code()
+        ),
+        (Some(s), _) => DepartmentKind::parse(&s.kind)
+            .with_context(|| format!("source {name:?} has an unknown kind {:?}", s.kind))?,
+        (None, Some(k)) => k,
+        (None, None) => {
+            bail!("新数据源“{name}”需要指定类别 / a new source {name:?} needs a kind (--kind)")
+        }
+    };
+    let mapping = match (mapping, &existing) {
+        (Some(m), _) => m,
+        (None, Some(s)) => serde_json::from_str(&s.mapping)
+            .with_context(|| format!("source {name:?} has an unreadable mapping"))?,
+        (None, None) => kind.default_mapping(),
+    };
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let file = path.to_owned();
+    let map = mapping.clone();
+    let read = tokio::task::spawn_blocking(move || super::lists::read(&file, &map)).await??;
+    let now = now_utc();
+    let file_name = path
+        .file_name()
+        .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+    let mut tx = db.begin().await?;
+    let source = store::upsert_source(
+        &mut tx,
+        name,
+        kind.code(),
+        &serde_json::to_string(&mapping)?,
+        &now,
+    )
+    .await?;
+    let (snapshot_id, new) = store::insert_snapshot(
+        &mut tx,
+        source.id,
+        &fupin_core::date::iso(as_of),
+        &file_name,
+        &sha256,
+        read.records.len() as i64,
+        &actor.name,
+        &now,
+    )
+    .await?;
+    if new {
+        store::insert_records(&mut tx, snapshot_id, read.records.iter().map(new_record)).await?;
+    }
+    tx.commit().await?;
+    if new {
+        let detail = format!(
+            "snapshot {snapshot_id} of {name} ({}), {} records, sha256 {sha256}",
+            kind.code(),
+            read.records.len()
+        );
+        let entry = actor.entry("compare.import", "department_list", file_name, "", detail);
+        crate::audit::record(db, entry).await?;
+    }
+    Ok(Imported {
+        source,
+        snapshot_id,
+        new,
+        records: read.records.len(),
+        unused_headers: read.unused,
+        encoding: read.encoding,
+    })
+}
+
+fn new_record((row_no, r): &(usize, DepartmentRecord)) -> NewRecord {
+    NewRecord {
+        row_no: *row_no as i64,
+        record_key: r.key.clone(),
+        id_number: r.id_number.clone(),
+        name: r.name.clone(),
+        sex: r.sex.map(|s| s.code().to_string()),
+        birth_date: r.birth_date.map(fupin_core::date::iso),
+        place: r.place.clone(),
+        event_date: r.date.map(fupin_core::date::iso),
+        amount: r.amount.map(|a| a.0),
+        detail: r.detail.clone(),
+    }
+}
+
+/// What a run found.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub run_id: i64,
+    pub stats: Stats,
+    pub model: Model,
+    pub members: usize,
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// Links snapshot `snapshot_id` to the members of the households within `area` (all with
+/// `None`), stores every record's link and the model, and audits the run.
+pub async fn run(
+    db: &Db,
+    actor: &Actor,
+    snapshot_id: i64,
+    area: Option<&AreaCode>,
+    settings: &Settings,
+    today: NaiveDate,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |what: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
+        timings.push((what, clock.elapsed()));
+        clock = Instant::now();
+    };
+    progress.start(Some(4));
+    let villages = db.household_villages(area).await?;
+    let max_id = villages.last().map_or(0, |v| v.0);
+    let mut place_of: Vec<Option<Place>> = vec![None; max_id as usize + 1];
+    for (id, village) in &villages {
+        place_of[*id as usize] = Place::new(village);
+    }
+    drop(villages);
+    let within = |household_id: i64| {
+        place_of
+            .get(household_id as usize)
+            .copied()
+            .flatten()
+            .map(|p| (household_id, p))
+    };
+    let members: Vec<Option<(Person, i64, i64)>> = db
+        .linkage_members(|m| {
+            let (household_id, place) = within(m.household_id)?;
+            let mut person = Person::from_record(
+                m.id_number,
+                m.name,
+                fupin_core::date::parse_date(m.birth_date),
+                Sex::parse(m.sex),
+                "",
+                today,
+            );
+            person.place = Some(place);
+            person.id_valid = true; // validated when written to the registry
+            Some((person, m.member_id, household_id))
+        })
+        .await?;
+    let members: Vec<(Person, i64, i64)> = members.into_iter().flatten().collect();
+    let ids: Vec<(i64, i64)> = members.iter().map(|m| (m.1, m.2)).collect();
+    let people: Vec<Person> = members.into_iter().map(|m| m.0).collect();
+    lap("read members", &mut timings);
+    progress.advance(1);
+    let records: Vec<(i64, Person)> = db
+        .snapshot_records(snapshot_id, |r| {
+            (
+                r.row_no,
+                Person::from_record(
+                    r.id_number,
+                    r.name,
+                    r.birth_date.and_then(fupin_core::date::parse_date),
+                    r.sex.and_then(Sex::parse),
+                    r.place,
+                    today,
+                ),
+            )
+        })
+        .await?;
+    if records.is_empty() {
+        bail!("快照{snapshot_id}没有记录 / snapshot {snapshot_id} has no records");
+    }
+    lap("read records", &mut timings);
+    progress.advance(1);
+    let member_count = people.len();
+    let settings_json = serde_json::to_string(settings)?;
+    let (rows, persons): (Vec<i64>, Vec<Person>) = records.into_iter().unzip();
+    let outcome = tokio::task::spawn_blocking({
+        let settings = settings.clone();
+        move || {
+            let registry = Registry::new(people);
+            (registry.link(&persons, &settings), registry)
+        }
+    })
+    .await?;
+    let (outcome, registry) = outcome;
+    drop(registry);
+    lap("link", &mut timings);
+    progress.advance(1);
+    let now = now_utc();
+    let area_code = area.map_or("", |a| a.as_str());
+    let mut tx = db.begin().await?;
+    let run_id = store::insert_run(
+        &mut tx,
+        snapshot_id,
+        area_code,
+        &settings_json,
+        &actor.name,
+        &now,
+    )
+    .await?;
+    let links = outcome.links.iter().filter_map(|l| {
+        let member = l.member?;
+        let (member_id, household_id) = ids[member as usize];
+        Some(NewLink {
+            row_no: rows[l.record as usize],
+            member_id,
+            household_id,
+            runner_up: l.runner_up.map(|r| ids[r as usize].0),
+            pattern: i32::from(l.pattern.0),
+            bits: f64::from(l.bits),
+            probability: f64::from(l.probability),
+            decision: decision_code(l.decision),
+            method: method_code(l.method),
+        })
+    });
+    store::insert_links(&mut tx, run_id, links).await?;
+    store::finish_run(
+        &mut tx,
+        run_id,
+        &serde_json::to_string(&outcome.model)?,
+        &serde_json::to_string(&outcome.stats)?,
+        &now_utc(),
+    )
+    .await?;
+    tx.commit().await?;
+    lap("write links", &mut timings);
+    progress.advance(1);
+    progress.finish();
+    let detail = format!(
+        "run {run_id} of snapshot {snapshot_id} against {member_count} members: {} matches, {} for review",
+        outcome.stats.matches, outcome.stats.reviews
+    );
+    let entry = actor.entry(
+        "compare.run",
+        "comparison",
+        run_id.to_string(),
+        area_code,
+        detail,
+    );
+    crate::audit::record(db, entry).await?;
+    Ok(RunSummary {
+        run_id,
+        stats: outcome.stats,
+        model: outcome.model,
+        members: member_count,
+        timings,
+    })
+}
+
+pub fn decision_code(d: Decision) -> i32 {
+    match d {
+        Decision::Match => 0,
+        Decision::Review => 1,
+        Decision::NoMatch => 2,
+    }
+}
+
+pub fn decision_of(code: i32) -> Decision {
+    match code {
+        0 => Decision::Match,
+        1 => Decision::Review,
+        _ => Decision::NoMatch,
+    }
+}
+
+pub fn method_code(m: Method) -> i32 {
+    match m {
+        Method::ExactId => 0,
+        Method::Probabilistic => 1,
+        Method::IdNotInRegistry => 2,
+        Method::NoCandidate => 3,
+    }
+}
+
+pub fn method_of(code: i32) -> Method {
+    match code {
+        0 => Method::ExactId,
+        1 => Method::Probabilistic,
+        2 => Method::IdNotInRegistry,
+        _ => Method::NoCandidate,
+    }
+}
+
+/// The latest snapshot of source `name`.
+pub async fn latest_snapshot(db: &Db, name: &str) -> Result<i64> {
+    let source = db
+        .department_source(name)
+        .await?
+        .with_context(|| format!("没有数据源“{name}” / no source named {name:?}"))?;
+    let snapshots = db.snapshots_of(source.id).await?;
+    Ok(snapshots
+        .first()
+        .with_context(|| format!("数据源“{name}”还没有导入数据 / source {name:?} has no list yet"))?
+        .id)
+}
+
+pub const EXPORT_HEADER: [&str; 11] = [
+    "记录行号",
+    "记录编号",
+    "记录身份证号",
+    "记录姓名",
+    "成员身份证号",
+    "成员姓名",
+    "户编号",
+    "得分",
+    "概率",
+    "结论",
+    "依据",
+];
+
+/// Writes every record of `run` with its link as CSV; returns the rows written.
+pub async fn export_links(db: &Db, actor: &Actor, run: &RunRow, path: &Path) -> Result<u64> {
+    let model: Option<Model> = run.model.as_deref().map(serde_json::from_str).transpose()?;
+    let model = model.context("这次比对没有完成 / the run did not finish")?;
+    let mut out = crate::sheet::SheetWriter::create(
+        path,
+        crate::sheet::Format::Csv,
+        &EXPORT_HEADER,
+        "links",
+    )?;
+    let mut failed = None;
+    let n = db
+        .export_links(run, &mut |page| {
+            for l in page {
+                let explanation = l
+                    .pattern
+                    .map(|p| explain_text(&model, fupin_core::linkage::Pattern(p as u16), l.method))
+                    .unwrap_or_default();
+                let decision = l.decision.map_or(Decision::NoMatch, decision_of);
+                let row = [
+                    l.row_no.to_string(),
+                    l.record_key,
+                    l.record_id_number,
+                    l.record_name,
+                    l.member_id_number.unwrap_or_default(),
+                    l.member_name.unwrap_or_default(),
+                    l.household_number.unwrap_or_default(),
+                    l.bits.map(|b| format!("{b:.1}")).unwrap_or_default(),
+                    l.probability.map(|p| format!("{p:.4}")).unwrap_or_default(),
+                    decision_label(decision).to_string(),
+                    explanation,
+                ];
+                if let Err(e) = out.write_row(&row) {
+                    failed.get_or_insert(e);
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    out.finish()?;
+    let entry = actor.entry(
+        "compare.export",
+        "comparison",
+        run.id.to_string(),
+        &run.area_code,
+        format!("{n} rows to {}", path.display()),
+    );
+    crate::audit::record(db, entry).await?;
+    Ok(n)
+}
+
+pub fn decision_label(d: Decision) -> &'static str {
+    match d {
+        Decision::Match => "匹配 match",
+        Decision::Review => "待核实 review",
+        Decision::NoMatch => "不匹配 no match",
+    }
+}
+
+/// "姓名同音 +6.2; 出生日期一致 +14.6; …" for a stored pattern.
+pub fn explain_text(
+    model: &Model,
+    pattern: fupin_core::linkage::Pattern,
+    method: Option<i32>,
+) -> String {
+    let e = model.explain(pattern, 0.0);
+    let mut parts: Vec<String> = Vec::new();
+    if method.map(method_of) == Some(Method::ExactId) {
+        parts.push("身份证号一致 ID number equal".to_string());
+    }
+    for f in &e.fields {
+        if f.field == fupin_core::linkage::LinkField::Id
+            && method.map(method_of) == Some(Method::ExactId)
+        {
+            continue;
+        }
+        match f.level {
+            Some(level) => {
+                let (zh, en) = f.field.levels()[usize::from(level)];
+                parts.push(format!("{zh} {en} {:+.1}", f.bits));
+            }
+            None => parts.push(format!(
+                "{}缺失 {} missing",
+                f.field.label().0,
+                f.field.label().1
+            )),
+        }
+    }
+    parts.join("; ")
+}
