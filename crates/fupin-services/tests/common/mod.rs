@@ -95,6 +95,12 @@ pub fn options(skip_invalid: bool) -> ImportOptions {
 #[allow(dead_code)]
 /// Writes `n` generated households to `dir` in `format`; returns the household sheet's path.
 pub fn generated(dir: &Path, n: usize, format: Format) -> PathBuf {
+    generated_with(dir, n, format, false)
+}
+
+#[allow(dead_code)]
+/// As [`generated`], with the department lists and their truth under `dir/departments/`.
+pub fn generated_with(dir: &Path, n: usize, format: Format, departments: bool) -> PathBuf {
     let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
     let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
     let config = GeneratorConfig {
@@ -103,15 +109,22 @@ pub fn generated(dir: &Path, n: usize, format: Format) -> PathBuf {
         last_year: 2023,
     };
     let index = fupin_storage::AreaIndex::from_areas(&areas);
+    let mut lists = departments.then(|| {
+        fupin_services::compare::generated::DepartmentSheets::create(dir, config.seed, 2023)
+            .unwrap()
+    });
     fupin_services::generated::write_registry(
         generate(&config, &geo),
         &index,
         dir,
         &[format],
-        None,
+        lists.as_mut(),
         &Silent,
     )
     .unwrap();
+    if let Some(lists) = lists {
+        lists.finish().unwrap();
+    }
     dir.join(match format {
         Format::Csv => "households.csv",
         Format::Xlsx => "households.xlsx",

@@ -68,7 +68,7 @@ CREATE TABLE record_links (
     pattern      INTEGER NOT NULL,
     bits         DOUBLE PRECISION NOT NULL,
     probability  DOUBLE PRECISION NOT NULL,
-    decision     SMALLINT NOT NULL,
-    method       SMALLINT NOT NULL,
+    decision     INTEGER NOT NULL,
+    method       INTEGER NOT NULL,
     PRIMARY KEY (run_id, row_no)
 );
