@@ -155,17 +155,33 @@ fn sqlite_insert(
     columns: &[&str],
     rows: &[Vec<Value>],
 ) -> Result<(), StorageError> {
-    let sql = format!(
-        "INSERT INTO {table} ({}) VALUES ({})",
-        columns.join(", "),
-        vec!["?"; columns.len()].join(",")
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    for row in rows {
-        stmt.execute(rusqlite::params_from_iter(row))?;
+    // several rows per statement: stepping a statement costs about as much as inserting a row
+    let per_statement = (SQLITE_ROWS_PER_INSERT)
+        .min(32_000 / columns.len().max(1))
+        .max(1);
+    let statement = |n: usize| {
+        let row = format!("({})", vec!["?"; columns.len()].join(","));
+        format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            columns.join(", "),
+            vec![row; n].join(",")
+        )
+    };
+    let mut full = conn.prepare(&statement(per_statement))?;
+    let mut chunks = rows.chunks_exact(per_statement);
+    for chunk in &mut chunks {
+        full.execute(rusqlite::params_from_iter(chunk.iter().flatten()))?;
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut last = conn.prepare(&statement(rest.len()))?;
+        last.execute(rusqlite::params_from_iter(rest.iter().flatten()))?;
     }
     Ok(())
 }
+
+/// Rows per SQLite insert statement (fewer when the columns would pass the bind limit).
+const SQLITE_ROWS_PER_INSERT: usize = 64;
 
 impl rusqlite::ToSql for Value {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {

@@ -459,21 +459,42 @@ impl Db {
         .await
     }
 
-    /// Every member, converted by `convert`, a page at a time in id order.
+    /// The largest member id and the largest row number of a snapshot: where readers working
+    /// side by side split their ranges.
+    pub async fn linkage_extent(&self, snapshot_id: i64) -> Result<(i64, i64), StorageError> {
+        #[derive(sqlx::FromRow)]
+        struct Extent {
+            members: i64,
+            rows: i64,
+        }
+        let mut tx = self.reader().await?;
+        let e: Vec<Extent> = fetch_all(
+            &mut tx,
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM members) AS members, \
+             (SELECT COALESCE(MAX(row_no), 0) FROM department_records WHERE snapshot_id = $1) AS rows",
+            &[Value::I64(snapshot_id)],
+        )
+        .await?;
+        Ok(e.first().map_or((0, 0), |e| (e.members, e.rows)))
+    }
+
+    /// The members whose id lies in `first..=last`, converted by `convert`, a page at a time
+    /// in id order.
     pub async fn linkage_members<T>(
         &self,
+        (first, last): (i64, i64),
         convert: impl Fn(MemberView<'_>) -> T,
     ) -> Result<Vec<T>, StorageError> {
         let mut tx = self.reader().await?;
         let mut out = Vec::new();
-        let mut after = 0i64;
+        let mut after = first - 1;
         loop {
             let query = "SELECT id, household_id, name, id_number, sex, birth_date FROM members \
-                         WHERE id > $1 ORDER BY id LIMIT $2";
+                         WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3";
             let page: Vec<(i64, T)> = read_rows(
                 &mut tx,
                 query,
-                &[Value::I64(after), Value::I64(PAGE)],
+                &[Value::I64(after), Value::I64(last), Value::I64(PAGE)],
                 |r| {
                     let id = r.get(0)?;
                     Ok((
@@ -510,26 +531,33 @@ impl Db {
         Ok(out)
     }
 
-    /// The records of a snapshot, converted by `convert`, a page at a time in row order.
+    /// The records of a snapshot whose row number lies in `first..=last`, converted by
+    /// `convert`, a page at a time in row order.
     pub async fn snapshot_records<T>(
         &self,
         snapshot_id: i64,
+        (first, last): (i64, i64),
         convert: impl Fn(RecordView<'_>) -> T,
     ) -> Result<Vec<T>, StorageError> {
         let mut tx = self.reader().await?;
         let mut out = Vec::new();
-        let mut after = -1i64;
+        let mut after = first - 1;
         loop {
             let query = "SELECT row_no, record_key, id_number, name, sex, birth_date, place, \
                          event_date, amount, detail FROM department_records \
-                         WHERE snapshot_id = $1 AND row_no > $2 ORDER BY row_no LIMIT $3";
+                         WHERE snapshot_id = $1 AND row_no > $2 AND row_no <= $3 ORDER BY row_no LIMIT $4";
             let opt = |r: &rusqlite::Row<'_>,
                        i: usize|
              -> Result<Option<String>, rusqlite::Error> { r.get(i) };
             let page: Vec<(i64, T)> = read_rows(
                 &mut tx,
                 query,
-                &[Value::I64(snapshot_id), Value::I64(after), Value::I64(PAGE)],
+                &[
+                    Value::I64(snapshot_id),
+                    Value::I64(after),
+                    Value::I64(last),
+                    Value::I64(PAGE),
+                ],
                 |r| {
                     let row_no = r.get(0)?;
                     let (sex, birth, event) = (opt(r, 4)?, opt(r, 5)?, opt(r, 7)?);

@@ -27,7 +27,8 @@ fn schema(dir: &str) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
                 let name = rest.split_whitespace().next().unwrap().to_string();
                 tables.insert(name.clone(), Vec::new());
                 current = Some(name);
-            } else if line.starts_with(");") {
+            } else if line.starts_with(");") || line == ") WITHOUT ROWID;" {
+                // WITHOUT ROWID is a SQLite storage choice, not a difference in the columns
                 current = None;
             } else if line.starts_with("CREATE INDEX") || line.starts_with("CREATE UNIQUE INDEX") {
                 indexes.push(line.to_string());

@@ -6,9 +6,12 @@
 //!    different person, so no name-and-birthday guess overrides it.
 //! 2. The model is estimated from this very run (see `model`).
 //! 3. A record whose number is missing or malformed is compared with the members that share a
-//!    blocking key with it — its birth date, that date with day and month swapped, the address
-//!    and sequence digits of its number, the sound of its name with its birth year — and the
+//!    blocking key with it — its birth date (or that date with day and month swapped) with the
+//!    sound of its surname, or with the sound of its given name; the sound of its whole name
+//!    with its birth year; the address and sequence digits of its number — and the
 //!    best-scoring member is its link. A runner-up nearly as good makes it a case for a person.
+//!    Each key tolerates the slips the others do not: a wrong surname, a wrong birth day, a
+//!    name and date both garbled but a number one digit off.
 
 use std::collections::HashMap;
 
@@ -16,7 +19,7 @@ use foldhash::HashMapExt;
 
 use super::compare::{LinkField, Pattern, compare};
 use super::model::{Model, PatternCounts};
-use super::person::Person;
+use super::person::{Person, Ymd};
 
 type FastMap<K, V> = foldhash::HashMap<K, V>;
 
@@ -120,7 +123,8 @@ pub struct Registry {
     members: Vec<Person>,
     by_id: FastMap<[u8; 18], u32>,
     /// Sorted (key, member) pairs of each blocking key.
-    by_birth: Block,
+    by_birth_surname: Block,
+    by_given_birth: Block,
     by_address_sequence: Block,
     by_sound_year: Block,
     name_count: FastMap<u64, u32>,
@@ -151,6 +155,20 @@ impl Block {
     }
 }
 
+/// Birth date and the sound of the surname; all surnames of one date form one range.
+fn birth_surname(birth: Ymd, p: &Person) -> Option<u64> {
+    let surname = p.name.as_ref()?.surname_sound();
+    Some((u64::from(birth.0) << 32) | u64::from(surname))
+}
+
+/// The sound of the given name with the birth date (catches a slip in the surname).
+fn given_birth(birth: Ymd, p: &Person) -> Option<u64> {
+    let given = p.name.as_ref()?.given_sound_key()?;
+    Some(given.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ u64::from(birth.0))
+}
+
+/// The sound of the whole name with the birth year (catches a slip in the birth date); the
+/// year is 0 when unknown, and all years of one name form one range.
 fn sound_year(p: &Person) -> Option<u64> {
     let name = p.name.as_ref()?;
     let year = p.birth.map_or(0, |b| u64::from(b.year()).min(4095));
@@ -175,23 +193,27 @@ impl Registry {
                 }
                 (map, names)
             });
-            let birth = Block::build(&members, |p| p.birth.map(|b| u64::from(b.0)));
+            let birth = Block::build(&members, |p| birth_surname(p.birth?, p));
+            let given = s.spawn(|| Block::build(&members, |p| given_birth(p.birth?, p)));
             let address =
                 s.spawn(|| Block::build(&members, |p| p.id.and_then(|t| t.address_and_sequence())));
             let sound = Block::build(&members, sound_year);
             let (ids, names) = ids.join().expect("index thread");
-            (
-                ids,
-                names,
-                (birth, address.join().expect("index thread"), sound),
-            )
+            let blocks = (
+                birth,
+                given.join().expect("index thread"),
+                address.join().expect("index thread"),
+                sound,
+            );
+            (ids, names, blocks)
         });
         Registry {
             members,
             by_id,
-            by_birth: blocks.0,
-            by_address_sequence: blocks.1,
-            by_sound_year: blocks.2,
+            by_birth_surname: blocks.0,
+            by_given_birth: blocks.1,
+            by_address_sequence: blocks.2,
+            by_sound_year: blocks.3,
             name_count,
         }
     }
@@ -226,10 +248,21 @@ impl Registry {
             Some(found) => out.extend_from_slice(found),
             None => oversized = true,
         };
-        if let Some(b) = record.birth {
-            take(self.by_birth.range(u64::from(b.0), u64::from(b.0), max));
-            if let Some(s) = b.swapped() {
-                take(self.by_birth.range(u64::from(s.0), u64::from(s.0), max));
+        let dates = record
+            .birth
+            .into_iter()
+            .chain(record.birth.and_then(Ymd::swapped));
+        for date in dates {
+            match birth_surname(date, record) {
+                Some(k) => take(self.by_birth_surname.range(k, k, max)),
+                // no name to narrow by: every member born that day
+                None => {
+                    let day = u64::from(date.0) << 32;
+                    take(self.by_birth_surname.range(day, day | 0xFFFF_FFFF, max))
+                }
+            }
+            if let Some(k) = given_birth(date, record) {
+                take(self.by_given_birth.range(k, k, max));
             }
         }
         if let Some(k) = record.id.and_then(|t| t.address_and_sequence()) {

@@ -7,6 +7,8 @@
 //! wrong side of any of these. A second, coarser reading folds them together.
 
 use std::collections::HashMap;
+
+type FastMap<K, V> = foldhash::HashMap<K, V>;
 use std::sync::OnceLock;
 
 use pinyin::ToPinyinMulti;
@@ -93,20 +95,30 @@ impl Name {
     }
 
     /// A key that homophones share: the first reading of each character (or the character
-    /// itself when it has none). Used for blocking, so it is deliberately coarse.
+    /// itself when it has none), dialect-folded. Used for blocking, so it is deliberately coarse.
     pub fn sound_key(&self) -> u64 {
-        let fold = &tables().fold;
-        let mut h = FNV_OFFSET;
-        for i in 0..self.kept() {
-            let s = self.sounds[i][0];
-            let unit = if s == 0 {
-                self.chars[i] as u32
-            } else {
-                0x11_0000 + u32::from(fold[usize::from(s)])
-            };
-            h = fnv(h, unit);
+        self.sounds_hash(0..self.kept())
+    }
+
+    /// The sound of the first character (the surname, but for compound surnames).
+    pub fn surname_sound(&self) -> u32 {
+        self.sound_unit(0)
+    }
+
+    /// The sound key of the characters after the first; `None` for a one-character name.
+    pub fn given_sound_key(&self) -> Option<u64> {
+        (self.kept() >= 2).then(|| self.sounds_hash(1..self.kept()))
+    }
+
+    fn sound_unit(&self, i: usize) -> u32 {
+        match self.sounds[i][0] {
+            0 => self.chars[i] as u32,
+            s => 0x11_0000 + u32::from(tables().fold[usize::from(s)]),
         }
-        h
+    }
+
+    fn sounds_hash(&self, range: std::ops::Range<usize>) -> u64 {
+        range.fold(FNV_OFFSET, |h, i| fnv(h, self.sound_unit(i)))
     }
 
     /// Hash of the whole normalised name (term frequencies are counted by it).
@@ -215,7 +227,7 @@ pub fn traditional(c: char) -> Option<char> {
 }
 
 struct Tables {
-    simplified: HashMap<char, char>,
+    simplified: FastMap<char, char>,
     /// Readings of every character from U+3400 to U+9FFF, by code point.
     sounds: Vec<[Sound; READINGS]>,
     /// Sound id → the id of its dialect-folded form.

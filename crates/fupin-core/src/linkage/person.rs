@@ -19,23 +19,39 @@ impl IdText {
     /// Keeps digits and `X`; an old 15-digit number is upgraded to 18. `None` when nothing
     /// that looks like an ID is left or it is far too long.
     pub fn new(text: &str) -> Option<IdText> {
-        let mut kept: Vec<u8> = text
-            .bytes()
-            .filter(|b| b.is_ascii_digit() || matches!(b, b'x' | b'X'))
-            .map(|b| b.to_ascii_uppercase())
-            .collect();
-        if kept.len() == 15 && kept.iter().all(u8::is_ascii_digit) {
-            kept = upgrade_15(std::str::from_utf8(&kept).ok()?).into_bytes();
+        let mut bytes = [0u8; 19];
+        let mut len = 0usize;
+        for b in text.bytes() {
+            if b.is_ascii_digit() || b == b'x' || b == b'X' {
+                if len == bytes.len() {
+                    return None; // far too long to be one slip away from a number
+                }
+                bytes[len] = b.to_ascii_uppercase();
+                len += 1;
+            }
         }
-        if kept.len() < 10 || kept.len() > 19 {
-            return None;
+        if len == 15 && bytes[..15].iter().all(u8::is_ascii_digit) {
+            let upgraded = upgrade_15(std::str::from_utf8(&bytes[..15]).ok()?);
+            bytes[..18].copy_from_slice(upgraded.as_bytes());
+            len = 18;
         }
-        let mut bytes = [0; 19];
-        bytes[..kept.len()].copy_from_slice(&kept);
-        Some(IdText {
+        (len >= 10).then_some(IdText {
             bytes,
-            len: kept.len() as u8,
+            len: len as u8,
         })
+    }
+
+    /// Whether this is a valid number as `IdNumber::parse` judges it (length, digits, a real
+    /// birth date not after `today`, the check character), without allocating: a run checks
+    /// millions.
+    pub fn is_valid(&self, today: NaiveDate) -> bool {
+        let b = self.as_bytes();
+        b.len() == 18
+            && b[..17].iter().all(u8::is_ascii_digit)
+            && crate::id_number::check_char(&b[..17]) as u8 == b[17]
+            && self
+                .birth()
+                .is_some_and(|d| d.year() >= 1880 && d <= Ymd::from(today))
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -217,7 +233,7 @@ impl Person {
         today: NaiveDate,
     ) -> Person {
         let id_text = IdText::new(id);
-        let id_valid = id_text.is_some_and(|t| IdNumber::parse(t.as_str(), today).is_ok());
+        let id_valid = id_text.is_some_and(|t| t.is_valid(today));
         Person {
             id: id_text,
             id_valid,
@@ -230,16 +246,34 @@ impl Person {
         }
     }
 
-    /// A registry member (its ID number is valid by construction).
-    pub fn member(id: &IdNumber, name: &str, birth: NaiveDate, sex: Sex, village: &str) -> Person {
+    /// A registry member: its ID number was validated when it was written, so it is not
+    /// checked again (a run reads millions).
+    pub fn registered(
+        id: &str,
+        name: &str,
+        birth: Option<NaiveDate>,
+        sex: Option<Sex>,
+        place: Option<Place>,
+    ) -> Person {
         Person {
-            id: IdText::new(id.as_str()),
+            id: IdText::new(id),
             id_valid: true,
             name: Name::new(name),
-            birth: Some(Ymd::from(birth)),
-            sex: Some(sex),
-            place: Place::new(village),
+            birth: birth.map(Ymd::from),
+            sex,
+            place,
         }
+    }
+
+    /// A registry member from its typed parts.
+    pub fn member(id: &IdNumber, name: &str, birth: NaiveDate, sex: Sex, village: &str) -> Person {
+        Person::registered(
+            id.as_str(),
+            name,
+            Some(birth),
+            Some(sex),
+            Place::new(village),
+        )
     }
 }
 
@@ -317,6 +351,24 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn validity_is_judged_as_the_registry_judges_it(
+            digits in "[0-9]{17}[0-9X]",
+            year in 1850i32..2030,
+            month in 1u32..13,
+            day in 1u32..29,
+            fix_check in proptest::bool::ANY,
+        ) {
+            let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+            let mut text = format!("{}{year:04}{month:02}{day:02}{}", &digits[..6], &digits[14..]);
+            if fix_check {
+                let c = crate::id_number::check_char(&text.as_bytes()[..17]);
+                text.replace_range(17.., &c.to_string());
+            }
+            let t = id(&text);
+            prop_assert_eq!(t.is_valid(today), IdNumber::parse(&text, today).is_ok(), "{}", text);
+        }
+
         #[test]
         fn one_edit_is_symmetric(a in "[0-9X]{16,19}", b in "[0-9X]{16,19}") {
             let (x, y) = (id(&a), id(&b));

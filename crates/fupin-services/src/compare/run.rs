@@ -171,68 +171,61 @@ pub async fn run(
         place_of[*id as usize] = Place::new(village);
     }
     drop(villages);
-    let within = |household_id: i64| {
-        place_of
-            .get(household_id as usize)
-            .copied()
-            .flatten()
-            .map(|p| (household_id, p))
-    };
-    let members: Vec<Option<(Person, i64, i64)>> = db
-        .linkage_members(|m| {
-            let (household_id, place) = within(m.household_id)?;
-            let mut person = Person::from_record(
-                m.id_number,
-                m.name,
-                fupin_core::date::parse_date(m.birth_date),
-                Sex::parse(m.sex),
-                "",
-                today,
-            );
-            person.place = Some(place);
-            person.id_valid = true; // validated when written to the registry
-            Some((person, m.member_id, household_id))
+    let place_of = std::sync::Arc::new(place_of);
+    let (max_member, max_row) = db.linkage_extent(snapshot_id).await?;
+    // each list read in two halves side by side: two connections, two threads
+    let member_half = |range: (i64, i64)| {
+        let (db, place_of) = (db.clone(), place_of.clone());
+        tokio::spawn(async move {
+            db.linkage_members(range, |m| member_person(&place_of, m))
+                .await
         })
-        .await?;
+    };
+    let record_half = |range: (i64, i64)| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            db.snapshot_records(snapshot_id, range, |r| (r.row_no, record_person(&r, today)))
+                .await
+        })
+    };
+    let (m1, m2) = (
+        member_half((1, max_member / 2)),
+        member_half((max_member / 2 + 1, max_member)),
+    );
+    let (r1, r2) = (
+        record_half((0, max_row / 2)),
+        record_half((max_row / 2 + 1, max_row)),
+    );
+    let mut members = m1.await??;
+    members.extend(m2.await??);
     let members: Vec<(Person, i64, i64)> = members.into_iter().flatten().collect();
     let ids: Vec<(i64, i64)> = members.iter().map(|m| (m.1, m.2)).collect();
     let people: Vec<Person> = members.into_iter().map(|m| m.0).collect();
-    lap("read members", &mut timings);
-    progress.advance(1);
-    let records: Vec<(i64, Person)> = db
-        .snapshot_records(snapshot_id, |r| {
-            (
-                r.row_no,
-                Person::from_record(
-                    r.id_number,
-                    r.name,
-                    r.birth_date.and_then(fupin_core::date::parse_date),
-                    r.sex.and_then(Sex::parse),
-                    r.place,
-                    today,
-                ),
-            )
-        })
-        .await?;
+    let mut records = r1.await??;
+    records.extend(r2.await??);
+    lap("read members and records", &mut timings);
+    progress.advance(2);
     if records.is_empty() {
         bail!("快照{snapshot_id}没有记录 / snapshot {snapshot_id} has no records");
     }
-    lap("read records", &mut timings);
-    progress.advance(1);
     let member_count = people.len();
     let settings_json = serde_json::to_string(settings)?;
     let (rows, persons): (Vec<i64>, Vec<Person>) = records.into_iter().unzip();
-    let outcome = tokio::task::spawn_blocking({
+    let (outcome, index_time) = tokio::task::spawn_blocking({
         let settings = settings.clone();
         move || {
+            let started = Instant::now();
             let registry = Registry::new(people);
-            (registry.link(&persons, &settings), registry)
+            let index_time = started.elapsed();
+            (registry.link(&persons, &settings), index_time)
         }
     })
     .await?;
-    let (outcome, registry) = outcome;
-    drop(registry);
+    timings.push(("index members", index_time));
     lap("link", &mut timings);
+    if let Some(last) = timings.last_mut() {
+        last.1 = last.1.saturating_sub(index_time);
+    }
     progress.advance(1);
     let now = now_utc();
     let area_code = area.map_or("", |a| a.as_str());
@@ -293,6 +286,34 @@ pub async fn run(
         members: member_count,
         timings,
     })
+}
+
+/// A member as linkage compares it, with its member and household ids; `None` outside the
+/// run's area.
+fn member_person(
+    place_of: &[Option<Place>],
+    m: fupin_storage::comparison::MemberView<'_>,
+) -> Option<(Person, i64, i64)> {
+    let place = place_of.get(m.household_id as usize).copied().flatten()?;
+    let person = Person::registered(
+        m.id_number,
+        m.name,
+        fupin_core::date::parse_date(m.birth_date),
+        Sex::parse(m.sex),
+        Some(place),
+    );
+    Some((person, m.member_id, m.household_id))
+}
+
+fn record_person(r: &fupin_storage::comparison::RecordView<'_>, today: NaiveDate) -> Person {
+    Person::from_record(
+        r.id_number,
+        r.name,
+        r.birth_date.and_then(fupin_core::date::parse_date),
+        r.sex.and_then(Sex::parse),
+        r.place,
+        today,
+    )
 }
 
 pub fn decision_code(d: Decision) -> i32 {

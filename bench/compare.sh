@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Comparison benchmark (BENCHMARKS.md, "Comparison (issue 7)"): fupin and Splink+DuckDB link the
+# same generated department list to the same registry, and both are scored against the truth.
+#
+#   bench/compare.sh [HOUSEHOLDS] [KIND]      defaults: 1000000 medical
+#
+# Needs a release build (cargo build --release). Generates data under target/bench/cmp once,
+# loads it into target/bench/cmp.sqlite3 once, installs Splink from PyPI into target/bench/venv
+# once; then times `fupin compare` and the Splink script with /usr/bin/time (wall clock, peak
+# memory). Run it twice and take the second: the first reads the files cold.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+households="${1:-1000000}"
+kind="${2:-medical}"
+fupin=target/release/fupin
+data=target/bench/cmp
+db="sqlite://target/bench/cmp.sqlite3"
+
+if [ ! -f "$data/departments/truth.csv" ]; then
+  "$fupin" gen --households "$households" --departments --out "$data"
+fi
+if [ ! -f target/bench/cmp.sqlite3 ]; then
+  "$fupin" --database-url "$db" areas import data/seed_divisions.json
+  "$fupin" --database-url "$db" import households "$data/households.csv"
+fi
+if ! "$fupin" --database-url "$db" compare import "$data/departments/$kind.csv" --source "bench-$kind" --kind "$kind" --as-of 2023-12-31 | tee /dev/stderr | grep -q "imported before"; then
+  :
+fi
+if [ ! -x target/bench/venv/bin/python ]; then
+  python3 -m venv target/bench/venv
+  target/bench/venv/bin/pip install -q "splink>=4,<5" pypinyin
+fi
+
+echo "== fupin"
+/usr/bin/time -f "wall %e s, peak RSS %M KB" \
+  "$fupin" --database-url "$db" compare --source "bench-$kind" --truth "$data/departments/truth.csv"
+echo "== splink $(target/bench/venv/bin/python -c 'import splink; print(splink.__version__)')"
+/usr/bin/time -f "wall %e s, peak RSS %M KB" \
+  target/bench/venv/bin/python bench/splink_compare.py "$data" "$kind" 2>&1 \
+  | grep -E "^(splink|exact|fuzzy|namesakes|wall)"
