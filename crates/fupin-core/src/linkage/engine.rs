@@ -126,7 +126,9 @@ pub struct Registry {
     by_birth_surname: Block,
     by_given_birth: Block,
     by_address_sequence: Block,
-    by_sound_year: Block,
+    by_sound_year_month: Block,
+    by_sound_month_day: Block,
+    by_sound_year_day: Block,
     name_count: FastMap<u64, u32>,
 }
 
@@ -167,12 +169,25 @@ fn given_birth(birth: Ymd, p: &Person) -> Option<u64> {
     Some(given.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ u64::from(birth.0))
 }
 
-/// The sound of the whole name with the birth year (catches a slip in the birth date); the
-/// year is 0 when unknown, and all years of one name form one range.
-fn sound_year(p: &Person) -> Option<u64> {
-    let name = p.name.as_ref()?;
-    let year = p.birth.map_or(0, |b| u64::from(b.year()).min(4095));
-    Some((name.sound_key() << 12) | year)
+/// The sound of the whole name with two of the three parts of the birth date: whichever part
+/// was mistyped, one of the three keys still agrees. Without a birth date, every year and
+/// month of one name's sound is one range of the first.
+fn sound_year_month(p: &Person) -> Option<u64> {
+    let sound = p.name.as_ref()?.sound_key();
+    let b = p.birth.map_or(0, |b| {
+        (u64::from(b.year()).min(4095) << 4) | u64::from(b.month())
+    });
+    Some((sound << 16) | b)
+}
+
+fn sound_month_day(p: &Person) -> Option<u64> {
+    let (sound, b) = (p.name.as_ref()?.sound_key(), p.birth?);
+    Some((sound << 9) | (u64::from(b.month()) << 5) | u64::from(b.day()))
+}
+
+fn sound_year_day(p: &Person) -> Option<u64> {
+    let (sound, b) = (p.name.as_ref()?.sound_key(), p.birth?);
+    Some((sound << 17) | (u64::from(b.year()).min(4095) << 5) | u64::from(b.day()))
 }
 
 impl Registry {
@@ -193,27 +208,41 @@ impl Registry {
                 }
                 (map, names)
             });
-            let birth = Block::build(&members, |p| birth_surname(p.birth?, p));
             let given = s.spawn(|| Block::build(&members, |p| given_birth(p.birth?, p)));
             let address =
                 s.spawn(|| Block::build(&members, |p| p.id.and_then(|t| t.address_and_sequence())));
-            let sound = Block::build(&members, sound_year);
+            let month_day = s.spawn(|| Block::build(&members, sound_month_day));
+            let birth = Block::build(&members, |p| birth_surname(p.birth?, p));
+            let year_month = Block::build(&members, sound_year_month);
+            let year_day = Block::build(&members, sound_year_day);
             let (ids, names) = ids.join().expect("index thread");
-            let blocks = (
+            let blocks = [
                 birth,
                 given.join().expect("index thread"),
                 address.join().expect("index thread"),
-                sound,
-            );
+                year_month,
+                month_day.join().expect("index thread"),
+                year_day,
+            ];
             (ids, names, blocks)
         });
+        let [
+            by_birth_surname,
+            by_given_birth,
+            by_address_sequence,
+            by_sound_year_month,
+            by_sound_month_day,
+            by_sound_year_day,
+        ] = blocks;
         Registry {
             members,
             by_id,
-            by_birth_surname: blocks.0,
-            by_given_birth: blocks.1,
-            by_address_sequence: blocks.2,
-            by_sound_year: blocks.3,
+            by_birth_surname,
+            by_given_birth,
+            by_address_sequence,
+            by_sound_year_month,
+            by_sound_month_day,
+            by_sound_year_day,
             name_count,
         }
     }
@@ -268,13 +297,17 @@ impl Registry {
         if let Some(k) = record.id.and_then(|t| t.address_and_sequence()) {
             take(self.by_address_sequence.range(k, k, max));
         }
-        if let Some(k) = sound_year(record) {
-            if record.birth.is_some() {
-                take(self.by_sound_year.range(k, k, max));
-            } else {
-                let sound = k & !0xFFF;
-                take(self.by_sound_year.range(sound, sound | 0xFFF, max));
-            }
+        match (sound_year_month(record), record.birth.is_some()) {
+            (Some(k), true) => take(self.by_sound_year_month.range(k, k, max)),
+            // no birth date: every year and month of the name's sound
+            (Some(k), false) => take(self.by_sound_year_month.range(k, k | 0xFFFF, max)),
+            (None, _) => {}
+        }
+        if let Some(k) = sound_month_day(record) {
+            take(self.by_sound_month_day.range(k, k, max));
+        }
+        if let Some(k) = sound_year_day(record) {
+            take(self.by_sound_year_day.range(k, k, max));
         }
         out.sort_unstable();
         out.dedup();
@@ -290,36 +323,15 @@ impl Registry {
         let mut links: Vec<Link> = Vec::with_capacity(records.len());
         let mut sure = PatternCounts::new();
         let mut fuzzy: Vec<u32> = Vec::new();
-        for (i, r) in records.iter().enumerate() {
-            let found = r
-                .id_valid
-                .then(|| r.id.and_then(|t| t.full()))
-                .flatten()
-                .map(|full| self.by_id.get(&full).copied());
-            let (member, method, pattern) = match found {
-                Some(Some(m)) => {
-                    let p = compare(r, self.member(m));
-                    *sure.entry(p).or_default() += 1;
-                    (Some(m), Method::ExactId, p)
-                }
-                Some(None) => (None, Method::IdNotInRegistry, Pattern(0)),
-                None => {
-                    fuzzy.push(i as u32);
-                    (None, Method::NoCandidate, Pattern(0))
-                }
-            };
-            stats.valid_id += u64::from(r.id_valid);
-            links.push(Link {
-                record: i as u32,
-                member,
-                pattern,
-                bits: 0.0,
-                probability: 0.0,
-                decision: Decision::NoMatch,
-                method,
-                runner_up: None,
-            });
+        let parts = in_parallel(records.len(), |range| self.join_on_ids(records, range));
+        for part in parts {
+            links.extend(part.links);
+            fuzzy.extend(part.fuzzy);
+            for (p, n) in part.sure {
+                *sure.entry(p).or_default() += n;
+            }
         }
+        stats.valid_id = records.iter().filter(|r| r.id_valid).count() as u64;
         stats.exact = sure.values().sum();
         stats.id_not_in_registry = stats.valid_id - stats.exact;
         let share = if stats.valid_id > 0 {
@@ -338,10 +350,12 @@ impl Registry {
         }
         model.refine_m(&counts, settings.em_rounds);
 
+        let weights = model.pattern_bits();
+        let prior = model.prior_bits();
         for link in links.iter_mut().filter(|l| l.method == Method::ExactId) {
             let member = self.member(link.member.expect("exact has a member"));
-            let e = model.explain(link.pattern, self.name_share(member));
-            link.bits = e.total_bits as f32;
+            let frequency = model.name_frequency_bits(link.pattern, self.name_share(member));
+            link.bits = (weights[usize::from(link.pattern.0)] + frequency + prior) as f32;
             link.probability = 1.0;
             link.decision = if link.pattern.level(LinkField::Name) == 5 {
                 Decision::Review
@@ -351,8 +365,13 @@ impl Registry {
         }
         for (slot, &record) in fuzzy.iter().enumerate() {
             let range = scored.offsets[slot]..scored.offsets[slot + 1];
-            links[record as usize] =
-                self.decide(record, records, &scored.candidates[range], &model, settings);
+            links[record as usize] = self.decide(
+                record,
+                records,
+                &scored.candidates[range],
+                (&model, &weights),
+                settings,
+            );
         }
         for l in &links {
             match l.decision {
@@ -368,27 +387,57 @@ impl Registry {
         }
     }
 
+    /// The exact pass over `records[range]`: a valid number found is that member, a valid one
+    /// not found is nobody, the rest are left for scoring.
+    fn join_on_ids(&self, records: &[Person], range: std::ops::Range<usize>) -> Joined {
+        let mut out = Joined::default();
+        for i in range {
+            let r = &records[i];
+            let found = r
+                .id_valid
+                .then(|| r.id.and_then(|t| t.full()))
+                .flatten()
+                .map(|full| self.by_id.get(&full).copied());
+            let (member, method, pattern) = match found {
+                Some(Some(m)) => {
+                    let p = compare(r, self.member(m));
+                    *out.sure.entry(p).or_default() += 1;
+                    (Some(m), Method::ExactId, p)
+                }
+                Some(None) => (None, Method::IdNotInRegistry, Pattern(0)),
+                None => {
+                    out.fuzzy.push(i as u32);
+                    (None, Method::NoCandidate, Pattern(0))
+                }
+            };
+            out.links.push(Link {
+                record: i as u32,
+                member,
+                pattern,
+                bits: 0.0,
+                probability: 0.0,
+                decision: Decision::NoMatch,
+                method,
+                runner_up: None,
+            });
+        }
+        out
+    }
+
     fn decide(
         &self,
         record: u32,
         records: &[Person],
         candidates: &[(u32, Pattern)],
-        model: &Model,
+        (model, weights): (&Model, &[f64]),
         settings: &Settings,
     ) -> Link {
         let r = &records[record as usize];
         let prior = model.prior_bits();
+        let share = self.name_share(r);
         let score = |&(m, p): &(u32, Pattern)| {
-            let share = if p.level(LinkField::Name) == 0 {
-                self.name_share(r)
-            } else {
-                0.0
-            };
-            (
-                m,
-                p,
-                model.bits(p) + model.name_frequency_bits(p, share) + prior,
-            )
+            let frequency = model.name_frequency_bits(p, share);
+            (m, p, weights[usize::from(p.0)] + frequency + prior)
         };
         let mut best: Option<(u32, Pattern, f64)> = None;
         let mut second: Option<(u32, Pattern, f64)> = None;
@@ -442,11 +491,33 @@ impl Registry {
         if records.is_empty() || self.members.is_empty() {
             return counts;
         }
-        let mut rng = SplitMix(0x5eed_f0b1_2024);
-        for _ in 0..n {
-            let r = &records[rng.below(records.len())];
-            let m = &self.members[rng.below(self.members.len())];
-            *counts.entry(compare(r, m)).or_default() += 1;
+        // two fixed halves with their own seeds: the same sample on any number of cores
+        let halves = std::thread::scope(|s| {
+            let half = |seed: u64, n: usize| {
+                s.spawn(move || {
+                    let mut counts = PatternCounts::new();
+                    let mut rng = SplitMix(seed);
+                    for _ in 0..n {
+                        let r = &records[rng.below(records.len())];
+                        let m = &self.members[rng.below(self.members.len())];
+                        *counts.entry(compare(r, m)).or_default() += 1;
+                    }
+                    counts
+                })
+            };
+            let (a, b) = (
+                half(0x5eed_f0b1_2024, n / 2),
+                half(0x5eed_f0b1_2025, n - n / 2),
+            );
+            [
+                a.join().expect("sampling thread"),
+                b.join().expect("sampling thread"),
+            ]
+        });
+        for half in halves {
+            for (p, c) in half {
+                *counts.entry(p).or_default() += c;
+            }
         }
         counts
     }
@@ -460,33 +531,19 @@ impl Registry {
         settings: &Settings,
         stats: &mut Stats,
     ) -> Scored {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = fuzzy.len().div_ceil(threads).max(1);
-        let parts: Vec<(Scored, u64)> = std::thread::scope(|s| {
-            let handles: Vec<_> = fuzzy
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || {
-                        let mut scored = Scored::default();
-                        let mut oversized = 0;
-                        let mut found = Vec::new();
-                        for &i in part {
-                            let r = &records[i as usize];
-                            oversized +=
-                                u64::from(self.candidates(r, settings.max_block, &mut found));
-                            scored
-                                .candidates
-                                .extend(found.iter().map(|&m| (m, compare(r, self.member(m)))));
-                            scored.offsets.push(scored.candidates.len());
-                        }
-                        (scored, oversized)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("scoring thread"))
-                .collect()
+        let parts: Vec<(Scored, u64)> = in_parallel(fuzzy.len(), |range| {
+            let mut scored = Scored::default();
+            let mut oversized = 0;
+            let mut found = Vec::new();
+            for &i in &fuzzy[range] {
+                let r = &records[i as usize];
+                oversized += u64::from(self.candidates(r, settings.max_block, &mut found));
+                scored
+                    .candidates
+                    .extend(found.iter().map(|&m| (m, compare(r, self.member(m)))));
+                scored.offsets.push(scored.candidates.len());
+            }
+            (scored, oversized)
         });
         let mut all = Scored {
             candidates: Vec::new(),
@@ -503,6 +560,33 @@ impl Registry {
         stats.candidate_pairs = all.candidates.len() as u64;
         all
     }
+}
+
+/// The exact pass over part of a list.
+#[derive(Default)]
+struct Joined {
+    links: Vec<Link>,
+    sure: PatternCounts,
+    fuzzy: Vec<u32>,
+}
+
+/// Runs `work` over `0..n` split into one contiguous range per core, results in range order.
+fn in_parallel<T: Send>(n: usize, work: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let chunk = n.div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .step_by(chunk)
+            .map(|from| {
+                let work = &work;
+                s.spawn(move || work(from..(from + chunk).min(n)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("worker thread"))
+            .collect()
+    })
 }
 
 /// Candidate pairs, grouped by record: record k's are `candidates[offsets[k]..offsets[k + 1]]`.

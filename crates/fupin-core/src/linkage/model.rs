@@ -70,12 +70,18 @@ impl Model {
 
     /// Weight of one field at one level, in bits.
     pub fn level_bits(&self, field: LinkField, level: u8) -> f64 {
-        if level == MISSING {
-            return 0.0;
-        }
         let i = field.index();
         let l = usize::from(level);
-        (self.m[i][l] / self.u[i][l]).log2()
+        match (self.m[i].get(l), self.u[i].get(l)) {
+            (Some(m), Some(u)) if level != MISSING => (m / u).log2(),
+            _ => 0.0,
+        }
+    }
+
+    /// The weight of every possible pattern (indexed by `Pattern.0`), for scoring millions of
+    /// pairs with one lookup each. Level values a field does not have weigh nothing.
+    pub fn pattern_bits(&self) -> Vec<f64> {
+        (0..=u16::MAX >> 1).map(|p| self.bits(Pattern(p))).collect()
     }
 
     /// The pattern's weight without the prior or the name frequency.

@@ -196,21 +196,28 @@ pub async fn run(
         record_half((0, max_row / 2)),
         record_half((max_row / 2 + 1, max_row)),
     );
-    let mut members = m1.await??;
-    members.extend(m2.await??);
-    let members: Vec<(Person, i64, i64)> = members.into_iter().flatten().collect();
-    let ids: Vec<(i64, i64)> = members.iter().map(|m| (m.1, m.2)).collect();
-    let people: Vec<Person> = members.into_iter().map(|m| m.0).collect();
-    let mut records = r1.await??;
-    records.extend(r2.await??);
+    // moved half by half into their final vectors: a province's lists are gigabytes
+    let (mut people, mut ids) = (Vec::new(), Vec::new());
+    for half in [m1.await??, m2.await??] {
+        for (person, member_id, household_id) in half.into_iter().flatten() {
+            people.push(person);
+            ids.push((member_id, household_id));
+        }
+    }
+    let (mut rows, mut persons) = (Vec::new(), Vec::new());
+    for half in [r1.await??, r2.await??] {
+        for (row_no, person) in half {
+            rows.push(row_no);
+            persons.push(person);
+        }
+    }
     lap("read members and records", &mut timings);
     progress.advance(2);
-    if records.is_empty() {
+    if persons.is_empty() {
         bail!("快照{snapshot_id}没有记录 / snapshot {snapshot_id} has no records");
     }
     let member_count = people.len();
     let settings_json = serde_json::to_string(settings)?;
-    let (rows, persons): (Vec<i64>, Vec<Person>) = records.into_iter().unzip();
     let (outcome, index_time) = tokio::task::spawn_blocking({
         let settings = settings.clone();
         move || {
