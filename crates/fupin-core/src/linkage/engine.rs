@@ -157,6 +157,15 @@ impl Block {
     }
 }
 
+/// The address and sequence digits of the number with the sound of the surname (catches a
+/// slip in the number's birth digits). Sequences are small numbers handed out per address and
+/// birth date, so address and sequence alone gather a good part of a county.
+fn address_sequence_surname(p: &Person) -> Option<u64> {
+    let digits = p.id?.address_and_sequence()?;
+    let surname = p.name.as_ref()?.surname_sound();
+    Some((digits << 22) ^ u64::from(surname))
+}
+
 /// Birth date and the sound of the surname; all surnames of one date form one range.
 fn birth_surname(birth: Ymd, p: &Person) -> Option<u64> {
     let surname = p.name.as_ref()?.surname_sound();
@@ -209,8 +218,7 @@ impl Registry {
                 (map, names)
             });
             let given = s.spawn(|| Block::build(&members, |p| given_birth(p.birth?, p)));
-            let address =
-                s.spawn(|| Block::build(&members, |p| p.id.and_then(|t| t.address_and_sequence())));
+            let address = s.spawn(|| Block::build(&members, address_sequence_surname));
             let month_day = s.spawn(|| Block::build(&members, sound_month_day));
             let birth = Block::build(&members, |p| birth_surname(p.birth?, p));
             let year_month = Block::build(&members, sound_year_month);
@@ -294,7 +302,7 @@ impl Registry {
                 take(self.by_given_birth.range(k, k, max));
             }
         }
-        if let Some(k) = record.id.and_then(|t| t.address_and_sequence()) {
+        if let Some(k) = address_sequence_surname(record) {
             take(self.by_address_sequence.range(k, k, max));
         }
         match (sound_year_month(record), record.birth.is_some()) {
