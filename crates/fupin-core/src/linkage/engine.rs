@@ -8,7 +8,8 @@
 //! 3. A record whose number is missing or malformed is compared with the members that share a
 //!    blocking key with it — its birth date (or that date with day and month swapped) with the
 //!    sound of its surname, or with the sound of its given name; the sound of its whole name
-//!    with its birth year; the address and sequence digits of its number — and the
+//!    with two of the three parts of its birth date; the address and sequence digits of its
+//!    number with the sound of its surname — and the
 //!    best-scoring member is its link. A runner-up nearly as good makes it a case for a person.
 //!    Each key tolerates the slips the others do not: a wrong surname, a wrong birth day, a
 //!    name and date both garbled but a number one digit off.
