@@ -24,6 +24,7 @@ pub mod policy;
 pub mod record;
 pub mod search;
 pub mod validation;
+pub mod warnings;
 pub mod workflow;
 
 pub use area::{Area, AreaCode, AreaLevel};
