@@ -66,6 +66,9 @@ impl AreaIndex {
     pub fn len(&self) -> usize {
         self.by_code.len()
     }
+    pub fn codes(&self) -> impl Iterator<Item = &str> {
+        self.by_code.keys().map(String::as_str)
+    }
     pub fn is_empty(&self) -> bool {
         self.by_code.is_empty()
     }

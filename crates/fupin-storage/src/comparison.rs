@@ -405,6 +405,33 @@ impl Db {
         .await
     }
 
+    /// A snapshot with the source it belongs to.
+    pub async fn snapshot_with_source(
+        &self,
+        snapshot_id: i64,
+    ) -> Result<Option<(SnapshotRow, SourceRow)>, StorageError> {
+        let mut tx = self.reader().await?;
+        let snapshot: Option<SnapshotRow> = fetch_all(
+            &mut tx,
+            "SELECT id, source_id, as_of, file_name, sha256, records, imported_by, imported_at \
+             FROM department_snapshots WHERE id = $1",
+            &[Value::I64(snapshot_id)],
+        )
+        .await?
+        .pop();
+        let Some(snapshot) = snapshot else {
+            return Ok(None);
+        };
+        let source: Option<SourceRow> = fetch_all(
+            &mut tx,
+            "SELECT id, name, kind, mapping, created_at FROM department_sources WHERE id = $1",
+            &[Value::I64(snapshot.source_id)],
+        )
+        .await?
+        .pop();
+        Ok(source.map(|s| (snapshot, s)))
+    }
+
     pub async fn comparison_run(&self, id: i64) -> Result<Option<RunRow>, StorageError> {
         let mut tx = self.reader().await?;
         let mut rows: Vec<RunRow> = fetch_all(

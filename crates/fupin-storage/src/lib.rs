@@ -37,6 +37,8 @@ mod rows;
 mod scan;
 mod scope;
 mod search;
+pub mod warning_facts;
+pub mod warnings;
 
 pub use accounts::{ApiToken, NewSession, NewUser, Session, User};
 pub use areas::{AreaCount, AreaIndex, AreaLoad, FigureYear, Figures, YearFigures};

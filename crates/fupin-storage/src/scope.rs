@@ -39,8 +39,14 @@ pub(crate) fn households(scope: &Scope, prefix: &str) -> String {
 /// The condition on `households` for figures (counts by area): the whole subtree. Counts are
 /// aggregate, so a helper cadre sees those of their area, not only of their paired households.
 pub(crate) fn counted(scope: &Scope, prefix: &str) -> String {
+    within(scope, &format!("{prefix}village_code"))
+}
+
+/// The condition that keeps rows whose area code `column` lies in the scope's subtree (cases,
+/// warnings: things assigned to an area rather than read as a household's record).
+pub(crate) fn within(scope: &Scope, column: &str) -> String {
     match range(scope.area.as_ref()) {
-        Some((lo, hi)) => format!("{prefix}village_code BETWEEN '{lo}' AND '{hi}'"),
+        Some((lo, hi)) => format!("{column} BETWEEN '{lo}' AND '{hi}'"),
         None => "1 = 1".into(),
     }
 }

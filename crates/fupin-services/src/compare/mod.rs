@@ -5,3 +5,4 @@ pub mod generated;
 pub mod lists;
 pub mod quality;
 pub mod run;
+pub mod warnings;
