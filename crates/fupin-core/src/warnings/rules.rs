@@ -440,26 +440,33 @@ pub fn responsible_area(place: &str, known: impl Fn(&AreaCode) -> bool) -> Optio
         .find(|a| known(a))
 }
 
+/// A household's per-capita net income in one year, with that year's exit line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearIncome {
+    pub year: i32,
+    pub per_capita: Fen,
+    pub line: Fen,
+}
+
 /// 错退 on the registry's own figures: an exited household whose per-capita net income in a
-/// year from its exit on was not above that year's exit line. `incomes` are (year, per-capita)
-/// with the line of that year.
+/// year from its exit on was not above that year's exit line.
 pub fn check_exit_income(
     household: &HouseholdFacts,
-    incomes: &[(i32, Fen, Fen)],
+    incomes: &[YearIncome],
     settings: &RuleSettings,
 ) -> Option<Finding> {
     let exit = household.exit_year?;
     if !settings.enabled(Rule::WrongExit) || !household.status.is_exited() {
         return None;
     }
-    let (year, income, line) =
-        incomes
-            .iter()
-            .filter(|(y, _, _)| *y >= exit)
-            .find(|(_, income, line)| {
-                crate::income::standing(Some(*income), Some(*line))
-                    == crate::income::LineStanding::NotAbove
-            })?;
+    let YearIncome {
+        year,
+        per_capita: income,
+        line,
+    } = incomes.iter().filter(|i| i.year >= exit).find(|i| {
+        crate::income::standing(Some(i.per_capita), Some(i.line))
+            == crate::income::LineStanding::NotAbove
+    })?;
     Some(Finding {
         rule: Rule::WrongExit,
         area: household.village.clone(),

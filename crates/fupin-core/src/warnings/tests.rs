@@ -297,16 +297,32 @@ fn extreme_support_after_exit_is_a_probable_wrong_exit_but_dibao_is_not() {
 fn an_exit_with_income_not_above_the_line_is_a_probable_wrong_exit() {
     let line = Fen::from_yuan(4_000);
     let settings = RuleSettings::default();
-    let below = [(2019, Fen::from_yuan(3_950), line)];
+    let below = [YearIncome {
+        year: 2019,
+        per_capita: Fen::from_yuan(3_950),
+        line,
+    }];
     let found = check_exit_income(&exited_2019(), &below, &settings).unwrap();
     assert_eq!(found.rule, Rule::WrongExit);
     assert!(found.evidence.facts[1].contains("3950.00"));
     // near misses: just above the line; below it only before the exit year; still poor
-    let above = [(2019, Fen::from_yuan(4_001), line)];
+    let above = [YearIncome {
+        year: 2019,
+        per_capita: Fen::from_yuan(4_001),
+        line,
+    }];
     assert!(check_exit_income(&exited_2019(), &above, &settings).is_none());
     let before = [
-        (2018, Fen::from_yuan(2_000), line),
-        (2019, Fen::from_yuan(5_000), line),
+        YearIncome {
+            year: 2018,
+            per_capita: Fen::from_yuan(2_000),
+            line,
+        },
+        YearIncome {
+            year: 2019,
+            per_capita: Fen::from_yuan(5_000),
+            line,
+        },
     ];
     assert!(check_exit_income(&exited_2019(), &before, &settings).is_none());
     assert!(check_exit_income(&poor(), &below, &settings).is_none());

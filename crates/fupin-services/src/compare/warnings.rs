@@ -10,7 +10,9 @@ use fupin_core::codes::{CodeList, HouseholdStatus, Sex};
 use fupin_core::departments::{DepartmentKind, DepartmentRecord};
 use fupin_core::validation::AreaLookup;
 use fupin_core::warnings::duplicates::{self, RegisteredMember};
-use fupin_core::warnings::rules::{self, check_amounts, check_exit_income, check_linked};
+use fupin_core::warnings::rules::{
+    self, YearIncome, check_amounts, check_exit_income, check_linked,
+};
 use fupin_core::warnings::verification::{AGEING_BUCKETS, ageing_bucket};
 use fupin_core::warnings::{
     Act, Delivery, Evidence, Finding, HouseholdFacts, LinkFacts, ListEntry, Rule, RuleSettings,
@@ -156,7 +158,7 @@ pub async fn scan_registry(
         findings.extend(duplicates::find(&members));
     }
     let policy = db.policy().await?;
-    let mut incomes: BTreeMap<i64, (HouseholdFacts, Vec<(i32, Fen, Fen)>)> = BTreeMap::new();
+    let mut incomes: BTreeMap<i64, (HouseholdFacts, Vec<YearIncome>)> = BTreeMap::new();
     for row in db.exit_incomes(&scope).await? {
         let household = household_of(&row.household)?;
         let Some(line) = policy.money(PolicyKey::ExitIncomeLine, row.year, &household.village)
@@ -167,7 +169,11 @@ pub async fn scan_registry(
             .entry(household.id)
             .or_insert_with(|| (household, Vec::new()))
             .1
-            .push((row.year, Fen(row.per_capita), line));
+            .push(YearIncome {
+                year: row.year,
+                per_capita: Fen(row.per_capita),
+                line,
+            });
     }
     for (household, years) in incomes.values() {
         findings.extend(check_exit_income(household, years, settings));
