@@ -444,18 +444,14 @@ impl Db {
         Ok(rows.pop())
     }
 
-    /// The latest finished run (of one snapshot, or of any).
-    pub async fn latest_run(
-        &self,
-        snapshot_id: Option<i64>,
-    ) -> Result<Option<RunRow>, StorageError> {
+    /// The latest finished run.
+    pub async fn latest_run(&self) -> Result<Option<RunRow>, StorageError> {
         let mut tx = self.reader().await?;
         let mut rows: Vec<RunRow> = fetch_all(
             &mut tx,
             "SELECT id, snapshot_id, area_code, settings, model, stats, started_by, started_at, finished_at \
-             FROM comparison_runs WHERE finished_at IS NOT NULL AND ($1 = 0 OR snapshot_id = $1) \
-             ORDER BY id DESC LIMIT 1",
-            &[Value::I64(snapshot_id.unwrap_or(0))],
+             FROM comparison_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+            &[],
         )
         .await?;
         Ok(rows.pop())

@@ -90,6 +90,10 @@ pub enum Command {
     /// import`), link a source's latest snapshot to the registry (`--source`), write a run's
     /// links as CSV for review (`--export-links`). See docs/COMPARISON.md.
     Compare(CompareArgs),
+    /// Warnings (智能预警) raised by comparisons and registry scans: counts, lists, evidence,
+    /// and the verification workflow.
+    #[command(subcommand)]
+    Warnings(WarningsCommand),
 }
 
 #[derive(Args)]
@@ -119,6 +123,64 @@ pub struct CompareArgs {
     /// precision, recall and F1 against it.
     #[arg(long, value_name = "FILE")]
     pub truth: Option<PathBuf>,
+    /// The warning rules' settings (TOML, see docs/COMPARISON.md); default: the shipped ones.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum WarningsCommand {
+    /// Run the registry's own rules (the same person in two households, exits with income not
+    /// above the line) and raise what they find.
+    Scan {
+        #[arg(long)]
+        area: Option<String>,
+        /// The rules' settings (TOML); default: the shipped ones.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+    },
+    /// Counts per area (one level below --area): open, being verified, confirmed, dismissed,
+    /// and the unresolved by age.
+    Summary {
+        #[arg(long)]
+        area: Option<String>,
+    },
+    /// List warnings, unresolved first and oldest first.
+    List {
+        #[arg(long)]
+        area: Option<String>,
+        /// A rule's code (payroll, vehicle, housing, business, dead_listed, dead_paid,
+        /// duplicate, missed, wrong_exit, amount_mismatch).
+        #[arg(long)]
+        rule: Option<String>,
+        /// open, verifying, confirmed or dismissed.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// One warning with its evidence and history.
+    Show { id: i64 },
+    /// Work a warning: start verifying it, confirm it with the action taken, dismiss it with
+    /// the reason, or hand it to another area.
+    Act {
+        id: i64,
+        /// Start verifying: how (visit, documents …).
+        #[arg(long, value_name = "NOTE", group = "act")]
+        verify: Option<String>,
+        /// Confirm with the action taken: remove, correct, recover, include, reexamine (with
+        /// --note saying what was found).
+        #[arg(long, value_name = "ACTION", group = "act", requires = "note")]
+        confirm: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        /// Dismiss, with the reason.
+        #[arg(long, value_name = "REASON", group = "act")]
+        dismiss: Option<String>,
+        /// Hand it to another area.
+        #[arg(long, value_name = "AREA", group = "act")]
+        assign: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -117,7 +117,18 @@ pub async fn run(db: &Db, args: CompareArgs) -> Result<()> {
             .map(|(what, d)| format!("{what} {:.1} s", d.as_secs_f64()))
             .collect();
         println!("  {}", steps.join(" · "));
+        if st.oversized_blocks > 0 {
+            println!(
+                "  跳过过大的分块 oversized blocks skipped: {} (more than {} members share a blocking key)",
+                st.oversized_blocks, settings.max_block
+            );
+        }
         run_id = Some(s.run_id);
+        let rules = crate::warnings::rule_settings(args.rules.as_deref())?;
+        let started = std::time::Instant::now();
+        let raised =
+            fupin_services::compare::warnings::raise_for_run(db, &actor, s.run_id, &rules).await?;
+        crate::warnings::print_raised(&raised, started.elapsed());
         if let Some(truth) = &args.truth {
             let kind = db
                 .department_source(source)
@@ -136,7 +147,7 @@ pub async fn run(db: &Db, args: CompareArgs) -> Result<()> {
     if let Some(path) = &args.export_links {
         let run = match run_id {
             Some(id) => db.comparison_run(id).await?,
-            None => db.latest_run(None).await?,
+            None => db.latest_run().await?,
         }
         .context("没有比对记录 / no comparison run to export")?;
         let n = compare::export_links(db, &actor, &run, path).await?;

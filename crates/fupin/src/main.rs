@@ -8,6 +8,7 @@ mod compare;
 mod demo;
 mod measures;
 mod progress;
+mod warnings;
 
 use std::path::Path;
 
@@ -177,6 +178,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Compare(args) => {
             let db = connect(&url).await?;
             crate::compare::run(&db, args).await?;
+        }
+        Command::Warnings(command) => {
+            let db = connect(&url).await?;
+            crate::warnings::run(&db, command).await?;
         }
         Command::Measures(command) => {
             let db = connect(&url).await?;
