@@ -37,6 +37,9 @@ code_list! {
         ManageTokens = ("manage_tokens", "管理接口令牌", "manage API tokens"),
         RecordMeasures = ("record_measures", "记录措施落实", "record measures delivered"),
         ManageCatalogue = ("manage_catalogue", "维护措施目录", "maintain the measures catalogue"),
+        CompareLists = ("compare_lists", "部门数据比对", "load department lists and run comparisons"),
+        ViewWarnings = ("view_warnings", "查看预警", "view warnings"),
+        WorkWarnings = ("work_warnings", "核实处置预警", "verify and close warnings"),
     }
 }
 
@@ -67,19 +70,35 @@ impl Role {
                     | ExportHouseholds
                     | RecordMeasures
                     | ManageCatalogue
+                    | CompareLists
+                    | ViewWarnings
+                    | WorkWarnings
             ),
-            Role::OfficeLeader => matches!(action, ViewAreas | ViewHouseholds | ExportHouseholds),
+            Role::OfficeLeader => matches!(
+                action,
+                ViewAreas | ViewHouseholds | ExportHouseholds | ViewWarnings
+            ),
+            // they verify the warnings of their village on the spot
             Role::VillageOfficial => matches!(
                 action,
-                ViewAreas | ViewHouseholds | EditHouseholds | RecordMeasures
+                ViewAreas
+                    | ViewHouseholds
+                    | EditHouseholds
+                    | RecordMeasures
+                    | ViewWarnings
+                    | WorkWarnings
             ),
             // households: only those paired with them (see `Principal::household_reach`); they
             // record what they delivered to them
             Role::HelperCadre => matches!(action, ViewAreas | ViewHouseholds | RecordMeasures),
-            Role::Inspector => matches!(action, ViewAreas | ViewHouseholds | ViewAudit),
+            Role::Inspector => matches!(
+                action,
+                ViewAreas | ViewHouseholds | ViewAudit | ViewWarnings
+            ),
             Role::CallCentre => matches!(action, ViewAreas | ViewHouseholds),
-            // department lists and comparison results come with the data-comparison module
-            Role::DepartmentOfficer => matches!(action, ViewAreas),
+            // they bring their department's lists and see how a run went, in figures; the
+            // warnings name registry members and stay with the poverty office
+            Role::DepartmentOfficer => matches!(action, ViewAreas | CompareLists),
             Role::Admin => matches!(action, ViewAreas | ManageUsers | ViewAudit | ManageTokens),
         }
     }

@@ -3,6 +3,7 @@
 //! pages for a run, converted on the fly by the caller (a province is millions of rows).
 
 use fupin_core::AreaCode;
+use fupin_core::access::Scope;
 
 use crate::bulk::{Value, execute, fetch_all, insert_rows, read_rows};
 use crate::scan::text_at;
@@ -46,6 +47,40 @@ pub struct RunRow {
     pub started_at: String,
     pub finished_at: Option<String>,
 }
+
+/// A run as the console lists it: with its list's source and snapshot.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct RunListing {
+    pub id: i64,
+    pub source: String,
+    pub kind: String,
+    pub snapshot_id: i64,
+    pub as_of: String,
+    pub file_name: String,
+    pub records: i64,
+    pub area_code: String,
+    pub settings: String,
+    pub stats: Option<String>,
+    pub started_by: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// Warnings a run raised or saw again, by rule and state.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct RunWarningCount {
+    pub rule: String,
+    pub state: String,
+    /// Seen by this run.
+    pub seen: i64,
+    /// Of those, opened by it (the others were raised by an earlier run).
+    pub opened: i64,
+}
+
+const RUN_LISTING: &str = "SELECT r.id, s.name AS source, s.kind, r.snapshot_id, n.as_of, n.file_name, \
+     n.records, r.area_code, r.settings, r.stats, r.started_by, r.started_at, r.finished_at \
+     FROM comparison_runs r JOIN department_snapshots n ON n.id = r.snapshot_id \
+     JOIN department_sources s ON s.id = n.source_id";
 
 /// A member as linkage reads it (borrowed from the row being stepped).
 pub struct MemberView<'a> {
@@ -442,6 +477,61 @@ impl Db {
         )
         .await?;
         Ok(rows.pop())
+    }
+
+    /// The latest runs whose area lies inside `scope` (a run over everything only for a scope
+    /// over everything), newest first.
+    pub async fn runs_within(
+        &self,
+        scope: &Scope,
+        limit: i64,
+    ) -> Result<Vec<RunListing>, StorageError> {
+        fetch_all(
+            &mut self.reader().await?,
+            &format!(
+                "{RUN_LISTING} WHERE {} ORDER BY r.id DESC LIMIT $1",
+                crate::scope::within(scope, "r.area_code")
+            ),
+            &[Value::I64(limit)],
+        )
+        .await
+    }
+
+    /// One run inside `scope`.
+    pub async fn run_within(
+        &self,
+        scope: &Scope,
+        id: i64,
+    ) -> Result<Option<RunListing>, StorageError> {
+        let mut rows: Vec<RunListing> = fetch_all(
+            &mut self.reader().await?,
+            &format!(
+                "{RUN_LISTING} WHERE r.id = $1 AND {}",
+                crate::scope::within(scope, "r.area_code")
+            ),
+            &[Value::I64(id)],
+        )
+        .await?;
+        Ok(rows.pop())
+    }
+
+    /// The warnings run `id` last saw, inside `scope`, by rule and state.
+    pub async fn run_warning_counts(
+        &self,
+        scope: &Scope,
+        id: i64,
+    ) -> Result<Vec<RunWarningCount>, StorageError> {
+        fetch_all(
+            &mut self.reader().await?,
+            &format!(
+                "SELECT rule, state, COUNT(*) AS seen, \
+                 SUM(CASE WHEN run_id = $1 THEN 1 ELSE 0 END) AS opened FROM warnings \
+                 WHERE last_run_id = $1 AND {} GROUP BY rule, state ORDER BY rule, state",
+                crate::scope::within(scope, "area_code")
+            ),
+            &[Value::I64(id)],
+        )
+        .await
     }
 
     /// The latest finished run.

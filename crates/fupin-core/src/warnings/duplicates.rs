@@ -85,6 +85,7 @@ fn duplicate(a: &RegisteredMember, b: &RegisteredMember) -> Finding {
                     crate::date::iso(a.birth_date)
                 ),
             ],
+            names: vec![a.name.clone(), b.name.clone()],
         },
     }
 }

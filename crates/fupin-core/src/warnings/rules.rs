@@ -56,6 +56,9 @@ pub struct RuleSettings {
     /// Categories that mean no labour, no income and no one to support (特困): an exited
     /// household on them is a probable wrong exit.
     pub extreme_support_categories: Vec<String>,
+    /// Extreme support that began this many years after the exit year at most says the
+    /// incapacity was there at the exit; later it is a new hardship for monitoring (防返贫).
+    pub wrong_exit_support_within_years: i32,
     /// Amounts that differ by no more than this are the same.
     pub amount_tolerance_yuan: i64,
     pub amount_checks: Vec<AmountCheck>,
@@ -71,6 +74,7 @@ impl Default for RuleSettings {
                 .to_vec(),
             assistance_categories: ["低保", "特困"].map(String::from).to_vec(),
             extreme_support_categories: ["特困"].map(String::from).to_vec(),
+            wrong_exit_support_within_years: 1,
             amount_tolerance_yuan: 100,
             amount_checks: vec![
                 AmountCheck {
@@ -199,6 +203,10 @@ pub struct Evidence {
     pub link: Option<LinkFacts>,
     /// The rule's reasoning, one line per fact (zh).
     pub facts: Vec<String>,
+    /// Names of registry members the facts quote (masked with them for a viewer who may not
+    /// see names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<String>,
 }
 
 /// What a rule found: a warning to open unless one with the same key exists.
@@ -240,6 +248,7 @@ fn finding(
             records: vec![entry.clone()],
             link: Some(link.clone()),
             facts,
+            names: Vec::new(),
         },
     }
 }
@@ -277,7 +286,7 @@ pub fn check_linked(
         && household.status.is_exited()
         && entry.category_is(&settings.extreme_support_categories)
         && let (Some(exit), Some(start)) = (household.exit_year, r.date)
-        && start.year() >= exit
+        && (exit..=exit + settings.wrong_exit_support_within_years).contains(&start.year())
     {
         let facts = vec![
             format!("{exit}年退出"),
@@ -426,6 +435,7 @@ pub fn check_unlinked(
             records: vec![entry.clone()],
             link: None,
             facts,
+            names: Vec::new(),
         },
     })
 }
@@ -490,6 +500,7 @@ pub fn check_exit_income(
                     line.yuan_string()
                 ),
             ],
+            names: Vec::new(),
         },
     })
 }
@@ -567,6 +578,7 @@ pub fn check_amounts(
                 records: on_roll.iter().map(|(e, _)| e.clone()).collect(),
                 link: on_roll.first().map(|(_, l)| l.clone()),
                 facts,
+                names: Vec::new(),
             },
         });
     }

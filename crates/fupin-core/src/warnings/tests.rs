@@ -276,7 +276,15 @@ fn extreme_support_after_exit_is_a_probable_wrong_exit_but_dibao_is_not() {
         Some(520),
     );
     assert_eq!(linked(&support, &exited_2019(), &[]), [Rule::WrongExit]);
-    // near misses: support that began before the exit; dibao after exit (兜底 goes on)
+    // near misses: support that began before the exit or years after it (a new hardship);
+    // dibao after exit (兜底 goes on)
+    let years_later = entry(
+        DepartmentKind::Assistance,
+        "特困供养",
+        Some(day(2021, 1, 4)),
+        Some(520),
+    );
+    assert!(linked(&years_later, &exited_2019(), &[]).is_empty());
     let before = entry(
         DepartmentKind::Assistance,
         "特困供养",
