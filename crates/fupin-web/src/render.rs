@@ -59,6 +59,13 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         "measures_catalogue.html",
         include_str!("templates/measures_catalogue.html"),
     ),
+    ("compare.html", include_str!("templates/compare.html")),
+    (
+        "compare_run.html",
+        include_str!("templates/compare_run.html"),
+    ),
+    ("warnings.html", include_str!("templates/warnings.html")),
+    ("warning.html", include_str!("templates/warning.html")),
 ];
 
 const CSS: &str = include_str!("templates/style.css");
@@ -159,6 +166,8 @@ impl AppState {
                 users => caller.may(Action::ManageUsers),
                 tokens => caller.may(Action::ManageTokens),
                 audit => caller.may(Action::ViewAudit),
+                compare => caller.may(Action::CompareLists),
+                warnings => caller.may(Action::ViewWarnings),
             }
         });
         let base = context! {

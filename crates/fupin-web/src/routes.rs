@@ -15,8 +15,8 @@ use crate::AppState;
 use crate::auth::{Caller, Rule};
 use crate::error::AppError;
 use crate::pages::{
-    account, admin, api, archives, areas, cards, cases, edit, households, login, measures, notices,
-    restructure, search,
+    account, admin, api, archives, areas, cards, cases, comparison, edit, households, login,
+    measures, notices, restructure, search, warnings,
 };
 
 /// One route: method, path (axum syntax), rule, handler.
@@ -268,6 +268,44 @@ pub fn table() -> Vec<Route> {
             "/admin/measures/export",
             May(ViewAreas),
             get(measures::export_catalogue),
+        ),
+        route(
+            M::GET,
+            "/compare",
+            May(CompareLists),
+            get(comparison::index),
+        ),
+        route(
+            M::POST,
+            "/compare/lists",
+            May(CompareLists),
+            // the body was size-checked by the CSRF check (upload limit + form fields)
+            post(comparison::upload).layer(DefaultBodyLimit::disable()),
+        ),
+        route(
+            M::POST,
+            "/compare/runs",
+            May(CompareLists),
+            post(comparison::run),
+        ),
+        route(
+            M::GET,
+            "/compare/runs/{id}",
+            May(CompareLists),
+            get(comparison::show),
+        ),
+        route(M::GET, "/warnings", May(ViewWarnings), get(warnings::list)),
+        route(
+            M::GET,
+            "/warnings/{id}",
+            May(ViewWarnings),
+            get(warnings::show),
+        ),
+        route(
+            M::POST,
+            "/warnings/{id}",
+            May(WorkWarnings),
+            post(warnings::act),
         ),
         route(M::GET, "/admin/users", May(ManageUsers), get(admin::users)),
         route(

@@ -36,6 +36,10 @@ struct World {
     target_case: (i64, i64),
     /// A scanned archive of the inside household.
     archive: i64,
+    /// Comparison runs over the inside and the outside village.
+    target_run: (i64, i64),
+    /// Warnings assigned to the inside and the outside village.
+    target_warning: (i64, i64),
 }
 
 #[derive(Clone)]
@@ -162,6 +166,7 @@ async fn world() -> World {
         .await
         .unwrap();
     let archive = db.archives_of(&everyone, inside.id).await.unwrap()[0].id;
+    let (target_run, target_warning) = comparison(&db, dir.path(), &inside, &outside).await;
     let state = fupin_web::AppState::new(db.clone());
     World {
         _dir: dir,
@@ -173,7 +178,82 @@ async fn world() -> World {
         target_token: (in_token, out_token),
         target_case: (cases[0], cases[1]),
         archive,
+        target_run,
+        target_warning,
     }
+}
+
+/// A death list naming both households' heads, compared once over each village, and a
+/// warning about each household.
+async fn comparison(
+    db: &Db,
+    dir: &std::path::Path,
+    inside: &Household,
+    outside: &Household,
+) -> ((i64, i64), (i64, i64)) {
+    use fupin_services::compare::run as compare;
+    let list = dir.join("deaths.csv");
+    let mut csv = String::from("死亡证明编号,身份证号,姓名,死亡日期\n");
+    for (i, h) in [inside, outside].iter().enumerate() {
+        csv += &format!("SW{i},{},{},2024-03-01\n", h.head_id_number, h.head);
+    }
+    std::fs::write(&list, csv).unwrap();
+    let cli = Actor::cli();
+    let today = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let kind = Some(fupin_core::departments::DepartmentKind::Death);
+    let imported = compare::import_list(db, &cli, "县卫健局", kind, None, &list, today)
+        .await
+        .unwrap();
+    let mut runs = Vec::new();
+    let mut warnings = Vec::new();
+    for h in [inside, outside] {
+        let village = AreaCode::parse(&h.village).unwrap();
+        let settings = fupin_core::linkage::Settings::default();
+        let silent = fupin_services::progress::Silent;
+        let run = compare::run(
+            db,
+            &cli,
+            imported.snapshot_id,
+            Some(&village),
+            &settings,
+            today,
+            &silent,
+        )
+        .await
+        .unwrap();
+        runs.push(run.run_id);
+        let mut tx = db.begin().await.unwrap();
+        let w = fupin_storage::warnings::NewWarning {
+            rule: "dead_listed".into(),
+            evidence_key: format!("matrix|{}", h.number),
+            area_code: h.village.clone(),
+            household_id: Some(h.id),
+            related_household_id: None,
+            subject: format!("{} {}", h.number, h.head),
+            evidence: "{\"records\":[],\"link\":null,\"facts\":[]}".into(),
+        };
+        fupin_storage::warnings::raise(
+            &mut tx,
+            &[w],
+            Some(run.run_id),
+            "test",
+            "2025-01-01T00:00:00Z",
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let (rows, _) = db
+            .warnings_within(&Scope::everything(), &Default::default(), 0, 100)
+            .await
+            .unwrap();
+        let id = rows
+            .iter()
+            .find(|r| r.evidence_key == format!("matrix|{}", h.number))
+            .unwrap()
+            .id;
+        warnings.push(id);
+    }
+    ((runs[0], runs[1]), (warnings[0], warnings[1]))
 }
 
 /// Who sends the requests of one row of the matrix.
@@ -258,6 +338,7 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
     } else {
         w.target_token.1
     };
+    let pick = |(i, o): (i64, i64)| if inside { i } else { o }.to_string();
     let uri = path
         .replace("{n}", "1")
         .replace("{archive}", &w.archive.to_string())
@@ -267,6 +348,10 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
             "{id}",
             &if path.starts_with("/admin/tokens") {
                 token.to_string()
+            } else if path.starts_with("/compare/runs/") {
+                pick(w.target_run)
+            } else if path.starts_with("/warnings/") {
+                pick(w.target_warning)
             } else if path.starts_with("/cases/") || path.starts_with("/notices/") {
                 if inside {
                     w.target_case.0
@@ -288,6 +373,8 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
         "/login" => "username=nobody&password=wrong-password-1",
         "/account/password" => "current=wrong&new=x&repeat=x",
         "/admin/users/{username}/state" => "disabled=false",
+        "/compare/runs" => "source=县卫健局",
+        "/warnings/{id}" => "act=verify&note=matrix",
         _ => "",
     };
     (uri, form.to_string())

@@ -83,14 +83,7 @@ pub async fn run(db: &Db, args: CompareArgs) -> Result<()> {
                 .unwrap_or(defaults.review_probability),
             ..defaults
         };
-        if !(0.0 < settings.review_probability
-            && settings.review_probability <= settings.match_probability
-            && settings.match_probability < 1.0)
-        {
-            bail!(
-                "需 0 < 待核实阈值 ≤ 匹配阈值 < 1 / thresholds must satisfy 0 < review ≤ match < 1"
-            );
-        }
+        settings.check()?;
         let snapshot = compare::latest_snapshot(db, source).await?;
         let started = std::time::Instant::now();
         let bar = Bar::rows("比对 comparing (steps)");

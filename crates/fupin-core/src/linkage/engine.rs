@@ -60,6 +60,31 @@ impl Default for Settings {
     }
 }
 
+/// Thresholds that do not satisfy 0 < review ≤ match < 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BadThresholds;
+
+impl std::fmt::Display for BadThresholds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "需 0 < 待核实阈值 ≤ 匹配阈值 < 1 / thresholds must satisfy 0 < review ≤ match < 1",
+        )
+    }
+}
+
+impl std::error::Error for BadThresholds {}
+
+impl Settings {
+    pub fn check(&self) -> Result<(), BadThresholds> {
+        let (m, r) = (self.match_probability, self.review_probability);
+        if 0.0 < r && r <= m && m < 1.0 {
+            Ok(())
+        } else {
+            Err(BadThresholds)
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {

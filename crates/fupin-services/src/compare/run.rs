@@ -10,7 +10,9 @@ use fupin_core::AreaCode;
 use fupin_core::CodeList;
 use fupin_core::codes::Sex;
 use fupin_core::departments::{ColumnMapping, DepartmentKind, DepartmentRecord};
-use fupin_core::linkage::{Decision, Method, Model, Person, Place, Registry, Settings, Stats};
+use fupin_core::linkage::{
+    Decision, Link, Method, Model, Person, Place, Registry, Settings, Stats,
+};
 use fupin_storage::comparison::{self as store, NewLink, NewRecord, RunRow, SourceRow};
 use fupin_storage::{Db, now_utc};
 use sha2::{Digest, Sha256};
@@ -43,6 +45,62 @@ pub async fn import_list(
     path: &Path,
     as_of: NaiveDate,
 ) -> Result<Imported> {
+    let file = ListFile {
+        path,
+        name: path
+            .file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
+    };
+    import_file(db, actor, name, kind, mapping, file, as_of).await
+}
+
+/// As [`import_list`], for a file uploaded through the console: `file_name` as the browser
+/// sent it (its extension says CSV or XLSX), `bytes` its content.
+pub async fn import_upload(
+    db: &Db,
+    actor: &Actor,
+    name: &str,
+    kind: Option<DepartmentKind>,
+    mapping: Option<ColumnMapping>,
+    (file_name, bytes): (&str, &[u8]),
+    as_of: NaiveDate,
+) -> Result<Imported> {
+    let extension = Path::new(file_name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .filter(|e| matches!(e.as_str(), "csv" | "txt" | "xlsx" | "xls"))
+        .with_context(|| {
+            format!("“{file_name}”不是CSV或XLSX文件 / {file_name:?} is not a CSV or XLSX file")
+        })?;
+    // the reader works on files (format by extension); a name of our own keeps the browser's
+    // name out of the file system
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join(format!("list.{extension}"));
+    std::fs::write(&path, bytes)?;
+    let file = ListFile {
+        path: &path,
+        name: file_name.to_string(),
+    };
+    import_file(db, actor, name, kind, mapping, file, as_of).await
+}
+
+/// A list's file: where it is read from and the name it is recorded under.
+struct ListFile<'a> {
+    path: &'a Path,
+    name: String,
+}
+
+async fn import_file(
+    db: &Db,
+    actor: &Actor,
+    name: &str,
+    kind: Option<DepartmentKind>,
+    mapping: Option<ColumnMapping>,
+    file: ListFile<'_>,
+    as_of: NaiveDate,
+) -> Result<Imported> {
+    let path = file.path;
     let name = name.trim();
     if name.is_empty() {
         bail!("数据源名称不能为空 / the source needs a name");
@@ -71,13 +129,11 @@ pub async fn import_list(
     };
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
-    let file = path.to_owned();
+    let owned = path.to_owned();
     let map = mapping.clone();
-    let read = tokio::task::spawn_blocking(move || super::lists::read(&file, &map)).await??;
+    let read = tokio::task::spawn_blocking(move || super::lists::read(&owned, &map)).await??;
     let now = now_utc();
-    let file_name = path
-        .file_name()
-        .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+    let file_name = file.name;
     let mut tx = db.begin().await?;
     let source = store::upsert_source(
         &mut tx,
@@ -246,21 +302,24 @@ pub async fn run(
         &now,
     )
     .await?;
-    let links = outcome.links.iter().filter_map(|l| {
-        let member = l.member?;
-        let (member_id, household_id) = ids[member as usize];
-        Some(NewLink {
-            row_no: rows[l.record as usize],
-            member_id,
-            household_id,
-            runner_up: l.runner_up.map(|r| ids[r as usize].0),
-            pattern: i32::from(l.pattern.0),
-            bits: f64::from(l.bits),
-            probability: f64::from(l.probability),
-            decision: decision_code(l.decision),
-            method: method_code(l.method),
-        })
-    });
+    // boxed: the closure's own type held across the insert's awaits makes the future not
+    // `Send` (a higher-ranked lifetime rustc cannot prove), which the web handler needs
+    let links: Box<dyn Iterator<Item = NewLink> + Send + '_> =
+        Box::new(outcome.links.iter().filter_map(|l: &Link| {
+            let member = l.member?;
+            let (member_id, household_id) = ids[member as usize];
+            Some(NewLink {
+                row_no: rows[l.record as usize],
+                member_id,
+                household_id,
+                runner_up: l.runner_up.map(|r| ids[r as usize].0),
+                pattern: i32::from(l.pattern.0),
+                bits: f64::from(l.bits),
+                probability: f64::from(l.probability),
+                decision: decision_code(l.decision),
+                method: method_code(l.method),
+            })
+        }));
     store::insert_links(&mut tx, run_id, links).await?;
     store::finish_run(
         &mut tx,

@@ -475,6 +475,18 @@ pub(super) async fn page(
         .iter()
         .map(super::archives::ArchiveRow::new)
         .collect();
+    let warnings: Vec<super::warnings::WarningLine> =
+        if caller.may(fupin_core::access::Action::ViewWarnings) {
+            state
+                .db
+                .household_warnings(&caller.viewer().scope, rec.id)
+                .await?
+                .iter()
+                .map(|w| super::warnings::WarningLine::new(lang, caller, w, today))
+                .collect()
+        } else {
+            Vec::new()
+        };
     let html = state.render(
         "household.html",
         lang,
@@ -497,6 +509,7 @@ pub(super) async fn page(
             assessment => assessment.map(Serde),
             measures => Serde(measures),
             archives => Serde(archives),
+            warnings => Serde(warnings),
             message,
             can_record => caller.may(fupin_core::access::Action::RecordMeasures),
             this_year => chrono::Local::now().year(),

@@ -10,6 +10,7 @@ pub mod areas;
 pub mod assessment;
 pub mod cards;
 pub mod cases;
+pub mod comparison;
 pub mod edit;
 pub mod households;
 pub mod login;
@@ -17,6 +18,7 @@ pub mod measures;
 pub mod notices;
 pub mod restructure;
 pub mod search;
+pub mod warnings;
 
 use fupin_core::Area;
 use serde::Serialize;

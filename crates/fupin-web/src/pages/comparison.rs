@@ -1,0 +1,365 @@
+//! Big-data comparison (大数据比对) on the console: a department's list uploaded as a dated
+//! snapshot, a comparison run over the caller's own area, and each run's summary in figures
+//! (how records linked, which warnings it raised). The warnings themselves, which name people,
+//! are on `/warnings` (`pages::warnings`).
+
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use fupin_core::CodeList;
+use fupin_core::departments::DepartmentKind;
+use fupin_core::linkage::{Settings, Stats};
+use fupin_core::warnings::{Rule, RuleSettings, WarningState};
+use fupin_services::compare::{lists, run as compare, warnings};
+use fupin_services::progress::Silent;
+use fupin_storage::comparison::RunListing;
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::Serialize;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::AppError;
+use crate::i18n::{Lang, t};
+
+fn run_href(id: i64) -> String {
+    format!("/compare/runs/{id}")
+}
+
+#[derive(Debug, Serialize)]
+struct SourceLine {
+    name: String,
+    kind: &'static str,
+    snapshots: usize,
+    as_of: String,
+    records: i64,
+    file_name: String,
+    imported_at: String,
+}
+
+#[derive(Debug, Serialize)]
+struct RunLine {
+    href: String,
+    source: String,
+    kind: &'static str,
+    as_of: String,
+    area_code: String,
+    started_by: String,
+    started_at: String,
+    records: u64,
+    matches: u64,
+    reviews: u64,
+    finished: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct KindOption {
+    code: &'static str,
+    label: &'static str,
+}
+
+fn kind_label(lang: Lang, code: &str) -> &'static str {
+    DepartmentKind::parse(code).map_or("?", |k| lang.label(k))
+}
+
+fn stats_of(run: &RunListing) -> Stats {
+    run.stats
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default()
+}
+
+/// The page: the lists loaded, the runs within the caller's area, the upload and run forms,
+/// and what the last post did (`message`) or why it was refused (`refusal`).
+async fn index_page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    refusal: Option<String>,
+) -> Result<Response, AppError> {
+    let mut sources = Vec::new();
+    for s in state.db.department_sources().await? {
+        let snapshots = state.db.snapshots_of(s.id).await?;
+        let latest = snapshots.first();
+        sources.push(SourceLine {
+            kind: kind_label(lang, &s.kind),
+            snapshots: snapshots.len(),
+            as_of: latest.map(|l| l.as_of.clone()).unwrap_or_default(),
+            records: latest.map_or(0, |l| l.records),
+            file_name: latest.map(|l| l.file_name.clone()).unwrap_or_default(),
+            imported_at: latest.map(|l| l.imported_at.clone()).unwrap_or_default(),
+            name: s.name,
+        });
+    }
+    let scope = caller.viewer().scope;
+    let runs: Vec<RunLine> = state
+        .db
+        .runs_within(&scope, 50)
+        .await?
+        .iter()
+        .map(|r| {
+            let st = stats_of(r);
+            RunLine {
+                href: run_href(r.id),
+                source: r.source.clone(),
+                kind: kind_label(lang, &r.kind),
+                as_of: r.as_of.clone(),
+                area_code: r.area_code.clone(),
+                started_by: r.started_by.clone(),
+                started_at: r.started_at.clone(),
+                records: st.records,
+                matches: st.matches,
+                reviews: st.reviews,
+                finished: r.finished_at.is_some(),
+            }
+        })
+        .collect();
+    let kinds: Vec<KindOption> = DepartmentKind::ALL
+        .iter()
+        .map(|k| KindOption {
+            code: k.code(),
+            label: lang.label(*k),
+        })
+        .collect();
+    let defaults = Settings::default();
+    let html = state.render(
+        "compare.html",
+        lang,
+        caller,
+        context! {
+            title => t(lang, "comparison"),
+            sources => Serde(sources),
+            runs => Serde(runs),
+            kinds => Serde(kinds),
+            today => fupin_core::date::iso(chrono::Local::now().date_naive()),
+            match_probability => defaults.match_probability,
+            review_probability => defaults.review_probability,
+            area => caller.principal.as_ref().map(|p| p.area.to_string()),
+            refusal => refusal.clone(),
+        },
+    )?;
+    let status = if refusal.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, html).into_response())
+}
+
+/// `GET /compare`.
+pub async fn index(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+) -> Result<Response, AppError> {
+    index_page(&state, lang, &caller, None).await
+}
+
+/// The upload form's fields.
+#[derive(Debug, Default)]
+struct ListUpload {
+    source: String,
+    kind: String,
+    as_of: String,
+    mapping: String,
+    file_name: String,
+    bytes: Vec<u8>,
+}
+
+async fn read_list_upload(mut form: Multipart) -> Result<ListUpload, String> {
+    let mut u = ListUpload::default();
+    while let Some(field) = form.next_field().await.map_err(|e| e.body_text())? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            u.file_name = field.file_name().unwrap_or_default().to_string();
+            u.bytes = field.bytes().await.map_err(|e| e.body_text())?.to_vec();
+            continue;
+        }
+        let text = field.text().await.map_err(|e| e.body_text())?;
+        match name.as_str() {
+            "source" => u.source = text,
+            "kind" => u.kind = text,
+            "as_of" => u.as_of = text,
+            "mapping" => u.mapping = text,
+            _ => {}
+        }
+    }
+    Ok(u)
+}
+
+/// Imports an uploaded list; the error names the field or rows at fault.
+async fn import(state: &AppState, caller: &Caller, u: ListUpload) -> anyhow::Result<i64> {
+    if u.bytes.is_empty() {
+        anyhow::bail!("请选择文件 / choose a file");
+    }
+    let kind = match u.kind.trim() {
+        "" => None,
+        k => Some(DepartmentKind::parse(k).ok_or_else(|| anyhow::anyhow!("类别 kind {k:?}?"))?),
+    };
+    let as_of = match u.as_of.trim() {
+        "" => chrono::Local::now().date_naive(),
+        d => fupin_core::date::parse_date(d).ok_or_else(|| {
+            anyhow::anyhow!("数据日期不是日期 / the list's date {d:?} is not a date")
+        })?,
+    };
+    let mapping = match u.mapping.trim() {
+        "" => None,
+        m => Some(lists::parse_mapping(m)?),
+    };
+    let imported = compare::import_upload(
+        &state.db,
+        &caller.actor(),
+        &u.source,
+        kind,
+        mapping,
+        (&u.file_name, &u.bytes),
+        as_of,
+    )
+    .await?;
+    Ok(imported.snapshot_id)
+}
+
+/// `POST /compare/lists`: a department list (multipart), all or nothing.
+pub async fn upload(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    request: Request,
+) -> Result<Response, AppError> {
+    let form = Multipart::from_request(request, &state)
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let refusal = match read_list_upload(form).await {
+        Err(e) => e,
+        Ok(u) => match import(&state, &caller, u).await {
+            Ok(_) => return Ok(Redirect::to("/compare#lists").into_response()),
+            Err(e) => format!("{e:#}"),
+        },
+    };
+    let message = format!("{}: {refusal}", t(lang, "list_refused"));
+    index_page(&state, lang, &caller, Some(message)).await
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct RunForm {
+    source: String,
+    #[serde(default)]
+    match_probability: String,
+    #[serde(default)]
+    review_probability: String,
+}
+
+/// Links the source's latest snapshot over the caller's area and raises the warnings.
+async fn start_run(state: &AppState, caller: &Caller, form: &RunForm) -> anyhow::Result<i64> {
+    let p = caller
+        .principal
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("not logged in"))?;
+    let defaults = Settings::default();
+    let probability = |text: &str, default: f64| -> anyhow::Result<f64> {
+        match text.trim() {
+            "" => Ok(default),
+            t => t
+                .parse()
+                .map_err(|_| anyhow::anyhow!("阈值不是数 / threshold {t:?} is not a number")),
+        }
+    };
+    let settings = Settings {
+        match_probability: probability(&form.match_probability, defaults.match_probability)?,
+        review_probability: probability(&form.review_probability, defaults.review_probability)?,
+        ..defaults
+    };
+    settings.check()?;
+    let snapshot = compare::latest_snapshot(&state.db, &form.source).await?;
+    let actor = caller.actor();
+    let today = chrono::Local::now().date_naive();
+    let area = Some(&p.area);
+    let s = compare::run(&state.db, &actor, snapshot, area, &settings, today, &Silent).await?;
+    warnings::raise_for_run(&state.db, &actor, s.run_id, &RuleSettings::default()).await?;
+    Ok(s.run_id)
+}
+
+/// `POST /compare/runs`: compares a source's latest list with the registry of the caller's area.
+pub async fn run(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    axum::extract::Form(form): axum::extract::Form<RunForm>,
+) -> Result<Response, AppError> {
+    match start_run(&state, &caller, &form).await {
+        Ok(id) => Ok(Redirect::to(&run_href(id)).into_response()),
+        Err(e) => {
+            let message = format!("{}: {e:#}", t(lang, "run_refused"));
+            index_page(&state, lang, &caller, Some(message)).await
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct WarningCountLine {
+    rule: &'static str,
+    href: Option<String>,
+    seen: i64,
+    opened: i64,
+    open: i64,
+    closed: i64,
+}
+
+/// `GET /compare/runs/{id}`: a run in figures.
+pub async fn show(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let scope = caller.viewer().scope;
+    let run = state
+        .db
+        .run_within(&scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let settings: Settings = serde_json::from_str(&run.settings).unwrap_or_default();
+    let may_view = caller.may(fupin_core::access::Action::ViewWarnings);
+    let mut lines: Vec<WarningCountLine> = Vec::new();
+    for c in state.db.run_warning_counts(&scope, id).await? {
+        let Some(rule) = Rule::parse(&c.rule) else {
+            continue;
+        };
+        let closed = WarningState::parse(&c.state).is_some_and(WarningState::is_closed);
+        let line = match lines.iter_mut().find(|l| l.rule == lang.label(rule)) {
+            Some(l) => l,
+            None => {
+                lines.push(WarningCountLine {
+                    rule: lang.label(rule),
+                    href: may_view.then(|| format!("/warnings?rule={}", rule.code())),
+                    seen: 0,
+                    opened: 0,
+                    open: 0,
+                    closed: 0,
+                });
+                lines.last_mut().expect("just pushed")
+            }
+        };
+        line.seen += c.seen;
+        line.opened += c.opened;
+        if closed {
+            line.closed += c.seen;
+        } else {
+            line.open += c.seen;
+        }
+    }
+    let html = state.render(
+        "compare_run.html",
+        lang,
+        &caller,
+        context! {
+            title => format!("{} #{id} · {}", t(lang, "comparison_run"), run.source),
+            kind => kind_label(lang, &run.kind),
+            stats => Serde(stats_of(&run)),
+            settings => Serde(settings),
+            run => Serde(run),
+            warnings => Serde(lines),
+        },
+    )?;
+    Ok(html.into_response())
+}
