@@ -6,6 +6,8 @@
 //! Needs Debian's `chromium` and `chromium-driver` (CI installs them). Without them the test is
 //! skipped, unless `FUPIN_BROWSER_TESTS=1` demands it (as `.ci/run` does).
 
+mod comparison;
+
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
