@@ -15,8 +15,8 @@ use crate::AppState;
 use crate::auth::{Caller, Rule};
 use crate::error::AppError;
 use crate::pages::{
-    account, admin, api, archives, areas, cards, cases, comparison, edit, households, login,
-    measures, notices, restructure, search, warnings,
+    account, admin, api, api_warnings, archives, areas, cards, cases, comparison, edit, households,
+    login, measures, notices, restructure, search, warnings,
 };
 
 /// One route: method, path (axum syntax), rule, handler.
@@ -351,6 +351,7 @@ pub fn table() -> Vec<Route> {
             post(admin::revoke_token),
         ),
         route(M::GET, "/admin/audit", May(ViewAudit), get(admin::audit)),
+        route(M::GET, "/api/v1/openapi.json", Public, get(api::openapi)),
         route(M::GET, "/api/v1/me", LoggedIn, get(api::me)),
         route(
             M::GET,
@@ -363,6 +364,24 @@ pub fn table() -> Vec<Route> {
             "/api/v1/households/{id}",
             May(ViewHouseholds),
             get(api::household),
+        ),
+        route(
+            M::GET,
+            "/api/v1/warnings",
+            May(ViewWarnings),
+            get(api_warnings::list),
+        ),
+        route(
+            M::GET,
+            "/api/v1/warnings/{id}",
+            May(ViewWarnings),
+            get(api_warnings::show),
+        ),
+        route(
+            M::POST,
+            "/api/v1/warnings/{id}/acts",
+            May(WorkWarnings),
+            post(api_warnings::act),
         ),
     ]
 }

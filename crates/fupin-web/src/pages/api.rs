@@ -8,12 +8,14 @@ use fupin_core::access::Sensitive;
 use fupin_core::{AreaCode, CodeList};
 use fupin_storage::FigureYear;
 use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Me {
     username: String,
     area: String,
@@ -21,7 +23,14 @@ pub struct Me {
     actions: Vec<&'static str>,
 }
 
-/// `GET /api/v1/me`: who the token or session acts as, and what it may do.
+/// Who the token or session acts as, and what it may do.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    responses((status = 200, body = Me), (status = 401, description = "Not logged in")),
+    security(("bearer" = [])),
+    tag = "accounts"
+)]
 pub async fn me(caller: Caller) -> Result<Json<Me>, AppError> {
     let p = caller.principal.as_ref().ok_or(AppError::Unauthorized)?;
     Ok(Json(Me {
@@ -36,7 +45,7 @@ pub async fn me(caller: Caller) -> Result<Json<Me>, AppError> {
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AreaJson {
     code: String,
     name: String,
@@ -46,7 +55,7 @@ pub struct AreaJson {
     children: Vec<ChildJson>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ChildJson {
     code: String,
     name: String,
@@ -54,7 +63,18 @@ pub struct ChildJson {
     members: i64,
 }
 
-/// `GET /api/v1/areas/{code}`: an area of the jurisdiction with its children's counts.
+/// An area of the jurisdiction with its children's counts.
+#[utoipa::path(
+    get,
+    path = "/api/v1/areas/{code}",
+    params(("code" = String, Path, description = "Area code (12 digits)")),
+    responses(
+        (status = 200, body = AreaJson),
+        (status = 404, description = "No such area in the jurisdiction"),
+    ),
+    security(("bearer" = [])),
+    tag = "areas"
+)]
 pub async fn area(
     State(state): State<AppState>,
     caller: Caller,
@@ -90,7 +110,7 @@ pub async fn area(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct HouseholdJson {
     id: i64,
     number: String,
@@ -102,7 +122,7 @@ pub struct HouseholdJson {
     members: Vec<MemberJson>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MemberJson {
     name: String,
     id_number: String,
@@ -112,7 +132,18 @@ pub struct MemberJson {
     health: String,
 }
 
-/// `GET /api/v1/households/{id}`: one household, masked as the caller's roles require; audited.
+/// One household, masked as the caller's roles require; audited.
+#[utoipa::path(
+    get,
+    path = "/api/v1/households/{id}",
+    params(("id" = i64, Path, description = "Household id")),
+    responses(
+        (status = 200, body = HouseholdJson),
+        (status = 404, description = "No such household within reach"),
+    ),
+    security(("bearer" = [])),
+    tag = "households"
+)]
 pub async fn household(
     State(state): State<AppState>,
     caller: Caller,
@@ -141,4 +172,42 @@ pub async fn household(
             })
             .collect(),
     }))
+}
+
+/// The API's OpenAPI document: every `/api/v1` route, derived from the handlers themselves.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "fupin API",
+        description = "精准扶贫数据平台 JSON API. Authenticate with `Authorization: Bearer fpt_…` \
+            (tokens: `fupin token create` or /admin/tokens); every answer is confined to the \
+            token owner's jurisdiction and masked as its roles require (docs/ACCESS.md)."
+    ),
+    paths(
+        me,
+        area,
+        household,
+        super::api_warnings::list,
+        super::api_warnings::show,
+        super::api_warnings::act
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
 }

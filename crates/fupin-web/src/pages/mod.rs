@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod api_warnings;
 pub mod archives;
 pub mod area_exit;
 pub mod areas;
