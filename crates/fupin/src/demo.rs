@@ -3,13 +3,75 @@
 //! and the web console.
 
 use anyhow::Result;
-use fupin_core::CodeList;
+use fupin_core::departments::DepartmentKind;
+use fupin_core::{AreaCode, AreaLevel, CodeList};
+use fupin_services::audit::Actor;
+use fupin_services::compare::generated::DepartmentSheets;
 use fupin_services::generate::{GeneratorConfig, Geography, generate};
 use fupin_services::import::ImportOptions;
 use fupin_services::progress::Silent;
 use fupin_services::sheet::Format;
 
 use crate::cli::{DemoArgs, chrono_today};
+
+/// The lists the demo compares: those the warning rules read.
+const DEMO_LISTS: [DepartmentKind; 6] = [
+    DepartmentKind::Payroll,
+    DepartmentKind::Vehicle,
+    DepartmentKind::Housing,
+    DepartmentKind::Business,
+    DepartmentKind::Death,
+    DepartmentKind::Assistance,
+];
+
+/// Loads the generated department lists and compares each with every province's registry,
+/// so that the console opens with runs and warnings to work.
+async fn compare_department_lists(db: &fupin_storage::Db, dir: &std::path::Path) -> Result<()> {
+    use fupin_services::compare::{run as compare, warnings};
+    let actor = Actor::cli();
+    let today = chrono_today();
+    let mut provinces: Vec<AreaCode> = db
+        .household_villages(None)
+        .await?
+        .iter()
+        .filter_map(|(_, v)| AreaCode::parse(v).ok())
+        .map(|v| v.ancestor(AreaLevel::Province))
+        .collect();
+    provinces.sort();
+    provinces.dedup();
+    let mut opened = 0;
+    for kind in DEMO_LISTS {
+        let source = format!("演示·{}", kind.zh());
+        let file = dir.join(format!("{}.csv", kind.code()));
+        let list =
+            compare::import_list(db, &actor, &source, Some(kind), None, &file, today).await?;
+        for province in &provinces {
+            let settings = fupin_core::linkage::Settings::default();
+            let run = compare::run(
+                db,
+                &actor,
+                list.snapshot_id,
+                Some(province),
+                &settings,
+                today,
+                &Silent,
+            )
+            .await?;
+            let rules = fupin_core::warnings::RuleSettings::default();
+            opened += warnings::raise_for_run(db, &actor, run.run_id, &rules)
+                .await?
+                .raised
+                .opened;
+        }
+    }
+    let scan = warnings::scan_registry(db, &actor, None, &Default::default()).await?;
+    opened += scan.raised.opened;
+    println!(
+        "已比对 compared {} department lists: {opened} warnings to verify",
+        DEMO_LISTS.len()
+    );
+    Ok(())
+}
 use crate::progress::Bar;
 
 pub async fn run(args: DemoArgs) -> Result<()> {
@@ -39,14 +101,16 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             ..GeneratorConfig::default()
         };
         let index = db.area_index().await?;
+        let mut lists = DepartmentSheets::create(&dir, config.seed, config.last_year)?;
         fupin_services::generated::write_registry(
             generate(&config, &geo),
             &index,
             &dir,
             &[Format::Csv],
-            None,
+            Some(&mut lists),
             &Silent,
         )?;
+        lists.finish()?;
         let opts = ImportOptions {
             skip_invalid: false,
             actor: "demo".into(),
@@ -100,6 +164,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             s.rows_read,
             s.elapsed.as_secs_f64()
         );
+        compare_department_lists(&db, &dir.join("departments")).await?;
         let _ = std::fs::remove_dir_all(&dir);
     }
     let accounts = fupin_services::demo_accounts::ensure(&db).await?;

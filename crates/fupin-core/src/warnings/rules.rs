@@ -402,10 +402,13 @@ fn dead(
 }
 
 /// 漏评: a means-tested assistance record that links to no registry member. Assigned to the
-/// area its place names (the deepest one `known` knows), else to `fallback`.
+/// area its place names (the deepest one `known` knows), else to `fallback`. A run over
+/// `run_area` compared the record with that area's members only: a record placed outside it
+/// found nobody because its people are registered elsewhere, so it is not this run's omission.
 pub fn check_unlinked(
     entry: &ListEntry,
     known: impl Fn(&AreaCode) -> bool,
+    run_area: Option<&AreaCode>,
     fallback: &AreaCode,
     settings: &RuleSettings,
 ) -> Option<Finding> {
@@ -416,6 +419,12 @@ pub fn check_unlinked(
         return None;
     }
     let r = &entry.record;
+    if let (Some(run), Some(placed)) = (run_area, responsible_area(&r.place, |_| true))
+        && !run.contains(&placed)
+        && !placed.contains(run)
+    {
+        return None;
+    }
     let area = responsible_area(&r.place, known).unwrap_or_else(|| fallback.clone());
     let mut facts = vec![
         format!("{}：{}，未在建档立卡库中找到此人", entry.source, r.detail),

@@ -238,7 +238,14 @@ fn a_dibao_record_not_in_the_registry_is_a_probable_omission() {
         Some(day(2024, 1, 1)),
         Some(420),
     );
-    let found = check_unlinked(&dibao, known, &county, &RuleSettings::default()).unwrap();
+    let found = check_unlinked(
+        &dibao,
+        known,
+        Some(&county),
+        &county,
+        &RuleSettings::default(),
+    )
+    .unwrap();
     assert_eq!(found.rule, Rule::Missed);
     assert_eq!(
         found.area,
@@ -249,11 +256,40 @@ fn a_dibao_record_not_in_the_registry_is_a_probable_omission() {
     // an unknown village falls back to the deepest known area, then to the run's area
     let mut elsewhere = dibao.clone();
     elsewhere.record.place = "522726100999".into();
-    let found = check_unlinked(&elsewhere, known, &county, &RuleSettings::default()).unwrap();
+    let found = check_unlinked(
+        &elsewhere,
+        known,
+        Some(&county),
+        &county,
+        &RuleSettings::default(),
+    )
+    .unwrap();
     assert_eq!(found.area.as_str(), "522726100000");
     elsewhere.record.place = String::new();
-    let found = check_unlinked(&elsewhere, known, &county, &RuleSettings::default()).unwrap();
+    let found = check_unlinked(
+        &elsewhere,
+        known,
+        Some(&county),
+        &county,
+        &RuleSettings::default(),
+    )
+    .unwrap();
     assert_eq!(found.area, county);
+    // near miss: a record placed in another county is not this county's run's omission; over
+    // the whole registry it is someone's
+    elsewhere.record.place = "520102003004".into();
+    assert!(
+        check_unlinked(
+            &elsewhere,
+            known,
+            Some(&county),
+            &county,
+            &RuleSettings::default()
+        )
+        .is_none()
+    );
+    let found = check_unlinked(&elsewhere, known, None, &county, &RuleSettings::default());
+    assert!(found.is_some());
     // near miss: temporary assistance is not means-tested over the year
     let temporary = entry(
         DepartmentKind::Assistance,
@@ -261,10 +297,28 @@ fn a_dibao_record_not_in_the_registry_is_a_probable_omission() {
         Some(day(2024, 1, 1)),
         Some(800),
     );
-    assert!(check_unlinked(&temporary, known, &county, &RuleSettings::default()).is_none());
+    assert!(
+        check_unlinked(
+            &temporary,
+            known,
+            Some(&county),
+            &county,
+            &RuleSettings::default()
+        )
+        .is_none()
+    );
     // other lists' unlinked records are outsiders, not omissions
     let car = entry(DepartmentKind::Vehicle, "农村低保", None, None);
-    assert!(check_unlinked(&car, known, &county, &RuleSettings::default()).is_none());
+    assert!(
+        check_unlinked(
+            &car,
+            known,
+            Some(&county),
+            &county,
+            &RuleSettings::default()
+        )
+        .is_none()
+    );
 }
 
 #[test]

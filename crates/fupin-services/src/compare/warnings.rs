@@ -110,14 +110,21 @@ pub async fn raise_for_run(
     }
     if kind == DepartmentKind::Assistance {
         let areas = db.area_index().await?;
-        let fallback = match run.area_code.as_str() {
-            "" => root_area(&areas)?,
-            code => AreaCode::parse(code)?,
+        let run_area = match run.area_code.as_str() {
+            "" => None,
+            code => Some(AreaCode::parse(code)?),
+        };
+        let fallback = match &run_area {
+            None => root_area(&areas)?,
+            Some(a) => a.clone(),
         };
         for r in db.run_unmatched(run_id, run.snapshot_id).await? {
             let e = entry(r)?;
-            let known = |a: &AreaCode| fallback.contains(a) && areas.level_of(a).is_some();
-            findings.extend(rules::check_unlinked(&e, known, &fallback, settings));
+            let known = |a: &AreaCode| {
+                run_area.as_ref().is_none_or(|r| r.contains(a)) && areas.level_of(a).is_some()
+            };
+            let found = rules::check_unlinked(&e, known, run_area.as_ref(), &fallback, settings);
+            findings.extend(found);
         }
     }
     let summary = store_findings(db, actor, &findings, Some(run_id)).await?;
