@@ -327,7 +327,7 @@ pub async fn fetch_all<T: AnyRow>(
     sql: &str,
     values: &[Value],
 ) -> Result<Vec<T>, StorageError> {
-    let sql = AssertSqlSafe(sql.to_string());
+    let sql = AssertSqlSafe(dialect_sql(tx, sql));
     Ok(
         crate::dispatch_tx!(tx, t => bind_all!(sqlx::query_as::<_, T>(sql), values.iter().cloned())
         .fetch_all(&mut **t)

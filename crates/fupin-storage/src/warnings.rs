@@ -68,14 +68,20 @@ pub struct Raised {
 }
 
 #[derive(sqlx::FromRow)]
-struct IdRow {
+struct OpenedRow {
     id: i64,
+    rule: String,
+    evidence_key: String,
 }
 
 #[derive(sqlx::FromRow)]
 struct StateRow {
     state: String,
 }
+
+/// Rows per statement when raising: a province's run raises tens of thousands of warnings,
+/// and one statement each would spend most of the time on round trips.
+const RAISE_BATCH: usize = 1_000;
 
 /// Opens each warning not raised before (with its opening event) and marks those raised before
 /// as seen again; closed ones stay closed. In the caller's transaction.
@@ -87,78 +93,156 @@ pub async fn raise(
     now: &str,
 ) -> Result<Raised, StorageError> {
     let mut raised = Raised::default();
-    for w in warnings {
-        let inserted: Vec<IdRow> = fetch_all(
-            tx,
-            "INSERT INTO warnings (rule, evidence_key, area_code, household_id, related_household_id, \
-             subject, evidence, run_id, last_run_id, state, resolution, opened_at, last_seen_at, \
-             updated_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', NULL, $10, $11, $12, NULL) \
-             ON CONFLICT (rule, evidence_key) DO NOTHING RETURNING id",
-            &[
-                Value::Text(w.rule.clone()),
-                Value::Text(w.evidence_key.clone()),
-                Value::Text(w.area_code.clone()),
-                Value::OptI64(w.household_id),
-                Value::OptI64(w.related_household_id),
-                Value::Text(w.subject.clone()),
-                Value::Text(w.evidence.clone()),
-                Value::OptI64(run_id),
-                Value::OptI64(run_id),
-                Value::Text(now.into()),
-                Value::Text(now.into()),
-                Value::Text(now.into()),
-            ],
-        )
-        .await?;
-        if let Some(row) = inserted.first() {
-            let event = WarningEvent {
-                at: now.into(),
-                actor: actor.into(),
-                act: "raise".into(),
-                state_after: "open".into(),
-                note: run_id.map_or_else(|| "registry scan".into(), |r| format!("run {r}")),
-            };
-            append_event(tx, row.id, &event).await?;
-            raised.opened += 1;
-            continue;
+    let note = run_id.map_or_else(|| "registry scan".into(), |r| format!("run {r}"));
+    // the same evidence found twice in one batch is one warning
+    let mut taken = std::collections::HashSet::new();
+    let warnings: Vec<&NewWarning> = warnings
+        .iter()
+        .filter(|w| taken.insert((w.rule.as_str(), w.evidence_key.as_str())))
+        .collect();
+    for chunk in warnings.chunks(RAISE_BATCH) {
+        let opened = insert_new(tx, chunk, run_id, now).await?;
+        raised.opened += opened.len() as u64;
+        let event = WarningEvent {
+            at: now.into(),
+            actor: actor.into(),
+            act: "raise".into(),
+            state_after: "open".into(),
+            note: note.clone(),
+        };
+        append_events(tx, opened.iter().map(|o| o.id), &event).await?;
+        let opened: std::collections::HashSet<(&str, &str)> = opened
+            .iter()
+            .map(|o| (o.rule.as_str(), o.evidence_key.as_str()))
+            .collect();
+        let mut seen_again: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for w in chunk {
+            if !opened.contains(&(w.rule.as_str(), w.evidence_key.as_str())) {
+                seen_again.entry(&w.rule).or_default().push(&w.evidence_key);
+            }
         }
-        let seen: Vec<StateRow> = fetch_all(
-            tx,
-            "UPDATE warnings SET last_run_id = COALESCE($1, last_run_id), last_seen_at = $2 \
-             WHERE rule = $3 AND evidence_key = $4 RETURNING state",
-            &[
-                Value::OptI64(run_id),
-                Value::Text(now.into()),
-                Value::Text(w.rule.clone()),
-                Value::Text(w.evidence_key.clone()),
-            ],
-        )
-        .await?;
-        match seen.first().map(|s| s.state.as_str()) {
-            Some("open" | "verifying") => raised.still_open += 1,
-            Some(_) => raised.kept_closed += 1,
-            None => return Err(StorageError::NotFound),
+        for (rule, keys) in seen_again {
+            for state in mark_seen(tx, rule, &keys, run_id, now).await? {
+                match state.state.as_str() {
+                    "open" | "verifying" => raised.still_open += 1,
+                    _ => raised.kept_closed += 1,
+                }
+            }
         }
     }
     Ok(raised)
 }
 
-async fn append_event(tx: &mut Tx, warning_id: i64, e: &WarningEvent) -> Result<(), StorageError> {
-    execute(
-        tx,
-        "INSERT INTO warning_events (warning_id, at, actor, act, state_after, note) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[
-            Value::I64(warning_id),
+/// Inserts the warnings whose (rule, evidence key) is free; returns those inserted.
+async fn insert_new(
+    tx: &mut Tx,
+    chunk: &[&NewWarning],
+    run_id: Option<i64>,
+    now: &str,
+) -> Result<Vec<OpenedRow>, StorageError> {
+    const COLUMNS: usize = 12;
+    let mut sql = String::from(
+        "INSERT INTO warnings (rule, evidence_key, area_code, household_id, related_household_id, \
+         subject, evidence, run_id, last_run_id, opened_at, last_seen_at, updated_at, state) VALUES ",
+    );
+    let mut values = Vec::with_capacity(chunk.len() * COLUMNS);
+    for (i, w) in chunk.iter().enumerate() {
+        let params: Vec<String> = (1..=COLUMNS)
+            .map(|k| format!("${}", i * COLUMNS + k))
+            .collect();
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!("({}, 'open')", params.join(", ")));
+        values.extend([
+            Value::Text(w.rule.clone()),
+            Value::Text(w.evidence_key.clone()),
+            Value::Text(w.area_code.clone()),
+            Value::OptI64(w.household_id),
+            Value::OptI64(w.related_household_id),
+            Value::Text(w.subject.clone()),
+            Value::Text(w.evidence.clone()),
+            Value::OptI64(run_id),
+            Value::OptI64(run_id),
+            Value::Text(now.into()),
+            Value::Text(now.into()),
+            Value::Text(now.into()),
+        ]);
+    }
+    sql.push_str(" ON CONFLICT (rule, evidence_key) DO NOTHING RETURNING id, rule, evidence_key");
+    fetch_all(tx, &sql, &values).await
+}
+
+/// Marks warnings of `rule` with these keys as seen again (by `run_id`, if a run); their
+/// states.
+async fn mark_seen(
+    tx: &mut Tx,
+    rule: &str,
+    keys: &[&str],
+    run_id: Option<i64>,
+    now: &str,
+) -> Result<Vec<StateRow>, StorageError> {
+    let placeholders: Vec<String> = (4..keys.len() + 4).map(|k| format!("${k}")).collect();
+    let sql = format!(
+        "UPDATE warnings SET last_run_id = COALESCE($1, last_run_id), last_seen_at = $2 \
+         WHERE rule = $3 AND evidence_key IN ({}) RETURNING state",
+        placeholders.join(", ")
+    );
+    let mut values = vec![
+        Value::OptI64(run_id),
+        Value::Text(now.into()),
+        Value::Text(rule.into()),
+    ];
+    values.extend(keys.iter().map(|k| Value::Text((*k).into())));
+    let rows = fetch_all(tx, &sql, &values).await?;
+    if rows.len() != keys.len() {
+        return Err(StorageError::NotFound);
+    }
+    Ok(rows)
+}
+
+async fn append_events(
+    tx: &mut Tx,
+    ids: impl Iterator<Item = i64>,
+    e: &WarningEvent,
+) -> Result<(), StorageError> {
+    let ids: Vec<i64> = ids.collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from(
+        "INSERT INTO warning_events (warning_id, at, actor, act, state_after, note) VALUES ",
+    );
+    let mut values = Vec::with_capacity(ids.len() * 6);
+    for (i, id) in ids.iter().enumerate() {
+        let n = i * 6;
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, ${})",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5,
+            n + 6
+        ));
+        values.extend([
+            Value::I64(*id),
             Value::Text(e.at.clone()),
             Value::Text(e.actor.clone()),
             Value::Text(e.act.clone()),
             Value::Text(e.state_after.clone()),
             Value::Text(e.note.clone()),
-        ],
-    )
-    .await?;
+        ]);
+    }
+    execute(tx, &sql, &values).await?;
     Ok(())
+}
+
+async fn append_event(tx: &mut Tx, warning_id: i64, e: &WarningEvent) -> Result<(), StorageError> {
+    append_events(tx, std::iter::once(warning_id), e).await
 }
 
 /// What an act leaves a warning as.

@@ -47,6 +47,9 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// The largest archive (scanned document) accepted, in bytes.
     pub archive_limit: usize,
+    /// The largest department list uploaded through the console, in bytes (bigger lists go
+    /// through `fupin compare import`).
+    pub list_limit: usize,
 }
 
 impl AppState {
@@ -59,9 +62,13 @@ impl AppState {
             secure_cookies: false,
             public_url: None,
             archive_limit: fupin_core::archive::DEFAULT_MAX_BYTES,
+            list_limit: DEFAULT_LIST_LIMIT,
         }
     }
 }
+
+/// 64 MiB: a county's largest lists (medical insurance) as CSV.
+pub const DEFAULT_LIST_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Every route of the web layer, with tracing and gzip compression.
 pub fn router(db: Db) -> Router {
@@ -93,6 +100,8 @@ pub struct ServeOptions {
     pub public_url: Option<String>,
     /// See [`AppState::archive_limit`].
     pub archive_limit: usize,
+    /// See [`AppState::list_limit`].
+    pub list_limit: usize,
 }
 
 impl Default for ServeOptions {
@@ -101,6 +110,7 @@ impl Default for ServeOptions {
             secure_cookies: false,
             public_url: None,
             archive_limit: fupin_core::archive::DEFAULT_MAX_BYTES,
+            list_limit: DEFAULT_LIST_LIMIT,
         }
     }
 }
@@ -117,6 +127,7 @@ pub async fn serve(db: Db, addr: SocketAddr, options: ServeOptions) -> std::io::
     state.secure_cookies = options.secure_cookies;
     state.public_url = options.public_url;
     state.archive_limit = options.archive_limit;
+    state.list_limit = options.list_limit;
     let audit = state.audit.clone();
     let app = router_with(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

@@ -51,6 +51,9 @@ pub enum Command {
         /// The largest scanned document accepted, in MiB.
         #[arg(long, env = "FUPIN_ARCHIVE_MAX_MB", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
         archive_max_mb: u32,
+        /// The largest department list uploaded on the console, in MiB.
+        #[arg(long, env = "FUPIN_LIST_MAX_MB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        list_max_mb: u32,
     },
     /// Create or update the database schema.
     Migrate,

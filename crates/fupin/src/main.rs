@@ -57,6 +57,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             secure_cookies,
             public_url,
             archive_max_mb,
+            list_max_mb,
         } => {
             let db = connect(&url).await?;
             println!("fupin 正在运行 / running at http://{addr}/");
@@ -64,6 +65,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 secure_cookies,
                 public_url,
                 archive_limit: archive_max_mb as usize * 1024 * 1024,
+                list_limit: list_max_mb as usize * 1024 * 1024,
             };
             fupin_web::serve(db, addr, options).await?;
         }

@@ -14,8 +14,6 @@
 //!    Each key tolerates the slips the others do not: a wrong surname, a wrong birth day, a
 //!    name and date both garbled but a number one digit off.
 
-use std::collections::HashMap;
-
 use foldhash::HashMapExt;
 
 use super::compare::{LinkField, Pattern, compare};
@@ -653,13 +651,4 @@ impl SplitMix {
     fn below(&mut self, n: usize) -> usize {
         ((u128::from(self.next()) * n as u128) >> 64) as usize
     }
-}
-
-/// Counts by decision and method, for tests and summaries.
-pub fn tally(links: &[Link]) -> HashMap<(Method, Decision), u64> {
-    let mut t = HashMap::new();
-    for l in links {
-        *t.entry((l.method, l.decision)).or_default() += 1;
-    }
-    t
 }

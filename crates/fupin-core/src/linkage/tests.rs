@@ -202,3 +202,17 @@ fn a_stranger_without_a_number_is_no_match() {
     );
     assert_eq!(outcome_of(&o, 0).decision, Decision::NoMatch);
 }
+
+#[test]
+fn thresholds_must_leave_review_below_match_inside_zero_and_one() {
+    let with = |m: f64, r: f64| Settings {
+        match_probability: m,
+        review_probability: r,
+        ..Settings::default()
+    };
+    assert!(Settings::default().check().is_ok());
+    assert!(with(0.9, 0.9).check().is_ok());
+    for (m, r) in [(0.5, 0.9), (1.0, 0.5), (0.9, 0.0), (f64::NAN, 0.5)] {
+        assert!(with(m, r).check().is_err(), "match {m}, review {r}");
+    }
+}
