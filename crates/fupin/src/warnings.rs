@@ -48,6 +48,12 @@ pub fn print_raised(r: &RaiseSummary, took: Duration) {
         r.raised.still_open,
         r.raised.kept_closed
     );
+    let steps: Vec<String> = r
+        .timings
+        .iter()
+        .map(|(what, d)| format!("{what} {:.1} s", d.as_secs_f64()))
+        .collect();
+    println!("  {}", steps.join(" · "));
 }
 
 fn area_arg(area: Option<&str>) -> Result<Option<AreaCode>> {

@@ -33,6 +33,8 @@ pub struct RaiseSummary {
     /// Findings per rule (code).
     pub found: BTreeMap<&'static str, usize>,
     pub raised: Raised,
+    /// Where the time went, step by step.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// Runs the rules over run `run_id`'s matches (and, for an assistance roll, its unmatched
@@ -43,6 +45,7 @@ pub async fn raise_for_run(
     run_id: i64,
     settings: &RuleSettings,
 ) -> Result<RaiseSummary> {
+    let started = std::time::Instant::now();
     let run = db
         .comparison_run(run_id)
         .await?
@@ -70,6 +73,11 @@ pub async fn raise_for_run(
             record: record_of(r)?,
         })
     };
+    // an assistance roll's unmatched records are read on a second connection meanwhile
+    let unmatched = (kind == DepartmentKind::Assistance).then(|| {
+        let (db, snapshot_id) = (db.clone(), run.snapshot_id);
+        tokio::spawn(async move { db.run_unmatched(run_id, snapshot_id).await })
+    });
     let mut findings = Vec::new();
     let linked_rules = kind.excludes() || kind == DepartmentKind::Assistance;
     if linked_rules {
@@ -108,7 +116,7 @@ pub async fn raise_for_run(
             }
         }
     }
-    if kind == DepartmentKind::Assistance {
+    if let Some(unmatched) = unmatched {
         let areas = db.area_index().await?;
         let run_area = match run.area_code.as_str() {
             "" => None,
@@ -118,7 +126,7 @@ pub async fn raise_for_run(
             None => root_area(&areas)?,
             Some(a) => a.clone(),
         };
-        for r in db.run_unmatched(run_id, run.snapshot_id).await? {
+        for r in unmatched.await?? {
             let e = entry(r)?;
             let known = |a: &AreaCode| {
                 run_area.as_ref().is_none_or(|r| r.contains(a)) && areas.level_of(a).is_some()
@@ -127,7 +135,11 @@ pub async fn raise_for_run(
             findings.extend(found);
         }
     }
-    let summary = store_findings(db, actor, &findings, Some(run_id)).await?;
+    let read_and_checked = started.elapsed();
+    let mut summary = store_findings(db, actor, &findings, Some(run_id)).await?;
+    summary
+        .timings
+        .insert(0, ("read facts and apply the rules", read_and_checked));
     Ok(summary)
 }
 
@@ -209,9 +221,11 @@ async fn store_findings(
         });
     }
     let now = now_utc();
+    let storing = std::time::Instant::now();
     let mut tx = db.begin().await?;
     let raised = store::raise(&mut tx, &rows, run_id, &actor.name, &now).await?;
     tx.commit().await?;
+    let timings = vec![("store", storing.elapsed())];
     let detail = format!(
         "{} findings: {} opened, {} still open, {} closed before",
         findings.len(),
@@ -222,7 +236,11 @@ async fn store_findings(
     let target = run_id.map_or_else(|| "registry".to_string(), |r| r.to_string());
     let entry = actor.entry("warning.raise", "warning", target, "", detail);
     crate::audit::record(db, entry).await?;
-    Ok(RaiseSummary { found, raised })
+    Ok(RaiseSummary {
+        found,
+        raised,
+        timings,
+    })
 }
 
 fn record_of(r: RecordRow) -> Result<DepartmentRecord> {
