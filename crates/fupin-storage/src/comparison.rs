@@ -322,7 +322,18 @@ pub async fn insert_records(
             .await?;
         }
     }
-    insert_rows(tx, "department_records", &RECORD_COLUMNS, batch).await
+    insert_rows(tx, "department_records", &RECORD_COLUMNS, batch).await?;
+    refresh_statistics(tx, "department_records").await
+}
+
+/// On PostgreSQL, the planner's statistics of a table a bulk load has just grown: without
+/// them it estimated a 3M-row run's links as a few thousand and read a run's links back with
+/// a nested loop over all of them, page after page (minutes). SQLite plans by its indexes.
+async fn refresh_statistics(tx: &mut Tx, table: &'static str) -> Result<(), StorageError> {
+    if matches!(tx, Tx::Postgres(_)) {
+        execute(tx, &format!("ANALYZE {table}"), &[]).await?;
+    }
+    Ok(())
 }
 
 pub async fn insert_run(
@@ -382,7 +393,8 @@ pub async fn insert_links(
             .await?;
         }
     }
-    insert_rows(tx, "record_links", &LINK_COLUMNS, batch).await
+    insert_rows(tx, "record_links", &LINK_COLUMNS, batch).await?;
+    refresh_statistics(tx, "record_links").await
 }
 
 pub async fn finish_run(
