@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use fupin_core::codes::{CodeList, MonitoringCategory};
 use fupin_core::workflow::{Act, Procedure, Step};
@@ -185,12 +184,7 @@ async fn case_page(
             refusal => refusal.clone(),
         },
     )?;
-    let status = if refusal.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, html).into_response())
+    Ok(super::page_with_refusal(html, refusal.is_some()))
 }
 
 /// `GET /cases/{id}`.

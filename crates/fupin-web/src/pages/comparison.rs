@@ -4,7 +4,6 @@
 //! are on `/warnings` (`pages::warnings`).
 
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use fupin_core::CodeList;
 use fupin_core::departments::DepartmentKind;
@@ -138,12 +137,7 @@ async fn index_page(
             refusal => refusal.clone(),
         },
     )?;
-    let status = if refusal.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, html).into_response())
+    Ok(super::page_with_refusal(html, refusal.is_some()))
 }
 
 /// `GET /compare`.

@@ -187,6 +187,20 @@ pub fn parse_page(text: Option<&str>) -> Result<u64, AppError> {
     }
 }
 
+/// A page that answers a form: 422 when it shows why the form was refused, else 200.
+pub fn page_with_refusal(
+    html: axum::response::Html<String>,
+    refused: bool,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = if refused {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    (status, html).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

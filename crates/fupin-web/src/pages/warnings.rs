@@ -4,7 +4,6 @@
 //! evidence is shown through the caller's disclosure (`fupin_core::warnings::disclosure`).
 
 use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use fupin_core::access::Action;
 use fupin_core::warnings::disclosure::{ShownEvidence, shown};
@@ -288,12 +287,7 @@ async fn warning_page(
             refusal => refusal.clone(),
         },
     )?;
-    let status = if refusal.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, html).into_response())
+    Ok(super::page_with_refusal(html, refusal.is_some()))
 }
 
 /// `GET /warnings/{id}`.
