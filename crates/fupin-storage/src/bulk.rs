@@ -3,6 +3,7 @@
 
 use sqlx::AssertSqlSafe;
 
+use crate::cells::Cells;
 use crate::{StorageError, Tx};
 
 /// A column value that binds on both backends and encodes for `COPY`.
@@ -335,31 +336,33 @@ pub async fn fetch_all<T: AnyRow>(
     )
 }
 
-/// The rows of `query` with `values`: stepped through rusqlite on SQLite (`from_sqlite`, by
-/// column position — several times cheaper per value than sqlx's worker, which counts when a
-/// batch reads millions of rows), else decoded as `R`.
-pub(crate) async fn read_rows<T, R: AnyRow>(
+/// The rows of `query` with `values`, each converted by `convert` from its cells by position:
+/// stepped through rusqlite on SQLite, streamed with `COPY` on PostgreSQL (see
+/// [`crate::cells`]) — several times cheaper per value than sqlx's decoding, which counts when
+/// a batch reads millions of rows.
+pub(crate) async fn read_rows<T>(
     tx: &mut Tx,
     query: &str,
     values: &[Value],
-    from_sqlite: impl Fn(&rusqlite::Row) -> Result<T, rusqlite::Error>,
-    from_row: impl Fn(R) -> T,
+    convert: impl Fn(&dyn Cells) -> Result<T, StorageError>,
 ) -> Result<Vec<T>, StorageError> {
-    if let Tx::Sqlite(t) = tx {
-        let mut handle = t.lock_handle().await?;
-        // SAFETY: while `handle` is held, sqlx's worker thread makes no calls on this
-        // connection; the wrapper does not close the handle and is dropped before the lock.
-        let conn = unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
-        let mut stmt = conn.prepare(&anonymous_placeholders(query))?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(from_sqlite(r)?);
+    match tx {
+        Tx::Sqlite(t) => {
+            let mut handle = t.lock_handle().await?;
+            // SAFETY: while `handle` is held, sqlx's worker thread makes no calls on this
+            // connection; the wrapper does not close the handle and is dropped before the lock.
+            let conn =
+                unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
+            let mut stmt = conn.prepare(&anonymous_placeholders(query))?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(convert(r)?);
+            }
+            Ok(out)
         }
-        return Ok(out);
+        Tx::Postgres(t) => crate::cells::copy_out(&mut **t, query, values, &convert).await,
     }
-    let rows: Vec<R> = fetch_all(tx, query, values).await?;
-    Ok(rows.into_iter().map(from_row).collect())
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ use fupin_core::AreaCode;
 use fupin_core::access::Scope;
 
 use crate::bulk::{Value, execute, fetch_all, insert_rows, read_rows};
-use crate::scan::text_at;
 use crate::{Db, StorageError, Tx};
 
 /// Rows read per page when a run reads members or records.
@@ -92,16 +91,6 @@ pub struct MemberView<'a> {
     pub birth_date: &'a str,
 }
 
-#[derive(sqlx::FromRow)]
-struct MemberOwned {
-    id: i64,
-    household_id: i64,
-    name: String,
-    id_number: String,
-    sex: String,
-    birth_date: String,
-}
-
 /// A department record as stored (borrowed from the row being stepped).
 pub struct RecordView<'a> {
     pub row_no: i64,
@@ -114,37 +103,6 @@ pub struct RecordView<'a> {
     pub event_date: Option<&'a str>,
     pub amount: Option<i64>,
     pub detail: &'a str,
-}
-
-#[derive(sqlx::FromRow)]
-struct RecordOwned {
-    row_no: i64,
-    record_key: String,
-    id_number: String,
-    name: String,
-    sex: Option<String>,
-    birth_date: Option<String>,
-    place: String,
-    event_date: Option<String>,
-    amount: Option<i64>,
-    detail: String,
-}
-
-impl RecordOwned {
-    fn view(&self) -> RecordView<'_> {
-        RecordView {
-            row_no: self.row_no,
-            record_key: &self.record_key,
-            id_number: &self.id_number,
-            name: &self.name,
-            sex: self.sex.as_deref(),
-            birth_date: self.birth_date.as_deref(),
-            place: &self.place,
-            event_date: self.event_date.as_deref(),
-            amount: self.amount,
-            detail: &self.detail,
-        }
-    }
 }
 
 /// A record to store.
@@ -568,18 +526,12 @@ impl Db {
             Some(a) => a.descendant_range(),
             None => ("000000000000".into(), "999999999999".into()),
         };
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            id: i64,
-            village_code: String,
-        }
         let mut tx = self.reader().await?;
         read_rows(
             &mut tx,
             "SELECT id, village_code FROM households WHERE village_code BETWEEN $1 AND $2 ORDER BY id",
             &[Value::Text(lo), Value::Text(hi)],
-            |r| Ok((r.get(0)?, text_at(r, 1)?.to_string())),
-            |r: Row| (r.id, r.village_code),
+            |c| Ok((c.int(0)?, c.text(1)?.to_string())),
         )
         .await
     }
@@ -620,32 +572,19 @@ impl Db {
                 &mut tx,
                 query,
                 &[Value::I64(after), Value::I64(last), Value::I64(PAGE)],
-                |r| {
-                    let id = r.get(0)?;
+                |c| {
+                    let id = c.int(0)?;
                     Ok((
                         id,
                         convert(MemberView {
                             member_id: id,
-                            household_id: r.get(1)?,
-                            name: text_at(r, 2)?,
-                            id_number: text_at(r, 3)?,
-                            sex: text_at(r, 4)?,
-                            birth_date: text_at(r, 5)?,
+                            household_id: c.int(1)?,
+                            name: c.text(2)?,
+                            id_number: c.text(3)?,
+                            sex: c.text(4)?,
+                            birth_date: c.text(5)?,
                         }),
                     ))
-                },
-                |m: MemberOwned| {
-                    (
-                        m.id,
-                        convert(MemberView {
-                            member_id: m.id,
-                            household_id: m.household_id,
-                            name: &m.name,
-                            id_number: &m.id_number,
-                            sex: &m.sex,
-                            birth_date: &m.birth_date,
-                        }),
-                    )
                 },
             )
             .await?;
@@ -671,9 +610,6 @@ impl Db {
             let query = "SELECT row_no, record_key, id_number, name, sex, birth_date, place, \
                          event_date, amount, detail FROM department_records \
                          WHERE snapshot_id = $1 AND row_no > $2 AND row_no <= $3 ORDER BY row_no LIMIT $4";
-            let opt = |r: &rusqlite::Row<'_>,
-                       i: usize|
-             -> Result<Option<String>, rusqlite::Error> { r.get(i) };
             let page: Vec<(i64, T)> = read_rows(
                 &mut tx,
                 query,
@@ -683,26 +619,24 @@ impl Db {
                     Value::I64(last),
                     Value::I64(PAGE),
                 ],
-                |r| {
-                    let row_no = r.get(0)?;
-                    let (sex, birth, event) = (opt(r, 4)?, opt(r, 5)?, opt(r, 7)?);
+                |c| {
+                    let row_no = c.int(0)?;
                     Ok((
                         row_no,
                         convert(RecordView {
                             row_no,
-                            record_key: text_at(r, 1)?,
-                            id_number: text_at(r, 2)?,
-                            name: text_at(r, 3)?,
-                            sex: sex.as_deref(),
-                            birth_date: birth.as_deref(),
-                            place: text_at(r, 6)?,
-                            event_date: event.as_deref(),
-                            amount: r.get(8)?,
-                            detail: text_at(r, 9)?,
+                            record_key: c.text(1)?,
+                            id_number: c.text(2)?,
+                            name: c.text(3)?,
+                            sex: c.opt_text(4)?,
+                            birth_date: c.opt_text(5)?,
+                            place: c.text(6)?,
+                            event_date: c.opt_text(7)?,
+                            amount: c.opt_int(8)?,
+                            detail: c.text(9)?,
                         }),
                     ))
                 },
-                |o: RecordOwned| (o.row_no, convert(o.view())),
             )
             .await?;
             let Some(&(last, _)) = page.last() else { break };

@@ -22,6 +22,7 @@ pub mod assessments;
 pub mod audit;
 pub mod bulk;
 pub mod cases;
+mod cells;
 pub mod comparison;
 mod db;
 mod deferred;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use fupin_core::codes::HouseholdStatus;
 use fupin_core::{AreaCode, Household, IncomeYear, Member};
 
-use crate::bulk::{Value, fetch_all};
+use crate::bulk::{Value, fetch_all, read_rows};
 use crate::registry::{HOUSEHOLD_SELECT, INCOME_SELECT, MEMBER_SELECT};
 use crate::rows::{HouseholdCells, HouseholdRow, IncomeRow, MemberCells, MemberRow};
 use crate::{Db, StorageError, Tx};
@@ -271,55 +271,21 @@ async fn read_page(
     }
 }
 
-/// The rows of `query` (parameters: year, first and last household id) for one page: through
-/// rusqlite on SQLite (`from_sqlite`, by column position), else decoded as `R`.
-async fn read_range<T, R: crate::bulk::AnyRow>(
-    tx: &mut Tx,
-    query: &str,
-    (year, first, last): (i32, i64, i64),
-    from_sqlite: impl Fn(&rusqlite::Row) -> Result<T, rusqlite::Error>,
-    from_row: impl Fn(R) -> T,
-) -> Result<Vec<T>, StorageError> {
-    let values = [Value::I32(year), Value::I64(first), Value::I64(last)];
-    crate::bulk::read_rows(tx, query, &values, from_sqlite, from_row).await
-}
-
 async fn read_measures(
     tx: &mut Tx,
     year: i32,
     first: i64,
     last: i64,
 ) -> Result<Vec<(i64, MatchedCodes)>, StorageError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        household_id: i64,
-        catalogue_version: String,
-        entitled_codes: String,
-        gap_codes: String,
-    }
-    let from_sqlite = |r: &rusqlite::Row| {
+    let values = [Value::I32(year), Value::I64(first), Value::I64(last)];
+    read_rows(tx, MEASURES_QUERY, &values, |c| {
         let codes = MatchedCodes {
-            catalogue_version: r.get(1)?,
-            entitled: r.get(2)?,
-            gaps: r.get(3)?,
+            catalogue_version: c.text(1)?.to_string(),
+            entitled: c.text(2)?.to_string(),
+            gaps: c.text(3)?.to_string(),
         };
-        Ok((r.get(0)?, codes))
-    };
-    let from_row = |r: Row| {
-        let codes = MatchedCodes {
-            catalogue_version: r.catalogue_version,
-            entitled: r.entitled_codes,
-            gaps: r.gap_codes,
-        };
-        (r.household_id, codes)
-    };
-    read_range(
-        tx,
-        MEASURES_QUERY,
-        (year, first, last),
-        from_sqlite,
-        from_row,
-    )
+        Ok((c.int(0)?, codes))
+    })
     .await
 }
 
@@ -329,35 +295,21 @@ async fn read_deliveries(
     first: i64,
     last: i64,
 ) -> Result<Vec<(i64, Delivered)>, StorageError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        household_id: i64,
-        measure_code: String,
-        member_id_number: String,
-    }
+    let values = [Value::I32(year), Value::I64(first), Value::I64(last)];
+    let rows = read_rows(tx, DELIVERIES_QUERY, &values, |c| {
+        Ok((c.int(0)?, c.text(1)?.to_string(), c.text(2)?.to_string()))
+    })
+    .await?;
     // rows come by household: each starts a household's list or adds to the last one
     let mut out: Vec<(i64, Delivered)> = Vec::new();
-    let mut add = |id: i64, code: &str, member: &str| match out.last_mut() {
-        Some((last, d)) if *last == id => d.push(code, member),
-        _ => {
-            let mut d = Delivered::default();
-            d.push(code, member);
-            out.push((id, d));
-        }
-    };
-    if let Tx::Sqlite(t) = tx {
-        let mut handle = t.lock_handle().await?;
-        // SAFETY: as in `read_page`
-        let conn = unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
-        let mut stmt = conn.prepare(&crate::bulk::anonymous_placeholders(DELIVERIES_QUERY))?;
-        let mut rows = stmt.query(rusqlite::params![year, first, last])?;
-        while let Some(r) = rows.next()? {
-            add(r.get(0)?, text_at(r, 1)?, text_at(r, 2)?);
-        }
-    } else {
-        let values = [Value::I32(year), Value::I64(first), Value::I64(last)];
-        for r in fetch_all::<Row>(tx, DELIVERIES_QUERY, &values).await? {
-            add(r.household_id, &r.measure_code, &r.member_id_number);
+    for (id, code, member) in rows {
+        match out.last_mut() {
+            Some((last, d)) if *last == id => d.push(&code, &member),
+            _ => {
+                let mut d = Delivered::default();
+                d.push(&code, &member);
+                out.push((id, d));
+            }
         }
     }
     Ok(out)

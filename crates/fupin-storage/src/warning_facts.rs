@@ -5,11 +5,12 @@
 
 use fupin_core::access::Scope;
 
-use crate::bulk::{Value, fetch_all};
+use crate::bulk::{Value, read_rows};
+use crate::cells::Cells;
 use crate::{Db, StorageError};
 
 /// A household as the rules read it.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HouseholdFactsRow {
     pub household_id: i64,
     pub number: String,
@@ -25,7 +26,7 @@ const HOUSEHOLD_FACTS: &str = "h.id AS household_id, h.number, h.village_code, h
     h.exit_year, h.monitoring, h.relocated, h.member_count";
 
 /// A department record as stored.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RecordRow {
     pub row_no: i64,
     pub record_key: String,
@@ -43,21 +44,19 @@ const RECORD_COLUMNS: &str = "r.row_no, r.record_key, r.id_number, r.name, r.sex
     r.place, r.event_date, r.amount, r.detail";
 
 /// A record matched to a member, with the link and the member's household.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LinkedRow {
-    #[sqlx(flatten)]
     pub record: RecordRow,
     pub pattern: i32,
     pub probability: f64,
     pub method: i32,
     pub member_id_number: String,
     pub member_name: String,
-    #[sqlx(flatten)]
     pub household: HouseholdFactsRow,
 }
 
 /// A measure delivered to a household.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryRow {
     pub household_id: i64,
     pub measure_code: String,
@@ -68,7 +67,7 @@ pub struct DeliveryRow {
 }
 
 /// A member as the duplicate scan reads it.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MemberRow {
     pub household_id: i64,
     pub number: String,
@@ -80,12 +79,55 @@ pub struct MemberRow {
 }
 
 /// An exited household's per-capita income of a year from its exit on.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExitIncomeRow {
-    #[sqlx(flatten)]
     pub household: HouseholdFactsRow,
     pub year: i32,
     pub per_capita: i64,
+}
+
+/// An `INTEGER` cell that must fit an `i32`.
+fn small(c: &dyn Cells, i: usize) -> Result<i32, StorageError> {
+    i32::try_from(c.int(i)?).map_err(|_| StorageError::Corrupt(format!("column {i} out of range")))
+}
+
+impl HouseholdFactsRow {
+    /// From the [`HOUSEHOLD_FACTS`] columns starting at `at`.
+    fn from_cells(c: &dyn Cells, at: usize) -> Result<Self, StorageError> {
+        Ok(Self {
+            household_id: c.int(at)?,
+            number: c.text(at + 1)?.to_string(),
+            village_code: c.text(at + 2)?.to_string(),
+            status: c.text(at + 3)?.to_string(),
+            exit_year: c
+                .opt_int(at + 4)?
+                .map(i32::try_from)
+                .transpose()
+                .map_err(|_| StorageError::Corrupt(format!("column {} out of range", at + 4)))?,
+            monitoring: c.opt_text(at + 5)?.map(str::to_string),
+            relocated: c.flag(at + 6)?,
+            member_count: small(c, at + 7)?,
+        })
+    }
+}
+
+impl RecordRow {
+    /// From the [`RECORD_COLUMNS`] starting at `at`.
+    fn from_cells(c: &dyn Cells, at: usize) -> Result<Self, StorageError> {
+        let opt = |i: usize| Ok::<_, StorageError>(c.opt_text(at + i)?.map(str::to_string));
+        Ok(Self {
+            row_no: c.int(at)?,
+            record_key: c.text(at + 1)?.to_string(),
+            id_number: c.text(at + 2)?.to_string(),
+            name: c.text(at + 3)?.to_string(),
+            sex: opt(4)?,
+            birth_date: opt(5)?,
+            place: c.text(at + 6)?.to_string(),
+            event_date: opt(7)?,
+            amount: c.opt_int(at + 8)?,
+            detail: c.text(at + 9)?.to_string(),
+        })
+    }
 }
 
 /// Households that are not gone (removed or closed): what the registry scans look at.
@@ -98,7 +140,7 @@ impl Db {
         run_id: i64,
         snapshot_id: i64,
     ) -> Result<Vec<LinkedRow>, StorageError> {
-        fetch_all(
+        read_rows(
             &mut self.reader().await?,
             &format!(
                 "SELECT {RECORD_COLUMNS}, l.pattern, l.probability, l.method, \
@@ -110,6 +152,17 @@ impl Db {
                  WHERE l.run_id = $2 AND l.decision = 0 ORDER BY l.row_no"
             ),
             &[Value::I64(snapshot_id), Value::I64(run_id)],
+            |c| {
+                Ok(LinkedRow {
+                    record: RecordRow::from_cells(c, 0)?,
+                    pattern: small(c, 10)?,
+                    probability: c.real(11)?,
+                    method: small(c, 12)?,
+                    member_id_number: c.text(13)?.to_string(),
+                    member_name: c.text(14)?.to_string(),
+                    household: HouseholdFactsRow::from_cells(c, 15)?,
+                })
+            },
         )
         .await
     }
@@ -121,7 +174,7 @@ impl Db {
         run_id: i64,
         snapshot_id: i64,
     ) -> Result<Vec<RecordRow>, StorageError> {
-        fetch_all(
+        read_rows(
             &mut self.reader().await?,
             &format!(
                 "SELECT {RECORD_COLUMNS} FROM department_records r \
@@ -129,26 +182,37 @@ impl Db {
                  WHERE r.snapshot_id = $2 AND (l.row_no IS NULL OR l.decision = 2) ORDER BY r.row_no"
             ),
             &[Value::I64(run_id), Value::I64(snapshot_id)],
+            |c| RecordRow::from_cells(c, 0),
         )
         .await
     }
 
     /// The measures delivered to the households `run` matched a record to.
     pub async fn run_deliveries(&self, run_id: i64) -> Result<Vec<DeliveryRow>, StorageError> {
-        fetch_all(
+        read_rows(
             &mut self.reader().await?,
             "SELECT household_id, measure_code, member_id_number, year, delivered_on, amount \
              FROM measure_deliveries WHERE household_id IN \
              (SELECT household_id FROM record_links WHERE run_id = $1 AND decision = 0) \
              ORDER BY household_id, year",
             &[Value::I64(run_id)],
+            |c| {
+                Ok(DeliveryRow {
+                    household_id: c.int(0)?,
+                    measure_code: c.text(1)?.to_string(),
+                    member_id_number: c.text(2)?.to_string(),
+                    year: small(c, 3)?,
+                    delivered_on: c.text(4)?.to_string(),
+                    amount: c.opt_int(5)?,
+                })
+            },
         )
         .await
     }
 
     /// The members of live households inside `scope`.
     pub async fn scan_members(&self, scope: &Scope) -> Result<Vec<MemberRow>, StorageError> {
-        fetch_all(
+        read_rows(
             &mut self.reader().await?,
             &format!(
                 "SELECT h.id AS household_id, h.number, h.village_code, m.id_number, m.name, \
@@ -157,13 +221,24 @@ impl Db {
                 crate::scope::households(scope, "h.")
             ),
             &[],
+            |c| {
+                Ok(MemberRow {
+                    household_id: c.int(0)?,
+                    number: c.text(1)?.to_string(),
+                    village_code: c.text(2)?.to_string(),
+                    id_number: c.text(3)?.to_string(),
+                    name: c.text(4)?.to_string(),
+                    birth_date: c.text(5)?.to_string(),
+                    sex: c.text(6)?.to_string(),
+                })
+            },
         )
         .await
     }
 
     /// Exited households inside `scope` with each year's per-capita income from the exit on.
     pub async fn exit_incomes(&self, scope: &Scope) -> Result<Vec<ExitIncomeRow>, StorageError> {
-        fetch_all(
+        read_rows(
             &mut self.reader().await?,
             &format!(
                 "SELECT {HOUSEHOLD_FACTS}, i.year, i.per_capita FROM households h \
@@ -173,6 +248,13 @@ impl Db {
                 crate::scope::households(scope, "h.")
             ),
             &[],
+            |c| {
+                Ok(ExitIncomeRow {
+                    household: HouseholdFactsRow::from_cells(c, 0)?,
+                    year: small(c, 8)?,
+                    per_capita: c.int(9)?,
+                })
+            },
         )
         .await
     }
