@@ -50,6 +50,8 @@ pub struct AppState {
     /// The largest department list uploaded through the console, in bytes (bigger lists go
     /// through `fupin compare import`).
     pub list_limit: usize,
+    /// The warning rules' settings a comparison started on the console raises warnings with.
+    pub rules: Arc<fupin_core::warnings::RuleSettings>,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
             public_url: None,
             archive_limit: fupin_core::archive::DEFAULT_MAX_BYTES,
             list_limit: DEFAULT_LIST_LIMIT,
+            rules: Arc::default(),
         }
     }
 }
@@ -102,6 +105,8 @@ pub struct ServeOptions {
     pub archive_limit: usize,
     /// See [`AppState::list_limit`].
     pub list_limit: usize,
+    /// See [`AppState::rules`].
+    pub rules: fupin_core::warnings::RuleSettings,
 }
 
 impl Default for ServeOptions {
@@ -111,6 +116,7 @@ impl Default for ServeOptions {
             public_url: None,
             archive_limit: fupin_core::archive::DEFAULT_MAX_BYTES,
             list_limit: DEFAULT_LIST_LIMIT,
+            rules: fupin_core::warnings::RuleSettings::default(),
         }
     }
 }
@@ -128,6 +134,7 @@ pub async fn serve(db: Db, addr: SocketAddr, options: ServeOptions) -> std::io::
     state.public_url = options.public_url;
     state.archive_limit = options.archive_limit;
     state.list_limit = options.list_limit;
+    state.rules = Arc::new(options.rules);
     let audit = state.audit.clone();
     let app = router_with(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

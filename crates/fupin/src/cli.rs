@@ -54,6 +54,10 @@ pub enum Command {
         /// The largest department list uploaded on the console, in MiB.
         #[arg(long, env = "FUPIN_LIST_MAX_MB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1024))]
         list_max_mb: u32,
+        /// The warning rules' settings (TOML, see docs/COMPARISON.md) for comparisons started on
+        /// the console; default: the shipped ones.
+        #[arg(long, env = "FUPIN_RULES")]
+        rules: Option<PathBuf>,
     },
     /// Create or update the database schema.
     Migrate,

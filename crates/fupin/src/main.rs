@@ -58,7 +58,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             public_url,
             archive_max_mb,
             list_max_mb,
+            rules,
         } => {
+            let rules = warnings::rule_settings(rules.as_deref())?;
             let db = connect(&url).await?;
             println!("fupin 正在运行 / running at http://{addr}/");
             let options = fupin_web::ServeOptions {
@@ -66,6 +68,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 public_url,
                 archive_limit: archive_max_mb as usize * 1024 * 1024,
                 list_limit: list_max_mb as usize * 1024 * 1024,
+                rules,
             };
             fupin_web::serve(db, addr, options).await?;
         }

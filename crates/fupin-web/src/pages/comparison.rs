@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use fupin_core::CodeList;
 use fupin_core::departments::DepartmentKind;
 use fupin_core::linkage::{Settings, Stats};
-use fupin_core::warnings::{Rule, RuleSettings, WarningState};
+use fupin_core::warnings::{Rule, WarningState};
 use fupin_services::compare::{lists, run as compare, warnings};
 use fupin_services::progress::Silent;
 use fupin_storage::comparison::RunListing;
@@ -269,7 +269,7 @@ async fn start_run(state: &AppState, caller: &Caller, form: &RunForm) -> anyhow:
     let today = chrono::Local::now().date_naive();
     let area = Some(&p.area);
     let s = compare::run(&state.db, &actor, snapshot, area, &settings, today, &Silent).await?;
-    warnings::raise_for_run(&state.db, &actor, s.run_id, &RuleSettings::default()).await?;
+    warnings::raise_for_run(&state.db, &actor, s.run_id, &state.rules).await?;
     Ok(s.run_id)
 }
 
