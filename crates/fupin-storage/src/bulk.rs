@@ -361,7 +361,7 @@ pub(crate) async fn read_rows<T>(
             }
             Ok(out)
         }
-        Tx::Postgres(t) => crate::cells::copy_out(&mut **t, query, values, &convert).await,
+        Tx::Postgres(t) => crate::cells::copy_out(t, query, values, &convert).await,
     }
 }
 
