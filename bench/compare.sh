@@ -9,7 +9,8 @@
 # Needs a release build (cargo build --release). Generates data under target/bench/cmp-N once,
 # loads it into target/bench/cmp-N.sqlite3 once (the history too, for the assistance roll),
 # installs Splink from PyPI into target/bench/venv once; then times `fupin compare` and the
-# Splink script with /usr/bin/time (wall clock, peak memory). Run it twice and take the second: the first reads the files cold.
+# Splink script with /usr/bin/time (wall clock, peak memory). Run it twice and take the
+# second: the first reads the files cold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 households="${1:-1000000}"
