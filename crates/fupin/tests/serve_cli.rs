@@ -7,7 +7,14 @@ fn serve_refuses_to_start_with_wrong_rules() {
     std::fs::write(&rules, "vehicle_min_price = 30000\n").unwrap();
     let url = format!("sqlite://{}", dir.path().join("c.sqlite3").display());
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_fupin"))
-        .args(["--database-url", &url, "serve", "--addr", "127.0.0.1:0", "--rules"])
+        .args([
+            "--database-url",
+            &url,
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--rules",
+        ])
         .arg(&rules)
         .output()
         .unwrap();
