@@ -30,6 +30,8 @@ fn schema(dir: &str) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
             } else if line.starts_with(");") || line == ") WITHOUT ROWID;" {
                 // WITHOUT ROWID is a SQLite storage choice, not a difference in the columns
                 current = None;
+            } else if let Some(rest) = line.strip_prefix("ALTER TABLE ") {
+                drop_reference(&mut tables, rest);
             } else if line.starts_with("CREATE INDEX") || line.starts_with("CREATE UNIQUE INDEX") {
                 indexes.push(line.to_string());
             } else if let Some(t) = &current {
@@ -38,6 +40,28 @@ fn schema(dir: &str) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
         }
     }
     (tables, indexes)
+}
+
+/// `t DROP CONSTRAINT t_col_fkey;` (PostgreSQL's default name for a column's reference)
+/// removes the reference from column `col` of `t`; other alterations change no column.
+fn drop_reference(tables: &mut BTreeMap<String, Vec<String>>, alteration: &str) {
+    let words: Vec<&str> = alteration
+        .trim_end_matches(';')
+        .split_whitespace()
+        .collect();
+    let [table, "DROP", "CONSTRAINT", name] = words[..] else {
+        return;
+    };
+    let column = name
+        .strip_prefix(&format!("{table}_"))
+        .and_then(|c| c.strip_suffix("_fkey"))
+        .unwrap_or_else(|| panic!("{name} is not a column's reference"));
+    for c in tables.get_mut(table).unwrap() {
+        if c.starts_with(&format!("{column} ")) {
+            let end = c.find(" REFERENCES").expect("the column has a reference");
+            c.truncate(end);
+        }
+    }
 }
 
 fn normalise(column: &str) -> String {

@@ -1,7 +1,9 @@
 -- A run's links are written only by the run itself, in the transaction that creates the run,
 -- millions at a time; the reference to comparison_runs is not checked per row (as on
 -- PostgreSQL, where the check took two thirds of writing them). Runs are never deleted.
-CREATE TABLE record_links_unchecked (
+-- SQLite cannot drop a reference: the table is made again without it.
+ALTER TABLE record_links RENAME TO record_links_checked;
+CREATE TABLE record_links (
     run_id       BIGINT NOT NULL,
     row_no       BIGINT NOT NULL,
     member_id    BIGINT NOT NULL,
@@ -14,6 +16,5 @@ CREATE TABLE record_links_unchecked (
     method       INTEGER NOT NULL,
     PRIMARY KEY (run_id, row_no)
 ) WITHOUT ROWID;
-INSERT INTO record_links_unchecked SELECT * FROM record_links;
-DROP TABLE record_links;
-ALTER TABLE record_links_unchecked RENAME TO record_links;
+INSERT INTO record_links SELECT * FROM record_links_checked;
+DROP TABLE record_links_checked;
