@@ -13,10 +13,24 @@ pub trait Cells {
     fn int(&self, i: usize) -> Result<i64, StorageError>;
     fn opt_int(&self, i: usize) -> Result<Option<i64>, StorageError>;
     fn real(&self, i: usize) -> Result<f64, StorageError>;
+    fn opt_real(&self, i: usize) -> Result<Option<f64>, StorageError>;
     /// A boolean: SQLite's 0/1, PostgreSQL's `BOOLEAN`.
     fn flag(&self, i: usize) -> Result<bool, StorageError>;
     fn text(&self, i: usize) -> Result<&str, StorageError>;
     fn opt_text(&self, i: usize) -> Result<Option<&str>, StorageError>;
+
+    /// An `INTEGER` cell that must fit an `i32` (years, counts, sequence numbers).
+    fn small(&self, i: usize) -> Result<i32, StorageError> {
+        to_small(self.int(i)?, i)
+    }
+
+    fn opt_small(&self, i: usize) -> Result<Option<i32>, StorageError> {
+        self.opt_int(i)?.map(|v| to_small(v, i)).transpose()
+    }
+}
+
+fn to_small(v: i64, i: usize) -> Result<i32, StorageError> {
+    i32::try_from(v).map_err(|_| StorageError::Corrupt(format!("column {i} out of range: {v}")))
 }
 
 impl Cells for rusqlite::Row<'_> {
@@ -29,6 +43,10 @@ impl Cells for rusqlite::Row<'_> {
     }
 
     fn real(&self, i: usize) -> Result<f64, StorageError> {
+        Ok(self.get(i)?)
+    }
+
+    fn opt_real(&self, i: usize) -> Result<Option<f64>, StorageError> {
         Ok(self.get(i)?)
     }
 
@@ -137,6 +155,10 @@ impl Cells for CopyRow {
 
     fn real(&self, i: usize) -> Result<f64, StorageError> {
         required(self.parsed(i)?, i)
+    }
+
+    fn opt_real(&self, i: usize) -> Result<Option<f64>, StorageError> {
+        self.parsed(i)
     }
 
     fn flag(&self, i: usize) -> Result<bool, StorageError> {
@@ -252,6 +274,18 @@ mod tests {
         assert!(row.flag(2).is_err());
         assert!(row.int(1).is_err());
         assert!(row.text(5).is_err(), "no such column");
+    }
+
+    #[test]
+    fn optional_reals_and_small_integers() {
+        let mut row = CopyRow::default();
+        row.parse(b"\\N\t106.7\t2147483647\t2147483648\t\\N");
+        assert_eq!(row.opt_real(0).unwrap(), None);
+        assert_eq!(row.opt_real(1).unwrap(), Some(106.7));
+        assert_eq!(row.small(2).unwrap(), i32::MAX);
+        assert!(row.small(3).is_err(), "beyond an i32");
+        assert_eq!(row.opt_small(4).unwrap(), None);
+        assert!(row.small(4).is_err(), "NULL where a value is required");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use fupin_core::{
 
 use crate::StorageError;
 use crate::bulk::Value;
+use crate::cells::Cells;
 
 pub const HOUSEHOLD_COLUMNS: &[&str] = &[
     "id",
@@ -124,7 +125,6 @@ pub struct HouseholdRow {
 #[derive(sqlx::FromRow, Debug)]
 pub struct MemberRow {
     pub household_id: i64,
-    pub seq: i32,
     pub name: String,
     pub id_number: String,
     pub sex: String,
@@ -217,7 +217,44 @@ fn opt_code<T: CodeList>(s: Option<&str>) -> Result<Option<T>, StorageError> {
     s.map(code).transpose()
 }
 
-impl HouseholdCells<'_> {
+impl<'a> HouseholdCells<'a> {
+    /// The cells of a `HOUSEHOLD_SELECT` row (column 0, the id, is the caller's).
+    pub(crate) fn at(c: &'a dyn Cells) -> Result<Self, StorageError> {
+        Ok(Self {
+            number: c.text(1)?,
+            village_code: c.text(2)?,
+            grp: c.text(3)?,
+            address: c.text(4)?,
+            phone: c.text(5)?,
+            bank_name: c.text(6)?,
+            bank_account: c.text(7)?,
+            standard: c.text(8)?,
+            attribute: c.text(9)?,
+            main_cause: c.text(10)?,
+            other_causes: c.text(11)?,
+            status: c.text(12)?,
+            registered_year: c.small(13)?,
+            exit_year: c.opt_small(14)?,
+            monitoring: c.opt_text(15)?,
+            lon: c.opt_real(16)?,
+            lat: c.opt_real(17)?,
+            arable_land_mu: c.real(18)?,
+            irrigated_land_mu: c.real(19)?,
+            forest_land_mu: c.real(20)?,
+            housing_area_m2: c.real(21)?,
+            house_structure: c.opt_text(22)?,
+            house_built_year: c.opt_small(23)?,
+            house_grade: c.opt_text(24)?,
+            relocated: c.flag(25)?,
+            electricity: c.flag(26)?,
+            water_source: c.opt_text(27)?,
+            water_difficult: c.flag(28)?,
+            water_safe: c.flag(29)?,
+            cooking_fuel: c.opt_text(30)?,
+            road_distance_km: c.real(31)?,
+        })
+    }
+
     pub(crate) fn household(&self) -> Result<Household, StorageError> {
         let other_causes = self
             .other_causes
@@ -352,7 +389,7 @@ pub fn household_values(id: i64, h: &Household, now: &str) -> Vec<Value> {
 }
 
 /// A member's stored cells, borrowed (from a row read by sqlx, or straight from SQLite's row
-/// buffer while a whole-area scan reads millions of them).
+/// buffer or a `COPY` line while a whole-area scan reads millions of them).
 pub(crate) struct MemberCells<'a> {
     pub name: &'a str,
     pub id_number: &'a str,
@@ -372,7 +409,30 @@ pub(crate) struct MemberCells<'a> {
     pub critical_illness_insurance: bool,
 }
 
-impl MemberCells<'_> {
+impl<'a> MemberCells<'a> {
+    /// The cells of a `MEMBER_SELECT` row (columns 0 and 1, household id and seq, are the
+    /// caller's).
+    pub(crate) fn at(c: &'a dyn Cells) -> Result<Self, StorageError> {
+        Ok(Self {
+            name: c.text(2)?,
+            id_number: c.text(3)?,
+            sex: c.text(4)?,
+            birth_date: c.text(5)?,
+            relation: c.text(6)?,
+            ethnicity: c.text(7)?,
+            education: c.text(8)?,
+            schooling: c.text(9)?,
+            health: c.text(10)?,
+            labour: c.text(11)?,
+            migrant_work: c.text(12)?,
+            migrant_months: c.small(13)?,
+            medical_insurance: c.flag(14)?,
+            pension_insurance: c.flag(15)?,
+            dibao: c.flag(16)?,
+            critical_illness_insurance: c.flag(17)?,
+        })
+    }
+
     pub(crate) fn member(&self) -> Result<Member, StorageError> {
         // stored numbers were validated on the way in; re-parse with a far-future "today"
         let far = NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid date");
@@ -448,6 +508,21 @@ pub fn member_values(household_id: i64, seq: usize, m: &Member) -> Vec<Value> {
 }
 
 impl IncomeRow {
+    /// From the cells of an `INCOME_SELECT` row.
+    pub(crate) fn at(c: &dyn Cells) -> Result<Self, StorageError> {
+        Ok(Self {
+            household_id: c.int(0)?,
+            year: c.small(1)?,
+            wage: c.int(2)?,
+            business: c.int(3)?,
+            property: c.int(4)?,
+            transfer: c.int(5)?,
+            production_expenditure: c.int(6)?,
+            household_size: c.small(7)?,
+            per_capita: c.opt_int(8)?,
+        })
+    }
+
     pub fn into_income(self) -> IncomeYear {
         IncomeYear {
             year: self.year,

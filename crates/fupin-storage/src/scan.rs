@@ -1,16 +1,17 @@
 //! Reading a whole area's households for a batch (assessment, matching): pages in id order, each
-//! page three range reads (households, their members, the year's income) joined in memory. On
-//! SQLite the rows are stepped through rusqlite on sqlx's own connection handle: going through
-//! sqlx's worker costs several times more per value, and a province has millions of members.
+//! page four range reads (households, their members, the years' incomes, the year's status)
+//! joined in memory. The rows go through [`read_rows`] (rusqlite on SQLite, `COPY` on
+//! PostgreSQL): sqlx's decoding costs several times more per value, and a province has millions
+//! of members.
 
 use std::collections::HashMap;
 
 use fupin_core::codes::HouseholdStatus;
 use fupin_core::{AreaCode, Household, IncomeYear, Member};
 
-use crate::bulk::{Value, fetch_all, read_rows};
+use crate::bulk::{Value, read_rows};
 use crate::registry::{HOUSEHOLD_SELECT, INCOME_SELECT, MEMBER_SELECT};
-use crate::rows::{HouseholdCells, HouseholdRow, IncomeRow, MemberCells, MemberRow};
+use crate::rows::{HouseholdCells, IncomeRow, MemberCells, code};
 use crate::{Db, StorageError, Tx};
 
 /// Years of income read before the year asked for (an income trend).
@@ -95,7 +96,7 @@ struct Page {
     /// (household id, seq, member)
     members: Vec<(i64, i32, Member)>,
     incomes: Vec<IncomeRow>,
-    statuses: Vec<(i64, String)>,
+    statuses: Vec<(i64, HouseholdStatus)>,
     /// (household id, codes), when asked for
     measures: Vec<(i64, MatchedCodes)>,
     /// (household id, its deliveries), when asked for
@@ -177,7 +178,7 @@ impl Db {
             if with.deliveries {
                 rows.deliveries = read_deliveries(&mut tx, year, first, last).await?;
             }
-            let batch = assemble(rows)?;
+            let batch = assemble(rows);
             read += batch.len() as u64;
             each(batch)?;
         }
@@ -195,80 +196,37 @@ async fn read_page(
     limit: usize,
 ) -> Result<Page, StorageError> {
     let [hq, mq, iq, sq] = queries(trend);
-    match tx {
-        Tx::Sqlite(t) => {
-            let mut handle = t.lock_handle().await?;
-            // SAFETY: as in `bulk::insert_rows`: sqlx makes no call on the connection while
-            // `handle` is held, and the wrapper neither closes it nor outlives the lock.
-            let conn =
-                unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
-            sqlite_page(
-                &conn,
-                [&hq, &mq, &iq, &sq],
-                (after, to),
-                lo,
-                hi,
-                year,
-                limit,
-            )
-        }
-        Tx::Postgres(_) => {
-            let rows: Vec<HouseholdRow> = fetch_all(
-                tx,
-                &hq,
-                &[
-                    Value::I64(after),
-                    Value::I64(to),
-                    Value::Text(lo.into()),
-                    Value::Text(hi.into()),
-                    Value::I64(limit as i64),
-                ],
-            )
-            .await?;
-            let households: Vec<(i64, Household)> = rows
-                .into_iter()
-                .map(|h| Ok((h.id, h.into_household()?)))
-                .collect::<Result<_, StorageError>>()?;
-            let (Some(first), Some(last)) = (households.first(), households.last()) else {
-                return Ok(Page::default());
-            };
-            let (first, last) = (first.0, last.0);
-            let rows: Vec<MemberRow> =
-                fetch_all(tx, &mq, &[Value::I64(first), Value::I64(last)]).await?;
-            let members = rows
-                .into_iter()
-                .map(|m| Ok((m.household_id, m.seq, m.into_member()?)))
-                .collect::<Result<_, StorageError>>()?;
-            let incomes = fetch_all(
-                tx,
-                &iq,
-                &[Value::I32(year), Value::I64(first), Value::I64(last)],
-            )
-            .await?;
-            #[derive(sqlx::FromRow)]
-            struct StatusOf {
-                household_id: i64,
-                status: String,
-            }
-            let statuses: Vec<StatusOf> = fetch_all(
-                tx,
-                &sq,
-                &[Value::I32(year), Value::I64(first), Value::I64(last)],
-            )
-            .await?;
-            Ok(Page {
-                households,
-                members,
-                incomes,
-                statuses: statuses
-                    .into_iter()
-                    .map(|s| (s.household_id, s.status))
-                    .collect(),
-                measures: Vec::new(),
-                deliveries: Vec::new(),
-            })
-        }
-    }
+    let page = [
+        Value::I64(after),
+        Value::I64(to),
+        Value::Text(lo.into()),
+        Value::Text(hi.into()),
+        Value::I64(limit as i64),
+    ];
+    let households = read_rows(tx, &hq, &page, |c| {
+        Ok((c.int(0)?, HouseholdCells::at(c)?.household()?))
+    })
+    .await?;
+    let (Some(first), Some(last)) = (households.first(), households.last()) else {
+        return Ok(Page::default());
+    };
+    let (first, last) = (first.0, last.0);
+    let ids = [Value::I64(first), Value::I64(last)];
+    let members = read_rows(tx, &mq, &ids, |c| {
+        Ok((c.int(0)?, c.small(1)?, MemberCells::at(c)?.member()?))
+    })
+    .await?;
+    let of_year = [Value::I32(year), Value::I64(first), Value::I64(last)];
+    let incomes = read_rows(tx, &iq, &of_year, IncomeRow::at).await?;
+    let statuses = read_rows(tx, &sq, &of_year, |c| Ok((c.int(0)?, code(c.text(1)?)?))).await?;
+    Ok(Page {
+        households,
+        members,
+        incomes,
+        statuses,
+        measures: Vec::new(),
+        deliveries: Vec::new(),
+    })
 }
 
 async fn read_measures(
@@ -315,135 +273,9 @@ async fn read_deliveries(
     Ok(out)
 }
 
-/// A text cell of the current row, borrowed from SQLite's buffer.
-pub(crate) fn text_at<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str, rusqlite::Error> {
-    r.get_ref(i)?.as_str().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
-    })
-}
-
-/// One page through rusqlite; column positions follow the `*_SELECT` lists.
-#[allow(clippy::too_many_arguments)]
-fn sqlite_page(
-    conn: &rusqlite::Connection,
-    [hq, mq, iq, sq]: [&str; 4],
-    (after, to): (i64, i64),
-    lo: &str,
-    hi: &str,
-    year: i32,
-    limit: usize,
-) -> Result<Page, StorageError> {
-    let sql = |q: &str| crate::bulk::anonymous_placeholders(q);
-    let mut households = Vec::with_capacity(limit);
-    let mut stmt = conn.prepare(&sql(hq))?;
-    let mut rows = stmt.query(rusqlite::params![after, to, lo, hi, limit as i64])?;
-    while let Some(r) = rows.next()? {
-        let text = |i: usize| -> Result<&str, rusqlite::Error> { text_at(r, i) };
-        let opt_text = |i: usize| -> Result<Option<&str>, rusqlite::Error> {
-            match r.get_ref(i)? {
-                rusqlite::types::ValueRef::Null => Ok(None),
-                _ => text_at(r, i).map(Some),
-            }
-        };
-        let cells = HouseholdCells {
-            number: text(1)?,
-            village_code: text(2)?,
-            grp: text(3)?,
-            address: text(4)?,
-            phone: text(5)?,
-            bank_name: text(6)?,
-            bank_account: text(7)?,
-            standard: text(8)?,
-            attribute: text(9)?,
-            main_cause: text(10)?,
-            other_causes: text(11)?,
-            status: text(12)?,
-            registered_year: r.get(13)?,
-            exit_year: r.get(14)?,
-            monitoring: opt_text(15)?,
-            lon: r.get(16)?,
-            lat: r.get(17)?,
-            arable_land_mu: r.get(18)?,
-            irrigated_land_mu: r.get(19)?,
-            forest_land_mu: r.get(20)?,
-            housing_area_m2: r.get(21)?,
-            house_structure: opt_text(22)?,
-            house_built_year: r.get(23)?,
-            house_grade: opt_text(24)?,
-            relocated: r.get(25)?,
-            electricity: r.get(26)?,
-            water_source: opt_text(27)?,
-            water_difficult: r.get(28)?,
-            water_safe: r.get(29)?,
-            cooking_fuel: opt_text(30)?,
-            road_distance_km: r.get(31)?,
-        };
-        households.push((r.get(0)?, cells.household()?));
-    }
-    let (Some(first), Some(last)) = (households.first(), households.last()) else {
-        return Ok(Page::default());
-    };
-    let (first, last) = (first.0, last.0);
-    let mut members = Vec::with_capacity(households.len() * 4);
-    let mut stmt = conn.prepare(&sql(mq))?;
-    let mut rows = stmt.query(rusqlite::params![first, last])?;
-    while let Some(r) = rows.next()? {
-        let text = |i: usize| -> Result<&str, rusqlite::Error> { text_at(r, i) };
-        let cells = MemberCells {
-            name: text(2)?,
-            id_number: text(3)?,
-            sex: text(4)?,
-            birth_date: text(5)?,
-            relation: text(6)?,
-            ethnicity: text(7)?,
-            education: text(8)?,
-            schooling: text(9)?,
-            health: text(10)?,
-            labour: text(11)?,
-            migrant_work: text(12)?,
-            migrant_months: r.get(13)?,
-            medical_insurance: r.get(14)?,
-            pension_insurance: r.get(15)?,
-            dibao: r.get(16)?,
-            critical_illness_insurance: r.get(17)?,
-        };
-        members.push((r.get(0)?, r.get(1)?, cells.member()?));
-    }
-    let mut incomes = Vec::with_capacity(households.len());
-    let mut stmt = conn.prepare(&sql(iq))?;
-    let mut rows = stmt.query(rusqlite::params![year, first, last])?;
-    while let Some(r) = rows.next()? {
-        incomes.push(IncomeRow {
-            household_id: r.get(0)?,
-            year: r.get(1)?,
-            wage: r.get(2)?,
-            business: r.get(3)?,
-            property: r.get(4)?,
-            transfer: r.get(5)?,
-            production_expenditure: r.get(6)?,
-            household_size: r.get(7)?,
-            per_capita: r.get(8)?,
-        });
-    }
-    let mut statuses = Vec::with_capacity(households.len());
-    let mut stmt = conn.prepare(&sql(sq))?;
-    let mut rows = stmt.query(rusqlite::params![year, first, last])?;
-    while let Some(r) = rows.next()? {
-        statuses.push((r.get(0)?, r.get(1)?));
-    }
-    Ok(Page {
-        households,
-        members,
-        incomes,
-        statuses,
-        measures: Vec::new(),
-        deliveries: Vec::new(),
-    })
-}
-
 /// Joins a page's rows into households (members and incomes of households outside the area,
 /// read because their ids fall in the page's range, are dropped).
-fn assemble(mut page: Page) -> Result<Vec<Scanned>, StorageError> {
+fn assemble(mut page: Page) -> Vec<Scanned> {
     page.members
         .sort_by_key(|(household, seq, _)| (*household, *seq));
     let mut out: Vec<Scanned> = Vec::with_capacity(page.households.len());
@@ -471,7 +303,7 @@ fn assemble(mut page: Page) -> Result<Vec<Scanned>, StorageError> {
     }
     for (id, status) in page.statuses {
         if let Some(&i) = at.get(&id) {
-            out[i].status_of_year = Some(crate::rows::code(&status)?);
+            out[i].status_of_year = Some(status);
         }
     }
     for (id, codes) in page.measures {
@@ -484,5 +316,5 @@ fn assemble(mut page: Page) -> Result<Vec<Scanned>, StorageError> {
             out[i].deliveries = delivered;
         }
     }
-    Ok(out)
+    out
 }

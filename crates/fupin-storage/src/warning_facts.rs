@@ -86,11 +86,6 @@ pub struct ExitIncomeRow {
     pub per_capita: i64,
 }
 
-/// An `INTEGER` cell that must fit an `i32`.
-fn small(c: &dyn Cells, i: usize) -> Result<i32, StorageError> {
-    i32::try_from(c.int(i)?).map_err(|_| StorageError::Corrupt(format!("column {i} out of range")))
-}
-
 impl HouseholdFactsRow {
     /// From the [`HOUSEHOLD_FACTS`] columns starting at `at`.
     fn from_cells(c: &dyn Cells, at: usize) -> Result<Self, StorageError> {
@@ -106,7 +101,7 @@ impl HouseholdFactsRow {
                 .map_err(|_| StorageError::Corrupt(format!("column {} out of range", at + 4)))?,
             monitoring: c.opt_text(at + 5)?.map(str::to_string),
             relocated: c.flag(at + 6)?,
-            member_count: small(c, at + 7)?,
+            member_count: c.small(at + 7)?,
         })
     }
 }
@@ -155,9 +150,9 @@ impl Db {
             |c| {
                 Ok(LinkedRow {
                     record: RecordRow::from_cells(c, 0)?,
-                    pattern: small(c, 10)?,
+                    pattern: c.small(10)?,
                     probability: c.real(11)?,
-                    method: small(c, 12)?,
+                    method: c.small(12)?,
                     member_id_number: c.text(13)?.to_string(),
                     member_name: c.text(14)?.to_string(),
                     household: HouseholdFactsRow::from_cells(c, 15)?,
@@ -201,7 +196,7 @@ impl Db {
                     household_id: c.int(0)?,
                     measure_code: c.text(1)?.to_string(),
                     member_id_number: c.text(2)?.to_string(),
-                    year: small(c, 3)?,
+                    year: c.small(3)?,
                     delivered_on: c.text(4)?.to_string(),
                     amount: c.opt_int(5)?,
                 })
@@ -251,7 +246,7 @@ impl Db {
             |c| {
                 Ok(ExitIncomeRow {
                     household: HouseholdFactsRow::from_cells(c, 0)?,
-                    year: small(c, 8)?,
+                    year: c.small(8)?,
                     per_capita: c.int(9)?,
                 })
             },
