@@ -94,11 +94,7 @@ impl HouseholdFactsRow {
             number: c.text(at + 1)?.to_string(),
             village_code: c.text(at + 2)?.to_string(),
             status: c.text(at + 3)?.to_string(),
-            exit_year: c
-                .opt_int(at + 4)?
-                .map(i32::try_from)
-                .transpose()
-                .map_err(|_| StorageError::Corrupt(format!("column {} out of range", at + 4)))?,
+            exit_year: c.opt_small(at + 4)?,
             monitoring: c.opt_text(at + 5)?.map(str::to_string),
             relocated: c.flag(at + 6)?,
             member_count: c.small(at + 7)?,
