@@ -3,8 +3,9 @@
 //! [`Disclosure`] decides per viewer (a [`Principal`]'s roles, or the public) what is masked.
 
 use crate::access::{Principal, Sensitive};
-use crate::codes::CodeList;
+use crate::codes::{CodeList, Health};
 use crate::fields::Field;
+use crate::household::Household;
 
 /// What one viewer sees in full. `Disclosure::public()` masks everything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +54,37 @@ impl Disclosure {
             Sensitive::Location => coordinate(text),
             Sensitive::Health => hidden(text),
         }
+    }
+
+    /// Free text about a household (a reason typed with a change, a delivery's evidence, a
+    /// checklist's evidence, a note) as this viewer may see it: every personal value of the
+    /// household this viewer may not see in full — a member's name, ID number, birth date,
+    /// health other than healthy, the phone and bank account — is replaced by its masked form
+    /// wherever it is quoted. Text built from structured facts masks them where it is built
+    /// (the measures' reasons); this is the net for text that was written whole.
+    pub fn scrub(&self, text: &str, household: &Household) -> String {
+        let mut pairs: Vec<(Sensitive, String)> = Vec::new();
+        for m in &household.members {
+            pairs.push((Sensitive::IdNumber, m.id_number.as_str().to_string()));
+            pairs.push((Sensitive::Name, m.name.clone()));
+            pairs.push((Sensitive::BirthDate, crate::date::iso(m.birth_date)));
+            if m.health != Health::Healthy {
+                pairs.push((Sensitive::Health, m.health.zh().to_string()));
+                pairs.push((Sensitive::Health, m.health.en().to_string()));
+            }
+        }
+        pairs.push((Sensitive::Phone, household.phone.clone()));
+        pairs.push((Sensitive::BankAccount, household.bank_account.clone()));
+        pairs.retain(|(s, v)| !self.reveals(*s) && !v.trim().is_empty());
+        // longest first: a name inside an ID-less text, a number inside a longer one
+        pairs.sort_by_key(|(_, v)| std::cmp::Reverse(v.chars().count()));
+        pairs.iter().fold(text.to_string(), |t, (s, v)| {
+            if t.contains(v.as_str()) {
+                t.replace(v.as_str(), &self.show(*s, v))
+            } else {
+                t
+            }
+        })
     }
 
     /// A value of a registry field (as logged or exported) as this viewer may see it.
@@ -167,6 +199,30 @@ mod tests {
     use crate::access::Role;
     use crate::area::AreaCode;
     use proptest::prelude::*;
+
+    #[test]
+    fn free_text_about_a_household_is_scrubbed_of_what_the_viewer_may_not_see() {
+        let mut h = crate::testing::sample_household();
+        h.phone = "13912345678".into();
+        h.members[1].health = Health::Serious;
+        let name = h.members[1].name.clone();
+        let id = h.members[1].id_number.as_str().to_string();
+        let birth = crate::date::iso(h.members[1].birth_date);
+        let text = format!("{name}（{id}，{birth}生）患有大病，电话13912345678");
+        let public = Disclosure::public().scrub(&text, &h);
+        for withheld in [
+            name.as_str(),
+            id.as_str(),
+            birth.as_str(),
+            "患有大病",
+            "13912345678",
+        ] {
+            assert!(!public.contains(withheld), "{withheld} in {public}");
+        }
+        assert!(public.contains(&super::name(&name)), "{public}");
+        assert!(public.contains("138****5678") || public.contains("139****5678"));
+        assert_eq!(Disclosure::full().scrub(&text, &h), text);
+    }
 
     #[test]
     fn masked_forms() {

@@ -9,7 +9,7 @@
 //! [`reissue_code`].
 
 use anyhow::Result;
-use fupin_core::access::Scope;
+use fupin_core::access::{Scope, Viewer};
 use fupin_core::income_items::{self, IncomeItem, ItemError, TypedItem};
 use fupin_core::measures::Catalogue;
 use fupin_core::{Fen, Household, IncomeFormula, IncomeYear, PolicyKey, StatusYear};
@@ -66,43 +66,30 @@ pub fn looks_like_code(text: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
-/// The cards of `year` for the households `of` names within `scope`, in household-number order.
-/// Households without a code get one, issued by `actor`.
+/// The cards of `year` for the households `of` names within the viewer's scope, in
+/// household-number order, with what the viewer may see of their members in the derived lines
+/// (the reasons of the plan). Reads only: every household got its code when it was created.
 pub async fn cards(
     db: &Db,
-    scope: &Scope,
+    viewer: &Viewer,
     of: CardsOf<'_>,
     year: i32,
-    actor: &Actor,
     english: bool,
 ) -> Result<Vec<HouseholdCard>> {
     let catalogue = catalogue_in_force(db).await?;
-    cards_with(db, scope, of, year, actor, english, &catalogue).await
+    cards_with(db, viewer, of, year, english, &catalogue).await
 }
 
 /// As [`cards`], under a catalogue the caller has parsed.
 pub async fn cards_with(
     db: &Db,
-    scope: &Scope,
+    viewer: &Viewer,
     of: CardsOf<'_>,
     year: i32,
-    actor: &Actor,
     english: bool,
     catalogue: &Catalogue,
 ) -> Result<Vec<HouseholdCard>> {
-    let mut rows = db.card_rows(scope, of, year).await?;
-    let without: Vec<i64> = rows
-        .households
-        .iter()
-        .map(|(id, _)| *id)
-        .filter(|id| !rows.codes.contains_key(id))
-        .collect();
-    if !without.is_empty() {
-        let issued = db
-            .ensure_codes(&without, &actor.name, &mut new_code)
-            .await?;
-        rows.codes.extend(issued);
-    }
+    let mut rows = db.card_rows(&viewer.scope, of, year).await?;
     let policy = db.policy().await?;
     let mut cards = Vec::with_capacity(rows.households.len());
     for (id, mut household) in std::mem::take(&mut rows.households) {
@@ -118,6 +105,7 @@ pub async fn cards_with(
             income.as_ref(),
             &deliveries,
             english,
+            &viewer.disclosure,
         );
         cards.push(HouseholdCard {
             id,

@@ -7,6 +7,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use fupin_core::access::Sensitive;
+use fupin_core::masking::Disclosure;
 use fupin_core::measures::{Catalogue, Entitlement, Facts, Per};
 use fupin_core::{AreaCode, Fen, Household, IncomeYear};
 use fupin_storage::measures::record_deliveries;
@@ -101,7 +103,8 @@ pub struct EntitlementLine {
 }
 
 /// What a household is entitled to in `year` under `catalogue`, each with its reason and
-/// whether a delivery of that year is recorded.
+/// whether a delivery of that year is recorded; members' names and withheld values as `viewer`
+/// may see them.
 pub fn entitlement_lines(
     catalogue: &Catalogue,
     household: &Household,
@@ -109,6 +112,7 @@ pub fn entitlement_lines(
     income: Option<&IncomeYear>,
     deliveries: &[Delivery],
     english: bool,
+    viewer: &Disclosure,
 ) -> Vec<EntitlementLine> {
     let facts = Facts::new(household, year, income);
     catalogue
@@ -116,7 +120,7 @@ pub fn entitlement_lines(
         .iter()
         .flat_map(|m| {
             facts
-                .explain(m, year, english)
+                .explain(m, year, english, viewer)
                 .into_iter()
                 .map(move |e| (m, e))
         })
@@ -132,7 +136,9 @@ pub fn entitlement_lines(
                 },
                 department: m.department.clone(),
                 standard: m.standard.clone(),
-                member: e.member.map(|i| household.members[i].name.clone()),
+                member: e
+                    .member
+                    .map(|i| viewer.show(Sensitive::Name, &household.members[i].name)),
                 member_seq: e.member.map(|i| i + 1),
                 reason: e.reason,
                 delivered: deliveries.iter().any(|d| {

@@ -12,7 +12,7 @@ use crate::bulk::{Value, execute, fetch_all, insert_rows};
 use crate::registry::{INCOME_SELECT, load_where, now_utc};
 use crate::rows::{IncomeRow, placeholders};
 use crate::scope;
-use crate::{AssessmentRow, Db, Delivery, StorageError, Tx};
+use crate::{AssessmentRow, Backend, Db, Delivery, StorageError, Tx};
 use fupin_core::access::Scope;
 
 /// Whose cards to read.
@@ -81,7 +81,6 @@ struct StatusRow {
 }
 
 const ITEM_COLUMNS: &[&str] = &["household_id", "year", "seq", "category", "item", "amount"];
-const CODE_COLUMNS: &[&str] = &["token", "household_id", "issued_at", "issued_by"];
 
 fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T>> {
     let mut out: HashMap<i64, Vec<T>> = HashMap::new();
@@ -110,6 +109,40 @@ async fn live_codes(tx: &mut Tx, ids: &[i64]) -> Result<HashMap<i64, String>, St
         .into_iter()
         .map(|r| (r.household_id, r.token))
         .collect())
+}
+
+/// Gives every household with an id from `lo` to `hi` that has no live code one (the registry
+/// writer calls it for the households it created, before its commit). The token is 128 random
+/// bits as 32 hex digits from the database's own strong generator: SQLite's `randomblob`,
+/// PostgreSQL's `gen_random_uuid` (two of them hashed, as a UUID fixes six of its bits).
+pub(crate) async fn issue_missing_codes(
+    tx: &mut Tx,
+    lo: i64,
+    hi: i64,
+    issued_by: &str,
+    now: &str,
+) -> Result<(), StorageError> {
+    let token = match tx.backend() {
+        Backend::Sqlite => "lower(hex(randomblob(16)))",
+        Backend::Postgres => "md5(gen_random_uuid()::text || gen_random_uuid()::text)",
+    };
+    execute(
+        tx,
+        &format!(
+            "INSERT INTO household_codes (token, household_id, issued_at, issued_by) \
+             SELECT {token}, h.id, $1, $2 FROM households h \
+             WHERE h.id BETWEEN $3 AND $4 AND NOT EXISTS \
+             (SELECT 1 FROM household_codes c WHERE c.household_id = h.id AND c.revoked_at IS NULL)"
+        ),
+        &[
+            Value::Text(now.to_string()),
+            Value::Text(issued_by.to_string()),
+            Value::I64(lo),
+            Value::I64(hi),
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 impl Db {
@@ -267,35 +300,10 @@ impl Db {
         })
     }
 
-    /// Gives each of `ids` without a live code the next token `mint` makes; returns every one's
-    /// live code. Tokens are made by the caller (the services own randomness).
-    pub async fn ensure_codes(
-        &self,
-        ids: &[i64],
-        issued_by: &str,
-        mint: &mut (dyn FnMut() -> String + Send),
-    ) -> Result<HashMap<i64, String>, StorageError> {
-        let mut tx = self.begin().await?;
-        let mut codes = live_codes(&mut tx, ids).await?;
-        let now = now_utc();
-        let mut rows = Vec::new();
-        for id in ids {
-            if !codes.contains_key(id) {
-                let token = mint();
-                rows.push(vec![
-                    Value::Text(token.clone()),
-                    Value::I64(*id),
-                    Value::Text(now.clone()),
-                    Value::Text(issued_by.to_string()),
-                ]);
-                codes.insert(*id, token);
-            }
-        }
-        if !rows.is_empty() {
-            insert_rows(&mut tx, "household_codes", CODE_COLUMNS, rows).await?;
-        }
-        tx.commit().await?;
-        Ok(codes)
+    /// The live codes of `ids` (households created before codes were issued at creation got
+    /// theirs in migration 0019, so every household has one).
+    pub async fn live_codes(&self, ids: &[i64]) -> Result<HashMap<i64, String>, StorageError> {
+        live_codes(&mut self.reader().await?, ids).await
     }
 
     /// Revokes a household's live code and gives it `token` instead: every card printed with

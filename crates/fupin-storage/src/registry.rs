@@ -480,6 +480,9 @@ pub struct RegistryWriter {
     deferred: Option<crate::deferred::Deferred>,
     /// Villages whose figures are refreshed at commit.
     touched: crate::figures::Touched,
+    /// The ids of the households created (lowest, highest) and by whom: they get their card's
+    /// code at commit, so that no page view ever has to write one.
+    created: Option<(i64, i64, String)>,
 }
 
 impl RegistryWriter {
@@ -490,6 +493,7 @@ impl RegistryWriter {
             next_id: None,
             deferred: None,
             touched: Default::default(),
+            created: None,
         })
     }
 
@@ -709,6 +713,11 @@ impl RegistryWriter {
             return Ok(Vec::new());
         }
         let ids = self.allocate_ids(batch.len()).await?;
+        let (first, last) = (ids[0], ids[ids.len() - 1]);
+        self.created = Some(match self.created.take() {
+            Some((lo, hi, by)) => (lo.min(first), hi.max(last), by),
+            None => (first, last, ctx.actor.clone()),
+        });
         let mut households = Vec::with_capacity(batch.len());
         let mut members = Vec::with_capacity(batch.len() * 4);
         let mut incomes = Vec::new();
@@ -974,6 +983,10 @@ impl RegistryWriter {
     pub async fn commit(mut self) -> Result<(), StorageError> {
         if let Some(deferred) = self.deferred.take() {
             crate::deferred::restore(&mut self.tx, deferred).await?;
+        }
+        if let Some((lo, hi, by)) = self.created.take() {
+            crate::household_cards::issue_missing_codes(&mut self.tx, lo, hi, &by, &self.now)
+                .await?;
         }
         let touched = std::mem::take(&mut self.touched);
         crate::figures::refresh(&mut self.tx, touched).await?;

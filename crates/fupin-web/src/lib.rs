@@ -43,8 +43,12 @@ pub struct AppState {
     /// Mark cookies `Secure` even without `X-Forwarded-Proto: https` (for TLS terminated here).
     pub secure_cookies: bool,
     /// Where the household QR codes point (`https://fupin.example.gov.cn`); unset, the host the
-    /// request came to.
+    /// request came to, if it is one of `allowed_hosts`.
     pub public_url: Option<String>,
+    /// Host names a request may come to when no public URL is set, for the QR codes (a forged
+    /// `Host` is never printed on a card); `X-Forwarded-Host` is not trusted: behind a proxy,
+    /// set the public URL.
+    pub allowed_hosts: Vec<String>,
     /// The largest archive (scanned document) accepted, in bytes.
     pub archive_limit: usize,
     /// The largest department list uploaded through the console, in bytes (bigger lists go
@@ -63,11 +67,34 @@ impl AppState {
             templates: Arc::new(render::environment()),
             secure_cookies: false,
             public_url: None,
+            allowed_hosts: LOOPBACK_HOSTS.iter().map(|h| h.to_string()).collect(),
             archive_limit: fupin_core::archive::DEFAULT_MAX_BYTES,
             list_limit: DEFAULT_LIST_LIMIT,
             rules: Arc::default(),
         }
     }
+}
+
+/// The names of this machine every console answers to.
+pub const LOOPBACK_HOSTS: &[&str] = &["localhost", "127.0.0.1", "[::1]"];
+
+/// Checks a public URL given at start (`FUPIN_PUBLIC_URL`): `http(s)://host[:port][/path]`,
+/// short enough for a card's code; returns it without a trailing slash.
+pub fn check_public_url(url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("{url:?}: the public URL must start with https:// or http://"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    let fine = |c: char| c.is_ascii_alphanumeric() || "-.:[]".contains(c);
+    if host.is_empty() || !host.chars().all(fine) || !rest.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(format!("{url:?}: not a host name with an optional path"));
+    }
+    if url.len() + "/q/".len() + 32 > qr::MAX_URL {
+        return Err(format!("{url:?}: too long for a card's code"));
+    }
+    Ok(url.to_string())
 }
 
 /// 64 MiB: a county's largest lists (medical insurance) as CSV.
@@ -101,6 +128,9 @@ pub struct ServeOptions {
     pub secure_cookies: bool,
     /// See [`AppState::public_url`].
     pub public_url: Option<String>,
+    /// Host names allowed besides this machine's loopback names and the listening address
+    /// (see [`AppState::allowed_hosts`]).
+    pub allowed_hosts: Vec<String>,
     /// See [`AppState::archive_limit`].
     pub archive_limit: usize,
     /// See [`AppState::list_limit`].
@@ -114,6 +144,7 @@ impl Default for ServeOptions {
         Self {
             secure_cookies: false,
             public_url: None,
+            allowed_hosts: Vec::new(),
             archive_limit: fupin_core::archive::DEFAULT_MAX_BYTES,
             list_limit: DEFAULT_LIST_LIMIT,
             rules: fupin_core::warnings::RuleSettings::default(),
@@ -131,7 +162,19 @@ pub async fn serve(db: Db, addr: SocketAddr, options: ServeOptions) -> std::io::
     tokio::spawn(purge_hourly(db.clone()));
     let mut state = AppState::new(db);
     state.secure_cookies = options.secure_cookies;
-    state.public_url = options.public_url;
+    state.public_url = match options.public_url.as_deref().map(check_public_url) {
+        Some(Ok(url)) => Some(url),
+        Some(Err(e)) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, e)),
+        None => None,
+    };
+    let bound = listener.local_addr()?.ip();
+    if !bound.is_unspecified() {
+        state.allowed_hosts.push(match bound {
+            std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+            v4 => v4.to_string(),
+        });
+    }
+    state.allowed_hosts.extend(options.allowed_hosts);
     state.archive_limit = options.archive_limit;
     state.list_limit = options.list_limit;
     state.rules = Arc::new(options.rules);

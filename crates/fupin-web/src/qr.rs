@@ -2,20 +2,27 @@
 //! (to download and paste elsewhere). The code holds the URL of `/q/{token}`.
 
 use qrcode::render::svg;
+use qrcode::types::QrError;
 use qrcode::{EcLevel, QrCode};
 
 /// Quiet zone around the code, in modules (the standard asks for four).
 const QUIET: usize = 4;
 
-fn encode(url: &str) -> QrCode {
+/// The longest URL drawn: a card's code must stay small enough to scan from paper (the console's
+/// own URLs are ~80 bytes; the base URL is checked at start or against the allowed hosts).
+pub const MAX_URL: usize = 300;
+
+fn encode(url: &str) -> Result<QrCode, QrError> {
+    if url.len() > MAX_URL {
+        return Err(QrError::DataTooLong);
+    }
     // M: survives a crease or a smudge on a card on the wall; a URL of ~60 bytes stays small
     QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
-        .expect("a URL of a few dozen bytes fits a QR code")
 }
 
 /// The code as an SVG element sized `size_mm` millimetres square.
-pub fn svg(url: &str, size_mm: u32) -> String {
-    let code = encode(url);
+pub fn svg(url: &str, size_mm: u32) -> Result<String, QrError> {
+    let code = encode(url)?;
     let svg = code
         .render::<svg::Color>()
         .quiet_zone(true)
@@ -24,16 +31,16 @@ pub fn svg(url: &str, size_mm: u32) -> String {
         .build();
     // drop the XML prolog (the SVG is inlined in HTML) and size it for print
     let body = svg.find("<svg").map_or(svg.as_str(), |start| &svg[start..]);
-    body.replacen(
+    Ok(body.replacen(
         "<svg ",
         &format!("<svg class=\"qr\" style=\"width:{size_mm}mm;height:{size_mm}mm\" "),
         1,
-    )
+    ))
 }
 
 /// The code as a greyscale PNG, `scale` pixels a module.
-pub fn png(url: &str, scale: usize) -> Vec<u8> {
-    let code = encode(url);
+pub fn png(url: &str, scale: usize) -> Result<Vec<u8>, QrError> {
+    let code = encode(url)?;
     let modules = code.width();
     let colors = code.to_colors();
     let side = (modules + 2 * QUIET) * scale;
@@ -56,7 +63,7 @@ pub fn png(url: &str, scale: usize) -> Vec<u8> {
             .write_image_data(&pixels)
             .expect("PNG data to memory");
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -66,7 +73,7 @@ mod tests {
     #[test]
     fn the_png_decodes_back_to_the_url() {
         let url = "https://fupin.example.cn/q/0123456789abcdef0123456789abcdef";
-        let bytes = png(url, 4);
+        let bytes = png(url, 4).unwrap();
         let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
         let mut reader = decoder.read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size().unwrap()];
@@ -81,8 +88,15 @@ mod tests {
 
     #[test]
     fn the_svg_is_an_inline_element_sized_for_print() {
-        let s = svg("http://x/q/abc", 30);
+        let s = svg("http://x/q/abc", 30).unwrap();
         assert!(s.starts_with("<svg class=\"qr\" style=\"width:30mm;height:30mm\""));
         assert!(s.contains("<path") || s.contains("<rect"));
+    }
+
+    #[test]
+    fn a_url_too_long_for_a_card_is_an_error_not_a_panic() {
+        let long = format!("http://{}/q/abc", "h".repeat(3000));
+        assert!(svg(&long, 30).is_err());
+        assert!(png(&long, 4).is_err());
     }
 }

@@ -45,9 +45,18 @@ pub enum Command {
         #[arg(long)]
         secure_cookies: bool,
         /// Where the household cards' QR codes point (e.g. https://fupin.example.gov.cn);
-        /// unset, the host each request came to.
+        /// unset, the host each request came to if it is this machine, the listening address
+        /// or one of --allowed-host (a card is never printed with a host a request made up).
         #[arg(long, env = "FUPIN_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Further host names the console may be reached under when no public URL is set
+        /// (e.g. 192.168.1.10 on a county's network); comma-separated in the environment.
+        #[arg(
+            long = "allowed-host",
+            env = "FUPIN_ALLOWED_HOSTS",
+            value_delimiter = ','
+        )]
+        allowed_hosts: Vec<String>,
         /// The largest scanned document accepted, in MiB.
         #[arg(long, env = "FUPIN_ARCHIVE_MAX_MB", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
         archive_max_mb: u32,

@@ -56,16 +56,23 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             addr,
             secure_cookies,
             public_url,
+            allowed_hosts,
             archive_max_mb,
             list_max_mb,
             rules,
         } => {
             let rules = warnings::rule_settings(rules.as_deref())?;
+            let public_url = public_url
+                .as_deref()
+                .map(fupin_web::check_public_url)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
             let db = connect(&url).await?;
             println!("fupin 正在运行 / running at http://{addr}/");
             let options = fupin_web::ServeOptions {
                 secure_cookies,
                 public_url,
+                allowed_hosts,
                 archive_limit: archive_max_mb as usize * 1024 * 1024,
                 list_limit: list_max_mb as usize * 1024 * 1024,
                 rules,

@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 use super::rule::{Condition, ConditionError, Fact, Subject, describe, fields, first_member_field};
 use super::rule::{household_facts, member_facts};
 use crate::CodeList;
+use crate::access::Sensitive;
 use crate::household::Household;
 use crate::income::IncomeYear;
+use crate::masking::Disclosure;
 
 code_list! {
     Category, "措施类别" {
@@ -379,21 +381,30 @@ impl<'h> Facts<'h> {
             .all(|c| c.holds(self.facts[c.field]))
     }
 
-    /// The entitlements of one measure in `year` (none outside its years), reasons in Chinese.
+    /// The entitlements of one measure in `year` (none outside its years), reasons in Chinese
+    /// and in full (for the operator; a viewer's reasons come from [`Facts::explain`]).
     pub fn entitlements(&self, measure: &Measure, year: i32) -> Vec<Entitlement> {
-        self.explain(measure, year, false)
+        self.explain(measure, year, false, &Disclosure::full())
     }
 
-    /// The entitlements of one measure in `year`, reasons in Chinese or English.
-    pub fn explain(&self, measure: &Measure, year: i32, english: bool) -> Vec<Entitlement> {
+    /// The entitlements of one measure in `year`, reasons in Chinese or English as `viewer`
+    /// may see them: a member's name and withheld values (health) masked like everywhere else.
+    pub fn explain(
+        &self,
+        measure: &Measure,
+        year: i32,
+        english: bool,
+        viewer: &Disclosure,
+    ) -> Vec<Entitlement> {
         if !measure.applies_in(year) || !self.household_holds(measure) {
             return Vec::new();
         }
-        let household_reason = reason_of(&measure.household, |f| self.facts[f], english);
+        let household_reason = reason_of(&measure.household, |f| self.facts[f], english, viewer);
         let member_reason = |i: usize| {
-            let words = reason_of(&measure.member, |f| self.member_fact(i, f), english);
+            let words = reason_of(&measure.member, |f| self.member_fact(i, f), english, viewer);
             let colon = if english { ": " } else { "：" };
-            format!("{}{colon}{words}", self.household.members[i].name)
+            let name = viewer.show(Sensitive::Name, &self.household.members[i].name);
+            format!("{name}{colon}{words}")
         };
         let join = |parts: [String; 2]| {
             parts
@@ -458,8 +469,14 @@ impl<'h> Facts<'h> {
     }
 }
 
-/// "字段=取值，…" (or "field=value, …") for the conditions' fields.
-fn reason_of(conditions: &[Condition], fact: impl Fn(usize) -> Fact, english: bool) -> String {
+/// "字段=取值，…" (or "field=value, …") for the conditions' fields, each value as `viewer` may
+/// see it.
+fn reason_of(
+    conditions: &[Condition],
+    fact: impl Fn(usize) -> Fact,
+    english: bool,
+    viewer: &Disclosure,
+) -> String {
     let mut seen = BTreeSet::new();
     conditions
         .iter()
@@ -467,7 +484,12 @@ fn reason_of(conditions: &[Condition], fact: impl Fn(usize) -> Fact, english: bo
         .map(|c| {
             let def = &fields()[c.field];
             let name = if english { def.name } else { def.zh };
-            format!("{name}={}", describe(def, fact(c.field), english))
+            let value = describe(def, fact(c.field), english);
+            let value = match def.sensitive {
+                Some(s) => viewer.show(s, &value),
+                None => value,
+            };
+            format!("{name}={value}")
         })
         .collect::<Vec<_>>()
         .join(if english { ", " } else { "，" })
@@ -523,6 +545,46 @@ when = ["household.status in poor, 脱贫享受政策", "member.age between 3 an
         c.schooling = schooling;
         h.members.push(c);
         h
+    }
+
+    #[test]
+    fn reasons_show_names_and_health_as_the_viewer_may_see_them() {
+        let cat = catalogue(
+            r#"
+[[measure]]
+code = "MED-CHRONIC"
+name = "慢病签约服务"
+category = "medical"
+department = "县卫健局"
+standard = "家庭医生签约"
+per = "member"
+years = [2016, 2025]
+when = ["household.status in poor, 脱贫享受政策", "member.health = chronic"]
+"#,
+        )
+        .unwrap();
+        let m = &cat.measures[0];
+        let mut h = with_child(5, Schooling::Preschool);
+        h.members[2].health = Health::Chronic;
+        let facts = Facts::new(&h, 2020, None);
+        let full = facts.explain(m, 2020, false, &Disclosure::full());
+        assert_eq!(
+            full[0].reason,
+            "户状态=脱贫享受政策；王小妹：健康状况=长期慢性病"
+        );
+        let public = facts.explain(m, 2020, false, &Disclosure::public());
+        assert_eq!(public[0].reason, "户状态=脱贫享受政策；王*妹：健康状况=***");
+        let english = facts.explain(m, 2020, true, &Disclosure::public());
+        assert!(
+            !english[0].reason.contains("王小妹"),
+            "{}",
+            english[0].reason
+        );
+        assert!(
+            english[0].reason.ends_with("health=***"),
+            "{}",
+            english[0].reason
+        );
     }
 
     #[test]

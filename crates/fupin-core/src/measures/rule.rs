@@ -61,6 +61,9 @@ pub struct FieldDef {
     pub name: &'static str,
     pub zh: &'static str,
     pub kind: Kind,
+    /// The personal data its values are, if any: reasons show them through the viewer's
+    /// disclosure.
+    pub sensitive: Option<crate::access::Sensitive>,
 }
 
 /// Every field, household fields first. The index of a field is its place here.
@@ -148,7 +151,10 @@ pub fn fields() -> &'static [FieldDef] {
                 "在校生状况",
                 Code(names::<Schooling>()),
             ),
-            f(Member, "health", "健康状况", Code(names::<Health>())),
+            FieldDef {
+                sensitive: Some(crate::access::Sensitive::Health),
+                ..f(Member, "health", "健康状况", Code(names::<Health>()))
+            },
             f(Member, "labour", "劳动技能", Code(names::<Labour>())),
             f(Member, "can_work", "有劳动能力", Flag),
             f(
@@ -172,6 +178,7 @@ fn f(subject: Subject, name: &'static str, zh: &'static str, kind: Kind) -> Fiel
         name,
         zh,
         kind,
+        sensitive: None,
     }
 }
 

@@ -1,8 +1,10 @@
 //! The assessment section of a household page: the poverty index with its breakdown, the exit
 //! checklist with its evidence, the expected exit year with its reasons.
 
+use fupin_core::Household;
 use fupin_core::assessment::checklist::Outcome;
 use fupin_core::assessment::index::Band;
+use fupin_core::masking::Disclosure;
 use fupin_services::assess::Explanation;
 use serde::Serialize;
 
@@ -46,7 +48,9 @@ fn band_label(lang: Lang, b: Band) -> &'static str {
 }
 
 impl AssessmentView {
-    pub fn new(e: &Explanation, lang: Lang) -> Self {
+    /// The explanation with the household's personal values in its texts (the members the
+    /// checks name) as `d` may see them.
+    pub fn new(e: &Explanation, lang: Lang, h: &Household, d: &Disclosure) -> Self {
         let s = &e.score;
         AssessmentView {
             year: e.stored.year,
@@ -65,10 +69,10 @@ impl AssessmentView {
                     } else {
                         p.label.clone()
                     },
-                    value: p.value.clone(),
+                    value: d.scrub(&p.value, h),
                     points: format!("{:.1}", p.points),
                     weight: format!("{}", p.weight),
-                    why: p.why.clone(),
+                    why: d.scrub(&p.why, h),
                 })
                 .collect(),
             checks: e
@@ -87,7 +91,7 @@ impl AssessmentView {
                         Outcome::NotMet => "not_above",
                         Outcome::Unknown => "unknown",
                     },
-                    evidence: c.evidence.clone(),
+                    evidence: d.scrub(&c.evidence, h),
                 })
                 .collect(),
             expected_exit: e.prediction.as_ref().map(|p| {
@@ -97,7 +101,7 @@ impl AssessmentView {
             reasons: e
                 .prediction
                 .as_ref()
-                .map(|p| p.reasons.clone())
+                .map(|p| p.reasons.iter().map(|r| d.scrub(r, h)).collect())
                 .unwrap_or_default(),
             poor: e.prediction.is_some(),
         }

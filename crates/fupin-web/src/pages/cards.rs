@@ -20,7 +20,6 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
-use super::measures::mask_names;
 use super::{DASH, household_href, or_dash};
 use crate::AppState;
 use crate::auth::{Caller, is_https};
@@ -53,23 +52,52 @@ async fn card_year(state: &AppState, q: &YearQuery) -> Result<i32, AppError> {
     }
 }
 
-/// Where the QR codes point: `scheme://host` of the request (behind a proxy, its forwarded
-/// host and protocol), unless `FUPIN_PUBLIC_URL` says otherwise.
-fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+/// Where the QR codes point: the public URL when one is set; otherwise `scheme://host` of the
+/// request, only if the host is one the console knows it is reached under (a forged `Host` is
+/// never printed on a card, and `X-Forwarded-Host` is not trusted at all).
+fn public_base(state: &AppState, headers: &HeaderMap) -> Result<String, AppError> {
     if let Some(url) = &state.public_url {
-        return url.trim_end_matches('/').to_string();
+        return Ok(url.clone());
     }
-    let host = headers
-        .get("x-forwarded-host")
-        .or_else(|| headers.get(header::HOST))
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+    // a request without a Host header can only come from inside the process (tests)
+    let host = match headers.get(header::HOST) {
+        None => "localhost",
+        Some(h) => h.to_str().unwrap_or_default(),
+    };
+    if !known_host(&state.allowed_hosts, host) {
+        return Err(AppError::BadRequest(
+            "本平台未登记此访问地址，无法生成二维码：请管理员设置 FUPIN_PUBLIC_URL 或 \
+             FUPIN_ALLOWED_HOSTS / the console is not known under this host name, so no code \
+             can point to it: the administrator sets FUPIN_PUBLIC_URL or FUPIN_ALLOWED_HOSTS"
+                .into(),
+        ));
+    }
     let scheme = if is_https(state, headers) {
         "https"
     } else {
         "http"
     };
-    format!("{scheme}://{host}")
+    Ok(format!("{scheme}://{host}"))
+}
+
+/// Whether `host` (`name` or `name:port`) names one of `allowed` (ports are not compared).
+fn known_host(allowed: &[String], host: &str) -> bool {
+    if host.is_empty() || host.len() > 255 {
+        return false;
+    }
+    let name = match host.rsplit_once(':') {
+        // an IPv6 literal's own colons end at its bracket
+        Some((name, port))
+            if !port.contains(']')
+                && !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            name
+        }
+        Some((_, port)) if !port.contains(']') => return false,
+        _ => host,
+    };
+    allowed.iter().any(|a| a.eq_ignore_ascii_case(name))
 }
 
 pub fn code_url(base: &str, token: &str) -> String {
@@ -183,7 +211,7 @@ impl CardView {
         village: &str,
         base: &str,
         today: NaiveDate,
-    ) -> Self {
+    ) -> Result<Self, AppError> {
         let h = &c.household;
         let name_of = |id: &str| {
             h.members
@@ -208,6 +236,7 @@ impl CardView {
             })
         };
         let code = code_url(base, &c.code);
+        let qr_svg = qr::svg(&code, QR_MM).map_err(undrawable)?;
         let a = c.assessment.as_ref();
         let shortfalls: Vec<&str> = a
             .map(|a| {
@@ -218,7 +247,7 @@ impl CardView {
                     .collect()
             })
             .unwrap_or_default();
-        CardView {
+        Ok(CardView {
             id: c.id,
             href: household_href(c.id),
             year: c.year,
@@ -315,7 +344,7 @@ impl CardView {
                         .as_ref()
                         .map_or_else(|| DASH.into(), |n| d.show(Sensitive::Name, n)),
                     standard: or_dash(e.standard.clone()),
-                    reason: mask_names(&e.reason, h, d),
+                    reason: e.reason.clone(),
                 })
                 .collect(),
             received: c
@@ -333,9 +362,9 @@ impl CardView {
                     unit: or_dash(x.unit.clone()),
                 })
                 .collect(),
-            qr_svg: qr::svg(&code, QR_MM),
+            qr_svg,
             code_url: code,
-        }
+        })
     }
 }
 
@@ -363,7 +392,7 @@ async fn render_cards(
     back: Option<String>,
     public: bool,
 ) -> Result<Response, AppError> {
-    let base = public_base(state, headers);
+    let base = public_base(state, headers)?;
     let today = chrono::Local::now().date_naive();
     let mut village_names = std::collections::HashMap::new();
     let mut views = Vec::with_capacity(cards.len());
@@ -387,7 +416,7 @@ async fn render_cards(
             &village_names[code],
             &base,
             today,
-        ));
+        )?);
     }
     let html = state.render(
         "cards.html",
@@ -417,10 +446,9 @@ pub async fn household_card(
     let (rec, d) = super::read_household(&state, &caller, id, "card").await?;
     let cards = household_card::cards(
         &state.db,
-        &caller.viewer().scope,
+        &caller.viewer(),
         CardsOf::Household(rec.id),
         year,
-        &caller.actor(),
         lang == Lang::En,
     )
     .await
@@ -469,10 +497,9 @@ pub async fn village_cards(
     let year = card_year(&state, &q).await?;
     let cards = household_card::cards(
         &state.db,
-        &viewer.scope,
+        &viewer,
         CardsOf::Village(&village),
         year,
-        &caller.actor(),
         lang == Lang::En,
     )
     .await
@@ -529,16 +556,18 @@ pub async fn scan(
     }
     let year = card_year(&state, &YearQuery::default()).await?;
     // the public card: read outside any jurisdiction, everything personal masked
-    let everyone = fupin_core::access::Scope {
-        area: None,
-        households: fupin_core::access::HouseholdReach::Subtree,
+    let public = fupin_core::access::Viewer {
+        scope: fupin_core::access::Scope {
+            area: None,
+            households: fupin_core::access::HouseholdReach::Subtree,
+        },
+        disclosure: Disclosure::public(),
     };
     let cards = household_card::cards(
         &state.db,
-        &everyone,
+        &public,
         CardsOf::Household(id),
         year,
-        &caller.actor(),
         lang == Lang::En,
     )
     .await
@@ -569,7 +598,7 @@ pub async fn scan(
     .await
 }
 
-/// The live code of a household the caller may see (issued now if it has none).
+/// The live code of a household the caller may see (every household has one from its creation).
 async fn live_code(state: &AppState, caller: &Caller, id: i64) -> Result<String, AppError> {
     let viewer = caller.viewer();
     state
@@ -577,11 +606,13 @@ async fn live_code(state: &AppState, caller: &Caller, id: i64) -> Result<String,
         .household(&viewer.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let codes = state
-        .db
-        .ensure_codes(&[id], &caller.actor().name, &mut household_card::new_code)
-        .await?;
+    let codes = state.db.live_codes(&[id]).await?;
     codes.get(&id).cloned().ok_or(AppError::NotFound)
+}
+
+/// A code that cannot be drawn (the URL too long) is the request's fault: the host it named.
+fn undrawable(_: qrcode::types::QrError) -> AppError {
+    AppError::BadRequest("地址过长，无法生成二维码 / the address is too long for a QR code".into())
 }
 
 /// `GET /households/{id}/qr.svg`.
@@ -592,10 +623,14 @@ pub async fn qr_svg(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let token = live_code(&state, &caller, id).await?;
-    let url = code_url(&public_base(&state, &headers), &token);
+    let url = code_url(&public_base(&state, &headers)?, &token);
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}",
-        qr::svg(&url, QR_MM).replacen("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 1)
+        qr::svg(&url, QR_MM).map_err(undrawable)?.replacen(
+            "<svg ",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" ",
+            1
+        )
     );
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], body).into_response())
 }
@@ -608,8 +643,9 @@ pub async fn qr_png(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let token = live_code(&state, &caller, id).await?;
-    let url = code_url(&public_base(&state, &headers), &token);
-    Ok(([(header::CONTENT_TYPE, "image/png")], qr::png(&url, 8)).into_response())
+    let url = code_url(&public_base(&state, &headers)?, &token);
+    let png = qr::png(&url, 8).map_err(undrawable)?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
 
 /// `POST /households/{id}/code`: a new code; cards printed with the old one lead nowhere.

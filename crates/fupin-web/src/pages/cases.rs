@@ -130,9 +130,19 @@ async fn case_page(
     id: i64,
     refusal: Option<String>,
 ) -> Result<Response, AppError> {
-    let scope = caller.viewer().scope;
-    let row = state.db.case(&scope, id).await?.ok_or(AppError::NotFound)?;
+    let viewer = caller.viewer();
+    let scope = &viewer.scope;
+    let row = state.db.case(scope, id).await?.ok_or(AppError::NotFound)?;
     let events = state.db.case_events(id).await?;
+    // notes are typed whole: the household's personal values in them as this viewer may see them
+    let household = match row.household_id {
+        Some(h) => state.db.household(scope, h).await?.map(|r| r.household),
+        None => None,
+    };
+    let note = |text: &str| match &household {
+        Some(h) => viewer.disclosure.scrub(text, h),
+        None => text.to_string(),
+    };
     let procedure = Procedure::parse(&row.procedure).ok_or(AppError::NotFound)?;
     let step = Step::parse(&row.step).ok_or(AppError::NotFound)?;
     let at = procedure.steps().iter().position(|s| *s == step);
@@ -156,7 +166,7 @@ async fn case_page(
             actor: e.actor.clone(),
             act: act_label(lang, &e.act),
             step: step_label(&e.step_after),
-            note: e.note.clone(),
+            note: note(&e.note),
         })
         .collect();
     let html = state.render(

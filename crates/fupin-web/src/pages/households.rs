@@ -173,7 +173,8 @@ struct FieldRow {
 }
 
 impl ChangeRow {
-    fn new(c: &ChangeEntry, lang: Lang, members: &[Member], d: &Disclosure) -> Self {
+    fn new(c: &ChangeEntry, lang: Lang, household: &Household, d: &Disclosure) -> Self {
+        let members = &household.members;
         let action = match lookup_action(lang, &c.action) {
             Some(label) => label.to_string(),
             None => c.action.clone(),
@@ -182,7 +183,7 @@ impl ChangeRow {
             at: c.at.replace('T', " ").trim_end_matches('Z').to_string(),
             actor: or_dash(c.actor.clone()),
             action,
-            reason: or_dash(c.reason.clone()),
+            reason: or_dash(d.scrub(&c.reason, household)),
             fields: c
                 .changes()
                 .iter()
@@ -414,7 +415,7 @@ pub(super) async fn page(
         fupin_services::assess::explain_latest(&state.db, &policy, &caller.viewer().scope, &rec)
             .await
             .map_err(AppError::internal)?
-            .map(|e| super::assessment::AssessmentView::new(&e, lang));
+            .map(|e| super::assessment::AssessmentView::new(&e, lang, h, &d));
     let village = path
         .iter()
         .find(|a| a.code == h.village_code)
@@ -459,13 +460,13 @@ pub(super) async fn page(
         .map(|s| StatusRow {
             year: s.year,
             status: lang.label(s.status),
-            reason: or_dash(s.reason.clone()),
+            reason: or_dash(d.scrub(&s.reason, h)),
         })
         .collect();
     let changes: Vec<ChangeRow> = rec
         .changes
         .iter()
-        .map(|c| ChangeRow::new(c, lang, &h.members, &d))
+        .map(|c| ChangeRow::new(c, lang, h, &d))
         .collect();
     let measures = super::measures::household_section(state, lang, caller, &rec, &d).await?;
     let archives: Vec<super::archives::ArchiveRow> = state

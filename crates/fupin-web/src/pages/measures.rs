@@ -90,12 +90,15 @@ pub(super) async fn household_section(
     let mut as_of_year = h.clone();
     as_of_year.status = status;
     let english = lang == Lang::En;
-    let mut entitled =
-        entitlement_lines(&catalogue, &as_of_year, year, income, &deliveries, english);
-    for e in &mut entitled {
-        e.member = e.member.as_ref().map(|name| d.show(Sensitive::Name, name));
-        e.reason = mask_names(&e.reason, h, d);
-    }
+    let entitled = entitlement_lines(
+        &catalogue,
+        &as_of_year,
+        year,
+        income,
+        &deliveries,
+        english,
+        d,
+    );
     let choices = entitled
         .iter()
         .filter(|e| !e.delivered)
@@ -135,17 +138,10 @@ pub(super) async fn household_section(
                 delivered_on: x.delivered_on.clone(),
                 amount: x.amount.map(|f| Fen(f).yuan_string()).unwrap_or_default(),
                 unit: x.unit.clone(),
-                evidence: x.evidence.clone(),
+                evidence: d.scrub(&x.evidence, h),
             })
             .collect(),
         choices,
-    })
-}
-
-/// Reasons name members; a caller who may not see names sees them masked.
-pub(super) fn mask_names(reason: &str, h: &fupin_core::Household, d: &Disclosure) -> String {
-    h.members.iter().fold(reason.to_string(), |r, m| {
-        r.replace(&m.name, &d.show(Sensitive::Name, &m.name))
     })
 }
 

@@ -1,0 +1,171 @@
+//! A small world for the web tests that need real areas, generated households and the demo
+//! accounts (one per role), driven in-process through the router.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use fupin_core::access::Principal;
+use fupin_core::{Household, StatusYear};
+use fupin_services::demo_accounts::{self, DEMO_PASSWORD};
+use fupin_services::generate::{GeneratorConfig, Geography, generate};
+use fupin_services::parse::status_snapshot;
+use fupin_storage::{Db, RegistryWriter, WriteContext};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+pub struct World {
+    pub _dir: tempfile::TempDir,
+    pub db: Db,
+    /// The households as created, in id order (ids from 1).
+    pub households: Vec<Household>,
+}
+
+/// The seed divisions and `n` generated households; `plant` may change the first (id 1, inside
+/// every demo account's area) before it is written. The demo accounts exist.
+pub async fn world(n: usize, plant: impl FnOnce(&mut Household, &mut StatusYear)) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("w.sqlite3").display()
+    ))
+    .await
+    .unwrap();
+    fupin_services::areas::load_seed_divisions(&db)
+        .await
+        .unwrap();
+    let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
+    let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
+    let config = GeneratorConfig {
+        households: n,
+        seed: 11,
+        last_year: 2023,
+    };
+    let mut batch: Vec<(Household, StatusYear)> = generate(&config, &geo)
+        .map(|g| {
+            let h = g.household;
+            let s = status_snapshot(&h, "test");
+            (h, s)
+        })
+        .collect();
+    // the first household written has at least two members, for a member other than the head
+    let first = batch
+        .iter()
+        .position(|(h, _)| h.members.len() >= 2)
+        .unwrap();
+    batch.swap(0, first);
+    let (h, s) = &mut batch[0];
+    plant(h, s);
+    let ctx = WriteContext {
+        actor: "test".into(),
+        reason: "test".into(),
+        import_run: None,
+    };
+    let mut w = RegistryWriter::begin(&db).await.unwrap();
+    let ids = w.create(&batch, &ctx).await.unwrap();
+    w.commit().await.unwrap();
+    assert_eq!(ids[0], 1);
+    demo_accounts::ensure(&db).await.unwrap();
+    World {
+        _dir: dir,
+        db,
+        households: batch.into_iter().map(|(h, _)| h).collect(),
+    }
+}
+
+/// Who sends a request: nobody, a session, or an API token.
+#[derive(Clone)]
+pub struct Client {
+    pub name: String,
+    pub principal: Option<Principal>,
+    pub cookie: Option<String>,
+    pub bearer: Option<String>,
+}
+
+impl Client {
+    pub fn anonymous() -> Self {
+        Client {
+            name: "anonymous".into(),
+            principal: None,
+            cookie: None,
+            bearer: None,
+        }
+    }
+}
+
+pub async fn login(db: &Db, username: &str) -> Client {
+    let l = fupin_services::accounts::login(db, username, DEMO_PASSWORD, "10.0.0.1", "test")
+        .await
+        .unwrap();
+    Client {
+        name: username.into(),
+        principal: Some(l.session.user.principal()),
+        cookie: Some(format!("fupin_session={}", l.session_secret)),
+        bearer: None,
+    }
+}
+
+/// Every demo account logged in.
+pub async fn demo_clients(db: &Db) -> Vec<Client> {
+    let mut clients = Vec::new();
+    for name in [
+        "admin",
+        "province",
+        "city",
+        "county",
+        "township",
+        "village",
+        "helper",
+        "inspector",
+        "callcentre",
+        "department",
+    ] {
+        clients.push(login(db, name).await);
+    }
+    clients
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+/// A GET with the client's credentials and the extra `headers`.
+pub async fn get(app: &Router, c: &Client, uri: &str, headers: &[(&str, &str)]) -> Answer {
+    let (status, headers, bytes) = fetch(app, c, uri, headers).await;
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// A GET's status, headers and raw bytes (images).
+pub async fn fetch(
+    app: &Router,
+    c: &Client,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let mut r = Request::get(uri);
+    if let Some(cookie) = &c.cookie {
+        r = r.header(header::COOKIE, cookie);
+    }
+    if let Some(b) = &c.bearer {
+        r = r.header(header::AUTHORIZATION, format!("Bearer {b}"));
+    }
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    let response = app
+        .clone()
+        .oneshot(r.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, bytes.to_vec())
+}
