@@ -59,6 +59,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             archive_max_mb,
             list_max_mb,
             rules,
+            timeouts,
         } => {
             let rules = warnings::rule_settings(rules.as_deref())?;
             let db = connect(&url).await?;
@@ -69,6 +70,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 archive_limit: archive_max_mb as usize * 1024 * 1024,
                 list_limit: list_max_mb as usize * 1024 * 1024,
                 rules,
+                timeouts: timeouts.into(),
             };
             fupin_web::serve(db, addr, options).await?;
         }
