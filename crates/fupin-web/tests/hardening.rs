@@ -1,6 +1,7 @@
-//! Requests meant to exhaust the server (issue 24, item 9). The tests run a real server on a
-//! loopback port, talked to byte by byte, and count every byte of request bodies the
-//! application reads (a counting layer around the router).
+//! Requests meant to exhaust the server (issue 24, item 9) and the headers of every answer
+//! (item 12). The body tests run a real server on a loopback port, talked to byte by byte, and
+//! count every byte of request bodies the application reads (a counting layer around the
+//! router).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::http::Request;
+use axum::http::{Request, header};
 use fupin_core::AreaCode;
 use fupin_core::access::{Action, Role};
 use fupin_services::accounts::{self, AccountForm};
@@ -20,6 +21,7 @@ use fupin_web::{AppState, Timeouts};
 use http_body_util::BodyExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tower::ServiceExt;
 
 const PASSWORD: &str = "Tianqi-2020-pw";
 const MIB: u64 = 1024 * 1024;
@@ -379,4 +381,119 @@ async fn a_body_that_stops_arriving_is_answered_408() {
     let answer = exchange(server.addr, head, 0, false).await;
     assert_eq!(answer.status, Some(408), "{}", answer.head);
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// The answer to `uri` (a session cookie or a bearer token as given).
+async fn get(w: &World, uri: &str, session: bool, bearer: bool) -> axum::response::Response {
+    let mut r = Request::get(uri);
+    if session {
+        r = r.header(header::COOKIE, &w.session);
+    }
+    if bearer {
+        r = r.header(header::AUTHORIZATION, format!("Bearer {}", w.token));
+    }
+    fupin_web::router(w.db.clone())
+        .oneshot(r.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+fn sha256_source(text: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(hash)
+    )
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let _serial = SERIAL.lock().await;
+    let w = world().await;
+    let household = format!("/households/{}", w.household);
+    let answers = [
+        (
+            "household page",
+            get(&w, &household, true, false).await,
+            200,
+        ),
+        (
+            "card page",
+            get(&w, &format!("{household}/card"), true, false).await,
+            200,
+        ),
+        (
+            "error page",
+            get(&w, "/households/999999", true, false).await,
+            404,
+        ),
+        ("login page", get(&w, "/login", false, false).await, 200),
+        ("redirect", get(&w, "/areas", false, false).await, 303),
+        ("API", get(&w, "/api/v1/me", false, true).await, 200),
+        ("API error", get(&w, "/api/v1/me", false, false).await, 401),
+    ];
+    for (what, r, status) in answers {
+        assert_eq!(r.status().as_u16(), status, "{what}");
+        let h = r.headers();
+        let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        for directive in [
+            "default-src 'none'",
+            "img-src 'self' data:",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ] {
+            assert!(csp.contains(directive), "{what}: {directive} not in {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
+        assert!(!csp.contains("script-src"), "{what}: no scripts at all");
+        assert_eq!(h[header::X_FRAME_OPTIONS], "DENY", "{what}");
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{what}");
+        assert_eq!(h[header::REFERRER_POLICY], "same-origin", "{what}");
+        assert_eq!(h[header::CACHE_CONTROL], "no-store", "{what}");
+        let html = h
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+        if html {
+            let body = r.into_body().collect().await.unwrap().to_bytes();
+            let page = String::from_utf8_lossy(&body);
+            // a style attribute or a script would be blocked by the policy
+            assert!(!page.contains(" style="), "{what}: {page}");
+            assert!(!page.contains("<script"), "{what}");
+        }
+    }
+}
+
+/// The policy allows the inlined style sheet by its hash: the hash of `style.css` as it is
+/// now, and the page's `<style>` is that file.
+#[tokio::test]
+async fn the_policy_follows_the_style_sheet() {
+    let _serial = SERIAL.lock().await;
+    let w = world().await;
+    let css = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/templates/style.css"
+    ))
+    .unwrap();
+    let r = get(&w, "/login", false, false).await;
+    let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let style_src = csp
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("style-src "))
+        .unwrap_or_else(|| panic!("no style-src in {csp}"));
+    assert_eq!(style_src, format!("style-src {}", sha256_source(&css)));
+    let body = r.into_body().collect().await.unwrap().to_bytes();
+    let page = String::from_utf8_lossy(&body);
+    let inlined: Vec<&str> = page
+        .split("<style>")
+        .skip(1)
+        .map(|s| s.split("</style>").next().unwrap())
+        .collect();
+    assert_eq!(inlined, [css.as_str()], "one <style>, the file as it is");
 }
