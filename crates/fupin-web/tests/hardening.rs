@@ -1,7 +1,7 @@
-//! Requests meant to exhaust the server (issue 24, item 9) and the headers of every answer
-//! (item 12). The body tests run a real server on a loopback port, talked to byte by byte, and
-//! count every byte of request bodies the application reads (a counting layer around the
-//! router).
+//! Requests meant to exhaust the server (issue 24, item 9), the login throttle's `Retry-After`
+//! on the page (item 11) and the headers of every answer (item 12). The body tests run a real
+//! server on a loopback port, talked to byte by byte, and count every byte of request bodies
+//! the application reads (a counting layer around the router).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::http::{Request, header};
+use axum::http::{Request, StatusCode, header};
 use fupin_core::AreaCode;
 use fupin_core::access::{Action, Role};
 use fupin_services::accounts::{self, AccountForm};
@@ -381,6 +381,45 @@ async fn a_body_that_stops_arriving_is_answered_408() {
     let answer = exchange(server.addr, head, 0, false).await;
     assert_eq!(answer.status, Some(408), "{}", answer.head);
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// The login page's refusal says when to come back, and that is when an attempt is checked
+/// again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_throttled_login_says_when_to_retry() {
+    let _serial = SERIAL.lock().await;
+    let w = world().await;
+    let app = fupin_web::router(w.db.clone());
+    let csrf = "b".repeat(64);
+    let attempt = |password: &str| {
+        Request::post("/login")
+            .header(header::COOKIE, format!("fupin_csrf={csrf}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "_csrf={csrf}&username=clerk&password={password}"
+            )))
+            .unwrap()
+    };
+    for _ in 0..accounts::MAX_FAILURES_PER_ACCOUNT {
+        let r = app.clone().oneshot(attempt("wrong-1")).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(r.headers().get(header::RETRY_AFTER).is_none());
+    }
+    let r = app.clone().oneshot(attempt(PASSWORD)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: i64 = r.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let first = accounts::ACCOUNT_BACKOFF.first.num_seconds();
+    assert!(
+        (first - 2..=first).contains(&wait),
+        "Retry-After {wait}, expected about {first}"
+    );
+    let body = r.into_body().collect().await.unwrap().to_bytes();
+    let page = String::from_utf8_lossy(&body);
+    assert!(page.contains(&format!("{wait} 秒")), "{page}");
 }
 
 /// The answer to `uri` (a session cookie or a bearer token as given).
