@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use fupin_core::access::{Action, Principal, Role, Scope};
 use fupin_core::{AreaCode, CodeList, password};
 use fupin_storage::{Db, NewSession, NewUser, Session, User};
@@ -20,12 +20,28 @@ use crate::audit::{Actor, record};
 
 /// A session ends after this long without a request.
 pub const SESSION_IDLE: Duration = Duration::hours(2);
-/// Failed logins counted over this window …
-pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
-/// … refuse an account after this many …
+/// A throttle counter forgets its failures after this long without one (longer than the
+/// longest wait, so that waiting out the backoff does not also reset it).
+pub const THROTTLE_WINDOW: Duration = Duration::hours(1);
+/// Failed logins of an account checked without delay; then [`ACCOUNT_BACKOFF`].
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// … and an address after this many (one office behind one address has many users).
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// Failed logins from one address, on accounts never used from there, checked without delay;
+/// then [`ADDRESS_BACKOFF`]. Much higher than an account's: many people may share an address.
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 50;
+/// One account, from anywhere: five tries, then 1, 2, 4, 8, 15, 15 … minutes between tries.
+pub const ACCOUNT_BACKOFF: Backoff = Backoff {
+    free: MAX_FAILURES_PER_ACCOUNT,
+    first: Duration::minutes(1),
+    max: Duration::minutes(15),
+};
+/// One address guessing at accounts not used from it: fifty tries, then 2, 4 … 60 seconds
+/// between tries: slows a sweep over many accounts, and never keeps someone sharing the
+/// address (a proxy, an office's NAT) out for more than a minute. See `docs/ACCESS.md`.
+pub const ADDRESS_BACKOFF: Backoff = Backoff {
+    free: MAX_FAILURES_PER_ADDRESS,
+    first: Duration::seconds(2),
+    max: Duration::minutes(1),
+};
 /// Longest an API token may live.
 pub const MAX_TOKEN_DAYS: i64 = 366;
 
@@ -46,8 +62,11 @@ pub enum AccountError {
     WeakPassword(#[from] password::PasswordProblem),
     #[error("用户名或密码错误 / wrong username or password")]
     WrongCredentials,
-    #[error("登录失败次数过多，请 15 分钟后再试 / too many failed logins, try again in 15 minutes")]
-    Throttled,
+    /// Too many failed logins: the next attempt is checked in `retry_after` seconds.
+    #[error(
+        "登录失败次数过多，请 {retry_after} 秒后再试 / too many failed logins, try again in {retry_after} s"
+    )]
+    Throttled { retry_after: u64 },
     #[error("原密码错误 / the current password is wrong")]
     WrongCurrentPassword,
     #[error("无权管理该账号或区域 / not allowed for this account or area")]
@@ -279,8 +298,30 @@ pub struct Login {
     pub session: Session,
 }
 
-/// Checks a username and password, throttled per account and per address, and opens a
-/// session. Every attempt is audited.
+/// How a throttle counter slows attempts: `free` failures are checked without waiting; after
+/// the last of them the next attempt waits `first`, and each further failure doubles the wait,
+/// up to `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub free: i64,
+    pub first: Duration,
+    pub max: Duration,
+}
+
+impl Backoff {
+    /// The wait after `failures` failures.
+    pub fn delay(&self, failures: i64) -> Duration {
+        if failures < self.free {
+            return Duration::zero();
+        }
+        let doublings = (failures - self.free).min(30) as u32;
+        self.first
+            .checked_mul(1 << doublings)
+            .map_or(self.max, |d| d.min(self.max))
+    }
+}
+
+/// Checks a username and password and opens a session, throttled (see [`login_at`]).
 pub async fn login(
     db: &Db,
     username: &str,
@@ -288,24 +329,47 @@ pub async fn login(
     client_addr: &str,
     user_agent: &str,
 ) -> Result<Login> {
-    let now = Utc::now();
-    let since = iso(now - THROTTLE_WINDOW);
-    let (per_account, per_address) = db
-        .login_failures_since(username, client_addr, &since)
-        .await?;
+    login_at(db, username, password, client_addr, user_agent, Utc::now()).await
+}
+
+/// [`login`] at `now`. Throttled by two counters, each with its [`Backoff`]: the account's
+/// (every attempt on it, from anywhere) and the address's — unless the account has had a
+/// session from this address, so that one client guessing behind a shared address cannot keep
+/// that address's regular users out. Before the password is checked the attempt is charged
+/// to its counters as a failure, atomically (counters locked, charged, committed), and refused
+/// with the wait left if a counter is still waiting: of concurrent attempts only as many are
+/// checked as the counters allow. A successful login clears the account's counter and gives
+/// the address back the attempt. Every attempt is audited.
+pub async fn login_at(
+    db: &Db,
+    username: &str,
+    password: &str,
+    client_addr: &str,
+    user_agent: &str,
+    now: DateTime<Utc>,
+) -> Result<Login> {
     let anonymous = Actor {
         principal: None,
         name: username.chars().take(64).collect(),
         client_addr: client_addr.to_string(),
     };
-    if per_account >= MAX_FAILURES_PER_ACCOUNT || per_address >= MAX_FAILURES_PER_ADDRESS {
+    let account = format!("account:{}", anonymous.name);
+    let address = format!("address:{client_addr}");
+    let regular = db.has_session_from(username, client_addr).await?;
+    let mut counters = vec![(account.as_str(), &ACCOUNT_BACKOFF)];
+    if !regular {
+        counters.push((address.as_str(), &ADDRESS_BACKOFF));
+    }
+    if let Some(until) = charge(db, &counters, now).await? {
         db.record_login_failure(username, client_addr).await?;
         record(
             db,
             anonymous.entry("login.throttled", "user", username, "", ""),
         )
         .await?;
-        bail!(AccountError::Throttled);
+        let wait = u64::try_from((until - now).num_milliseconds()).unwrap_or(0);
+        let retry_after = wait.div_ceil(1000).max(1);
+        bail!(AccountError::Throttled { retry_after });
     }
     let found = db.user_with_hash(username).await?;
     let user = match found {
@@ -325,7 +389,16 @@ pub async fn login(
             bail!(AccountError::WrongCredentials);
         }
     };
-    db.clear_login_failures(username).await?;
+    let mut throttle = db.login_throttle().await?;
+    if !regular {
+        let mut c = throttle.lock(&address).await?;
+        c.failures = (c.failures - 1).max(0);
+        let next = stamp(now + ADDRESS_BACKOFF.delay(c.failures));
+        c.next_at = c.next_at.min(next);
+        throttle.set(&address, &c).await?;
+    }
+    throttle.forget(&account).await?;
+    throttle.commit().await?;
     let session_secret = new_secret();
     let new = NewSession {
         token_hash: secret_hash(&session_secret),
@@ -350,6 +423,52 @@ pub async fn login(
             expires_at: new.expires_at,
         },
     })
+}
+
+/// Charges an attempt to each counter, or, if one of them is still waiting, to none: then
+/// the time the last of them waits until. Counters are locked in name order (no two attempts
+/// wait for each other) and committed together.
+async fn charge(
+    db: &Db,
+    counters: &[(&str, &Backoff)],
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>> {
+    let mut counters = counters.to_vec();
+    counters.sort_by_key(|(name, _)| *name);
+    let (now_s, forget_before) = (stamp(now), stamp(now - THROTTLE_WINDOW));
+    let mut throttle = db.login_throttle().await?;
+    let mut locked = Vec::with_capacity(counters.len());
+    let mut until: Option<DateTime<Utc>> = None;
+    for (name, backoff) in counters {
+        let c = throttle.lock(name).await?;
+        if c.next_at > now_s {
+            let next = DateTime::parse_from_rfc3339(&c.next_at)
+                .map_err(|e| anyhow::anyhow!("throttle counter {name}: {e}"))?
+                .with_timezone(&Utc);
+            until = until.max(Some(next));
+        }
+        locked.push((name, backoff, c));
+    }
+    if until.is_some() {
+        return Ok(until);
+    }
+    for (name, backoff, mut c) in locked {
+        c.failures = if c.last_at < forget_before {
+            1
+        } else {
+            c.failures + 1
+        };
+        c.last_at = now_s.clone();
+        c.next_at = stamp(now + backoff.delay(c.failures));
+        throttle.set(name, &c).await?;
+    }
+    throttle.commit().await?;
+    Ok(None)
+}
+
+/// A throttle counter's time: to the millisecond, so that `Retry-After` is exact.
+fn stamp(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 /// The live session behind a cookie's secret, its expiry slid forward (written at most once a
@@ -468,12 +587,16 @@ pub const KEEP_FAILURES: Duration = Duration::days(7);
 /// Ended sessions are kept this long.
 pub const KEEP_SESSIONS: Duration = Duration::days(30);
 
-/// Removes failed logins and ended sessions older than they are kept (run by the server at
-/// start and then hourly).
+/// Removes failed logins and ended sessions older than they are kept, and throttle counters
+/// that have forgotten their failures (run by the server at start and then hourly).
 pub async fn purge_stale(db: &Db) -> Result<(u64, u64)> {
     let now = Utc::now();
     Ok(db
-        .purge_stale(&iso(now - KEEP_FAILURES), &iso(now - KEEP_SESSIONS))
+        .purge_stale(
+            &iso(now - KEEP_FAILURES),
+            &iso(now - KEEP_SESSIONS),
+            &stamp(now - THROTTLE_WINDOW),
+        )
         .await?)
 }
 

@@ -1,4 +1,5 @@
-//! User accounts and roles, login sessions, login failures, API tokens and helper pairings.
+//! User accounts and roles, login sessions, login failures and the login throttle's counters,
+//! API tokens and helper pairings.
 //!
 //! Secrets never reach the database in clear: passwords arrive hashed (argon2id, by the
 //! services layer), session and API tokens are stored as their SHA-256.
@@ -442,44 +443,46 @@ impl Db {
         tx.commit().await
     }
 
-    /// Failed logins since `since`: (for this account, from this address).
-    pub async fn login_failures_since(
-        &self,
-        username: &str,
-        addr: &str,
-        since: &str,
-    ) -> Result<(i64, i64), StorageError> {
-        let mut tx = self.reader().await?;
-        let mut counts = [0; 2];
-        for (n, (column, value)) in counts
-            .iter_mut()
-            .zip([("username", username), ("client_addr", addr)])
-        {
-            let rows: Vec<Count> = fetch_all(
-                &mut tx,
-                &format!(
-                    "SELECT COUNT(*) AS n FROM login_failures WHERE {column} = $1 AND at > $2"
-                ),
-                &[
-                    Value::Text(value.to_string()),
-                    Value::Text(since.to_string()),
-                ],
-            )
-            .await?;
-            *n = rows.first().map_or(0, |c| c.n);
-        }
-        Ok((counts[0], counts[1]))
+    /// Whether `username` has had a session opened from `addr` (sessions are kept 30 days after
+    /// they end): the address is one the account's owner uses.
+    pub async fn has_session_from(&self, username: &str, addr: &str) -> Result<bool, StorageError> {
+        let rows: Vec<Count> = fetch_all(
+            &mut self.reader().await?,
+            "SELECT COUNT(*) AS n FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE u.username = $1 AND s.client_addr = $2",
+            &[
+                Value::Text(username.to_string()),
+                Value::Text(addr.to_string()),
+            ],
+        )
+        .await?;
+        Ok(rows.first().is_some_and(|c| c.n > 0))
     }
 
-    /// Deletes failed logins recorded before `failures_before` and sessions that ended (expired
-    /// or revoked) before `sessions_before`; returns how many rows of each went. Logins and
-    /// logouts stay in the audit trail.
+    /// Opens the login throttle's counters for one attempt (a write transaction).
+    pub async fn login_throttle(&self) -> Result<LoginThrottle, StorageError> {
+        Ok(LoginThrottle {
+            tx: self.begin().await?,
+        })
+    }
+
+    /// Deletes failed logins recorded before `failures_before`, sessions that ended (expired
+    /// or revoked) before `sessions_before` and throttle counters last charged before
+    /// `throttle_before` and no longer waiting; returns how many failures and sessions went.
+    /// Logins and logouts stay in the audit trail.
     pub async fn purge_stale(
         &self,
         failures_before: &str,
         sessions_before: &str,
+        throttle_before: &str,
     ) -> Result<(u64, u64), StorageError> {
         let mut tx = self.begin().await?;
+        execute(
+            &mut tx,
+            "DELETE FROM login_throttle WHERE last_at < $1 AND next_at < $1",
+            &[Value::Text(throttle_before.to_string())],
+        )
+        .await?;
         let failures = execute(
             &mut tx,
             "DELETE FROM login_failures WHERE at < $1",
@@ -494,18 +497,6 @@ impl Db {
         .await?;
         tx.commit().await?;
         Ok((failures, sessions))
-    }
-
-    /// Forgets an account's failed logins (after a successful one).
-    pub async fn clear_login_failures(&self, username: &str) -> Result<(), StorageError> {
-        let mut tx = self.begin().await?;
-        execute(
-            &mut tx,
-            "DELETE FROM login_failures WHERE username = $1",
-            &[Value::Text(username.to_string())],
-        )
-        .await?;
-        tx.commit().await
     }
 
     pub async fn create_token(
@@ -643,6 +634,80 @@ impl Db {
         )
         .await?;
         tx.commit().await
+    }
+}
+
+/// A login throttle's counter: failures charged, when the last was, and the time before which
+/// no further attempt is checked (ISO 8601 UTC with milliseconds; empty: never).
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct ThrottleCounter {
+    pub failures: i64,
+    pub last_at: String,
+    pub next_at: String,
+}
+
+/// The counters of one login attempt, locked until [`LoginThrottle::commit`]: concurrent
+/// attempts on the same counter wait for each other (a row lock on PostgreSQL, SQLite's write
+/// lock). Dropped without commit, nothing changes.
+pub struct LoginThrottle {
+    tx: crate::Tx,
+}
+
+impl LoginThrottle {
+    /// The counter called `name`, locked (a new one counts from nothing). Lock several in one
+    /// order everywhere (sorted by name) so that two attempts never wait for each other.
+    pub async fn lock(&mut self, name: &str) -> Result<ThrottleCounter, StorageError> {
+        execute(
+            &mut self.tx,
+            "INSERT INTO login_throttle (counter, failures, last_at, next_at) \
+             VALUES ($1, 0, '', '') ON CONFLICT (counter) DO NOTHING",
+            &[Value::Text(name.to_string())],
+        )
+        .await?;
+        let lock = match self.tx {
+            crate::Tx::Postgres(_) => " FOR UPDATE",
+            crate::Tx::Sqlite(_) => "",
+        };
+        let rows: Vec<ThrottleCounter> = fetch_all(
+            &mut self.tx,
+            &format!(
+                "SELECT failures, last_at, next_at FROM login_throttle WHERE counter = $1{lock}"
+            ),
+            &[Value::Text(name.to_string())],
+        )
+        .await?;
+        rows.into_iter().next().ok_or(StorageError::NotFound)
+    }
+
+    /// Sets a counter locked by [`LoginThrottle::lock`].
+    pub async fn set(&mut self, name: &str, c: &ThrottleCounter) -> Result<(), StorageError> {
+        execute(
+            &mut self.tx,
+            "UPDATE login_throttle SET failures = $1, last_at = $2, next_at = $3 WHERE counter = $4",
+            &[
+                Value::I64(c.failures),
+                Value::Text(c.last_at.clone()),
+                Value::Text(c.next_at.clone()),
+                Value::Text(name.to_string()),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Removes a counter (an account after a successful login).
+    pub async fn forget(&mut self, name: &str) -> Result<(), StorageError> {
+        execute(
+            &mut self.tx,
+            "DELETE FROM login_throttle WHERE counter = $1",
+            &[Value::Text(name.to_string())],
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), StorageError> {
+        self.tx.commit().await
     }
 }
 

@@ -41,7 +41,7 @@ mod search;
 pub mod warning_facts;
 pub mod warnings;
 
-pub use accounts::{ApiToken, NewSession, NewUser, Session, User};
+pub use accounts::{ApiToken, LoginThrottle, NewSession, NewUser, Session, ThrottleCounter, User};
 pub use areas::{AreaCount, AreaIndex, AreaLoad, FigureYear, Figures, YearFigures};
 pub use assessments::{AssessmentFigures, AssessmentRow, AssessmentWriter};
 pub use audit::{AuditFilter, NewAuditEntry};

@@ -1,6 +1,7 @@
 //! Who is asking. The [`identify`] middleware turns a session cookie or a bearer token into a
-//! [`Caller`] and checks the CSRF token of every form post; the route table's [`Rule`]
-//! (see `routes`) then decides whether the request may go on. Jurisdiction is not checked here:
+//! [`Caller`] without reading the body; the route table's [`Rule`] (see `routes`) then decides
+//! whether the request may go on, and only then is the body's CSRF token checked
+//! ([`check_csrf`]). Jurisdiction is not checked here:
 //! handlers pass [`Caller::viewer`] to storage, which confines every query to it.
 
 use std::net::SocketAddr;
@@ -11,22 +12,24 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use bytes::BytesMut;
 use fupin_core::access::{Action, HouseholdReach, Principal, Scope, Viewer};
 use fupin_core::masking::Disclosure;
 use fupin_services::accounts;
 use fupin_services::audit::Actor;
 use fupin_storage::User;
+use futures_util::StreamExt;
+use http_body_util::LengthLimitError;
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::limits::FORM_LIMIT;
 
 pub const SESSION_COOKIE: &str = "fupin_session";
 /// Before login there is no session to bind a CSRF token to: a random cookie is (double submit).
 pub const PRELOGIN_COOKIE: &str = "fupin_csrf";
 /// Name of the hidden form field (or `X-CSRF-Token` header) carrying the token.
 pub const CSRF_FIELD: &str = "_csrf";
-/// Largest form body read for the CSRF check.
-const FORM_LIMIT: usize = 256 * 1024;
 
 /// Who sent the request and what they may reach.
 #[derive(Debug, Clone)]
@@ -148,12 +151,18 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The middleware in front of every route: identifies the caller, checks CSRF on unsafe
-/// methods, and hands the [`Caller`] to the rule layer and the handler.
-pub async fn identify(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The middleware in front of every route: identifies the caller and hands the [`Caller`] to
+/// the rule layer and the handler. It reads no body: the route's rule decides first, then the
+/// body's size and the CSRF token are checked (`routes::authorize`, [`check_csrf`]).
+pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let secure = is_https(&state, request.headers());
-    match identified(&state, request).await {
-        Ok((request, new_prelogin)) => {
+    let client_addr = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+    match identified(&state, client_addr, request.headers()).await {
+        Ok((caller, new_prelogin)) => {
+            request.extensions_mut().insert(caller);
             let mut response = next.run(request).await;
             if let Some(token) = new_prelogin {
                 response.headers_mut().append(
@@ -169,13 +178,9 @@ pub async fn identify(State(state): State<AppState>, request: Request, next: Nex
 
 async fn identified(
     state: &AppState,
-    request: Request,
-) -> Result<(Request, Option<String>), AppError> {
-    let client_addr = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
-    let headers = request.headers();
+    client_addr: String,
+    headers: &HeaderMap,
+) -> Result<(Caller, Option<String>), AppError> {
     let mut new_prelogin = None;
     let caller = if let Some(secret) = bearer(headers) {
         let principal = accounts::token_principal(&state.db, secret)
@@ -220,61 +225,111 @@ async fn identified(
             }
         }
     };
-    let mut request = if is_safe(request.method()) || caller.via_token() {
-        request
-    } else {
-        // the one upload of a different size: a department list
-        let limit = if request.uri().path() == "/compare/lists" {
-            state.list_limit
-        } else {
-            state.archive_limit
-        };
-        check_csrf(request, &caller.csrf, limit).await?
-    };
-    request.extensions_mut().insert(caller);
-    Ok((request, new_prelogin))
+    Ok((caller, new_prelogin))
 }
 
 fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Refuses an unsafe request whose form field or header does not carry `expected`. The body is
-/// read (forms are small; a multipart upload at most `upload_limit` and its fields) and put
-/// back for the handler.
-async fn check_csrf(
-    request: Request,
-    expected: &str,
-    upload_limit: usize,
-) -> Result<Request, AppError> {
+/// Refuses an unsafe request of a session (or of someone not logged in) whose `X-CSRF-Token`
+/// header or form field does not carry the caller's token; requests with a bearer token carry
+/// no cookies and are not checked. A form (at most [`FORM_LIMIT`]) is read whole and put back
+/// for the handler; a multipart upload is read only as far as its CSRF field (which the upload
+/// forms send first) and handed on as a stream. Called by the rule layer after the rule and
+/// the declared length, on a body already capped (`limits::cap`): a read error is the cap's.
+pub(crate) async fn check_csrf(request: Request, caller: &Caller) -> Result<Request, Response> {
+    if is_safe(request.method()) || caller.via_token() {
+        return Ok(request);
+    }
+    let expected = caller.csrf.as_str();
     let (parts, body) = request.into_parts();
     let header_token = parts
         .headers
         .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+        .and_then(|v| v.to_str().ok());
+    if let Some(given) = header_token {
+        verify_token(given, expected).map_err(IntoResponse::into_response)?;
+        return Ok(Request::from_parts(parts, body));
+    }
     let boundary = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|ct| multer::parse_boundary(ct).ok());
-    let limit = if boundary.is_some() {
-        upload_limit + FORM_LIMIT
-    } else {
-        FORM_LIMIT
+    let body = match boundary {
+        Some(boundary) => {
+            let (given, body) = multipart_token(body, boundary)
+                .await
+                .map_err(IntoResponse::into_response)?;
+            verify_token(given.as_deref().unwrap_or_default(), expected)
+                .map_err(IntoResponse::into_response)?;
+            body
+        }
+        None => {
+            let bytes = to_bytes(body, FORM_LIMIT).await.map_err(|e| {
+                if caused_by::<LengthLimitError>(&e) {
+                    crate::limits::too_large(FORM_LIMIT)
+                } else {
+                    AppError::BadRequest(format!("表单读取失败 / cannot read the form: {e}"))
+                        .into_response()
+                }
+            })?;
+            let given = form_urlencoded_value(&bytes, CSRF_FIELD).unwrap_or_default();
+            verify_token(&given, expected).map_err(IntoResponse::into_response)?;
+            Body::from(bytes)
+        }
     };
-    let bytes = to_bytes(body, limit)
-        .await
-        .map_err(|_| AppError::BadRequest("表单过大 / form too large".into()))?;
-    let form_token = match boundary {
-        Some(b) => multipart_value(bytes.clone(), b, CSRF_FIELD).await,
-        None => form_urlencoded_value(&bytes, CSRF_FIELD),
-    };
-    let given = header_token.or(form_token).unwrap_or_default();
+    Ok(Request::from_parts(parts, body))
+}
+
+fn verify_token(given: &str, expected: &str) -> Result<(), AppError> {
     if expected.is_empty() || !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
         return Err(AppError::CsrfRejected);
     }
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    Ok(())
+}
+
+/// Whether an error of reading a body has an `E` among its causes.
+fn caused_by<E: std::error::Error + 'static>(e: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<E>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+/// Reads a multipart body until its CSRF field is complete (looking at most [`FORM_LIMIT`]
+/// bytes); gives back the token, if found, and the body whole again: the bytes read, then the
+/// rest still unread.
+async fn multipart_token(body: Body, boundary: String) -> Result<(Option<String>, Body), AppError> {
+    let mut stream = body.into_data_stream();
+    let mut head = BytesMut::new();
+    let mut token = None;
+    while head.len() < FORM_LIMIT {
+        match stream.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(e)) => {
+                return Err(AppError::BadRequest(format!(
+                    "表单读取失败 / cannot read the form: {e}"
+                )));
+            }
+            None => {
+                token = multipart_value(head.clone().freeze(), boundary, CSRF_FIELD).await;
+                break;
+            }
+        }
+        token = multipart_value(head.clone().freeze(), boundary.clone(), CSRF_FIELD).await;
+        if token.is_some() {
+            break;
+        }
+    }
+    let head = head.freeze();
+    let first = futures_util::stream::once(async move { Ok::<_, axum::Error>(head) });
+    Ok((token, Body::from_stream(first.chain(stream))))
 }
 
 fn form_urlencoded_value(body: &[u8], name: &str) -> Option<String> {
@@ -283,7 +338,7 @@ fn form_urlencoded_value(body: &[u8], name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// A text field of a multipart body (the upload forms put the CSRF field first).
+/// A text field of a multipart body; `None` also when the body ends before the field does.
 async fn multipart_value(body: bytes::Bytes, boundary: String, name: &str) -> Option<String> {
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
     let mut form = multer::Multipart::new(stream, boundary);
@@ -361,5 +416,70 @@ impl Rule {
             Rule::May(action) if !caller.may(action) => Err(Refusal::Forbidden),
             _ => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    const BOUNDARY: &str = "XyZ";
+
+    fn form(fields: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(value);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        body
+    }
+
+    /// The body as a stream of `chunk`-byte pieces.
+    fn chunked(bytes: &[u8], chunk: usize) -> Body {
+        let pieces: Vec<Result<bytes::Bytes, std::io::Error>> = bytes
+            .chunks(chunk)
+            .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+            .collect();
+        Body::from_stream(futures_util::stream::iter(pieces))
+    }
+
+    #[tokio::test]
+    async fn the_csrf_field_is_found_in_any_chunking_and_the_body_given_back_whole() {
+        let token = "ab".repeat(32);
+        let file = vec![7u8; 100_000];
+        let bytes = form(&[(CSRF_FIELD, token.as_bytes()), ("file", &file)]);
+        for chunk in [1, 7, 64, 4096, bytes.len()] {
+            let (found, body) = multipart_token(chunked(&bytes, chunk), BOUNDARY.into())
+                .await
+                .unwrap();
+            assert_eq!(found.as_deref(), Some(token.as_str()), "chunks of {chunk}");
+            let again = body.collect().await.unwrap().to_bytes();
+            assert_eq!(&again[..], &bytes[..], "chunks of {chunk}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_cut_short_or_sent_after_the_file_is_not_found() {
+        let token = "ab".repeat(32);
+        let whole = form(&[(CSRF_FIELD, token.as_bytes())]);
+        let cut = &whole[..whole.len() - 20];
+        let (found, _) = multipart_token(chunked(cut, 5), BOUNDARY.into())
+            .await
+            .unwrap();
+        assert_ne!(found.as_deref(), Some(token.as_str()));
+        // the field comes too late: no more than FORM_LIMIT is looked at
+        let file = vec![7u8; FORM_LIMIT + 1];
+        let late = form(&[("file", &file), (CSRF_FIELD, token.as_bytes())]);
+        let (found, body) = multipart_token(chunked(&late, 4096), BOUNDARY.into())
+            .await
+            .unwrap();
+        assert_eq!(found, None);
+        assert_eq!(body.collect().await.unwrap().to_bytes().len(), late.len());
     }
 }

@@ -2,9 +2,11 @@
 //! administration) and a JSON API, in Chinese by default and English on request, light enough
 //! for a 360-px phone.
 //!
-//! - [`router`] builds every route over a [`fupin_storage::Db`]; [`serve`] binds and runs it;
-//! - `routes`: the route table, each route with its access rule; `auth`: who is asking
-//!   (session cookie or bearer token), CSRF, and the rules;
+//! - [`router`] builds every route over a [`fupin_storage::Db`]; [`serve`] binds and runs it
+//!   (with a header read timeout: [`serve_on`]);
+//! - `routes`: the route table, each route with its access rule and the body it takes; `auth`:
+//!   who is asking (session cookie or bearer token), CSRF, and the rules; `limits`: bodies
+//!   capped per route, and the timeouts;
 //! - `pages::*`: the handlers and their view models;
 //! - `render`: the embedded templates and the middleware every page passes through
 //!   (language, error pages, headers); `i18n`: the language and the UI string catalog;
@@ -13,25 +15,33 @@
 pub mod auth;
 mod error;
 pub mod i18n;
+pub mod limits;
 mod pages;
 mod qr;
 mod render;
 pub mod routes;
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use fupin_services::audit::AuditSink;
 use fupin_storage::Db;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
 pub use i18n::Lang;
+pub use limits::Timeouts;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -56,6 +66,8 @@ pub struct AppState {
     pub list_limit: usize,
     /// The warning rules' settings a comparison started on the console raises warnings with.
     pub rules: Arc<fupin_core::warnings::RuleSettings>,
+    /// How long a request may take over its headers, its body and its whole.
+    pub timeouts: Timeouts,
 }
 
 impl AppState {
@@ -71,6 +83,7 @@ impl AppState {
             archive_limit: fupin_core::archive::DEFAULT_MAX_BYTES,
             list_limit: DEFAULT_LIST_LIMIT,
             rules: Arc::default(),
+            timeouts: Timeouts::default(),
         }
     }
 }
@@ -106,11 +119,16 @@ pub fn router(db: Db) -> Router {
 }
 
 pub fn router_with(state: AppState) -> Router {
-    routes::router()
+    routes::router(&state)
         .fallback(|| async { AppError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::identify,
+        ))
+        // inside the page middleware, so that a 408 gets the headers every answer gets
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.timeouts.request,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -137,6 +155,8 @@ pub struct ServeOptions {
     pub list_limit: usize,
     /// See [`AppState::rules`].
     pub rules: fupin_core::warnings::RuleSettings,
+    /// See [`AppState::timeouts`].
+    pub timeouts: Timeouts,
 }
 
 impl Default for ServeOptions {
@@ -148,6 +168,7 @@ impl Default for ServeOptions {
             archive_limit: fupin_core::archive::DEFAULT_MAX_BYTES,
             list_limit: DEFAULT_LIST_LIMIT,
             rules: fupin_core::warnings::RuleSettings::default(),
+            timeouts: Timeouts::default(),
         }
     }
 }
@@ -178,14 +199,59 @@ pub async fn serve(db: Db, addr: SocketAddr, options: ServeOptions) -> std::io::
     state.archive_limit = options.archive_limit;
     state.list_limit = options.list_limit;
     state.rules = Arc::new(options.rules);
+    state.timeouts = options.timeouts;
     let audit = state.audit.clone();
-    let app = router_with(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let timeouts = state.timeouts;
+    serve_on(listener, router_with(state), timeouts, shutdown_signal()).await;
     audit.flush().await;
     tracing::info!("fupin web stopped");
     Ok(())
+}
+
+/// Serves `app` on `listener` (HTTP/1.1, each request with its peer's [`ConnectInfo`]) until
+/// `shutdown` completes, then lets the requests in flight finish. Unlike `axum::serve`, a
+/// connection whose request line and headers have not all arrived within
+/// [`Timeouts::header`] is closed (the body's and the whole request's timeouts are the
+/// router's: [`router_with`]).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    timeouts: Timeouts,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(timeouts.header);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // out of file descriptors and the like: wait rather than spin
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |request: hyper::Request<_>| {
+            let mut request = request.map(Body::new);
+            request.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(request)
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, %peer, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// Old failed logins and ended sessions go, at start and every hour.

@@ -26,16 +26,21 @@ pub fn svg(url: &str, size_mm: u32) -> Result<String, QrError> {
     let svg = code
         .render::<svg::Color>()
         .quiet_zone(true)
+        .module_dimensions(1, 1)
         .dark_color(svg::Color("#000"))
         .light_color(svg::Color("#fff"))
         .build();
-    // drop the XML prolog (the SVG is inlined in HTML) and size it for print
+    // drop the XML prolog (the SVG is inlined in HTML) and size it for print with the
+    // element's own width and height (a style attribute would need the CSP to allow it)
     let body = svg.find("<svg").map_or(svg.as_str(), |start| &svg[start..]);
-    Ok(body.replacen(
-        "<svg ",
-        &format!("<svg class=\"qr\" style=\"width:{size_mm}mm;height:{size_mm}mm\" "),
-        1,
-    ))
+    let side = code.width() + 2 * QUIET; // one unit a module in the viewBox
+    Ok(body
+        .replacen(
+            &format!(" width=\"{side}\" height=\"{side}\""),
+            &format!(" width=\"{size_mm}mm\" height=\"{size_mm}mm\""),
+            1,
+        )
+        .replacen("<svg ", "<svg class=\"qr\" ", 1))
 }
 
 /// The code as a greyscale PNG, `scale` pixels a module.
@@ -89,7 +94,12 @@ mod tests {
     #[test]
     fn the_svg_is_an_inline_element_sized_for_print() {
         let s = svg("http://x/q/abc", 30).unwrap();
-        assert!(s.starts_with("<svg class=\"qr\" style=\"width:30mm;height:30mm\""));
+        assert!(s.starts_with("<svg class=\"qr\" "));
+        assert!(s.contains(" width=\"30mm\" height=\"30mm\""), "{s}");
+        assert!(
+            !s.contains("style="),
+            "no inline style: the CSP allows none"
+        );
         assert!(s.contains("<path") || s.contains("<rect"));
     }
 

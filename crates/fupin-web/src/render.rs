@@ -1,6 +1,6 @@
 //! Templates (embedded in the binary, HTML auto-escaped) and the middleware every page passes
 //! through: it decides the language, remembers an explicit choice in a cookie, renders error
-//! pages and sets a few defensive headers.
+//! pages and sets the defensive headers of every answer ([`security_headers`]).
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -69,6 +69,42 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 const CSS: &str = include_str!("templates/style.css");
+
+/// The pages run no script and load nothing from elsewhere: the one style sheet is inlined
+/// (`<style>{{ css }}</style>`) and allowed by its hash, images are the site's own or `data:`
+/// (the favicon, QR codes), forms post only here, and no page may be framed.
+fn content_security_policy() -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(CSS.as_bytes()));
+    format!(
+        "default-src 'none'; style-src 'sha256-{hash}'; img-src 'self' data:; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+static CSP: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
+    HeaderValue::from_str(&content_security_policy()).expect("the policy is ASCII")
+});
+
+/// Headers on every answer: the policy above, no framing, no sniffing, the address sent
+/// only to this site, and nothing kept in caches (pages and the API carry personal data; there
+/// are no static public assets: a handler that serves one sets its own `Cache-Control`).
+fn security_headers(headers: &mut axum::http::HeaderMap) {
+    headers.insert(header::CONTENT_SECURITY_POLICY, CSP.clone());
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
 
 pub(crate) fn environment() -> Environment<'static> {
     let mut env = Environment::new();
@@ -201,14 +237,7 @@ pub(crate) async fn pages(
     if explicit && let Ok(cookie) = HeaderValue::from_str(&lang.cookie()) {
         headers.append(header::SET_COOKIE, cookie);
     }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    security_headers(headers);
     headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
     response
 }

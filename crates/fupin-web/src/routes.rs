@@ -1,38 +1,57 @@
-//! The route table: every route with the rule its caller must meet. The router is built from
-//! this table and nothing else, so a route cannot exist without a rule, and the access tests
-//! walk the same table (`fupin-web/tests/access.rs`).
+//! The route table: every route with the rule its caller must meet and the body it takes. The
+//! router is built from this table and nothing else, so a route cannot exist without a rule,
+//! and the access tests walk the same table (`fupin-web/tests/access.rs`). In front of each
+//! handler, in this order and before any byte of the body is read: the rule, then the declared
+//! length against the route's limit; then the body, capped, for the CSRF check and the handler.
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::Method;
-use axum::middleware::{Next, from_fn};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
 use fupin_core::access::Action;
 
 use crate::AppState;
-use crate::auth::{Caller, Rule};
+use crate::auth::{Caller, Rule, check_csrf};
 use crate::error::AppError;
+use crate::limits::{self, BodyKind};
 use crate::pages::{
     account, admin, api, api_warnings, archives, areas, cards, cases, comparison, edit, households,
     login, measures, notices, restructure, search, warnings,
 };
 
-/// One route: method, path (axum syntax), rule, handler.
+/// One route: method, path (axum syntax), rule, the body it takes, handler.
 pub struct Route {
     pub method: Method,
     pub path: &'static str,
     pub rule: Rule,
+    pub body: BodyKind,
     handler: MethodRouter<AppState>,
 }
 
+/// A route taking a form (or, under `/api/`, JSON).
 fn route(method: Method, path: &'static str, rule: Rule, handler: MethodRouter<AppState>) -> Route {
+    let body = if path.starts_with("/api/") {
+        BodyKind::Json
+    } else {
+        BodyKind::Form
+    };
     Route {
         method,
         path,
         rule,
+        body,
         handler,
+    }
+}
+
+impl Route {
+    /// A route taking an upload: the body is limited by `body` here, not by axum's default.
+    fn upload(mut self, body: BodyKind) -> Self {
+        self.body = body;
+        self.handler = self.handler.layer(DefaultBodyLimit::disable());
+        self
     }
 }
 
@@ -130,9 +149,9 @@ pub fn table() -> Vec<Route> {
             M::POST,
             "/households/{id}/archives",
             May(EditHouseholds),
-            // the body was size-checked by the CSRF check (archive limit + form fields)
-            post(archives::upload).layer(DefaultBodyLimit::disable()),
-        ),
+            post(archives::upload),
+        )
+        .upload(BodyKind::Archive),
         route(
             M::GET,
             "/households/{id}/archives/{archive}",
@@ -279,9 +298,9 @@ pub fn table() -> Vec<Route> {
             M::POST,
             "/compare/lists",
             May(CompareLists),
-            // the body was size-checked by the CSRF check (upload limit + form fields)
-            post(comparison::upload).layer(DefaultBodyLimit::disable()),
-        ),
+            post(comparison::upload),
+        )
+        .upload(BodyKind::List),
         route(
             M::POST,
             "/compare/runs",
@@ -386,21 +405,31 @@ pub fn table() -> Vec<Route> {
     ]
 }
 
-/// The routes of [`table`], each behind its rule.
-pub fn router() -> Router<AppState> {
+/// The routes of [`table`], each behind its rule and its body's limit.
+pub fn router(state: &AppState) -> Router<AppState> {
     table().into_iter().fold(Router::new(), |router, r| {
-        let rule = r.rule;
-        let guarded = r
-            .handler
-            .route_layer(from_fn(move |req: Request, next: Next| {
-                authorize(rule, req, next)
-            }));
+        let (rule, body) = (r.rule, r.body);
+        let guarded = r.handler.route_layer(from_fn_with_state(
+            state.clone(),
+            move |State(state): State<AppState>, req: Request, next: Next| {
+                authorize(state, rule, body, req, next)
+            },
+        ));
         router.route(r.path, guarded)
     })
 }
 
-async fn authorize(rule: Rule, request: Request, next: Next) -> Response {
-    let Some(caller) = request.extensions().get::<Caller>() else {
+/// The rule, then the declared length, both before the body is touched; then the CSRF check
+/// and the handler on the capped body. A body cut short by the cap or its timeout makes the
+/// answer 413 or 408, whatever the handler made of the error.
+async fn authorize(
+    state: AppState,
+    rule: Rule,
+    body: BodyKind,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(caller) = request.extensions().get::<Caller>().cloned() else {
         return AppError::Internal("no caller".into()).into_response();
     };
     let path = request
@@ -409,10 +438,19 @@ async fn authorize(rule: Rule, request: Request, next: Next) -> Response {
         .map_or("/", |p| p.as_str())
         .to_string();
     let api = path.starts_with("/api/");
-    match rule.check(caller, &path, api) {
-        Ok(()) => next.run(request).await,
-        Err(refused) => refused.into_response(),
+    if let Err(refused) = rule.check(&caller, &path, api) {
+        return refused.into_response();
     }
+    let limit = body.limit(&state);
+    if limits::declared_length(&request).is_some_and(|n| n > limit as u64) {
+        return limits::too_large(limit);
+    }
+    let (request, outcome) = limits::cap(request, limit, state.timeouts.body_idle);
+    let response = match check_csrf(request, &caller).await {
+        Ok(request) => next.run(request).await,
+        Err(refused) => refused,
+    };
+    outcome.refusal(limit).unwrap_or(response)
 }
 
 /// `/`: the first page a user's roles lead to.

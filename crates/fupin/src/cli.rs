@@ -67,6 +67,8 @@ pub enum Command {
         /// the console; default: the shipped ones.
         #[arg(long, env = "FUPIN_RULES")]
         rules: Option<PathBuf>,
+        #[command(flatten)]
+        timeouts: ServeTimeouts,
     },
     /// Create or update the database schema.
     Migrate,
@@ -559,4 +561,29 @@ pub struct BenchConsoleArgs {
     /// Seconds of the load test.
     #[arg(long, default_value_t = 15)]
     pub seconds: u64,
+}
+
+/// How long a connection may take over a request (`fupin serve`).
+#[derive(Args, Debug, Clone, Copy)]
+pub struct ServeTimeouts {
+    /// Seconds for a request's line and headers to arrive; a slower client is dropped.
+    #[arg(long, env = "FUPIN_HEADER_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_timeout: u64,
+    /// Seconds to wait for the next piece of a request body.
+    #[arg(long, env = "FUPIN_BODY_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout: u64,
+    /// Seconds a whole request may take until its answer begins (uploads included).
+    #[arg(long, env = "FUPIN_REQUEST_TIMEOUT", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub request_timeout: u64,
+}
+
+impl From<ServeTimeouts> for fupin_web::Timeouts {
+    fn from(t: ServeTimeouts) -> Self {
+        use std::time::Duration;
+        fupin_web::Timeouts {
+            header: Duration::from_secs(t.header_timeout),
+            body_idle: Duration::from_secs(t.body_timeout),
+            request: Duration::from_secs(t.request_timeout),
+        }
+    }
 }

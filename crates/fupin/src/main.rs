@@ -60,6 +60,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             archive_max_mb,
             list_max_mb,
             rules,
+            timeouts,
         } => {
             let rules = warnings::rule_settings(rules.as_deref())?;
             let public_url = public_url
@@ -76,6 +77,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 archive_limit: archive_max_mb as usize * 1024 * 1024,
                 list_limit: list_max_mb as usize * 1024 * 1024,
                 rules,
+                timeouts: timeouts.into(),
             };
             fupin_web::serve(db, addr, options).await?;
         }

@@ -106,10 +106,6 @@ pub async fn submit(
         }
         Err(e) => match e.downcast::<AccountError>() {
             Ok(refusal) => {
-                let status = match refusal {
-                    AccountError::Throttled => StatusCode::TOO_MANY_REQUESTS,
-                    _ => StatusCode::UNAUTHORIZED,
-                };
                 let page = render_form(
                     &state,
                     lang,
@@ -118,7 +114,15 @@ pub async fn submit(
                     &next,
                     Some(refusal.to_string()),
                 )?;
-                Ok((status, page).into_response())
+                Ok(match refusal {
+                    AccountError::Throttled { retry_after } => (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        [(header::RETRY_AFTER, retry_after.to_string())],
+                        page,
+                    )
+                        .into_response(),
+                    _ => (StatusCode::UNAUTHORIZED, page).into_response(),
+                })
             }
             Err(e) => Err(AppError::internal(e)),
         },
