@@ -27,6 +27,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use fupin_services::audit::AuditSink;
 use fupin_storage::Db;
+pub use pages::search_limit::SearchLimiter;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -52,6 +53,8 @@ pub struct AppState {
     pub list_limit: usize,
     /// The warning rules' settings a comparison started on the console raises warnings with.
     pub rules: Arc<fupin_core::warnings::RuleSettings>,
+    /// Searches per user and minute (`FUPIN_SEARCHES_PER_MINUTE`).
+    pub search_limiter: Arc<SearchLimiter>,
 }
 
 impl AppState {
@@ -66,6 +69,7 @@ impl AppState {
             archive_limit: fupin_core::archive::DEFAULT_MAX_BYTES,
             list_limit: DEFAULT_LIST_LIMIT,
             rules: Arc::default(),
+            search_limiter: Arc::new(SearchLimiter::from_env()),
         }
     }
 }
