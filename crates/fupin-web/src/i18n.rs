@@ -742,6 +742,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "查询过于频繁，请{s}秒后再试 / too many searches: try again in {s} s",
         "Too many searches: try again in {s} s",
     ),
+    ("list_owner", "所属区域", "Belongs to"),
     ("edit_household", "修改户信息", "Edit household"),
     ("edit_member", "修改成员信息", "Edit member"),
     ("add_member", "新增成员", "Add a member"),
