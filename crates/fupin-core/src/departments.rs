@@ -7,8 +7,27 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
+use crate::area::AreaCode;
 use crate::codes::{CodeList, Sex};
 use crate::money::Fen;
+
+/// The area a list owned by `owner` (`None`: the whole installation) is compared over when a
+/// run is asked for `requested` (`None`: everything): the narrower of the two, so that a run's
+/// links and the warnings it raises lie where the list may be seen (within its owner's subtree
+/// and above). `None` when neither area lies in the other: the list is not the requester's to
+/// use, and is answered as not found.
+pub fn run_area(
+    owner: Option<&AreaCode>,
+    requested: Option<&AreaCode>,
+) -> Option<Option<AreaCode>> {
+    match (owner, requested) {
+        (None, r) => Some(r.cloned()),
+        (Some(o), None) => Some(Some(o.clone())),
+        (Some(o), Some(r)) if o.contains(r) => Some(Some(r.clone())),
+        (Some(o), Some(r)) if r.contains(o) => Some(Some(o.clone())),
+        _ => None,
+    }
+}
 
 code_list! {
     /// Kinds of department list (`domain.md` §3, exclusion rules E1–E4 and E11; the assistance
@@ -264,6 +283,33 @@ impl DepartmentRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_is_compared_where_its_owner_may_see_it() {
+        let a = |c: &str| AreaCode::parse(c).unwrap();
+        let (province, county, township) = (a("52"), a("522726"), a("522726100"));
+        let other_county = a("522727");
+        // a county's list: used by the county, its townships and the province, over the county
+        assert_eq!(
+            run_area(Some(&county), Some(&county)),
+            Some(Some(county.clone()))
+        );
+        assert_eq!(
+            run_area(Some(&county), Some(&township)),
+            Some(Some(township.clone()))
+        );
+        assert_eq!(
+            run_area(Some(&county), Some(&province)),
+            Some(Some(county.clone()))
+        );
+        assert_eq!(run_area(Some(&county), None), Some(Some(county.clone())));
+        // never by a neighbour
+        assert_eq!(run_area(Some(&county), Some(&other_county)), None);
+        assert_eq!(run_area(Some(&township), Some(&other_county)), None);
+        // the operator's lists: wherever asked
+        assert_eq!(run_area(None, Some(&township)), Some(Some(township)));
+        assert_eq!(run_area(None, None), Some(None));
+    }
 
     #[test]
     fn every_kind_maps_the_fields_linkage_needs() {

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::AreaCode;
+use crate::access::Sensitive;
 use crate::codes::{Cause, HouseholdStatus, PovertyAttribute};
 
 /// Shortest household-number prefix searched (a township's code): shorter ones match whole
@@ -16,6 +17,9 @@ pub const MIN_NUMBER_PREFIX: usize = 9;
 pub const ID_TAIL: std::ops::RangeInclusive<usize> = 4..=8;
 /// Fewest characters of a name searched: one character (a surname) matches too many people.
 pub const MIN_NAME_CHARS: usize = 2;
+/// Characters at the end of an ID number that a masked ID still shows (`2108**********5778`,
+/// `fupin_core::masking::id_number`): all a role shown masked numbers may search by.
+pub const VISIBLE_ID_TAIL: usize = 4;
 
 /// A key the registry is searched by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +47,24 @@ impl SearchKey {
             SearchKey::Name(_) => "by_name",
         }
     }
+
+    /// Whether someone who sees a datum in full only where `reveals` says so may search by
+    /// this key. A search confirms what it names: a role shown `2108**********5778` could
+    /// otherwise try the few dozen checksum-valid numbers fitting the mask one by one and learn
+    /// the full number. So a key may hold no more of a datum than its masked form shows: of an
+    /// ID number its last [`VISIBLE_ID_TAIL`] characters, of a phone or name nothing.
+    pub fn permitted(&self, reveals: impl Fn(Sensitive) -> bool) -> Result<(), SearchProblem> {
+        let (needs, problem) = match self {
+            SearchKey::IdNumber(_) => (Sensitive::IdNumber, SearchProblem::IdWithheld),
+            SearchKey::IdTail(t) if t.len() > VISIBLE_ID_TAIL => {
+                (Sensitive::IdNumber, SearchProblem::IdWithheld)
+            }
+            SearchKey::Phone(_) => (Sensitive::Phone, SearchProblem::PhoneWithheld),
+            SearchKey::Name(_) => (Sensitive::Name, SearchProblem::NameWithheld),
+            SearchKey::IdTail(_) | SearchKey::HouseholdNumber(_) => return Ok(()),
+        };
+        if reveals(needs) { Ok(()) } else { Err(problem) }
+    }
 }
 
 impl fmt::Display for SearchKey {
@@ -66,6 +88,18 @@ pub enum SearchProblem {
         "请输入姓名（至少两个字）、身份证号（完整18位或末4–8位）、手机号或户编号（至少9位） / enter a name (at least two characters), an ID number (all 18 characters or the last 4–8), a mobile number or a household number (at least 9 digits)"
     )]
     NotAKey,
+    #[error(
+        "您看到的身份证号是遮挡的，只能按末4位查询（或按姓名、户编号） / ID numbers are shown to you masked: search by their last 4 characters (or by a name or household number)"
+    )]
+    IdWithheld,
+    #[error(
+        "您看到的手机号是遮挡的，不能按手机号查询（请按姓名、户编号） / phone numbers are shown to you masked: search by a name or household number instead"
+    )]
+    PhoneWithheld,
+    #[error(
+        "您看到的姓名是遮挡的，不能按姓名查询（请按户编号） / names are shown to you masked: search by a household number instead"
+    )]
+    NameWithheld,
 }
 
 /// Characters dropped from names before matching: spaces and the separators of transcribed
@@ -244,7 +278,55 @@ mod tests {
         assert!(name_grams("").is_empty());
     }
 
+    #[test]
+    fn a_masked_datum_is_searched_by_no_more_than_its_mask_shows() {
+        let leader = |s: Sensitive| crate::access::Role::OfficeLeader.reveals(s);
+        let staff = |s: Sensitive| crate::access::Role::OfficeStaff.reveals(s);
+        let call_centre = |s: Sensitive| crate::access::Role::CallCentre.reveals(s);
+        let key = |t: &str| classify(t).unwrap();
+        let full = key("21080219800101577X");
+        assert_eq!(full.permitted(leader), Err(SearchProblem::IdWithheld));
+        assert_eq!(full.permitted(call_centre), Err(SearchProblem::IdWithheld));
+        assert_eq!(full.permitted(staff), Ok(()));
+        // the last four are on the mask; a fifth is not
+        assert_eq!(key("577X").permitted(leader), Ok(()));
+        for tail in ["1577X", "01577X", "101577X", "0101577X"] {
+            assert_eq!(key(tail).permitted(leader), Err(SearchProblem::IdWithheld));
+            assert_eq!(key(tail).permitted(staff), Ok(()));
+        }
+        assert_eq!(
+            key("13812345678").permitted(leader),
+            Err(SearchProblem::PhoneWithheld)
+        );
+        assert_eq!(key("13812345678").permitted(call_centre), Ok(()));
+        assert_eq!(key("王小明").permitted(leader), Ok(()));
+        assert_eq!(
+            key("王小明").permitted(|_| false),
+            Err(SearchProblem::NameWithheld)
+        );
+        assert_eq!(key("522726100201").permitted(|_| false), Ok(()));
+    }
+
     proptest! {
+        /// Whatever is typed, a role shown ID numbers masked gets no key holding more than the
+        /// mask's last four characters of one.
+        #[test]
+        fn no_key_past_a_mask(text in "[0-9Xx ]{0,24}") {
+            let leader = |s: Sensitive| crate::access::Role::OfficeLeader.reveals(s);
+            if let Ok(key) = classify(&text) {
+                if key.permitted(leader).is_ok() {
+                    match &key {
+                        SearchKey::IdNumber(_) | SearchKey::Phone(_) | SearchKey::Name(_) => {
+                            prop_assert!(false, "{key:?} allowed")
+                        }
+                        SearchKey::IdTail(t) => prop_assert!(t.len() <= VISIBLE_ID_TAIL),
+                        // searched against household numbers, never ID numbers
+                        SearchKey::HouseholdNumber(_) => {}
+                    }
+                }
+            }
+        }
+
         #[test]
         fn keys_hold_only_what_storage_can_use(text in "\\PC{0,30}") {
             match classify(&text) {

@@ -115,6 +115,11 @@ pub enum Problem {
     NotAdjacent(String),
     #[error("身份证号已登记在户{0} / ID number already registered in household {0}")]
     IdInOtherHousehold(String),
+    /// Registered to a household outside the editor's jurisdiction: where is not said.
+    #[error(
+        "身份证号已在其他地方登记，不能重复登记；如需迁入，请联系上级扶贫办 / ID number already registered elsewhere: to move the person here, ask the office above"
+    )]
+    IdRegisteredElsewhere,
     #[error("户编号{0}不存在 / household {0} does not exist")]
     UnknownHousehold(String),
     #[error("{0}")]
@@ -329,6 +334,17 @@ pub fn valid_household_number(n: &str) -> bool {
     !n.is_empty() && n.len() <= 32 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// Whether `number` is a number for a new household of `village`: the village's 12-digit code
+/// followed by the household's own sequence (as `5227261002010001`). New households are
+/// numbered so, which keeps a village's numbers its own: whether a number of another place is
+/// taken is never asked.
+pub fn numbered_in_village(number: &str, village: &AreaCode) -> bool {
+    valid_household_number(number)
+        && number
+            .strip_prefix(village.as_str())
+            .is_some_and(|sequence| !sequence.is_empty())
+}
+
 /// Mobile (11 digits starting with 1) or landline with optional area code and extension.
 pub fn valid_phone(p: &str) -> bool {
     let digits = p.bytes().filter(u8::is_ascii_digit).count();
@@ -361,6 +377,23 @@ mod tests {
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2020, 12, 31).unwrap()
+    }
+
+    #[test]
+    fn new_numbers_start_with_their_village() {
+        let village = AreaCode::parse("522726100201").unwrap();
+        assert!(numbered_in_village("5227261002010042", &village));
+        assert!(numbered_in_village("522726100201-A", &village));
+        for other in [
+            "522726100201",     // the village's code alone
+            "5227261002020001", // the next village
+            "5227261012010001", // another township
+            "2108021002010001", // another province
+            "X5227261002010001",
+            "52272610020100０1", // a full-width digit
+        ] {
+            assert!(!numbered_in_village(other, &village), "{other}");
+        }
     }
 
     use crate::testing::sample_household as household;

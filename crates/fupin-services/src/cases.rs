@@ -335,7 +335,7 @@ async fn announce(
         h.status = HouseholdStatus::Poor;
         h.registered_year = today.year();
         h.exit_year = None;
-        return Ok(write_new_household(writer, actor, h, reason).await?);
+        return Ok(write_new_household(writer, actor, scope, h, reason).await?);
     }
     let id = row.household_id.ok_or(CaseError::NotFound)?;
     let (stored, _) = writer

@@ -306,17 +306,17 @@ pub async fn edit_household(
 
     // an ID number may be registered in one household only
     let ids: Vec<&str> = new.members.iter().map(|m| m.id_number.as_str()).collect();
-    let owners = writer.id_owners(&ids).await?;
+    let owners = writer.id_owners_within(scope, &ids).await?;
     let conflicts: Vec<FormIssue> = new
         .members
         .iter()
         .enumerate()
         .filter_map(|(i, m)| {
             let owner = owners.get(m.id_number.as_str())?;
-            (*owner != new.number).then(|| FormIssue {
+            (owner.as_deref() != Some(new.number.as_str())).then(|| FormIssue {
                 field: Some(Field::IdNumber),
                 member: Some(i),
-                message: Problem::IdInOtherHousehold(owner.clone()).to_string(),
+                message: registered_elsewhere(owner.as_deref()),
             })
         })
         .collect();
@@ -506,7 +506,7 @@ pub async fn create_household(
 ) -> Result<i64, EditError> {
     let h = prepare_new_household(db, scope, &new, today).await?;
     let mut writer = RegistryWriter::begin(db).await?;
-    let id = write_new_household(&mut writer, actor, h, new.reason.trim()).await?;
+    let id = write_new_household(&mut writer, actor, scope, h, new.reason.trim()).await?;
     writer.commit().await?;
     Ok(id)
 }
@@ -520,9 +520,20 @@ pub async fn prepare_new_household(
     today: NaiveDate,
 ) -> Result<Household, EditError> {
     let h = parse_new_household(db, scope, new, today).await?;
+    // checked before anything is looked up: a number of another place is never asked about
+    if !fupin_core::validation::numbered_in_village(&h.number, &h.village_code) {
+        return Err(EditError::Invalid(vec![FormIssue {
+            field: Some(Field::HouseholdNo),
+            member: None,
+            message: format!(
+                "户编号须以本村区划代码{village}开头 / a household number must start with the village code {village}",
+                village = h.village_code
+            ),
+        }]));
+    }
     // checked again when written; refused early so that a form says so at once
     let mut writer = RegistryWriter::begin(db).await?;
-    let issues = uniqueness_issues(&mut writer, &h).await?;
+    let issues = uniqueness_issues(&mut writer, scope, &h).await?;
     writer.rollback().await?;
     if issues.is_empty() {
         Ok(h)
@@ -570,9 +581,22 @@ pub async fn parse_new_household(
     parse_rows(&new.number, &columns, vec![row], &[Some(0)], &areas, today)
 }
 
-/// The household number and the head's ID number must not be registered yet.
+/// Why an ID number cannot be registered again: the household holding it when the editor's
+/// jurisdiction reaches it (`owner`), else only that it is registered elsewhere. That one fact
+/// cannot be hidden (a person is registered once), but where is not said.
+fn registered_elsewhere(owner: Option<&str>) -> String {
+    match owner {
+        Some(number) => Problem::IdInOtherHousehold(number.to_string()).to_string(),
+        None => Problem::IdRegisteredElsewhere.to_string(),
+    }
+}
+
+/// The household number and the head's ID number must not be registered yet. The number
+/// starts with the village's code (checked when parsed), so whether it is taken concerns the
+/// village only.
 async fn uniqueness_issues(
     writer: &mut RegistryWriter,
+    scope: &Scope,
     h: &Household,
 ) -> Result<Vec<FormIssue>, EditError> {
     let mut issues = Vec::new();
@@ -580,17 +604,17 @@ async fn uniqueness_issues(
         issues.push(FormIssue {
             field: Some(Field::HouseholdNo),
             member: None,
-            message: format!("户编号{}已存在 / already registered", h.number),
+            message: crate::restructure::taken(&h.number),
         });
     }
     let ids: Vec<&str> = h.members.iter().map(|m| m.id_number.as_str()).collect();
-    let owners = writer.id_owners(&ids).await?;
+    let owners = writer.id_owners_within(scope, &ids).await?;
     for (i, m) in h.members.iter().enumerate() {
         if let Some(owner) = owners.get(m.id_number.as_str()) {
             issues.push(FormIssue {
                 field: Some(Field::IdNumber),
                 member: Some(i),
-                message: Problem::IdInOtherHousehold(owner.clone()).to_string(),
+                message: registered_elsewhere(owner.as_deref()),
             });
         }
     }
@@ -602,10 +626,11 @@ async fn uniqueness_issues(
 pub async fn write_new_household(
     writer: &mut RegistryWriter,
     actor: &Actor,
+    scope: &Scope,
     h: Household,
     reason: &str,
 ) -> Result<i64, EditError> {
-    let issues = uniqueness_issues(writer, &h).await?;
+    let issues = uniqueness_issues(writer, scope, &h).await?;
     if !issues.is_empty() {
         return Err(EditError::Invalid(issues));
     }

@@ -2,13 +2,18 @@
 //! up its own) and merging one into another (合户). Both touch two households in one
 //! transaction, check the result with the registry's validation, and log each side with the
 //! reason, so that either household's timeline tells what happened.
+//!
+//! Neither tells what exists outside the editor's jurisdiction: a new household's number must
+//! start with its own village's code (refused before any lookup otherwise), so a number of
+//! another place is never looked up; and the household merged in is looked up within the
+//! jurisdiction only, one answer for "outside" and "nowhere".
 
 use chrono::NaiveDate;
 use fupin_core::Household;
 use fupin_core::access::Scope;
 use fupin_core::codes::{HouseholdStatus, Relation};
 use fupin_core::record::diff_households;
-use fupin_core::validation::{valid_household_number, validate_household};
+use fupin_core::validation::{numbered_in_village, valid_household_number, validate_household};
 use fupin_storage::{AreaIndex, Db, RegistryWriter, WriteContext};
 
 use crate::audit::Actor;
@@ -46,6 +51,19 @@ fn problem(message: impl Into<String>) -> EditError {
         member: None,
         message: message.into(),
     }])
+}
+
+/// A household number already in use (whoever uses it).
+pub fn taken(number: &str) -> String {
+    format!(
+        "户编号{number}已被使用，请改用建议的编号 / household number {number} is taken: use the one suggested"
+    )
+}
+
+/// A household number not found within the jurisdiction: the same words whether it exists
+/// elsewhere or nowhere.
+pub fn not_within(number: &str) -> String {
+    format!("您的管辖范围内没有户编号{number} / no household {number} within your jurisdiction")
 }
 
 fn check_reason(reason: &str) -> Result<(), EditError> {
@@ -127,10 +145,16 @@ pub async fn split_household(
             "原户主不能分出，请先变更户主 / the head cannot leave: change the head first",
         ));
     }
-    if !writer.ids_of(&[number.as_str()]).await?.is_empty() {
+    if !numbered_in_village(&number, &old.village_code) {
         return Err(problem(format!(
-            "户编号{number}已存在 / already registered"
+            "新户编号须以本村区划代码{village}开头 / a new household number must start with the village code {village}",
+            village = old.village_code
         )));
+    }
+    // a number of this village's own: taken only by a household of the village (or by one
+    // moved away since, and then the answer is the same)
+    if !writer.ids_of(&[number.as_str()]).await?.is_empty() {
+        return Err(problem(taken(&number)));
     }
     let staying: Vec<usize> = (0..old.members.len())
         .filter(|i| !leaving.contains(i))
@@ -218,12 +242,11 @@ pub async fn merge_households(
         return Err(crate::edit::conflict(&mut writer, req.into_id).await?);
     }
     let from_number = req.from_number.trim();
+    let not_found = || problem(not_within(from_number));
     let from_id = writer
-        .ids_of(&[from_number])
+        .id_within(scope, from_number)
         .await?
-        .get(from_number)
-        .copied()
-        .ok_or_else(|| problem(format!("户编号{from_number}不存在 / no such household")))?;
+        .ok_or_else(not_found)?;
     if from_id == req.into_id {
         return Err(problem(
             "不能与本户合并 / a household cannot merge with itself",
@@ -232,7 +255,7 @@ pub async fn merge_households(
     let (from, _) = writer
         .household_for_edit(scope, from_id)
         .await?
-        .ok_or_else(|| problem(format!("户编号{from_number}不存在 / no such household")))?;
+        .ok_or_else(not_found)?;
     let (old_into, old_from) = (into.household, from.household);
     if old_from.status == HouseholdStatus::Closed {
         return Err(problem(format!("户{from_number}已注销 / already closed")));

@@ -38,6 +38,7 @@ async fn links_are_right_on_planted_truth_and_exported_with_their_evidence() {
         let imported = import_list(
             &t.db,
             &actor,
+            None,
             "县医保局参保名单",
             Some(DepartmentKind::Medical),
             None,
@@ -106,6 +107,7 @@ async fn links_are_right_on_planted_truth_and_exported_with_their_evidence() {
         let deaths = import_list(
             &t.db,
             &actor,
+            None,
             "县民政局死亡名单",
             Some(DepartmentKind::Death),
             None,
@@ -157,6 +159,7 @@ async fn an_import_is_all_or_nothing_and_a_retry_is_the_same_snapshot() {
         let first = import_list(
             &t.db,
             &actor,
+            None,
             "公安车辆",
             Some(DepartmentKind::Vehicle),
             None,
@@ -165,17 +168,21 @@ async fn an_import_is_all_or_nothing_and_a_retry_is_the_same_snapshot() {
         )
         .await
         .unwrap();
-        let again = import_list(&t.db, &actor, "公安车辆", None, None, &good, today())
+        let again = import_list(&t.db, &actor, None, "公安车辆", None, None, &good, today())
             .await
             .unwrap();
         assert!(first.new && !again.new, "{}", t.name);
         assert_eq!(first.snapshot_id, again.snapshot_id);
-        let e = import_list(&t.db, &actor, "公安车辆", None, None, &bad, today())
+        let e = import_list(&t.db, &actor, None, "公安车辆", None, None, &bad, today())
             .await
             .unwrap_err()
             .to_string();
         assert!(e.contains("row 2") && e.contains("初次登记日期"), "{e}");
-        let source = t.db.department_source("公安车辆").await.unwrap().unwrap();
+        let source =
+            t.db.department_source("", "公安车辆")
+                .await
+                .unwrap()
+                .unwrap();
         assert_eq!(
             t.db.snapshots_of(source.id).await.unwrap().len(),
             1,
@@ -184,6 +191,7 @@ async fn an_import_is_all_or_nothing_and_a_retry_is_the_same_snapshot() {
         let wrong_kind = import_list(
             &t.db,
             &actor,
+            None,
             "公安车辆",
             Some(DepartmentKind::Death),
             None,

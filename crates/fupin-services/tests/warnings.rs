@@ -88,7 +88,7 @@ async fn compare(
     as_of: NaiveDate,
 ) -> RaiseSummary {
     let actor = Actor::cli();
-    let imported = import_list(db, &actor, source, Some(kind), None, file, as_of)
+    let imported = import_list(db, &actor, None, source, Some(kind), None, file, as_of)
         .await
         .unwrap();
     let settings = Settings {

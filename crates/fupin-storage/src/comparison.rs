@@ -1,6 +1,9 @@
 //! Department lists and comparison runs: sources with their column mappings, dated snapshots of
 //! the lists, their records, the runs and each record's link. Records and members are read in
 //! pages for a run, converted on the fly by the caller (a province is millions of rows).
+//!
+//! A source belongs to an area (`area_code`, `''` for the whole installation): it is read only
+//! within that area's subtree and above (`scope::owned`), and its name is unique per owner.
 
 use fupin_core::AreaCode;
 use fupin_core::access::Scope;
@@ -16,6 +19,8 @@ const WRITE_BATCH: usize = 50_000;
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct SourceRow {
     pub id: i64,
+    /// The owning area's code; `''`: the whole installation (the operator's lists).
+    pub area_code: String,
     pub name: String,
     pub kind: String,
     pub mapping: String,
@@ -178,10 +183,14 @@ const LINK_COLUMNS: [&str; 10] = [
     "method",
 ];
 
-/// The source named `name`, created with `kind` and `mapping` if new; an existing source keeps
-/// its kind and gets the mapping given (a source's latest mapping is the one it reads with).
+const SOURCE_COLUMNS: &str = "id, area_code, name, kind, mapping, created_at";
+
+/// The source of `owner` (`''`: the whole installation) named `name`, created with `kind` and
+/// `mapping` if new; an existing source keeps its kind and gets the mapping given (a source's
+/// latest mapping is the one it reads with).
 pub async fn upsert_source(
     tx: &mut Tx,
+    owner: &str,
     name: &str,
     kind: &str,
     mapping: &str,
@@ -189,9 +198,11 @@ pub async fn upsert_source(
 ) -> Result<SourceRow, StorageError> {
     execute(
         tx,
-        "INSERT INTO department_sources (name, kind, mapping, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (name) DO UPDATE SET mapping = excluded.mapping",
+        "INSERT INTO department_sources (area_code, name, kind, mapping, created_at) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (area_code, name) DO UPDATE SET mapping = excluded.mapping",
         &[
+            Value::Text(owner.into()),
             Value::Text(name.into()),
             Value::Text(kind.into()),
             Value::Text(mapping.into()),
@@ -201,8 +212,10 @@ pub async fn upsert_source(
     .await?;
     let mut rows: Vec<SourceRow> = fetch_all(
         tx,
-        "SELECT id, name, kind, mapping, created_at FROM department_sources WHERE name = $1",
-        &[Value::Text(name.into())],
+        &format!(
+            "SELECT {SOURCE_COLUMNS} FROM department_sources WHERE area_code = $1 AND name = $2"
+        ),
+        &[Value::Text(owner.into()), Value::Text(name.into())],
     )
     .await?;
     rows.pop().ok_or(StorageError::NotFound)
@@ -377,25 +390,67 @@ pub async fn finish_run(
 }
 
 impl Db {
-    pub async fn department_source(&self, name: &str) -> Result<Option<SourceRow>, StorageError> {
-        let mut tx = self.reader().await?;
+    /// The source of `owner` (`''`: the whole installation) named `name`.
+    pub async fn department_source(
+        &self,
+        owner: &str,
+        name: &str,
+    ) -> Result<Option<SourceRow>, StorageError> {
         let mut rows: Vec<SourceRow> = fetch_all(
-            &mut tx,
-            "SELECT id, name, kind, mapping, created_at FROM department_sources WHERE name = $1",
-            &[Value::Text(name.into())],
+            &mut self.reader().await?,
+            &format!(
+                "SELECT {SOURCE_COLUMNS} FROM department_sources WHERE area_code = $1 AND name = $2"
+            ),
+            &[Value::Text(owner.into()), Value::Text(name.into())],
         )
         .await?;
         Ok(rows.pop())
     }
 
-    pub async fn department_sources(&self) -> Result<Vec<SourceRow>, StorageError> {
-        let mut tx = self.reader().await?;
+    /// Every source named `name`, whoever owns it (for the operator, who sees everything).
+    pub async fn department_sources_named(
+        &self,
+        name: &str,
+    ) -> Result<Vec<SourceRow>, StorageError> {
         fetch_all(
-            &mut tx,
-            "SELECT id, name, kind, mapping, created_at FROM department_sources ORDER BY name",
+            &mut self.reader().await?,
+            &format!(
+                "SELECT {SOURCE_COLUMNS} FROM department_sources WHERE name = $1 ORDER BY area_code"
+            ),
+            &[Value::Text(name.into())],
+        )
+        .await
+    }
+
+    /// The sources `scope` may see and use: owned within its subtree or above it.
+    pub async fn department_sources(&self, scope: &Scope) -> Result<Vec<SourceRow>, StorageError> {
+        fetch_all(
+            &mut self.reader().await?,
+            &format!(
+                "SELECT {SOURCE_COLUMNS} FROM department_sources WHERE {} ORDER BY name, area_code",
+                crate::scope::owned(scope, "area_code")
+            ),
             &[],
         )
         .await
+    }
+
+    /// Source `id` if `scope` may see and use it (else as if there were none).
+    pub async fn department_source_within(
+        &self,
+        scope: &Scope,
+        id: i64,
+    ) -> Result<Option<SourceRow>, StorageError> {
+        let mut rows: Vec<SourceRow> = fetch_all(
+            &mut self.reader().await?,
+            &format!(
+                "SELECT {SOURCE_COLUMNS} FROM department_sources WHERE id = $1 AND {}",
+                crate::scope::owned(scope, "area_code")
+            ),
+            &[Value::I64(id)],
+        )
+        .await?;
+        Ok(rows.pop())
     }
 
     /// A source's snapshots, newest first.
@@ -429,7 +484,7 @@ impl Db {
         };
         let source: Option<SourceRow> = fetch_all(
             &mut tx,
-            "SELECT id, name, kind, mapping, created_at FROM department_sources WHERE id = $1",
+            &format!("SELECT {SOURCE_COLUMNS} FROM department_sources WHERE id = $1"),
             &[Value::I64(snapshot.source_id)],
         )
         .await?
@@ -450,7 +505,7 @@ impl Db {
     }
 
     /// The latest runs whose area lies inside `scope` (a run over everything only for a scope
-    /// over everything), newest first.
+    /// over everything) and whose list `scope` may see, newest first.
     pub async fn runs_within(
         &self,
         scope: &Scope,
@@ -459,15 +514,16 @@ impl Db {
         fetch_all(
             &mut self.reader().await?,
             &format!(
-                "{RUN_LISTING} WHERE {} ORDER BY r.id DESC LIMIT $1",
-                crate::scope::within(scope, "r.area_code")
+                "{RUN_LISTING} WHERE {} AND {} ORDER BY r.id DESC LIMIT $1",
+                crate::scope::within(scope, "r.area_code"),
+                crate::scope::owned(scope, "s.area_code")
             ),
             &[Value::I64(limit)],
         )
         .await
     }
 
-    /// One run inside `scope`.
+    /// One run inside `scope`, over a list `scope` may see.
     pub async fn run_within(
         &self,
         scope: &Scope,
@@ -476,8 +532,9 @@ impl Db {
         let mut rows: Vec<RunListing> = fetch_all(
             &mut self.reader().await?,
             &format!(
-                "{RUN_LISTING} WHERE r.id = $1 AND {}",
-                crate::scope::within(scope, "r.area_code")
+                "{RUN_LISTING} WHERE r.id = $1 AND {} AND {}",
+                crate::scope::within(scope, "r.area_code"),
+                crate::scope::owned(scope, "s.area_code")
             ),
             &[Value::I64(id)],
         )

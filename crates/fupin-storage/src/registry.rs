@@ -650,6 +650,54 @@ impl RegistryWriter {
         Ok(rows.into_iter().map(|r| (r.number, r.id)).collect())
     }
 
+    /// The id of the household numbered `number`, if `scope` reaches it (outside: as if none).
+    pub async fn id_within(
+        &mut self,
+        scope: &Scope,
+        number: &str,
+    ) -> Result<Option<i64>, StorageError> {
+        let rows: Vec<Count> = fetch_all(
+            &mut self.tx,
+            &format!(
+                "SELECT id AS n FROM households WHERE number = $1 AND {}",
+                scope::households(scope, "")
+            ),
+            &[Value::Text(number.into())],
+        )
+        .await?;
+        Ok(rows.first().map(|c| c.n))
+    }
+
+    /// For ID numbers already registered, the household that holds each: its number when
+    /// `scope` reaches it, `None` when it lies outside (where is not the editor's to know).
+    pub async fn id_owners_within(
+        &mut self,
+        scope: &Scope,
+        ids: &[&str],
+    ) -> Result<HashMap<String, Option<String>>, StorageError> {
+        #[derive(sqlx::FromRow)]
+        struct Owner {
+            id_number: String,
+            number: String,
+            within: i32,
+        }
+        let rows: Vec<Owner> = fetch_in(
+            &mut self.tx,
+            &format!(
+                "SELECT m.id_number, h.number, CASE WHEN {} THEN 1 ELSE 0 END AS within \
+                 FROM members m JOIN households h ON h.id = m.household_id \
+                 WHERE m.id_number IN ({{in}})",
+                scope::households(scope, "h.")
+            ),
+            ids,
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|o| (o.id_number, (o.within == 1).then_some(o.number)))
+            .collect())
+    }
+
     /// For ID numbers already registered, the number of the household that holds each.
     pub async fn id_owners(
         &mut self,

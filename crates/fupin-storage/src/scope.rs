@@ -51,6 +51,31 @@ pub(crate) fn within(scope: &Scope, column: &str) -> String {
     }
 }
 
+/// The condition that keeps rows owned by an area (`column`: its code, `''` for the whole
+/// installation) that the scope may use: owned inside its subtree, or by an area it lies in
+/// (department lists: visible within their owner's subtree and above, never to a neighbour).
+pub(crate) fn owned(scope: &Scope, column: &str) -> String {
+    let Some(area) = scope.area.as_ref() else {
+        return "1 = 1".into();
+    };
+    let mut above = vec![String::from("''")];
+    for level in fupin_core::AreaLevel::ALL {
+        if level <= area.level() {
+            above.push(format!("'{}'", area.ancestor(level)));
+        }
+    }
+    debug_assert!(
+        above
+            .iter()
+            .all(|a| a.bytes().all(|b| b == b'\'' || b.is_ascii_digit()))
+    );
+    format!(
+        "({column} IN ({}) OR {})",
+        above.join(", "),
+        within(scope, column)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +103,15 @@ mod tests {
             counted(&scope(HouseholdReach::Paired(9)), ""),
             "village_code BETWEEN '522726000000' AND '522726999999'"
         );
+    }
+
+    #[test]
+    fn owned_rows_are_those_of_the_subtree_and_above() {
+        assert_eq!(
+            owned(&scope(HouseholdReach::Nothing), "s.area_code"),
+            "(s.area_code IN ('', '520000000000', '522700000000', '522726000000') \
+             OR s.area_code BETWEEN '522726000000' AND '522726999999')"
+        );
+        assert_eq!(owned(&Scope::everything(), "area_code"), "1 = 1");
     }
 }

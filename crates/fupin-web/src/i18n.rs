@@ -736,6 +736,13 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "only the first {n} households; narrow the search, or ask an administrator for fupin export",
     ),
     ("search_results", "查询结果", "Search results"),
+    // issue 24, items 2–4: searches rate-limited, lists by area
+    (
+        "search_throttled",
+        "查询过于频繁，请{s}秒后再试 / too many searches: try again in {s} s",
+        "Too many searches: try again in {s} s",
+    ),
+    ("list_owner", "所属区域", "Belongs to"),
     ("edit_household", "修改户信息", "Edit household"),
     ("edit_member", "修改成员信息", "Edit member"),
     ("add_member", "新增成员", "Add a member"),

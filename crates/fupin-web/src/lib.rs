@@ -34,6 +34,7 @@ use fupin_services::audit::AuditSink;
 use fupin_storage::Db;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+pub use pages::search_limit::SearchLimiter;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -68,6 +69,8 @@ pub struct AppState {
     pub rules: Arc<fupin_core::warnings::RuleSettings>,
     /// How long a request may take over its headers, its body and its whole.
     pub timeouts: Timeouts,
+    /// Searches per user and minute (`FUPIN_SEARCHES_PER_MINUTE`).
+    pub search_limiter: Arc<SearchLimiter>,
 }
 
 impl AppState {
@@ -84,6 +87,7 @@ impl AppState {
             list_limit: DEFAULT_LIST_LIMIT,
             rules: Arc::default(),
             timeouts: Timeouts::default(),
+            search_limiter: Arc::new(SearchLimiter::from_env()),
         }
     }
 }

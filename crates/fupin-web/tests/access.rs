@@ -40,7 +40,13 @@ struct World {
     target_run: (i64, i64),
     /// Warnings assigned to the inside and the outside village.
     target_warning: (i64, i64),
+    /// The department list every account may use (the operator's).
+    list_source: i64,
 }
+
+/// A department list owned by the outside household's province: no answer to anyone here may
+/// name it or its file.
+const OUTSIDE_LIST: [&str; 2] = ["外省民政厅死亡名单", "外省死亡名单.csv"];
 
 #[derive(Clone)]
 struct Household {
@@ -166,7 +172,8 @@ async fn world() -> World {
         .await
         .unwrap();
     let archive = db.archives_of(&everyone, inside.id).await.unwrap()[0].id;
-    let (target_run, target_warning) = comparison(&db, dir.path(), &inside, &outside).await;
+    let (target_run, target_warning, list_source) =
+        comparison(&db, dir.path(), &inside, &outside).await;
     let state = fupin_web::AppState::new(db.clone());
     World {
         _dir: dir,
@@ -180,6 +187,7 @@ async fn world() -> World {
         archive,
         target_run,
         target_warning,
+        list_source,
     }
 }
 
@@ -190,7 +198,7 @@ async fn comparison(
     dir: &std::path::Path,
     inside: &Household,
     outside: &Household,
-) -> ((i64, i64), (i64, i64)) {
+) -> ((i64, i64), (i64, i64), i64) {
     use fupin_services::compare::run as compare;
     let list = dir.join("deaths.csv");
     let mut csv = String::from("死亡证明编号,身份证号,姓名,死亡日期\n");
@@ -201,9 +209,25 @@ async fn comparison(
     let cli = Actor::cli();
     let today = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
     let kind = Some(fupin_core::departments::DepartmentKind::Death);
-    let imported = compare::import_list(db, &cli, "县卫健局", kind, None, &list, today)
+    let imported = compare::import_list(db, &cli, None, "县卫健局", kind, None, &list, today)
         .await
         .unwrap();
+    let elsewhere = dir.join(OUTSIDE_LIST[1]);
+    std::fs::copy(&list, &elsewhere).unwrap();
+    let province = AreaCode::parse(&outside.village[..2]).unwrap();
+    let owner = Some(&province);
+    compare::import_list(
+        db,
+        &cli,
+        owner,
+        OUTSIDE_LIST[0],
+        kind,
+        None,
+        &elsewhere,
+        today,
+    )
+    .await
+    .unwrap();
     let mut runs = Vec::new();
     let mut warnings = Vec::new();
     for h in [inside, outside] {
@@ -253,7 +277,11 @@ async fn comparison(
             .id;
         warnings.push(id);
     }
-    ((runs[0], runs[1]), (warnings[0], warnings[1]))
+    (
+        (runs[0], runs[1]),
+        (warnings[0], warnings[1]),
+        imported.source.id,
+    )
 }
 
 /// Who sends the requests of one row of the matrix.
@@ -383,7 +411,7 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
         "/login" => "username=nobody&password=wrong-password-1",
         "/account/password" => "current=wrong&new=x&repeat=x",
         "/admin/users/{username}/state" => "disabled=false",
-        "/compare/runs" => "source=县卫健局",
+        "/compare/runs" => return (uri, format!("source={}", w.list_source)),
         "/warnings/{id}" => "act=verify&note=matrix",
         "/api/v1/warnings/{id}/acts" => r#"{"act":"verify","note":"matrix"}"#,
         _ => "",
@@ -503,6 +531,8 @@ async fn every_route_answers_every_role_as_the_table_says() {
         w.outside.number.clone(),
         w.outside.head.clone(),
         w.outside.village.clone(),
+        OUTSIDE_LIST[0].to_string(),
+        OUTSIDE_LIST[1].to_string(),
     ];
     let table = fupin_web::routes::table();
     assert!(table.len() >= 20, "the route table lists every route");

@@ -122,6 +122,10 @@ pub struct CompareArgs {
     /// Link the latest snapshot of this source to the registry.
     #[arg(long)]
     pub source: Option<String>,
+    /// The area owning the source (where several areas have one of that name; default: the
+    /// installation's own, else the only one). A run covers at most the owner's area.
+    #[arg(long, value_name = "CODE")]
+    pub owner: Option<String>,
     /// Only the members of households within this area (a code of any level).
     #[arg(long)]
     pub area: Option<String>,
@@ -219,6 +223,10 @@ pub enum CompareCommand {
         /// A column mapping (TOML: field = ["header", …]); saved with the source.
         #[arg(long)]
         mapping: Option<PathBuf>,
+        /// The area the list belongs to: seen and used only within it and above (default: the
+        /// whole installation).
+        #[arg(long, value_name = "CODE")]
+        owner: Option<String>,
     },
 }
 

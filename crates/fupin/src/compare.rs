@@ -14,14 +14,23 @@ use crate::progress::Bar;
 pub async fn run(db: &Db, args: CompareArgs) -> Result<()> {
     let actor = Actor::cli();
     let today = chrono::Local::now().date_naive();
+    let owner_of = |code: Option<&str>| {
+        code.map(|c| {
+            fupin_core::AreaCode::parse(c)
+                .with_context(|| format!("--owner {c:?} 不是区划代码 / is not an area code"))
+        })
+        .transpose()
+    };
     if let Some(CompareCommand::Import {
         file,
         source,
         kind,
         as_of,
         mapping,
+        owner,
     }) = args.command
     {
+        let owner = owner_of(owner.as_deref())?;
         let kind = kind
             .as_deref()
             .map(|k| {
@@ -44,7 +53,17 @@ pub async fn run(db: &Db, args: CompareArgs) -> Result<()> {
             })
             .transpose()?;
         let started = std::time::Instant::now();
-        let i = compare::import_list(db, &actor, &source, kind, mapping, &file, as_of).await?;
+        let i = compare::import_list(
+            db,
+            &actor,
+            owner.as_ref(),
+            &source,
+            kind,
+            mapping,
+            &file,
+            as_of,
+        )
+        .await?;
         if i.new {
             println!(
                 "已导入 / imported {} records of {} as snapshot {} ({}, {:.1} s)",
@@ -84,7 +103,9 @@ pub async fn run(db: &Db, args: CompareArgs) -> Result<()> {
             ..defaults
         };
         settings.check()?;
-        let snapshot = compare::latest_snapshot(db, source).await?;
+        let owner = owner_of(args.owner.as_deref())?;
+        let list = compare::source_for_operator(db, source, owner.as_ref()).await?;
+        let snapshot = compare::latest_snapshot(db, &list).await?;
         let started = std::time::Instant::now();
         let bar = Bar::rows("比对 comparing (steps)");
         let s = compare::run(db, &actor, snapshot, area.as_ref(), &settings, today, &bar).await?;
@@ -123,12 +144,7 @@ pub async fn run(db: &Db, args: CompareArgs) -> Result<()> {
             fupin_services::compare::warnings::raise_for_run(db, &actor, s.run_id, &rules).await?;
         crate::warnings::print_raised(&raised, started.elapsed());
         if let Some(truth) = &args.truth {
-            let kind = db
-                .department_source(source)
-                .await?
-                .context("the source vanished")?
-                .kind;
-            let truth = fupin_services::compare::quality::read_truth(truth, &kind)?;
+            let truth = fupin_services::compare::quality::read_truth(truth, &list.kind)?;
             let run = db
                 .comparison_run(s.run_id)
                 .await?

@@ -44,7 +44,7 @@ async fn compare_department_lists(db: &fupin_storage::Db, dir: &std::path::Path)
         let source = format!("演示·{}", kind.zh());
         let file = dir.join(format!("{}.csv", kind.code()));
         let list =
-            compare::import_list(db, &actor, &source, Some(kind), None, &file, today).await?;
+            compare::import_list(db, &actor, None, &source, Some(kind), None, &file, today).await?;
         for province in &provinces {
             let settings = fupin_core::linkage::Settings::default();
             let run = compare::run(

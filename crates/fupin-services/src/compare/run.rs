@@ -32,13 +32,15 @@ pub struct Imported {
     pub encoding: &'static str,
 }
 
-/// Imports `path` as a snapshot of the source `name` dated `as_of`. A new source needs its
-/// `kind`; the column mapping is `mapping` if given (and then saved with the source), else the
-/// source's saved one, else the kind's default. All or nothing; the same file twice is one
-/// snapshot.
+/// Imports `path` as a snapshot of the source `name` of `owner` (`None`: the whole
+/// installation) dated `as_of`. A new source needs its `kind`; the column mapping is `mapping`
+/// if given (and then saved with the source), else the source's saved one, else the kind's
+/// default. All or nothing; the same file twice is one snapshot.
+#[allow(clippy::too_many_arguments)]
 pub async fn import_list(
     db: &Db,
     actor: &Actor,
+    owner: Option<&AreaCode>,
     name: &str,
     kind: Option<DepartmentKind>,
     mapping: Option<ColumnMapping>,
@@ -51,14 +53,17 @@ pub async fn import_list(
             .file_name()
             .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
     };
-    import_file(db, actor, name, kind, mapping, file, as_of).await
+    import_file(db, actor, owner, name, kind, mapping, file, as_of).await
 }
 
-/// As [`import_list`], for a file uploaded through the console: `file_name` as the browser
-/// sent it (its extension says CSV or XLSX), `bytes` its content.
+/// As [`import_list`], for a file uploaded through the console by an account of area `owner`
+/// (the list is that area's): `file_name` as the browser sent it (its extension says CSV or
+/// XLSX), `bytes` its content.
+#[allow(clippy::too_many_arguments)]
 pub async fn import_upload(
     db: &Db,
     actor: &Actor,
+    owner: &AreaCode,
     name: &str,
     kind: Option<DepartmentKind>,
     mapping: Option<ColumnMapping>,
@@ -82,7 +87,7 @@ pub async fn import_upload(
         path: &path,
         name: file_name.to_string(),
     };
-    import_file(db, actor, name, kind, mapping, file, as_of).await
+    import_file(db, actor, Some(owner), name, kind, mapping, file, as_of).await
 }
 
 /// A list's file: where it is read from and the name it is recorded under.
@@ -91,9 +96,11 @@ struct ListFile<'a> {
     name: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn import_file(
     db: &Db,
     actor: &Actor,
+    owner: Option<&AreaCode>,
     name: &str,
     kind: Option<DepartmentKind>,
     mapping: Option<ColumnMapping>,
@@ -105,7 +112,9 @@ async fn import_file(
     if name.is_empty() {
         bail!("数据源名称不能为空 / the source needs a name");
     }
-    let existing = db.department_source(name).await?;
+    // names are the owner's own: another area's list of the same name is not this one
+    let owner_code = owner.map_or("", AreaCode::as_str);
+    let existing = db.department_source(owner_code, name).await?;
     let kind = match (&existing, kind) {
         (Some(s), Some(k)) if s.kind != k.code() => bail!(
             "数据源“{name}”的类别是{}，不是{} / source {name:?} is of kind {}, not {}",
@@ -137,6 +146,7 @@ async fn import_file(
     let mut tx = db.begin().await?;
     let source = store::upsert_source(
         &mut tx,
+        owner_code,
         name,
         kind.code(),
         &serde_json::to_string(&mapping)?,
@@ -164,7 +174,13 @@ async fn import_file(
             kind.code(),
             read.records.len()
         );
-        let entry = actor.entry("compare.import", "department_list", file_name, "", detail);
+        let entry = actor.entry(
+            "compare.import",
+            "department_list",
+            file_name,
+            owner_code,
+            detail,
+        );
         crate::audit::record(db, entry).await?;
     }
     Ok(Imported {
@@ -203,7 +219,10 @@ pub struct RunSummary {
 }
 
 /// Links snapshot `snapshot_id` to the members of the households within `area` (all with
-/// `None`), stores every record's link and the model, and audits the run.
+/// `None`), stores every record's link and the model, and audits the run. A list is compared
+/// only where its owner's area and `area` meet (`departments::run_area`): a county's list over
+/// that county even when a province asks, and not at all for another county (refused exactly
+/// as a snapshot that does not exist).
 pub async fn run(
     db: &Db,
     actor: &Actor,
@@ -213,6 +232,18 @@ pub async fn run(
     today: NaiveDate,
     progress: &dyn Progress,
 ) -> Result<RunSummary> {
+    let not_found = || {
+        anyhow::anyhow!(
+            "没有可用的名单快照{snapshot_id} / no list snapshot {snapshot_id} within your areas"
+        )
+    };
+    let (_, source) = db
+        .snapshot_with_source(snapshot_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let owner = owner_area(&source)?;
+    let area = fupin_core::departments::run_area(owner.as_ref(), area).ok_or_else(not_found)?;
+    let area = area.as_ref();
     let mut timings = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |what: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
@@ -416,17 +447,64 @@ pub fn method_of(code: i32) -> Method {
     }
 }
 
-/// The latest snapshot of source `name`.
-pub async fn latest_snapshot(db: &Db, name: &str) -> Result<i64> {
-    let source = db
-        .department_source(name)
-        .await?
-        .with_context(|| format!("没有数据源“{name}” / no source named {name:?}"))?;
+/// The area owning `source` (`None`: the whole installation).
+pub fn owner_area(source: &SourceRow) -> Result<Option<AreaCode>> {
+    if source.area_code.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(AreaCode::parse(&source.area_code).with_context(
+        || {
+            format!(
+                "source {:?} has an unreadable owner {:?}",
+                source.name, source.area_code
+            )
+        },
+    )?))
+}
+
+/// The latest snapshot of `source`.
+pub async fn latest_snapshot(db: &Db, source: &SourceRow) -> Result<i64> {
     let snapshots = db.snapshots_of(source.id).await?;
+    let name = &source.name;
     Ok(snapshots
         .first()
         .with_context(|| format!("数据源“{name}”还没有导入数据 / source {name:?} has no list yet"))?
         .id)
+}
+
+/// The source `name` for the operator at the command line, who sees every area's lists: the
+/// one of `owner` if given (`None` there: the whole installation's), else the installation's
+/// own, else the only one of that name; several of that name and no owner given: the owners
+/// to choose from.
+pub async fn source_for_operator(
+    db: &Db,
+    name: &str,
+    owner: Option<&AreaCode>,
+) -> Result<SourceRow> {
+    if let Some(o) = owner {
+        return db
+            .department_source(o.as_str(), name)
+            .await?
+            .with_context(|| {
+                format!("区域{o}没有数据源“{name}” / area {o} has no source {name:?}")
+            });
+    }
+    let mut all = db.department_sources_named(name).await?;
+    if let Some(i) = all.iter().position(|s| s.area_code.is_empty()) {
+        return Ok(all.swap_remove(i));
+    }
+    match all.len() {
+        0 => bail!("没有数据源“{name}” / no source named {name:?}"),
+        1 => Ok(all.remove(0)),
+        _ => {
+            let owners: Vec<&str> = all.iter().map(|s| s.area_code.as_str()).collect();
+            bail!(
+                "多个区域都有数据源“{name}”，请用 --owner 指定：{} / several areas have a source {name:?}: choose one with --owner ({})",
+                owners.join("、"),
+                owners.join(", ")
+            )
+        }
+    }
 }
 
 pub const EXPORT_HEADER: [&str; 11] = [

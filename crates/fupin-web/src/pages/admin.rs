@@ -251,7 +251,7 @@ async fn user_page(
                 phone => user.phone.clone(),
                 created_at => user.created_at.clone(),
                 must_change => user.must_change_password,
-                entries => Serde(entries.iter().map(AuditRow::from).collect::<Vec<_>>()),
+                entries => Serde(entries.iter().map(|e| AuditRow::new(e, &caller.viewer().disclosure)).collect::<Vec<_>>()),
                 notice,
             },
         )?
@@ -428,14 +428,16 @@ struct AuditRow {
     detail: String,
 }
 
-impl From<&fupin_core::audit::AuditEntry> for AuditRow {
-    fn from(e: &fupin_core::audit::AuditEntry) -> Self {
+impl AuditRow {
+    /// An entry as `d` may read it: a search's text masked like the data it names.
+    fn new(e: &fupin_core::audit::AuditEntry, d: &fupin_core::masking::Disclosure) -> Self {
+        let target = super::search::shown_in_audit(&e.target_kind, &e.target_id, d);
         AuditRow {
             id: e.id,
             at: e.at.clone(),
             actor: e.actor.clone(),
             action: e.action.clone(),
-            target: format!("{} {}", e.target_kind, e.target_id),
+            target: format!("{} {target}", e.target_kind),
             area_code: e.area_code.clone(),
             client_addr: e.client_addr.clone(),
             detail: e.detail.clone(),
@@ -505,7 +507,7 @@ pub async fn audit(
             &caller,
             context! {
                 title => t(lang, "audit"),
-                entries => Serde(entries.iter().map(AuditRow::from).collect::<Vec<_>>()),
+                entries => Serde(entries.iter().map(|e| AuditRow::new(e, &caller.viewer().disclosure)).collect::<Vec<_>>()),
                 q => Serde(q),
                 pager => Serde(pager),
             },

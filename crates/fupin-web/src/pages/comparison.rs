@@ -11,7 +11,7 @@ use fupin_core::linkage::{Settings, Stats};
 use fupin_core::warnings::{Rule, WarningState};
 use fupin_services::compare::{lists, run as compare, warnings};
 use fupin_services::progress::Silent;
-use fupin_storage::comparison::RunListing;
+use fupin_storage::comparison::{RunListing, SourceRow};
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::Serialize;
@@ -27,6 +27,9 @@ fn run_href(id: i64) -> String {
 
 #[derive(Debug, Serialize)]
 struct SourceLine {
+    id: i64,
+    /// The owning area's code (`—` for the whole installation's lists).
+    owner: String,
     name: String,
     kind: &'static str,
     snapshots: usize,
@@ -76,8 +79,10 @@ async fn index_page(
     caller: &Caller,
     refusal: Option<String>,
 ) -> Result<Response, AppError> {
+    let scope = caller.viewer().scope;
     let mut sources = Vec::new();
-    for s in state.db.department_sources().await? {
+    // the lists of the caller's subtree and above, never a neighbour's
+    for s in state.db.department_sources(&scope).await? {
         let snapshots = state.db.snapshots_of(s.id).await?;
         let latest = snapshots.first();
         sources.push(SourceLine {
@@ -87,10 +92,11 @@ async fn index_page(
             records: latest.map_or(0, |l| l.records),
             file_name: latest.map(|l| l.file_name.clone()).unwrap_or_default(),
             imported_at: latest.map(|l| l.imported_at.clone()).unwrap_or_default(),
+            id: s.id,
+            owner: s.area_code,
             name: s.name,
         });
     }
-    let scope = caller.viewer().scope;
     let runs: Vec<RunLine> = state
         .db
         .runs_within(&scope, 50)
@@ -200,9 +206,16 @@ async fn import(state: &AppState, caller: &Caller, u: ListUpload) -> anyhow::Res
         "" => None,
         m => Some(lists::parse_mapping(m)?),
     };
+    let owner = &caller
+        .principal
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("not logged in"))?
+        .area;
+    // the list is the uploader's area's
     let imported = compare::import_upload(
         &state.db,
         &caller.actor(),
+        owner,
         &u.source,
         kind,
         mapping,
@@ -243,8 +256,14 @@ pub struct RunForm {
     review_probability: String,
 }
 
-/// Links the source's latest snapshot over the caller's area and raises the warnings.
-async fn start_run(state: &AppState, caller: &Caller, form: &RunForm) -> anyhow::Result<i64> {
+/// Links `source`'s latest snapshot over the caller's area (narrowed to the list owner's,
+/// where that lies inside it) and raises the warnings.
+async fn start_run(
+    state: &AppState,
+    caller: &Caller,
+    source: &SourceRow,
+    form: &RunForm,
+) -> anyhow::Result<i64> {
     let p = caller
         .principal
         .as_ref()
@@ -264,7 +283,7 @@ async fn start_run(state: &AppState, caller: &Caller, form: &RunForm) -> anyhow:
         ..defaults
     };
     settings.check()?;
-    let snapshot = compare::latest_snapshot(&state.db, &form.source).await?;
+    let snapshot = compare::latest_snapshot(&state.db, source).await?;
     let actor = caller.actor();
     let today = chrono::Local::now().date_naive();
     let area = Some(&p.area);
@@ -273,14 +292,23 @@ async fn start_run(state: &AppState, caller: &Caller, form: &RunForm) -> anyhow:
     Ok(s.run_id)
 }
 
-/// `POST /compare/runs`: compares a source's latest list with the registry of the caller's area.
+/// `POST /compare/runs`: compares a source's latest list (`source`: its id) with the registry
+/// of the caller's area. A source the caller may not use is 404, as one that does not exist.
 pub async fn run(
     State(state): State<AppState>,
     lang: Lang,
     caller: Caller,
     axum::extract::Form(form): axum::extract::Form<RunForm>,
 ) -> Result<Response, AppError> {
-    match start_run(&state, &caller, &form).await {
+    let source = match form.source.trim().parse::<i64>() {
+        Ok(id) => state
+            .db
+            .department_source_within(&caller.viewer().scope, id)
+            .await?
+            .ok_or(AppError::NotFound)?,
+        Err(_) => return Err(AppError::NotFound),
+    };
+    match start_run(&state, &caller, &source, &form).await {
         Ok(id) => Ok(Redirect::to(&run_href(id)).into_response()),
         Err(e) => {
             let message = format!("{}: {e:#}", t(lang, "run_refused"));

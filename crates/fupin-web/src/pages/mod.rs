@@ -19,6 +19,7 @@ pub mod measures;
 pub mod notices;
 pub mod restructure;
 pub mod search;
+pub mod search_limit;
 pub mod warnings;
 
 use fupin_core::Area;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use fupin_core::access::{Role, Sensitive};
 use fupin_core::codes::{Cause, HouseholdStatus, PovertyAttribute, Relation};
 use fupin_core::masking::Disclosure;
-use fupin_core::search::{HouseholdQuery, SortKey, classify};
+use fupin_core::search::{HouseholdQuery, SearchKey, SortKey, classify};
 use fupin_core::{AreaCode, AreaLevel, CodeList};
 use fupin_storage::{SearchHit, SearchPage};
 use minijinja::context;
@@ -218,8 +218,11 @@ pub async fn search(
     Query(form): Query<SearchForm>,
 ) -> Result<Response, AppError> {
     let page = super::parse_page(Some(&form.page))?;
+    if let Some(refused) = throttled(&state, lang, &caller, &form).await? {
+        return Ok(refused);
+    }
     let viewer = caller.viewer();
-    let query = form.query(lang);
+    let query = checked_query(&state, &caller, &form, lang).await;
     let kind = query
         .as_ref()
         .ok()
@@ -237,19 +240,7 @@ pub async fn search(
                 .find_households(&viewer.scope, &q, offset as i64, PER_PAGE as i64)
                 .await?;
             if let Some(key) = &q.key {
-                let area = caller
-                    .principal
-                    .as_ref()
-                    .map(|p| p.area.to_string())
-                    .unwrap_or_default();
-                let entry = caller.actor().entry(
-                    "search",
-                    "query",
-                    key.to_string(),
-                    &area,
-                    format!("{} found", found.total),
-                );
-                state.audit.send(entry).await;
+                audit_search(&state, &caller, key, format!("{} found", found.total)).await;
             }
             let rows = found
                 .items
@@ -267,7 +258,21 @@ pub async fn search(
             results = Some((rows, pager, found));
         }
     }
-    let helpers = helper_choices(&state, &caller).await?;
+    let html = render_page(&state, lang, &caller, &form, problems, kind, results).await?;
+    Ok(html.into_response())
+}
+
+/// The search page: the form (with `problems` beside their fields) and what was found.
+async fn render_page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    form: &SearchForm,
+    problems: Vec<FieldProblem>,
+    kind: Option<&str>,
+    results: Option<(Vec<ResultRow>, Pager, SearchPage)>,
+) -> Result<axum::response::Html<String>, AppError> {
+    let helpers = helper_choices(state, caller).await?;
     let sorts: Vec<Choice> = SortKey::ALL
         .iter()
         .map(|s| Choice {
@@ -275,13 +280,13 @@ pub async fn search(
             label: t(lang, &format!("sort_{}", s.code())).to_string(),
         })
         .collect();
-    let html = state.render(
+    state.render(
         "search.html",
         lang,
-        &caller,
+        caller,
         context! {
             title => t(lang, "search"),
-            form => Serde(&form),
+            form => Serde(form),
             problems => Serde(problems),
             kind,
             results => results.as_ref().map(|(rows, _, _)| Serde(rows)),
@@ -297,8 +302,102 @@ pub async fn search(
             sorts => Serde(sorts),
             helpers => Serde(helpers),
         },
-    )?;
-    Ok(html.into_response())
+    )
+}
+
+/// The form's query as the caller may run it. A key naming more of a datum than the caller is
+/// shown (a full ID number for a role shown `2108**********5778`) is refused beside the field,
+/// never narrowed silently, and the attempt goes to the audit trail like any search.
+async fn checked_query(
+    state: &AppState,
+    caller: &Caller,
+    form: &SearchForm,
+    lang: Lang,
+) -> Result<HouseholdQuery, Vec<FieldProblem>> {
+    let q = form.query(lang)?;
+    let Some(key) = &q.key else {
+        return Ok(q);
+    };
+    let d = caller.viewer().disclosure;
+    match key.permitted(|s| d.reveals(s)) {
+        Ok(()) => Ok(q),
+        Err(problem) => {
+            audit_search(state, caller, key, format!("refused: {problem:?}")).await;
+            Err(vec![FieldProblem {
+                field: "q",
+                message: problem.to_string(),
+            }])
+        }
+    }
+}
+
+/// A search with a key, to the audit trail: who searched for what (the key as typed, in full:
+/// the trail is the record of who looked for whom; `/admin/audit` shows it masked by the
+/// reader's own disclosure, see [`shown_in_audit`]).
+async fn audit_search(state: &AppState, caller: &Caller, key: &SearchKey, outcome: String) {
+    let area = caller
+        .principal
+        .as_ref()
+        .map(|p| p.area.to_string())
+        .unwrap_or_default();
+    let entry = caller
+        .actor()
+        .entry("search", "query", key.to_string(), &area, outcome);
+    state.audit.send(entry).await;
+}
+
+/// A search key as an audit entry stores it (`id_number:5201…`, see [`SearchKey`]'s
+/// `Display`), masked for a reader who does not see that datum in full.
+pub fn shown_in_audit(target_kind: &str, target_id: &str, d: &Disclosure) -> String {
+    if !matches!(target_kind, "query" | "search") {
+        return target_id.to_string();
+    }
+    let Some((kind, value)) = target_id.split_once(':') else {
+        return target_id.to_string();
+    };
+    let shown = match kind {
+        "id_number" | "id_tail" => d.show(Sensitive::IdNumber, value),
+        "phone" => d.show(Sensitive::Phone, value),
+        "name" => d.show(Sensitive::Name, value),
+        _ => value.to_string(),
+    };
+    format!("{kind}:{shown}")
+}
+
+/// When the caller has searched too often (a request with search text costs one search,
+/// refused or not, whatever the page): the page with why, 429 and `Retry-After`.
+async fn throttled(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    form: &SearchForm,
+) -> Result<Option<Response>, AppError> {
+    let Some(p) = caller.principal.as_ref() else {
+        return Ok(None);
+    };
+    if form.q.trim().is_empty() {
+        return Ok(None);
+    }
+    let Err(wait) = state
+        .search_limiter
+        .take(p.user_id, std::time::Instant::now())
+    else {
+        return Ok(None);
+    };
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let problems = vec![FieldProblem {
+        field: "q",
+        message: t(lang, "search_throttled").replace("{s}", &seconds.to_string()),
+    }];
+    let html = render_page(state, lang, caller, form, problems, None, None).await?;
+    Ok(Some(
+        (
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            [(axum::http::header::RETRY_AFTER, seconds.to_string())],
+            html,
+        )
+            .into_response(),
+    ))
 }
 
 /// Rows exported at most from one search (a whole jurisdiction: `fupin export`).
@@ -312,7 +411,10 @@ pub async fn export(
     caller: Caller,
     Query(form): Query<SearchForm>,
 ) -> Result<Response, AppError> {
-    let query = match form.query(lang) {
+    if let Some(refused) = throttled(&state, lang, &caller, &form).await? {
+        return Ok(refused);
+    }
+    let query = match checked_query(&state, &caller, &form, lang).await {
         Ok(q) if !q.is_empty() => q,
         Ok(_) => return Err(AppError::BadRequest(t(lang, "export_needs_query").into())),
         Err(problems) => {
