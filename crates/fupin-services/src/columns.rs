@@ -153,7 +153,11 @@ pub struct HeaderMap {
 
 impl HeaderMap {
     pub fn new(headers: &Row) -> Result<Self, String> {
-        let headers: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+        // kept for messages only: cut, as a header cell may be as long as any cell
+        let headers: Vec<String> = headers
+            .iter()
+            .map(|h| fupin_core::fields::excerpt(h.trim()).into_owned())
+            .collect();
         let table = lookup();
         let mut index = vec![None; Field::ALL.len()];
         let mut unknown = Vec::new();
@@ -192,6 +196,11 @@ impl HeaderMap {
 
     pub fn has(&self, f: Field) -> bool {
         self.index[f as usize].is_some()
+    }
+
+    /// The fields the header has.
+    pub fn fields(&self) -> impl Iterator<Item = Field> + '_ {
+        Field::ALL.iter().copied().filter(|f| self.has(*f))
     }
 
     /// The cell of `field` in `row`, trimmed ("" when the column or the cell is absent).
