@@ -146,6 +146,8 @@ fn lookup() -> HashMap<String, Field> {
 pub struct HeaderMap {
     /// Column of each field, indexed by the field's position in `Field::ALL`.
     index: Vec<Option<usize>>,
+    /// The same, as (field, column) pairs for going through a row.
+    columns: Vec<(Field, usize)>,
     headers: Vec<String>,
     /// Headers that matched no field (reported, then ignored).
     pub unknown: Vec<String>,
@@ -182,8 +184,13 @@ impl HeaderMap {
                 None => unknown.push(h.clone()),
             }
         }
+        let columns = Field::ALL
+            .iter()
+            .filter_map(|f| Some((*f, index[*f as usize]?)))
+            .collect();
         Ok(Self {
             index,
+            columns,
             headers,
             unknown,
         })
@@ -198,9 +205,9 @@ impl HeaderMap {
         self.index[f as usize].is_some()
     }
 
-    /// The fields the header has.
-    pub fn fields(&self) -> impl Iterator<Item = Field> + '_ {
-        Field::ALL.iter().copied().filter(|f| self.has(*f))
+    /// The fields the header has, with their columns.
+    pub fn columns(&self) -> &[(Field, usize)] {
+        &self.columns
     }
 
     /// The cell of `field` in `row`, trimmed ("" when the column or the cell is absent).

@@ -182,13 +182,14 @@ impl Cells<'_> {
 /// (`Field::max_chars`, `Field::may_break_lines`): an oversized cell is reported before it is
 /// read, and a cell holding a line break (a CSV's stray quote) is not taken for data.
 pub fn cell_issues(map: &HeaderMap, row_no: usize, row: &Row, out: &mut Vec<RowIssue>) {
-    let breaks = row.as_slice().contains(['\n', '\r']);
-    for field in map.fields() {
-        let text = map.get(row, field);
+    let breaks = crate::sheet::has_line_break(row.as_slice());
+    for &(field, column) in map.columns() {
+        let raw = row.get(column).unwrap_or("");
         // bytes bound characters: most cells need no counting
-        if text.len() <= field.max_chars() && !breaks {
+        if raw.len() <= field.max_chars() && !breaks {
             continue;
         }
+        let text = raw.trim();
         if let Some(problem) = check_text(field, text) {
             out.push(RowIssue {
                 row: row_no,

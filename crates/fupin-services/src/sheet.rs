@@ -199,6 +199,11 @@ impl XlsxSheets {
     }
 }
 
+/// Whether text holds a line break (searched in every row read, hence memchr).
+pub fn has_line_break(text: &str) -> bool {
+    memchr::memchr2(b'\n', b'\r', text.as_bytes()).is_some()
+}
+
 /// A header cell as written, without a UTF-8 BOM or surrounding blanks.
 pub fn header_name(cell: &str) -> &str {
     cell.trim().trim_start_matches('\u{feff}').trim()

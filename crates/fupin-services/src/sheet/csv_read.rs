@@ -185,20 +185,22 @@ impl<R: Read> CsvRows<R> {
                 n = record.len()
             );
         }
-        let mut guarded = false;
-        for (i, cell) in record.iter().enumerate() {
-            if cell.len() > MAX_CELL_BYTES {
-                anyhow::bail!(
-                    "第{row}行“{col}”列的单元格有{n}，超过{limit} / row {row}, column {col}: a cell of {n}, over {limit}",
-                    col = self.column(i),
-                    n = bytes(cell.len() as u64),
-                    limit = bytes(MAX_CELL_BYTES as u64)
-                );
-            }
-            guarded |= formula::may_be_guarded(cell);
+        // whole-record tests first: a row of short cells, with no ' at all, is most rows
+        let text = record.as_slice();
+        if text.len() > MAX_CELL_BYTES
+            && let Some(i) = record.iter().position(|c| c.len() > MAX_CELL_BYTES)
+        {
+            anyhow::bail!(
+                "第{row}行“{col}”列的单元格有{n}，超过{limit} / row {row}, column {col}: a cell of {n}, over {limit}",
+                col = self.column(i),
+                n = bytes(record[i].len() as u64),
+                limit = bytes(MAX_CELL_BYTES as u64)
+            );
         }
+        let guarded = memchr::memchr(b'\'', text.as_bytes()).is_some()
+            && record.iter().any(formula::may_be_guarded);
         self.last_cell_open = None;
-        if record.as_slice().contains(['\n', '\r']) {
+        if super::has_line_break(record.as_slice()) {
             self.check_lines(row, &record)?;
         }
         if self.header.is_empty() {
