@@ -185,6 +185,12 @@ impl<R: Read> CsvRows<R> {
                 n = record.len()
             );
         }
+        // rows read into one cell first: that cell is also often over the size limit, and the
+        // stray quote is what to say
+        self.last_cell_open = None;
+        if super::has_line_break(record.as_slice()) {
+            self.check_lines(row, &record)?;
+        }
         // whole-record tests first: a row of short cells, with no ' at all, is most rows
         let text = record.as_slice();
         if text.len() > MAX_CELL_BYTES
@@ -199,10 +205,6 @@ impl<R: Read> CsvRows<R> {
         }
         let guarded = memchr::memchr(b'\'', text.as_bytes()).is_some()
             && record.iter().any(formula::may_be_guarded);
-        self.last_cell_open = None;
-        if super::has_line_break(record.as_slice()) {
-            self.check_lines(row, &record)?;
-        }
         if self.header.is_empty() {
             self.header = record
                 .iter()
