@@ -77,7 +77,7 @@ impl FromStr for AreaLevel {
         Self::ALL
             .into_iter()
             .find(|l| l.as_str() == s || l.zh() == s)
-            .ok_or_else(|| AreaCodeError::Level(s.to_string()))
+            .ok_or_else(|| AreaCodeError::Level(crate::fields::excerpt(s).into_owned()))
     }
 }
 
@@ -103,7 +103,9 @@ impl AreaCode {
     pub fn parse(text: &str) -> Result<Self, AreaCodeError> {
         let t = text.trim();
         if !t.bytes().all(|b| b.is_ascii_digit()) || !matches!(t.len(), 2 | 4 | 6 | 9 | 12) {
-            return Err(AreaCodeError::Format(t.to_string()));
+            return Err(AreaCodeError::Format(
+                crate::fields::excerpt(t).into_owned(),
+            ));
         }
         let code = format!("{t:0<12}");
         if code[..2] == *"00" {

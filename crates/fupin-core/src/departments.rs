@@ -94,6 +94,20 @@ impl RecordField {
         }
     }
 
+    /// How long a cell of this field may be, in characters: a key as long as the longest
+    /// department numbers (a 不动产权证号 runs to about 30), an ID number as in the registry,
+    /// a name as in the registry, what a record is about (a company, a school and class, an
+    /// address) 200, the rest 60.
+    pub fn max_chars(self) -> usize {
+        match self {
+            Self::Key => 64,
+            Self::IdNumber => crate::Field::IdNumber.max_chars(),
+            Self::Name => crate::Field::MemberName.max_chars(),
+            Self::Detail => 200,
+            Self::Sex | Self::BirthDate | Self::Place | Self::Date | Self::Amount => 60,
+        }
+    }
+
     pub fn en(self) -> &'static str {
         match self {
             Self::Key => "record key",
@@ -235,7 +249,27 @@ impl DepartmentRecord {
     /// an error naming the field and the reason (the caller adds the row).
     pub fn set(&mut self, field: RecordField, cell: &str) -> Result<(), String> {
         let t = cell.trim();
-        let bad = |why: &str| format!("{}（{}）：{why} / {}: {t:?}", field.zh(), t, field.en());
+        let shown = crate::fields::excerpt(t);
+        let bad = |why: &str| {
+            format!(
+                "{}（{shown}）：{why} / {}: {shown:?}",
+                field.zh(),
+                field.en()
+            )
+        };
+        // a list's cells hold no line breaks: one in a CSV is a stray quote that ran over rows
+        if let Some(len) = crate::fields::over_limit(t, field.max_chars()) {
+            return Err(bad(&format!(
+                "超过{}个字符（共{len}个） / longer than {} characters ({len})",
+                field.max_chars(),
+                field.max_chars()
+            )));
+        }
+        if t.contains(['\n', '\r']) {
+            return Err(bad(
+                "单元格内有换行（CSV中多为引号未闭合） / the cell holds a line break (in a CSV, usually an unclosed quote)",
+            ));
+        }
         match field {
             RecordField::Key => self.key = t.to_string(),
             RecordField::IdNumber => self.id_number = t.to_string(),
@@ -345,5 +379,18 @@ mod tests {
         assert!(e.contains("地区代码"), "{e}");
         r.set(RecordField::Sex, "").unwrap();
         assert_eq!(r.sex, None);
+    }
+
+    #[test]
+    fn cells_over_their_limit_or_across_lines_are_refused_and_cut_in_the_message() {
+        let mut r = DepartmentRecord::default();
+        r.set(RecordField::Name, &"王".repeat(50)).unwrap();
+        let e = r.set(RecordField::Name, &"王".repeat(100_000)).unwrap_err();
+        assert!(e.contains("超过50个字符（共100000个）"), "{e}");
+        assert!(e.len() < 1_000, "the value is cut: {} bytes", e.len());
+        let e = r
+            .set(RecordField::Detail, "贵A12345\n小型轿车")
+            .unwrap_err();
+        assert!(e.contains("line break"), "{e}");
     }
 }

@@ -82,3 +82,135 @@ impl Field {
         zh.split_once('(').map_or(zh, |(bare, _)| bare)
     }
 }
+
+/// How long a cell of each field may be, in characters (not bytes). The forms of `domain.md`
+/// give no lengths except the ID number (18, or 20 for a disability certificate) and the
+/// household number (32 here), so the rest are generous bounds on what the forms hold:
+///
+/// | fields | characters |
+/// |---|---|
+/// | 户编号 | 32 |
+/// | 证件号码 | 30 (18 or 20, with room for the ID parser to say what is wrong) |
+/// | 姓名, 村民小组, 开户银行, 县, 乡镇, 行政村 | 50 |
+/// | 家庭住址, 变动原因 | 200 |
+/// | 其他致贫原因 (up to two causes) | 100 |
+/// | 联系电话 | 30 |
+/// | 银行账号 | 40 |
+/// | code lists, years, numbers, money, dates, 是/否 | 60 (every code, label and English label fits) |
+///
+/// The import checks every cell against these before reading it (`fupin-services/src/parse.rs`),
+/// so console edits, which go through the same parser, are held to them too; validation checks
+/// a household's own text fields once more ([`crate::validation::validate_household`]).
+/// Department lists have their own ([`crate::departments::RecordField::max_chars`]).
+impl Field {
+    pub fn max_chars(self) -> usize {
+        match self {
+            Field::HouseholdNo => 32,
+            Field::IdNumber | Field::Phone => 30,
+            Field::MemberName
+            | Field::Group
+            | Field::BankName
+            | Field::County
+            | Field::Township
+            | Field::Village => 50,
+            Field::Address | Field::StatusReason => 200,
+            Field::OtherCauses => 100,
+            Field::BankAccount => 40,
+            _ => 60,
+        }
+    }
+
+    /// Whether a cell of this field may hold line breaks. Only free text that people write
+    /// over several lines does; anywhere else a line break is a mistake, most often a stray
+    /// quote in a CSV file that ran a cell over the following rows.
+    pub fn may_break_lines(self) -> bool {
+        matches!(self, Field::StatusReason)
+    }
+}
+
+/// Characters of a value shown in a report before it is cut.
+pub const SHOWN_CHARS: usize = 100;
+
+/// A value as reports show it (error CSVs, terminal lines, refusal messages on pages): whole up
+/// to [`SHOWN_CHARS`] characters, otherwise its first ones and how long it was, so a 10 MB cell
+/// is not written out again.
+pub fn excerpt(value: &str) -> std::borrow::Cow<'_, str> {
+    // bytes bound characters from above: most values need no counting
+    if value.len() <= SHOWN_CHARS {
+        return value.into();
+    }
+    let total = value.chars().count();
+    if total <= SHOWN_CHARS {
+        return value.into();
+    }
+    let head: String = value.chars().take(SHOWN_CHARS).collect();
+    format!("{head}…（共{total}字符 / {total} chars）").into()
+}
+
+/// The number of characters of `value` when it is over `max` (`None` when it fits).
+pub fn over_limit(value: &str, max: usize) -> Option<usize> {
+    if value.len() <= max {
+        return None;
+    }
+    let n = value.chars().count();
+    (n > max).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::*;
+
+    #[test]
+    fn every_code_and_label_fits_its_field() {
+        fn longest<T: CodeList>() -> usize {
+            T::ALL
+                .iter()
+                .flat_map(|v| [v.code(), v.zh(), v.en()])
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        }
+        let lists = [
+            (Field::Standard, longest::<IdentificationStandard>()),
+            (Field::Attribute, longest::<PovertyAttribute>()),
+            (Field::MainCause, longest::<Cause>()),
+            (Field::Status, longest::<HouseholdStatus>()),
+            (Field::Monitoring, longest::<MonitoringCategory>()),
+            (Field::HouseStructure, longest::<HouseStructure>()),
+            (Field::HouseGrade, longest::<HouseGrade>()),
+            (Field::WaterSource, longest::<WaterSource>()),
+            (Field::CookingFuel, longest::<Fuel>()),
+            (Field::Sex, longest::<Sex>()),
+            (Field::Relation, longest::<Relation>()),
+            (Field::Ethnicity, longest::<Ethnicity>()),
+            (Field::Education, longest::<Education>()),
+            (Field::Schooling, longest::<Schooling>()),
+            (Field::Health, longest::<Health>()),
+            (Field::Labour, longest::<Labour>()),
+            (Field::MigrantWork, longest::<MigrantWork>()),
+        ];
+        for (field, n) in lists {
+            assert!(n <= field.max_chars(), "{field:?}: {n}");
+        }
+        // two causes with a separator
+        assert!(2 * longest::<Cause>() < Field::OtherCauses.max_chars());
+    }
+
+    #[test]
+    fn long_values_are_cut_for_reports() {
+        assert_eq!(excerpt("王芳"), "王芳");
+        let long = "王".repeat(10_000);
+        let shown = excerpt(&long);
+        assert!(shown.starts_with(&"王".repeat(SHOWN_CHARS)));
+        assert!(shown.ends_with("…（共10000字符 / 10000 chars）"), "{shown}");
+        assert_eq!(
+            shown.chars().count(),
+            SHOWN_CHARS + "…（共10000字符 / 10000 chars）".chars().count()
+        );
+        // 100 characters of three bytes each are not cut
+        assert_eq!(excerpt(&"王".repeat(100)), "王".repeat(100));
+        assert_eq!(over_limit(&"王".repeat(50), 50), None);
+        assert_eq!(over_limit(&"王".repeat(51), 50), Some(51));
+    }
+}

@@ -31,6 +31,11 @@ pub enum MoneyError {
     Overflow(String),
 }
 
+/// The text an error quotes: cut, so a huge cell is not repeated in the message.
+fn shown(text: &str) -> String {
+    crate::fields::excerpt(text.trim()).into_owned()
+}
+
 impl Fen {
     pub const ZERO: Fen = Fen(0);
 
@@ -61,13 +66,13 @@ impl Fen {
             || !digits_ok(int_part)
             || !digits_ok(frac_part)
         {
-            return Err(MoneyError::Format(text.trim().to_string()));
+            return Err(MoneyError::Format(shown(text)));
         }
         let frac_trimmed = frac_part.trim_end_matches('0');
         if frac_trimmed.len() > 2 {
-            return Err(MoneyError::Precision(text.trim().to_string()));
+            return Err(MoneyError::Precision(shown(text)));
         }
-        let overflow = || MoneyError::Overflow(text.trim().to_string());
+        let overflow = || MoneyError::Overflow(shown(text));
         let whole: i64 = if int_part.is_empty() {
             0
         } else {

@@ -122,6 +122,12 @@ pub enum Problem {
     IdRegisteredElsewhere,
     #[error("户编号{0}不存在 / household {0} does not exist")]
     UnknownHousehold(String),
+    #[error("超过{max}个字符（共{len}个） / longer than {max} characters ({len})")]
+    TooLong { max: usize, len: usize },
+    #[error(
+        "单元格内有换行（CSV中多为引号未闭合） / the cell holds a line break (in a CSV, usually an unclosed quote)"
+    )]
+    LineBreak,
     #[error("{0}")]
     Other(String),
 }
@@ -133,6 +139,19 @@ impl fmt::Display for Issue {
             None => write!(f, "{}: {}", self.field.zh(), self.problem),
         }
     }
+}
+
+/// A cell's text against its field's length and line rules ([`Field::max_chars`],
+/// [`Field::may_break_lines`]): checked before the cell is read at all, so an oversized value
+/// is refused once instead of travelling through parsing.
+pub fn check_text(field: Field, value: &str) -> Option<Problem> {
+    if let Some(len) = crate::fields::over_limit(value, field.max_chars()) {
+        return Some(Problem::TooLong {
+            max: field.max_chars(),
+            len,
+        });
+    }
+    (!field.may_break_lines() && value.contains(['\n', '\r'])).then_some(Problem::LineBreak)
 }
 
 /// What validation needs to know about administrative areas.
@@ -155,6 +174,17 @@ pub fn validate_household(h: &Household, areas: &dyn AreaLookup, today: NaiveDat
 
     if !valid_household_number(&h.number) {
         push(Field::HouseholdNo, None, Problem::HouseholdNumber);
+    }
+    for (field, text) in [
+        (Field::Group, &h.group),
+        (Field::Address, &h.address),
+        (Field::Phone, &h.phone),
+        (Field::BankName, &h.bank_name),
+        (Field::BankAccount, &h.bank_account),
+    ] {
+        if let Some(p) = check_text(field, text) {
+            push(field, None, p);
+        }
     }
     match areas.level_of(&h.village_code) {
         None => push(
@@ -302,6 +332,8 @@ pub fn validate_member(m: &Member, today: NaiveDate) -> Vec<Issue> {
     };
     if m.name.trim().is_empty() {
         push(Field::MemberName, Problem::Required);
+    } else if let Some(p) = check_text(Field::MemberName, &m.name) {
+        push(Field::MemberName, p);
     }
     let from_id = m.id_number.birth_date();
     if m.birth_date != from_id {
@@ -358,7 +390,7 @@ pub fn valid_phone(p: &str) -> bool {
 pub fn unknown_code<T: CodeList>(value: &str) -> Problem {
     Problem::UnknownCode {
         list: T::LIST_ZH,
-        value: value.to_string(),
+        value: crate::fields::excerpt(value).into_owned(),
     }
 }
 
@@ -512,6 +544,32 @@ mod tests {
             problems(&h),
             vec![(Field::ExitYear, None, Problem::ExitBeforeRegistration)]
         );
+    }
+
+    #[test]
+    fn text_fields_have_limits_and_no_line_breaks() {
+        let mut h = household();
+        h.address = "甲".repeat(201);
+        h.members[1].name = "王".repeat(51);
+        h.group = "一组\n二组".into();
+        assert_eq!(
+            problems(&h),
+            vec![
+                (Field::Group, None, Problem::LineBreak),
+                (
+                    Field::Address,
+                    None,
+                    Problem::TooLong { max: 200, len: 201 }
+                ),
+                (
+                    Field::MemberName,
+                    Some(1),
+                    Problem::TooLong { max: 50, len: 51 }
+                ),
+            ]
+        );
+        assert_eq!(check_text(Field::MemberName, &"王".repeat(50)), None);
+        assert_eq!(check_text(Field::StatusReason, "因病\n返贫"), None);
     }
 
     #[test]

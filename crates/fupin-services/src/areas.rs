@@ -18,6 +18,9 @@ pub fn parse_json(text: &str) -> Result<Vec<Area>> {
         .context("division file: expected a JSON array of {code, name, level, parent}")
 }
 
+/// The longest division name taken (the longest real ones run to about 20 characters).
+const AREA_NAME_CHARS: usize = 50;
+
 fn parse_sheet(path: &Path) -> Result<Vec<Area>> {
     let mut rows = crate::sheet::open(path)?;
     let header = rows.next().context("empty file")??.1;
@@ -33,6 +36,11 @@ fn parse_sheet(path: &Path) -> Result<Vec<Area>> {
         let (row_no, cells) = row?;
         let get = |i: usize| cells.get(i).map_or("", str::trim);
         let area = (|| -> Result<Area> {
+            if let Some(len) = fupin_core::fields::over_limit(get(n), AREA_NAME_CHARS) {
+                bail!(
+                    "名称超过{AREA_NAME_CHARS}个字符（共{len}个） / name longer than {AREA_NAME_CHARS} characters ({len})"
+                );
+            }
             Ok(Area {
                 code: AreaCode::parse(get(c))?,
                 name: get(n).to_string(),

@@ -146,6 +146,8 @@ fn lookup() -> HashMap<String, Field> {
 pub struct HeaderMap {
     /// Column of each field, indexed by the field's position in `Field::ALL`.
     index: Vec<Option<usize>>,
+    /// The same, as (field, column) pairs for going through a row.
+    columns: Vec<(Field, usize)>,
     headers: Vec<String>,
     /// Headers that matched no field (reported, then ignored).
     pub unknown: Vec<String>,
@@ -153,7 +155,11 @@ pub struct HeaderMap {
 
 impl HeaderMap {
     pub fn new(headers: &Row) -> Result<Self, String> {
-        let headers: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+        // kept for messages only: cut, as a header cell may be as long as any cell
+        let headers: Vec<String> = headers
+            .iter()
+            .map(|h| fupin_core::fields::excerpt(h.trim()).into_owned())
+            .collect();
         let table = lookup();
         let mut index = vec![None; Field::ALL.len()];
         let mut unknown = Vec::new();
@@ -178,8 +184,13 @@ impl HeaderMap {
                 None => unknown.push(h.clone()),
             }
         }
+        let columns = Field::ALL
+            .iter()
+            .filter_map(|f| Some((*f, index[*f as usize]?)))
+            .collect();
         Ok(Self {
             index,
+            columns,
             headers,
             unknown,
         })
@@ -192,6 +203,11 @@ impl HeaderMap {
 
     pub fn has(&self, f: Field) -> bool {
         self.index[f as usize].is_some()
+    }
+
+    /// The fields the header has, with their columns.
+    pub fn columns(&self) -> &[(Field, usize)] {
+        &self.columns
     }
 
     /// The cell of `field` in `row`, trimmed ("" when the column or the cell is absent).

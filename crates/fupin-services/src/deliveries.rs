@@ -37,6 +37,13 @@ pub const COLUMNS: [(&str, &str); 8] = [
     ("佐证材料", "evidence"),
 ];
 
+/// The most characters each column may hold, in the order of [`COLUMNS`]: numbers and codes
+/// as the registry's, a unit's name 100, the evidence (a remark: which roll, which receipt) 500.
+const MAX_CHARS: [usize; 8] = [32, 32, 30, 10, 30, 30, 100, 500];
+
+/// The one column whose cells may run over lines (the evidence is free text).
+const MULTILINE: usize = 7;
+
 /// Reads a deliveries sheet; rows keep their row numbers for the messages.
 pub fn parse(path: &Path) -> Result<Vec<(usize, NewDelivery)>> {
     let mut out = Vec::new();
@@ -79,7 +86,7 @@ fn read_chunks(path: &Path, mut take: impl FnMut(Chunk) -> bool) -> Result<()> {
             Err((i, reason)) => chunk.errors.push(format!(
                 "第{row_no}行 row {row_no} [{}] “{}”: {reason}",
                 COLUMNS[i].0,
-                get(i)
+                fupin_core::fields::excerpt(get(i))
             )),
         }
         if chunk.rows.len() + chunk.errors.len() >= CHUNK && !take(std::mem::take(&mut chunk)) {
@@ -179,6 +186,20 @@ pub async fn import_deliveries(
 /// Checks one row's cells; on error, the index of the bad column and the reason.
 fn parse_row(cells: &[&str; 8]) -> Result<NewDelivery, (usize, String)> {
     let get = |i: usize| cells[i];
+    for (i, cell) in cells.iter().enumerate() {
+        if let Some(len) = fupin_core::fields::over_limit(cell, MAX_CHARS[i]) {
+            return Err((
+                i,
+                format!(
+                    "超过{max}个字符（共{len}个） / longer than {max} characters ({len})",
+                    max = MAX_CHARS[i]
+                ),
+            ));
+        }
+        if i != MULTILINE && cell.contains(['\n', '\r']) {
+            return Err((i, fupin_core::validation::Problem::LineBreak.to_string()));
+        }
+    }
     let required = |i: usize| {
         let v = get(i);
         if v.is_empty() {

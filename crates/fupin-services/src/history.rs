@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Result;
+use fupin_core::fields::excerpt;
 use fupin_core::record::FieldChange;
 use fupin_core::validation::{FIRST_REGISTRY_YEAR, Problem};
 use fupin_core::{CodeList, Fen, Field, IncomeYear, StatusYear, codes::HouseholdStatus};
@@ -70,6 +71,10 @@ fn parse_row(
     this_year: i32,
 ) -> Result<YearRow, Vec<RowIssue>> {
     let mut issues = Vec::new();
+    crate::parse::cell_issues(map, row_no, row, &mut issues);
+    if !issues.is_empty() {
+        return Err(issues);
+    }
     let mut fail = |field: Field, problem: Problem| {
         issues.push(RowIssue {
             row: row_no,
@@ -256,7 +261,7 @@ pub async fn import_history(
             let line = [
                 i.row.to_string(),
                 map.column_name(i.field),
-                i.value.clone(),
+                excerpt(&i.value).into_owned(),
                 i.problem.to_string(),
             ];
             if summary.first_errors.len() < 20 {

@@ -454,15 +454,17 @@ impl ErrorReport {
         }
         let column = self.map.column_name(issue.field);
         let reason = issue.problem.to_string();
+        // a rejected 10 MB value is not written out again, to the screen or the report
+        let value = fupin_core::fields::excerpt(&issue.value);
         if summary.first_errors.len() < SCREEN_ERRORS {
             summary.first_errors.push(format!(
                 "第{}行 row {} [{}] “{}”: {}",
-                issue.row, issue.row, column, issue.value, reason
+                issue.row, issue.row, column, value, reason
             ));
         }
         summary.errors += 1;
         let w = self.writer.as_mut().expect("created above");
-        w.write_row(&[issue.row.to_string(), column, issue.value.clone(), reason])
+        w.write_row(&[issue.row.to_string(), column, value.into_owned(), reason])
     }
 
     fn finish(&mut self) -> Result<()> {

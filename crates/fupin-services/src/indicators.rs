@@ -30,8 +30,10 @@ pub fn parse(path: &Path) -> Result<Vec<IndicatorValue>> {
         if i == code_col || i == year_col || name.is_empty() {
             continue;
         }
-        let indicator = Indicator::parse(name)
-            .with_context(|| format!("未知的列“{name}” / unknown column {name:?}"))?;
+        let indicator = Indicator::parse(name).with_context(|| {
+            let name = fupin_core::fields::excerpt(name);
+            format!("未知的列“{name}” / unknown column {name:?}")
+        })?;
         columns.push((i, indicator));
     }
     if columns.is_empty() {
@@ -47,6 +49,7 @@ pub fn parse(path: &Path) -> Result<Vec<IndicatorValue>> {
             continue;
         }
         let bad = |column: &str, value: &str, reason: &str| {
+            let value = fupin_core::fields::excerpt(value);
             format!("第{row_no}行 row {row_no} [{column}] “{value}”: {reason}")
         };
         let area = match AreaCode::parse(get(code_col)) {

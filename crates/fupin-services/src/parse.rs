@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use fupin_core::codes::*;
 use fupin_core::date::parse_date;
-use fupin_core::validation::{Problem, unknown_code, validate_household};
+use fupin_core::validation::{Problem, check_text, unknown_code, validate_household};
 use fupin_core::{
     AreaCode, AreaLevel, CodeList, Conditions, Fen, Field, GeoPoint, Household, IdNumber,
     IncomeFormula, IncomeYear, Member, StatusYear,
@@ -178,6 +178,29 @@ impl Cells<'_> {
     }
 }
 
+/// Every cell of a row the header maps to a field, against the field's length and line rules
+/// (`Field::max_chars`, `Field::may_break_lines`): an oversized cell is reported before it is
+/// read, and a cell holding a line break (a CSV's stray quote) is not taken for data.
+pub fn cell_issues(map: &HeaderMap, row_no: usize, row: &Row, out: &mut Vec<RowIssue>) {
+    let breaks = crate::sheet::has_line_break(row.as_slice());
+    for &(field, column) in map.columns() {
+        let raw = row.get(column).unwrap_or("");
+        // bytes bound characters: most cells need no counting
+        if raw.len() <= field.max_chars() && !breaks {
+            continue;
+        }
+        let text = raw.trim();
+        if let Some(problem) = check_text(field, text) {
+            out.push(RowIssue {
+                row: row_no,
+                field,
+                value: text.to_string(),
+                problem,
+            });
+        }
+    }
+}
+
 /// Household-level fields, which must agree across a household's rows (computed once).
 static HOUSEHOLD_LEVEL: std::sync::LazyLock<Vec<Field>> =
     std::sync::LazyLock::new(crate::columns::household_level_fields);
@@ -190,6 +213,13 @@ pub fn parse_household(
     today: NaiveDate,
 ) -> Result<Household, Vec<RowIssue>> {
     let mut issues = Vec::new();
+    // a household with a cell over its limit or broken over lines is reported for that alone
+    for (row_no, row) in &group.rows {
+        cell_issues(map, *row_no, row, &mut issues);
+    }
+    if !issues.is_empty() {
+        return Err(issues);
+    }
     let (first_no, first) = (&group.rows[0].0, &group.rows[0].1);
 
     // household columns repeated on later rows must agree with the first (or be blank)

@@ -48,7 +48,7 @@ pub fn parse(path: &Path) -> Result<Vec<PopulationRow>> {
             Err((i, reason)) => errors.push(format!(
                 "第{row_no}行 row {row_no} [{}] “{}”: {reason}",
                 COLUMNS[i].0,
-                get(i)
+                fupin_core::fields::excerpt(get(i))
             )),
         }
     }

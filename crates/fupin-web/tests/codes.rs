@@ -57,6 +57,11 @@ async fn codes_point_only_at_known_hosts_and_reading_them_writes_nothing() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(decoded(&png), format!("http://localhost:8080/q/{token}"));
 
+    // the SVG download is one well-formed element with its namespace once
+    let svg = get(&app, &village, "/households/1/qr.svg", &[]).await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert_eq!(svg.body.matches("xmlns=").count(), 1, "{}", svg.body);
+
     // a forwarded host is not trusted: the code still points at the host asked
     let forged = [
         ("host", "127.0.0.1:8080"),

@@ -58,7 +58,7 @@ fn locate(header: &Row, mapping: &ColumnMapping) -> Result<(Located, Vec<String>
         .iter()
         .enumerate()
         .filter(|(i, n)| !n.is_empty() && !used.contains(i))
-        .map(|(_, n)| n.to_string())
+        .map(|(_, n)| fupin_core::fields::excerpt(n).into_owned())
         .collect();
     Ok((found, unused))
 }
@@ -85,7 +85,7 @@ pub fn read(path: &Path, mapping: &ColumnMapping) -> Result<ListRead> {
             if let Err(why) = record.set(field, cell) {
                 problems.push(format!(
                     "[{}] {why}",
-                    header_name(header.get(i).unwrap_or(""))
+                    fupin_core::fields::excerpt(header_name(header.get(i).unwrap_or("")))
                 ));
             }
         }

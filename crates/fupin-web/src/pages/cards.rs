@@ -626,11 +626,8 @@ pub async fn qr_svg(
     let url = code_url(&public_base(&state, &headers)?, &token);
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}",
-        qr::svg(&url, QR_MM).map_err(undrawable)?.replacen(
-            "<svg ",
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" ",
-            1
-        )
+        // the drawn element carries its namespace already: a standalone file as it is
+        qr::svg(&url, QR_MM).map_err(undrawable)?
     );
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], body).into_response())
 }

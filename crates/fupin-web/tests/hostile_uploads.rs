@@ -1,0 +1,173 @@
+//! Hostile workbooks uploaded to `/compare/lists` (issue 24, item 6): a value at XFD1048576
+//! (the old reader asked for 550 GB and the server died) and a zip bomb are refused with a
+//! 422 naming what is wrong, and the server goes on answering.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use fupin_core::access::Role;
+use fupin_core::{Area, AreaCode, AreaLevel};
+use fupin_storage::Db;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+#[path = "../../fupin-services/tests/hostile/mod.rs"]
+mod hostile;
+
+struct Office {
+    _dir: tempfile::TempDir,
+    db: Db,
+    cookie: String,
+    csrf: String,
+}
+
+fn area(code: &str, name: &str, level: AreaLevel, parent: Option<&str>) -> Area {
+    Area {
+        code: AreaCode::parse(code).unwrap(),
+        name: name.into(),
+        level,
+        parent: parent.map(|p| AreaCode::parse(p).unwrap()),
+    }
+}
+
+/// A county poverty office's staff member, logged in.
+async fn office() -> Office {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("w.db").display());
+    let db = Db::connect(&url).await.unwrap();
+    db.load_areas(&[
+        area("520000000000", "贵州省", AreaLevel::Province, None),
+        area(
+            "522700000000",
+            "黔南州",
+            AreaLevel::City,
+            Some("520000000000"),
+        ),
+        area(
+            "522726000000",
+            "独山县",
+            AreaLevel::County,
+            Some("522700000000"),
+        ),
+    ])
+    .await
+    .unwrap();
+    let form = fupin_services::accounts::AccountForm {
+        username: "county".into(),
+        real_name: "县扶贫办 工作人员".into(),
+        area: AreaCode::parse("522726").unwrap(),
+        phone: "13800000000".into(),
+        roles: vec![Role::OfficeStaff],
+        password: "Tianqi-2020-pw".into(),
+    };
+    fupin_services::accounts::add_user(&db, &fupin_services::audit::Actor::cli(), form, false)
+        .await
+        .unwrap();
+    let login = fupin_services::accounts::login(&db, "county", "Tianqi-2020-pw", "t", "t")
+        .await
+        .unwrap();
+    Office {
+        _dir: dir,
+        db,
+        cookie: format!("fupin_session={}", login.session_secret),
+        csrf: login.session.csrf_token.clone(),
+    }
+}
+
+/// The list upload form as the page sends it, the CSRF field first.
+fn list_upload(o: &Office, name: &str, bytes: &[u8]) -> Request<Body> {
+    let boundary = "----fupin-hostile-boundary";
+    let mut body = Vec::new();
+    for (field, value) in [
+        ("_csrf", o.csrf.as_str()),
+        ("source", "县民政局死亡登记"),
+        ("kind", "death"),
+        ("as_of", "2024-01-01"),
+        ("mapping", ""),
+    ] {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Request::post("/compare/lists")
+        .header(header::COOKIE, &o.cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn send(o: &Office, request: Request<Body>) -> (StatusCode, String) {
+    let response = fupin_web::router(o.db.clone())
+        .oneshot(request)
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+async fn still_answering(o: &Office) {
+    let (status, body) = send(o, Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+    let request = Request::get("/compare")
+        .header(header::COOKIE, &o.cookie)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(o, request).await.0, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_workbooks_uploaded_as_lists_are_refused_and_the_server_answers_on() {
+    let o = office().await;
+    let dir = tempfile::tempdir().unwrap();
+    let header = ["死亡证明编号", "姓名", "身份证号"];
+
+    let far = dir.path().join("far.xlsx");
+    hostile::far_cell_xlsx(&far, &header, &["D1", "王芳", ""]);
+    let (status, body) = send(
+        &o,
+        list_upload(&o, "死亡.xlsx", &std::fs::read(&far).unwrap()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.contains("XFD1048576") && body.contains("超过1024列的上限"),
+        "{body}"
+    );
+    still_answering(&o).await;
+
+    let bomb = dir.path().join("bomb.xlsx");
+    hostile::zip_bomb_xlsx(&bomb, &header, 2 << 30, None);
+    let (status, body) = send(
+        &o,
+        list_upload(&o, "死亡.xlsx", &std::fs::read(&bomb).unwrap()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("压缩炸弹"), "{body}");
+    still_answering(&o).await;
+
+    // nothing was kept of either, and an ordinary list still loads
+    assert!(
+        o.db.department_sources_named("县民政局死亡登记")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let good = "死亡证明编号,姓名,身份证号\nD1,王芳,\n";
+    let (status, body) = send(&o, list_upload(&o, "死亡.csv", good.as_bytes())).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+}
