@@ -7,6 +7,7 @@
 //! skipped, unless `FUPIN_BROWSER_TESTS=1` demands it (as `.ci/run` does).
 
 mod comparison;
+mod csp;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
