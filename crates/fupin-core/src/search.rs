@@ -313,16 +313,16 @@ mod tests {
         #[test]
         fn no_key_past_a_mask(text in "[0-9Xx ]{0,24}") {
             let leader = |s: Sensitive| crate::access::Role::OfficeLeader.reveals(s);
-            if let Ok(key) = classify(&text) {
-                if key.permitted(leader).is_ok() {
-                    match &key {
-                        SearchKey::IdNumber(_) | SearchKey::Phone(_) | SearchKey::Name(_) => {
-                            prop_assert!(false, "{key:?} allowed")
-                        }
-                        SearchKey::IdTail(t) => prop_assert!(t.len() <= VISIBLE_ID_TAIL),
-                        // searched against household numbers, never ID numbers
-                        SearchKey::HouseholdNumber(_) => {}
+            if let Ok(key) = classify(&text)
+                && key.permitted(leader).is_ok()
+            {
+                match &key {
+                    SearchKey::IdNumber(_) | SearchKey::Phone(_) | SearchKey::Name(_) => {
+                        prop_assert!(false, "{key:?} allowed")
                     }
+                    SearchKey::IdTail(t) => prop_assert!(t.len() <= VISIBLE_ID_TAIL),
+                    // searched against household numbers, never ID numbers
+                    SearchKey::HouseholdNumber(_) => {}
                 }
             }
         }
