@@ -103,7 +103,9 @@ impl AreaCode {
     pub fn parse(text: &str) -> Result<Self, AreaCodeError> {
         let t = text.trim();
         if !t.bytes().all(|b| b.is_ascii_digit()) || !matches!(t.len(), 2 | 4 | 6 | 9 | 12) {
-            return Err(AreaCodeError::Format(crate::fields::excerpt(t).into_owned()));
+            return Err(AreaCodeError::Format(
+                crate::fields::excerpt(t).into_owned(),
+            ));
         }
         let code = format!("{t:0<12}");
         if code[..2] == *"00" {

@@ -231,7 +231,13 @@ impl DepartmentRecord {
     pub fn set(&mut self, field: RecordField, cell: &str) -> Result<(), String> {
         let t = cell.trim();
         let shown = crate::fields::excerpt(t);
-        let bad = |why: &str| format!("{}（{shown}）：{why} / {}: {shown:?}", field.zh(), field.en());
+        let bad = |why: &str| {
+            format!(
+                "{}（{shown}）：{why} / {}: {shown:?}",
+                field.zh(),
+                field.en()
+            )
+        };
         // a list's cells hold no line breaks: one in a CSV is a stray quote that ran over rows
         if let Some(len) = crate::fields::over_limit(t, field.max_chars()) {
             return Err(bad(&format!(
@@ -336,7 +342,9 @@ mod tests {
         let e = r.set(RecordField::Name, &"王".repeat(100_000)).unwrap_err();
         assert!(e.contains("超过50个字符（共100000个）"), "{e}");
         assert!(e.len() < 1_000, "the value is cut: {} bytes", e.len());
-        let e = r.set(RecordField::Detail, "贵A12345\n小型轿车").unwrap_err();
+        let e = r
+            .set(RecordField::Detail, "贵A12345\n小型轿车")
+            .unwrap_err();
         assert!(e.contains("line break"), "{e}");
     }
 }

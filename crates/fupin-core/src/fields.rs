@@ -204,7 +204,10 @@ mod tests {
         let shown = excerpt(&long);
         assert!(shown.starts_with(&"王".repeat(SHOWN_CHARS)));
         assert!(shown.ends_with("…（共10000字符 / 10000 chars）"), "{shown}");
-        assert_eq!(shown.chars().count(), SHOWN_CHARS + "…（共10000字符 / 10000 chars）".chars().count());
+        assert_eq!(
+            shown.chars().count(),
+            SHOWN_CHARS + "…（共10000字符 / 10000 chars）".chars().count()
+        );
         // 100 characters of three bytes each are not cut
         assert_eq!(excerpt(&"王".repeat(100)), "王".repeat(100));
         assert_eq!(over_limit(&"王".repeat(50), 50), None);

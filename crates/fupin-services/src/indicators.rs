@@ -30,11 +30,10 @@ pub fn parse(path: &Path) -> Result<Vec<IndicatorValue>> {
         if i == code_col || i == year_col || name.is_empty() {
             continue;
         }
-        let indicator = Indicator::parse(name)
-            .with_context(|| {
-                let name = fupin_core::fields::excerpt(name);
-                format!("未知的列“{name}” / unknown column {name:?}")
-            })?;
+        let indicator = Indicator::parse(name).with_context(|| {
+            let name = fupin_core::fields::excerpt(name);
+            format!("未知的列“{name}” / unknown column {name:?}")
+        })?;
         columns.push((i, indicator));
     }
     if columns.is_empty() {

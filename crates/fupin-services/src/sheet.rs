@@ -259,12 +259,22 @@ mod tests {
     fn a_csv_written_reads_back_with_its_formulas_guarded() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.csv");
-        let row = ["=HYPERLINK(\"http://x\",\"y\")", "@SUM(1)", "-350.50", "'=1", "王芳"];
-        let mut w = SheetWriter::create(&path, Format::Csv, &["a", "b", "c", "d", "e"], "x").unwrap();
+        let row = [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "@SUM(1)",
+            "-350.50",
+            "'=1",
+            "王芳",
+        ];
+        let mut w =
+            SheetWriter::create(&path, Format::Csv, &["a", "b", "c", "d", "e"], "x").unwrap();
         w.write_row(&row).unwrap();
         w.finish().unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'@SUM(1),-350.50,''=1,王芳"), "{text}");
+        assert!(
+            text.contains("\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'@SUM(1),-350.50,''=1,王芳"),
+            "{text}"
+        );
         let read: Vec<Vec<String>> = open(&path)
             .unwrap()
             .map(|r| r.unwrap().1.iter().map(String::from).collect())

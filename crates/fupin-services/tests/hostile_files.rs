@@ -77,7 +77,10 @@ fn a_workbook_with_a_value_at_xfd1048576_is_refused_without_allocating_the_range
         e.contains("XFD1048576") && e.contains("超过1024列的上限"),
         "{e}"
     );
-    assert!(started.elapsed() < Duration::from_secs(10), "refused quickly");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "refused quickly"
+    );
 }
 
 #[test]
@@ -89,8 +92,14 @@ fn a_zip_bomb_is_refused_before_it_is_inflated() {
     assert!(packed < 8 << 20, "a few MB: {packed}");
     let started = Instant::now();
     let e = format!("{:#}", sheet::open(&path).err().expect("refused at open"));
-    assert!(e.contains("压缩炸弹") && e.contains("xl/worksheets/sheet1.xml"), "{e}");
-    assert!(started.elapsed() < Duration::from_secs(5), "refused quickly");
+    assert!(
+        e.contains("压缩炸弹") && e.contains("xl/worksheets/sheet1.xml"),
+        "{e}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "refused quickly"
+    );
 }
 
 #[test]
@@ -158,7 +167,11 @@ async fn imports_refuse_hostile_workbooks_and_read_real_ones_as_before() {
         let e = import_households(&t.db, &far, &options(false), &Silent)
             .await
             .unwrap_err();
-        assert!(format!("{e:#}").contains("超过1024列的上限"), "{}: {e:#}", t.name);
+        assert!(
+            format!("{e:#}").contains("超过1024列的上限"),
+            "{}: {e:#}",
+            t.name
+        );
         let bomb = dir.path().join("bomb.xlsx");
         hostile::zip_bomb_xlsx(&bomb, &header, 2 << 30, None);
         let e = import_households(&t.db, &bomb, &options(false), &Silent)
@@ -209,7 +222,10 @@ async fn an_unclosed_quote_in_an_ignored_column_rejects_the_import_naming_its_ro
             .await
             .unwrap_err();
         let e = format!("{e:#}");
-        assert!(e.contains("第5行“备注”列") && e.contains("行数对不上"), "{e}");
+        assert!(
+            e.contains("第5行“备注”列") && e.contains("行数对不上"),
+            "{e}"
+        );
 
         // the quote at the end of the file, with no rows after it to swallow
         let mut last = lines.clone();
@@ -221,7 +237,10 @@ async fn an_unclosed_quote_in_an_ignored_column_rejects_the_import_naming_its_ro
         let e = import_households(&t.db, &file, &options(false), &Silent)
             .await
             .unwrap_err();
-        assert!(format!("{e:#}").contains(&format!("第{n}行“备注”列的引号没有闭合")), "{e:#}");
+        assert!(
+            format!("{e:#}").contains(&format!("第{n}行“备注”列的引号没有闭合")),
+            "{e:#}"
+        );
         assert_eq!(households_stored(&t.db).await, 0, "{}", t.name);
         t.drop_database().await;
     }
@@ -247,7 +266,11 @@ async fn a_line_break_in_a_field_that_holds_none_is_an_error_at_its_row() {
             s.first_errors
         );
         let s = import(&t.db, &file, true).await;
-        assert!(s.committed && s.invalid_households == 1, "{}: {s:?}", t.name);
+        assert!(
+            s.committed && s.invalid_households == 1,
+            "{}: {s:?}",
+            t.name
+        );
         t.drop_database().await;
     }
 }
@@ -334,7 +357,10 @@ fn a_department_list_holds_its_fields_to_their_limits() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("2 行有误"), "{e}");
-    assert!(e.contains("row 2") && e.contains("超过50个字符（共5000个）"), "{e}");
+    assert!(
+        e.contains("row 2") && e.contains("超过50个字符（共5000个）"),
+        "{e}"
+    );
     assert!(e.contains("row 3") && e.contains("line break"), "{e}");
     assert!(e.len() < 2_000, "the name is cut: {} bytes", e.len());
     // and a hostile workbook as a list
@@ -409,7 +435,14 @@ async fn formula_like_text_is_exported_guarded_and_re_imports_the_same() {
             .map(String::from)
             .collect();
         let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-        let first_number = lines.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
+        let first_number = lines
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .to_string();
         let text_fields = [
             col("村民小组"),
             col("家庭住址"),

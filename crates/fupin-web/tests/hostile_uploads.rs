@@ -36,8 +36,18 @@ async fn office() -> Office {
     let db = Db::connect(&url).await.unwrap();
     db.load_areas(&[
         area("520000000000", "贵州省", AreaLevel::Province, None),
-        area("522700000000", "黔南州", AreaLevel::City, Some("520000000000")),
-        area("522726000000", "独山县", AreaLevel::County, Some("522700000000")),
+        area(
+            "522700000000",
+            "黔南州",
+            AreaLevel::City,
+            Some("520000000000"),
+        ),
+        area(
+            "522726000000",
+            "独山县",
+            AreaLevel::County,
+            Some("522700000000"),
+        ),
     ])
     .await
     .unwrap();
@@ -127,7 +137,11 @@ async fn hostile_workbooks_uploaded_as_lists_are_refused_and_the_server_answers_
 
     let far = dir.path().join("far.xlsx");
     hostile::far_cell_xlsx(&far, &header, &["D1", "王芳", ""]);
-    let (status, body) = send(&o, list_upload(&o, "死亡.xlsx", &std::fs::read(&far).unwrap())).await;
+    let (status, body) = send(
+        &o,
+        list_upload(&o, "死亡.xlsx", &std::fs::read(&far).unwrap()),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body.contains("XFD1048576") && body.contains("超过1024列的上限"),
@@ -137,14 +151,22 @@ async fn hostile_workbooks_uploaded_as_lists_are_refused_and_the_server_answers_
 
     let bomb = dir.path().join("bomb.xlsx");
     hostile::zip_bomb_xlsx(&bomb, &header, 2 << 30, None);
-    let (status, body) =
-        send(&o, list_upload(&o, "死亡.xlsx", &std::fs::read(&bomb).unwrap())).await;
+    let (status, body) = send(
+        &o,
+        list_upload(&o, "死亡.xlsx", &std::fs::read(&bomb).unwrap()),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("压缩炸弹"), "{body}");
     still_answering(&o).await;
 
     // nothing was kept of either, and an ordinary list still loads
-    assert!(o.db.department_source("县民政局死亡登记").await.unwrap().is_none());
+    assert!(
+        o.db.department_source("县民政局死亡登记")
+            .await
+            .unwrap()
+            .is_none()
+    );
     let good = "死亡证明编号,姓名,身份证号\nD1,王芳,\n";
     let (status, body) = send(&o, list_upload(&o, "死亡.csv", good.as_bytes())).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");

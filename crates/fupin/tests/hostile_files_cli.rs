@@ -26,6 +26,8 @@ struct Run {
 
 /// Runs `fupin` and measures it. Its address space is capped (6 GiB) so that a reader gone
 /// wrong fails this test instead of exhausting the machine.
+// the child is reaped by `wait4` (for its rusage), which clippy does not see
+#[allow(clippy::zombie_processes)]
 fn fupin(db: &str, args: &[&str]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_fupin"));
     command
@@ -92,12 +94,7 @@ async fn registry(dir: &Path) -> String {
 }
 
 fn refused(run: &Run, message: &str) {
-    assert!(
-        !run.success,
-        "refused: {}\n{}",
-        run.stdout,
-        run.stderr
-    );
+    assert!(!run.success, "refused: {}\n{}", run.stdout, run.stderr);
     assert!(
         run.stderr.contains(message),
         "{message:?} not in:\n{}",
@@ -183,7 +180,12 @@ async fn a_40_mb_name_is_refused_in_bounded_memory() {
     std::fs::write(&file, lines.join("\n")).unwrap();
     let run = fupin(
         &url,
-        &["import", "households", "--skip-invalid", file.to_str().unwrap()],
+        &[
+            "import",
+            "households",
+            "--skip-invalid",
+            file.to_str().unwrap(),
+        ],
     );
     refused(&run, "第2行超过1 MiB");
     assert!(

@@ -57,7 +57,10 @@ mod tests {
     #[test]
     fn formulas_are_guarded_and_numbers_are_not() {
         for (cell, written) in [
-            ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
             ("@SUM(1)", "'@SUM(1)"),
             ("+1+1", "'+1+1"),
             ("-2+3", "'-2+3"),

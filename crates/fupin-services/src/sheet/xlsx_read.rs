@@ -40,8 +40,8 @@ type Batch = Result<Vec<(usize, Row)>>;
 /// the sheets were one (the first sheet's rows as Excel numbers them).
 pub(super) fn open(path: &Path) -> Result<SheetRows> {
     check_parts(path)?;
-    let mut book: Xlsx<BufReader<File>> = calamine::open_workbook(path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
+    let mut book: Xlsx<BufReader<File>> =
+        calamine::open_workbook(path).with_context(|| format!("cannot open {}", path.display()))?;
     let names = book.sheet_names();
     if names.len() > MAX_SHEETS {
         bail!(
@@ -255,14 +255,14 @@ fn read_sheets(book: &mut Xlsx<BufReader<File>>, names: &[String], out: &mut Sen
 
 fn sheet_error(name: &str, e: XlsxError) -> anyhow::Error {
     // the zip crate's words for a part inflating past the size its archive declared
-    if e.to_string().contains("larger than its declared uncompressed size") {
+    if e.to_string()
+        .contains("larger than its declared uncompressed size")
+    {
         return anyhow!(
             "工作表“{name}”解压后超过其声明的大小，文件已损坏或是压缩炸弹，拒绝读取 / sheet {name} inflates past its declared size: a damaged file or a zip bomb, not read"
         );
     }
-    anyhow!(e).context(format!(
-        "无法读取工作表“{name}” / cannot read sheet {name}"
-    ))
+    anyhow!(e).context(format!("无法读取工作表“{name}” / cannot read sheet {name}"))
 }
 
 /// One worksheet as it is read.

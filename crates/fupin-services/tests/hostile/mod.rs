@@ -57,7 +57,10 @@ pub fn zip_bomb_xlsx(path: &Path, header: &[&str], inflated: u64, declared: Opti
     let body = inflated.saturating_sub((head.len() + tail.len()) as u64);
     let repeats = body / chunk.len() as u64;
 
-    let (packed_chunk, chunk_crc) = (deflate_segment(chunk.as_bytes(), false), crc(chunk.as_bytes()));
+    let (packed_chunk, chunk_crc) = (
+        deflate_segment(chunk.as_bytes(), false),
+        crc(chunk.as_bytes()),
+    );
     let mut data = deflate_segment(head.as_bytes(), false);
     let mut hasher = crc32fast::Hasher::new();
     hasher.update(head.as_bytes());
