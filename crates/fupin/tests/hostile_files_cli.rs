@@ -26,6 +26,8 @@ struct Run {
 
 /// Runs `fupin` and measures it. Its address space is capped (6 GiB) so that a reader gone
 /// wrong fails this test instead of exhausting the machine.
+// the child is reaped by `wait4` (for its rusage), which clippy does not see
+#[allow(clippy::zombie_processes)]
 fn fupin(db: &str, args: &[&str]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_fupin"));
     command
