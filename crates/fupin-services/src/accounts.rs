@@ -16,7 +16,7 @@ use fupin_storage::{Db, NewSession, NewUser, Session, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::audit::{Actor, record};
+use crate::audit::Actor;
 
 /// A session ends after this long without a request.
 pub const SESSION_IDLE: Duration = Duration::hours(2);
@@ -194,23 +194,18 @@ pub async fn add_user(
         password_hash: hash_password(&form.password).await?,
         must_change_password,
     };
-    let id = db.create_user(&new).await.map_err(|e| match e {
+    let roles: Vec<&str> = form.roles.iter().map(|r| r.code()).collect();
+    let audit = actor.entry(
+        "user.create",
+        "user",
+        form.username.clone(),
+        form.area.as_str(),
+        format!("roles={}", roles.join(",")),
+    );
+    db.create_user(&new, audit).await.map_err(|e| match e {
         fupin_storage::StorageError::Invalid(m) => anyhow::Error::new(AccountError::Taken(m)),
         e => e.into(),
-    })?;
-    let roles: Vec<&str> = form.roles.iter().map(|r| r.code()).collect();
-    record(
-        db,
-        actor.entry(
-            "user.create",
-            "user",
-            form.username.clone(),
-            form.area.as_str(),
-            format!("roles={}", roles.join(",")),
-        ),
-    )
-    .await?;
-    Ok(id)
+    })
 }
 
 /// The account `actor` may administer, by username.
@@ -224,17 +219,13 @@ async fn administered(db: &Db, actor: &Actor, username: &str) -> Result<User> {
 
 pub async fn set_disabled(db: &Db, actor: &Actor, username: &str, disabled: bool) -> Result<()> {
     let user = administered(db, actor, username).await?;
-    db.set_user_disabled(user.id, disabled).await?;
     let action = if disabled {
         "user.disable"
     } else {
         "user.enable"
     };
-    record(
-        db,
-        actor.entry(action, "user", username, user.area.as_str(), ""),
-    )
-    .await
+    let audit = actor.entry(action, "user", username, user.area.as_str(), "");
+    Ok(db.set_user_disabled(user.id, disabled, audit).await?)
 }
 
 /// Sets a temporary password (returned, to hand over) that must be changed at the next login;
@@ -243,18 +234,14 @@ pub async fn reset_password(db: &Db, actor: &Actor, username: &str) -> Result<St
     let user = administered(db, actor, username).await?;
     let temporary = temporary_password();
     let hash = hash_password(&temporary).await?;
-    db.set_password(user.id, &hash, true, None).await?;
-    record(
-        db,
-        actor.entry(
-            "user.reset_password",
-            "user",
-            username,
-            user.area.as_str(),
-            "",
-        ),
-    )
-    .await?;
+    let audit = actor.entry(
+        "user.reset_password",
+        "user",
+        username,
+        user.area.as_str(),
+        "",
+    );
+    db.set_password(user.id, &hash, true, None, audit).await?;
     Ok(temporary)
 }
 
@@ -276,19 +263,16 @@ pub async fn change_password(
     password::check(&user.username, new).map_err(AccountError::from)?;
     let hash = hash_password(new).await?;
     let keep = this_session.map(secret_hash);
-    db.set_password(user.id, &hash, false, keep.as_deref())
-        .await?;
-    record(
-        db,
-        actor.entry(
-            "user.change_password",
-            "user",
-            user.username.clone(),
-            user.area.as_str(),
-            "",
-        ),
-    )
-    .await
+    let audit = actor.entry(
+        "user.change_password",
+        "user",
+        user.username.clone(),
+        user.area.as_str(),
+        "",
+    );
+    Ok(db
+        .set_password(user.id, &hash, false, keep.as_deref(), audit)
+        .await?)
 }
 
 /// A new login session: the secret goes into the cookie, never into the database.
@@ -361,12 +345,9 @@ pub async fn login_at(
         counters.push((address.as_str(), &ADDRESS_BACKOFF));
     }
     if let Some(until) = charge(db, &counters, now).await? {
-        db.record_login_failure(username, client_addr).await?;
-        record(
-            db,
-            anonymous.entry("login.throttled", "user", username, "", ""),
-        )
-        .await?;
+        let audit = anonymous.entry("login.throttled", "user", username, "", "");
+        db.record_login_failure(username, client_addr, audit)
+            .await?;
         let wait = u64::try_from((until - now).num_milliseconds()).unwrap_or(0);
         let retry_after = wait.div_ceil(1000).max(1);
         bail!(AccountError::Throttled { retry_after });
@@ -379,13 +360,10 @@ pub async fn login_at(
                 // as slow as a real check, so that timing does not tell which usernames exist
                 let _ = hash_password(password).await;
             }
-            db.record_login_failure(username, client_addr).await?;
             let area = found.map(|(u, _)| u.area.to_string()).unwrap_or_default();
-            record(
-                db,
-                anonymous.entry("login.failed", "user", username, &area, ""),
-            )
-            .await?;
+            let audit = anonymous.entry("login.failed", "user", username, &area, "");
+            db.record_login_failure(username, client_addr, audit)
+                .await?;
             bail!(AccountError::WrongCredentials);
         }
     };
@@ -408,13 +386,9 @@ pub async fn login_at(
         client_addr: client_addr.to_string(),
         user_agent: user_agent.chars().take(200).collect(),
     };
-    db.create_session(&new).await?;
     let actor = Actor::user(user.principal(), client_addr);
-    record(
-        db,
-        actor.entry("login", "user", username, user.area.as_str(), ""),
-    )
-    .await?;
+    let audit = actor.entry("login", "user", username, user.area.as_str(), "");
+    db.create_session(&new, audit).await?;
     Ok(Login {
         session_secret,
         session: Session {
@@ -488,15 +462,11 @@ pub async fn session(db: &Db, secret: &str) -> Result<Option<Session>> {
 }
 
 pub async fn logout(db: &Db, actor: &Actor, secret: &str) -> Result<()> {
-    db.revoke_session(&secret_hash(secret)).await?;
-    if let Some(p) = &actor.principal {
-        record(
-            db,
-            actor.entry("logout", "user", p.username.clone(), p.area.as_str(), ""),
-        )
-        .await?;
-    }
-    Ok(())
+    let audit = actor
+        .principal
+        .as_ref()
+        .map(|p| actor.entry("logout", "user", p.username.clone(), p.area.as_str(), ""));
+    Ok(db.revoke_session(&secret_hash(secret), audit).await?)
 }
 
 /// Creates an API token for `owner`, limited to `actions` (each also allowed to the owner's
@@ -526,6 +496,21 @@ pub async fn create_token(
     }
     let secret = format!("fpt_{}", new_secret());
     let expires = iso(Utc::now() + Duration::days(days));
+    let codes: Vec<&str> = granted.iter().map(|a| a.code()).collect();
+    let detail = format!(
+        "owner={owner} name={} actions={} expires={expires}",
+        name.trim(),
+        codes.join(",")
+    );
+    let audit = |id: i64| {
+        actor.entry(
+            "token.create",
+            "token",
+            id.to_string(),
+            user.area.as_str(),
+            detail,
+        )
+    };
     let id = db
         .create_token(
             user.id,
@@ -533,24 +518,9 @@ pub async fn create_token(
             &granted,
             &secret_hash(&secret),
             &expires,
+            audit,
         )
         .await?;
-    let codes: Vec<&str> = granted.iter().map(|a| a.code()).collect();
-    record(
-        db,
-        actor.entry(
-            "token.create",
-            "token",
-            id.to_string(),
-            user.area.as_str(),
-            format!(
-                "owner={owner} name={} actions={} expires={expires}",
-                name.trim(),
-                codes.join(",")
-            ),
-        ),
-    )
-    .await?;
     Ok((id, secret))
 }
 
@@ -568,18 +538,14 @@ pub async fn revoke_token(db: &Db, actor: &Actor, id: i64) -> Result<()> {
         bail!("没有令牌 {id} / no token {id}");
     };
     let owner = administered(db, actor, &token.username).await?;
-    db.revoke_token(id).await?;
-    record(
-        db,
-        actor.entry(
-            "token.revoke",
-            "token",
-            id.to_string(),
-            owner.area.as_str(),
-            "",
-        ),
-    )
-    .await
+    let audit = actor.entry(
+        "token.revoke",
+        "token",
+        id.to_string(),
+        owner.area.as_str(),
+        "",
+    );
+    Ok(db.revoke_token(id, audit).await?)
 }
 
 /// Failed logins are kept this long (far beyond the throttling window, for inspection).

@@ -96,20 +96,16 @@ pub async fn attach(
         },
     )
     .await?;
-    if added {
-        fupin_storage::audit::append_in(
-            &mut tx,
-            vec![actor.entry(
-                "household.archive.attach",
-                "household",
-                h.number.clone(),
-                h.village_code.as_str(),
-                format!("{title} ({size} bytes, sha256 {sha256})"),
-            )],
+    let audit = added.then(|| {
+        actor.entry(
+            "household.archive.attach",
+            "household",
+            h.number.clone(),
+            h.village_code.as_str(),
+            format!("{title} ({size} bytes, sha256 {sha256})"),
         )
-        .await?;
-    }
-    tx.commit().await?;
+    });
+    tx.commit_audited(audit.into_iter().collect()).await?;
     Ok(if added {
         Attached::Added { sha256 }
     } else {

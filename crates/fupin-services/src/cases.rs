@@ -293,8 +293,7 @@ pub async fn act_on_case(
         village.as_str(),
         format!("{} → {}", case.procedure.code(), step.code()),
     );
-    fupin_storage::audit::append_in(writer.tx(), vec![entry]).await?;
-    writer.commit().await?;
+    writer.commit_audited(vec![entry]).await?;
     if step == Step::Announced && case.procedure == Procedure::Identification {
         let card = crate::assess::card_for_run(db, None).await?;
         crate::assess::assess(

@@ -163,7 +163,6 @@ pub async fn import_deliveries(
     if rows == 0 {
         anyhow::bail!("没有可记录的落实情况 / nothing to record");
     }
-    tx.commit().await?;
     let detail = format!(
         "{rows} deliveries for {} households recorded",
         households.len()
@@ -175,7 +174,7 @@ pub async fn import_deliveries(
         "",
         detail,
     );
-    crate::audit::record(db, entry).await?;
+    tx.commit_audited(vec![entry]).await?;
     Ok(LoadSummary {
         rows,
         households: households.len() as u64,

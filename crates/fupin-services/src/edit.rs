@@ -353,8 +353,7 @@ pub async fn edit_household(
         new.village_code.as_str(),
         format!("{} fields: {reason}", changes.len()),
     );
-    fupin_storage::audit::append_in(writer.tx(), vec![entry]).await?;
-    writer.commit().await?;
+    writer.commit_audited(vec![entry]).await?;
     Ok(Saved {
         changes,
         version: version + 1,

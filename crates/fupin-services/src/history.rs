@@ -277,11 +277,14 @@ pub async fn import_history(
     }
     summary.committed = opts.skip_invalid || issues.is_empty();
     if summary.committed {
-        writer.commit().await?;
+        let audit = summary.audit_entry(&opts.audit, "import.history");
+        writer.commit_audited(vec![audit]).await?;
     } else {
         writer.rollback().await?;
         summary.created = 0;
         summary.updated = 0;
+        // nothing changed, yet the refused attempt is recorded
+        crate::audit::record(db, summary.audit_entry(&opts.audit, "import.history")).await?;
     }
     summary.elapsed = started.elapsed();
     progress.finish();

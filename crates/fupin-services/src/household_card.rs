@@ -139,18 +139,15 @@ pub async fn reissue_code(
         return Ok(None);
     };
     let token = new_code();
-    db.reissue_code(household_id, &token, &actor.name).await?;
-    crate::audit::record(
-        db,
-        actor.entry(
-            "household.code.reissue",
-            "household",
-            h.number.clone(),
-            h.village_code.as_str(),
-            "旧码作废 old code revoked",
-        ),
-    )
-    .await?;
+    let audit = actor.entry(
+        "household.code.reissue",
+        "household",
+        h.number.clone(),
+        h.village_code.as_str(),
+        "旧码作废 old code revoked",
+    );
+    db.reissue_code(household_id, &token, &actor.name, audit)
+        .await?;
     Ok(Some(token))
 }
 
@@ -218,17 +215,13 @@ pub async fn save_income_lines(
             .await?;
     }
     replace_income_items(writer.tx(), household_id, year, &items).await?;
-    fupin_storage::audit::append_in(
-        writer.tx(),
-        vec![actor.entry(
-            "household.income.lines",
-            "household",
-            h.number.clone(),
-            h.village_code.as_str(),
-            format!("{year}: {} lines", items.len()),
-        )],
-    )
-    .await?;
-    writer.commit().await?;
+    let audit = actor.entry(
+        "household.income.lines",
+        "household",
+        h.number.clone(),
+        h.village_code.as_str(),
+        format!("{year}: {} lines", items.len()),
+    );
+    writer.commit_audited(vec![audit]).await?;
     Ok(income)
 }

@@ -15,10 +15,11 @@ use chrono::NaiveDate;
 use fupin_core::record::diff_households;
 use fupin_core::validation::Problem;
 use fupin_core::{Field, Household};
-use fupin_storage::{AreaIndex, Db, RegistryWriter, RunCounts, WriteContext};
+use fupin_storage::{AreaIndex, Db, NewAuditEntry, RegistryWriter, RunCounts, WriteContext};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
+use crate::audit::Actor;
 use crate::columns::{HeaderMap, open_sheet};
 use crate::parse::{RowGroup, RowIssue, parse_household, status_snapshot};
 use crate::progress::Progress;
@@ -57,6 +58,8 @@ pub struct ImportOptions {
     pub report: Option<PathBuf>,
     /// The day dates are checked against.
     pub today: NaiveDate,
+    /// Who the audit trail names (one entry per run, committed with it).
+    pub audit: Actor,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -77,6 +80,22 @@ pub struct ImportSummary {
     /// The first few problems, for the screen.
     pub first_errors: Vec<String>,
     pub elapsed: Duration,
+}
+
+impl ImportSummary {
+    /// The run's one audit entry (the change log holds each household's changes).
+    pub(crate) fn audit_entry(&self, actor: &Actor, action: &str) -> NewAuditEntry {
+        let outcome = if self.committed {
+            "committed"
+        } else {
+            "rejected"
+        };
+        let detail = format!(
+            "{outcome}: {} new, {} updated, {} unchanged, {} invalid",
+            self.created, self.updated, self.unchanged, self.invalid_households
+        );
+        actor.entry(action, "file", self.file.clone(), "", detail)
+    }
 }
 
 /// What the reader thread sends: valid households with their first row and member rows, and
@@ -191,6 +210,7 @@ pub async fn import_households(
     summary.report = report.path_if_written();
 
     let commit = opts.skip_invalid || summary.errors == 0;
+    summary.committed = commit;
     let counts = RunCounts {
         rows_read: summary.rows_read as i64,
         created: summary.created as i64,
@@ -201,7 +221,8 @@ pub async fn import_households(
     if commit {
         tracing::debug!(elapsed = ?started.elapsed(), "rows written");
         writer.finish_run(run, &sha, "committed", counts).await?;
-        writer.commit().await?;
+        let audit = summary.audit_entry(&opts.audit, "import.households");
+        writer.commit_audited(vec![audit]).await?;
         tracing::debug!(elapsed = ?started.elapsed(), "committed");
         if summary.created + summary.updated >= ANALYZE_AFTER {
             db.analyze().await?;
@@ -215,11 +236,11 @@ pub async fn import_households(
             .start_run("households", &file_name, &opts.actor, mode)
             .await?;
         w.finish_run(run, &sha, "rejected", counts).await?;
-        w.commit().await?;
         summary.created = 0;
         summary.updated = 0;
+        let audit = summary.audit_entry(&opts.audit, "import.households");
+        w.commit_audited(vec![audit]).await?;
     }
-    summary.committed = commit;
     summary.elapsed = started.elapsed();
     progress.finish();
     Ok(summary)

@@ -375,8 +375,7 @@ pub async fn record(
     }
     let mut tx = db.begin().await?;
     record_deliveries(&mut tx, &out).await?;
-    tx.commit().await?;
-    db.append_audit(audit).await?;
+    tx.commit_audited(audit).await?;
     Ok(out.len() as u64)
 }
 

@@ -218,8 +218,7 @@ pub async fn split_household(
         old.village_code.as_str(),
         reason,
     );
-    fupin_storage::audit::append_in(writer.tx(), vec![entry]).await?;
-    writer.commit().await?;
+    writer.commit_audited(vec![entry]).await?;
     Ok(ids[0])
 }
 
@@ -312,7 +311,6 @@ pub async fn merge_households(
         old_into.village_code.as_str(),
         reason,
     );
-    fupin_storage::audit::append_in(writer.tx(), vec![entry]).await?;
-    writer.commit().await?;
+    writer.commit_audited(vec![entry]).await?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 use fupin_core::access::{Action, Principal, Role};
 use fupin_core::{AreaCode, CodeList};
 
+use crate::NewAuditEntry;
 use crate::bulk::{Value, execute, fetch_all};
 use crate::registry::now_utc;
 use crate::{Db, StorageError};
@@ -187,7 +188,11 @@ impl Db {
     }
 
     /// Creates an account with its roles; fails if the username is taken.
-    pub async fn create_user(&self, u: &NewUser) -> Result<i64, StorageError> {
+    pub async fn create_user(
+        &self,
+        u: &NewUser,
+        audit: NewAuditEntry,
+    ) -> Result<i64, StorageError> {
         let mut tx = self.begin().await?;
         let now = now_utc();
         let taken: Vec<Id> = fetch_all(
@@ -222,7 +227,7 @@ impl Db {
         .await?;
         let id = rows.first().map(|r| r.id).ok_or(StorageError::NotFound)?;
         set_roles(&mut tx, id, &u.roles).await?;
-        tx.commit().await?;
+        tx.commit_audited(vec![audit]).await?;
         Ok(id)
     }
 
@@ -276,7 +281,12 @@ impl Db {
     }
 
     /// Disables or re-enables an account; disabling also ends its sessions and tokens.
-    pub async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<(), StorageError> {
+    pub async fn set_user_disabled(
+        &self,
+        id: i64,
+        disabled: bool,
+        audit: NewAuditEntry,
+    ) -> Result<(), StorageError> {
         let mut tx = self.begin().await?;
         let now = now_utc();
         let n = execute(
@@ -295,7 +305,7 @@ impl Db {
         if disabled {
             revoke_all(&mut tx, id, &now).await?;
         }
-        tx.commit().await
+        tx.commit_audited(vec![audit]).await
     }
 
     /// Replaces an account's password hash; ends its other sessions.
@@ -305,6 +315,7 @@ impl Db {
         password_hash: &str,
         must_change: bool,
         keep_session: Option<&str>,
+        audit: NewAuditEntry,
     ) -> Result<(), StorageError> {
         let mut tx = self.begin().await?;
         let now = now_utc();
@@ -332,10 +343,14 @@ impl Db {
             ],
         )
         .await?;
-        tx.commit().await
+        tx.commit_audited(vec![audit]).await
     }
 
-    pub async fn create_session(&self, s: &NewSession) -> Result<(), StorageError> {
+    pub async fn create_session(
+        &self,
+        s: &NewSession,
+        audit: NewAuditEntry,
+    ) -> Result<(), StorageError> {
         let mut tx = self.begin().await?;
         let now = now_utc();
         execute(
@@ -354,7 +369,7 @@ impl Db {
             ],
         )
         .await?;
-        tx.commit().await
+        tx.commit_audited(vec![audit]).await
     }
 
     /// The live session with this token hash: not revoked, not expired at `now`, account enabled.
@@ -413,7 +428,12 @@ impl Db {
         tx.commit().await
     }
 
-    pub async fn revoke_session(&self, token_hash: &str) -> Result<(), StorageError> {
+    /// Ends a session; `audit` records who logged out (none for a session nobody holds).
+    pub async fn revoke_session(
+        &self,
+        token_hash: &str,
+        audit: Option<NewAuditEntry>,
+    ) -> Result<(), StorageError> {
         let mut tx = self.begin().await?;
         execute(
             &mut tx,
@@ -421,13 +441,14 @@ impl Db {
             &[Value::Text(now_utc()), Value::Text(token_hash.to_string())],
         )
         .await?;
-        tx.commit().await
+        tx.commit_audited(audit.into_iter().collect()).await
     }
 
     pub async fn record_login_failure(
         &self,
         username: &str,
         addr: &str,
+        audit: NewAuditEntry,
     ) -> Result<(), StorageError> {
         let mut tx = self.begin().await?;
         execute(
@@ -440,7 +461,7 @@ impl Db {
             ],
         )
         .await?;
-        tx.commit().await
+        tx.commit_audited(vec![audit]).await
     }
 
     /// Whether `username` has had a session opened from `addr` (sessions are kept 30 days after
@@ -506,6 +527,7 @@ impl Db {
         actions: &[Action],
         token_hash: &str,
         expires_at: &str,
+        audit: impl FnOnce(i64) -> NewAuditEntry,
     ) -> Result<i64, StorageError> {
         let mut tx = self.begin().await?;
         let rows: Vec<Id> = fetch_all(
@@ -522,8 +544,9 @@ impl Db {
             ],
         )
         .await?;
-        tx.commit().await?;
-        rows.first().map(|r| r.id).ok_or(StorageError::NotFound)
+        let id = rows.first().map(|r| r.id).ok_or(StorageError::NotFound)?;
+        tx.commit_audited(vec![audit(id)]).await?;
+        Ok(id)
     }
 
     /// The principal a live token acts as (owner's area and roles, narrowed to its actions);
@@ -588,7 +611,7 @@ impl Db {
         rows.into_iter().map(TokenRow::into_token).collect()
     }
 
-    pub async fn revoke_token(&self, id: i64) -> Result<(), StorageError> {
+    pub async fn revoke_token(&self, id: i64, audit: NewAuditEntry) -> Result<(), StorageError> {
         let mut tx = self.begin().await?;
         let n = execute(
             &mut tx,
@@ -599,7 +622,7 @@ impl Db {
         if n == 0 {
             return Err(StorageError::NotFound);
         }
-        tx.commit().await
+        tx.commit_audited(vec![audit]).await
     }
 
     /// The helper cadres paired with a household (结对帮扶), by name.

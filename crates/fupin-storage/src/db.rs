@@ -163,6 +163,16 @@ impl Tx {
         Ok(())
     }
 
+    /// Appends `audit` to the trail and commits: a change and the entries recording it land
+    /// together or not at all (appended last, so the trail's lock is held only for the commit).
+    pub async fn commit_audited(
+        mut self,
+        audit: Vec<crate::NewAuditEntry>,
+    ) -> Result<(), StorageError> {
+        crate::audit::append_in(&mut self, audit).await?;
+        self.commit().await
+    }
+
     pub async fn rollback(self) -> Result<(), StorageError> {
         dispatch_tx!(self, t => t.rollback().await?);
         Ok(())

@@ -313,6 +313,7 @@ impl Db {
         household_id: i64,
         token: &str,
         issued_by: &str,
+        audit: crate::NewAuditEntry,
     ) -> Result<(), StorageError> {
         let mut tx = self.begin().await?;
         let now = now_utc();
@@ -335,7 +336,7 @@ impl Db {
             ],
         )
         .await?;
-        tx.commit().await
+        tx.commit_audited(vec![audit]).await
     }
 
     /// The household a live code belongs to; `None` for an unknown or revoked one.

@@ -11,7 +11,7 @@ use fupin_core::{AreaCode, Fen, Household, IncomeYear, StatusYear};
 
 use crate::bulk::{Value, execute, fetch_all, insert_rows, upsert_rows};
 use crate::rows::*;
-use crate::{Backend, Db, StorageError, Tx, scope};
+use crate::{Backend, Db, NewAuditEntry, StorageError, Tx, scope};
 
 pub(crate) const HOUSEHOLD_SELECT: &str = "SELECT id, number, village_code, grp, address, phone, bank_name, \
     bank_account, standard, attribute, main_cause, other_causes, status, registered_year, exit_year, \
@@ -1028,7 +1028,12 @@ impl RegistryWriter {
         Ok(())
     }
 
-    pub async fn commit(mut self) -> Result<(), StorageError> {
+    pub async fn commit(self) -> Result<(), StorageError> {
+        self.commit_audited(Vec::new()).await
+    }
+
+    /// Commits with the audit entries that record the change (see [`Tx::commit_audited`]).
+    pub async fn commit_audited(mut self, audit: Vec<NewAuditEntry>) -> Result<(), StorageError> {
         if let Some(deferred) = self.deferred.take() {
             crate::deferred::restore(&mut self.tx, deferred).await?;
         }
@@ -1038,7 +1043,7 @@ impl RegistryWriter {
         }
         let touched = std::mem::take(&mut self.touched);
         crate::figures::refresh(&mut self.tx, touched).await?;
-        self.tx.commit().await
+        self.tx.commit_audited(audit).await
     }
 
     pub async fn rollback(self) -> Result<(), StorageError> {

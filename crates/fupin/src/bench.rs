@@ -68,6 +68,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         actor: "bench".into(),
         report: None,
         today: chrono_today(),
+        audit: fupin_services::audit::Actor::cli(),
     };
     if !args.skip_sqlite {
         sqlite_steps(&args, &csv, &opts, parse_floor, &mut lines).await?;

@@ -109,6 +109,7 @@ async fn ensure_loaded(db: &Db, data: &Path, name: &str) -> Result<()> {
         actor: "bench".into(),
         report: None,
         today: chrono_today(),
+        audit: fupin_services::audit::Actor::cli(),
     };
     let t = Instant::now();
     let s =

@@ -432,6 +432,7 @@ impl ImportArgs {
             actor: self.actor.clone(),
             report: self.report.clone(),
             today: chrono_today(),
+            audit: fupin_services::audit::Actor::cli(),
         }
     }
 }

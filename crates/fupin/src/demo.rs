@@ -116,6 +116,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             actor: "demo".into(),
             report: None,
             today: chrono_today(),
+            audit: Actor::cli(),
         };
         let s = fupin_services::import::import_households(
             &db,
@@ -125,7 +126,6 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         )
         .await?;
         anyhow::ensure!(s.committed, "demo import failed: {:?}", s.first_errors);
-        crate::audit_import(&db, "import.households", &s).await?;
         let h = fupin_services::history::import_history(
             &db,
             &dir.join("history.csv"),
@@ -138,7 +138,6 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             "demo history import failed: {:?}",
             h.first_errors
         );
-        crate::audit_import(&db, "import.history", &h).await?;
         fupin_services::population::import_populations(
             &db,
             &dir.join("populations.csv"),

@@ -109,7 +109,6 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let s =
                 fupin_services::import::import_households(&db, &args.file, &args.options(), &bar)
                     .await?;
-            audit_import(&db, "import.households", &s).await?;
             return Ok(print_import(&s));
         }
         Command::Import(ImportCommand::History(args)) => {
@@ -117,7 +116,6 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let bar = Bar::rows("导入年度信息 importing history");
             let s = fupin_services::history::import_history(&db, &args.file, &args.options(), &bar)
                 .await?;
-            audit_import(&db, "import.history", &s).await?;
             return Ok(print_import(&s));
         }
         Command::Export(command) => {
@@ -291,21 +289,6 @@ fn print_assessment(s: &fupin_services::assess::AssessSummary) {
     {
         println!("  未达标 not met · {} / {}: {n}", d.zh(), d.en());
     }
-}
-
-/// One entry per import run (the change log holds each household's changes).
-pub(crate) async fn audit_import(
-    db: &Db,
-    action: &str,
-    s: &fupin_services::import::ImportSummary,
-) -> Result<()> {
-    let outcome = if s.committed { "committed" } else { "rejected" };
-    let detail = format!(
-        "{outcome}: {} new, {} updated, {} unchanged, {} invalid",
-        s.created, s.updated, s.unchanged, s.invalid_households
-    );
-    let entry = Actor::cli().entry(action, "file", s.file.clone(), "", detail);
-    fupin_services::audit::record(db, entry).await
 }
 
 pub async fn connect(url: &str) -> Result<Db> {

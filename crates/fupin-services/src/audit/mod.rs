@@ -1,6 +1,6 @@
 //! Recording and verifying the audit trail.
 //!
-//! Writes are audited as they happen, in the same call that makes them. Reads of person-level
+//! Writes are audited in the transaction that makes them. Reads of person-level
 //! records (household pages, API reads, exports) go through an [`AuditSink`]: a background task
 //! that appends them in batches, so that auditing a page view does not cost a write transaction
 //! of its own. [`verify`] walks the whole chain in id order.
@@ -72,7 +72,10 @@ impl Actor {
     }
 }
 
-/// Appends one entry now (for writes: the caller has just made the change).
+/// Appends one entry now, in a transaction of its own: for reads, and for attempts that changed
+/// nothing (a refused import, a failed login). A change commits its entry with it instead
+/// ([`fupin_storage::Tx::commit_audited`], [`fupin_storage::RegistryWriter::commit_audited`]),
+/// so that no change is left without its entry, whenever the process dies.
 pub async fn record(db: &Db, entry: NewAuditEntry) -> Result<()> {
     db.append_audit(vec![entry]).await?;
     Ok(())

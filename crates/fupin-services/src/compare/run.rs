@@ -167,22 +167,22 @@ async fn import_file(
     if new {
         store::insert_records(&mut tx, snapshot_id, read.records.iter().map(new_record)).await?;
     }
-    tx.commit().await?;
-    if new {
+    // a list seen before changes nothing, so nothing is recorded
+    let audit = new.then(|| {
         let detail = format!(
             "snapshot {snapshot_id} of {name} ({}), {} records, sha256 {sha256}",
             kind.code(),
             read.records.len()
         );
-        let entry = actor.entry(
+        actor.entry(
             "compare.import",
             "department_list",
             file_name,
             owner_code,
             detail,
-        );
-        crate::audit::record(db, entry).await?;
-    }
+        )
+    });
+    tx.commit_audited(audit.into_iter().collect()).await?;
     Ok(Imported {
         source,
         snapshot_id,
@@ -360,10 +360,6 @@ pub async fn run(
         &now_utc(),
     )
     .await?;
-    tx.commit().await?;
-    lap("write links", &mut timings);
-    progress.advance(1);
-    progress.finish();
     let detail = format!(
         "run {run_id} of snapshot {snapshot_id} against {member_count} members: {} matches, {} for review",
         outcome.stats.matches, outcome.stats.reviews
@@ -375,7 +371,10 @@ pub async fn run(
         area_code,
         detail,
     );
-    crate::audit::record(db, entry).await?;
+    tx.commit_audited(vec![entry]).await?;
+    lap("write links", &mut timings);
+    progress.advance(1);
+    progress.finish();
     Ok(RunSummary {
         run_id,
         stats: outcome.stats,

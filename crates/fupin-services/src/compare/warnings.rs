@@ -224,8 +224,6 @@ async fn store_findings(
     let storing = std::time::Instant::now();
     let mut tx = db.begin().await?;
     let raised = store::raise(&mut tx, &rows, run_id, &actor.name, &now).await?;
-    tx.commit().await?;
-    let timings = vec![("store", storing.elapsed())];
     let detail = format!(
         "{} findings: {} opened, {} still open, {} closed before",
         findings.len(),
@@ -235,7 +233,8 @@ async fn store_findings(
     );
     let target = run_id.map_or_else(|| "registry".to_string(), |r| r.to_string());
     let entry = actor.entry("warning.raise", "warning", target, "", detail);
-    crate::audit::record(db, entry).await?;
+    tx.commit_audited(vec![entry]).await?;
+    let timings = vec![("store", storing.elapsed())];
     Ok(RaiseSummary {
         found,
         raised,
@@ -372,7 +371,6 @@ pub async fn act(db: &Db, actor: &Actor, scope: &Scope, id: i64, act: Act) -> Re
         },
     };
     store::record_act(&mut tx, id, &update).await?;
-    tx.commit().await?;
     let entry = actor.entry(
         "warning.act",
         "warning",
@@ -380,7 +378,7 @@ pub async fn act(db: &Db, actor: &Actor, scope: &Scope, id: i64, act: Act) -> Re
         &update.area_code,
         update.event.note.clone(),
     );
-    crate::audit::record(db, entry).await?;
+    tx.commit_audited(vec![entry]).await?;
     let warning = db
         .warning(&Scope::everything(), id)
         .await?

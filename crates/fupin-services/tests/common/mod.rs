@@ -89,6 +89,7 @@ pub fn options(skip_invalid: bool) -> ImportOptions {
         actor: "test".into(),
         report: None,
         today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        audit: fupin_services::audit::Actor::cli(),
     }
 }
 

@@ -220,6 +220,7 @@ async fn registry() -> (
         actor: "browser-test".into(),
         report: None,
         today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        audit: fupin_services::audit::Actor::cli(),
     };
     let s = fupin_services::import::import_households(
         &db,
