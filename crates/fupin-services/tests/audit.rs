@@ -158,7 +158,7 @@ async fn an_anchor_catches_a_cut_or_a_rebuilt_chain() {
     }
 }
 
-/// Reads queued to the sink are written within its interval even while more keep arriving.
+/// Reads recorded one after another reach the chain while the stream goes on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_reads_are_written_while_the_stream_goes_on() {
     use fupin_services::audit::AuditSink;
@@ -168,7 +168,7 @@ async fn queued_reads_are_written_while_the_stream_goes_on() {
         // one read every 50 ms for 0.8 s: never a pause as long as the interval
         for i in 0..16 {
             let entry = actor.entry("read", "household", format!("h{i}"), "522726000000", "page");
-            sink.send(entry).await;
+            sink.record(entry).await.unwrap();
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         let written = t.db.audit_after(0, 100).await.unwrap().len();

@@ -112,6 +112,16 @@ impl Db {
         Ok(())
     }
 
+    /// The database file, on SQLite (`None` on PostgreSQL and for an in-memory database).
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        let Db::Sqlite(p) = self else {
+            return None;
+        };
+        let file = p.connect_options().get_filename().to_path_buf();
+        let in_memory = file.as_os_str().is_empty() || file.as_os_str() == ":memory:";
+        (!in_memory).then_some(file)
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Db::Sqlite(_) => Backend::Sqlite,

@@ -5,6 +5,7 @@
 //! - `accounts`: users and roles, sessions, login failures, API tokens, helper pairings;
 //! - `cases`: procedure cases (identification, exit, monitoring) and their events;
 //! - `audit`: the hash-chained, append-only audit trail;
+//! - `audit_spool`: where reads' entries wait, durably, while SQLite's writer is busy;
 //! - `areas`: the administrative division tree;
 //! - `registry`: households, members, yearly income and status, and the change log;
 //! - `policy`: region- and year-scoped policy parameters;
@@ -20,6 +21,7 @@ pub mod archives;
 pub mod areas;
 pub mod assessments;
 pub mod audit;
+pub mod audit_spool;
 pub mod bulk;
 pub mod cases;
 mod cells;
@@ -45,6 +47,7 @@ pub use accounts::{ApiToken, LoginThrottle, NewSession, NewUser, Session, Thrott
 pub use areas::{AreaCount, AreaIndex, AreaLoad, FigureYear, Figures, YearFigures};
 pub use assessments::{AssessmentFigures, AssessmentRow, AssessmentWriter};
 pub use audit::{AuditFilter, NewAuditEntry};
+pub use audit_spool::AuditSpool;
 pub use cases::{CaseEvent, CaseRow, CaseUpdate};
 pub use db::{Backend, Db, Tx, redact};
 pub use documents::{DocumentKind, StoredDocument};

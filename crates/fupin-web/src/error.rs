@@ -28,6 +28,9 @@ pub enum AppError {
     CsrfRejected,
     #[error("internal: {0}")]
     Internal(String),
+    /// A read whose audit entry could not be written: it is not served.
+    #[error("{0}")]
+    Unrecorded(#[from] fupin_services::audit::Unrecorded),
 }
 
 impl AppError {
@@ -40,6 +43,7 @@ impl AppError {
             AppError::Storage(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            AppError::Unrecorded(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -71,6 +75,9 @@ impl IntoResponse for AppError {
             AppError::CsrfRejected => {
                 Some("表单已过期，请刷新页面后重试 / the form has expired: reload the page and try again".into())
             }
+            AppError::Unrecorded(_) => Some(
+                "未能记入审计日志，暂不能查阅，请稍后重试 / the read could not be recorded in the audit trail: try again shortly".into(),
+            ),
             _ => None,
         };
         // plain-text body in case nothing renders the page (e.g. the router used bare)

@@ -8,7 +8,7 @@
 mod sink;
 mod verify;
 
-pub use sink::AuditSink;
+pub use sink::{AuditSink, Unrecorded};
 pub use verify::{Verification, verify};
 
 use anyhow::Result;

@@ -1,44 +1,65 @@
-//! Reads of personal records, appended to the trail in batches by a background task.
+//! Reads of personal records are audited before they are served.
+//!
+//! [`AuditSink::record`] returns once the read's entry is durable; a read whose entry cannot be
+//! written is not served (the caller answers with an error instead). Entries that arrive while
+//! one batch is being written go together in the next (group commit), so a busy console costs
+//! one write per batch, not per page.
+//!
+//! Where they are written depends on the backend. PostgreSQL: straight into the chain (its
+//! table lock is held by a writer only for its commit). SQLite: into the spool beside the
+//! database ([`AuditSpool`]), never blocked by an import holding the database's write lock; a
+//! second task moves spooled entries into the chain whenever the lock is free, and at start
+//! moves what a stopped process left there.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use fupin_storage::{Db, NewAuditEntry};
-use tokio::sync::mpsc;
+use fupin_storage::{AuditSpool, Db, NewAuditEntry};
+use tokio::sync::{Notify, mpsc, oneshot};
 
-/// Appends read entries in batches from a background task. Cloning is cheap; entries sent are
-/// written within [`AuditSink::FLUSH_EVERY`] or when a batch is full, and all pending ones
-/// before [`AuditSink::flush`] returns.
+/// The entry of a read could not be written: the read must not be served.
+#[derive(Debug, thiserror::Error)]
+#[error("未能记入审计日志，暂不能查阅 / the read could not be recorded in the audit trail: {0}")]
+pub struct Unrecorded(String);
+
+/// The handle pages record reads with. Cloning is cheap.
 #[derive(Clone)]
 pub struct AuditSink {
     tx: mpsc::Sender<Message>,
 }
 
 enum Message {
-    Entry(NewAuditEntry),
-    Flush(tokio::sync::oneshot::Sender<()>),
+    Entry(NewAuditEntry, oneshot::Sender<Result<(), String>>),
+    /// Answered once everything sent before is in the chain.
+    Flush(oneshot::Sender<()>),
 }
 
 impl AuditSink {
-    pub const FLUSH_EVERY: Duration = Duration::from_millis(200);
     const BATCH: usize = 500;
+    /// How often the mover looks at the spool when nothing wakes it.
+    const MOVE_EVERY: Duration = Duration::from_secs(1);
 
-    /// Starts the writer task on the current runtime.
+    /// Starts the writer task (and on SQLite the mover) on the current runtime.
     pub fn start(db: Db) -> Self {
         let (tx, rx) = mpsc::channel(4 * Self::BATCH);
         tokio::spawn(write_batches(db, rx));
         Self { tx }
     }
 
-    /// Queues an entry; waits only when the writer is a full batch behind.
-    pub async fn send(&self, entry: NewAuditEntry) {
-        if self.tx.send(Message::Entry(entry)).await.is_err() {
-            tracing::error!("audit writer has stopped; a read went unrecorded");
-        }
+    /// Records a read; `Ok` once its entry is durable.
+    pub async fn record(&self, entry: NewAuditEntry) -> Result<(), Unrecorded> {
+        let (done, wait) = oneshot::channel();
+        let stopped = || Unrecorded("the audit writer has stopped".into());
+        self.tx
+            .send(Message::Entry(entry, done))
+            .await
+            .map_err(|_| stopped())?;
+        wait.await.map_err(|_| stopped())?.map_err(Unrecorded)
     }
 
-    /// Waits until everything sent before has been written.
+    /// Waits until everything recorded before is in the chain (spooled entries moved).
     pub async fn flush(&self) {
-        let (done, wait) = tokio::sync::oneshot::channel();
+        let (done, wait) = oneshot::channel();
         if self.tx.send(Message::Flush(done)).await.is_ok() {
             let _ = wait.await;
         }
@@ -46,38 +67,109 @@ impl AuditSink {
 }
 
 async fn write_batches(db: Db, mut rx: mpsc::Receiver<Message>) {
-    let mut batch = Vec::new();
-    let mut waiting = Vec::new();
-    // when the oldest entry of the batch must be written, however busy the channel stays
-    let mut due = tokio::time::Instant::now();
-    loop {
-        // None: the oldest entry is due; Some(None): every sender is gone
-        let next = if batch.is_empty() {
-            Some(rx.recv().await)
-        } else {
-            tokio::time::timeout_at(due, rx.recv()).await.ok()
-        };
-        let (closed, interval_passed) = (matches!(next, Some(None)), next.is_none());
-        match next {
-            Some(Some(Message::Entry(e))) => {
-                if batch.is_empty() {
-                    due = tokio::time::Instant::now() + AuditSink::FLUSH_EVERY;
-                }
-                batch.push(e);
-            }
-            Some(Some(Message::Flush(done))) => waiting.push(done),
-            None | Some(None) => {}
+    let spool = match AuditSpool::beside(&db).await {
+        Ok(spool) => spool,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot open the audit spool; reads will be refused");
+            refuse_all(rx, &e.to_string()).await;
+            return;
         }
-        if closed || interval_passed || !waiting.is_empty() || batch.len() >= AuditSink::BATCH {
-            if let Err(e) = db.append_audit(std::mem::take(&mut batch)).await {
-                tracing::error!(error = %e, "cannot append to the audit trail");
+    };
+    let wake = Arc::new(Notify::new());
+    let (stop, stopped) = oneshot::channel::<()>();
+    if let Some(spool) = &spool {
+        tokio::spawn(move_forever(
+            db.clone(),
+            spool.clone(),
+            wake.clone(),
+            stopped,
+        ));
+    }
+    while let Some(first) = rx.recv().await {
+        // what arrived while the last batch was written goes in this one
+        let mut batch = vec![first];
+        while batch.len() < AuditSink::BATCH {
+            match rx.try_recv() {
+                Ok(m) => batch.push(m),
+                Err(_) => break,
             }
-            for done in waiting.drain(..) {
+        }
+        let mut entries = Vec::new();
+        let mut acks = Vec::new();
+        let mut flushes = Vec::new();
+        for m in batch {
+            match m {
+                Message::Entry(e, ack) => {
+                    entries.push(e);
+                    acks.push(ack);
+                }
+                Message::Flush(done) => flushes.push(done),
+            }
+        }
+        if !entries.is_empty() {
+            let written = match &spool {
+                Some(spool) => spool.push(&entries).await,
+                None => db.append_audit(entries).await,
+            };
+            if let Err(e) = &written {
+                tracing::error!(error = %e, "cannot record reads in the audit trail; they are refused");
+            }
+            for ack in acks {
+                let _ = ack.send(written.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+            }
+            wake.notify_one();
+        }
+        if !flushes.is_empty() {
+            if let Some(spool) = &spool {
+                move_spooled(&db, spool).await;
+            }
+            for done in flushes {
                 let _ = done.send(());
             }
         }
-        if closed {
-            return;
+    }
+    drop(stop);
+    if let Some(spool) = &spool {
+        // what cannot be moved now stays in the spool for the next start
+        move_spooled(&db, spool).await;
+        spool.close().await;
+    }
+}
+
+/// Moves spooled entries into the chain when woken or every [`AuditSink::MOVE_EVERY`], until
+/// the writer stops. Waiting for the write lock here holds up no read.
+async fn move_forever(
+    db: Db,
+    spool: AuditSpool,
+    wake: Arc<Notify>,
+    mut stop: oneshot::Receiver<()>,
+) {
+    loop {
+        move_spooled(&db, &spool).await;
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(AuditSink::MOVE_EVERY) => {}
+            _ = &mut stop => return,
+        }
+    }
+}
+
+async fn move_spooled(db: &Db, spool: &AuditSpool) {
+    if let Err(e) = spool.move_all(db).await {
+        // a long import holds the lock; the entries are safe in the spool meanwhile
+        tracing::info!(error = %e, "audit entries of reads wait in the spool");
+    }
+}
+
+async fn refuse_all(mut rx: mpsc::Receiver<Message>, why: &str) {
+    while let Some(m) = rx.recv().await {
+        match m {
+            Message::Entry(_, ack) => {
+                let _ = ack.send(Err(why.to_string()));
+            }
+            Message::Flush(done) => {
+                let _ = done.send(());
+            }
         }
     }
 }

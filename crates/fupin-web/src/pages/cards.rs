@@ -511,7 +511,7 @@ pub async fn village_cards(
         village.as_str(),
         format!("{year}: {} cards", cards.len()),
     );
-    state.audit.send(entry).await;
+    state.audit.record(entry).await?;
     let title = format!("{} {village} · {year}", t(lang, "village_cards"));
     render_cards(
         &state,
@@ -582,7 +582,7 @@ pub async fn scan(
         card.household.village_code.as_str(),
         "public card (masked)",
     );
-    state.audit.send(entry).await;
+    state.audit.record(entry).await?;
     let title = format!("{} {}", t(lang, "household_card"), card.household.number);
     render_cards(
         &state,

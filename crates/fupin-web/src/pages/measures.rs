@@ -494,7 +494,7 @@ pub async fn load_catalogue(
                 "",
                 format!("{} measures", c.measures.len()),
             );
-            state.audit.send(entry).await;
+            state.audit.record(entry).await?;
             Ok(Redirect::to("/admin/measures").into_response())
         }
     }

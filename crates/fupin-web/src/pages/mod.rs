@@ -57,7 +57,7 @@ pub async fn read_household(
         h.village_code.as_str(),
         via,
     );
-    state.audit.send(entry).await;
+    state.audit.record(entry).await?;
     Ok((rec, viewer.disclosure))
 }
 

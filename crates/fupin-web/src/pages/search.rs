@@ -240,7 +240,7 @@ pub async fn search(
                 .find_households(&viewer.scope, &q, offset as i64, PER_PAGE as i64)
                 .await?;
             if let Some(key) = &q.key {
-                audit_search(&state, &caller, key, format!("{} found", found.total)).await;
+                audit_search(&state, &caller, key, format!("{} found", found.total)).await?;
             }
             let rows = found
                 .items
@@ -322,7 +322,11 @@ async fn checked_query(
     match key.permitted(|s| d.reveals(s)) {
         Ok(()) => Ok(q),
         Err(problem) => {
-            audit_search(state, caller, key, format!("refused: {problem:?}")).await;
+            // a refusal shows nothing, so it is answered even when it cannot be recorded
+            if let Err(e) = audit_search(state, caller, key, format!("refused: {problem:?}")).await
+            {
+                tracing::warn!(error = %e, "a refused search went unrecorded");
+            }
             Err(vec![FieldProblem {
                 field: "q",
                 message: problem.to_string(),
@@ -334,7 +338,12 @@ async fn checked_query(
 /// A search with a key, to the audit trail: who searched for what (the key as typed, in full:
 /// the trail is the record of who looked for whom; `/admin/audit` shows it masked by the
 /// reader's own disclosure, see [`shown_in_audit`]).
-async fn audit_search(state: &AppState, caller: &Caller, key: &SearchKey, outcome: String) {
+async fn audit_search(
+    state: &AppState,
+    caller: &Caller,
+    key: &SearchKey,
+    outcome: String,
+) -> Result<(), AppError> {
     let area = caller
         .principal
         .as_ref()
@@ -343,7 +352,7 @@ async fn audit_search(state: &AppState, caller: &Caller, key: &SearchKey, outcom
     let entry = caller
         .actor()
         .entry("search", "query", key.to_string(), &area, outcome);
-    state.audit.send(entry).await;
+    Ok(state.audit.record(entry).await?)
 }
 
 /// A search key as an audit entry stores it (`id_number:5201…`, see [`SearchKey`]'s
@@ -498,7 +507,7 @@ pub async fn export(
         &area,
         format!("{} rows xlsx", rows.len()),
     );
-    state.audit.send(entry).await;
+    state.audit.record(entry).await?;
     let file = format!(
         "fupin-search-{}.xlsx",
         chrono::Local::now().format("%Y%m%d-%H%M")
