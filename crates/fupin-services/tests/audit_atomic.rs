@@ -6,8 +6,7 @@
 //! The failure is injected with a trigger that refuses every insert into `audit_log`.
 
 use fupin_core::AreaCode;
-use fupin_core::access::Role;
-use fupin_services::accounts::{self, AccountForm};
+use fupin_services::accounts;
 use fupin_services::audit::Actor;
 use fupin_services::import::import_households;
 use fupin_services::progress::Silent;
@@ -15,7 +14,7 @@ use fupin_services::sheet::Format;
 use fupin_storage::{AuditFilter, Db};
 
 mod common;
-use common::{TestDb, backends, generated, options};
+use common::{TestDb, backends, clerk, generated, options};
 
 async fn sql(db: &Db, statement: &str) {
     let statement = sqlx::AssertSqlSafe(statement.to_string());
@@ -60,17 +59,6 @@ async fn entries(db: &Db, action: &str) -> Vec<String> {
     };
     let (rows, _) = db.audit_entries(None, &filter, 0, 100).await.unwrap();
     rows.into_iter().map(|e| e.detail).collect()
-}
-
-fn clerk(username: &str) -> AccountForm {
-    AccountForm {
-        username: username.into(),
-        real_name: "王五".into(),
-        area: AreaCode::parse("522726").unwrap(),
-        phone: "13800138000".into(),
-        roles: vec![Role::OfficeStaff],
-        password: "Correct-Horse-9".into(),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

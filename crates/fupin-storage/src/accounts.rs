@@ -8,7 +8,7 @@ use fupin_core::access::{Action, Principal, Role};
 use fupin_core::{AreaCode, CodeList};
 
 use crate::NewAuditEntry;
-use crate::bulk::{Value, execute, fetch_all};
+use crate::bulk::{Value, execute, execute_unless_busy, fetch_all};
 use crate::registry::now_utc;
 use crate::{Db, StorageError};
 
@@ -408,15 +408,15 @@ impl Db {
             }))
     }
 
-    /// Extends a session that is in use (sliding expiry).
+    /// Extends a session that is in use (sliding expiry), unless another writer holds the
+    /// lock: then the next request does it (`false`).
     pub async fn touch_session(
         &self,
         token_hash: &str,
         expires_at: &str,
-    ) -> Result<(), StorageError> {
-        let mut tx = self.begin().await?;
-        execute(
-            &mut tx,
+    ) -> Result<bool, StorageError> {
+        execute_unless_busy(
+            self,
             "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
             &[
                 Value::Text(now_utc()),
@@ -424,8 +424,7 @@ impl Db {
                 Value::Text(token_hash.to_string()),
             ],
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     /// Ends a session; `audit` records who logged out (none for a session nobody holds).
@@ -578,14 +577,12 @@ impl Db {
         // last use is kept to the minute: a client calling often does not write on every call
         let minute = |t: &str| t.get(..16).map(str::to_string);
         if token.last_used_at.as_deref().and_then(minute) != minute(now) {
-            let mut tx = self.begin().await?;
-            execute(
-                &mut tx,
+            execute_unless_busy(
+                self,
                 "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
                 &[Value::Text(now.to_string()), Value::I64(token.id)],
             )
             .await?;
-            tx.commit().await?;
         }
         let mut p = owner.principal();
         p.username = format!("{}#{}", owner.username, token.name);

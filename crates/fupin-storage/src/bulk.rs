@@ -4,7 +4,7 @@
 use sqlx::AssertSqlSafe;
 
 use crate::cells::Cells;
-use crate::{StorageError, Tx};
+use crate::{Db, StorageError, Tx};
 
 /// A column value that binds on both backends and encodes for `COPY`.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,6 +215,55 @@ pub async fn execute(tx: &mut Tx, sql: &str, values: &[Value]) -> Result<u64, St
         .await?
         .rows_affected()),
     )
+}
+
+/// Runs one bookkeeping statement (a session's or token's last use) unless another writer holds
+/// SQLite's lock, in which case it gives up at once and returns `false`: a page is never held
+/// up behind an import for it, and the next request writes it.
+pub(crate) async fn execute_unless_busy(
+    db: &Db,
+    sql: &str,
+    values: &[Value],
+) -> Result<bool, StorageError> {
+    let Db::Sqlite(pool) = db else {
+        let mut tx = db.begin().await?;
+        execute(&mut tx, sql, values).await?;
+        tx.commit().await?;
+        return Ok(true);
+    };
+    let (pool, sql, values) = (pool.clone(), anonymous_placeholders(sql), values.to_vec());
+    // on a task of its own: a request dropped midway cannot return the connection to the pool
+    // with the lock wait still switched off
+    let run = async move {
+        let mut conn = pool.acquire().await?;
+        sqlx::raw_sql("PRAGMA busy_timeout = 0")
+            .execute(&mut *conn)
+            .await?;
+        let result = bind_all!(sqlx::query(AssertSqlSafe(sql)), values)
+            .execute(&mut *conn)
+            .await;
+        let restore = format!(
+            "PRAGMA busy_timeout = {}",
+            crate::db::BUSY_TIMEOUT.as_millis()
+        );
+        sqlx::raw_sql(AssertSqlSafe(restore))
+            .execute(&mut *conn)
+            .await?;
+        match result {
+            Ok(_) => Ok(true),
+            Err(sqlx::Error::Database(e)) if is_busy(e.code().as_deref()) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    };
+    tokio::spawn(run)
+        .await
+        .map_err(|e| StorageError::Invalid(format!("bookkeeping write: {e}")))?
+}
+
+/// SQLITE_BUSY and its extended codes (the primary code is the low byte).
+fn is_busy(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| c & 0xff == 5)
 }
 
 /// The statement as the backend runs it best. On SQLite, `$1, $2, …` used once each and in

@@ -14,6 +14,9 @@ use sqlx::sqlite::{
 
 use crate::StorageError;
 
+/// How long a SQLite writer waits for another's lock before giving up.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Runs `$body` with `$pool` bound to the concrete pool (or transaction) of either backend.
 #[macro_export]
 macro_rules! dispatch {
@@ -78,7 +81,7 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30))
+                .busy_timeout(BUSY_TIMEOUT)
                 // 64 MiB page cache; 16 MiB measured the same for a 1M import, 256 MiB 40% slower
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "memory")

@@ -138,3 +138,16 @@ pub async fn import(db: &Db, path: &Path, skip_invalid: bool) -> ImportSummary {
         .await
         .unwrap()
 }
+
+#[allow(dead_code)]
+/// An office clerk of a county, with a password the policy accepts.
+pub fn clerk(username: &str) -> fupin_services::accounts::AccountForm {
+    fupin_services::accounts::AccountForm {
+        username: username.into(),
+        real_name: "王五".into(),
+        area: fupin_core::AreaCode::parse("522726").unwrap(),
+        phone: "13800138000".into(),
+        roles: vec![fupin_core::access::Role::OfficeStaff],
+        password: "Correct-Horse-9".into(),
+    }
+}
