@@ -76,7 +76,15 @@ use crate::progress::Bar;
 
 pub async fn run(args: DemoArgs) -> Result<()> {
     if args.fresh {
-        for suffix in ["", "-wal", "-shm"] {
+        // the audit spool belongs to the database and goes with it
+        for suffix in [
+            "",
+            "-wal",
+            "-shm",
+            "-audit-spool",
+            "-audit-spool-wal",
+            "-audit-spool-shm",
+        ] {
             let _ = std::fs::remove_file(format!("{}{suffix}", args.db.display()));
         }
     }

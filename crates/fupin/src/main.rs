@@ -308,9 +308,18 @@ fn format_of(path: &Path, given: Option<cli::FileFormat>) -> Result<Format> {
 fn print_import(s: &fupin_services::import::ImportSummary) -> std::process::ExitCode {
     println!("文件 file: {} ({})", s.file, s.encoding);
     if !s.unknown_columns.is_empty() {
+        // a hostile sheet may carry thousands of columns: name the first few, count the rest
+        const SHOWN: usize = 20;
+        let names = &s.unknown_columns[..s.unknown_columns.len().min(SHOWN)];
+        let more = s.unknown_columns.len() - names.len();
+        let more = if more > 0 {
+            format!(" … 另有 {more} 列 and {more} more")
+        } else {
+            String::new()
+        };
         println!(
-            "未识别的列（已忽略） unknown columns (ignored): {}",
-            s.unknown_columns.join(", ")
+            "未识别的列（已忽略） unknown columns (ignored): {}{more}",
+            names.join(", ")
         );
     }
     println!(

@@ -29,7 +29,7 @@ pub struct AuditSink {
 }
 
 enum Message {
-    Entry(NewAuditEntry, oneshot::Sender<Result<(), String>>),
+    Entry(Box<NewAuditEntry>, oneshot::Sender<Result<(), String>>),
     /// Answered once everything sent before is in the chain.
     Flush(oneshot::Sender<()>),
 }
@@ -51,7 +51,7 @@ impl AuditSink {
         let (done, wait) = oneshot::channel();
         let stopped = || Unrecorded("the audit writer has stopped".into());
         self.tx
-            .send(Message::Entry(entry, done))
+            .send(Message::Entry(Box::new(entry), done))
             .await
             .map_err(|_| stopped())?;
         wait.await.map_err(|_| stopped())?.map_err(Unrecorded)
@@ -100,7 +100,7 @@ async fn write_batches(db: Db, mut rx: mpsc::Receiver<Message>) {
         for m in batch {
             match m {
                 Message::Entry(e, ack) => {
-                    entries.push(e);
+                    entries.push(*e);
                     acks.push(ack);
                 }
                 Message::Flush(done) => flushes.push(done),
