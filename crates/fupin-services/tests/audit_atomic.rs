@@ -5,7 +5,6 @@
 //!
 //! The failure is injected with a trigger that refuses every insert into `audit_log`.
 
-use fupin_core::AreaCode;
 use fupin_services::accounts;
 use fupin_services::audit::Actor;
 use fupin_services::import::import_households;
