@@ -86,7 +86,10 @@ async fn links_are_right_on_planted_truth_and_exported_with_their_evidence() {
 
         // the export: one row per record, the member found and the evidence for it
         let out = dir.path().join(format!("links-{}.csv", t.name));
-        let n = export_links(&t.db, &actor, &run_row, &out).await.unwrap();
+        let reads = fupin_services::audit::AuditSink::start(t.db.clone());
+        let n = export_links(&t.db, &reads, &actor, &run_row, &out)
+            .await
+            .unwrap();
         assert_eq!(n as usize, imported.records);
         let text = std::fs::read_to_string(&out).unwrap();
         let mut rows = csv::Reader::from_reader(text.as_bytes());

@@ -229,19 +229,27 @@ async fn planted_cases_raise_warnings_that_are_verified_and_stay_closed() {
 
         // what a county officer sees: five warnings, each with its evidence
         let actor = Actor::cli();
+        let reads = fupin_services::audit::AuditSink::start(t.db.clone());
         let county = Scope {
             area: Some(village.ancestor(fupin_core::AreaLevel::County)),
             ..Scope::everything()
         };
-        let (rows, total) =
-            warnings::list(&t.db, &actor, &county, &WarningFilter::default(), 0, 50)
-                .await
-                .unwrap();
+        let (rows, total) = warnings::list(
+            &t.db,
+            &reads,
+            &actor,
+            &county,
+            &WarningFilter::default(),
+            0,
+            50,
+        )
+        .await
+        .unwrap();
         assert_eq!(total, 5, "{rows:#?}");
         let payroll_w = rows.iter().find(|w| w.rule == "payroll").unwrap();
         assert_eq!(payroll_w.household_id, Some(c.poor_id));
         assert_eq!(payroll_w.area_code, village.as_str());
-        let v = warnings::view(&t.db, &actor, &county, payroll_w.id)
+        let v = warnings::view(&t.db, &reads, &actor, &county, payroll_w.id)
             .await
             .unwrap()
             .unwrap();
@@ -283,10 +291,17 @@ async fn planted_cases_raise_warnings_that_are_verified_and_stay_closed() {
             area: Some(AreaCode::parse("520102").unwrap()),
             ..Scope::everything()
         };
-        let (rows, total) =
-            warnings::list(&t.db, &actor, &elsewhere, &WarningFilter::default(), 0, 50)
-                .await
-                .unwrap();
+        let (rows, total) = warnings::list(
+            &t.db,
+            &reads,
+            &actor,
+            &elsewhere,
+            &WarningFilter::default(),
+            0,
+            50,
+        )
+        .await
+        .unwrap();
         assert_eq!((rows.len(), total), (0, 0));
         let dismiss = Act::Dismiss {
             reason: "同名不同人".into(),
@@ -377,7 +392,7 @@ async fn planted_cases_raise_warnings_that_are_verified_and_stay_closed() {
             (1, 1, 0),
             "{s:?}"
         );
-        let again = warnings::view(&t.db, &actor, &county, payroll_w.id)
+        let again = warnings::view(&t.db, &reads, &actor, &county, payroll_w.id)
             .await
             .unwrap()
             .unwrap();

@@ -49,6 +49,10 @@ impl AppError {
 
     /// A failure of a use-case: its own refusals are shown, anything else is internal.
     pub fn internal(e: anyhow::Error) -> Self {
+        let e = match e.downcast::<fupin_services::audit::Unrecorded>() {
+            Ok(u) => return AppError::Unrecorded(u),
+            Err(e) => e,
+        };
         match e.downcast::<StorageError>() {
             Ok(s) => AppError::Storage(s),
             Err(e) => AppError::Internal(format!("{e:#}")),

@@ -159,7 +159,10 @@ pub async fn run(db: &Db, args: CompareArgs) -> Result<()> {
             None => db.latest_run().await?,
         }
         .context("没有比对记录 / no comparison run to export")?;
-        let n = compare::export_links(db, &actor, &run, path).await?;
+        let reads = fupin_services::audit::AuditSink::start(db.clone());
+        let n = compare::export_links(db, &reads, &actor, &run, path).await;
+        reads.flush().await;
+        let n = n?;
         println!(
             "已导出 / exported {n} rows of run {} to {}",
             run.id,

@@ -9,7 +9,7 @@ use fupin_core::access::Scope;
 use fupin_core::warnings::verification::AGEING_BUCKETS;
 use fupin_core::warnings::{Act, Resolution, Rule, RuleSettings};
 use fupin_core::{AreaCode, CodeList};
-use fupin_services::audit::Actor;
+use fupin_services::audit::{Actor, AuditSink};
 use fupin_services::compare::warnings::{self, RaiseSummary};
 use fupin_storage::Db;
 use fupin_storage::warnings::WarningFilter;
@@ -119,7 +119,10 @@ pub async fn run(db: &Db, command: WarningsCommand) -> Result<()> {
                 ..WarningFilter::default()
             };
             let scope = scope_of(area_arg(area.as_deref())?);
-            let (rows, total) = warnings::list(db, &actor, &scope, &filter, 0, limit).await?;
+            let reads = AuditSink::start(db.clone());
+            let (rows, total) =
+                warnings::list(db, &reads, &actor, &scope, &filter, 0, limit).await?;
+            reads.flush().await;
             println!("共 {total} 条 / {total} warnings");
             for w in rows {
                 let rule = Rule::parse(&w.rule).map_or(w.rule.as_str(), |r| r.zh());
@@ -135,9 +138,10 @@ pub async fn run(db: &Db, command: WarningsCommand) -> Result<()> {
             }
         }
         WarningsCommand::Show { id } => {
-            let v = warnings::view(db, &actor, &Scope::everything(), id)
-                .await?
-                .with_context(|| format!("没有预警{id} / no warning {id}"))?;
+            let reads = AuditSink::start(db.clone());
+            let v = warnings::view(db, &reads, &actor, &Scope::everything(), id).await;
+            reads.flush().await;
+            let v = v?.with_context(|| format!("没有预警{id} / no warning {id}"))?;
             let w = &v.warning;
             println!(
                 "#{} {} · {} · {} · {}",

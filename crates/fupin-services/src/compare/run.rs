@@ -17,7 +17,7 @@ use fupin_storage::comparison::{self as store, NewLink, NewRecord, RunRow, Sourc
 use fupin_storage::{Db, now_utc};
 use sha2::{Digest, Sha256};
 
-use crate::audit::Actor;
+use crate::audit::{Actor, AuditSink};
 use crate::progress::Progress;
 
 /// What an import did.
@@ -521,7 +521,13 @@ pub const EXPORT_HEADER: [&str; 11] = [
 ];
 
 /// Writes every record of `run` with its link as CSV; returns the rows written.
-pub async fn export_links(db: &Db, actor: &Actor, run: &RunRow, path: &Path) -> Result<u64> {
+pub async fn export_links(
+    db: &Db,
+    reads: &AuditSink,
+    actor: &Actor,
+    run: &RunRow,
+    path: &Path,
+) -> Result<u64> {
     let model: Option<Model> = run.model.as_deref().map(serde_json::from_str).transpose()?;
     let model = model.context("这次比对没有完成 / the run did not finish")?;
     let mut out = crate::sheet::SheetWriter::create(
@@ -570,7 +576,7 @@ pub async fn export_links(db: &Db, actor: &Actor, run: &RunRow, path: &Path) -> 
         &run.area_code,
         format!("{n} rows to {}", path.display()),
     );
-    crate::audit::record(db, entry).await?;
+    reads.record(entry).await?;
     Ok(n)
 }
 

@@ -25,7 +25,7 @@ use fupin_storage::warnings::{
 };
 use fupin_storage::{Db, now_utc};
 
-use crate::audit::Actor;
+use crate::audit::{Actor, AuditSink};
 
 /// What raising found and did.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -304,8 +304,15 @@ pub struct WarningView {
     pub events: Vec<WarningEvent>,
 }
 
-/// One warning inside `scope`, audited as a read of personal data.
-pub async fn view(db: &Db, actor: &Actor, scope: &Scope, id: i64) -> Result<Option<WarningView>> {
+/// One warning inside `scope`, audited as a read of personal data (recorded before it is
+/// returned, see [`AuditSink::record`]).
+pub async fn view(
+    db: &Db,
+    reads: &AuditSink,
+    actor: &Actor,
+    scope: &Scope,
+    id: i64,
+) -> Result<Option<WarningView>> {
     let Some(warning) = db.warning(scope, id).await? else {
         return Ok(None);
     };
@@ -317,7 +324,7 @@ pub async fn view(db: &Db, actor: &Actor, scope: &Scope, id: i64) -> Result<Opti
         &warning.area_code,
         "",
     );
-    crate::audit::record(db, entry).await?;
+    reads.record(entry).await?;
     Ok(Some(view_of(warning, events)?))
 }
 
@@ -389,6 +396,7 @@ pub async fn act(db: &Db, actor: &Actor, scope: &Scope, id: i64, act: Act) -> Re
 /// A page of warnings inside `scope` (audited: the list names people).
 pub async fn list(
     db: &Db,
+    reads: &AuditSink,
     actor: &Actor,
     scope: &Scope,
     filter: &WarningFilter,
@@ -404,7 +412,7 @@ pub async fn list(
         area,
         format!("{} of {total}", rows.len()),
     );
-    crate::audit::record(db, entry).await?;
+    reads.record(entry).await?;
     Ok((rows, total))
 }
 

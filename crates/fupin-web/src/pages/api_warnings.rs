@@ -167,6 +167,7 @@ pub async fn list(
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_LIMIT);
     let (rows, total) = service::list(
         &state.db,
+        &state.audit,
         &caller.actor(),
         &scope,
         &filter,
@@ -198,10 +199,16 @@ pub async fn show(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<WarningJson>, AppError> {
-    let view = service::view(&state.db, &caller.actor(), &caller.viewer().scope, id)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or(AppError::NotFound)?;
+    let view = service::view(
+        &state.db,
+        &state.audit,
+        &caller.actor(),
+        &caller.viewer().scope,
+        id,
+    )
+    .await
+    .map_err(AppError::internal)?
+    .ok_or(AppError::NotFound)?;
     Ok(Json(full_json(&caller, &view)?))
 }
 

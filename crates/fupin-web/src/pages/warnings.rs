@@ -144,6 +144,7 @@ pub async fn list(
     let offset = ((page - 1) * PER_PAGE) as i64;
     let (rows, count) = service::list(
         &state.db,
+        &state.audit,
         &caller.actor(),
         &scope,
         &filter,
@@ -237,7 +238,7 @@ async fn warning_page(
     refusal: Option<String>,
 ) -> Result<Response, AppError> {
     let viewer = caller.viewer();
-    let view = service::view(&state.db, &caller.actor(), &viewer.scope, id)
+    let view = service::view(&state.db, &state.audit, &caller.actor(), &viewer.scope, id)
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
