@@ -150,7 +150,10 @@ async fn an_anchor_catches_a_cut_or_a_rebuilt_chain() {
         let v = check(&t.db, Some(head)).await;
         assert_eq!(
             v.broken,
-            Some(ChainBreak::Rewritten { id: 5 }),
+            Some(ChainBreak::Rewritten {
+                id: 5,
+                last_matching: None
+            }),
             "{}",
             t.name
         );
