@@ -4,7 +4,8 @@
 //! - `assessments`: scorecards, scores and exit checklists, per-village counts of them;
 //! - `accounts`: users and roles, sessions, login failures, API tokens, helper pairings;
 //! - `cases`: procedure cases (identification, exit, monitoring) and their events;
-//! - `audit`: the hash-chained, append-only audit trail;
+//! - `audit`: the hash-chained, append-only audit trail (`audit_guards`: its triggers checked
+//!   and restored);
 //! - `areas`: the administrative division tree;
 //! - `registry`: households, members, yearly income and status, and the change log;
 //! - `policy`: region- and year-scoped policy parameters;
@@ -20,6 +21,7 @@ pub mod archives;
 pub mod areas;
 pub mod assessments;
 pub mod audit;
+mod audit_guards;
 pub mod bulk;
 pub mod cases;
 mod cells;
