@@ -3,6 +3,7 @@
 mod admin;
 mod bench;
 mod bench_console;
+mod checkpoints;
 mod cli;
 mod compare;
 mod demo;
