@@ -70,7 +70,8 @@ pub enum Command {
         #[command(flatten)]
         timeouts: ServeTimeouts,
     },
-    /// Create or update the database schema.
+    /// Create or update the database schema, and put back the audit trail's append-only
+    /// triggers if they were dropped or disabled.
     Migrate,
     /// Administrative divisions.
     #[command(subcommand)]
