@@ -72,8 +72,9 @@ pub enum ChainBreak {
     Missing { after: i64, at: i64 },
     /// The chain is intact but ends before an entry known to have existed.
     Truncated { last: i64, expected: i64 },
-    /// The entry differs from the one recorded as an anchor: the chain was rebuilt from here on.
-    Rewritten { id: i64 },
+    /// The entry differs from its recorded checkpoint: the chain was rebuilt after
+    /// `last_matching` (the last checkpoint that still matched, if any) and by `id` at the latest.
+    Rewritten { id: i64, last_matching: Option<i64> },
 }
 
 impl fmt::Display for ChainBreak {
@@ -87,11 +88,7 @@ impl fmt::Display for ChainBreak {
                 f,
                 "第{after}条与第{at}条之间的记录被删除 / entries between {after} and {at} were deleted"
             ),
-            ChainBreak::Rewritten { id } => write!(
-                f,
-                "第{id}条审计记录与之前记下的锚点不符, 其后的记录被重写 / audit entry {id} differs \
-                 from the recorded anchor: the trail was rewritten from there"
-            ),
+            ChainBreak::Rewritten { id, last_matching } => rewritten(f, *id, *last_matching),
             ChainBreak::Truncated { last, expected } => write!(
                 f,
                 "审计记录止于第{last}条, 应至少到第{expected}条 / the trail ends at {last}, \
@@ -101,13 +98,57 @@ impl fmt::Display for ChainBreak {
     }
 }
 
-/// Checks a chain incrementally, entry by entry in id order (it never holds the whole trail).
+/// Where a rebuilt chain starts, as narrowly as the checkpoints tell: entries up to the last
+/// matching checkpoint are unchanged (its hash covers them all), the first differing one is not.
+fn rewritten(f: &mut fmt::Formatter<'_>, id: i64, last_matching: Option<i64>) -> fmt::Result {
+    match last_matching {
+        Some(last) if last == id - 1 => write!(
+            f,
+            "自第{id}条起审计记录被重写 (第{last}条仍与检查点相符) / the trail was rewritten from \
+             entry {id} on (entry {last} still matches its checkpoint)"
+        ),
+        Some(last) => write!(
+            f,
+            "审计记录在第{last}条 (最后一个相符的检查点) 之后被重写, 最迟自第{id}条起 / the trail \
+             was rewritten after entry {last} (the last matching checkpoint), by entry {id} at \
+             the latest (it differs from its checkpoint)"
+        ),
+        None => write!(
+            f,
+            "第{id}条审计记录与检查点不符, 此前的记录被重写 / the trail was rewritten at or \
+             before entry {id} (it differs from its checkpoint, and no earlier checkpoint matched)"
+        ),
+    }
+}
+
+/// A hash recorded for an entry outside the database (a head printed by an earlier
+/// verification, a line of a checkpoint file): the trail must still hold it there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub id: i64,
+    pub hash: String,
+}
+
+/// Checks a chain incrementally, entry by entry in id order (it holds checkpoints, never the
+/// whole trail).
 #[derive(Debug)]
 pub struct ChainVerifier {
     last_id: i64,
     last_hash: String,
     checked: u64,
-    anchor: Option<(i64, String)>,
+    /// By id; `next` is the first not yet reached.
+    checkpoints: Vec<Checkpoint>,
+    next: usize,
+    last_matching: Option<i64>,
+    recording: Option<Recording>,
+}
+
+/// New checkpoints taken every `every` entries after entry `after` (the last one kept).
+#[derive(Debug)]
+struct Recording {
+    every: i64,
+    after: i64,
+    taken: Vec<Checkpoint>,
 }
 
 impl Default for ChainVerifier {
@@ -116,7 +157,10 @@ impl Default for ChainVerifier {
             last_id: 0,
             last_hash: GENESIS.to_string(),
             checked: 0,
-            anchor: None,
+            checkpoints: Vec::new(),
+            next: 0,
+            last_matching: None,
+            recording: None,
         }
     }
 }
@@ -125,10 +169,34 @@ impl ChainVerifier {
     /// A verifier that also checks the trail still holds `hash` at entry `id` (a head printed by
     /// an earlier verification and kept outside the database).
     pub fn with_anchor(id: i64, hash: &str) -> Self {
+        Self::with_checkpoints([Checkpoint {
+            id,
+            hash: hash.to_string(),
+        }])
+    }
+
+    /// A verifier that checks every checkpoint as it passes it. A rebuilt chain is reported at
+    /// the first checkpoint that differs, with the last one that still matched: the rewrite
+    /// lies between the two. Entries are numbered from 1; checkpoints before that name none.
+    pub fn with_checkpoints(checkpoints: impl IntoIterator<Item = Checkpoint>) -> Self {
+        let mut checkpoints: Vec<Checkpoint> =
+            checkpoints.into_iter().filter(|c| c.id >= 1).collect();
+        checkpoints.sort_by_key(|c| c.id);
         Self {
-            anchor: Some((id, hash.to_string())),
+            checkpoints,
             ..Self::default()
         }
+    }
+
+    /// Also takes a new checkpoint every `every` entries after entry `after` (the last
+    /// checkpoint kept), for [`ChainVerifier::new_checkpoints`]. `every` 0 counts as 1.
+    pub fn recording(mut self, every: u64, after: i64) -> Self {
+        self.recording = Some(Recording {
+            every: i64::try_from(every.max(1)).unwrap_or(i64::MAX),
+            after,
+            taken: Vec::new(),
+        });
+        self
     }
 
     /// Checks the next entry; the first break found is returned.
@@ -142,24 +210,67 @@ impl ChainVerifier {
         if e.expected_hash() != e.hash {
             return Err(ChainBreak::Edited { id: e.id });
         }
-        if matches!(&self.anchor, Some((id, hash)) if *id == e.id && *hash != e.hash) {
-            return Err(ChainBreak::Rewritten { id: e.id });
-        }
+        self.pass_checkpoints(e)?;
+        self.record(e);
         self.last_id = e.id;
         self.last_hash = e.hash.clone();
         self.checked += 1;
         Ok(())
     }
 
-    /// After the last entry: checks that the trail reaches the anchor, if there is one.
+    /// Compares `e` with the checkpoints recorded for it (several may name one entry).
+    fn pass_checkpoints(&mut self, e: &AuditEntry) -> Result<(), ChainBreak> {
+        while let Some(c) = self.checkpoints.get(self.next).filter(|c| c.id == e.id) {
+            if c.hash != e.hash {
+                return Err(ChainBreak::Rewritten {
+                    id: e.id,
+                    last_matching: self.last_matching,
+                });
+            }
+            self.last_matching = Some(e.id);
+            self.next += 1;
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, e: &AuditEntry) {
+        if let Some(r) = &mut self.recording
+            && e.id > r.after
+            && (e.id - r.after) % r.every == 0
+        {
+            r.taken.push(Checkpoint {
+                id: e.id,
+                hash: e.hash.clone(),
+            });
+        }
+    }
+
+    /// After the last entry: checks that the trail reaches every checkpoint.
     pub fn finish(&self) -> Result<(), ChainBreak> {
-        match &self.anchor {
-            Some((id, _)) if *id > self.last_id => Err(ChainBreak::Truncated {
+        match self.checkpoints.last() {
+            Some(c) if c.id > self.last_id => Err(ChainBreak::Truncated {
                 last: self.last_id,
-                expected: *id,
+                expected: c.id,
             }),
             _ => Ok(()),
         }
+    }
+
+    /// The checkpoints taken while [`ChainVerifier::recording`], and the head (when past the
+    /// last one kept): to keep after a verification that passed.
+    pub fn new_checkpoints(&self) -> Vec<Checkpoint> {
+        let Some(r) = &self.recording else {
+            return Vec::new();
+        };
+        let mut taken = r.taken.clone();
+        let newest = taken.last().map_or(r.after, |c| c.id);
+        if self.last_id > newest {
+            taken.push(Checkpoint {
+                id: self.last_id,
+                hash: self.last_hash.clone(),
+            });
+        }
+        taken
     }
 
     pub fn checked(&self) -> u64 {
@@ -175,6 +286,7 @@ impl ChainVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn entry(id: i64, detail: &str) -> AuditEntry {
         AuditEntry {
@@ -253,21 +365,150 @@ mod tests {
         assert_eq!(v.finish(), Ok(()));
     }
 
-    #[test]
-    fn a_rebuilt_chain_is_found_against_an_anchor() {
-        let original = chain(5);
-        let mut rebuilt = chain(5);
-        // an edit of entry 2 with every later hash recomputed: internally consistent
-        rebuilt[1].detail = "changed".into();
-        let mut prev = rebuilt[0].hash.clone();
-        for e in &mut rebuilt[1..] {
+    /// `original` with entry `k` edited and every hash from there on recomputed: internally
+    /// consistent, as someone with the database's credentials would leave it.
+    fn rebuilt_from(original: &[AuditEntry], k: i64) -> Vec<AuditEntry> {
+        let mut rebuilt = original.to_vec();
+        let start = (k - 1) as usize;
+        rebuilt[start].detail = "changed".into();
+        let mut prev = rebuilt[start].prev_hash.clone();
+        for e in &mut rebuilt[start..] {
             *e = e.clone().seal(&prev);
             prev = e.hash.clone();
         }
+        rebuilt
+    }
+
+    /// Checkpoints of `original` every `every` entries from the first, and its head: what
+    /// `fupin audit verify --checkpoints FILE --every N` keeps after a first run.
+    fn recorded(original: &[AuditEntry], every: u64) -> Vec<Checkpoint> {
+        let mut v = ChainVerifier::default().recording(every, 0);
+        original.iter().for_each(|e| v.check(e).unwrap());
+        v.finish().unwrap();
+        v.new_checkpoints()
+    }
+
+    fn verify_against(
+        entries: &[AuditEntry],
+        checkpoints: Vec<Checkpoint>,
+    ) -> Result<(), ChainBreak> {
+        let mut v = ChainVerifier::with_checkpoints(checkpoints);
+        entries.iter().try_for_each(|e| v.check(e))?;
+        v.finish()
+    }
+
+    #[test]
+    fn a_rebuilt_chain_is_found_against_an_anchor() {
+        let original = chain(5);
+        let rebuilt = rebuilt_from(&original, 2);
         assert_eq!(verify(&rebuilt), Ok(()));
         let mut v = ChainVerifier::with_anchor(4, &original[3].hash);
         let found = rebuilt.iter().try_for_each(|e| v.check(e));
-        assert_eq!(found, Err(ChainBreak::Rewritten { id: 4 }));
+        assert_eq!(
+            found,
+            Err(ChainBreak::Rewritten {
+                id: 4,
+                last_matching: None
+            })
+        );
+    }
+
+    #[test]
+    fn checkpoints_are_taken_every_n_entries_and_at_the_head() {
+        let c = chain(25);
+        let ids: Vec<i64> = recorded(&c, 10).iter().map(|cp| cp.id).collect();
+        assert_eq!(ids, [10, 20, 25]);
+        // a later run goes on from the last checkpoint kept, not from the first entry
+        let mut v = ChainVerifier::with_checkpoints(recorded(&c[..12], 10)).recording(10, 12);
+        c.iter().for_each(|e| v.check(e).unwrap());
+        let ids: Vec<i64> = v.new_checkpoints().iter().map(|cp| cp.id).collect();
+        assert_eq!(ids, [22, 25]);
+        // nothing new since the last checkpoint: nothing to add
+        let mut v = ChainVerifier::default().recording(10, 25);
+        c.iter().for_each(|e| v.check(e).unwrap());
+        assert!(v.new_checkpoints().is_empty());
+    }
+
+    #[test]
+    fn a_rebuilt_chain_is_located_between_two_checkpoints() {
+        let original = chain(50);
+        let rebuilt = rebuilt_from(&original, 23);
+        assert_eq!(
+            verify_against(&rebuilt, recorded(&original, 10)),
+            Err(ChainBreak::Rewritten {
+                id: 30,
+                last_matching: Some(20)
+            })
+        );
+        let message = ChainBreak::Rewritten {
+            id: 30,
+            last_matching: Some(20),
+        }
+        .to_string();
+        assert!(
+            message.contains(
+                "rewritten after entry 20 (the last matching checkpoint), by entry 30 at the latest"
+            ),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_for_every_entry_names_the_first_rewritten_one() {
+        let original = chain(50);
+        let rebuilt = rebuilt_from(&original, 23);
+        let found = verify_against(&rebuilt, recorded(&original, 1));
+        assert_eq!(
+            found,
+            Err(ChainBreak::Rewritten {
+                id: 23,
+                last_matching: Some(22)
+            })
+        );
+        assert!(
+            found
+                .unwrap_err()
+                .to_string()
+                .contains("rewritten from entry 23 on"),
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_past_the_end_is_a_cut() {
+        let original = chain(30);
+        assert_eq!(
+            verify_against(&original[..17], recorded(&original, 10)),
+            Err(ChainBreak::Truncated {
+                last: 17,
+                expected: 30
+            })
+        );
+    }
+
+    proptest! {
+        /// Wherever the chain is rebuilt from and however far apart the checkpoints are, the
+        /// break is reported at the first checkpoint at or after the rewrite, naming the last
+        /// one before it; one checkpoint per entry finds the rewritten entry itself.
+        #[test]
+        fn a_rewrite_lies_between_the_checkpoints_named(
+            (n, k) in (1i64..120).prop_flat_map(|n| (Just(n), 1..=n)),
+            every in 1u64..30,
+        ) {
+            let original = chain(n);
+            let rebuilt = rebuilt_from(&original, k);
+            let checkpoints = recorded(&original, every);
+            let first_after = checkpoints.iter().map(|c| c.id).find(|id| *id >= k).unwrap();
+            let last_before = checkpoints.iter().map(|c| c.id).rfind(|id| *id < k);
+            prop_assert_eq!(
+                verify_against(&rebuilt, checkpoints),
+                Err(ChainBreak::Rewritten { id: first_after, last_matching: last_before })
+            );
+            prop_assert_eq!(
+                verify_against(&rebuilt, recorded(&original, 1)),
+                Err(ChainBreak::Rewritten { id: k, last_matching: (k > 1).then_some(k - 1) })
+            );
+            prop_assert_eq!(verify_against(&original, recorded(&original, every)), Ok(()));
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `fupin audit verify` (`fupin_services::audit::verify`) finds an entry edited, removed or the
 //! chain rebuilt by someone with direct access to the database.
 
-use fupin_core::audit::ChainBreak;
+use fupin_core::audit::{ChainBreak, ChainVerifier};
 use fupin_services::audit::{Actor, Verification, record, verify};
 use fupin_services::progress::Silent;
 use fupin_storage::Db;
@@ -33,7 +33,11 @@ async fn five_entries(db: &Db) {
 }
 
 async fn check(db: &Db, anchor: Option<(i64, String)>) -> Verification {
-    verify(db, anchor, &Silent).await.unwrap()
+    let verifier = match anchor {
+        Some((id, hash)) => ChainVerifier::with_anchor(id, &hash),
+        None => ChainVerifier::default(),
+    };
+    verify(db, verifier, &Silent).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,6 +59,32 @@ async fn the_application_cannot_change_the_trail() {
             );
         }
         assert!(check(&t.db, None).await.broken.is_none());
+        t.drop_database().await;
+    }
+}
+
+/// With its triggers gone the trail could have been rewritten unseen: verification fails even
+/// though the chain is intact, and records no checkpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trail_without_its_guards_does_not_pass() {
+    for t in backends().await {
+        five_entries(&t.db).await;
+        let recording = || ChainVerifier::default().recording(2, 0);
+        let v = verify(&t.db, recording(), &Silent).await.unwrap();
+        assert!(v.passed() && v.missing_guards.is_empty(), "{}", t.name);
+        let ids: Vec<i64> = v.new_checkpoints.iter().map(|c| c.id).collect();
+        assert_eq!(ids, [2, 4, 5], "{}", t.name);
+        disable_guard(&t).await;
+        let v = verify(&t.db, recording(), &Silent).await.unwrap();
+        assert_eq!((v.checked, v.broken.as_ref()), (5, None), "{}", t.name);
+        assert!(
+            v.missing_guards
+                .contains(&"audit_log_no_update".to_string()),
+            "{}: {:?}",
+            t.name,
+            v.missing_guards
+        );
+        assert!(!v.passed() && v.new_checkpoints.is_empty(), "{}", t.name);
         t.drop_database().await;
     }
 }
@@ -150,7 +180,10 @@ async fn an_anchor_catches_a_cut_or_a_rebuilt_chain() {
         let v = check(&t.db, Some(head)).await;
         assert_eq!(
             v.broken,
-            Some(ChainBreak::Rewritten { id: 5 }),
+            Some(ChainBreak::Rewritten {
+                id: 5,
+                last_matching: None
+            }),
             "{}",
             t.name
         );

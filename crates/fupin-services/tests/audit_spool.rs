@@ -62,7 +62,7 @@ async fn reads_are_recorded_at_once_while_a_writer_holds_the_lock() {
         import.commit().await.unwrap();
         sink.flush().await;
         assert_eq!(chain_len(&t.db).await, 20, "{}", t.name);
-        let v = verify(&t.db, None, &Silent).await.unwrap();
+        let v = verify(&t.db, Default::default(), &Silent).await.unwrap();
         assert!(v.broken.is_none(), "{}", t.name);
         t.drop_database().await;
     }
@@ -180,4 +180,17 @@ async fn a_session_in_use_is_not_held_up_by_a_writer() {
         import.commit().await.unwrap();
         t.drop_database().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_moves_spooled_reads_into_the_chain_first() {
+    let t = backends().await.remove(0);
+    let spool = AuditSpool::beside(&t.db).await.unwrap().unwrap();
+    let entries: Vec<NewAuditEntry> = (0..3).map(read).collect();
+    spool.push(&entries).await.unwrap();
+    spool.close().await;
+    let v = verify(&t.db, Default::default(), &Silent).await.unwrap();
+    assert_eq!((v.checked, v.spooled), (3, 0));
+    assert!(v.passed());
+    t.drop_database().await;
 }

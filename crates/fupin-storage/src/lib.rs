@@ -4,7 +4,8 @@
 //! - `assessments`: scorecards, scores and exit checklists, per-village counts of them;
 //! - `accounts`: users and roles, sessions, login failures, API tokens, helper pairings;
 //! - `cases`: procedure cases (identification, exit, monitoring) and their events;
-//! - `audit`: the hash-chained, append-only audit trail;
+//! - `audit`: the hash-chained, append-only audit trail (`audit_guards`: its triggers checked
+//!   and restored);
 //! - `audit_spool`: where reads' entries wait, durably, while SQLite's writer is busy;
 //! - `areas`: the administrative division tree;
 //! - `registry`: households, members, yearly income and status, and the change log;
@@ -21,6 +22,7 @@ pub mod archives;
 pub mod areas;
 pub mod assessments;
 pub mod audit;
+mod audit_guards;
 pub mod audit_spool;
 pub mod bulk;
 pub mod cases;

@@ -5,11 +5,13 @@ use std::io::BufRead;
 
 use anyhow::{Context, Result, bail};
 use fupin_core::access::{Action, Role};
+use fupin_core::audit::{ChainBreak, ChainVerifier, Checkpoint};
 use fupin_core::{AreaCode, CodeList};
 use fupin_services::accounts::{self, AccountForm};
-use fupin_services::audit::{Actor, verify};
+use fupin_services::audit::{Actor, Verification, verify};
 use fupin_storage::Db;
 
+use crate::checkpoints::{CheckpointFile, checkpoint};
 use crate::cli::{AuditCommand, TokenCommand, UserAddArgs, UserCommand};
 use crate::progress::Bar;
 
@@ -134,12 +136,45 @@ pub async fn token(db: &Db, command: TokenCommand) -> Result<()> {
 
 /// Returns whether the trail is intact.
 pub async fn audit(db: &Db, command: AuditCommand) -> Result<bool> {
-    let AuditCommand::Verify { anchor } = command;
+    let AuditCommand::Verify {
+        anchor,
+        checkpoints,
+        every,
+    } = command;
     let anchor = anchor.as_deref().map(parse_anchor).transpose()?;
+    let mut file = checkpoints
+        .as_deref()
+        .map(CheckpointFile::open)
+        .transpose()?;
+    let mut known = file.as_ref().map_or(Vec::new(), |f| f.checkpoints.clone());
+    known.extend(anchor);
+    let mut verifier = ChainVerifier::with_checkpoints(known);
+    if let Some(f) = &file {
+        verifier = verifier.recording(every, f.last_id());
+    }
     let bar = Bar::rows("校验 verifying");
-    let v = verify(db, anchor, &bar).await?;
+    let v = verify(db, verifier, &bar).await?;
+    print_verification(&v);
+    if let Some(f) = &mut file
+        && v.passed()
+    {
+        save_checkpoints(f, &v.new_checkpoints)?;
+    }
+    Ok(v.passed())
+}
+
+fn print_verification(v: &Verification) {
+    if !v.missing_guards.is_empty() {
+        println!(
+            "审计日志的只追加触发器缺失、停用或被改动, 记录可能已被改写 / the audit trail's \
+             append-only triggers are missing, disabled or altered, so it could have been \
+             rewritten: {}",
+            v.missing_guards.join(", ")
+        );
+        println!("  `fupin migrate` 可恢复 / `fupin migrate` restores them");
+    }
     match &v.broken {
-        None => {
+        None if v.missing_guards.is_empty() => {
             println!(
                 "审计日志完整 / audit trail intact: {} entries checked",
                 v.checked
@@ -148,25 +183,51 @@ pub async fn audit(db: &Db, command: AuditCommand) -> Result<bool> {
                 "当前链头 head (keep it as --anchor): {}:{}",
                 v.head.0, v.head.1
             );
-            Ok(true)
         }
+        None => println!(
+            "哈希链本身完整 / the hash chain itself is intact: {} entries checked",
+            v.checked
+        ),
         Some(b) => {
             println!("审计日志被篡改 / AUDIT TRAIL BROKEN: {b}");
-            println!("{} entries intact before it", v.checked);
-            Ok(false)
+            // a rebuilt chain is consistent up to the break: only checkpoints vouch for entries
+            let intact = match b {
+                ChainBreak::Rewritten { last_matching, .. } => last_matching.unwrap_or(0) as u64,
+                _ => v.checked,
+            };
+            println!("{intact} entries intact before it");
         }
+    }
+    if v.spooled > 0 {
+        println!(
+            "另有 {n} 条查阅记录在暂存区等待写入（写锁被占用）/ {n} read entries wait in the \
+             spool beside the database (a writer holds the lock); they join the chain when it is free",
+            n = v.spooled
+        );
     }
 }
 
-fn parse_anchor(text: &str) -> Result<(i64, String)> {
+fn save_checkpoints(file: &mut CheckpointFile, new: &[Checkpoint]) -> Result<()> {
+    if new.is_empty() && !file.is_new() {
+        println!(
+            "检查点无新增 / no new checkpoints for {}",
+            file.path().display()
+        );
+        return Ok(());
+    }
+    file.append(new)?;
+    println!(
+        "检查点已存入 / checkpoints saved to {}: {} new, up to entry {}",
+        file.path().display(),
+        new.len(),
+        file.last_id()
+    );
+    Ok(())
+}
+
+fn parse_anchor(text: &str) -> Result<Checkpoint> {
     let Some((id, hash)) = text.split_once(':') else {
         bail!("anchor must be ID:HASH, got {text:?}");
     };
-    let id = id
-        .parse()
-        .with_context(|| format!("anchor id {id:?} is not a number"))?;
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        bail!("anchor hash must be 64 hex digits");
-    }
-    Ok((id, hash.to_ascii_lowercase()))
+    checkpoint(id, hash).map_err(|e| anyhow::anyhow!("anchor: {e}"))
 }

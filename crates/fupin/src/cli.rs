@@ -70,7 +70,8 @@ pub enum Command {
         #[command(flatten)]
         timeouts: ServeTimeouts,
     },
-    /// Create or update the database schema.
+    /// Create or update the database schema, and put back the audit trail's append-only
+    /// triggers if they were dropped or disabled.
     Migrate,
     /// Administrative divisions.
     #[command(subcommand)]
@@ -342,13 +343,31 @@ pub enum TokenCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Check the hash chain of the whole trail; exits non-zero and names the entry if any was
-    /// edited, removed or inserted.
+    /// Check the hash chain of the whole trail and the triggers that keep it append-only; exits
+    /// non-zero and names the entry if any was edited, removed or inserted, or the triggers if
+    /// they were dropped, disabled or altered (`fupin migrate` puts them back).
     Verify {
         /// ID:HASH printed by an earlier verification and kept elsewhere: also detects the
-        /// newest entries having been cut off or the chain rebuilt.
+        /// newest entries having been cut off or the chain rebuilt (a single checkpoint).
         #[arg(long)]
         anchor: Option<String>,
+        /// Checkpoint file (`ID HASH` lines), kept out of the database's reach. Each checkpoint
+        /// is checked as the walk passes it: a chain rebuilt with fresh hashes is located
+        /// between the last checkpoint that still matches and the first that differs; one past
+        /// the end means entries were cut off. Created if absent; after a verification that
+        /// passed, checkpoints for the entries since the last one are appended.
+        #[arg(long, value_name = "FILE")]
+        checkpoints: Option<PathBuf>,
+        /// Entries between the checkpoints appended to FILE (and the head besides). `--every 1`
+        /// keeps one per entry and so names the exact first rewritten entry, at about 80 bytes
+        /// of FILE per entry.
+        #[arg(
+            long,
+            default_value_t = 1000,
+            requires = "checkpoints",
+            value_parser = clap::value_parser!(u64).range(1..)
+        )]
+        every: u64,
     },
 }
 

@@ -3,6 +3,7 @@
 mod admin;
 mod bench;
 mod bench_console;
+mod checkpoints;
 mod cli;
 mod compare;
 mod demo;
@@ -69,6 +70,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 .transpose()
                 .map_err(anyhow::Error::msg)?;
             let db = connect(&url).await?;
+            restore_audit_guards(&db).await?;
             println!("fupin 正在运行 / running at http://{addr}/");
             let options = fupin_web::ServeOptions {
                 secure_cookies,
@@ -82,7 +84,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             fupin_web::serve(db, addr, options).await?;
         }
         Command::Migrate => {
-            connect(&url).await?;
+            restore_audit_guards(&connect(&url).await?).await?;
             println!("数据库已是最新 / database schema is up to date");
         }
         Command::Areas(AreasCommand::Import { file }) => {
@@ -289,6 +291,23 @@ fn print_assessment(s: &fupin_services::assess::AssessSummary) {
     {
         println!("  未达标 not met · {} / {}: {n}", d.zh(), d.en());
     }
+}
+
+/// Puts back the audit trail's append-only triggers if someone dropped, disabled or altered
+/// them, says so, and records it in the trail itself: the restore would otherwise erase the only
+/// sign that the trail was open to rewriting.
+async fn restore_audit_guards(db: &Db) -> Result<()> {
+    let restored = db.restore_audit_guards().await?;
+    if restored.is_empty() {
+        return Ok(());
+    }
+    let names = restored.join(", ");
+    println!(
+        "已恢复审计日志的只追加触发器 / restored the audit trail's append-only triggers: {names}"
+    );
+    let detail = format!("restored: {names}");
+    let entry = Actor::cli().entry("audit.guards_restored", "table", "audit_log", "", detail);
+    fupin_services::audit::record(db, entry).await
 }
 
 pub async fn connect(url: &str) -> Result<Db> {
