@@ -186,7 +186,7 @@ fn parse_only(path: &Path) -> Result<u64> {
 }
 
 /// Drops and creates the scratch database `url` names, so the import starts from nothing.
-async fn reset_postgres(url: &str) -> Result<()> {
+pub(crate) async fn reset_postgres(url: &str) -> Result<()> {
     use sqlx::ConnectOptions;
     let target: sqlx::postgres::PgConnectOptions = url.parse().context("PostgreSQL URL")?;
     let name = target

@@ -589,6 +589,18 @@ pub struct BenchConsoleArgs {
     /// Seconds of the load test.
     #[arg(long, default_value_t = 15)]
     pub seconds: u64,
+    /// Instead of the above, time household pages while N households are imported (issue 24):
+    /// a registry of --households + N households is generated under DIR/during-<households>-<N>/
+    /// and split in two; each run loads the first --households into a fresh database (SQLite:
+    /// during.sqlite3 there, deleted first; PostgreSQL: the --postgres database is DROPPED and
+    /// created again, so its name must contain "bench"), then --clients clients read pages, first
+    /// with nothing else running for about as long as the import will take, then while the other
+    /// N households are imported.
+    #[arg(long, value_name = "N")]
+    pub during_import: Option<usize>,
+    /// Concurrent clients reading household pages (--during-import).
+    #[arg(long, default_value_t = 4)]
+    pub clients: usize,
 }
 
 /// How long a connection may take over a request (`fupin serve`).

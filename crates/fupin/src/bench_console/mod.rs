@@ -6,6 +6,11 @@
 //! network): the province's area page, name searches (full names and given names alone, drawn
 //! from the registry), household pages (random households). Then the household page's
 //! throughput under concurrent load from a second process on loopback (`wrk`).
+//!
+//! With `--during-import N`, household pages are read instead while N households are imported
+//! ([`during_import`]).
+
+mod during_import;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -28,6 +33,9 @@ const BENCH_PASSWORD: &str = "Bench-2020-pw";
 const CARDS_VILLAGE: i64 = 500;
 
 pub async fn run(args: BenchConsoleArgs) -> Result<()> {
+    if let Some(incoming) = args.during_import {
+        return during_import::run(&args, incoming).await;
+    }
     let data = args.dir.join("data");
     if !data.join("households.csv").exists() {
         let t = Instant::now();
@@ -104,18 +112,9 @@ async fn ensure_loaded(db: &Db, data: &Path, name: &str) -> Result<()> {
         return Ok(());
     }
     fupin_services::areas::load_seed_divisions(db).await?;
-    let opts = ImportOptions {
-        skip_invalid: false,
-        actor: "bench".into(),
-        report: None,
-        today: chrono_today(),
-        audit: fupin_services::audit::Actor::cli(),
-    };
+    let opts = import_options();
     let t = Instant::now();
-    let s =
-        fupin_services::import::import_households(db, &data.join("households.csv"), &opts, &Silent)
-            .await?;
-    anyhow::ensure!(s.committed, "{name} import: {:?}", s.first_errors);
+    let s = import_households(db, &data.join("households.csv"), name).await?;
     let households = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let h = fupin_services::history::import_history(db, &data.join("history.csv"), &opts, &Silent)
@@ -130,6 +129,30 @@ async fn ensure_loaded(db: &Db, data: &Path, name: &str) -> Result<()> {
         s.created
     );
     Ok(())
+}
+
+/// How the bench imports: all or nothing, as `fupin import households` does.
+fn import_options() -> ImportOptions {
+    ImportOptions {
+        skip_invalid: false,
+        actor: "bench".into(),
+        report: None,
+        today: chrono_today(),
+        audit: fupin_services::audit::Actor::cli(),
+    }
+}
+
+/// Imports a households file; an error unless it committed.
+async fn import_households(
+    db: &Db,
+    file: &Path,
+    name: &str,
+) -> Result<fupin_services::import::ImportSummary> {
+    let s = fupin_services::import::import_households(db, file, &import_options(), &Silent)
+        .await
+        .with_context(|| format!("{name} import of {}", file.display()))?;
+    anyhow::ensure!(s.committed, "{name} import: {:?}", s.first_errors);
+    Ok(s)
 }
 
 /// Creates the PostgreSQL database the URL names unless it exists (a loaded one is reused).
@@ -274,14 +297,9 @@ impl Bench {
     }
 
     async fn get(&self, router: &axum::Router, uri: &str) -> Result<()> {
-        let request = Request::get(uri)
-            .header(header::COOKIE, &self.cookie)
-            .body(Body::empty())?;
-        let response = router.clone().oneshot(request).await?;
-        let status = response.status();
-        let body = axum::body::to_bytes(response.into_body(), 64 << 20).await?;
+        let (status, bytes) = fetch(router, &self.cookie, uri).await?;
         anyhow::ensure!(status == StatusCode::OK, "{uri}: {status}");
-        anyhow::ensure!(!body.is_empty(), "{uri}: empty body");
+        anyhow::ensure!(bytes > 0, "{uri}: empty body");
         Ok(())
     }
 
@@ -331,6 +349,18 @@ impl Bench {
     }
 }
 
+/// One request through the router with the session cookie, read to the end of its body: the
+/// status and the body's length.
+async fn fetch(router: &axum::Router, cookie: &str, uri: &str) -> Result<(StatusCode, usize)> {
+    let request = Request::get(uri)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())?;
+    let response = router.clone().oneshot(request).await?;
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 64 << 20).await?;
+    Ok((status, body.len()))
+}
+
 /// A wrk script that walks the household pages in order with the session cookie.
 fn write_wrk_script(dir: &Path, uris: &[String], cookie: &str) -> Result<PathBuf> {
     let list: Vec<String> = uris.iter().map(|u| format!("{u:?}")).collect();
@@ -357,9 +387,11 @@ fn percent(text: &str) -> String {
         .collect()
 }
 
+/// Nearest-rank percentiles of request times, in milliseconds (all 0 for no requests).
 struct Summary {
     p50: f64,
     p95: f64,
+    p99: f64,
     max: f64,
 }
 
@@ -367,10 +399,14 @@ impl Summary {
     fn of(times: &[Duration]) -> Self {
         let mut ms: Vec<f64> = times.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
         ms.sort_by(f64::total_cmp);
-        let at = |q: f64| ms[((ms.len() as f64 * q).ceil() as usize).clamp(1, ms.len()) - 1];
+        let at = |q: f64| match ms.len() {
+            0 => 0.0,
+            n => ms[((n as f64 * q).ceil() as usize).clamp(1, n) - 1],
+        };
         Summary {
             p50: at(0.50),
             p95: at(0.95),
+            p99: at(0.99),
             max: at(1.0),
         }
     }
@@ -384,7 +420,8 @@ mod tests {
     fn percentiles_are_nearest_rank() {
         let times: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
         let s = Summary::of(&times);
-        assert_eq!((s.p50, s.p95, s.max), (50.0, 95.0, 100.0));
+        assert_eq!((s.p50, s.p95, s.p99, s.max), (50.0, 95.0, 99.0, 100.0));
+        assert_eq!(Summary::of(&[]).max, 0.0);
         assert_eq!(percent("王 a"), "%E7%8E%8B%20a");
     }
 }
