@@ -3,7 +3,7 @@
 //! A read of personal records is audited before it is served. On SQLite an import holds the
 //! write lock for as long as it runs (a province file: minutes), and a read cannot wait that
 //! long; so its entry is committed to the spool — a second SQLite file beside the database,
-//! written with `synchronous=FULL` — and moved into the hash chain when the lock is free
+//! in WAL mode like it — and moved into the hash chain when the lock is free
 //! ([`Db::move_spooled`]). The move records the last sequence number it moved in the
 //! database's `audit_spool_drained`, in the chain's own transaction, so a move cut short by a
 //! crash is neither lost nor repeated. PostgreSQL has no such lock and gets no spool.
@@ -61,8 +61,9 @@ impl AuditSpool {
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // a read is served once its entry is here: it must survive a power cut
-            .synchronous(SqliteSynchronous::Full)
+            // as durable as the registry's own commits (WAL, NORMAL): a killed process loses
+            // nothing; FULL, an fsync per batch, halved the pages served (BENCHMARKS.md)
+            .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30));
         let pool = SqlitePoolOptions::new()
             // one connection: an in-memory spool is per connection, and writes take turns anyway

@@ -57,6 +57,11 @@ pub async fn insert_rows(
         return Ok(());
     }
     match tx {
+        // a few rows (an audit entry, one household): `COPY`'s extra round trips cost tens of
+        // milliseconds where one statement costs one
+        Tx::Postgres(_) if rows.len() <= FEW_ROWS => {
+            insert_values(tx, table, columns, &rows, "").await?
+        }
         Tx::Postgres(t) => {
             let sql = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
             let mut copy = t.copy_in_raw(&sql).await?;
@@ -85,6 +90,39 @@ pub async fn insert_rows(
     Ok(())
 }
 
+/// Up to this many rows go to PostgreSQL as one `INSERT … VALUES`, more by `COPY`.
+const FEW_ROWS: usize = 64;
+
+/// Multi-row `INSERT … VALUES` statements (with `tail`, e.g. an `ON CONFLICT` clause), within
+/// PostgreSQL's 65,535 parameters.
+async fn insert_values(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Value>],
+    tail: &str,
+) -> Result<(), StorageError> {
+    let per_statement = (60_000 / columns.len()).max(1);
+    for chunk in rows.chunks(per_statement) {
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let ps: Vec<String> = (1..=columns.len())
+                    .map(|c| format!("${}", r * columns.len() + c))
+                    .collect();
+                format!("({})", ps.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {} {tail}",
+            columns.join(", "),
+            tuples.join(", ")
+        );
+        let values: Vec<Value> = chunk.iter().flatten().cloned().collect();
+        execute(tx, &sql, &values).await?;
+    }
+    Ok(())
+}
+
 /// Inserts `rows`, or where a row with the same `keys` exists, replaces its other columns.
 pub async fn upsert_rows(
     tx: &mut Tx,
@@ -107,27 +145,7 @@ pub async fn upsert_rows(
         updates.join(", ")
     );
     match tx {
-        Tx::Postgres(_) => {
-            // multi-row statements, within PostgreSQL's 65,535 parameters
-            let per_statement = (60_000 / columns.len()).max(1);
-            for chunk in rows.chunks(per_statement) {
-                let tuples: Vec<String> = (0..chunk.len())
-                    .map(|r| {
-                        let ps: Vec<String> = (1..=columns.len())
-                            .map(|c| format!("${}", r * columns.len() + c))
-                            .collect();
-                        format!("({})", ps.join(", "))
-                    })
-                    .collect();
-                let sql = format!(
-                    "INSERT INTO {table} ({}) VALUES {} {on_conflict}",
-                    columns.join(", "),
-                    tuples.join(", ")
-                );
-                let values: Vec<Value> = chunk.iter().flatten().cloned().collect();
-                execute(tx, &sql, &values).await?;
-            }
-        }
+        Tx::Postgres(_) => insert_values(tx, table, columns, &rows, &on_conflict).await?,
         Tx::Sqlite(t) => {
             let mut handle = t.lock_handle().await?;
             // SAFETY: as in `insert_rows`

@@ -8,14 +8,13 @@
 //! Where they are written depends on the backend. PostgreSQL: straight into the chain (its
 //! table lock is held by a writer only for its commit). SQLite: into the spool beside the
 //! database ([`AuditSpool`]), never blocked by an import holding the database's write lock; a
-//! second task moves spooled entries into the chain whenever the lock is free, and at start
-//! moves what a stopped process left there.
+//! second task moves spooled entries into the chain every second when the lock is free, and at
+//! start moves what a stopped process left there.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use fupin_storage::{AuditSpool, Db, NewAuditEntry};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 /// The entry of a read could not be written: the read must not be served.
 #[derive(Debug, thiserror::Error)]
@@ -75,15 +74,9 @@ async fn write_batches(db: Db, mut rx: mpsc::Receiver<Message>) {
             return;
         }
     };
-    let wake = Arc::new(Notify::new());
     let (stop, stopped) = oneshot::channel::<()>();
     if let Some(spool) = &spool {
-        tokio::spawn(move_forever(
-            db.clone(),
-            spool.clone(),
-            wake.clone(),
-            stopped,
-        ));
+        tokio::spawn(move_forever(db.clone(), spool.clone(), stopped));
     }
     while let Some(first) = rx.recv().await {
         // what arrived while the last batch was written goes in this one
@@ -117,7 +110,6 @@ async fn write_batches(db: Db, mut rx: mpsc::Receiver<Message>) {
             for ack in acks {
                 let _ = ack.send(written.as_ref().map(|_| ()).map_err(|e| e.to_string()));
             }
-            wake.notify_one();
         }
         if !flushes.is_empty() {
             if let Some(spool) = &spool {
@@ -136,18 +128,13 @@ async fn write_batches(db: Db, mut rx: mpsc::Receiver<Message>) {
     }
 }
 
-/// Moves spooled entries into the chain when woken or every [`AuditSink::MOVE_EVERY`], until
-/// the writer stops. Waiting for the write lock here holds up no read.
-async fn move_forever(
-    db: Db,
-    spool: AuditSpool,
-    wake: Arc<Notify>,
-    mut stop: oneshot::Receiver<()>,
-) {
+/// Moves spooled entries into the chain every [`AuditSink::MOVE_EVERY`] (a second's reads in
+/// one write of the database, not one per batch), until the writer stops. Waiting for the
+/// write lock here holds up no read.
+async fn move_forever(db: Db, spool: AuditSpool, mut stop: oneshot::Receiver<()>) {
     loop {
         move_spooled(&db, &spool).await;
         tokio::select! {
-            _ = wake.notified() => {}
             _ = tokio::time::sleep(AuditSink::MOVE_EVERY) => {}
             _ = &mut stop => return,
         }
