@@ -2,6 +2,8 @@
 //! realistic generated households imported through the same path as any county's spreadsheet,
 //! and the web console.
 
+use std::path::{Path, PathBuf};
+
 use anyhow::Result;
 use fupin_core::departments::DepartmentKind;
 use fupin_core::{AreaCode, AreaLevel, CodeList};
@@ -74,29 +76,51 @@ async fn compare_department_lists(db: &fupin_storage::Db, dir: &std::path::Path)
 }
 use crate::progress::Bar;
 
-pub async fn run(args: DemoArgs) -> Result<()> {
-    if args.fresh {
-        // the audit spool belongs to the database and goes with it
-        for suffix in [
-            "",
-            "-wal",
-            "-shm",
-            "-audit-spool",
-            "-audit-spool-wal",
-            "-audit-spool-shm",
-        ] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", args.db.display()));
-        }
+/// The files of a SQLite database and its audit spool, the database itself last.
+const FILES: [&str; 6] = [
+    "-wal",
+    "-shm",
+    "-audit-spool",
+    "-audit-spool-wal",
+    "-audit-spool-shm",
+    "",
+];
+
+fn with_suffix(db: &Path, suffix: &str) -> PathBuf {
+    PathBuf::from(format!("{}{suffix}", db.display()))
+}
+
+/// Deletes a database with its journal and its audit spool, which belong to it.
+fn remove_database(db: &Path) {
+    for suffix in FILES {
+        let _ = std::fs::remove_file(with_suffix(db, suffix));
     }
-    let url = format!("sqlite://{}", args.db.display());
-    let db = crate::connect(&url).await?;
+}
+
+/// Holds `<db>.lock` exclusively (waiting for another demo's build to finish).
+async fn build_lock(db: &Path) -> Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(with_suffix(db, ".lock"))?;
+    Ok(tokio::task::spawn_blocking(move || file.lock().map(|()| file)).await??)
+}
+
+/// Builds the demo database in `<db>.building` and renames it into place only when complete:
+/// a build cut short leaves no database that looks ready, and the next run starts it again.
+async fn build(args: &DemoArgs) -> Result<()> {
+    let partial = with_suffix(&args.db, ".building");
+    remove_database(&partial);
+    let db = crate::connect(&format!("sqlite://{}", partial.display())).await?;
     let areas = fupin_services::areas::load_seed_divisions(&db).await?;
     if areas.inserted > 0 {
         println!("已载入区划 loaded {} administrative areas", areas.inserted);
     }
-    if db.max_household_id().await? == 0 {
-        let dir =
-            std::env::temp_dir().join(format!("fupin-demo-{}-{}", args.seed, args.households));
+    {
+        // a folder of this run's own: two demos started at once do not write each other's sheets
+        let work = tempfile::Builder::new().prefix("fupin-demo-").tempdir()?;
+        let dir = work.path();
         println!(
             "生成 {} 户演示数据 / generating {} demo households …",
             args.households, args.households
@@ -109,11 +133,11 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             ..GeneratorConfig::default()
         };
         let index = db.area_index().await?;
-        let mut lists = DepartmentSheets::create(&dir, config.seed, config.last_year)?;
+        let mut lists = DepartmentSheets::create(dir, config.seed, config.last_year)?;
         fupin_services::generated::write_registry(
             generate(&config, &geo),
             &index,
-            &dir,
+            dir,
             &[Format::Csv],
             Some(&mut lists),
             &Silent,
@@ -172,9 +196,31 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             s.elapsed.as_secs_f64()
         );
         compare_department_lists(&db, &dir.join("departments")).await?;
-        let _ = std::fs::remove_dir_all(&dir);
     }
-    let accounts = fupin_services::demo_accounts::ensure(&db).await?;
+    db.close().await;
+    for suffix in FILES {
+        let from = with_suffix(&partial, suffix);
+        if from.exists() {
+            std::fs::rename(&from, with_suffix(&args.db, suffix))?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn run(args: DemoArgs) -> Result<()> {
+    if args.fresh {
+        remove_database(&args.db);
+    }
+    let (db, accounts) = {
+        // one build at a time: a demo started meanwhile waits here, then finds it built
+        let _building = build_lock(&args.db).await?;
+        if !args.db.exists() {
+            build(&args).await?;
+        }
+        let db = crate::connect(&format!("sqlite://{}", args.db.display())).await?;
+        let accounts = fupin_services::demo_accounts::ensure(&db).await?;
+        (db, accounts)
+    };
     println!();
     println!("fupin 演示 demo: http://{}/", args.addr);
     println!("  数据库 database: {}", args.db.display());
