@@ -15,6 +15,7 @@
 //! - `scan`: whole areas read page by page for batches (assessment);
 //! - `search`: the comprehensive query (key, filters, sort, pages) inside a jurisdiction;
 //! - `name_index`: two-character pieces of members' names, for searches by part of a name;
+//! - `scratch`: a PostgreSQL database of one test's own, dropped with it;
 //! - `figures`: per-village counts (now and by year) the area pages sum, kept by the writer.
 
 pub mod accounts;
@@ -41,6 +42,7 @@ pub mod registry;
 mod rows;
 mod scan;
 mod scope;
+pub mod scratch;
 mod search;
 pub mod warning_facts;
 pub mod warnings;

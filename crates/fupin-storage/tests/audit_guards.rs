@@ -102,31 +102,9 @@ async fn missing_guards_are_reported_and_restored() {
     check(&db, "sqlite").await;
     db.close().await;
 
-    if let Ok(admin_url) = std::env::var("FUPIN_TEST_POSTGRES") {
-        let name = format!(
-            "fupin_guards_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        );
-        let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin)
-            .await
-            .unwrap();
-        let base = admin_url
-            .rsplit_once('/')
-            .map_or(admin_url.as_str(), |(b, _)| b);
-        let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
+    if let Some(scratch) = fupin_storage::scratch::ScratchPostgres::create("fupin_guards").await {
+        let db = Db::connect(scratch.url()).await.unwrap();
         check(&db, "postgres").await;
         db.close().await;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&admin)
-        .await
-        .unwrap();
     }
 }

@@ -146,33 +146,9 @@ async fn existing_lists_get_their_uploaders_areas() {
         .unwrap();
     assert_eq!(fks.0, 1, "foreign keys are on again after the migration");
 
-    if let Ok(admin_url) = std::env::var("FUPIN_TEST_POSTGRES") {
-        let name = format!(
-            "fupin_owners_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        );
-        let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin)
-            .await
-            .unwrap();
-        let base = admin_url
-            .rsplit_once('/')
-            .map_or(admin_url.as_str(), |(b, _)| b);
-        let pool = sqlx::PgPool::connect(&format!("{base}/{name}"))
-            .await
-            .unwrap();
+    if let Some(scratch) = fupin_storage::scratch::ScratchPostgres::create("fupin_owners").await {
+        let pool = sqlx::PgPool::connect(scratch.url()).await.unwrap();
         check_backend!(pool.clone(), POSTGRES, "postgres");
         pool.close().await;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&admin)
-        .await
-        .unwrap();
     }
 }

@@ -34,7 +34,8 @@ struct World {
     outside: Household,
     /// The demo county.
     county: AreaCode,
-    cleanup: Option<(String, String)>,
+    /// PostgreSQL's database of this world, dropped with it (also when the test fails).
+    _scratch: Option<fupin_storage::scratch::ScratchPostgres>,
 }
 
 impl World {
@@ -44,15 +45,6 @@ impl World {
 
     async fn end(self) {
         self.db.close().await;
-        if let Some((admin, name)) = self.cleanup {
-            let pool = sqlx::PgPool::connect(&admin).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&pool)
-            .await
-            .unwrap();
-        }
     }
 }
 
@@ -62,22 +54,10 @@ async fn worlds() -> Vec<World> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("o.sqlite3").display());
     out.push(world(dir, "sqlite", &url, None).await);
-    if let Ok(admin) = std::env::var("FUPIN_TEST_POSTGRES") {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let name = format!("fupin_oracles_{}_{nanos}", std::process::id());
-        let pool = sqlx::PgPool::connect(&admin).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        let url = format!("{base}/{name}");
+    if let Some(scratch) = fupin_storage::scratch::ScratchPostgres::create("fupin_oracles").await {
         let dir = tempfile::tempdir().unwrap();
-        out.push(world(dir, "postgres", &url, Some((admin.clone(), name))).await);
+        let url = scratch.url().to_string();
+        out.push(world(dir, "postgres", &url, Some(scratch)).await);
     }
     out
 }
@@ -86,7 +66,7 @@ async fn world(
     dir: tempfile::TempDir,
     backend: &'static str,
     url: &str,
-    cleanup: Option<(String, String)>,
+    scratch: Option<fupin_storage::scratch::ScratchPostgres>,
 ) -> World {
     let db = Db::connect(url).await.unwrap();
     fupin_services::areas::load_seed_divisions(&db)
@@ -167,7 +147,7 @@ async fn world(
         inside,
         outside,
         county,
-        cleanup,
+        _scratch: scratch,
     }
 }
 

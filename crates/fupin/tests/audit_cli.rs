@@ -180,31 +180,10 @@ async fn dropped_triggers_and_a_rebuilt_chain_are_found() {
     let url = format!("sqlite://{}", dir.path().join("a.sqlite3").display());
     check("sqlite", &url, dir.path()).await;
 
-    if let Ok(admin_url) = std::env::var("FUPIN_TEST_POSTGRES") {
+    if let Some(scratch) = fupin_storage::scratch::ScratchPostgres::create("fupin_audit_cli").await
+    {
         let dir = tempfile::tempdir().unwrap();
-        let name = format!(
-            "fupin_audit_cli_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        );
-        let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin)
-            .await
-            .unwrap();
-        let base = admin_url
-            .rsplit_once('/')
-            .map_or(admin_url.as_str(), |(b, _)| b);
-        check("postgres", &format!("{base}/{name}"), dir.path()).await;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&admin)
-        .await
-        .unwrap();
+        check("postgres", scratch.url(), dir.path()).await;
     }
 }
 

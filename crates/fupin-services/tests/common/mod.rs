@@ -14,21 +14,14 @@ pub struct TestDb {
     pub db: Db,
     pub name: String,
     _dir: tempfile::TempDir,
-    cleanup: Option<(String, String)>,
+    /// PostgreSQL's database of this test, dropped with it (also when the test fails).
+    _scratch: Option<fupin_storage::scratch::ScratchPostgres>,
 }
 
 impl TestDb {
     pub async fn drop_database(self) {
+        // connections closed first, so that the drop does not have to end them
         self.db.close().await;
-        if let Some((admin_url, db_name)) = self.cleanup {
-            let pool = sqlx::PgPool::connect(&admin_url).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"
-            )))
-            .execute(&pool)
-            .await
-            .unwrap();
-        }
     }
 }
 
@@ -45,26 +38,10 @@ pub async fn backends() -> Vec<TestDb> {
         db,
         name: "sqlite".into(),
         _dir: dir,
-        cleanup: None,
+        _scratch: None,
     });
-    if let Ok(admin_url) = std::env::var("FUPIN_TEST_POSTGRES") {
-        let db_name = format!("fupin_test_{}_{}", std::process::id(), rand_suffix());
-        let pool = sqlx::PgPool::connect(&admin_url).await.unwrap();
-        // a lock left held by a test fails its waiters within a minute instead of hanging CI
-        for sql in [
-            format!("CREATE DATABASE {db_name}"),
-            format!("ALTER DATABASE {db_name} SET lock_timeout = '60s'"),
-        ] {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-        pool.close().await;
-        let base = admin_url
-            .rsplit_once('/')
-            .map_or(admin_url.as_str(), |(b, _)| b);
-        let db = Db::connect(&format!("{base}/{db_name}")).await.unwrap();
+    if let Some(scratch) = fupin_storage::scratch::ScratchPostgres::create("fupin_test").await {
+        let db = Db::connect(scratch.url()).await.unwrap();
         fupin_services::areas::load_seed_divisions(&db)
             .await
             .unwrap();
@@ -72,14 +49,10 @@ pub async fn backends() -> Vec<TestDb> {
             db,
             name: "postgres".into(),
             _dir: tempfile::tempdir().unwrap(),
-            cleanup: Some((admin_url, db_name)),
+            _scratch: Some(scratch),
         });
     }
     out
-}
-
-fn rand_suffix() -> u32 {
-    rand::random()
 }
 
 #[allow(dead_code)] // not every test file imports
