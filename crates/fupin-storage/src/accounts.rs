@@ -180,11 +180,7 @@ struct Count {
 
 impl Db {
     fn user_select(&self) -> String {
-        let agg = match self {
-            Db::Sqlite(_) => "group_concat(r.role, ',')",
-            Db::Postgres(_) => "string_agg(r.role, ',' ORDER BY r.role)",
-        };
-        USER_SELECT.replace("{agg}", agg)
+        USER_SELECT.replace("{agg}", &self.backend().comma_list("r.role"))
     }
 
     /// Creates an account with its roles; fails if the username is taken.
@@ -684,10 +680,7 @@ impl LoginThrottle {
             &[Value::Text(name.to_string())],
         )
         .await?;
-        let lock = match self.tx {
-            crate::Tx::Postgres(_) => " FOR UPDATE",
-            crate::Tx::Sqlite(_) => "",
-        };
+        let lock = self.tx.backend().for_update();
         let rows: Vec<ThrottleCounter> = fetch_all(
             &mut self.tx,
             &format!(

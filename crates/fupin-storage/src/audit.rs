@@ -5,7 +5,7 @@
 use fupin_core::AreaCode;
 use fupin_core::audit::{AuditEntry, GENESIS};
 
-use crate::bulk::{Value, execute, fetch_all};
+use crate::bulk::{Value, fetch_all};
 use crate::{Db, StorageError, Tx};
 
 /// An entry to append (the chain fields are filled in by [`Db::append_audit`]).
@@ -187,10 +187,8 @@ impl Db {
 /// Appends inside an open write transaction (so that a registry change and its audit entry
 /// commit together).
 pub async fn append_in(tx: &mut Tx, entries: Vec<NewAuditEntry>) -> Result<(), StorageError> {
-    if matches!(tx, Tx::Postgres(_)) {
-        // conflicts only with itself and writers: readers of the trail are not blocked
-        execute(tx, "LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE", &[]).await?;
-    }
+    // conflicts only with itself and writers: readers of the trail are not blocked
+    tx.lock_table("audit_log", "SHARE ROW EXCLUSIVE").await?;
     let last: Vec<Row> = fetch_all(tx, &format!("{SELECT} ORDER BY id DESC LIMIT 1"), &[]).await?;
     let (mut id, mut prev) = last
         .into_iter()

@@ -128,10 +128,7 @@ pub async fn case_for_update(
     scope: &Scope,
     id: i64,
 ) -> Result<Option<CaseRow>, StorageError> {
-    let lock = match tx {
-        Tx::Postgres(_) => " FOR UPDATE",
-        Tx::Sqlite(_) => "",
-    };
+    let lock = tx.backend().for_update();
     let rows: Vec<CaseRow> = fetch_all(
         tx,
         &format!(

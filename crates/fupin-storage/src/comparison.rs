@@ -301,10 +301,7 @@ pub async fn insert_records(
 /// them it estimated a 3M-row run's links as a few thousand and read a run's links back with
 /// a nested loop over all of them, page after page (minutes). SQLite plans by its indexes.
 async fn refresh_statistics(tx: &mut Tx, table: &'static str) -> Result<(), StorageError> {
-    if matches!(tx, Tx::Postgres(_)) {
-        execute(tx, &format!("ANALYZE {table}"), &[]).await?;
-    }
-    Ok(())
+    tx.analyze(table).await
 }
 
 pub async fn insert_run(

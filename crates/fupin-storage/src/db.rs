@@ -149,22 +149,6 @@ impl Db {
         })
     }
 
-    /// Refreshes the query planner's statistics after a bulk load, so that the next lookups by
-    /// household number or ID number use the indexes (PostgreSQL otherwise plans for the empty
-    /// tables it last analysed).
-    pub async fn analyze(&self) -> Result<(), StorageError> {
-        match self {
-            Db::Sqlite(p) => sqlx::raw_sql("PRAGMA optimize").execute(p).await.map(drop)?,
-            Db::Postgres(p) => sqlx::raw_sql(
-                "ANALYZE households, members, household_incomes, household_status_years, change_log",
-            )
-            .execute(p)
-            .await
-            .map(drop)?,
-        }
-        Ok(())
-    }
-
     pub async fn close(&self) {
         dispatch!(self, p => p.close().await)
     }

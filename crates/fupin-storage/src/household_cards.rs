@@ -12,7 +12,7 @@ use crate::bulk::{Value, execute, fetch_all, insert_rows};
 use crate::registry::{INCOME_SELECT, load_where, now_utc};
 use crate::rows::{IncomeRow, placeholders};
 use crate::scope;
-use crate::{AssessmentRow, Backend, Db, Delivery, StorageError, Tx};
+use crate::{AssessmentRow, Db, Delivery, StorageError, Tx};
 use fupin_core::access::Scope;
 
 /// Whose cards to read.
@@ -122,10 +122,7 @@ pub(crate) async fn issue_missing_codes(
     issued_by: &str,
     now: &str,
 ) -> Result<(), StorageError> {
-    let token = match tx.backend() {
-        Backend::Sqlite => "lower(hex(randomblob(16)))",
-        Backend::Postgres => "md5(gen_random_uuid()::text || gen_random_uuid()::text)",
-    };
+    let token = tx.backend().random_token();
     execute(
         tx,
         &format!(

@@ -10,7 +10,8 @@
 //! - `areas`: the administrative division tree;
 //! - `registry`: households, members, yearly income and status, and the change log;
 //! - `policy`: region- and year-scoped policy parameters;
-//! - `bulk`: the only backend-specific code (PostgreSQL `COPY`, SQLite prepared inserts);
+//! - `bulk`: bulk loading (PostgreSQL `COPY`, SQLite prepared inserts), `fetch_all`/`execute`;
+//! - `dialect`: the rest of what the two backends spell differently (locks, statistics, tokens);
 //! - `deferred`: indexes and constraints rebuilt after a load into an empty registry;
 //! - `scan`: whole areas read page by page for batches (assessment);
 //! - `search`: the comprehensive query (key, filters, sort, pages) inside a jurisdiction;
@@ -31,6 +32,7 @@ mod cells;
 pub mod comparison;
 mod db;
 mod deferred;
+mod dialect;
 pub mod documents;
 mod figures;
 pub mod household_cards;

@@ -602,10 +602,7 @@ impl RegistryWriter {
         struct Version {
             version: i64,
         }
-        let lock = match self.tx.backend() {
-            Backend::Postgres => " FOR UPDATE",
-            Backend::Sqlite => "",
-        };
+        let lock = self.tx.backend().for_update();
         let rows: Vec<Version> = fetch_all(
             &mut self.tx,
             &format!(

@@ -281,10 +281,7 @@ pub async fn warning_for_update(
     scope: &Scope,
     id: i64,
 ) -> Result<Option<WarningRow>, StorageError> {
-    let lock = match tx {
-        Tx::Postgres(_) => " FOR UPDATE",
-        Tx::Sqlite(_) => "",
-    };
+    let lock = tx.backend().for_update();
     let rows: Vec<WarningRow> = fetch_all(
         tx,
         &format!(

@@ -1,0 +1,72 @@
+//! What SQLite and PostgreSQL spell differently, in one place: row locks, table locks, planner
+//! statistics, random tokens, string aggregation. (Bulk loading and column-position reads differ
+//! too, and live in `bulk` and `cells`; schema introspection for deferred indexes and the audit
+//! guards in `deferred` and `audit_guards`.)
+
+use crate::bulk::execute;
+use crate::{Backend, Db, StorageError, Tx};
+
+impl Backend {
+    /// Appended to a `SELECT` that reads rows about to be changed: PostgreSQL locks them;
+    /// SQLite's writer (`BEGIN IMMEDIATE`) already holds the whole database.
+    pub(crate) fn for_update(self) -> &'static str {
+        match self {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+
+    /// An expression giving 128 random bits as 32 hex digits.
+    pub(crate) fn random_token(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "lower(hex(randomblob(16)))",
+            Backend::Postgres => "md5(gen_random_uuid()::text || gen_random_uuid()::text)",
+        }
+    }
+
+    /// An aggregate joining `column` with commas (ordered on PostgreSQL).
+    pub(crate) fn comma_list(self, column: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("group_concat({column}, ',')"),
+            Backend::Postgres => format!("string_agg({column}, ',' ORDER BY {column})"),
+        }
+    }
+}
+
+impl Tx {
+    /// Locks `table` in `mode` for the rest of the transaction on PostgreSQL; SQLite's writer
+    /// already excludes every other.
+    pub(crate) async fn lock_table(&mut self, table: &str, mode: &str) -> Result<(), StorageError> {
+        if self.backend() == Backend::Postgres {
+            execute(self, &format!("LOCK TABLE {table} IN {mode} MODE"), &[]).await?;
+        }
+        Ok(())
+    }
+
+    /// Refreshes PostgreSQL's planner statistics of a table a bulk load has just grown (SQLite
+    /// plans by its indexes).
+    pub(crate) async fn analyze(&mut self, table: &str) -> Result<(), StorageError> {
+        if self.backend() == Backend::Postgres {
+            execute(self, &format!("ANALYZE {table}"), &[]).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Db {
+    /// Refreshes the query planner's statistics after a bulk load, so that the next lookups by
+    /// household number or ID number use the indexes (PostgreSQL otherwise plans for the empty
+    /// tables it last analysed).
+    pub async fn analyze(&self) -> Result<(), StorageError> {
+        match self {
+            Db::Sqlite(p) => sqlx::raw_sql("PRAGMA optimize").execute(p).await.map(drop)?,
+            Db::Postgres(p) => sqlx::raw_sql(
+                "ANALYZE households, members, household_incomes, household_status_years, change_log",
+            )
+            .execute(p)
+            .await
+            .map(drop)?,
+        }
+        Ok(())
+    }
+}
