@@ -187,21 +187,7 @@ fn parse_only(path: &Path) -> Result<u64> {
 
 /// Drops and creates the scratch database `url` names, so the import starts from nothing.
 pub(crate) async fn reset_postgres(url: &str) -> Result<()> {
-    use sqlx::ConnectOptions;
-    let target: sqlx::postgres::PgConnectOptions = url.parse().context("PostgreSQL URL")?;
-    let name = target
-        .get_database()
-        .context("the PostgreSQL URL names no database")?
-        .to_string();
-    anyhow::ensure!(
-        name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
-        "scratch database name {name:?}: use letters, digits and _"
-    );
-    let mut admin = target
-        .database("postgres")
-        .connect()
-        .await
-        .context("PostgreSQL")?;
+    let (name, mut admin) = admin_of(url).await?;
     for sql in [
         format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
         format!("CREATE DATABASE {name}"),
@@ -211,6 +197,27 @@ pub(crate) async fn reset_postgres(url: &str) -> Result<()> {
             .await?;
     }
     Ok(())
+}
+
+/// The database name `url` gives (checked to be a plain identifier) and a connection to the
+/// server's `postgres` database, to create or drop it from.
+pub(crate) async fn admin_of(url: &str) -> Result<(String, sqlx::PgConnection)> {
+    use sqlx::ConnectOptions;
+    let target: sqlx::postgres::PgConnectOptions = url.parse().context("PostgreSQL URL")?;
+    let name = target
+        .get_database()
+        .context("the PostgreSQL URL names no database")?
+        .to_string();
+    anyhow::ensure!(
+        name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "database name {name:?}: use letters, digits and _"
+    );
+    let admin = target
+        .database("postgres")
+        .connect()
+        .await
+        .context("PostgreSQL")?;
+    Ok((name, admin))
 }
 
 /// Seconds PostgreSQL's own `COPY … FROM STDIN (FORMAT csv)` takes for the file.

@@ -157,21 +157,7 @@ async fn import_households(
 
 /// Creates the PostgreSQL database the URL names unless it exists (a loaded one is reused).
 async fn create_database_if_missing(url: &str) -> Result<()> {
-    use sqlx::ConnectOptions;
-    let target: sqlx::postgres::PgConnectOptions = url.parse().context("PostgreSQL URL")?;
-    let name = target
-        .get_database()
-        .context("the PostgreSQL URL names no database")?
-        .to_string();
-    anyhow::ensure!(
-        name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
-        "database name {name:?}: use letters, digits and _"
-    );
-    let mut admin = target
-        .database("postgres")
-        .connect()
-        .await
-        .context("PostgreSQL")?;
+    let (name, mut admin) = crate::bench::admin_of(url).await?;
     let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
         .bind(&name)
         .fetch_optional(&mut admin)
