@@ -28,7 +28,7 @@ async fn sql(db: &Db, statement: &str) {
 /// An import's transaction stands in for any writer holding the lock for long.
 async fn hold_write_lock(db: &Db) -> fupin_storage::Tx {
     let mut tx = db.begin().await.unwrap();
-    fupin_storage::bulk::execute(
+    fupin_storage::sql::execute(
         &mut tx,
         "UPDATE areas SET name = name WHERE code = '522726000000'",
         &[],

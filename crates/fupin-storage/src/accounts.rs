@@ -8,8 +8,8 @@ use fupin_core::access::{Action, Principal, Role};
 use fupin_core::{AreaCode, CodeList};
 
 use crate::NewAuditEntry;
-use crate::bulk::{Value, execute, execute_unless_busy, fetch_all};
 use crate::registry::now_utc;
+use crate::sql::{Value, execute, execute_unless_busy, fetch_all};
 use crate::{Db, StorageError};
 
 /// A user account (without its password hash).

@@ -3,8 +3,8 @@
 
 use fupin_core::access::Scope;
 
-use crate::bulk::{Value, execute, fetch_all};
 use crate::scope;
+use crate::sql::{Value, execute, fetch_all};
 use crate::{Db, StorageError, Tx};
 
 /// An archive as listed on the record (without its bytes).

@@ -7,7 +7,7 @@ use fupin_core::assessment::area_exit::{Indicators, RegistryCounts};
 use fupin_core::validation::AreaLookup;
 use fupin_core::{Area, AreaCode, AreaLevel};
 
-use crate::bulk::{Value, execute, fetch_all};
+use crate::sql::{Value, execute, fetch_all};
 use crate::{Db, StorageError};
 
 #[derive(sqlx::FromRow)]

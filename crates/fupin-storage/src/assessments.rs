@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use fupin_core::AreaCode;
 use fupin_core::access::Scope;
 
-use crate::bulk::{Value, execute, fetch_all, insert_rows};
+use crate::bulk::insert_rows;
+use crate::sql::{Value, execute, fetch_all};
 use crate::{Db, StorageError, scope};
 
 /// One household's assessment for a year under a card (outcomes: met / not_met / unknown, in

@@ -5,7 +5,7 @@
 use fupin_core::AreaCode;
 use fupin_core::audit::{AuditEntry, GENESIS};
 
-use crate::bulk::{Value, fetch_all};
+use crate::sql::{Value, fetch_all};
 use crate::{Db, StorageError, Tx};
 
 /// An entry to append (the chain fields are filled in by [`Db::append_audit`]).

@@ -14,7 +14,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use crate::bulk::{Value, execute, fetch_all};
+use crate::sql::{Value, execute, fetch_all};
 use crate::{Backend, Db, NewAuditEntry, StorageError};
 
 const SCHEMA: &str = "\

@@ -3,7 +3,7 @@
 use fupin_core::AreaCode;
 use fupin_core::access::Scope;
 
-use crate::bulk::{Value, execute, fetch_all};
+use crate::sql::{Value, execute, fetch_all};
 use crate::{Db, StorageError, Tx};
 
 /// A case as stored.

@@ -6,7 +6,7 @@
 use futures_util::StreamExt;
 
 use crate::StorageError;
-use crate::bulk::Value;
+use crate::sql::Value;
 
 /// The cells of one row, by column position.
 pub trait Cells {

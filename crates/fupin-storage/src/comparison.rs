@@ -8,7 +8,8 @@
 use fupin_core::AreaCode;
 use fupin_core::access::Scope;
 
-use crate::bulk::{Value, execute, fetch_all, insert_rows, read_rows};
+use crate::bulk::{insert_rows, read_rows};
+use crate::sql::{Value, execute, fetch_all};
 use crate::{Db, StorageError, Tx};
 
 /// Rows read per page when a run reads members or records.

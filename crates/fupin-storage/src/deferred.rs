@@ -8,7 +8,7 @@
 //! whole load back, the dropped definitions included (DDL is transactional on both backends).
 //! The definitions are read from the database catalogue, so they always match the migrations.
 
-use crate::bulk::{execute, fetch_all};
+use crate::sql::{execute, fetch_all};
 use crate::{Backend, StorageError, Tx};
 
 /// The tables a household import writes.

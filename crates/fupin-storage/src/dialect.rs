@@ -3,7 +3,7 @@
 //! too, and live in `bulk` and `cells`; schema introspection for deferred indexes and the audit
 //! guards in `deferred` and `audit_guards`.)
 
-use crate::bulk::execute;
+use crate::sql::execute;
 use crate::{Backend, Db, StorageError, Tx};
 
 impl Backend {

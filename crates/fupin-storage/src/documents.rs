@@ -2,7 +2,7 @@
 //! Each version keeps its text for good, so a score or an entitlement is always explained by
 //! the document that made it; the one loaded last is in force.
 
-use crate::bulk::{Value, execute, fetch_all};
+use crate::sql::{Value, execute, fetch_all};
 use crate::{Db, StorageError};
 
 /// The kinds of rule document.

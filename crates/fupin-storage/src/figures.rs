@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use fupin_core::CodeList;
 use fupin_core::codes::HouseholdStatus;
 
-use crate::bulk::{Value, execute, fetch_all};
 use crate::rows::placeholders;
+use crate::sql::{Value, execute, fetch_all};
 use crate::{StorageError, Tx};
 
 /// Villages refreshed per statement.

@@ -8,10 +8,11 @@ use fupin_core::codes::HouseholdStatus;
 use fupin_core::income_items::{IncomeCategory, IncomeItem};
 use fupin_core::{AreaCode, CodeList, Fen, Household, IncomeYear};
 
-use crate::bulk::{Value, execute, fetch_all, insert_rows};
+use crate::bulk::insert_rows;
 use crate::registry::{INCOME_SELECT, load_where, now_utc};
 use crate::rows::{IncomeRow, placeholders};
 use crate::scope;
+use crate::sql::{Value, execute, fetch_all};
 use crate::{AssessmentRow, Db, Delivery, StorageError, Tx};
 use fupin_core::access::Scope;
 

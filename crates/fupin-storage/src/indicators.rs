@@ -8,8 +8,8 @@ use fupin_core::assessment::area_exit::{Indicator, Indicators};
 use fupin_core::validation::AreaLookup;
 
 use crate::areas::FigureYear;
-use crate::bulk::{Value, execute, fetch_all};
 use crate::rows::placeholders;
+use crate::sql::{Value, execute, fetch_all};
 use crate::{Db, StorageError};
 
 /// One loaded figure.

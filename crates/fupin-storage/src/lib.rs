@@ -10,7 +10,8 @@
 //! - `areas`: the administrative division tree;
 //! - `registry`: households, members, yearly income and status, and the change log;
 //! - `policy`: region- and year-scoped policy parameters;
-//! - `bulk`: bulk loading (PostgreSQL `COPY`, SQLite prepared inserts), `fetch_all`/`execute`;
+//! - `sql`: statements with `$n` placeholders on either backend (`fetch_all`, `execute`);
+//! - `bulk`: bulk loading and reading (PostgreSQL `COPY`, SQLite prepared statements);
 //! - `dialect`: the rest of what the two backends spell differently (locks, statistics, tokens);
 //! - `deferred`: indexes and constraints rebuilt after a load into an empty registry;
 //! - `scan`: whole areas read page by page for batches (assessment);
@@ -34,6 +35,7 @@ mod db;
 mod deferred;
 mod dialect;
 pub mod documents;
+mod error;
 mod figures;
 pub mod household_cards;
 pub mod indicators;
@@ -46,6 +48,7 @@ mod scan;
 mod scope;
 pub mod scratch;
 mod search;
+pub mod sql;
 pub mod warning_facts;
 pub mod warnings;
 
@@ -57,6 +60,7 @@ pub use audit_spool::AuditSpool;
 pub use cases::{CaseEvent, CaseRow, CaseUpdate};
 pub use db::{Backend, Db, Tx, redact};
 pub use documents::{DocumentKind, StoredDocument};
+pub use error::StorageError;
 pub use indicators::IndicatorValue;
 pub use measures::{
     Delivery, GapLine, HelperGaps, HouseholdKeys, HouseholdMeasures, MeasureCounts, MeasureWriter,
@@ -67,21 +71,3 @@ pub use registry::{
 };
 pub use scan::{Delivered, MatchedCodes, ScanWith, Scanned, TREND_YEARS};
 pub use search::{COUNT_CAP, MatchedMember, SearchHit, SearchPage};
-
-#[derive(Debug, thiserror::Error)]
-pub enum StorageError {
-    #[error("database error: {0}")]
-    Sqlx(#[from] sqlx::Error),
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("unsupported database URL {0} (use sqlite://FILE or postgres://…)")]
-    UnsupportedUrl(String),
-    #[error("stored data is corrupt: {0}")]
-    Corrupt(String),
-    #[error("invalid data: {0}")]
-    Invalid(String),
-    #[error("not found")]
-    NotFound,
-}

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use fupin_core::AreaCode;
 use fupin_core::access::Scope;
 
-use crate::bulk::{Value, execute, fetch_all, insert_rows, upsert_rows};
+use crate::bulk::{insert_rows, upsert_rows};
+use crate::sql::{Value, execute, fetch_all};
 use crate::{Db, StorageError, Tx, scope};
 
 /// A measure delivered.

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use fupin_core::Household;
 use fupin_core::search::name_grams;
 
-use crate::bulk::{Value, execute, fetch_all, insert_rows};
+use crate::bulk::insert_rows;
+use crate::sql::{Value, execute, fetch_all};
 use crate::{StorageError, Tx};
 
 pub(crate) const COLUMNS: &[&str] = &["household_id", "gram"];

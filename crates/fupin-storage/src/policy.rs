@@ -4,7 +4,7 @@
 use fupin_core::AreaCode;
 use fupin_core::policy::{Evidence, PolicyKey, PolicyParam, PolicySet, default_params};
 
-use crate::bulk::{Value, execute, fetch_all};
+use crate::sql::{Value, execute, fetch_all};
 use crate::{Db, StorageError};
 
 const NATIONAL: &str = "CN";

@@ -9,8 +9,9 @@ use fupin_core::access::Scope;
 use fupin_core::record::FieldChange;
 use fupin_core::{AreaCode, Fen, Household, IncomeYear, StatusYear};
 
-use crate::bulk::{Value, execute, fetch_all, insert_rows, upsert_rows};
+use crate::bulk::{insert_rows, upsert_rows};
 use crate::rows::*;
+use crate::sql::{Value, execute, fetch_all};
 use crate::{Backend, Db, NewAuditEntry, StorageError, Tx, scope};
 
 pub(crate) const HOUSEHOLD_SELECT: &str = "SELECT id, number, village_code, grp, address, phone, bank_name, \
@@ -30,7 +31,7 @@ const IN_CHUNK: usize = 900;
 
 /// Runs `sql` (whose `{in}` is replaced by a placeholder list) once per chunk of `keys`, so that
 /// long key lists stay within every backend's bind limit, and gathers the rows.
-async fn fetch_in<T: crate::bulk::AnyRow>(
+async fn fetch_in<T: crate::sql::AnyRow>(
     tx: &mut Tx,
     sql: &str,
     keys: &[&str],

@@ -8,8 +8,8 @@ use fupin_core::{
 };
 
 use crate::StorageError;
-use crate::bulk::Value;
 use crate::cells::Cells;
+use crate::sql::Value;
 
 pub const HOUSEHOLD_COLUMNS: &[&str] = &[
     "id",

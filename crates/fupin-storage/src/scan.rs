@@ -9,9 +9,10 @@ use std::collections::HashMap;
 use fupin_core::codes::HouseholdStatus;
 use fupin_core::{AreaCode, Household, IncomeYear, Member};
 
-use crate::bulk::{Value, read_rows};
+use crate::bulk::read_rows;
 use crate::registry::{HOUSEHOLD_SELECT, INCOME_SELECT, MEMBER_SELECT};
 use crate::rows::{HouseholdCells, IncomeRow, MemberCells, code};
+use crate::sql::Value;
 use crate::{Db, StorageError, Tx};
 
 /// Years of income read before the year asked for (an income trend).

@@ -7,8 +7,8 @@ use fupin_core::CodeList;
 use fupin_core::access::Scope;
 use fupin_core::search::{HouseholdQuery, SearchKey, SortKey, clean_name, name_grams};
 
-use crate::bulk::{Value, fetch_all};
 use crate::registry::{HouseholdListItem, LIST_SELECT};
+use crate::sql::{Value, fetch_all};
 use crate::{Db, StorageError, scope};
 
 /// Results counted at most: beyond this a page says "more than".

@@ -5,8 +5,9 @@
 
 use fupin_core::access::Scope;
 
-use crate::bulk::{Value, read_rows};
+use crate::bulk::read_rows;
 use crate::cells::Cells;
+use crate::sql::Value;
 use crate::{Db, StorageError};
 
 /// A household as the rules read it.

@@ -19,7 +19,7 @@ async fn pages_are_served_and_audited_while_an_import_holds_the_writer() {
 
     // an import's transaction: the write lock, held
     let mut import = w.db.begin().await.unwrap();
-    fupin_storage::bulk::execute(&mut import, "UPDATE areas SET name = name", &[])
+    fupin_storage::sql::execute(&mut import, "UPDATE areas SET name = name", &[])
         .await
         .unwrap();
     let started = Instant::now();

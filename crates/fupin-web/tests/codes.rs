@@ -27,7 +27,7 @@ async fn code_rows(state: &AppState) -> i64 {
         n: i64,
     }
     let rows: Vec<N> =
-        fupin_storage::bulk::fetch_all(&mut tx, "SELECT COUNT(*) AS n FROM household_codes", &[])
+        fupin_storage::sql::fetch_all(&mut tx, "SELECT COUNT(*) AS n FROM household_codes", &[])
             .await
             .unwrap();
     rows[0].n
