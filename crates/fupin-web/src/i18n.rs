@@ -862,12 +862,14 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The catalog by key, built once (a page looks up dozens of keys; the list holds hundreds).
+static BY_KEY: std::sync::LazyLock<
+    std::collections::HashMap<&'static str, (&'static str, &'static str)>,
+> = std::sync::LazyLock::new(|| CATALOG.iter().map(|(k, zh, en)| (*k, (*zh, *en))).collect());
+
 /// Looks a key up; `None` if the catalog lacks it.
 pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
-    CATALOG
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(_, zh, en)| lang.pick(zh, en))
+    BY_KEY.get(key).map(|(zh, en)| lang.pick(zh, en))
 }
 
 /// The text of a UI string; an unknown key is shown as itself (and fails the catalog test).
