@@ -13,12 +13,12 @@ use fupin_core::{AreaCode, CodeList};
 use fupin_services::accounts::{self, AccountForm};
 use fupin_services::audit::Actor;
 use fupin_services::demo_accounts::{self, DEMO_PASSWORD};
-use fupin_services::generate::{GeneratorConfig, Geography, generate};
-use fupin_services::parse::status_snapshot;
-use fupin_storage::{AuditFilter, Db, RegistryWriter, WriteContext};
+use fupin_storage::{AuditFilter, Db};
 use fupin_web::auth::Rule;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+
+mod common;
 
 struct World {
     _dir: tempfile::TempDir,
@@ -68,28 +68,8 @@ async fn world() -> World {
     fupin_services::areas::load_seed_divisions(&db)
         .await
         .unwrap();
-    let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
-    let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
-    let config = GeneratorConfig {
-        households: 400,
-        seed: 11,
-        last_year: 2023,
-    };
-    let batch: Vec<_> = generate(&config, &geo)
-        .map(|g| {
-            let h = g.household;
-            let s = status_snapshot(&h, "test");
-            (h, s)
-        })
-        .collect();
-    let ctx = WriteContext {
-        actor: "test".into(),
-        reason: "test".into(),
-        import_run: None,
-    };
-    let mut w = RegistryWriter::begin(&db).await.unwrap();
-    let ids = w.create(&batch, &ctx).await.unwrap();
-    w.commit().await.unwrap();
+    let batch = common::generated(400, 11);
+    let ids = common::write(&db, &batch).await;
     let household = |i: usize| {
         let h = &batch[i].0;
         Household {

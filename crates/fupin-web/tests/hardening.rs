@@ -14,14 +14,14 @@ use fupin_core::AreaCode;
 use fupin_core::access::{Action, Role};
 use fupin_services::accounts::{self, AccountForm};
 use fupin_services::audit::Actor;
-use fupin_services::generate::{GeneratorConfig, Geography, generate};
-use fupin_services::parse::status_snapshot;
-use fupin_storage::{Db, RegistryWriter, WriteContext};
+use fupin_storage::Db;
 use fupin_web::{AppState, Timeouts};
 use http_body_util::BodyExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tower::ServiceExt;
+
+mod common;
 
 const PASSWORD: &str = "Tianqi-2020-pw";
 const MIB: u64 = 1024 * 1024;
@@ -48,27 +48,8 @@ async fn world() -> World {
     fupin_services::areas::load_seed_divisions(&db)
         .await
         .unwrap();
-    let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
-    let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
-    let config = GeneratorConfig {
-        households: 5,
-        seed: 24,
-        last_year: 2023,
-    };
-    let batch: Vec<_> = generate(&config, &geo)
-        .map(|g| {
-            let s = status_snapshot(&g.household, "test");
-            (g.household, s)
-        })
-        .collect();
-    let ctx = WriteContext {
-        actor: "test".into(),
-        reason: "test".into(),
-        import_run: None,
-    };
-    let mut w = RegistryWriter::begin(&db).await.unwrap();
-    let ids = w.create(&batch, &ctx).await.unwrap();
-    w.commit().await.unwrap();
+    let batch = common::generated(5, 24);
+    let ids = common::write(&db, &batch).await;
     let county = &batch[0].0.village_code.as_str()[..6];
     let form = AccountForm {
         username: "clerk".into(),

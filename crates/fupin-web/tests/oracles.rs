@@ -16,12 +16,12 @@ use fupin_core::{AreaCode, AreaLevel, Household};
 use fupin_services::accounts::{self, AccountForm};
 use fupin_services::audit::Actor;
 use fupin_services::demo_accounts::{self, DEMO_PASSWORD};
-use fupin_services::generate::{GeneratorConfig, Geography, generate};
-use fupin_services::parse::status_snapshot;
-use fupin_storage::{AuditFilter, Db, RegistryWriter, WriteContext};
+use fupin_storage::{AuditFilter, Db};
 use fupin_web::SearchLimiter;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+
+mod common;
 
 struct World {
     _dir: tempfile::TempDir,
@@ -73,26 +73,8 @@ async fn world(
         .await
         .unwrap();
     let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
-    let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
-    let config = GeneratorConfig {
-        households: 200,
-        seed: 11,
-        last_year: 2023,
-    };
-    let batch: Vec<_> = generate(&config, &geo)
-        .map(|g| {
-            let s = status_snapshot(&g.household, "test");
-            (g.household, s)
-        })
-        .collect();
-    let ctx = WriteContext {
-        actor: "test".into(),
-        reason: "test".into(),
-        import_run: None,
-    };
-    let mut w = RegistryWriter::begin(&db).await.unwrap();
-    w.create(&batch, &ctx).await.unwrap();
-    w.commit().await.unwrap();
+    let batch = common::generated(200, 11);
+    common::write(&db, &batch).await;
     demo_accounts::ensure(&db).await.unwrap();
     let everything = Scope::everything();
     let inside = db

@@ -35,20 +35,7 @@ pub async fn world(n: usize, plant: impl FnOnce(&mut Household, &mut StatusYear)
     fupin_services::areas::load_seed_divisions(&db)
         .await
         .unwrap();
-    let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
-    let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
-    let config = GeneratorConfig {
-        households: n,
-        seed: 11,
-        last_year: 2023,
-    };
-    let mut batch: Vec<(Household, StatusYear)> = generate(&config, &geo)
-        .map(|g| {
-            let h = g.household;
-            let s = status_snapshot(&h, "test");
-            (h, s)
-        })
-        .collect();
+    let mut batch = generated(n, 11);
     // the first household written has at least two members, for a member other than the head
     let first = batch
         .iter()
@@ -57,14 +44,7 @@ pub async fn world(n: usize, plant: impl FnOnce(&mut Household, &mut StatusYear)
     batch.swap(0, first);
     let (h, s) = &mut batch[0];
     plant(h, s);
-    let ctx = WriteContext {
-        actor: "test".into(),
-        reason: "test".into(),
-        import_run: None,
-    };
-    let mut w = RegistryWriter::begin(&db).await.unwrap();
-    let ids = w.create(&batch, &ctx).await.unwrap();
-    w.commit().await.unwrap();
+    let ids = write(&db, &batch).await;
     assert_eq!(ids[0], 1);
     demo_accounts::ensure(&db).await.unwrap();
     World {
@@ -72,6 +52,36 @@ pub async fn world(n: usize, plant: impl FnOnce(&mut Household, &mut StatusYear)
         db,
         households: batch.into_iter().map(|(h, _)| h).collect(),
     }
+}
+
+/// `n` households generated in the seed divisions' villages, each with its status snapshot.
+pub fn generated(n: usize, seed: u64) -> Vec<(Household, StatusYear)> {
+    let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
+    let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
+    let config = GeneratorConfig {
+        households: n,
+        seed,
+        last_year: 2023,
+    };
+    generate(&config, &geo)
+        .map(|g| {
+            let s = status_snapshot(&g.household, "test");
+            (g.household, s)
+        })
+        .collect()
+}
+
+/// Writes households as the registry writer does for any change; their ids, in order.
+pub async fn write(db: &Db, batch: &[(Household, StatusYear)]) -> Vec<i64> {
+    let ctx = WriteContext {
+        actor: "test".into(),
+        reason: "test".into(),
+        import_run: None,
+    };
+    let mut w = RegistryWriter::begin(db).await.unwrap();
+    let ids = w.create(batch, &ctx).await.unwrap();
+    w.commit().await.unwrap();
+    ids
 }
 
 /// Who sends a request: nobody, a session, or an API token.
