@@ -10,6 +10,8 @@ use fupin_storage::Db;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+mod common;
+
 #[path = "../../fupin-services/tests/hostile/mod.rs"]
 mod hostile;
 
@@ -75,36 +77,17 @@ async fn office() -> Office {
 
 /// The list upload form as the page sends it, the CSRF field first.
 fn list_upload(o: &Office, name: &str, bytes: &[u8]) -> Request<Body> {
-    let boundary = "----fupin-hostile-boundary";
-    let mut body = Vec::new();
-    for (field, value) in [
+    let fields = [
         ("_csrf", o.csrf.as_str()),
         ("source", "县民政局死亡登记"),
         ("kind", "death"),
         ("as_of", "2024-01-01"),
         ("mapping", ""),
-    ] {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    ];
+    let (content_type, body) = common::multipart(&fields, name, bytes);
     Request::post("/compare/lists")
         .header(header::COOKIE, &o.cookie)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
+        .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(body))
         .unwrap()
 }

@@ -14,6 +14,8 @@ use fupin_storage::{Db, IndicatorValue, RegistryWriter, WriteContext};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+mod common;
+
 const VILLAGE: &str = "522726100201";
 
 struct Fixture {
@@ -1231,29 +1233,9 @@ fn code_on(body: &str) -> String {
 
 /// A multipart upload form with the CSRF field first, as the page's form sends it.
 fn upload(uri: String, csrf: &str, title: &str, name: &str, bytes: &[u8]) -> Request<Body> {
-    let boundary = "----fupin-test-boundary";
-    let mut body = Vec::new();
-    for (field, value) in [("_csrf", csrf), ("title", title)] {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (content_type, body) = common::multipart(&[("_csrf", csrf), ("title", title)], name, bytes);
     Request::post(uri)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
+        .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(body))
         .unwrap()
 }
