@@ -125,30 +125,131 @@ pub enum HouseholdReach {
     Subtree,
     /// Only the households paired with this user (结对帮扶), in the subtree.
     Paired(i64),
+    /// This one household and nothing else (the public card reached through its code).
+    Only(i64),
     /// None: counts and lists of areas only.
     Nothing,
 }
 
-/// The jurisdiction every registry read and write is confined to.
+/// The part of the area tree a [`Scope`] reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Territory {
+    /// No area at all: every condition built from it keeps nothing.
+    Nowhere,
+    /// The subtree rooted at this area.
+    Area(AreaCode),
+    /// The whole installation: only the machine's operator at the command line.
+    Installation,
+}
+
+/// The jurisdiction every read and write of personal data is confined to.
+///
+/// Its fields are private, so a scope comes only from its constructors: [`Scope::of`] for a
+/// logged-in user or token, [`Scope::nobody`] for someone who is not, and the explicitly named
+/// [`Scope::operator`], [`Scope::operator_within`] and [`Scope::public_card`]. A caller without
+/// an area reaches nothing; nothing reaches the whole registry without saying so.
+///
+/// ```compile_fail,E0451
+/// use fupin_core::access::{HouseholdReach, Scope, Territory};
+/// let everything = Scope { territory: Territory::Installation, households: HouseholdReach::Subtree };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
-    /// Root of the subtree (the user's area); `None`: the whole registry.
-    pub area: Option<AreaCode>,
-    pub households: HouseholdReach,
+    territory: Territory,
+    households: HouseholdReach,
 }
 
 impl Scope {
-    /// The whole registry, for the command line run by the machine's operator.
-    pub fn everything() -> Self {
+    /// The jurisdiction of a logged-in user or API token: their area, and the households their
+    /// roles reach in it.
+    pub fn of(p: &Principal) -> Self {
         Self {
-            area: None,
+            territory: Territory::Area(p.area.clone()),
+            households: p.household_reach(),
+        }
+    }
+
+    /// Someone not logged in: no area, no household.
+    pub fn nobody() -> Self {
+        Self {
+            territory: Territory::Nowhere,
+            households: HouseholdReach::Nothing,
+        }
+    }
+
+    /// The machine's operator at the command line: the whole installation.
+    pub fn operator() -> Self {
+        Self::operator_within(None)
+    }
+
+    /// The operator confined to `area` (a command's `--area`); the whole installation without.
+    pub fn operator_within(area: Option<AreaCode>) -> Self {
+        Self {
+            territory: area.map_or(Territory::Installation, Territory::Area),
             households: HouseholdReach::Subtree,
         }
     }
 
-    /// Whether `area` lies in the scope's subtree.
+    /// The public card of one household, reached through its code: that household, wherever it
+    /// is, and no area's rows (cases, warnings, counts) at all.
+    pub fn public_card(household_id: i64) -> Self {
+        Self {
+            territory: Territory::Installation,
+            households: HouseholdReach::Only(household_id),
+        }
+    }
+
+    /// The same jurisdiction narrowed to `area`'s subtree; `None` when `area` lies outside it.
+    /// A scope only ever narrows this way, never widens.
+    pub fn narrowed_to(&self, area: &AreaCode) -> Option<Self> {
+        self.contains_area(area).then(|| Self {
+            territory: Territory::Area(area.clone()),
+            households: self.households,
+        })
+    }
+
+    /// The same jurisdiction with no household reached (figures by area only).
+    pub fn without_households(&self) -> Self {
+        Self {
+            territory: self.territory.clone(),
+            households: HouseholdReach::Nothing,
+        }
+    }
+
+    /// Where household records may lie.
+    pub fn territory(&self) -> &Territory {
+        &self.territory
+    }
+
+    /// Where rows assigned to an area (cases, warnings, counts, area pages) may lie: the
+    /// territory, except for a scope of one household, which reaches no area's rows.
+    pub fn areas(&self) -> &Territory {
+        match self.households {
+            HouseholdReach::Only(_) => &Territory::Nowhere,
+            _ => &self.territory,
+        }
+    }
+
+    /// Which households inside the territory are reached.
+    pub fn households(&self) -> HouseholdReach {
+        self.households
+    }
+
+    /// The root of the subtree, if the scope is confined to one.
+    pub fn area(&self) -> Option<&AreaCode> {
+        match &self.territory {
+            Territory::Area(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Whether `area`'s rows lie in the scope (see [`Scope::areas`]).
     pub fn contains_area(&self, area: &AreaCode) -> bool {
-        self.area.as_ref().is_none_or(|root| root.contains(area))
+        match self.areas() {
+            Territory::Nowhere => false,
+            Territory::Area(root) => root.contains(area),
+            Territory::Installation => true,
+        }
     }
 }
 
@@ -194,10 +295,7 @@ impl Principal {
     }
 
     pub fn scope(&self) -> Scope {
-        Scope {
-            area: Some(self.area.clone()),
-            households: self.household_reach(),
-        }
+        Scope::of(self)
     }
 
     /// Whether this principal may administer accounts bound to `area` (their own subtree).
@@ -218,8 +316,26 @@ impl Viewer {
     /// The operator of the machine at the command line: the whole registry, nothing masked.
     pub fn operator() -> Self {
         Self {
-            scope: Scope::everything(),
+            scope: Scope::operator(),
             disclosure: crate::masking::Disclosure::full(),
+        }
+    }
+}
+
+impl Viewer {
+    /// Someone not logged in: no jurisdiction, everything personal masked.
+    pub fn anonymous() -> Self {
+        Self {
+            scope: Scope::nobody(),
+            disclosure: crate::masking::Disclosure::public(),
+        }
+    }
+
+    /// The public card of one household: that household only, everything personal masked.
+    pub fn public_card(household_id: i64) -> Self {
+        Self {
+            scope: Scope::public_card(household_id),
+            disclosure: crate::masking::Disclosure::public(),
         }
     }
 }
@@ -292,6 +408,43 @@ mod tests {
             principal(&[Role::Admin]).household_reach(),
             HouseholdReach::Nothing
         );
+    }
+
+    #[test]
+    fn scopes_reach_only_what_their_constructor_names() {
+        let county = AreaCode::parse("522726").unwrap();
+        let village = AreaCode::parse("522726100200").unwrap();
+        let elsewhere = AreaCode::parse("522727100200").unwrap();
+        let staff = Scope::of(&principal(&[Role::OfficeStaff]));
+        assert_eq!(staff.territory(), &Territory::Area(county.clone()));
+        assert!(staff.contains_area(&village) && !staff.contains_area(&elsewhere));
+        assert_eq!(
+            Scope::of(&principal(&[Role::HelperCadre])).households(),
+            HouseholdReach::Paired(7)
+        );
+        let nobody = Scope::nobody();
+        assert_eq!(nobody.territory(), &Territory::Nowhere);
+        assert_eq!(nobody.households(), HouseholdReach::Nothing);
+        assert!(!nobody.contains_area(&village));
+        assert!(Scope::operator().contains_area(&elsewhere));
+        assert!(!Scope::operator_within(Some(county.clone())).contains_area(&elsewhere));
+        let card = Scope::public_card(42);
+        assert_eq!(card.households(), HouseholdReach::Only(42));
+        assert_eq!(
+            card.areas(),
+            &Territory::Nowhere,
+            "a card reaches no area's rows"
+        );
+        assert!(!card.contains_area(&village));
+        assert_eq!(
+            staff.without_households().households(),
+            HouseholdReach::Nothing
+        );
+        let narrowed = staff.narrowed_to(&village).unwrap();
+        assert_eq!(narrowed.territory(), &Territory::Area(village.clone()));
+        assert!(narrowed.narrowed_to(&county).is_none(), "never widens");
+        assert!(staff.narrowed_to(&elsewhere).is_none());
+        assert!(card.narrowed_to(&village).is_none());
     }
 
     #[test]

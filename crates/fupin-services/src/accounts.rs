@@ -10,7 +10,7 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
-use fupin_core::access::{Action, Principal, Role, Scope};
+use fupin_core::access::{Action, Principal, Role};
 use fupin_core::{AreaCode, CodeList, password};
 use fupin_storage::{Db, NewSession, NewUser, Session, User};
 use rand::RngCore;
@@ -182,7 +182,11 @@ pub async fn add_user(
 ) -> Result<i64> {
     check_form(&form)?;
     ensure_administers(actor, &form.area)?;
-    if db.area(&Scope::everything(), &form.area).await?.is_none() {
+    if db
+        .area_names(std::slice::from_ref(&form.area))
+        .await?
+        .is_empty()
+    {
         bail!(AccountError::UnknownArea(form.area.to_string()));
     }
     let new = NewUser {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use fupin_core::access::Scope;
 use fupin_core::assessment::checklist::{self, Dimension, Outcome};
 use fupin_core::assessment::index::{Card, Subject};
 use fupin_core::assessment::prediction::{HORIZON, MeasureStanding, Prediction, predict};
@@ -190,12 +191,12 @@ fn exit_lines(policy: &PolicySet, place: &AreaCode, year: i32) -> Vec<Option<Fen
         .collect()
 }
 
-/// Assesses every household of `area` (all with `None`) for `year` with `card`.
+/// Assesses every household `scope` reaches for `year` with `card`.
 pub async fn assess(
     db: &Db,
     card: &Card,
     year: i32,
-    area: Option<&AreaCode>,
+    scope: &Scope,
     progress: &dyn Progress,
 ) -> Result<AssessSummary> {
     let started = Instant::now();
@@ -210,7 +211,7 @@ pub async fn assess(
     // removing the old rows); on two cores the reading and the writing overlap the assessing
     let (send, mut receive) = tokio::sync::mpsc::unbounded_channel::<Vec<AssessmentRow>>();
     let writing = {
-        let (db, area, version) = (db.clone(), area.cloned(), card.version.clone());
+        let (db, area, version) = (db.clone(), scope.area().cloned(), card.version.clone());
         tokio::spawn(async move {
             let mut writer = db.assessment_writer(area.as_ref(), year, &version).await?;
             while let Some(rows) = receive.recv().await {
@@ -228,7 +229,7 @@ pub async fn assess(
         ..Default::default()
     };
     let card = card.clone();
-    let assessed = scan_in_stages(db, area, year, with, progress, move |pages| {
+    let assessed = scan_in_stages(db, scope, year, with, progress, move |pages| {
         let mut lines = Lines {
             policy: &policy,
             year,
@@ -338,7 +339,7 @@ pub async fn evaluate(
     db: &Db,
     card: &Card,
     as_of: i32,
-    area: Option<&AreaCode>,
+    scope: &Scope,
     progress: &dyn Progress,
 ) -> Result<Evaluation> {
     let policy = db.policy().await?;
@@ -360,7 +361,7 @@ pub async fn evaluate(
         measures: true,
         ..Default::default()
     };
-    db.scan_households_with(area, as_of, PAGE, with, &mut |page| {
+    db.scan_households_with(scope, as_of, PAGE, with, &mut |page| {
         for s in &page {
             let h = &s.household;
             let Some(status) = s.status_of_year.filter(|st| st.is_poor()) else {

@@ -296,11 +296,15 @@ pub async fn act_on_case(
     writer.commit_audited(vec![entry]).await?;
     if step == Step::Announced && case.procedure == Procedure::Identification {
         let card = crate::assess::card_for_run(db, None).await?;
+        // the village's households again, with the one just identified
+        let village_scope = scope.narrowed_to(&village).ok_or_else(|| {
+            anyhow::anyhow!("the case's village lies outside the scope it was read in")
+        })?;
         crate::assess::assess(
             db,
             &card,
             today.year(),
-            Some(&village),
+            &village_scope,
             &crate::progress::Silent,
         )
         .await?;

@@ -87,7 +87,7 @@ const ACCOUNTS: &[(&str, &str, Role, AreaLevel)] = &[
 /// Creates the demo accounts where missing, along the areas of the registry's first household,
 /// and pairs the helper with the first households of that village.
 pub async fn ensure(db: &Db) -> Result<Vec<DemoAccount>> {
-    let everything = Scope::everything();
+    let everything = Scope::operator();
     let first = db
         .household(&everything, 1)
         .await?

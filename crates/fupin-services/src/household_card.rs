@@ -146,7 +146,7 @@ pub async fn reissue_code(
         h.village_code.as_str(),
         "旧码作废 old code revoked",
     );
-    db.reissue_code(household_id, &token, &actor.name, audit)
+    db.reissue_code(scope, household_id, &token, &actor.name, audit)
         .await?;
     Ok(Some(token))
 }

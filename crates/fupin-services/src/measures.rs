@@ -7,10 +7,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use fupin_core::access::Sensitive;
+use fupin_core::access::{Scope, Sensitive};
 use fupin_core::masking::Disclosure;
 use fupin_core::measures::{Catalogue, Entitlement, Facts, Per};
-use fupin_core::{AreaCode, Fen, Household, IncomeYear};
+use fupin_core::{Fen, Household, IncomeYear};
 use fupin_storage::measures::record_deliveries;
 use fupin_storage::{Db, Delivery, DocumentKind, HouseholdMeasures, MeasureCounts, ScanWith};
 
@@ -241,20 +241,20 @@ fn match_one(
     }
 }
 
-/// Matches every household of `area` (all with `None`) against `catalogue` for `year`, stores
-/// each household's entitlements and gaps and the counts by village and measure.
+/// Matches every household `scope` reaches against `catalogue` for `year`, stores each
+/// household's entitlements and gaps and the counts by village and measure.
 pub async fn match_households(
     db: &Db,
     catalogue: &Catalogue,
     year: i32,
-    area: Option<&AreaCode>,
+    scope: &Scope,
     progress: &dyn Progress,
 ) -> Result<MatchSummary> {
     use fupin_core::codes::HouseholdStatus;
     let started = Instant::now();
     let now = fupin_storage::now_utc();
     // rows are written by a task of their own while the area is still being read and matched
-    let mut writer = db.measure_writer(area, year).await?;
+    let mut writer = db.measure_writer(scope.area(), year).await?;
     let (send, mut receive) = tokio::sync::mpsc::unbounded_channel::<Vec<HouseholdMeasures>>();
     let writing = tokio::spawn(async move {
         while let Some(rows) = receive.recv().await {
@@ -268,7 +268,7 @@ pub async fn match_households(
         ..Default::default()
     };
     let owned = catalogue.clone();
-    let matched = scan_in_stages(db, area, year, with, progress, move |pages| {
+    let matched = scan_in_stages(db, scope, year, with, progress, move |pages| {
         let run = Run {
             catalogue: &owned,
             year,

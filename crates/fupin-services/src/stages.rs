@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result};
-use fupin_core::AreaCode;
+use fupin_core::access::Scope;
 use fupin_storage::{Db, ScanWith, Scanned};
 
 use crate::progress::Progress;
@@ -28,7 +28,7 @@ const IN_FLIGHT: usize = 32;
 /// and the upper half of the household ids side by side (reading is the longest stage).
 pub async fn scan_in_stages<T: Send + 'static>(
     db: &Db,
-    area: Option<&AreaCode>,
+    scope: &Scope,
     year: i32,
     with: ScanWith,
     progress: &dyn Progress,
@@ -41,8 +41,8 @@ pub async fn scan_in_stages<T: Send + 'static>(
     // the upper half, on a blocking thread that drives its own reads
     let upper_read = Arc::new(AtomicU64::new(0));
     let upper = {
-        let (db, area, pages, count) =
-            (db.clone(), area.cloned(), pages.clone(), upper_read.clone());
+        let (db, scope, pages, count) =
+            (db.clone(), scope.clone(), pages.clone(), upper_read.clone());
         let runtime = tokio::runtime::Handle::current();
         let upper = ScanWith {
             ids: Some((split + 1, i64::MAX)),
@@ -53,13 +53,7 @@ pub async fn scan_in_stages<T: Send + 'static>(
                 count.fetch_add(page.len() as u64, Ordering::Relaxed);
                 pages.send(page).map_err(|_| stopped())
             };
-            runtime.block_on(db.scan_households_with(
-                area.as_ref(),
-                year,
-                PAGE,
-                upper,
-                &mut hand_over,
-            ))
+            runtime.block_on(db.scan_households_with(&scope, year, PAGE, upper, &mut hand_over))
         })
     };
     let mut hand_over = |page: Vec<Scanned>| {
@@ -72,7 +66,7 @@ pub async fn scan_in_stages<T: Send + 'static>(
         ..with
     };
     let scanned = db
-        .scan_households_with(area, year, PAGE, lower, &mut hand_over)
+        .scan_households_with(scope, year, PAGE, lower, &mut hand_over)
         .await;
     let upper_scanned = upper.await.context("the second reader stopped")?;
     progress.advance(upper_read.swap(0, Ordering::Relaxed));

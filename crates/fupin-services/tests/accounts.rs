@@ -231,7 +231,7 @@ async fn a_helper_reaches_only_paired_households_on_both_databases() {
         t.db.pair_helper(helper_id, ids[0]).await.unwrap();
         let helper = t.db.user(helper_id).await.unwrap().unwrap().principal();
         let scope = helper.scope();
-        assert_eq!(scope.households, HouseholdReach::Paired(helper_id));
+        assert_eq!(scope.households(), HouseholdReach::Paired(helper_id));
         let (listed, total) =
             t.db.household_list(&scope, &province, 0, 100)
                 .await
@@ -253,7 +253,7 @@ async fn a_helper_reaches_only_paired_households_on_both_databases() {
         // figures by area cover the whole subtree
         let (all, _) = t.db.registry_size(&scope, &province).await.unwrap();
         let (everything, _) =
-            t.db.registry_size(&Scope::everything(), &province)
+            t.db.registry_size(&Scope::operator(), &province)
                 .await
                 .unwrap();
         assert_eq!(all, everything, "{}", t.name);

@@ -50,7 +50,7 @@ async fn area_exit_figures_load_once_and_decide_the_same_on_both_backends() {
         .unwrap();
         assert!(import_indicators(&t.db, &bad, "bad").await.is_err());
 
-        let all = Scope::everything();
+        let all = Scope::operator();
         let county = values
             .iter()
             .find(|v| v.area.level() == AreaLevel::County)

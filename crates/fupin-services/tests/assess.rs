@@ -26,13 +26,15 @@ async fn assessment_scores_every_household_and_keeps_card_versions() {
 
         let card = card_for_run(&t.db, None).await.unwrap();
         assert_eq!(card, Card::default_card());
-        let s = assess(&t.db, &card, 2020, None, &Silent).await.unwrap();
+        let s = assess(&t.db, &card, 2020, &Scope::operator(), &Silent)
+            .await
+            .unwrap();
         assert_eq!(s.assessed + s.skipped, 150, "{}", t.name);
         assert_eq!(s.poor + s.at_risk + s.stable, s.assessed);
         assert!(s.poor > 0 && s.stable > 0, "{}: {s:?}", t.name);
 
         // each stored row is what the core computes from the record
-        let all = Scope::everything();
+        let all = Scope::operator();
         let policy = t.db.policy().await.unwrap();
         let pace = t.db.county_exit_pace(2020).await.unwrap();
         for id in [1, 17, 42, 99] {
@@ -79,15 +81,23 @@ async fn assessment_scores_every_household_and_keeps_card_versions() {
                 .await
                 .unwrap();
         let in_guizhou: i64 = by_city.values().map(|f| f.assessed).sum();
-        let gz = assess(&t.db, &card, 2020, Some(&guizhou), &Silent)
-            .await
-            .unwrap();
+        let gz = assess(
+            &t.db,
+            &card,
+            2020,
+            &Scope::operator_within(Some(guizhou.clone())),
+            &Silent,
+        )
+        .await
+        .unwrap();
         assert_eq!(in_guizhou as u64, gz.assessed, "{}", t.name);
         let short: i64 = by_city.values().map(|f| f.short_housing).sum();
         assert_eq!(short as u64, gz.shortfalls[4]);
 
         // a re-run replaces; a new card version adds its own rows beside
-        let again = assess(&t.db, &card, 2020, None, &Silent).await.unwrap();
+        let again = assess(&t.db, &card, 2020, &Scope::operator(), &Silent)
+            .await
+            .unwrap();
         assert_eq!(again.assessed, s.assessed);
         let rows = t.db.household_assessments(&all, 1).await.unwrap();
         assert_eq!(rows.len(), usize::from(s.assessed > 0 && !rows.is_empty()));
@@ -98,7 +108,9 @@ async fn assessment_scores_every_household_and_keeps_card_versions() {
             "province-2025.1",
             "in force"
         );
-        assess(&t.db, &card2, 2020, None, &Silent).await.unwrap();
+        assess(&t.db, &card2, 2020, &Scope::operator(), &Silent)
+            .await
+            .unwrap();
         let rows = t.db.household_assessments(&all, 1).await.unwrap();
         let versions: Vec<&str> = rows.iter().map(|r| r.card_version.as_str()).collect();
         assert!(
@@ -138,18 +150,28 @@ async fn predictions_take_the_years_measures_into_account() {
         let catalogue = catalogue_for_run(&t.db, None).await.unwrap();
         let year = 2018;
         // without a matching, then with one (no deliveries: every entitlement is owed)
-        assess(&t.db, &card, year, None, &Silent).await.unwrap();
-        let all = Scope::everything();
+        assess(&t.db, &card, year, &Scope::operator(), &Silent)
+            .await
+            .unwrap();
+        let all = Scope::operator();
         let mut before = std::collections::HashMap::new();
         for id in 1..=400 {
             if let Some(row) = t.db.household_assessments(&all, id).await.unwrap().first() {
                 before.insert(id, row.expected_exit_year);
             }
         }
-        match_households(&t.db, &catalogue, year, None, &Silent)
+        match_households(
+            &t.db,
+            &catalogue,
+            year,
+            &fupin_core::access::Scope::operator(),
+            &Silent,
+        )
+        .await
+        .unwrap();
+        assess(&t.db, &card, year, &Scope::operator(), &Silent)
             .await
             .unwrap();
-        assess(&t.db, &card, year, None, &Silent).await.unwrap();
         let catalogues = stored_catalogues(&t.db).await.unwrap();
         let policy = t.db.policy().await.unwrap();
         let (mut delayed, mut owed_named) = (0, 0);

@@ -33,7 +33,7 @@ async fn identification_then_exit_through_every_step() {
         let dir = tempfile::tempdir().unwrap();
         let file = generated(dir.path(), 20, Format::Csv);
         assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
-        let all = Scope::everything();
+        let all = Scope::operator();
         let model = t.db.household(&all, 1).await.unwrap().unwrap().household;
         let village_code = model.village_code.clone();
         let village = who(&village_code, Role::VillageOfficial);
@@ -46,10 +46,7 @@ async fn identification_then_exit_through_every_step() {
             Role::OfficeLeader,
         );
         let actor = Actor::cli();
-        let scope = Scope {
-            area: Some(village_code.ancestor(AreaLevel::County)),
-            households: fupin_core::access::HouseholdReach::Subtree,
-        };
+        let scope = Scope::operator_within(Some(village_code.ancestor(AreaLevel::County)));
 
         // the village records an application for a household not yet registered
         let (mut household, members) = form_cells(&model);
@@ -124,8 +121,18 @@ async fn identification_then_exit_through_every_step() {
             "{}",
             t.name
         );
-        let events = t.db.case_events(case_id).await.unwrap();
+        let events = t.db.case_events(&all, case_id).await.unwrap();
         assert_eq!(events.len(), 8, "{}: open + 7 acts", t.name);
+        // read by id, the events still keep to the reader's jurisdiction
+        let elsewhere = Scope::operator_within(Some(AreaCode::parse("110101").unwrap()));
+        for outside in [elsewhere, Scope::nobody(), Scope::public_card(id)] {
+            let none = t.db.case_events(&outside, case_id).await.unwrap();
+            assert!(
+                none.is_empty(),
+                "{}: {outside:?} reads a case's events",
+                t.name
+            );
+        }
         assert_eq!(events.last().unwrap().step_after, "announced");
         let case = t.db.case(&scope, case_id).await.unwrap().unwrap();
         assert_eq!(case.household_id, Some(id));

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use fupin_core::access::{HouseholdReach, Scope};
+use fupin_core::access::Scope;
 use fupin_core::codes::{Relation, Sex};
 use fupin_core::{AreaCode, CodeList, Field, IdNumber};
 use fupin_services::audit::Actor;
@@ -28,7 +28,7 @@ async fn edits_are_checked_versioned_and_logged() {
         let dir = tempfile::tempdir().unwrap();
         let file = generated(dir.path(), 20, Format::Csv);
         assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
-        let all = Scope::everything();
+        let all = Scope::operator();
         let actor = Actor::cli();
         let id = 3;
         let rec = t.db.household(&all, id).await.unwrap().unwrap();
@@ -201,10 +201,7 @@ async fn edits_are_checked_versioned_and_logged() {
         } else {
             "52"
         };
-        let scope = Scope {
-            area: Some(AreaCode::parse(province).unwrap()),
-            households: HouseholdReach::Subtree,
-        };
+        let scope = Scope::operator_within(Some(AreaCode::parse(province).unwrap()));
         let e = edit_household(
             &t.db,
             &actor,
@@ -231,7 +228,7 @@ async fn households_split_and_merge() {
         let dir = tempfile::tempdir().unwrap();
         let file = generated(dir.path(), 40, Format::Csv);
         assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
-        let all = Scope::everything();
+        let all = Scope::operator();
         let actor = Actor::cli();
         // a household of at least three: two non-heads leave
         let mut id = 0;

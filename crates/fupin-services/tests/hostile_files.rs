@@ -464,12 +464,12 @@ async fn formula_like_text_is_exported_guarded_and_re_imports_the_same() {
         let s = import(&t.db, &file, false).await;
         assert!(s.committed, "{}: {:?}", t.name, s.first_errors);
         let id =
-            t.db.household_id(&fupin_core::access::Scope::everything(), &first_number)
+            t.db.household_id(&fupin_core::access::Scope::operator(), &first_number)
                 .await
                 .unwrap()
                 .unwrap();
         let stored =
-            t.db.household(&fupin_core::access::Scope::everything(), id)
+            t.db.household(&fupin_core::access::Scope::operator(), id)
                 .await
                 .unwrap()
                 .unwrap()

@@ -3,7 +3,7 @@
 //! nowhere); typed income lines become the year's income, all or nothing; archives are kept
 //! once per file, refused by content, and audited.
 
-use fupin_core::access::{HouseholdReach, Scope, Viewer};
+use fupin_core::access::{Scope, Viewer};
 use fupin_core::income_items::TypedItem;
 use fupin_core::{AreaCode, Fen, IncomeFormula};
 use fupin_services::archives::{AttachError, Attached, Upload, attach};
@@ -36,7 +36,7 @@ async fn cards_codes_income_lines_and_archives() {
         fupin_services::history::import_history(&t.db, &history, &options(false), &Silent)
             .await
             .unwrap();
-        let all = Scope::everything();
+        let all = Scope::operator();
         let operator = Viewer::operator();
         let actor = Actor::cli();
         let one = t.db.household(&all, 1).await.unwrap().unwrap();
@@ -44,7 +44,7 @@ async fn cards_codes_income_lines_and_archives() {
 
         // every household got its code when it was imported: printing cards writes nothing
         let ids: Vec<i64> = (1..=120).collect();
-        let issued = t.db.live_codes(&ids).await.unwrap();
+        let issued = t.db.live_codes(&all, &ids).await.unwrap();
         assert_eq!(issued.len(), 120, "{}", t.name);
         assert!(issued.values().all(|c| looks_like_code(c)), "{}", t.name);
 
@@ -95,10 +95,7 @@ async fn cards_codes_income_lines_and_archives() {
         assert_eq!(t.db.code_household(&card.code).await.unwrap(), None);
         assert_eq!(t.db.code_household(&new).await.unwrap(), Some(card.id));
         // outside the jurisdiction: nothing happens
-        let elsewhere = Scope {
-            area: Some(AreaCode::parse("110101").unwrap()),
-            households: HouseholdReach::Subtree,
-        };
+        let elsewhere = Scope::operator_within(Some(AreaCode::parse("110101").unwrap()));
         assert!(
             reissue_code(&t.db, &elsewhere, &actor, card.id)
                 .await
@@ -106,6 +103,38 @@ async fn cards_codes_income_lines_and_archives() {
                 .is_none()
         );
         assert_eq!(t.db.code_household(&new).await.unwrap(), Some(card.id));
+        // storage itself refuses: no code of an outside household is read or replaced
+        assert!(
+            t.db.live_codes(&elsewhere, &[card.id])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let entry = actor.entry("household.code.reissue", "household", "", "", "");
+        let token = "f".repeat(32);
+        let refused = t.db.reissue_code(&elsewhere, card.id, &token, "t", entry);
+        assert!(matches!(
+            refused.await,
+            Err(fupin_storage::StorageError::NotFound)
+        ));
+        assert_eq!(t.db.code_household(&new).await.unwrap(), Some(card.id));
+        // the public card's scope reaches its household and no other
+        let card_scope = Scope::public_card(card.id);
+        assert!(
+            t.db.household(&card_scope, card.id)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        let other = if card.id == 1 { 2 } else { 1 };
+        assert!(t.db.household(&card_scope, other).await.unwrap().is_none());
+        assert_eq!(
+            t.db.live_codes(&card_scope, &[card.id, other])
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
 
         // typed income lines: a bad line refuses the whole form and writes nothing
         let bad = save_income_lines(

@@ -52,7 +52,7 @@ async fn import_is_idempotent_and_export_round_trips() {
         assert!(first.committed, "{}: {:?}", t.name, first.first_errors);
         assert_eq!((first.created, first.errors), (300, 0), "{}", t.name);
         let (households, members) =
-            t.db.registry_size(&Scope::everything(), &AreaCode::parse("52").unwrap())
+            t.db.registry_size(&Scope::operator(), &AreaCode::parse("52").unwrap())
                 .await
                 .unwrap();
         assert!(households > 0 && members >= households, "{}", t.name);
@@ -111,12 +111,12 @@ async fn a_change_is_recorded_with_old_and_new_values() {
         let s = import(&t.db, &changed, false).await;
         assert_eq!((s.updated, s.unchanged), (1, 19), "{}", t.name);
         let id =
-            t.db.household_id(&Scope::everything(), &number)
+            t.db.household_id(&Scope::operator(), &number)
                 .await
                 .unwrap()
                 .unwrap();
         let record =
-            t.db.household(&Scope::everything(), id)
+            t.db.household(&Scope::operator(), id)
                 .await
                 .unwrap()
                 .unwrap();
@@ -329,11 +329,11 @@ async fn history_import_is_idempotent_and_round_trips() {
 
         // a year's status is kept per household and shown in order
         let (list, _) =
-            t.db.household_list(&Scope::everything(), &AreaCode::parse("52").unwrap(), 0, 1)
+            t.db.household_list(&Scope::operator(), &AreaCode::parse("52").unwrap(), 0, 1)
                 .await
                 .unwrap();
         let record =
-            t.db.household(&Scope::everything(), list[0].id)
+            t.db.household(&Scope::operator(), list[0].id)
                 .await
                 .unwrap()
                 .unwrap();
@@ -422,10 +422,7 @@ async fn deferred_constraints_are_checked_before_commit() {
         assert!(err.to_string().contains("id_number"), "{}: {err}", t.name);
         for province in ["21", "34", "52", "62"] {
             let area = AreaCode::parse(province).unwrap();
-            let (households, _) =
-                t.db.registry_size(&Scope::everything(), &area)
-                    .await
-                    .unwrap();
+            let (households, _) = t.db.registry_size(&Scope::operator(), &area).await.unwrap();
             assert_eq!(households, 0, "{}: nothing half-written", t.name);
         }
         assert_eq!(schema_objects(&t.db).await, before, "{}", t.name);
@@ -441,7 +438,7 @@ async fn exports_are_scoped_and_masked_by_viewer() {
         let dir = tempfile::tempdir().unwrap();
         let file = generated(dir.path(), 120, Format::Csv);
         assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
-        let everything = Scope::everything();
+        let everything = Scope::operator();
         let guizhou = AreaCode::parse("52").unwrap();
         let (in_guizhou, _) =
             t.db.household_list(&everything, &guizhou, 0, 1000)
@@ -519,10 +516,10 @@ async fn exports_are_scoped_and_masked_by_viewer() {
         assert!(leader.contains(&head.name), "leaders see names");
         // a helper with no paired household: nothing at all
         let mut helper = Viewer::from(&principal(&county, Role::HelperCadre));
-        assert_eq!(helper.scope.households, HouseholdReach::Paired(1));
+        assert_eq!(helper.scope.households(), HouseholdReach::Paired(1));
         let nothing = export(helper.clone(), "helper.csv").await;
         assert_eq!(nothing.lines().count(), 1, "{}: the header only", t.name);
-        helper.scope.households = HouseholdReach::Nothing;
+        helper.scope = helper.scope.without_households();
         assert_eq!(export(helper, "none.csv").await.lines().count(), 1);
         t.drop_database().await;
     }
@@ -541,7 +538,7 @@ async fn search_by_keys_and_filters_within_the_scope() {
         let dir = tempfile::tempdir().unwrap();
         let file = generated(dir.path(), 200, Format::Csv);
         assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
-        let everything = Scope::everything();
+        let everything = Scope::operator();
         let mut all: Vec<(i64, Household)> = Vec::new();
         for id in 1..=200 {
             let r = t.db.household(&everything, id).await.unwrap().unwrap();
@@ -654,10 +651,7 @@ async fn search_by_keys_and_filters_within_the_scope() {
         } else {
             "52"
         };
-        let scope = Scope {
-            area: Some(AreaCode::parse(elsewhere).unwrap()),
-            households: fupin_core::access::HouseholdReach::Subtree,
-        };
+        let scope = Scope::operator_within(Some(AreaCode::parse(elsewhere).unwrap()));
         assert!(
             find(key(SearchKey::IdNumber(id.clone())), scope)
                 .await
@@ -741,7 +735,7 @@ async fn area_figures_count_the_registry() {
         let guizhou = AreaCode::parse("52").unwrap();
         let children =
             t.db.area_children(
-                &Scope::everything(),
+                &Scope::operator(),
                 Some(&guizhou),
                 fupin_storage::FigureYear::Now,
             )
@@ -822,11 +816,7 @@ async fn figures_follow_every_write() {
             let mut all = Vec::new();
             let mut years = vec![FigureYear::Now];
             let guizhou = AreaCode::parse("52").unwrap();
-            for y in
-                t.db.area_years(&Scope::everything(), &guizhou)
-                    .await
-                    .unwrap()
-            {
+            for y in t.db.area_years(&Scope::operator(), &guizhou).await.unwrap() {
                 years.push(FigureYear::Year(y.year));
             }
             for year in years {
@@ -835,7 +825,7 @@ async fn figures_follow_every_write() {
                     let mut frontier = vec![p];
                     while let Some(code) = frontier.pop() {
                         for c in
-                            t.db.area_children(&Scope::everything(), Some(&code), year)
+                            t.db.area_children(&Scope::operator(), Some(&code), year)
                                 .await
                                 .unwrap()
                         {

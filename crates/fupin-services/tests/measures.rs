@@ -64,7 +64,7 @@ async fn matching_finds_the_gaps_and_a_delivery_closes_one_once() {
             .unwrap();
         assert!(h.committed);
         let catalogue = catalogue_for_run(&t.db, None).await.unwrap();
-        let all = Scope::everything();
+        let all = Scope::operator();
         let sheet = dir.path().join("deliveries.csv");
         let rows = fupin_services::deliveries::parse(&sheet).unwrap();
         let n = fupin_services::deliveries::import_deliveries(
@@ -90,9 +90,15 @@ async fn matching_finds_the_gaps_and_a_delivery_closes_one_once() {
         .await
         .unwrap();
 
-        let s = match_households(&t.db, &catalogue, 2023, None, &Silent)
-            .await
-            .unwrap();
+        let s = match_households(
+            &t.db,
+            &catalogue,
+            2023,
+            &fupin_core::access::Scope::operator(),
+            &Silent,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             s.delivered as usize,
             rows.len(),
@@ -174,9 +180,15 @@ async fn matching_finds_the_gaps_and_a_delivery_closes_one_once() {
             .await
             .unwrap();
         }
-        let again = match_households(&t.db, &catalogue, 2023, None, &Silent)
-            .await
-            .unwrap();
+        let again = match_households(
+            &t.db,
+            &catalogue,
+            2023,
+            &fupin_core::access::Scope::operator(),
+            &Silent,
+        )
+        .await
+        .unwrap();
         assert_eq!(again.gaps + 1, s.gaps, "{}", t.name);
         assert_eq!(again.delivered, s.delivered + 1);
         // the counts by village and measure add up to the run's, province by province
@@ -215,10 +227,8 @@ async fn matching_finds_the_gaps_and_a_delivery_closes_one_once() {
         assert!(e.contains("第2行") && e.contains("NOPE-1"), "{e}");
         assert!(e.contains("第3行") && e.contains("[户编号]"), "{e}");
         // outside the caller's jurisdiction the household does not exist
-        let elsewhere = Scope {
-            area: Some(fupin_core::AreaCode::parse("110101").unwrap()),
-            households: fupin_core::access::HouseholdReach::Subtree,
-        };
+        let elsewhere =
+            Scope::operator_within(Some(fupin_core::AreaCode::parse("110101").unwrap()));
         let e = record(
             &t.db,
             &elsewhere,

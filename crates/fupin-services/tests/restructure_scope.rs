@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use fupin_core::access::{HouseholdReach, Scope};
+use fupin_core::access::Scope;
 use fupin_core::codes::{Relation, Sex};
 use fupin_core::{AreaCode, AreaLevel, CodeList, Field, Household, IdNumber};
 use fupin_services::audit::Actor;
@@ -51,7 +51,7 @@ async fn nothing_outside_the_jurisdiction_is_confirmed_by_a_write() {
         let dir = tempfile::tempdir().unwrap();
         let file = generated(dir.path(), 60, Format::Csv);
         assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
-        let everything = Scope::everything();
+        let everything = Scope::operator();
         let mut all = Vec::new();
         for id in 1..=60 {
             if let Some(r) = t.db.household(&everything, id).await.unwrap() {
@@ -71,10 +71,7 @@ async fn nothing_outside_the_jurisdiction_is_confirmed_by_a_write() {
             .cloned()
             .expect("a household of three");
         let county = home.village_code.ancestor(AreaLevel::County);
-        let scope = Scope {
-            area: Some(county.clone()),
-            households: HouseholdReach::Subtree,
-        };
+        let scope = Scope::operator_within(Some(county.clone()));
         let (_, _, far) = all
             .iter()
             .find(|(_, _, h)| h.village_code.as_str()[..2] != home.village_code.as_str()[..2])

@@ -37,7 +37,7 @@ struct Cast {
 }
 
 async fn cast(db: &Db) -> Cast {
-    let everything = Scope::everything();
+    let everything = Scope::operator();
     let (mut poor, mut exited) = (None, None);
     for id in 1..=200 {
         let Some(r) = db.household(&everything, id).await.unwrap() else {
@@ -230,10 +230,7 @@ async fn planted_cases_raise_warnings_that_are_verified_and_stay_closed() {
         // what a county officer sees: five warnings, each with its evidence
         let actor = Actor::cli();
         let reads = fupin_services::audit::AuditSink::start(t.db.clone());
-        let county = Scope {
-            area: Some(village.ancestor(fupin_core::AreaLevel::County)),
-            ..Scope::everything()
-        };
+        let county = Scope::operator_within(Some(village.ancestor(fupin_core::AreaLevel::County)));
         let (rows, total) = warnings::list(
             &t.db,
             &reads,
@@ -287,10 +284,7 @@ async fn planted_cases_raise_warnings_that_are_verified_and_stay_closed() {
         );
 
         // another county sees none and cannot act on them
-        let elsewhere = Scope {
-            area: Some(AreaCode::parse("520102").unwrap()),
-            ..Scope::everything()
-        };
+        let elsewhere = Scope::operator_within(Some(AreaCode::parse("520102").unwrap()));
         let (rows, total) = warnings::list(
             &t.db,
             &reads,

@@ -4,7 +4,7 @@
 //! Secrets never reach the database in clear: passwords arrive hashed (argon2id, by the
 //! services layer), session and API tokens are stored as their SHA-256.
 
-use fupin_core::access::{Action, Principal, Role};
+use fupin_core::access::{Action, Principal, Role, Scope};
 use fupin_core::{AreaCode, CodeList};
 
 use crate::NewAuditEntry;
@@ -618,14 +618,20 @@ impl Db {
         tx.commit_audited(vec![audit]).await
     }
 
-    /// The helper cadres paired with a household (结对帮扶), by name.
-    pub async fn helpers_of(&self, household_id: i64) -> Result<Vec<User>, StorageError> {
+    /// The helper cadres paired with a household inside `scope` (结对帮扶), by name; none for
+    /// a household outside it.
+    pub async fn helpers_of(
+        &self,
+        scope: &Scope,
+        household_id: i64,
+    ) -> Result<Vec<User>, StorageError> {
         let rows: Vec<UserRow> = fetch_all(
             &mut self.reader().await?,
             &format!(
-                "{} WHERE u.id IN (SELECT user_id FROM helper_pairs WHERE household_id = $1) \
-                 ORDER BY u.real_name, u.id",
-                self.user_select()
+                "{} WHERE u.id IN (SELECT user_id FROM helper_pairs WHERE household_id = $1 \
+                 AND {}) ORDER BY u.real_name, u.id",
+                self.user_select(),
+                crate::scope::of_household(scope, "household_id")
             ),
             &[Value::I64(household_id)],
         )

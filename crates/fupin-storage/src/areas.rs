@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use fupin_core::access::Scope;
+use fupin_core::access::{Scope, Territory};
 use fupin_core::assessment::area_exit::{Indicators, RegistryCounts};
 use fupin_core::validation::AreaLookup;
 use fupin_core::{Area, AreaCode, AreaLevel};
@@ -311,7 +311,12 @@ impl Db {
         if parent.is_some_and(|p| !scope.contains_area(p)) {
             return Ok(Vec::new());
         }
-        let (sql, args) = match (parent, &scope.area) {
+        let own = match scope.areas() {
+            Territory::Nowhere => return Ok(Vec::new()),
+            Territory::Area(own) => Some(own),
+            Territory::Installation => None,
+        };
+        let (sql, args) = match (parent, own) {
             (None, Some(own)) => (
                 "SELECT code, name, level, parent_code FROM areas WHERE code = $1",
                 vec![Value::Text(own.to_string())],
@@ -331,7 +336,7 @@ impl Db {
             .map(AreaRow::into_area)
             .collect::<Result<_, _>>()?;
         // figures never leave the parent's (or the scope's) subtree
-        let subtree = match parent.or(scope.area.as_ref()) {
+        let subtree = match parent.or(own) {
             Some(p) => p.descendant_range(),
             None => ("000000000000".into(), "999999999999".into()),
         };

@@ -147,10 +147,19 @@ impl Db {
         case_for_update(&mut self.reader().await?, scope, id).await
     }
 
-    pub async fn case_events(&self, id: i64) -> Result<Vec<CaseEvent>, StorageError> {
+    /// The events of a case inside `scope`'s area (none for one outside it).
+    pub async fn case_events(
+        &self,
+        scope: &Scope,
+        id: i64,
+    ) -> Result<Vec<CaseEvent>, StorageError> {
         fetch_all(
             &mut self.reader().await?,
-            "SELECT at, actor, act, step_after, note FROM case_events WHERE case_id = $1 ORDER BY id",
+            &format!(
+                "SELECT at, actor, act, step_after, note FROM case_events WHERE case_id = $1 \
+                 AND case_id IN (SELECT id FROM cases WHERE {}) ORDER BY id",
+                crate::scope::counted(scope, "")
+            ),
             &[Value::I64(id)],
         )
         .await

@@ -91,7 +91,18 @@ fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T>> {
     out
 }
 
-async fn live_codes(tx: &mut Tx, ids: &[i64]) -> Result<HashMap<i64, String>, StorageError> {
+#[derive(sqlx::FromRow)]
+struct HouseholdId {
+    #[allow(dead_code)]
+    id: i64,
+}
+
+/// The live codes of those of `ids` that `scope` reaches.
+async fn live_codes(
+    tx: &mut Tx,
+    scope: &Scope,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, StorageError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -100,8 +111,9 @@ async fn live_codes(tx: &mut Tx, ids: &[i64]) -> Result<HashMap<i64, String>, St
         tx,
         &format!(
             "SELECT household_id, token FROM household_codes \
-             WHERE revoked_at IS NULL AND household_id IN ({})",
-            placeholders(args.len())
+             WHERE revoked_at IS NULL AND household_id IN ({}) AND {}",
+            placeholders(args.len()),
+            scope::of_household(scope, "household_id")
         ),
         &args,
     )
@@ -261,7 +273,7 @@ impl Db {
             &args[..ids.len()],
         )
         .await?;
-        let codes = live_codes(&mut tx, &ids).await?;
+        let codes = live_codes(&mut tx, scope, &ids).await?;
         let mut statuses_by = HashMap::new();
         for s in statuses {
             let status = HouseholdStatus::parse(&s.status).ok_or_else(|| {
@@ -300,20 +312,38 @@ impl Db {
 
     /// The live codes of `ids` (households created before codes were issued at creation got
     /// theirs in migration 0019, so every household has one).
-    pub async fn live_codes(&self, ids: &[i64]) -> Result<HashMap<i64, String>, StorageError> {
-        live_codes(&mut self.reader().await?, ids).await
+    pub async fn live_codes(
+        &self,
+        scope: &Scope,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, String>, StorageError> {
+        live_codes(&mut self.reader().await?, scope, ids).await
     }
 
     /// Revokes a household's live code and gives it `token` instead: every card printed with
     /// the old code leads nowhere from now on.
+    /// `NotFound` for a household outside `scope`.
     pub async fn reissue_code(
         &self,
+        scope: &Scope,
         household_id: i64,
         token: &str,
         issued_by: &str,
         audit: crate::NewAuditEntry,
     ) -> Result<(), StorageError> {
         let mut tx = self.begin().await?;
+        let reached: Vec<HouseholdId> = fetch_all(
+            &mut tx,
+            &format!(
+                "SELECT id FROM households WHERE id = $1 AND {}",
+                scope::households(scope, "")
+            ),
+            &[Value::I64(household_id)],
+        )
+        .await?;
+        if reached.is_empty() {
+            return Err(StorageError::NotFound);
+        }
         let now = now_utc();
         execute(
             &mut tx,
@@ -340,10 +370,10 @@ impl Db {
     /// The household a live code belongs to; `None` for an unknown or revoked one.
     pub async fn code_household(&self, token: &str) -> Result<Option<i64>, StorageError> {
         #[derive(sqlx::FromRow)]
-        struct Id {
+        struct Code {
             household_id: i64,
         }
-        let rows: Vec<Id> = fetch_all(
+        let rows: Vec<Code> = fetch_all(
             &mut self.reader().await?,
             "SELECT household_id FROM household_codes WHERE token = $1 AND revoked_at IS NULL",
             &[Value::Text(token.to_string())],

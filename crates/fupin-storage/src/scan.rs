@@ -6,8 +6,9 @@
 
 use std::collections::HashMap;
 
+use fupin_core::access::Scope;
 use fupin_core::codes::HouseholdStatus;
-use fupin_core::{AreaCode, Household, IncomeYear, Member};
+use fupin_core::{Household, IncomeYear, Member};
 
 use crate::bulk::read_rows;
 use crate::registry::{HOUSEHOLD_SELECT, INCOME_SELECT, MEMBER_SELECT};
@@ -114,12 +115,10 @@ const DELIVERIES_QUERY: &str = "SELECT household_id, measure_code, member_id_num
 const MEASURES_QUERY: &str = "SELECT household_id, catalogue_version, entitled_codes, gap_codes \
      FROM household_measures WHERE +year = $1 AND household_id BETWEEN $2 AND $3";
 
-fn queries(trend: i32) -> [String; 4] {
+/// The page's queries; `reached`: the scope's condition on `households`.
+fn queries(trend: i32, reached: &str) -> [String; 4] {
     [
-        format!(
-            "{HOUSEHOLD_SELECT} WHERE id > $1 AND id <= $2 AND village_code BETWEEN $3 AND $4 \
-             ORDER BY id LIMIT $5"
-        ),
+        format!("{HOUSEHOLD_SELECT} WHERE id > $1 AND id <= $2 AND {reached} ORDER BY id LIMIT $3"),
         // by household only: the index gives that order without a sort; the few members of a
         // household are put in seq order in `assemble`
         format!("{MEMBER_SELECT} WHERE household_id BETWEEN $1 AND $2 ORDER BY household_id"),
@@ -134,32 +133,29 @@ fn queries(trend: i32) -> [String; 4] {
 }
 
 impl Db {
-    /// Hands the households of `area` (every one with `None`) to `each`, `page` at a time in id
-    /// order, with their members and the income of `year`. Returns how many were read.
+    /// Hands the households `scope` reaches to `each`, `page` at a time in id order, with their
+    /// members and the income of `year`. Returns how many were read.
     pub async fn scan_households(
         &self,
-        area: Option<&AreaCode>,
+        scope: &Scope,
         year: i32,
         page: usize,
         each: &mut (dyn FnMut(Vec<Scanned>) -> Result<(), StorageError> + Send),
     ) -> Result<u64, StorageError> {
-        self.scan_households_with(area, year, page, ScanWith::default(), each)
+        self.scan_households_with(scope, year, page, ScanWith::default(), each)
             .await
     }
 
     /// As [`Db::scan_households`], with what `with` asks for of the year.
     pub async fn scan_households_with(
         &self,
-        area: Option<&AreaCode>,
+        scope: &Scope,
         year: i32,
         page: usize,
         with: ScanWith,
         each: &mut (dyn FnMut(Vec<Scanned>) -> Result<(), StorageError> + Send),
     ) -> Result<u64, StorageError> {
-        let (lo, hi) = match area {
-            Some(a) => a.descendant_range(),
-            None => ("000000000000".into(), "999999999999".into()),
-        };
+        let reached = crate::scope::households(scope, "");
         let mut tx = self.reader().await?;
         let (from, to) = with.ids.unwrap_or((1, i64::MAX));
         let mut after = from.saturating_sub(1);
@@ -167,7 +163,7 @@ impl Db {
         loop {
             let trend = if with.year_only { 0 } else { TREND_YEARS };
             let ids = (after, to);
-            let mut rows = read_page(&mut tx, ids, (&lo, &hi), (year, trend), page).await?;
+            let mut rows = read_page(&mut tx, ids, &reached, (year, trend), page).await?;
             let Some(last) = rows.households.last().map(|h| h.0) else {
                 break;
             };
@@ -187,23 +183,17 @@ impl Db {
     }
 }
 
-/// One page of households with ids after `after` up to `to` within the village range (`lo`,
-/// `hi`), with incomes of `year` and the `trend` years before.
+/// One page of households with ids after `after` up to `to` that the condition `reached`
+/// keeps, with incomes of `year` and the `trend` years before.
 async fn read_page(
     tx: &mut Tx,
     (after, to): (i64, i64),
-    (lo, hi): (&str, &str),
+    reached: &str,
     (year, trend): (i32, i32),
     limit: usize,
 ) -> Result<Page, StorageError> {
-    let [hq, mq, iq, sq] = queries(trend);
-    let page = [
-        Value::I64(after),
-        Value::I64(to),
-        Value::Text(lo.into()),
-        Value::Text(hi.into()),
-        Value::I64(limit as i64),
-    ];
+    let [hq, mq, iq, sq] = queries(trend, reached);
+    let page = [Value::I64(after), Value::I64(to), Value::I64(limit as i64)];
     let households = read_rows(tx, &hq, &page, |c| {
         Ok((c.int(0)?, HouseholdCells::at(c)?.household()?))
     })

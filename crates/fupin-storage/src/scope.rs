@@ -6,34 +6,57 @@
 //! strings and user ids integers, so nothing a user types can reach it, and each query keeps
 //! its own `$n` numbering.
 
-use fupin_core::AreaCode;
-use fupin_core::access::{HouseholdReach, Scope};
+use fupin_core::access::{HouseholdReach, Scope, Territory};
 
-/// `village_code` range of a subtree (`None`: everything).
-fn range(area: Option<&AreaCode>) -> Option<(String, String)> {
-    area.map(AreaCode::descendant_range)
+/// Keeps nothing: the condition of a scope that reaches no area or no household.
+const NOTHING: &str = "1 = 0";
+
+/// The condition that keeps rows whose area code `column` lies in `territory`.
+fn in_territory(territory: &Territory, column: &str) -> Option<String> {
+    match territory {
+        Territory::Nowhere => Some(NOTHING.into()),
+        Territory::Area(area) => {
+            let (lo, hi) = area.descendant_range();
+            debug_assert!(lo.bytes().chain(hi.bytes()).all(|b| b.is_ascii_digit()));
+            Some(format!("{column} BETWEEN '{lo}' AND '{hi}'"))
+        }
+        Territory::Installation => None,
+    }
 }
 
-/// The condition on `households` (columns prefixed with `prefix`, e.g. `"h."`) that keeps only
-/// rows `scope` reaches as records: its subtree, narrowed to paired households for a helper.
-pub(crate) fn households(scope: &Scope, prefix: &str) -> String {
-    let mut parts = Vec::new();
-    if let Some((lo, hi)) = range(scope.area.as_ref()) {
-        debug_assert!(lo.bytes().chain(hi.bytes()).all(|b| b.is_ascii_digit()));
-        parts.push(format!("{prefix}village_code BETWEEN '{lo}' AND '{hi}'"));
-    }
-    match scope.households {
-        HouseholdReach::Subtree => {}
-        HouseholdReach::Paired(user) => parts.push(format!(
-            "{prefix}id IN (SELECT household_id FROM helper_pairs WHERE user_id = {user})"
-        )),
-        HouseholdReach::Nothing => parts.push("1 = 0".into()),
-    }
+fn all_of(parts: Vec<String>) -> String {
     if parts.is_empty() {
         "1 = 1".into()
     } else {
         parts.join(" AND ")
     }
+}
+
+/// The condition on `households` (columns prefixed with `prefix`, e.g. `"h."`) that keeps only
+/// rows `scope` reaches as records: its subtree, narrowed to paired households for a helper.
+pub(crate) fn households(scope: &Scope, prefix: &str) -> String {
+    let mut parts: Vec<String> = in_territory(scope.territory(), &format!("{prefix}village_code"))
+        .into_iter()
+        .collect();
+    match scope.households() {
+        HouseholdReach::Subtree => {}
+        HouseholdReach::Paired(user) => parts.push(format!(
+            "{prefix}id IN (SELECT household_id FROM helper_pairs WHERE user_id = {user})"
+        )),
+        HouseholdReach::Only(id) => parts.push(format!("{prefix}id = {id}")),
+        HouseholdReach::Nothing => parts.push(NOTHING.into()),
+    }
+    all_of(parts)
+}
+
+/// The condition that keeps rows about one household (`column`: its id) whose household
+/// `scope` reaches: for details read by id (events, helpers, codes) without trusting the
+/// caller to have read the household first.
+pub(crate) fn of_household(scope: &Scope, column: &str) -> String {
+    format!(
+        "{column} IN (SELECT id FROM households WHERE {})",
+        households(scope, "")
+    )
 }
 
 /// The condition on `households` for figures (counts by area): the whole subtree. Counts are
@@ -45,18 +68,17 @@ pub(crate) fn counted(scope: &Scope, prefix: &str) -> String {
 /// The condition that keeps rows whose area code `column` lies in the scope's subtree (cases,
 /// warnings: things assigned to an area rather than read as a household's record).
 pub(crate) fn within(scope: &Scope, column: &str) -> String {
-    match range(scope.area.as_ref()) {
-        Some((lo, hi)) => format!("{column} BETWEEN '{lo}' AND '{hi}'"),
-        None => "1 = 1".into(),
-    }
+    all_of(in_territory(scope.areas(), column).into_iter().collect())
 }
 
 /// The condition that keeps rows owned by an area (`column`: its code, `''` for the whole
 /// installation) that the scope may use: owned inside its subtree, or by an area it lies in
 /// (department lists: visible within their owner's subtree and above, never to a neighbour).
 pub(crate) fn owned(scope: &Scope, column: &str) -> String {
-    let Some(area) = scope.area.as_ref() else {
-        return "1 = 1".into();
+    let area = match scope.areas() {
+        Territory::Nowhere => return NOTHING.into(),
+        Territory::Installation => return "1 = 1".into(),
+        Territory::Area(area) => area,
     };
     let mut above = vec![String::from("''")];
     for level in fupin_core::AreaLevel::ALL {
@@ -79,39 +101,66 @@ pub(crate) fn owned(scope: &Scope, column: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fupin_core::AreaCode;
+    use fupin_core::access::{Principal, Role};
 
-    fn scope(reach: HouseholdReach) -> Scope {
-        Scope {
-            area: Some(AreaCode::parse("522726").unwrap()),
-            households: reach,
-        }
+    /// A user of county 522726 with `role`, user id 9.
+    fn scope(role: Role) -> Scope {
+        Scope::of(&Principal {
+            user_id: 9,
+            username: "u".into(),
+            area: AreaCode::parse("522726").unwrap(),
+            roles: vec![role],
+            token_actions: None,
+        })
     }
 
     #[test]
     fn conditions_confine_to_the_subtree_and_pairs() {
         assert_eq!(
-            households(&scope(HouseholdReach::Subtree), "h."),
+            households(&scope(Role::OfficeStaff), "h."),
             "h.village_code BETWEEN '522726000000' AND '522726999999'"
         );
         assert!(
-            households(&scope(HouseholdReach::Paired(9)), "")
+            households(&scope(Role::HelperCadre), "")
                 .ends_with("id IN (SELECT household_id FROM helper_pairs WHERE user_id = 9)")
         );
-        assert!(households(&scope(HouseholdReach::Nothing), "").ends_with("1 = 0"));
-        assert_eq!(households(&Scope::everything(), ""), "1 = 1");
+        assert!(households(&scope(Role::Admin), "").ends_with("1 = 0"));
+        assert_eq!(households(&Scope::operator(), ""), "1 = 1");
         assert_eq!(
-            counted(&scope(HouseholdReach::Paired(9)), ""),
+            counted(&scope(Role::HelperCadre), ""),
             "village_code BETWEEN '522726000000' AND '522726999999'"
+        );
+    }
+
+    #[test]
+    fn without_an_area_nothing_is_kept() {
+        let nobody = Scope::nobody();
+        assert_eq!(households(&nobody, ""), "1 = 0 AND 1 = 0");
+        assert_eq!(counted(&nobody, ""), "1 = 0");
+        assert_eq!(within(&nobody, "area_code"), "1 = 0");
+        assert_eq!(owned(&nobody, "area_code"), "1 = 0");
+    }
+
+    #[test]
+    fn a_public_card_reaches_its_household_and_no_area() {
+        let card = Scope::public_card(42);
+        assert_eq!(households(&card, "h."), "h.id = 42");
+        assert_eq!(within(&card, "area_code"), "1 = 0");
+        assert_eq!(owned(&card, "area_code"), "1 = 0");
+        assert_eq!(
+            of_household(&card, "household_id"),
+            "household_id IN (SELECT id FROM households WHERE id = 42)"
         );
     }
 
     #[test]
     fn owned_rows_are_those_of_the_subtree_and_above() {
         assert_eq!(
-            owned(&scope(HouseholdReach::Nothing), "s.area_code"),
+            owned(&scope(Role::Admin), "s.area_code"),
             "(s.area_code IN ('', '520000000000', '522700000000', '522726000000') \
              OR s.area_code BETWEEN '522726000000' AND '522726999999')"
         );
-        assert_eq!(owned(&Scope::everything(), "area_code"), "1 = 1");
+        assert_eq!(owned(&Scope::operator(), "area_code"), "1 = 1");
     }
 }

@@ -325,10 +325,19 @@ impl Db {
         warning_for_update(&mut self.reader().await?, scope, id).await
     }
 
-    pub async fn warning_events(&self, id: i64) -> Result<Vec<WarningEvent>, StorageError> {
+    /// The events of a warning inside `scope` (none for one outside it).
+    pub async fn warning_events(
+        &self,
+        scope: &Scope,
+        id: i64,
+    ) -> Result<Vec<WarningEvent>, StorageError> {
         fetch_all(
             &mut self.reader().await?,
-            "SELECT at, actor, act, state_after, note FROM warning_events WHERE warning_id = $1 ORDER BY id",
+            &format!(
+                "SELECT at, actor, act, state_after, note FROM warning_events WHERE warning_id = $1 \
+                 AND warning_id IN (SELECT id FROM warnings WHERE {}) ORDER BY id",
+                crate::scope::within(scope, "area_code")
+            ),
             &[Value::I64(id)],
         )
         .await

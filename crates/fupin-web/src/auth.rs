@@ -13,8 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use bytes::BytesMut;
-use fupin_core::access::{Action, HouseholdReach, Principal, Scope, Viewer};
-use fupin_core::masking::Disclosure;
+use fupin_core::access::{Action, Principal, Viewer};
 use fupin_services::accounts;
 use fupin_services::audit::Actor;
 use fupin_storage::User;
@@ -67,13 +66,7 @@ impl Caller {
     pub fn viewer(&self) -> Viewer {
         match &self.principal {
             Some(p) => Viewer::from(p),
-            None => Viewer {
-                scope: Scope {
-                    area: None,
-                    households: HouseholdReach::Nothing,
-                },
-                disclosure: Disclosure::public(),
-            },
+            None => Viewer::anonymous(),
         }
     }
 

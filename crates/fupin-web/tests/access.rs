@@ -21,7 +21,12 @@ use tower::ServiceExt;
 mod common;
 
 struct World {
-    _dir: tempfile::TempDir,
+    /// The database's folder and, on PostgreSQL, its scratch database (dropped with the world).
+    _database: (
+        tempfile::TempDir,
+        Option<fupin_storage::scratch::ScratchPostgres>,
+    ),
+    backend: &'static str,
     db: Db,
     state: fupin_web::AppState,
     /// A household inside every demo account's subtree (and paired with the helper).
@@ -57,14 +62,27 @@ struct Household {
     head_id_number: String,
 }
 
+/// The world on SQLite.
 async fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("a.sqlite3").display()
-    ))
-    .await
-    .unwrap();
+    world_on(common::sqlite().await).await
+}
+
+/// The world on SQLite, and on PostgreSQL when configured.
+async fn worlds() -> Vec<World> {
+    let mut out = Vec::new();
+    for database in common::databases("fupin_access").await {
+        out.push(world_on(database).await);
+    }
+    out
+}
+
+async fn world_on(database: common::Database) -> World {
+    let common::Database {
+        backend,
+        db,
+        dir,
+        scratch,
+    } = database;
     fupin_services::areas::load_seed_divisions(&db)
         .await
         .unwrap();
@@ -147,7 +165,7 @@ async fn world() -> World {
         file_name: "hukou.pdf".into(),
         bytes: b"%PDF-1.4\n%%EOF\n".to_vec(),
     };
-    let everyone = fupin_core::access::Scope::everything();
+    let everyone = fupin_core::access::Scope::operator();
     fupin_services::archives::attach(&db, &everyone, &Actor::cli(), inside.id, upload, 1 << 20)
         .await
         .unwrap();
@@ -156,7 +174,8 @@ async fn world() -> World {
         comparison(&db, dir.path(), &inside, &outside).await;
     let state = fupin_web::AppState::new(db.clone());
     World {
-        _dir: dir,
+        _database: (dir, scratch),
+        backend,
         db,
         state,
         inside,
@@ -247,7 +266,7 @@ async fn comparison(
         .unwrap();
         tx.commit().await.unwrap();
         let (rows, _) = db
-            .warnings_within(&Scope::everything(), &Default::default(), 0, 100)
+            .warnings_within(&Scope::operator(), &Default::default(), 0, 100)
             .await
             .unwrap();
         let id = rows
@@ -465,7 +484,13 @@ fn check(e: &Expect, a: &Answer) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_answers_every_role_as_the_table_says() {
-    let w = world().await;
+    for w in worlds().await {
+        every_route_answers_as_the_table_says(&w).await;
+        w.db.close().await;
+    }
+}
+
+async fn every_route_answers_as_the_table_says(w: &World) {
     let app = fupin_web::router_with(w.state.clone());
     let mut clients = vec![Client {
         name: "anonymous".into(),
@@ -529,7 +554,7 @@ async fn every_route_answers_every_role_as_the_table_says() {
                 &[true]
             };
             for &inside in variants {
-                let (uri, form) = request_for(&w, r.path, inside);
+                let (uri, form) = request_for(w, r.path, inside);
                 let answer = send(&app, c, &r.method, &uri, &form).await;
                 let want = expected(r.rule, c, r.path, inside);
                 if !check(&want, &answer) {
@@ -550,7 +575,12 @@ async fn every_route_answers_every_role_as_the_table_says() {
             }
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "on {}:\n{}",
+        w.backend,
+        failures.join("\n")
+    );
     // the matrix exercised every kind of answer
     for e in [
         Expect::Public,
@@ -576,10 +606,16 @@ impl Eq for Expect {}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn helpers_see_only_their_paired_households() {
-    let w = world().await;
+    for w in worlds().await {
+        helpers_see_only_their_paired_households_on(&w).await;
+        w.db.close().await;
+    }
+}
+
+async fn helpers_see_only_their_paired_households_on(w: &World) {
     let app = fupin_web::router_with(w.state.clone());
     // a village of several households, and a helper there paired with one of them
-    let everything = Scope::everything();
+    let everything = Scope::operator();
     let county = AreaCode::parse(&w.inside.village[..6]).unwrap();
     let (in_county, _) =
         w.db.household_list(&everything, &county, 0, 1000)
@@ -610,6 +646,19 @@ async fn helpers_see_only_their_paired_households() {
             .await
             .unwrap();
     w.db.pair_helper(id, all[0].id).await.unwrap();
+    // a household's helpers are read within a scope like the household itself
+    assert_eq!(
+        w.db.helpers_of(&everything, all[0].id).await.unwrap().len(),
+        1
+    );
+    let outside = AreaCode::parse(&w.outside.village).unwrap();
+    let elsewhere = Scope::operator_within(Some(outside));
+    assert!(
+        w.db.helpers_of(&elsewhere, all[0].id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let helper = login(&w.db, "helper2").await;
     let village_page = send(
@@ -636,7 +685,11 @@ async fn helpers_see_only_their_paired_households() {
         } else {
             StatusCode::NOT_FOUND
         };
-        assert_eq!(page.status, want, "household {} paired={paired}", h.id);
+        assert_eq!(
+            page.status, want,
+            "{}: household {} paired={paired}",
+            w.backend, h.id
+        );
         assert_eq!(
             village_page.body.contains(&h.number),
             paired,
@@ -651,7 +704,7 @@ async fn helpers_see_only_their_paired_households() {
             "",
         )
         .await;
-        assert_eq!(api.status, want, "API household {}", h.id);
+        assert_eq!(api.status, want, "{}: API household {}", w.backend, h.id);
     }
 }
 
@@ -660,7 +713,7 @@ async fn masking_follows_the_role_on_pages_and_api() {
     let w = world().await;
     let app = fupin_web::router_with(w.state.clone());
     let rec =
-        w.db.household(&Scope::everything(), w.inside.id)
+        w.db.household(&Scope::operator(), w.inside.id)
             .await
             .unwrap()
             .unwrap();

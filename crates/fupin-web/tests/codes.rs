@@ -39,7 +39,11 @@ async fn codes_point_only_at_known_hosts_and_reading_them_writes_nothing() {
     let state = AppState::new(w.db.clone());
     let app = router_with(state.clone());
     let village = login(&w.db, "village").await;
-    let token = w.db.live_codes(&[1]).await.unwrap()[&1].clone();
+    let token =
+        w.db.live_codes(&fupin_core::access::Scope::operator(), &[1])
+            .await
+            .unwrap()[&1]
+            .clone();
     let created = code_rows(&state).await;
     assert_eq!(
         created, 30,

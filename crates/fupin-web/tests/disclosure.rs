@@ -132,7 +132,11 @@ async fn no_page_or_api_answer_restates_a_withheld_value() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let token = w.db.live_codes(&[1]).await.unwrap()[&1].clone();
+    let token =
+        w.db.live_codes(&fupin_core::access::Scope::operator(), &[1])
+            .await
+            .unwrap()[&1]
+            .clone();
 
     // every reader: the demo accounts, a leader's API token, nobody
     let mut clients = demo_clients(&w.db).await;

@@ -51,24 +51,19 @@ impl World {
 /// SQLite, and PostgreSQL when configured.
 async fn worlds() -> Vec<World> {
     let mut out = Vec::new();
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("o.sqlite3").display());
-    out.push(world(dir, "sqlite", &url, None).await);
-    if let Some(scratch) = fupin_storage::scratch::ScratchPostgres::create("fupin_oracles").await {
-        let dir = tempfile::tempdir().unwrap();
-        let url = scratch.url().to_string();
-        out.push(world(dir, "postgres", &url, Some(scratch)).await);
+    for database in common::databases("fupin_oracles").await {
+        out.push(world(database).await);
     }
     out
 }
 
-async fn world(
-    dir: tempfile::TempDir,
-    backend: &'static str,
-    url: &str,
-    scratch: Option<fupin_storage::scratch::ScratchPostgres>,
-) -> World {
-    let db = Db::connect(url).await.unwrap();
+async fn world(database: common::Database) -> World {
+    let common::Database {
+        backend,
+        db,
+        dir,
+        scratch,
+    } = database;
     fupin_services::areas::load_seed_divisions(&db)
         .await
         .unwrap();
@@ -76,7 +71,7 @@ async fn world(
     let batch = common::generated(200, 11);
     common::write(&db, &batch).await;
     demo_accounts::ensure(&db).await.unwrap();
-    let everything = Scope::everything();
+    let everything = Scope::operator();
     let inside = db
         .household(&everything, 1)
         .await
@@ -319,7 +314,7 @@ async fn splitting_and_merging_say_nothing_of_other_provinces() {
     for w in worlds().await {
         let app = w.app();
         let staff = login(&w.db, "county").await;
-        let everything = Scope::everything();
+        let everything = Scope::operator();
         let (home, _) =
             w.db.household_list(&everything, &w.county, 0, 500)
                 .await

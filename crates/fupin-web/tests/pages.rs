@@ -874,7 +874,7 @@ async fn a_village_official_edits_and_a_stale_save_is_refused() {
         p.body
     );
     let rec =
-        f.db.household(&fupin_core::access::Scope::everything(), f.id)
+        f.db.household(&fupin_core::access::Scope::operator(), f.id)
             .await
             .unwrap()
             .unwrap();
@@ -906,7 +906,7 @@ async fn a_village_official_edits_and_a_stale_save_is_refused() {
         p.body
     );
     let rec =
-        f.db.household(&fupin_core::access::Scope::everything(), f.id)
+        f.db.household(&fupin_core::access::Scope::operator(), f.id)
             .await
             .unwrap()
             .unwrap();
@@ -938,7 +938,7 @@ async fn a_village_official_edits_and_a_stale_save_is_refused() {
     .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     let rec =
-        f.db.household(&fupin_core::access::Scope::everything(), f.id)
+        f.db.household(&fupin_core::access::Scope::operator(), f.id)
             .await
             .unwrap()
             .unwrap();
@@ -953,10 +953,15 @@ async fn assessment_shows_on_household_and_area_pages() {
     let card = fupin_services::assess::card_for_run(&f.db, None)
         .await
         .unwrap();
-    let s =
-        fupin_services::assess::assess(&f.db, &card, 2020, None, &fupin_services::progress::Silent)
-            .await
-            .unwrap();
+    let s = fupin_services::assess::assess(
+        &f.db,
+        &card,
+        2020,
+        &fupin_core::access::Scope::operator(),
+        &fupin_services::progress::Silent,
+    )
+    .await
+    .unwrap();
     assert_eq!(s.assessed, 1);
     let p = get(app(&f), &format!("/households/{}", f.id)).await;
     assert!(
@@ -1135,7 +1140,7 @@ async fn measures_entitlements_deliveries_gaps_and_catalogue() {
             .unwrap()
     };
     // what the core says the household is entitled to in its latest year (2020)
-    let all = fupin_core::access::Scope::everything();
+    let all = fupin_core::access::Scope::operator();
     let rec = f.db.household(&all, f.id).await.unwrap().unwrap();
     let catalogue = fupin_core::measures::Catalogue::default_catalogue();
     let expected = fupin_core::measures::entitlements(&catalogue, &rec.household, 2020, None);
@@ -1186,7 +1191,7 @@ async fn measures_entitlements_deliveries_gaps_and_catalogue() {
         &f.db,
         &catalogue,
         2020,
-        None,
+        &fupin_core::access::Scope::operator(),
         &fupin_services::progress::Silent,
     )
     .await

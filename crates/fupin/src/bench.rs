@@ -148,7 +148,7 @@ async fn sqlite_steps(
     let t = Instant::now();
     let mut exported = 0;
     for province in db
-        .area_children(&Scope::everything(), None, fupin_storage::FigureYear::Now)
+        .area_children(&Scope::operator(), None, fupin_storage::FigureYear::Now)
         .await?
     {
         let file = args

@@ -184,7 +184,14 @@ async fn build(args: &DemoArgs) -> Result<()> {
         .await?;
         // every household scored and checked for the last year of its history
         let card = fupin_services::assess::card_for_run(&db, None).await?;
-        let a = fupin_services::assess::assess(&db, &card, config.last_year, None, &Silent).await?;
+        let a = fupin_services::assess::assess(
+            &db,
+            &card,
+            config.last_year,
+            &fupin_core::access::Scope::operator(),
+            &Silent,
+        )
+        .await?;
         println!(
             "已评估 assessed {} households for {} ({} poor by the index)",
             a.assessed, a.year, a.poor

@@ -16,7 +16,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use clap::Parser;
 use fupin_core::AreaCode;
-use fupin_core::access::Viewer;
+use fupin_core::access::{Scope, Viewer};
 use fupin_services::audit::Actor;
 use fupin_services::sheet::Format;
 use fupin_storage::Db;
@@ -217,11 +217,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 })
                 .transpose()?;
             let card = fupin_services::assess::card_for_run(&db, text.as_deref()).await?;
+            let scope = Scope::operator_within(area);
             if args.evaluate {
                 let bar = Bar::rows("预测检验 evaluating");
                 let e =
-                    fupin_services::assess::evaluate(&db, &card, args.year, area.as_ref(), &bar)
-                        .await?;
+                    fupin_services::assess::evaluate(&db, &card, args.year, &scope, &bar).await?;
                 let pct = |n: u64| 100.0 * n as f64 / e.poor.max(1) as f64;
                 let line = |a: &fupin_services::assess::Accuracy| {
                     format!(
@@ -248,7 +248,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             // a card loaded anew re-scores every year already assessed, beside the old scores
             let mut years = vec![args.year];
             if args.card.is_some() {
-                for (y, _) in db.assessed_years(area.as_ref()).await? {
+                for (y, _) in db.assessed_years(scope.area()).await? {
                     if !years.contains(&y) {
                         years.push(y);
                     }
@@ -257,8 +257,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             }
             for year in years {
                 let bar = Bar::rows("评估 assessing");
-                let s =
-                    fupin_services::assess::assess(&db, &card, year, area.as_ref(), &bar).await?;
+                let s = fupin_services::assess::assess(&db, &card, year, &scope, &bar).await?;
                 print_assessment(&s);
             }
         }

@@ -30,7 +30,7 @@ pub async fn run(db: &Db, command: MeasuresCommand) -> Result<()> {
             let bar = Bar::rows("措施落实 loading deliveries");
             let s = fupin_services::deliveries::import_deliveries(
                 db,
-                &Scope::everything(),
+                &Scope::operator(),
                 &catalogue,
                 &fupin_services::audit::Actor::cli(),
                 &file,
@@ -55,7 +55,7 @@ pub async fn run(db: &Db, command: MeasuresCommand) -> Result<()> {
                 db,
                 &catalogue,
                 year,
-                area.as_ref(),
+                &Scope::operator_within(area),
                 &bar,
             )
             .await?;

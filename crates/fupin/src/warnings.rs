@@ -61,10 +61,7 @@ fn area_arg(area: Option<&str>) -> Result<Option<AreaCode>> {
 }
 
 fn scope_of(area: Option<AreaCode>) -> Scope {
-    Scope {
-        area,
-        ..Scope::everything()
-    }
+    Scope::operator_within(area)
 }
 
 pub async fn run(db: &Db, command: WarningsCommand) -> Result<()> {
@@ -80,7 +77,7 @@ pub async fn run(db: &Db, command: WarningsCommand) -> Result<()> {
         WarningsCommand::Summary { area } => {
             let area = area_arg(area.as_deref())?;
             let today = chrono::Local::now().date_naive();
-            let rows = warnings::summary(db, &Scope::everything(), area.as_ref(), today).await?;
+            let rows = warnings::summary(db, &Scope::operator(), area.as_ref(), today).await?;
             let names = db.area_index().await?;
             let ageing: Vec<&str> = AGEING_BUCKETS.iter().map(|b| b.0).collect();
             println!(
@@ -139,7 +136,7 @@ pub async fn run(db: &Db, command: WarningsCommand) -> Result<()> {
         }
         WarningsCommand::Show { id } => {
             let reads = AuditSink::start(db.clone());
-            let v = warnings::view(db, &reads, &actor, &Scope::everything(), id).await;
+            let v = warnings::view(db, &reads, &actor, &Scope::operator(), id).await;
             reads.flush().await;
             let v = v?.with_context(|| format!("没有预警{id} / no warning {id}"))?;
             let w = &v.warning;
@@ -202,7 +199,7 @@ pub async fn run(db: &Db, command: WarningsCommand) -> Result<()> {
             } else {
                 bail!("请给出 --verify、--confirm、--dismiss 或 --assign / say what to do");
             };
-            let v = warnings::act(db, &actor, &Scope::everything(), id, act).await?;
+            let v = warnings::act(db, &actor, &Scope::operator(), id, act).await?;
             println!("#{} → {} {}", id, v.state.zh(), v.warning.area_code);
         }
     }

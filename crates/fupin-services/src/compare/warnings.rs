@@ -151,10 +151,7 @@ pub async fn scan_registry(
     area: Option<&AreaCode>,
     settings: &RuleSettings,
 ) -> Result<RaiseSummary> {
-    let scope = Scope {
-        area: area.cloned(),
-        ..Scope::everything()
-    };
+    let scope = Scope::operator_within(area.cloned());
     let mut findings = Vec::new();
     if settings.enabled(Rule::Duplicate) {
         let members: Vec<RegisteredMember> = db
@@ -316,7 +313,7 @@ pub async fn view(
     let Some(warning) = db.warning(scope, id).await? else {
         return Ok(None);
     };
-    let events = db.warning_events(id).await?;
+    let events = db.warning_events(scope, id).await?;
     let entry = actor.entry(
         "warning.view",
         "warning",
@@ -386,11 +383,8 @@ pub async fn act(db: &Db, actor: &Actor, scope: &Scope, id: i64, act: Act) -> Re
         update.event.note.clone(),
     );
     tx.commit_audited(vec![entry]).await?;
-    let warning = db
-        .warning(&Scope::everything(), id)
-        .await?
-        .context("warning gone")?;
-    view_of(warning, db.warning_events(id).await?)
+    let warning = db.warning(scope, id).await?.context("warning gone")?;
+    view_of(warning, db.warning_events(scope, id).await?)
 }
 
 /// A page of warnings inside `scope` (audited: the list names people).
@@ -404,7 +398,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<(Vec<WarningRow>, i64)> {
     let (rows, total) = db.warnings_within(scope, filter, offset, limit).await?;
-    let area = scope.area.as_ref().map_or("", AreaCode::as_str);
+    let area = scope.area().map_or("", AreaCode::as_str);
     let entry = actor.entry(
         "warning.list",
         "warning",
@@ -446,7 +440,7 @@ pub async fn summary(
     under: Option<&AreaCode>,
     today: NaiveDate,
 ) -> Result<Vec<AreaWarnings>> {
-    let under = under.or(scope.area.as_ref());
+    let under = under.or(scope.area());
     if let Some(u) = under
         && !scope.contains_area(u)
     {

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 
-use fupin_core::access::{Action, Role, Scope};
+use fupin_core::access::{Action, Role};
 use fupin_core::{AreaCode, CodeList};
 use fupin_services::accounts::{self, AccountError, AccountForm};
 use fupin_storage::{AuditFilter, User};
@@ -77,14 +77,17 @@ async fn area_names(
     state: &AppState,
     users: &[User],
 ) -> Result<HashMap<AreaCode, String>, AppError> {
-    let mut names = HashMap::new();
-    for u in users {
-        if !names.contains_key(&u.area) {
-            let area = state.db.area(&Scope::everything(), &u.area).await?;
-            names.insert(u.area.clone(), area.map(|a| a.name).unwrap_or_default());
-        }
-    }
-    Ok(names)
+    let mut codes: Vec<AreaCode> = users.iter().map(|u| u.area.clone()).collect();
+    codes.sort();
+    codes.dedup();
+    let names = state.db.area_names(&codes).await?;
+    Ok(codes
+        .into_iter()
+        .map(|c| {
+            let name = names.get(c.as_str()).cloned().unwrap_or_default();
+            (c, name)
+        })
+        .collect())
 }
 
 #[derive(Debug, Serialize)]

@@ -556,13 +556,7 @@ pub async fn scan(
     }
     let year = card_year(&state, &YearQuery::default()).await?;
     // the public card: read outside any jurisdiction, everything personal masked
-    let public = fupin_core::access::Viewer {
-        scope: fupin_core::access::Scope {
-            area: None,
-            households: fupin_core::access::HouseholdReach::Subtree,
-        },
-        disclosure: Disclosure::public(),
-    };
+    let public = fupin_core::access::Viewer::public_card(id);
     let cards = household_card::cards(
         &state.db,
         &public,
@@ -600,13 +594,7 @@ pub async fn scan(
 
 /// The live code of a household the caller may see (every household has one from its creation).
 async fn live_code(state: &AppState, caller: &Caller, id: i64) -> Result<String, AppError> {
-    let viewer = caller.viewer();
-    state
-        .db
-        .household(&viewer.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let codes = state.db.live_codes(&[id]).await?;
+    let codes = state.db.live_codes(&caller.viewer().scope, &[id]).await?;
     codes.get(&id).cloned().ok_or(AppError::NotFound)
 }
 

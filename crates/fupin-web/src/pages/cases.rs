@@ -133,7 +133,7 @@ async fn case_page(
     let viewer = caller.viewer();
     let scope = &viewer.scope;
     let row = state.db.case(scope, id).await?.ok_or(AppError::NotFound)?;
-    let events = state.db.case_events(id).await?;
+    let events = state.db.case_events(scope, id).await?;
     // notes are typed whole: the household's personal values in them as this viewer may see them
     let household = match row.household_id {
         Some(h) => state.db.household(scope, h).await?.map(|r| r.household),

@@ -446,7 +446,7 @@ pub(super) async fn page(
         .collect();
     let helpers: Vec<HelperRow> = state
         .db
-        .helpers_of(rec.id)
+        .helpers_of(&caller.viewer().scope, rec.id)
         .await?
         .into_iter()
         .map(|u| HelperRow {

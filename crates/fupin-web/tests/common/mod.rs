@@ -15,6 +15,42 @@ use fupin_storage::{Db, RegistryWriter, WriteContext};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+/// An empty database for one test world: its folder, and on PostgreSQL the scratch database,
+/// dropped with it (also when the test fails).
+pub struct Database {
+    pub backend: &'static str,
+    pub db: Db,
+    pub dir: tempfile::TempDir,
+    pub scratch: Option<fupin_storage::scratch::ScratchPostgres>,
+}
+
+/// SQLite, and PostgreSQL when `FUPIN_TEST_POSTGRES` names a server (`prefix`: the scratch
+/// database's name prefix).
+pub async fn databases(prefix: &str) -> Vec<Database> {
+    let mut out = vec![sqlite().await];
+    if let Some(scratch) = fupin_storage::scratch::ScratchPostgres::create(prefix).await {
+        out.push(Database {
+            backend: "postgres",
+            db: Db::connect(scratch.url()).await.unwrap(),
+            dir: tempfile::tempdir().unwrap(),
+            scratch: Some(scratch),
+        });
+    }
+    out
+}
+
+/// A SQLite database in a temporary folder.
+pub async fn sqlite() -> Database {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.sqlite3").display());
+    Database {
+        backend: "sqlite",
+        db: Db::connect(&url).await.unwrap(),
+        dir,
+        scratch: None,
+    }
+}
+
 pub struct World {
     pub _dir: tempfile::TempDir,
     pub db: Db,

@@ -187,7 +187,7 @@ impl Bench {
     /// Logs in as the office staff of the largest province and draws the request lists.
     async fn prepare(db: Db, n: usize) -> Result<Self> {
         let provinces = db
-            .area_children(&Scope::everything(), None, FigureYear::Now)
+            .area_children(&Scope::operator(), None, FigureYear::Now)
             .await?;
         let province = provinces
             .iter()
@@ -220,10 +220,7 @@ impl Bench {
 
         // a fixed pseudo-random walk over household ids (the same lists every run)
         let max = db.max_household_id().await?;
-        let scope = Scope {
-            area: Some(province.clone()),
-            households: fupin_core::access::HouseholdReach::Subtree,
-        };
+        let scope = Scope::operator_within(Some(province.clone()));
         let mut households = Vec::with_capacity(n);
         let mut names = Vec::with_capacity(n);
         let mut x: u64 = 2014;

@@ -18,13 +18,13 @@ use super::{
 async fn two_members(db: &fupin_storage::Db) -> Vec<(AreaCode, i64, String, String)> {
     let county = AreaCode::parse(super::COUNTY).unwrap();
     let (list, _) = db
-        .household_list(&Scope::everything(), &county, 0, 400)
+        .household_list(&Scope::operator(), &county, 0, 400)
         .await
         .unwrap();
     let mut found = Vec::new();
     for row in list {
         let h = db
-            .household(&Scope::everything(), row.id)
+            .household(&Scope::operator(), row.id)
             .await
             .unwrap()
             .unwrap()

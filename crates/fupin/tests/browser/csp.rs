@@ -30,7 +30,7 @@ async fn the_security_policy_leaves_the_pages_styled_in_chromium() {
     let (dir, db, _) = registry().await;
     let county = AreaCode::parse(COUNTY).unwrap();
     let (list, _) = db
-        .household_list(&Scope::everything(), &county, 0, 1)
+        .household_list(&Scope::operator(), &county, 0, 1)
         .await
         .unwrap();
     let village = AreaCode::parse(&list[0].village_code).unwrap();

@@ -330,7 +330,7 @@ async fn log_in_and_browse_the_county_in_chromium() {
     // a village of the county that has households: its real name and its household list
     let county_code = AreaCode::parse(COUNTY).unwrap();
     let (list, _) = db
-        .household_list(&Scope::everything(), &county_code, 0, 1)
+        .household_list(&Scope::operator(), &county_code, 0, 1)
         .await
         .unwrap();
     let first = &list[0];
@@ -362,7 +362,7 @@ async fn log_in_and_browse_the_county_in_chromium() {
     wait_for_path(&c, &format!("/households/{}", first.id)).await;
     let household_page = text(&c).await;
     let record = db
-        .household(&Scope::everything(), first.id)
+        .household(&Scope::operator(), first.id)
         .await
         .unwrap()
         .unwrap();
@@ -381,7 +381,7 @@ async fn log_in_and_browse_the_county_in_chromium() {
 
     // a household of another province: as if it did not exist
     let (elsewhere, _) = db
-        .household_list(&Scope::everything(), &AreaCode::parse("21").unwrap(), 0, 1)
+        .household_list(&Scope::operator(), &AreaCode::parse("21").unwrap(), 0, 1)
         .await
         .unwrap();
     c.goto(&format!("{base}/households/{}", elsewhere[0].id))
@@ -439,7 +439,7 @@ async fn a_clerk_drills_down_searches_and_edits_in_chromium() {
     // drill down by the links: township, village, household
     let county_code = AreaCode::parse(COUNTY).unwrap();
     let (list, _) = db
-        .household_list(&Scope::everything(), &county_code, 0, 1)
+        .household_list(&Scope::operator(), &county_code, 0, 1)
         .await
         .unwrap();
     let first = &list[0];
@@ -480,7 +480,7 @@ async fn a_clerk_drills_down_searches_and_edits_in_chromium() {
         too_wide(&c).await
     );
     let record = db
-        .household(&Scope::everything(), first.id)
+        .household(&Scope::operator(), first.id)
         .await
         .unwrap()
         .unwrap();
@@ -555,7 +555,7 @@ async fn a_clerk_drills_down_searches_and_edits_in_chromium() {
         .await
         .unwrap();
     let now = db
-        .household(&Scope::everything(), first.id)
+        .household(&Scope::operator(), first.id)
         .await
         .unwrap()
         .unwrap();
@@ -564,7 +564,7 @@ async fn a_clerk_drills_down_searches_and_edits_in_chromium() {
     fupin_services::edit::edit_household(
         &db,
         &Actor::cli(),
-        &Scope::everything(),
+        &Scope::operator(),
         fupin_services::edit::EditRequest {
             household_id: first.id,
             version: now.version,
@@ -598,7 +598,7 @@ async fn a_clerk_drills_down_searches_and_edits_in_chromium() {
         .unwrap();
     assert!(refused.contains("未保存"), "{refused}");
     let after = db
-        .household(&Scope::everything(), first.id)
+        .household(&Scope::operator(), first.id)
         .await
         .unwrap()
         .unwrap();
@@ -641,11 +641,11 @@ async fn an_identification_goes_from_the_village_to_the_registry_in_chromium() {
     .unwrap();
     let county_code = AreaCode::parse(COUNTY).unwrap();
     let (list, _) = db
-        .household_list(&Scope::everything(), &county_code, 0, 1)
+        .household_list(&Scope::operator(), &county_code, 0, 1)
         .await
         .unwrap();
     let model = db
-        .household(&Scope::everything(), list[0].id)
+        .household(&Scope::operator(), list[0].id)
         .await
         .unwrap()
         .unwrap()
@@ -838,12 +838,12 @@ async fn a_village_prints_its_cards_and_each_code_answers_by_who_scans_it_in_chr
     let (dir, db, _) = registry().await;
     let county = AreaCode::parse(COUNTY).unwrap();
     let (list, _) = db
-        .household_list(&Scope::everything(), &county, 0, 1)
+        .household_list(&Scope::operator(), &county, 0, 1)
         .await
         .unwrap();
     let village = AreaCode::parse(&list[0].village_code).unwrap();
     let (households, total) = db
-        .household_list(&Scope::everything(), &village, 0, 500)
+        .household_list(&Scope::operator(), &village, 0, 500)
         .await
         .unwrap();
     assert!(total >= 1);
