@@ -1,9 +1,9 @@
 //! What SQLite and PostgreSQL spell differently, in one place: row locks, table locks, planner
-//! statistics, random tokens, string aggregation. (Bulk loading and column-position reads differ
-//! too, and live in `bulk` and `cells`; schema introspection for deferred indexes and the audit
-//! guards in `deferred` and `audit_guards`.)
+//! statistics, random tokens, string aggregation, reserving new ids. (Bulk loading and
+//! column-position reads differ too, and live in `bulk` and `cells`; schema introspection for
+//! deferred indexes and the audit guards in `deferred` and `audit_guards`.)
 
-use crate::sql::execute;
+use crate::sql::{Value, execute, fetch_all};
 use crate::{Backend, Db, StorageError, Tx};
 
 impl Backend {
@@ -41,6 +41,50 @@ impl Tx {
             execute(self, &format!("LOCK TABLE {table} IN {mode} MODE"), &[]).await?;
         }
         Ok(())
+    }
+
+    /// Reserves `n` ids for new rows of `table`: from its sequence `{table}_id_seq` on
+    /// PostgreSQL, after `MAX(id)` on SQLite, where `next` (the caller's, `None` at first)
+    /// carries on after the previous reservation of the same transaction.
+    pub(crate) async fn reserve_ids(
+        &mut self,
+        table: &str,
+        n: usize,
+        next: &mut Option<i64>,
+    ) -> Result<Vec<i64>, StorageError> {
+        #[derive(sqlx::FromRow)]
+        struct Id {
+            n: i64,
+        }
+        match self.backend() {
+            // SQLite: the writer holds the database lock (BEGIN IMMEDIATE), so MAX(id) is stable
+            Backend::Sqlite => {
+                let first = match *next {
+                    Some(next) => next,
+                    None => {
+                        let rows: Vec<Id> = fetch_all(
+                            self,
+                            &format!("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM {table}"),
+                            &[],
+                        )
+                        .await?;
+                        rows.first().map_or(1, |c| c.n)
+                    }
+                };
+                *next = Some(first + n as i64);
+                Ok((first..first + n as i64).collect())
+            }
+            // PostgreSQL: take them from the sequence in one round trip
+            Backend::Postgres => {
+                let rows: Vec<Id> = fetch_all(
+                    self,
+                    &format!("SELECT nextval('{table}_id_seq') AS n FROM generate_series(1, $1)"),
+                    &[Value::I32(n as i32)],
+                )
+                .await?;
+                Ok(rows.into_iter().map(|c| c.n).collect())
+            }
+        }
     }
 
     /// Refreshes PostgreSQL's planner statistics of a table a bulk load has just grown (SQLite

@@ -1,0 +1,201 @@
+//! The pages' language (zh-CN by default, English on request) and the catalog of UI strings.
+//!
+//! Domain labels (code lists, field names) come from `fupin_core`, which carries both languages;
+//! this catalog holds only the words of the interface itself. Templates reach it through the
+//! `t("key")` function, Rust code through [`t`]. The catalog is kept in `catalogue/`, a file for
+//! each part of the interface (common words and layout, areas, households, cases …), and looked
+//! up through one map of them all.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use fupin_core::{AreaLevel, CodeList, Field};
+
+mod catalogue;
+
+/// Name of the query parameter and of the cookie that carry the language.
+pub const LANG_PARAM: &str = "lang";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Parses a `lang` value: `zh`, `zh-CN`, `en`, `en-GB` … (case-insensitive).
+    pub fn parse(text: &str) -> Option<Self> {
+        let primary = text.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The short code used in the query parameter and the cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The value of `<html lang>`.
+    pub fn html(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// The label of a coded value in this language.
+    pub fn label<T: CodeList>(self, value: T) -> &'static str {
+        self.pick(value.zh(), value.en())
+    }
+
+    /// The label of a stored code (`"exited_with_policy"` …); the code itself if unknown.
+    pub fn code_label<T: CodeList>(self, code: &str) -> String {
+        T::parse(code).map_or_else(|| code.to_string(), |v| self.label(v).to_string())
+    }
+
+    pub fn field(self, field: Field) -> &'static str {
+        self.label(field)
+    }
+
+    pub fn level(self, level: AreaLevel) -> &'static str {
+        self.pick(level.zh(), level.as_str())
+    }
+
+    pub fn yes_no(self, v: bool) -> &'static str {
+        t(self, if v { "yes" } else { "no" })
+    }
+
+    /// Separator between the items of a list inside one cell.
+    pub fn list_separator(self) -> &'static str {
+        self.pick("、", ", ")
+    }
+
+    /// The language a request asks for: `?lang=` first (returned as explicit, so the caller
+    /// can remember it in a cookie), then the `lang` cookie, then the default.
+    pub fn negotiate(query: Option<&str>, headers: &HeaderMap) -> (Lang, bool) {
+        if let Some(lang) = query.and_then(query_lang) {
+            return (lang, true);
+        }
+        let from_cookie = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == LANG_PARAM)
+            .and_then(|(_, v)| Lang::parse(v));
+        (from_cookie.unwrap_or_default(), false)
+    }
+
+    /// The `Set-Cookie` value that remembers this language for a year.
+    pub fn cookie(self) -> String {
+        format!(
+            "{LANG_PARAM}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            self.code()
+        )
+    }
+}
+
+fn query_lang(query: &str) -> Option<Lang> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(k, _)| *k == LANG_PARAM)
+        .find_map(|(_, v)| Lang::parse(v))
+}
+
+/// Handlers take the language as an extractor; the page middleware has already decided it.
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Lang>().copied().unwrap_or_default())
+    }
+}
+
+/// The catalog by key, built once (a page looks up dozens of keys; the list holds hundreds).
+static BY_KEY: std::sync::LazyLock<
+    std::collections::HashMap<&'static str, (&'static str, &'static str)>,
+> = std::sync::LazyLock::new(|| {
+    catalogue::MODULES
+        .iter()
+        .flat_map(|(_, strings)| strings.iter())
+        .map(|(k, zh, en)| (*k, (*zh, *en)))
+        .collect()
+});
+
+/// Looks a key up; `None` if the catalog lacks it.
+pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    BY_KEY.get(key).map(|(zh, en)| lang.pick(zh, en))
+}
+
+/// The text of a UI string; an unknown key is shown as itself (and fails the catalog test).
+pub fn t(lang: Lang, key: &str) -> &str {
+    lookup(lang, key).unwrap_or(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_translated() {
+        // a key in two files (or twice in one) would leave one of its texts unreachable
+        let mut seen = std::collections::HashMap::new();
+        for (module, strings) in catalogue::MODULES {
+            for (k, zh, en) in *strings {
+                if let Some(first) = seen.insert(*k, *module) {
+                    panic!("key {k} in both catalogue/{first}.rs and catalogue/{module}.rs");
+                }
+                assert!(
+                    !zh.trim().is_empty() && !en.trim().is_empty(),
+                    "{k} (catalogue/{module}.rs) lacks a zh or an en text"
+                );
+            }
+        }
+        assert_eq!(BY_KEY.len(), seen.len());
+    }
+
+    #[test]
+    fn every_key_used_by_a_template_exists() {
+        for (name, source) in crate::render::TEMPLATES {
+            for part in source.split("t(\"").skip(1) {
+                let key = part.split('"').next().unwrap_or_default();
+                assert!(
+                    lookup(Lang::Zh, key).is_some(),
+                    "{name}: unknown key {key:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn negotiates_query_then_cookie_then_default() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(Lang::negotiate(None, &headers), (Lang::Zh, false));
+        headers.insert(header::COOKIE, "a=b; lang=en".parse().unwrap());
+        assert_eq!(Lang::negotiate(None, &headers), (Lang::En, false));
+        assert_eq!(
+            Lang::negotiate(Some("page=2&lang=zh-CN"), &headers),
+            (Lang::Zh, true)
+        );
+        assert_eq!(
+            Lang::negotiate(Some("lang=fr"), &headers),
+            (Lang::En, false)
+        );
+    }
+}
