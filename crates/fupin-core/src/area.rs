@@ -81,15 +81,44 @@ impl FromStr for AreaLevel {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AreaCodeError {
-    #[error("区划代码“{0}”应为12位数字 / area code {0:?} must be 12 digits")]
     Format(String),
-    #[error("区划代码“{0}”的层级无法确定 / area code {0:?} has no recognisable level")]
     NoLevel(String),
-    #[error("未知层级“{0}” / unknown level {0:?}")]
     Level(String),
 }
+
+impl crate::message::Explained for AreaCodeError {
+    fn message(&self) -> crate::Message {
+        let (key, value) = match self {
+            Self::Format(v) => ("area_code.format", v),
+            Self::NoLevel(v) => ("area_code.no_level", v),
+            Self::Level(v) => ("area_code.level", v),
+        };
+        crate::Message::new(key).with("value", value)
+    }
+}
+
+crate::explained_error!(AreaCodeError, &[AREA_CODE_MESSAGES]);
+
+/// The texts of [`AreaCodeError`]'s messages.
+pub const AREA_CODE_MESSAGES: crate::message::Strings = &[
+    (
+        "area_code.format",
+        "区划代码“{value}”应为12位数字",
+        "Area code {value} must be 12 digits",
+    ),
+    (
+        "area_code.no_level",
+        "区划代码“{value}”的层级无法确定",
+        "Area code {value} has no recognisable level",
+    ),
+    (
+        "area_code.level",
+        "未知层级“{value}”",
+        "Unknown level {value}",
+    ),
+];
 
 /// A 12-digit statistical division code. Shorter GB/T 2260 codes (2, 4, 6 digits) and 9-digit
 /// township codes are accepted and padded with zeros.

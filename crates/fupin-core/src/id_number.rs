@@ -17,27 +17,74 @@ const CHECK_CHARS: &[u8; 11] = b"10X98765432";
 #[serde(transparent)]
 pub struct IdNumber(String);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdError {
-    #[error("为空 / empty")]
     Empty,
-    #[error(
-        "15位旧号码，应为18位：{upgraded} / old 15-digit number, the 18-digit form is {upgraded}"
-    )]
     OldFormat { upgraded: String },
-    #[error("长度为{0}，应为18位 / {0} characters, 18 expected")]
     Length(usize),
-    #[error("第{position}位字符“{found}”无效 / invalid character {found:?} at position {position}")]
     Character { position: usize, found: char },
-    #[error("出生日期{0}不是有效日期 / birth date {0} is not a real date")]
     BirthDate(String),
-    #[error("出生日期{0}晚于今天 / birth date {0} is in the future")]
     FutureBirth(NaiveDate),
-    #[error(
-        "校验码应为{expected}，实为{found} / check character should be {expected}, found {found}"
-    )]
     Checksum { expected: char, found: char },
 }
+
+impl crate::message::Explained for IdError {
+    fn message(&self) -> crate::Message {
+        use crate::Message;
+        match self {
+            IdError::Empty => Message::new("id.empty"),
+            IdError::OldFormat { upgraded } => {
+                Message::new("id.old_format").with("upgraded", upgraded)
+            }
+            IdError::Length(n) => Message::new("id.length").with("n", n),
+            IdError::Character { position, found } => Message::new("id.character")
+                .with("position", position)
+                .with("found", found),
+            IdError::BirthDate(text) => Message::new("id.birth_date").with("date", text),
+            IdError::FutureBirth(date) => Message::new("id.future_birth").with("date", date),
+            IdError::Checksum { expected, found } => Message::new("id.checksum")
+                .with("expected", expected)
+                .with("found", found),
+        }
+    }
+}
+
+crate::explained_error!(IdError, &[MESSAGES]);
+
+/// The texts of [`IdError`]'s messages.
+pub const MESSAGES: crate::message::Strings = &[
+    ("id.empty", "为空", "empty"),
+    (
+        "id.old_format",
+        "15位旧号码，应为18位：{upgraded}",
+        "old 15-digit number, the 18-digit form is {upgraded}",
+    ),
+    (
+        "id.length",
+        "长度为{n}，应为18位",
+        "{n} characters, 18 expected",
+    ),
+    (
+        "id.character",
+        "第{position}位字符“{found}”无效",
+        "invalid character {found} at position {position}",
+    ),
+    (
+        "id.birth_date",
+        "出生日期{date}不是有效日期",
+        "birth date {date} is not a real date",
+    ),
+    (
+        "id.future_birth",
+        "出生日期{date}晚于今天",
+        "birth date {date} is in the future",
+    ),
+    (
+        "id.checksum",
+        "校验码应为{expected}，实为{found}",
+        "check character should be {expected}, found {found}",
+    ),
+];
 
 /// The check character for the first 17 digits.
 pub fn check_char(first17: &[u8]) -> char {

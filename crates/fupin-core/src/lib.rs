@@ -18,6 +18,7 @@ pub mod income_items;
 pub mod linkage;
 pub mod masking;
 pub mod measures;
+pub mod message;
 pub mod money;
 pub mod password;
 pub mod policy;
@@ -33,6 +34,19 @@ pub use fields::Field;
 pub use household::{Conditions, GeoPoint, Household, Member, StatusYear};
 pub use id_number::IdNumber;
 pub use income::{IncomeFormula, IncomeYear};
+pub use message::Message;
+
+/// The rules' message texts, by module (the web catalogue takes them all in).
+pub const MESSAGES: &[(&str, message::Strings)] = &[
+    ("area", area::AREA_CODE_MESSAGES),
+    ("id_number", id_number::MESSAGES),
+    ("message", message::MESSAGES),
+    ("password", password::MESSAGES),
+    ("search", search::MESSAGES),
+    ("validation", validation::MESSAGES),
+    ("warnings", warnings::verification::MESSAGES),
+    ("workflow", workflow::MESSAGES),
+];
 pub use money::Fen;
 pub use policy::{PolicyKey, PolicyParam, PolicySet};
 

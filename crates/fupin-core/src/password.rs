@@ -1,8 +1,6 @@
 //! The password policy: what a new password must be. Hashing and checking belong to the
 //! services layer; this is only the rule, so it can be shown on forms and tested alone.
 
-use std::fmt;
-
 /// Shortest password accepted. Long beats clever: ten characters of two kinds resist
 /// guessing far better than eight of four, and are still typed on a cheap phone.
 pub const MIN_LENGTH: usize = 10;
@@ -20,22 +18,43 @@ pub enum PasswordProblem {
     ContainsUsername,
 }
 
-impl fmt::Display for PasswordProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            PasswordProblem::TooShort => "密码至少 10 个字符 / at least 10 characters",
-            PasswordProblem::TooLong => "密码最多 128 个字符 / at most 128 characters",
-            PasswordProblem::OneKindOnly => {
-                "密码须包含字母、数字、符号中的至少两类 / use at least two of letters, digits and symbols"
-            }
-            PasswordProblem::ContainsUsername => {
-                "密码不能包含用户名 / the password must not contain the username"
-            }
-        })
+impl crate::message::Explained for PasswordProblem {
+    fn message(&self) -> crate::Message {
+        use crate::Message;
+        match self {
+            PasswordProblem::TooShort => Message::new("password.too_short").with("n", MIN_LENGTH),
+            PasswordProblem::TooLong => Message::new("password.too_long").with("n", MAX_LENGTH),
+            PasswordProblem::OneKindOnly => Message::new("password.one_kind_only"),
+            PasswordProblem::ContainsUsername => Message::new("password.contains_username"),
+        }
     }
 }
 
-impl std::error::Error for PasswordProblem {}
+crate::explained_error!(PasswordProblem, &[MESSAGES]);
+
+/// The texts of [`PasswordProblem`]'s messages.
+pub const MESSAGES: crate::message::Strings = &[
+    (
+        "password.too_short",
+        "密码至少 {n} 个字符",
+        "The password needs at least {n} characters",
+    ),
+    (
+        "password.too_long",
+        "密码最多 {n} 个字符",
+        "The password takes at most {n} characters",
+    ),
+    (
+        "password.one_kind_only",
+        "密码须包含字母、数字、符号中的至少两类",
+        "Use at least two of letters, digits and symbols",
+    ),
+    (
+        "password.contains_username",
+        "密码不能包含用户名",
+        "The password must not contain the username",
+    ),
+];
 
 /// Checks a new password for `username` against the policy.
 pub fn check(username: &str, password: &str) -> Result<(), PasswordProblem> {

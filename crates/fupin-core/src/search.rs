@@ -80,27 +80,57 @@ impl fmt::Display for SearchKey {
 }
 
 /// Why a text cannot be searched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SearchProblem {
-    #[error("请输入查询内容 / enter something to search for")]
     Empty,
-    #[error(
-        "请输入姓名（至少两个字）、身份证号（完整18位或末4–8位）、手机号或户编号（至少9位） / enter a name (at least two characters), an ID number (all 18 characters or the last 4–8), a mobile number or a household number (at least 9 digits)"
-    )]
     NotAKey,
-    #[error(
-        "您看到的身份证号是遮挡的，只能按末4位查询（或按姓名、户编号） / ID numbers are shown to you masked: search by their last 4 characters (or by a name or household number)"
-    )]
     IdWithheld,
-    #[error(
-        "您看到的手机号是遮挡的，不能按手机号查询（请按姓名、户编号） / phone numbers are shown to you masked: search by a name or household number instead"
-    )]
     PhoneWithheld,
-    #[error(
-        "您看到的姓名是遮挡的，不能按姓名查询（请按户编号） / names are shown to you masked: search by a household number instead"
-    )]
     NameWithheld,
 }
+
+impl crate::message::Explained for SearchProblem {
+    fn message(&self) -> crate::Message {
+        crate::Message::new(match self {
+            Self::Empty => "search.empty",
+            Self::NotAKey => "search.not_a_key",
+            Self::IdWithheld => "search.id_withheld",
+            Self::PhoneWithheld => "search.phone_withheld",
+            Self::NameWithheld => "search.name_withheld",
+        })
+    }
+}
+
+crate::explained_error!(SearchProblem, &[MESSAGES]);
+
+/// The texts of [`SearchProblem`]'s messages.
+pub const MESSAGES: crate::message::Strings = &[
+    (
+        "search.empty",
+        "请输入查询内容",
+        "Enter something to search for",
+    ),
+    (
+        "search.not_a_key",
+        "请输入姓名（至少两个字）、身份证号（完整18位或末4–8位）、手机号或户编号（至少9位）",
+        "Enter a name (at least two characters), an ID number (all 18 characters or the last 4–8), a mobile number or a household number (at least 9 digits)",
+    ),
+    (
+        "search.id_withheld",
+        "您看到的身份证号是遮挡的，只能按末4位查询（或按姓名、户编号）",
+        "ID numbers are shown to you masked: search by their last 4 characters (or by a name or household number)",
+    ),
+    (
+        "search.phone_withheld",
+        "您看到的手机号是遮挡的，不能按手机号查询（请按姓名、户编号）",
+        "Phone numbers are shown to you masked: search by a name or household number instead",
+    ),
+    (
+        "search.name_withheld",
+        "您看到的姓名是遮挡的，不能按姓名查询（请按户编号）",
+        "Names are shown to you masked: search by a household number instead",
+    ),
+];
 
 /// Characters dropped from names before matching: spaces and the separators of transcribed
 /// minority names (阿依古丽·买买提).

@@ -25,112 +25,319 @@ pub struct Issue {
     pub problem: Problem,
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Problem {
-    #[error("必填 / required")]
     Required,
-    #[error("“{value}”不在{list}代码表中 / {value:?} is not in the {list} code list")]
-    UnknownCode { list: &'static str, value: String },
-    #[error("“{value}”不是{expected} / {value:?} is not {expected_en}")]
+    UnknownCode {
+        list: &'static str,
+        value: String,
+    },
     Format {
         value: String,
         expected: &'static str,
         expected_en: &'static str,
     },
-    #[error("{0}")]
     IdNumber(IdError),
-    #[error(
-        "与身份证号中的出生日期{from_id}不符 / differs from the birth date {from_id} in the ID number"
-    )]
-    BirthDateMismatch { from_id: NaiveDate },
-    #[error(
-        "与身份证号中的性别（{from_id}）不符 / differs from the sex in the ID number ({from_id})"
-    )]
-    SexMismatch { from_id: Sex },
-    #[error("户主应恰有1人，实有{0}人 / exactly one head expected, found {0}")]
+    BirthDateMismatch {
+        from_id: NaiveDate,
+    },
+    SexMismatch {
+        from_id: Sex,
+    },
     HeadCount(usize),
-    #[error("户内身份证号重复 / ID number repeated within the household")]
     DuplicateIdInHousehold,
-    #[error("金额不能为负 / amount must not be negative")]
     NegativeMoney,
-    #[error("数值不能为负 / must not be negative")]
     Negative,
-    #[error("其他致贫原因至多2项，实有{0}项 / at most 2 other causes, found {0}")]
     TooManyOtherCauses(usize),
-    #[error(
-        "其他致贫原因与主要致贫原因重复或自身重复 / other causes repeat the main cause or each other"
-    )]
     RepeatedCause,
-    #[error("已脱贫户应填写脱贫年度 / an exited household needs its exit year")]
     ExitYearMissing,
-    #[error("脱贫年度早于纳入年度 / exit year before the year registered")]
     ExitBeforeRegistration,
-    #[error("年份{value}应在{min}至{max}之间 / year {value} should be between {min} and {max}")]
-    YearOutOfRange { value: i32, min: i32, max: i32 },
-    #[error(
-        "{age}岁与在校生状况不符（应为{min}-{max}岁） / age {age} implausible for this schooling stage ({min}-{max})"
-    )]
-    SchoolingAge { age: u32, min: u32, max: u32 },
-    #[error(
-        "{age}岁未满16岁，不能为普通或技能劳动力 / aged {age}, under 16 cannot be ordinary or skilled labour"
-    )]
-    ChildLabour { age: u32 },
-    #[error("区划代码{0}不存在 / area code {0} does not exist")]
+    YearOutOfRange {
+        value: i32,
+        min: i32,
+        max: i32,
+    },
+    SchoolingAge {
+        age: u32,
+        min: u32,
+        max: u32,
+    },
+    ChildLabour {
+        age: u32,
+    },
     AreaUnknown(AreaCode),
-    #[error(
-        "区划代码{code}是{level}级，应为村级 / area code {code} is a {level_en}, a village is required"
-    )]
     AreaNotVillage {
         code: AreaCode,
         level: &'static str,
         level_en: &'static str,
     },
-    #[error(
-        "名称“{given}”与区划代码对应的“{expected}”不符 / name {given:?} does not match {expected:?} of the code"
-    )]
-    AreaNameMismatch { given: String, expected: String },
-    #[error("坐标不在中国境内 / coordinates outside China")]
+    AreaNameMismatch {
+        given: String,
+        expected: String,
+    },
     OutsideChina,
-    #[error(
-        "无住房（面积为0）时不应填写房屋结构、年份或等级 / no house (area 0) but structure, year or grade given"
-    )]
     HouseDetailsWithoutHouse,
-    #[error("务工时间应在0-12个月 / months of migrant work must be 0-12")]
     MigrantMonths,
-    #[error("电话号码格式不对 / not a telephone number")]
     Phone,
-    #[error(
-        "户编号只能由字母、数字和连字符组成，最长32位 / household number: letters, digits and hyphens, at most 32"
-    )]
     HouseholdNumber,
-    #[error("与计算值{computed}不符 / differs from the computed value {computed}")]
-    ComputedMismatch { computed: String },
-    #[error(
-        "同一户的各行此列不一致（首行为“{first}”） / differs between rows of the same household (first row: {first:?})"
-    )]
-    InconsistentWithinHousehold { first: String },
-    #[error(
-        "户编号{0}的各行不相邻（已在前面出现） / rows of household {0} are not adjacent (it appeared earlier)"
-    )]
+    ComputedMismatch {
+        computed: String,
+    },
+    InconsistentWithinHousehold {
+        first: String,
+    },
     NotAdjacent(String),
-    #[error("身份证号已登记在户{0} / ID number already registered in household {0}")]
     IdInOtherHousehold(String),
     /// Registered to a household outside the editor's jurisdiction: where is not said.
-    #[error(
-        "身份证号已在其他地方登记，不能重复登记；如需迁入，请联系上级扶贫办 / ID number already registered elsewhere: to move the person here, ask the office above"
-    )]
     IdRegisteredElsewhere,
-    #[error("户编号{0}不存在 / household {0} does not exist")]
     UnknownHousehold(String),
-    #[error("超过{max}个字符（共{len}个） / longer than {max} characters ({len})")]
-    TooLong { max: usize, len: usize },
-    #[error(
-        "单元格内有换行（CSV中多为引号未闭合） / the cell holds a line break (in a CSV, usually an unclosed quote)"
-    )]
+    TooLong {
+        max: usize,
+        len: usize,
+    },
     LineBreak,
-    #[error("{0}")]
     Other(String),
 }
+
+impl crate::message::Explained for Problem {
+    fn message(&self) -> crate::Message {
+        use crate::Message;
+        let m = Message::new;
+        match self {
+            Problem::Required => m("problem.required"),
+            Problem::UnknownCode { list, value } => m("problem.unknown_code")
+                .with("list", list)
+                .with("value", value),
+            Problem::Format {
+                value,
+                expected,
+                expected_en,
+            } => m("problem.format").with("value", value).with_label(
+                "expected",
+                expected,
+                expected_en,
+            ),
+            Problem::IdNumber(e) => e.message(),
+            Problem::BirthDateMismatch { from_id } => {
+                m("problem.birth_date_mismatch").with("from_id", from_id)
+            }
+            Problem::SexMismatch { from_id } => {
+                m("problem.sex_mismatch").label("from_id", *from_id)
+            }
+            Problem::HeadCount(n) => m("problem.head_count").with("n", n),
+            Problem::DuplicateIdInHousehold => m("problem.duplicate_id_in_household"),
+            Problem::NegativeMoney => m("problem.negative_money"),
+            Problem::Negative => m("problem.negative"),
+            Problem::TooManyOtherCauses(n) => m("problem.too_many_other_causes").with("n", n),
+            Problem::RepeatedCause => m("problem.repeated_cause"),
+            Problem::ExitYearMissing => m("problem.exit_year_missing"),
+            Problem::ExitBeforeRegistration => m("problem.exit_before_registration"),
+            Problem::YearOutOfRange { value, min, max } => m("problem.year_out_of_range")
+                .with("value", value)
+                .with("min", min)
+                .with("max", max),
+            Problem::SchoolingAge { age, min, max } => m("problem.schooling_age")
+                .with("age", age)
+                .with("min", min)
+                .with("max", max),
+            Problem::ChildLabour { age } => m("problem.child_labour").with("age", age),
+            Problem::AreaUnknown(code) => m("problem.area_unknown").with("code", code),
+            Problem::AreaNotVillage {
+                code,
+                level,
+                level_en,
+            } => m("problem.area_not_village")
+                .with("code", code)
+                .with_label("level", level, level_en),
+            Problem::AreaNameMismatch { given, expected } => m("problem.area_name_mismatch")
+                .with("given", given)
+                .with("expected", expected),
+            Problem::OutsideChina => m("problem.outside_china"),
+            Problem::HouseDetailsWithoutHouse => m("problem.house_details_without_house"),
+            Problem::MigrantMonths => m("problem.migrant_months"),
+            Problem::Phone => m("problem.phone"),
+            Problem::HouseholdNumber => m("problem.household_number"),
+            Problem::ComputedMismatch { computed } => {
+                m("problem.computed_mismatch").with("computed", computed)
+            }
+            Problem::InconsistentWithinHousehold { first } => {
+                m("problem.inconsistent_within_household").with("first", first)
+            }
+            Problem::NotAdjacent(number) => m("problem.not_adjacent").with("number", number),
+            Problem::IdInOtherHousehold(number) => {
+                m("problem.id_in_other_household").with("number", number)
+            }
+            Problem::IdRegisteredElsewhere => m("problem.id_registered_elsewhere"),
+            Problem::UnknownHousehold(number) => {
+                m("problem.unknown_household").with("number", number)
+            }
+            Problem::TooLong { max, len } => {
+                m("problem.too_long").with("max", max).with("len", len)
+            }
+            Problem::LineBreak => m("problem.line_break"),
+            Problem::Other(text) => m("problem.other").with("text", text),
+        }
+    }
+}
+
+crate::explained_error!(Problem, &[MESSAGES, crate::id_number::MESSAGES]);
+
+/// The texts of [`Problem`]'s messages.
+pub const MESSAGES: crate::message::Strings = &[
+    ("problem.required", "必填", "required"),
+    (
+        "problem.unknown_code",
+        "“{value}”不在{list}代码表中",
+        "{value} is not in the code list",
+    ),
+    (
+        "problem.format",
+        "“{value}”不是{expected}",
+        "{value} is not {expected}",
+    ),
+    (
+        "problem.birth_date_mismatch",
+        "与身份证号中的出生日期{from_id}不符",
+        "differs from the birth date {from_id} in the ID number",
+    ),
+    (
+        "problem.sex_mismatch",
+        "与身份证号中的性别（{from_id}）不符",
+        "differs from the sex in the ID number ({from_id})",
+    ),
+    (
+        "problem.head_count",
+        "户主应恰有1人，实有{n}人",
+        "exactly one head expected, found {n}",
+    ),
+    (
+        "problem.duplicate_id_in_household",
+        "户内身份证号重复",
+        "ID number repeated within the household",
+    ),
+    (
+        "problem.negative_money",
+        "金额不能为负",
+        "amount must not be negative",
+    ),
+    ("problem.negative", "数值不能为负", "must not be negative"),
+    (
+        "problem.too_many_other_causes",
+        "其他致贫原因至多2项，实有{n}项",
+        "at most 2 other causes, found {n}",
+    ),
+    (
+        "problem.repeated_cause",
+        "其他致贫原因与主要致贫原因重复或自身重复",
+        "other causes repeat the main cause or each other",
+    ),
+    (
+        "problem.exit_year_missing",
+        "已脱贫户应填写脱贫年度",
+        "an exited household needs its exit year",
+    ),
+    (
+        "problem.exit_before_registration",
+        "脱贫年度早于纳入年度",
+        "exit year before the year registered",
+    ),
+    (
+        "problem.year_out_of_range",
+        "年份{value}应在{min}至{max}之间",
+        "year {value} should be between {min} and {max}",
+    ),
+    (
+        "problem.schooling_age",
+        "{age}岁与在校生状况不符（应为{min}-{max}岁）",
+        "age {age} implausible for this schooling stage ({min}-{max})",
+    ),
+    (
+        "problem.child_labour",
+        "{age}岁未满16岁，不能为普通或技能劳动力",
+        "aged {age}, under 16 cannot be ordinary or skilled labour",
+    ),
+    (
+        "problem.area_unknown",
+        "区划代码{code}不存在",
+        "area code {code} does not exist",
+    ),
+    (
+        "problem.area_not_village",
+        "区划代码{code}是{level}级，应为村级",
+        "area code {code} is a {level}, a village is required",
+    ),
+    (
+        "problem.area_name_mismatch",
+        "名称“{given}”与区划代码对应的“{expected}”不符",
+        "name {given} does not match {expected} of the code",
+    ),
+    (
+        "problem.outside_china",
+        "坐标不在中国境内",
+        "coordinates outside China",
+    ),
+    (
+        "problem.house_details_without_house",
+        "无住房（面积为0）时不应填写房屋结构、年份或等级",
+        "no house (area 0) but structure, year or grade given",
+    ),
+    (
+        "problem.migrant_months",
+        "务工时间应在0-12个月",
+        "months of migrant work must be 0-12",
+    ),
+    (
+        "problem.phone",
+        "电话号码格式不对",
+        "not a telephone number",
+    ),
+    (
+        "problem.household_number",
+        "户编号只能由字母、数字和连字符组成，最长32位",
+        "household number: letters, digits and hyphens, at most 32",
+    ),
+    (
+        "problem.computed_mismatch",
+        "与计算值{computed}不符",
+        "differs from the computed value {computed}",
+    ),
+    (
+        "problem.inconsistent_within_household",
+        "同一户的各行此列不一致（首行为“{first}”）",
+        "differs between rows of the same household (first row: {first})",
+    ),
+    (
+        "problem.not_adjacent",
+        "户编号{number}的各行不相邻（已在前面出现）",
+        "rows of household {number} are not adjacent (it appeared earlier)",
+    ),
+    (
+        "problem.id_in_other_household",
+        "身份证号已登记在户{number}",
+        "ID number already registered in household {number}",
+    ),
+    (
+        "problem.id_registered_elsewhere",
+        "身份证号已在其他地方登记，不能重复登记；如需迁入，请联系上级扶贫办",
+        "ID number already registered elsewhere: to move the person here, ask the office above",
+    ),
+    (
+        "problem.unknown_household",
+        "户编号{number}不存在",
+        "household {number} does not exist",
+    ),
+    (
+        "problem.too_long",
+        "超过{max}个字符（共{len}个）",
+        "longer than {max} characters ({len})",
+    ),
+    (
+        "problem.line_break",
+        "单元格内有换行（CSV中多为引号未闭合）",
+        "the cell holds a line break (in a CSV, usually an unclosed quote)",
+    ),
+    ("problem.other", "{text}", "{text}"),
+];
 
 impl fmt::Display for Issue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

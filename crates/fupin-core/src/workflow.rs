@@ -56,6 +56,15 @@ impl Procedure {
         }
     }
 
+    pub fn en(self) -> &'static str {
+        match self {
+            Self::Identification => "identification of a poor household",
+            Self::Exit => "exit from poverty",
+            Self::MonitoringEntry => "entry into monitoring",
+            Self::MonitoringRemoval => "risk elimination (end of monitoring)",
+        }
+    }
+
     /// The steps in order, from the first to the final one.
     pub fn steps(self) -> &'static [Step] {
         use Step::*;
@@ -159,6 +168,21 @@ impl Step {
         }
     }
 
+    pub fn en(self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::Visited => "visited and verified",
+            Self::Compared => "compared with department data",
+            Self::Appraised => "appraised by the village",
+            Self::Notice => "on public notice",
+            Self::TownshipReviewed => "reviewed by the township",
+            Self::CountyApproved => "approved by the county",
+            Self::Announced => "announced",
+            Self::Rejected => "not approved",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+
     pub const ALL: [Step; 10] = [
         Step::Applied,
         Step::Visited,
@@ -230,42 +254,113 @@ pub struct Case {
 }
 
 /// Why an act is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    #[error("该事项已办结（{0}） / the case is closed ({0})")]
-    Closed(&'static str),
-    #[error("需由{needed}的{role}办理 / needs a {role_en} of the {needed_en}")]
+    /// The step the case closed at.
+    Closed(Step),
     WrongActor {
-        needed: &'static str,
-        needed_en: &'static str,
-        role: &'static str,
-        role_en: &'static str,
+        needed: AreaLevel,
+        role: Role,
     },
-    #[error("不在您的管辖范围内 / outside your jurisdiction")]
     OutsideJurisdiction,
-    #[error("公示期未满（{until}前不能结束公示） / the notice runs until {until}")]
-    NoticeRunning { until: NaiveDate },
-    #[error("有异议尚未核实，事项暂停 / an objection is open: the case is held")]
+    NoticeRunning {
+        until: NaiveDate,
+    },
     Held,
-    #[error("仅在公示期间可提出或处理异议 / objections belong to the notice period")]
     NotInNotice,
-    #[error("没有待处理的异议 / no objection is open")]
     NoObjection,
-    #[error("请填写理由 / give the reason")]
     ReasonRequired,
-    #[error(
-        "监测未满{months}个月（自{since}起），暂不能消除风险 / monitored for less than {months} months (since {since})"
-    )]
-    MonitoredTooShort { months: u32, since: NaiveDate },
-    #[error(
-        "全家无劳动能力，不标注风险消除 / a household with no one able to work is not marked as risk eliminated"
-    )]
+    MonitoredTooShort {
+        months: u32,
+        since: NaiveDate,
+    },
     NoLabour,
-    #[error(
-        "监测期间尚未落实帮扶措施，暂不能消除风险 / no assistance measure delivered while monitored: the risk cannot be marked eliminated"
-    )]
     NoMeasure,
 }
+
+impl crate::message::Explained for Refusal {
+    fn message(&self) -> crate::Message {
+        use crate::Message;
+        match self {
+            Self::Closed(step) => {
+                Message::new("case.closed").with_label("step", step.zh(), step.en())
+            }
+            Self::WrongActor { needed, role } => Message::new("case.wrong_actor")
+                .with_label("level", needed.zh(), needed.as_str())
+                .label("role", *role),
+            Self::OutsideJurisdiction => Message::new("case.outside_jurisdiction"),
+            Self::NoticeRunning { until } => {
+                Message::new("case.notice_running").with("until", until)
+            }
+            Self::Held => Message::new("case.held"),
+            Self::NotInNotice => Message::new("case.not_in_notice"),
+            Self::NoObjection => Message::new("case.no_objection"),
+            Self::ReasonRequired => Message::new("case.reason_required"),
+            Self::MonitoredTooShort { months, since } => Message::new("case.monitored_too_short")
+                .with("months", months)
+                .with("since", since),
+            Self::NoLabour => Message::new("case.no_labour"),
+            Self::NoMeasure => Message::new("case.no_measure"),
+        }
+    }
+}
+
+crate::explained_error!(Refusal, &[MESSAGES]);
+
+/// The texts of [`Refusal`]'s messages.
+pub const MESSAGES: crate::message::Strings = &[
+    (
+        "case.closed",
+        "该事项已办结（{step}）",
+        "The case is closed ({step})",
+    ),
+    (
+        "case.wrong_actor",
+        "需由{level}的{role}办理",
+        "Needs a {role} of the {level}",
+    ),
+    (
+        "case.outside_jurisdiction",
+        "不在您的管辖范围内",
+        "Outside your jurisdiction",
+    ),
+    (
+        "case.notice_running",
+        "公示期未满（{until}前不能结束公示）",
+        "The notice runs until {until}",
+    ),
+    (
+        "case.held",
+        "有异议尚未核实，事项暂停",
+        "An objection is open: the case is held",
+    ),
+    (
+        "case.not_in_notice",
+        "仅在公示期间可提出或处理异议",
+        "Objections belong to the notice period",
+    ),
+    (
+        "case.no_objection",
+        "没有待处理的异议",
+        "No objection is open",
+    ),
+    ("case.reason_required", "请填写理由", "Give the reason"),
+    (
+        "case.monitored_too_short",
+        "监测未满{months}个月（自{since}起），暂不能消除风险",
+        "Monitored for less than {months} months (since {since})",
+    ),
+    (
+        "case.no_labour",
+        "全家无劳动能力，不标注风险消除",
+        "A household with no one able to work is not marked as risk eliminated",
+    ),
+    (
+        "case.no_measure",
+        "监测期间尚未落实帮扶措施，暂不能消除风险",
+        "No assistance measure delivered while monitored: the risk cannot be marked eliminated",
+    ),
+];
 
 /// Whether a monitored household may start risk elimination (风险消除), `domain.md` §5.4:
 /// monitored at least `min_months` (when its start is known), someone able to work, and at
@@ -323,13 +418,9 @@ fn check_actor(who: &Principal, case: &Case, step: Step) -> Result<(), Refusal> 
 }
 
 fn wrong_actor(level: AreaLevel, roles: &[Role]) -> Refusal {
-    let role = roles[0];
-    use crate::codes::CodeList;
     Refusal::WrongActor {
-        needed: level.zh(),
-        needed_en: level.as_str(),
-        role: role.zh(),
-        role_en: role.en(),
+        needed: level,
+        role: roles[0],
     }
 }
 
@@ -390,11 +481,11 @@ impl Case {
         notice_days: u32,
     ) -> Result<Step, Refusal> {
         if self.step.is_final() {
-            return Err(Refusal::Closed(self.step.zh()));
+            return Err(Refusal::Closed(self.step));
         }
         match act {
             Act::Advance => {
-                let next = self.next_step().ok_or(Refusal::Closed(self.step.zh()))?;
+                let next = self.next_step().ok_or(Refusal::Closed(self.step))?;
                 check_actor(who, self, next)?;
                 if self.step == Step::Notice {
                     if self.held {

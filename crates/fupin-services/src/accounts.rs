@@ -11,7 +11,8 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
 use fupin_core::access::{Action, Principal, Role};
-use fupin_core::{AreaCode, CodeList, password};
+use fupin_core::message::Explained;
+use fupin_core::{AreaCode, CodeList, Message, password};
 use fupin_storage::{Db, NewSession, NewUser, Session, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -45,40 +46,127 @@ pub const ADDRESS_BACKOFF: Backoff = Backoff {
 /// Longest an API token may live.
 pub const MAX_TOKEN_DAYS: i64 = 366;
 
-/// Why an account operation was refused (shown to the user as is).
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// Why an account operation was refused; shown to the user through [`Explained::message`].
+#[derive(Debug, PartialEq, Eq)]
 pub enum AccountError {
-    #[error("用户名须为 3–32 位小写字母、数字或 . _ - / username: 3–32 of a-z 0-9 . _ -")]
     BadUsername,
-    #[error("姓名不能为空 / the real name is required")]
     NoRealName,
-    #[error("联系电话无效 / invalid telephone number")]
     BadPhone,
-    #[error("至少选择一个角色 / choose at least one role")]
     NoRole,
-    #[error("区划代码不存在 / no such area {0}")]
     UnknownArea(String),
-    #[error("{0}")]
-    WeakPassword(#[from] password::PasswordProblem),
-    #[error("用户名或密码错误 / wrong username or password")]
+    WeakPassword(password::PasswordProblem),
     WrongCredentials,
     /// Too many failed logins: the next attempt is checked in `retry_after` seconds.
-    #[error(
-        "登录失败次数过多，请 {retry_after} 秒后再试 / too many failed logins, try again in {retry_after} s"
-    )]
-    Throttled { retry_after: u64 },
-    #[error("原密码错误 / the current password is wrong")]
+    Throttled {
+        retry_after: u64,
+    },
     WrongCurrentPassword,
-    #[error("无权管理该账号或区域 / not allowed for this account or area")]
     Forbidden,
-    #[error("有效期须为 1–366 天 / a token lives 1–366 days")]
     BadExpiry,
-    #[error("令牌须至少允许一项操作 / a token needs at least one action")]
     NoAction,
-    #[error("令牌名称不能为空 / the token needs a name")]
     NoTokenName,
-    #[error("{0}")]
+    /// The username is taken.
     Taken(String),
+}
+
+impl Explained for AccountError {
+    fn message(&self) -> Message {
+        match self {
+            Self::BadUsername => Message::new("account.bad_username"),
+            Self::NoRealName => Message::new("account.no_real_name"),
+            Self::BadPhone => Message::new("account.bad_phone"),
+            Self::NoRole => Message::new("account.no_role"),
+            Self::UnknownArea(code) => Message::new("account.unknown_area").with("code", code),
+            Self::WeakPassword(p) => p.message(),
+            Self::WrongCredentials => Message::new("account.wrong_credentials"),
+            Self::Throttled { retry_after } => {
+                Message::new("account.throttled").with("seconds", retry_after)
+            }
+            Self::WrongCurrentPassword => Message::new("account.wrong_current_password"),
+            Self::Forbidden => Message::new("account.forbidden"),
+            Self::BadExpiry => Message::new("account.bad_expiry").with("days", MAX_TOKEN_DAYS),
+            Self::NoAction => Message::new("account.no_action"),
+            Self::NoTokenName => Message::new("account.no_token_name"),
+            Self::Taken(username) => Message::new("account.taken").with("username", username),
+        }
+    }
+}
+
+fupin_core::explained_error!(AccountError, &[MESSAGES, password::MESSAGES]);
+
+/// The texts of [`AccountError`]'s messages.
+pub const MESSAGES: fupin_core::message::Strings = &[
+    (
+        "account.bad_username",
+        "用户名须为 3–32 位小写字母、数字或 . _ -",
+        "Username: 3–32 of a-z 0-9 . _ -",
+    ),
+    (
+        "account.no_real_name",
+        "姓名不能为空",
+        "The real name is required",
+    ),
+    (
+        "account.bad_phone",
+        "联系电话无效",
+        "Invalid telephone number",
+    ),
+    (
+        "account.no_role",
+        "至少选择一个角色",
+        "Choose at least one role",
+    ),
+    (
+        "account.unknown_area",
+        "区划代码{code}不存在",
+        "No such area {code}",
+    ),
+    (
+        "account.wrong_credentials",
+        "用户名或密码错误",
+        "Wrong username or password",
+    ),
+    (
+        "account.throttled",
+        "登录失败次数过多，请 {seconds} 秒后再试",
+        "Too many failed logins: try again in {seconds} s",
+    ),
+    (
+        "account.wrong_current_password",
+        "原密码错误",
+        "The current password is wrong",
+    ),
+    (
+        "account.forbidden",
+        "无权管理该账号或区域",
+        "Not allowed for this account or area",
+    ),
+    (
+        "account.bad_expiry",
+        "有效期须为 1–{days} 天",
+        "A token lives 1–{days} days",
+    ),
+    (
+        "account.no_action",
+        "令牌须至少允许一项操作",
+        "A token needs at least one action",
+    ),
+    (
+        "account.no_token_name",
+        "令牌名称不能为空",
+        "The token needs a name",
+    ),
+    (
+        "account.taken",
+        "用户名“{username}”已被使用",
+        "The username {username} is taken",
+    ),
+];
+
+impl From<password::PasswordProblem> for AccountError {
+    fn from(p: password::PasswordProblem) -> Self {
+        Self::WeakPassword(p)
+    }
 }
 
 /// What creating an account needs (the password in clear, checked against the policy).
@@ -174,6 +262,7 @@ fn ensure_administers(actor: &Actor, area: &AreaCode) -> Result<(), AccountError
 }
 
 /// Creates an account. `must_change_password`: the password was handed over by someone else.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn add_user(
     db: &Db,
     actor: &Actor,
@@ -207,7 +296,9 @@ pub async fn add_user(
         format!("roles={}", roles.join(",")),
     );
     db.create_user(&new, audit).await.map_err(|e| match e {
-        fupin_storage::StorageError::Invalid(m) => anyhow::Error::new(AccountError::Taken(m)),
+        fupin_storage::StorageError::Invalid(_) => {
+            anyhow::Error::new(AccountError::Taken(form.username.clone()))
+        }
         e => e.into(),
     })
 }
@@ -221,6 +312,7 @@ async fn administered(db: &Db, actor: &Actor, username: &str) -> Result<User> {
     Ok(user)
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn set_disabled(db: &Db, actor: &Actor, username: &str, disabled: bool) -> Result<()> {
     let user = administered(db, actor, username).await?;
     let action = if disabled {
@@ -234,6 +326,7 @@ pub async fn set_disabled(db: &Db, actor: &Actor, username: &str, disabled: bool
 
 /// Sets a temporary password (returned, to hand over) that must be changed at the next login;
 /// ends the account's sessions.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn reset_password(db: &Db, actor: &Actor, username: &str) -> Result<String> {
     let user = administered(db, actor, username).await?;
     let temporary = temporary_password();
@@ -250,6 +343,7 @@ pub async fn reset_password(db: &Db, actor: &Actor, username: &str) -> Result<St
 }
 
 /// A user changes their own password; their other sessions end.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn change_password(
     db: &Db,
     actor: &Actor,
@@ -310,6 +404,7 @@ impl Backoff {
 }
 
 /// Checks a username and password and opens a session, throttled (see [`login_at`]).
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn login(
     db: &Db,
     username: &str,
@@ -465,6 +560,7 @@ pub async fn session(db: &Db, secret: &str) -> Result<Option<Session>> {
     Ok(Some(session))
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn logout(db: &Db, actor: &Actor, secret: &str) -> Result<()> {
     let audit = actor
         .principal
@@ -475,6 +571,7 @@ pub async fn logout(db: &Db, actor: &Actor, secret: &str) -> Result<()> {
 
 /// Creates an API token for `owner`, limited to `actions` (each also allowed to the owner's
 /// roles), valid `days`. Returns the id and the secret, which is shown once.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_token(
     db: &Db,
     actor: &Actor,
@@ -535,6 +632,7 @@ pub async fn token_principal(db: &Db, secret: &str) -> Result<Option<Principal>>
         .await?)
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn revoke_token(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     let area = actor.principal.as_ref().map(|p| &p.area);
     let tokens = db.tokens_within(area).await?;

@@ -64,6 +64,7 @@ fn clean_file_name(name: &str) -> String {
 }
 
 /// Attaches `upload` to a household within `scope`, files over `limit` bytes refused.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn attach(
     db: &Db,
     scope: &Scope,

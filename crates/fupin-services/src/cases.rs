@@ -8,9 +8,12 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use fupin_core::access::{Principal, Scope};
 use fupin_core::codes::{CodeList, HouseholdStatus, MonitoringCategory};
+use fupin_core::message::Explained;
 use fupin_core::record::diff_households;
 use fupin_core::workflow::{Act, Case, Procedure, Refusal, Step};
 use fupin_core::{AreaCode, Field};
+
+use crate::error::ServiceError;
 use fupin_storage::cases::{case_for_update, open_case, record_step};
 use fupin_storage::{CaseEvent, CaseUpdate, Db, RegistryWriter, WriteContext};
 
@@ -22,7 +25,8 @@ use crate::parse::status_snapshot;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
-    #[error("事项不存在或不在您的管辖范围内 / no such case within your jurisdiction")]
+    /// No such case within the caller's jurisdiction.
+    #[error("no such case")]
     NotFound,
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -32,6 +36,26 @@ pub enum CaseError {
     Storage(#[from] fupin_storage::StorageError),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+/// The texts of the case use-cases' own messages (the rules' are in `fupin_core::workflow`).
+pub const MESSAGES: fupin_core::message::Strings = &[(
+    "case.state_does_not_fit",
+    "该户当前状态不适用“{procedure}”",
+    "This household's state does not fit {procedure}",
+)];
+
+/// A case's refusals are the rules'; the rest maps as everywhere.
+impl From<CaseError> for ServiceError {
+    fn from(e: CaseError) -> Self {
+        match e {
+            CaseError::NotFound => ServiceError::NotFound,
+            CaseError::Refused(r) => ServiceError::Refused(r.message()),
+            CaseError::Edit(e) => e.into(),
+            CaseError::Storage(e) => e.into(),
+            CaseError::Other(e) => e.into(),
+        }
+    }
 }
 
 /// What a case proposes: for an identification the household (its number, its cells and its
@@ -71,6 +95,7 @@ fn event(actor: &Actor, act: &str, step: Step, note: &str) -> CaseEvent {
 
 /// Opens an identification case for a household that applies (or is nominated): the proposed
 /// household is checked as a registration would be, and kept with the case until announced.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn apply_for_identification(
     db: &Db,
     actor: &Actor,
@@ -115,6 +140,7 @@ pub struct HouseholdCase {
 }
 
 /// Opens a case for a registered household.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn open_for_household(
     db: &Db,
     actor: &Actor,
@@ -148,9 +174,10 @@ pub async fn open_for_household(
         return Err(EditError::Invalid(vec![crate::edit::FormIssue {
             field: None,
             member: None,
-            message: format!(
-                "该户当前状态不适用“{}” / this household's state does not fit the procedure",
-                procedure.zh()
+            message: fupin_core::Message::new("case.state_does_not_fit").with_label(
+                "procedure",
+                procedure.zh(),
+                procedure.en(),
             ),
         }])
         .into());
@@ -231,6 +258,7 @@ async fn monitored_since(
 
 /// Takes one act on a case. An announcement changes the registry in the same transaction; an
 /// identification's new household is then assessed with the card in force.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn act_on_case(
     db: &Db,
     actor: &Actor,

@@ -110,6 +110,7 @@ pub struct LoadSummary {
 /// registry (within `scope`) and upserts them. Any bad row and nothing is written; the message
 /// counts them all and shows the first 20. Audited as one entry per load, like a registry
 /// import.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn import_deliveries(
     db: &Db,
     scope: &Scope,

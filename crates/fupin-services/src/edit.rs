@@ -12,9 +12,10 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use fupin_core::access::Scope;
 use fupin_core::codes::Relation;
+use fupin_core::message::Explained;
 use fupin_core::record::{FieldChange, MEMBER_FIELDS, diff_households};
 use fupin_core::validation::Problem;
-use fupin_core::{AreaCode, AreaLevel, CodeList, Field, Household};
+use fupin_core::{AreaCode, AreaLevel, CodeList, Field, Household, Message};
 use fupin_storage::{AreaIndex, Db, RegistryWriter, WriteContext};
 
 use crate::audit::Actor;
@@ -79,29 +80,114 @@ pub struct EditRequest {
 }
 
 /// A problem with one field of the form (`member`: the member's position, if it is theirs).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FormIssue {
-    pub field: Option<Field>,
-    pub member: Option<usize>,
-    pub message: String,
-}
+pub type FormIssue = crate::error::FieldIssue;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
     /// Not there, or outside the editor's jurisdiction (the two are indistinguishable).
-    #[error("该户不存在或不在您的管辖范围内 / no such household within your jurisdiction")]
+    #[error("no such household")]
     NotFound,
     /// Someone saved a newer version since the form was read.
-    #[error(
-        "该户已于{at}被{by}修改，您的修改未保存，请在最新内容上重新修改 / changed by {by} at {at} since you opened it: your changes were not saved; edit the current version"
-    )]
+    #[error("changed by {by} at {at} since the form was read")]
     Conflict { at: String, by: String },
-    #[error("请更正标出的内容 / correct the marked fields")]
+    #[error("{} field(s) to correct", .0.len())]
     Invalid(Vec<FormIssue>),
     #[error(transparent)]
     Storage(#[from] fupin_storage::StorageError),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+/// The texts of the edit and restructure use-cases' messages.
+pub const MESSAGES: fupin_core::message::Strings = &[
+    (
+        "edit.conflict",
+        "该户已于{at}被{by}修改，您的修改未保存，请在最新内容上重新修改",
+        "Changed by {by} at {at} since you opened it: your changes were not saved; edit the current version",
+    ),
+    (
+        "edit.reason_required",
+        "请填写变更原因",
+        "Give the reason for the change",
+    ),
+    (
+        "edit.last_member",
+        "户内仅剩一人，应办理户销户（自然消亡）而非减员",
+        "The last member: close the household instead",
+    ),
+    (
+        "edit.number_outside_village",
+        "户编号须以本村区划代码{village}开头",
+        "A household number must start with the village code {village}",
+    ),
+    (
+        "edit.number_taken",
+        "户编号{number}已被使用，请改用建议的编号",
+        "Household number {number} is taken: use the one suggested",
+    ),
+    (
+        "edit.no_household_within",
+        "您的管辖范围内没有户编号{number}",
+        "No household {number} within your jurisdiction",
+    ),
+    (
+        "edit.invalid_number",
+        "新户编号“{number}”无效",
+        "{number} is not a household number",
+    ),
+    (
+        "edit.choose_leaving",
+        "请选择分出的成员",
+        "Choose who leaves",
+    ),
+    (
+        "edit.someone_stays",
+        "原户至少保留一人",
+        "Someone must stay in the household",
+    ),
+    (
+        "edit.head_among_leaving",
+        "新户主须是分出的成员",
+        "The new head must be one who leaves",
+    ),
+    (
+        "edit.head_cannot_leave",
+        "原户主不能分出，请先变更户主",
+        "The head cannot leave: change the head first",
+    ),
+    (
+        "edit.merge_with_itself",
+        "不能与本户合并",
+        "A household cannot merge with itself",
+    ),
+    (
+        "edit.already_closed",
+        "户{number}已注销",
+        "Household {number} is already closed",
+    ),
+    (
+        "edit.household_problem",
+        "{number}：{problem}",
+        "{number}: {problem}",
+    ),
+];
+
+/// Someone else saved the household at `at`: what the editor is told.
+pub fn conflict_message(at: &str, by: &str) -> Message {
+    Message::new("edit.conflict").with("at", at).with("by", by)
+}
+
+impl From<EditError> for crate::error::ServiceError {
+    fn from(e: EditError) -> Self {
+        use crate::error::ServiceError;
+        match e {
+            EditError::NotFound => ServiceError::NotFound,
+            EditError::Conflict { at, by } => ServiceError::Conflict(conflict_message(&at, &by)),
+            EditError::Invalid(issues) => ServiceError::Invalid(issues),
+            EditError::Storage(e) => e.into(),
+            EditError::Other(e) => e.into(),
+        }
+    }
 }
 
 /// What a saved edit did.
@@ -278,6 +364,7 @@ fn columns() -> Vec<Field> {
 }
 
 /// Applies and saves one edit.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn edit_household(
     db: &Db,
     actor: &Actor,
@@ -289,7 +376,7 @@ pub async fn edit_household(
         return Err(EditError::Invalid(vec![FormIssue {
             field: None,
             member: None,
-            message: "请填写变更原因 / give the reason for the change".into(),
+            message: Message::new("edit.reason_required"),
         }]));
     }
     let mut writer = RegistryWriter::begin(db).await?;
@@ -429,7 +516,7 @@ fn apply(
                 return Err(EditError::Invalid(vec![FormIssue {
                     field: None,
                     member: Some(*index),
-                    message: "户内仅剩一人，应办理户销户（自然消亡）而非减员 / the last member: close the household instead".into(),
+                    message: Message::new("edit.last_member"),
                 }]));
             }
             rows.remove(*index);
@@ -477,7 +564,7 @@ fn parse_rows(
                     } else {
                         member_of_row.get(i.row - 1).copied().flatten()
                     },
-                    message: i.problem.to_string(),
+                    message: i.problem.message(),
                 })
                 .collect(),
         )
@@ -496,6 +583,7 @@ pub struct NewHousehold {
 }
 
 /// Registers a new household with its head (more members are added on its page); returns its id.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_household(
     db: &Db,
     actor: &Actor,
@@ -524,10 +612,7 @@ pub async fn prepare_new_household(
         return Err(EditError::Invalid(vec![FormIssue {
             field: Some(Field::HouseholdNo),
             member: None,
-            message: format!(
-                "户编号须以本村区划代码{village}开头 / a household number must start with the village code {village}",
-                village = h.village_code
-            ),
+            message: Message::new("edit.number_outside_village").with("village", &h.village_code),
         }]));
     }
     // checked again when written; refused early so that a form says so at once
@@ -555,7 +640,7 @@ pub async fn parse_new_household(
         return Err(EditError::Invalid(vec![FormIssue {
             field: None,
             member: None,
-            message: "请填写变更原因 / give the reason for the change".into(),
+            message: Message::new("edit.reason_required"),
         }]));
     }
     let areas = area_index(db, &new.village).await?;
@@ -583,10 +668,10 @@ pub async fn parse_new_household(
 /// Why an ID number cannot be registered again: the household holding it when the editor's
 /// jurisdiction reaches it (`owner`), else only that it is registered elsewhere. That one fact
 /// cannot be hidden (a person is registered once), but where is not said.
-fn registered_elsewhere(owner: Option<&str>) -> String {
+fn registered_elsewhere(owner: Option<&str>) -> Message {
     match owner {
-        Some(number) => Problem::IdInOtherHousehold(number.to_string()).to_string(),
-        None => Problem::IdRegisteredElsewhere.to_string(),
+        Some(number) => Problem::IdInOtherHousehold(number.to_string()).message(),
+        None => Problem::IdRegisteredElsewhere.message(),
     }
 }
 

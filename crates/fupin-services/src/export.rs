@@ -26,6 +26,7 @@ pub struct ExportSummary {
 }
 
 /// Writes every household inside `area` (one row per member).
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn export_households(
     db: &Db,
     viewer: &Viewer,
@@ -68,6 +69,7 @@ pub async fn export_households(
 }
 
 /// Writes the yearly status and income of every household inside `area`.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn export_history(
     db: &Db,
     viewer: &Viewer,

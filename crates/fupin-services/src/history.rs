@@ -151,6 +151,7 @@ fn parse_row(
 }
 
 /// Imports a history sheet. Same all-or-nothing / skip-invalid rules as the household import.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn import_history(
     db: &Db,
     path: &Path,

@@ -69,6 +69,7 @@ pub fn looks_like_code(text: &str) -> bool {
 /// The cards of `year` for the households `of` names within the viewer's scope, in
 /// household-number order, with what the viewer may see of their members in the derived lines
 /// (the reasons of the plan). Reads only: every household got its code when it was created.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn cards(
     db: &Db,
     viewer: &Viewer,
@@ -129,6 +130,7 @@ pub async fn cards_with(
 
 /// Replaces a household's code; cards printed with the old one lead nowhere. `None` when the
 /// household is not within `scope`.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn reissue_code(
     db: &Db,
     scope: &Scope,
@@ -175,6 +177,7 @@ impl From<fupin_storage::StorageError> for IncomeLinesError {
 /// Saves the income lines of a household's year and makes their sums the year's income (the
 /// household size kept from the year's row, else the members now). All or nothing; the change
 /// goes to the household's change log.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn save_income_lines(
     db: &Db,
     scope: &Scope,

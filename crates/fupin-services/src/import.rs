@@ -107,6 +107,7 @@ struct Chunk {
     rows: u64,
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn import_households(
     db: &Db,
     path: &Path,

@@ -12,6 +12,7 @@ pub mod compare;
 pub mod deliveries;
 pub mod demo_accounts;
 pub mod edit;
+pub mod error;
 pub mod export;
 pub mod generate;
 pub mod generated;
@@ -26,3 +27,20 @@ pub mod progress;
 pub mod restructure;
 pub mod sheet;
 pub mod stages;
+
+/// The use-cases' message texts, by module (the web catalogue takes them all in, beside
+/// `fupin_core::MESSAGES`).
+pub const MESSAGES: &[(&str, fupin_core::message::Strings)] = &[
+    ("accounts", accounts::MESSAGES),
+    ("cases", cases::MESSAGES),
+    ("edit", edit::MESSAGES),
+];
+
+/// Every message table of the rules and the use-cases, for texts shown outside a page.
+pub fn message_tables() -> Vec<fupin_core::message::Strings> {
+    fupin_core::MESSAGES
+        .iter()
+        .chain(MESSAGES)
+        .map(|(_, table)| *table)
+        .collect()
+}

@@ -56,6 +56,7 @@ pub async fn catalogue_for_run(db: &Db, text: Option<&str>) -> Result<Catalogue>
 }
 
 /// `fupin measures import FILE`: checks a catalogue and puts it in force.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn import_catalogue(db: &Db, path: &Path) -> Result<Catalogue> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -243,6 +244,7 @@ fn match_one(
 
 /// Matches every household `scope` reaches against `catalogue` for `year`, stores each
 /// household's entitlements and gaps and the counts by village and measure.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn match_households(
     db: &Db,
     catalogue: &Catalogue,
@@ -338,6 +340,7 @@ pub struct NewDelivery {
 /// Checks deliveries against the catalogue and the registry and records them in one
 /// transaction (all or nothing), each audited. Errors name the row (1-based, as given) and the
 /// reason. Sheets of any size go through [`crate::deliveries::import_deliveries`].
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn record(
     db: &Db,
     scope: &fupin_core::access::Scope,

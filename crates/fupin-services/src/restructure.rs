@@ -9,11 +9,12 @@
 //! jurisdiction only, one answer for "outside" and "nowhere".
 
 use chrono::NaiveDate;
-use fupin_core::Household;
 use fupin_core::access::Scope;
 use fupin_core::codes::{HouseholdStatus, Relation};
+use fupin_core::message::Explained;
 use fupin_core::record::diff_households;
 use fupin_core::validation::{numbered_in_village, valid_household_number, validate_household};
+use fupin_core::{Household, Message};
 use fupin_storage::{AreaIndex, Db, RegistryWriter, WriteContext};
 
 use crate::audit::Actor;
@@ -45,30 +46,34 @@ pub struct MergeRequest {
     pub reason: String,
 }
 
-fn problem(message: impl Into<String>) -> EditError {
+/// Where a household's validation problems find their texts.
+const PROBLEMS: &[fupin_core::message::Strings] = &[
+    fupin_core::validation::MESSAGES,
+    fupin_core::id_number::MESSAGES,
+];
+
+fn problem(message: Message) -> EditError {
     EditError::Invalid(vec![FormIssue {
         field: None,
         member: None,
-        message: message.into(),
+        message,
     }])
 }
 
 /// A household number already in use (whoever uses it).
-pub fn taken(number: &str) -> String {
-    format!(
-        "户编号{number}已被使用，请改用建议的编号 / household number {number} is taken: use the one suggested"
-    )
+pub fn taken(number: &str) -> Message {
+    Message::new("edit.number_taken").with("number", number)
 }
 
 /// A household number not found within the jurisdiction: the same words whether it exists
 /// elsewhere or nowhere.
-pub fn not_within(number: &str) -> String {
-    format!("您的管辖范围内没有户编号{number} / no household {number} within your jurisdiction")
+pub fn not_within(number: &str) -> Message {
+    Message::new("edit.no_household_within").with("number", number)
 }
 
 fn check_reason(reason: &str) -> Result<(), EditError> {
     if reason.trim().is_empty() {
-        return Err(problem("请填写变更原因 / give the reason for the change"));
+        return Err(problem(Message::new("edit.reason_required")));
     }
     Ok(())
 }
@@ -91,13 +96,16 @@ fn checked(
             .map(|i| FormIssue {
                 field: Some(i.field),
                 member: i.member.and_then(|m| member_of.get(m).copied()),
-                message: format!("{}: {}", h.number, i.problem),
+                message: Message::new("edit.household_problem")
+                    .with("number", &h.number)
+                    .nested("problem", &i.problem.message(), PROBLEMS),
             })
             .collect(),
     ))
 }
 
 /// Splits a household; returns the new household's id.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn split_household(
     db: &Db,
     actor: &Actor,
@@ -108,9 +116,9 @@ pub async fn split_household(
     check_reason(&req.reason)?;
     let number = req.new_number.trim().to_string();
     if !valid_household_number(&number) {
-        return Err(problem(format!(
-            "新户编号“{number}”无效 / not a household number"
-        )));
+        return Err(problem(
+            Message::new("edit.invalid_number").with("number", &number),
+        ));
     }
     let mut writer = RegistryWriter::begin(db).await?;
     let (stored, version) = writer
@@ -125,31 +133,24 @@ pub async fn split_household(
     leaving.sort_unstable();
     leaving.dedup();
     if leaving.is_empty() || leaving.iter().any(|i| *i >= old.members.len()) {
-        return Err(problem("请选择分出的成员 / choose who leaves"));
+        return Err(problem(Message::new("edit.choose_leaving")));
     }
     if leaving.len() == old.members.len() {
-        return Err(problem(
-            "原户至少保留一人 / someone must stay in the household",
-        ));
+        return Err(problem(Message::new("edit.someone_stays")));
     }
     if !leaving.contains(&req.new_head) {
-        return Err(problem(
-            "新户主须是分出的成员 / the new head must be one who leaves",
-        ));
+        return Err(problem(Message::new("edit.head_among_leaving")));
     }
     if leaving
         .iter()
         .any(|i| old.members[*i].relation == Relation::Head)
     {
-        return Err(problem(
-            "原户主不能分出，请先变更户主 / the head cannot leave: change the head first",
-        ));
+        return Err(problem(Message::new("edit.head_cannot_leave")));
     }
     if !numbered_in_village(&number, &old.village_code) {
-        return Err(problem(format!(
-            "新户编号须以本村区划代码{village}开头 / a new household number must start with the village code {village}",
-            village = old.village_code
-        )));
+        return Err(problem(
+            Message::new("edit.number_outside_village").with("village", &old.village_code),
+        ));
     }
     // a number of this village's own: taken only by a household of the village (or by one
     // moved away since, and then the answer is the same)
@@ -224,6 +225,7 @@ pub async fn split_household(
 
 /// Merges a household into another: its members join (their relation to the new head is to be
 /// confirmed: 其他 until then), and it is closed with the reason.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn merge_households(
     db: &Db,
     actor: &Actor,
@@ -247,9 +249,7 @@ pub async fn merge_households(
         .await?
         .ok_or_else(not_found)?;
     if from_id == req.into_id {
-        return Err(problem(
-            "不能与本户合并 / a household cannot merge with itself",
-        ));
+        return Err(problem(Message::new("edit.merge_with_itself")));
     }
     let (from, _) = writer
         .household_for_edit(scope, from_id)
@@ -257,7 +257,9 @@ pub async fn merge_households(
         .ok_or_else(not_found)?;
     let (old_into, old_from) = (into.household, from.household);
     if old_from.status == HouseholdStatus::Closed {
-        return Err(problem(format!("户{from_number}已注销 / already closed")));
+        return Err(problem(
+            Message::new("edit.already_closed").with("number", from_number),
+        ));
     }
     let mut merged = old_into.clone();
     merged.members.extend(old_from.members.iter().map(|m| {

@@ -111,7 +111,13 @@ async fn edits_are_checked_versioned_and_logged() {
             "{}: {issues:?}",
             t.name
         );
-        assert!(issues.iter().all(|i| !i.message.is_empty()));
+        // every message has its text in a table
+        let tables = fupin_services::message_tables();
+        assert!(
+            issues
+                .iter()
+                .all(|i| i.message.bilingual(&tables).is_some())
+        );
         let no_reason = edit_household(&t.db, &actor, &all, edit(v, phone.clone(), "  "), today())
             .await
             .unwrap_err();
@@ -154,9 +160,8 @@ async fn edits_are_checked_versioned_and_logged() {
             panic!("invalid expected")
         };
         assert!(
-            issues
-                .iter()
-                .any(|i| i.field == Some(Field::IdNumber) && i.message.contains(&elsewhere.number)),
+            issues.iter().any(|i| i.field == Some(Field::IdNumber)
+                && i.message.to_string().contains(&elsewhere.number)),
             "{}: {issues:?}",
             t.name
         );

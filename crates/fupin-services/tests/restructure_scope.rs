@@ -30,7 +30,10 @@ fn refusal(e: EditError, number: &str) -> Vec<String> {
     match e {
         EditError::Invalid(issues) => issues
             .into_iter()
-            .map(|i| i.message.replace(number, "N"))
+            .map(|i| {
+                let text = i.message.bilingual(&fupin_services::message_tables());
+                text.unwrap_or_default().replace(number, "N")
+            })
             .collect(),
         e => vec![format!("{e:?}")],
     }

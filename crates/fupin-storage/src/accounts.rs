@@ -199,8 +199,8 @@ impl Db {
         .await?;
         if !taken.is_empty() {
             return Err(StorageError::Invalid(format!(
-                "用户名“{}”已被使用 / username {:?} is taken",
-                u.username, u.username
+                "username {:?} is taken",
+                u.username
             )));
         }
         let rows: Vec<Id> = fetch_all(

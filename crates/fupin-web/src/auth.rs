@@ -264,8 +264,8 @@ pub(crate) async fn check_csrf(request: Request, caller: &Caller) -> Result<Requ
                 if caused_by::<LengthLimitError>(&e) {
                     crate::limits::too_large(FORM_LIMIT)
                 } else {
-                    AppError::BadRequest(format!("表单读取失败 / cannot read the form: {e}"))
-                        .into_response()
+                    tracing::debug!(error = %e, "cannot read a form");
+                    AppError::bad_request("form_unreadable").into_response()
                 }
             })?;
             let given = form_urlencoded_value(&bytes, CSRF_FIELD).unwrap_or_default();
@@ -306,9 +306,8 @@ async fn multipart_token(body: Body, boundary: String) -> Result<(Option<String>
         match stream.next().await {
             Some(Ok(chunk)) => head.extend_from_slice(&chunk),
             Some(Err(e)) => {
-                return Err(AppError::BadRequest(format!(
-                    "表单读取失败 / cannot read the form: {e}"
-                )));
+                tracing::debug!(error = %e, "cannot read a form");
+                return Err(AppError::bad_request("form_unreadable"));
             }
             None => {
                 token = multipart_value(head.clone().freeze(), boundary, CSRF_FIELD).await;

@@ -1,18 +1,29 @@
 //! One error type for every page handler. It becomes a response with the right status and a
-//! marker; the page middleware (`render::pages`) turns the marker into a rendered error page in
-//! the request's language.
+//! marker; the page middleware (`render::pages`) turns the marker into a rendered error page or
+//! API body in the request's language. A use-case's [`ServiceError`] is mapped here, once.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use fupin_core::Message;
+use fupin_services::error::{FieldIssue, ServiceError};
 use fupin_storage::StorageError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
     NotFound,
-    /// A malformed path or query value; the text is shown to the user.
+    /// A malformed path, query or form value; the message is shown to the user.
     #[error("bad request: {0}")]
-    BadRequest(String),
+    BadRequest(Message),
+    /// The rules refuse the act; the message says why.
+    #[error("refused: {0}")]
+    Refused(Message),
+    /// Form input wrong in these places.
+    #[error("invalid: {} issue(s)", .0.len())]
+    Invalid(Vec<FieldIssue>),
+    /// Someone else changed the record first.
+    #[error("conflict: {0}")]
+    Conflict(Message),
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
     #[error("template: {0:#}")]
@@ -37,7 +48,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound | AppError::Storage(StorageError::NotFound) => StatusCode::NOT_FOUND,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Refused(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::Storage(_) | AppError::Template(_) | AppError::Internal(_) => {
@@ -47,15 +60,41 @@ impl AppError {
         }
     }
 
-    /// A failure of a use-case: its own refusals are shown, anything else is internal.
+    /// A failure of a use-case returned through `anyhow`: its own kinds keep their meaning.
     pub fn internal(e: anyhow::Error) -> Self {
-        let e = match e.downcast::<fupin_services::audit::Unrecorded>() {
-            Ok(u) => return AppError::Unrecorded(u),
-            Err(e) => e,
-        };
-        match e.downcast::<StorageError>() {
-            Ok(s) => AppError::Storage(s),
-            Err(e) => AppError::Internal(format!("{e:#}")),
+        ServiceError::from(e).into()
+    }
+
+    pub fn bad_request(key: &'static str) -> Self {
+        AppError::BadRequest(Message::new(key))
+    }
+
+    /// A malformed `value` (a path or query part), named in the message `key`.
+    pub fn invalid(key: &'static str, value: impl std::fmt::Display) -> Self {
+        AppError::BadRequest(Message::new(key).with("value", value))
+    }
+}
+
+/// A malformed area code in a path or query.
+impl From<fupin_core::area::AreaCodeError> for AppError {
+    fn from(e: fupin_core::area::AreaCodeError) -> Self {
+        AppError::BadRequest(fupin_core::message::Explained::message(&e))
+    }
+}
+
+/// The one mapping of a use-case's error to what the web answers.
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Refused(m) => AppError::Refused(m),
+            ServiceError::Invalid(issues) => AppError::Invalid(issues),
+            ServiceError::Conflict(m) => AppError::Conflict(m),
+            ServiceError::Unrecorded(u) => AppError::Unrecorded(u),
+            ServiceError::Internal(e) => match e.downcast::<StorageError>() {
+                Ok(s) => AppError::Storage(s),
+                Err(e) => AppError::Internal(format!("{e:#}")),
+            },
         }
     }
 }
@@ -64,32 +103,36 @@ impl AppError {
 #[derive(Debug, Clone)]
 pub struct ErrorPage {
     pub status: StatusCode,
-    /// A user-facing detail (never internals).
-    pub detail: Option<String>,
+    /// What the user is told beyond the status (never internals).
+    pub detail: Option<Message>,
+    /// The marked fields of a refused form.
+    pub issues: Vec<FieldIssue>,
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         if status.is_server_error() {
+            // inside the request's span: the log line carries the id the user is shown
             tracing::error!(error = %self, "request failed");
         }
-        let detail = match self {
-            AppError::BadRequest(text) => Some(text),
-            AppError::CsrfRejected => {
-                Some("表单已过期，请刷新页面后重试 / the form has expired: reload the page and try again".into())
+        let (detail, issues) = match self {
+            AppError::BadRequest(m) | AppError::Refused(m) | AppError::Conflict(m) => {
+                (Some(m), Vec::new())
             }
-            AppError::Unrecorded(_) => Some(
-                "未能记入审计日志，暂不能查阅，请稍后重试 / the read could not be recorded in the audit trail: try again shortly".into(),
-            ),
-            _ => None,
+            AppError::Invalid(issues) => (Some(Message::new("correct_marked_fields")), issues),
+            AppError::CsrfRejected => (Some(Message::new("form_expired")), Vec::new()),
+            AppError::Unrecorded(_) => (Some(Message::new("read_unrecorded")), Vec::new()),
+            _ => (None, Vec::new()),
         };
         // plain-text body in case nothing renders the page (e.g. the router used bare)
         let body = status.canonical_reason().unwrap_or("error");
         let mut response = (status, body).into_response();
-        response
-            .extensions_mut()
-            .insert(ErrorPage { status, detail });
+        response.extensions_mut().insert(ErrorPage {
+            status,
+            detail,
+            issues,
+        });
         response
     }
 }

@@ -10,7 +10,9 @@
 //! - `pages::*`: the handlers and their view models;
 //! - `render`: the embedded templates and the middleware every page passes through
 //!   (language, error pages, headers); `i18n`: the language and the UI string catalog;
-//! - `error`: [`AppError`], the one error type of the handlers.
+//! - `error`: [`AppError`], the one error type of the handlers, and the one mapping of the
+//!   use-cases' `ServiceError` to it; `request_id`: the id on every log line of a request and on
+//!   an internal error's page.
 
 pub mod auth;
 mod error;
@@ -19,6 +21,7 @@ pub mod limits;
 mod pages;
 mod qr;
 mod render;
+pub mod request_id;
 pub mod routes;
 
 use std::future::Future;
@@ -139,7 +142,8 @@ pub fn router_with(state: AppState) -> Router {
             render::pages,
         ))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_id::span))
+        .layer(axum::middleware::from_fn(request_id::assign))
         .with_state(state)
 }
 

@@ -122,7 +122,7 @@ pub(crate) fn cap(request: Request, limit: usize, idle: Duration) -> (Request, B
     (request, outcome)
 }
 
-fn refusal(status: StatusCode, detail: String) -> Response {
+fn refusal(status: StatusCode, detail: fupin_core::Message) -> Response {
     let mut response = (status, status.canonical_reason().unwrap_or("error")).into_response();
     response.headers_mut().insert(
         header::CONNECTION,
@@ -131,6 +131,7 @@ fn refusal(status: StatusCode, detail: String) -> Response {
     response.extensions_mut().insert(ErrorPage {
         status,
         detail: Some(detail),
+        issues: Vec::new(),
     });
     response
 }
@@ -144,9 +145,7 @@ pub(crate) fn too_large(limit: usize) -> Response {
     };
     refusal(
         StatusCode::PAYLOAD_TOO_LARGE,
-        format!(
-            "请求过大，此处最多接受 {size} / the request is too large: this page takes at most {size}"
-        ),
+        fupin_core::Message::new("request_too_large").with("size", size),
     )
 }
 
@@ -154,6 +153,6 @@ pub(crate) fn too_large(limit: usize) -> Response {
 pub(crate) fn too_slow() -> Response {
     refusal(
         StatusCode::REQUEST_TIMEOUT,
-        "请求超时，请重试 / the request took too long: try again".into(),
+        fupin_core::Message::new("request_too_slow"),
     )
 }

@@ -17,6 +17,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{AppError, ErrorPage};
 use crate::i18n::{self, Lang};
+use crate::request_id::RequestId;
 use fupin_core::access::Action;
 
 /// Every template, by name (the `.html` suffix turns HTML escaping on).
@@ -225,12 +226,15 @@ pub(crate) async fn pages(
     let (lang, explicit) = Lang::negotiate(request.uri().query(), request.headers());
     request.extensions_mut().insert(lang);
     let api = request.uri().path().starts_with("/api/");
+    let id = request.extensions().get::<RequestId>().copied();
     let mut response = next.run(request).await;
     if let Some(page) = response.extensions_mut().remove::<ErrorPage>() {
+        // an internal error names the request, so that the user's report finds the log line
+        let id = id.filter(|_| page.status.is_server_error());
         response = if api {
-            error_json(&page)
+            error_json(lang, &page, id)
         } else {
-            error_page(&state, lang, &page)
+            error_page(&state, lang, &page, id)
         };
     }
     let headers = response.headers_mut();
@@ -242,16 +246,30 @@ pub(crate) async fn pages(
     response
 }
 
-fn error_json(page: &ErrorPage) -> Response {
+/// The API's error body: the status, and in the request's language what went wrong and where.
+fn error_json(lang: Lang, page: &ErrorPage, id: Option<RequestId>) -> Response {
+    let issues: Vec<_> = page
+        .issues
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "field": i.field.map(fupin_core::CodeList::code),
+                "member": i.member,
+                "message": i18n::message(lang, &i.message),
+            })
+        })
+        .collect();
     let body = serde_json::json!({
         "status": page.status.as_u16(),
         "error": page.status.canonical_reason().unwrap_or("error"),
-        "detail": page.detail,
+        "detail": page.detail.as_ref().map(|m| i18n::message(lang, m)),
+        "issues": issues,
+        "request_id": id.map(|id| id.to_string()),
     });
     (page.status, axum::Json(body)).into_response()
 }
 
-fn error_page(state: &AppState, lang: Lang, page: &ErrorPage) -> Response {
+fn error_page(state: &AppState, lang: Lang, page: &ErrorPage, id: Option<RequestId>) -> Response {
     let key = match page.status {
         StatusCode::NOT_FOUND => "error_404",
         StatusCode::BAD_REQUEST => "error_400",
@@ -265,7 +283,9 @@ fn error_page(state: &AppState, lang: Lang, page: &ErrorPage) -> Response {
         status => page.status.as_u16(),
         title => i18n::t(lang, key),
         text => i18n::lookup(lang, &text_key).unwrap_or_default(),
-        detail => page.detail.clone(),
+        detail => page.detail.as_ref().map(|m| i18n::message(lang, m)),
+        issues => page.issues.iter().map(|i| i18n::message(lang, &i.message)).collect::<Vec<_>>(),
+        request_id => id.map(|id| id.to_string()),
     };
     // the error page shows nobody's details: rendered as for someone not logged in
     let anonymous = Caller::anonymous(String::new(), String::new());

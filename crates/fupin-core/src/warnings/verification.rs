@@ -60,25 +60,46 @@ pub enum Act {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActError {
     Closed(WarningState),
-    /// Confirming needs what was found and done; dismissing needs the reason.
+    /// Confirming needs what was found and done; dismissing needs the reason (the message key
+    /// that asks for it).
     NeedsText(&'static str),
 }
 
-impl fmt::Display for ActError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl crate::message::Explained for ActError {
+    fn message(&self) -> crate::Message {
         match self {
-            Self::Closed(s) => write!(
-                f,
-                "预警已{}，不能再处理 / the warning is {} and cannot be changed",
-                s.zh(),
-                s.en()
-            ),
-            Self::NeedsText(what) => write!(f, "请填写{what}"),
+            Self::Closed(state) => crate::Message::new("warning.closed").label("state", *state),
+            Self::NeedsText(what) => crate::Message::new(what),
         }
     }
 }
 
-impl std::error::Error for ActError {}
+crate::explained_error!(ActError, &[MESSAGES]);
+
+/// The texts of [`ActError`]'s messages.
+pub const MESSAGES: crate::message::Strings = &[
+    (
+        "warning.closed",
+        "预警已{state}，不能再处理",
+        "The warning is {state} and cannot be changed",
+    ),
+    (
+        "warning.needs_how_verified",
+        "请填写核实方式",
+        "Say how it is being verified",
+    ),
+    (
+        "warning.needs_finding",
+        "请填写核实情况",
+        "Say what was found",
+    ),
+    ("warning.needs_reason", "请填写排除理由", "Give the reason"),
+    (
+        "warning.no_area",
+        "您的管辖范围内没有区划{area}",
+        "No area {area} within your jurisdiction",
+    ),
+];
 
 impl Act {
     /// The state after this act on a warning in `state`.
@@ -96,15 +117,15 @@ impl Act {
         Ok(match self {
             Act::Assign { .. } => state,
             Act::Verify { note } => {
-                needs(note, "核实方式 (how it is being verified)")?;
+                needs(note, "warning.needs_how_verified")?;
                 WarningState::Verifying
             }
             Act::Confirm { note, .. } => {
-                needs(note, "核实情况 (what was found)")?;
+                needs(note, "warning.needs_finding")?;
                 WarningState::Confirmed
             }
             Act::Dismiss { reason } => {
-                needs(reason, "排除理由 (the reason)")?;
+                needs(reason, "warning.needs_reason")?;
                 WarningState::Dismissed
             }
         })

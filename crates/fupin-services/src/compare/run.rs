@@ -37,6 +37,7 @@ pub struct Imported {
 /// if given (and then saved with the source), else the source's saved one, else the kind's
 /// default. All or nothing; the same file twice is one snapshot.
 #[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn import_list(
     db: &Db,
     actor: &Actor,
@@ -60,6 +61,7 @@ pub async fn import_list(
 /// (the list is that area's): `file_name` as the browser sent it (its extension says CSV or
 /// XLSX), `bytes` its content.
 #[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn import_upload(
     db: &Db,
     actor: &Actor,
@@ -223,6 +225,7 @@ pub struct RunSummary {
 /// only where its owner's area and `area` meet (`departments::run_area`): a county's list over
 /// that county even when a province asks, and not at all for another county (refused exactly
 /// as a snapshot that does not exist).
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn run(
     db: &Db,
     actor: &Actor,
@@ -521,6 +524,7 @@ pub const EXPORT_HEADER: [&str; 11] = [
 ];
 
 /// Writes every record of `run` with its link as CSV; returns the rows written.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn export_links(
     db: &Db,
     reads: &AuditSink,

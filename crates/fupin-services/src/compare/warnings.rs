@@ -26,6 +26,8 @@ use fupin_storage::warnings::{
 use fupin_storage::{Db, now_utc};
 
 use crate::audit::{Actor, AuditSink};
+use crate::error::ServiceError;
+use fupin_core::message::Explained;
 
 /// What raising found and did.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -39,6 +41,7 @@ pub struct RaiseSummary {
 
 /// Runs the rules over run `run_id`'s matches (and, for an assistance roll, its unmatched
 /// records) and raises what they find.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn raise_for_run(
     db: &Db,
     actor: &Actor,
@@ -145,6 +148,7 @@ pub async fn raise_for_run(
 
 /// Runs the registry's own rules inside `area` (all with `None`): the same person in two
 /// households, and exits with income not above the line.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn scan_registry(
     db: &Db,
     actor: &Actor,
@@ -303,6 +307,7 @@ pub struct WarningView {
 
 /// One warning inside `scope`, audited as a read of personal data (recorded before it is
 /// returned, see [`AuditSink::record`]).
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn view(
     db: &Db,
     reads: &AuditSink,
@@ -338,22 +343,30 @@ fn view_of(warning: WarningRow, events: Vec<WarningEvent>) -> Result<WarningView
 
 /// Does `act` to warning `id` inside `scope`: checked by the state machine, stored with its
 /// event, audited. An assignment must stay inside the scope and name a known area.
-pub async fn act(db: &Db, actor: &Actor, scope: &Scope, id: i64, act: Act) -> Result<WarningView> {
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn act(
+    db: &Db,
+    actor: &Actor,
+    scope: &Scope,
+    id: i64,
+    act: Act,
+) -> crate::error::Result<WarningView> {
     if let Act::Assign { area } = &act {
-        if !scope.contains_area(area) {
-            bail!("{area} 不在您的辖区内 / {area} is outside your jurisdiction");
-        }
+        // an area outside the scope is answered like one that does not exist
         if db.area(scope, area).await?.is_none() {
-            bail!("没有区划{area} / no area {area}");
+            let unknown = fupin_core::Message::new("warning.no_area").with("area", area);
+            return Err(ServiceError::Refused(unknown));
         }
     }
     let mut tx = db.begin().await?;
     let warning = store::warning_for_update(&mut tx, scope, id)
         .await?
-        .with_context(|| format!("没有预警{id} / no warning {id} in your jurisdiction"))?;
+        .ok_or(ServiceError::NotFound)?;
     let state = WarningState::parse(&warning.state)
         .with_context(|| format!("state {:?}", warning.state))?;
-    let after = act.apply(state)?;
+    let after = act
+        .apply(state)
+        .map_err(|e| ServiceError::Refused(e.message()))?;
     let now = now_utc();
     let update = WarningUpdate {
         state: after.code().into(),
@@ -369,7 +382,7 @@ pub async fn act(db: &Db, actor: &Actor, scope: &Scope, id: i64, act: Act) -> Re
         event: WarningEvent {
             at: now,
             actor: actor.name.clone(),
-            act: serde_json::to_string(&act)?,
+            act: serde_json::to_string(&act).map_err(anyhow::Error::from)?,
             state_after: after.code().into(),
             note: act.describe(),
         },
@@ -384,10 +397,11 @@ pub async fn act(db: &Db, actor: &Actor, scope: &Scope, id: i64, act: Act) -> Re
     );
     tx.commit_audited(vec![entry]).await?;
     let warning = db.warning(scope, id).await?.context("warning gone")?;
-    view_of(warning, db.warning_events(scope, id).await?)
+    Ok(view_of(warning, db.warning_events(scope, id).await?)?)
 }
 
 /// A page of warnings inside `scope` (audited: the list names people).
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn list(
     db: &Db,
     reads: &AuditSink,
@@ -434,6 +448,7 @@ impl AreaWarnings {
 /// Counts and ageing inside `scope`, one row per area one level below `under` (the scope's
 /// area, or all when it has none) plus `under` itself for warnings assigned to it directly;
 /// the first row is the total.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn summary(
     db: &Db,
     scope: &Scope,

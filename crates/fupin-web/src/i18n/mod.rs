@@ -128,19 +128,37 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 }
 
 /// The catalog by key, built once (a page looks up dozens of keys; the list holds hundreds).
+/// The interface's own strings, then the messages of the rules and of the use-cases.
+fn all_modules() -> impl Iterator<Item = &'static (&'static str, catalogue::Strings)> {
+    catalogue::MODULES
+        .iter()
+        .chain(fupin_core::MESSAGES)
+        .chain(fupin_services::MESSAGES)
+}
+
 static BY_KEY: std::sync::LazyLock<
     std::collections::HashMap<&'static str, (&'static str, &'static str)>,
 > = std::sync::LazyLock::new(|| {
-    catalogue::MODULES
-        .iter()
+    all_modules()
         .flat_map(|(_, strings)| strings.iter())
         .map(|(k, zh, en)| (*k, (*zh, *en)))
         .collect()
 });
 
+/// Every entry of the catalogue: (key, zh-CN, en).
+pub fn entries() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    all_modules().flat_map(|(_, strings)| strings.iter())
+}
+
 /// Looks a key up; `None` if the catalog lacks it.
 pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
     BY_KEY.get(key).map(|(zh, en)| lang.pick(zh, en))
+}
+
+/// A use-case's or rule's message in this language: its catalogue text with its values filled
+/// in; an unknown key is shown as itself (and fails the catalogue tests).
+pub fn message(lang: Lang, m: &fupin_core::Message) -> String {
+    m.fill(t(lang, m.key), lang == Lang::Zh)
 }
 
 /// The text of a UI string; an unknown key is shown as itself (and fails the catalog test).
@@ -156,7 +174,7 @@ mod tests {
     fn keys_are_unique_and_translated() {
         // a key in two files (or twice in one) would leave one of its texts unreachable
         let mut seen = std::collections::HashMap::new();
-        for (module, strings) in catalogue::MODULES {
+        for (module, strings) in all_modules() {
             for (k, zh, en) in *strings {
                 if let Some(first) = seen.insert(*k, *module) {
                     panic!("key {k} in both catalogue/{first}.rs and catalogue/{module}.rs");

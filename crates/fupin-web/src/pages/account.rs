@@ -4,6 +4,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use fupin_core::message::Explained;
 use fupin_services::accounts::{self, AccountError};
 use minijinja::context;
 use serde::Deserialize;
@@ -79,7 +80,8 @@ pub async fn submit(
         Ok(()) => Ok(Redirect::to("/").into_response()),
         Err(e) => match e.downcast::<AccountError>() {
             Ok(refusal) => {
-                let page = page(&state, lang, &caller, Some(refusal.to_string()))?;
+                let text = crate::i18n::message(lang, &refusal.message());
+                let page = page(&state, lang, &caller, Some(text))?;
                 Ok((StatusCode::BAD_REQUEST, page).into_response())
             }
             Err(e) => Err(AppError::internal(e)),

@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 
 use fupin_core::access::{Action, Role};
+use fupin_core::message::Explained;
 use fupin_core::{AreaCode, CodeList};
 use fupin_services::accounts::{self, AccountError, AccountForm};
 use fupin_storage::{AuditFilter, User};
@@ -31,9 +32,9 @@ fn home_area(caller: &Caller) -> Result<AreaCode, AppError> {
 }
 
 /// A refusal of a use-case is shown on the form; anything else is an error.
-fn refusal(e: anyhow::Error) -> Result<String, AppError> {
+fn refusal(lang: Lang, e: anyhow::Error) -> Result<String, AppError> {
     match e.downcast::<AccountError>() {
-        Ok(r) => Ok(r.to_string()),
+        Ok(r) => Ok(crate::i18n::message(lang, &r.message())),
         Err(e) => Err(AppError::internal(e)),
     }
 }
@@ -191,7 +192,7 @@ pub async fn create_user(
         .map(|r| Role::parse(r))
         .collect::<Option<Vec<_>>>()
     else {
-        return Err(AppError::BadRequest("unknown role".into()));
+        return Err(AppError::bad_request("unknown_role"));
     };
     let temporary = accounts::temporary_password();
     let form = AccountForm {
@@ -211,7 +212,7 @@ pub async fn create_user(
             ));
             users_page(&state, lang, &caller, None, created).await
         }
-        Err(e) => users_page(&state, lang, &caller, Some(refusal(e)?), None).await,
+        Err(e) => users_page(&state, lang, &caller, Some(refusal(lang, e)?), None).await,
     }
 }
 
@@ -401,7 +402,7 @@ pub async fn create_token(
     match created {
         Ok((_, secret)) => tokens_page(&state, lang, &caller, None, Some(secret)).await,
         Err(e) => {
-            let message = refusal(e).unwrap_or_else(|_| t(lang, "no_such_user").to_string());
+            let message = refusal(lang, e).unwrap_or_else(|_| t(lang, "no_such_user").to_string());
             tokens_page(&state, lang, &caller, Some(message), None).await
         }
     }

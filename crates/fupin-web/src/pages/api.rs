@@ -80,7 +80,7 @@ pub async fn area(
     caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<AreaJson>, AppError> {
-    let code = AreaCode::parse(&raw).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let code = AreaCode::parse(&raw)?;
     let scope = caller.viewer().scope;
     let area = state
         .db

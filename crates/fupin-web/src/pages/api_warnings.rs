@@ -144,7 +144,7 @@ pub async fn list(
         .area
         .as_deref()
         .filter(|a| !a.trim().is_empty())
-        .map(|a| AreaCode::parse(a.trim()).map_err(|e| AppError::BadRequest(e.to_string())))
+        .map(|a| AreaCode::parse(a.trim()).map_err(AppError::from))
         .transpose()?;
     if area.as_ref().is_some_and(|a| !scope.contains_area(a)) {
         return Err(AppError::NotFound);
@@ -156,7 +156,11 @@ pub async fn list(
     {
         None => Ok(None),
         Some(t) if valid(t) => Ok(Some(t.to_string())),
-        Some(t) => Err(AppError::BadRequest(format!("unknown {what} {t:?}"))),
+        Some(t) => Err(AppError::BadRequest(
+            fupin_core::Message::new("invalid_value")
+                .with("what", what)
+                .with("value", t),
+        )),
     };
     let filter = WarningFilter {
         rule: code(&q.rule, |t| Rule::parse(t).is_some(), "rule")?,
@@ -241,16 +245,6 @@ pub async fn act(
     Json(ActJson(act)): Json<ActJson>,
 ) -> Result<Json<WarningJson>, AppError> {
     let scope = caller.viewer().scope;
-    state
-        .db
-        .warning(&scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let view = service::act(&state.db, &caller.actor(), &scope, id, act)
-        .await
-        .map_err(|e| match e.downcast::<fupin_storage::StorageError>() {
-            Ok(s) => AppError::Storage(s),
-            Err(refused) => AppError::BadRequest(format!("{refused:#}")),
-        })?;
+    let view = service::act(&state.db, &caller.actor(), &scope, id, act).await?;
     Ok(Json(full_json(&caller, &view)?))
 }

@@ -89,7 +89,10 @@ pub async fn upload(
         .ok_or(AppError::NotFound)?;
     let form = Multipart::from_request(request, &state)
         .await
-        .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        .map_err(|e| {
+            tracing::debug!(error = %e.body_text(), "cannot read an upload");
+            AppError::bad_request("form_unreadable")
+        })?;
     let refusal = match read_upload(form).await {
         Err(e) => e,
         Ok(upload) => {

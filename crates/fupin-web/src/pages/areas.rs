@@ -96,7 +96,7 @@ fn parse_year(text: Option<&str>) -> Result<FigureYear, AppError> {
             .ok()
             .filter(|y| (1980..=2100).contains(y))
             .map(FigureYear::Year)
-            .ok_or_else(|| AppError::BadRequest(format!("年份无效 / invalid year {t:?}"))),
+            .ok_or_else(|| AppError::invalid("invalid_year", t)),
     }
 }
 
@@ -212,7 +212,7 @@ pub async fn show(
     Path(raw): Path<String>,
     Query(query): Query<AreaQuery>,
 ) -> Result<Response, AppError> {
-    let code = AreaCode::parse(&raw).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let code = AreaCode::parse(&raw)?;
     if code.as_str() != raw {
         // "52" or "522726" → the canonical 12-digit address
         return Ok(Redirect::permanent(&area_href(code.as_str())).into_response());

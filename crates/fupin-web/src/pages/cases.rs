@@ -23,7 +23,9 @@ use super::{area_href, household_href};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, message, t};
+use fupin_core::message::Explained;
+use fupin_services::error::ServiceError;
 
 fn case_href(id: i64) -> String {
     format!("/cases/{id}")
@@ -58,12 +60,12 @@ fn deadline(
     Some((fupin_core::date::iso(by), !closed && today > by))
 }
 
-pub(super) fn procedure_label(code: &str) -> &'static str {
-    Procedure::parse(code).map_or("?", Procedure::zh)
+pub(super) fn procedure_label(lang: Lang, code: &str) -> &'static str {
+    Procedure::parse(code).map_or("?", |p| lang.pick(p.zh(), p.en()))
 }
 
-fn step_label(code: &str) -> &'static str {
-    Step::parse(code).map_or("?", Step::zh)
+fn step_label(lang: Lang, code: &str) -> &'static str {
+    Step::parse(code).map_or("?", |s| lang.pick(s.zh(), s.en()))
 }
 
 /// `GET /cases`.
@@ -79,10 +81,10 @@ pub async fn list(
         .iter()
         .map(|c| CaseLine {
             href: case_href(c.id),
-            procedure: procedure_label(&c.procedure),
+            procedure: procedure_label(lang, &c.procedure),
             subject: c.subject.clone(),
             village_code: c.village_code.clone(),
-            step: step_label(&c.step),
+            step: step_label(lang, &c.step),
             closed: Step::parse(&c.step).is_some_and(Step::is_final),
             updated_at: c.updated_at.clone(),
             overdue: deadline(&policy, c, today).is_some_and(|(_, late)| late),
@@ -165,7 +167,7 @@ async fn case_page(
             at: e.at.clone(),
             actor: e.actor.clone(),
             act: act_label(lang, &e.act),
-            step: step_label(&e.step_after),
+            step: step_label(lang, &e.step_after),
             note: note(&e.note),
         })
         .collect();
@@ -341,7 +343,7 @@ pub async fn act(
             upheld: field(&pairs, "upheld") == "yes",
             finding: reason,
         },
-        other => return Err(AppError::BadRequest(format!("act {other:?}"))),
+        other => return Err(AppError::invalid("invalid_act", other)),
     };
     let Some(who) = caller.principal.clone() else {
         return Err(AppError::Forbidden);
@@ -362,12 +364,12 @@ async fn refused(
 ) -> Result<Response, AppError> {
     let message = match e {
         CaseError::NotFound => return Err(AppError::NotFound),
-        CaseError::Refused(r) => r.to_string(),
+        CaseError::Refused(r) => message(lang, &r.message()),
         CaseError::Edit(EditError::Invalid(issues)) => issues
             .into_iter()
             .map(|i| match i.field {
-                Some(f) => format!("{}: {}", lang.field(f), i.message),
-                None => i.message,
+                Some(f) => format!("{}: {}", lang.field(f), message(lang, &i.message)),
+                None => message(lang, &i.message),
             })
             .collect::<Vec<_>>()
             .join("；"),
@@ -382,7 +384,6 @@ async fn refused(
 /// `category` for monitoring entry, `reason`.
 pub async fn open_household_case(
     State(state): State<AppState>,
-    lang: Lang,
     caller: Caller,
     Path(household_id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -395,7 +396,7 @@ pub async fn open_household_case(
         .ok_or(AppError::NotFound)?;
     let procedure = Procedure::parse(&field(&pairs, "procedure"))
         .filter(|p| *p != Procedure::Identification)
-        .ok_or_else(|| AppError::BadRequest(t(lang, "choose_procedure").into()))?;
+        .ok_or_else(|| AppError::bad_request("choose_procedure"))?;
     let Some(who) = caller.principal.clone() else {
         return Err(AppError::Forbidden);
     };
@@ -408,8 +409,7 @@ pub async fn open_household_case(
     };
     match open_for_household(&state.db, &caller.actor(), &who, &scope, request).await {
         Ok(id) => Ok(Redirect::to(&case_href(id)).into_response()),
-        Err(CaseError::NotFound) => Err(AppError::NotFound),
-        Err(e) => Err(AppError::BadRequest(e.to_string())),
+        Err(e) => Err(ServiceError::from(e).into()),
     }
 }
 
@@ -437,7 +437,7 @@ pub async fn apply(
         }
     }
     if household.is_empty() && head.is_empty() {
-        return Err(AppError::BadRequest(t(lang, "empty_form").into()));
+        return Err(AppError::bad_request("empty_form"));
     }
     let Some(who) = caller.principal.clone() else {
         return Err(AppError::Forbidden);
@@ -458,9 +458,6 @@ pub async fn apply(
             )
             .await
         }
-        Err(CaseError::Edit(EditError::NotFound)) | Err(CaseError::NotFound) => {
-            Err(AppError::NotFound)
-        }
-        Err(e) => Err(AppError::BadRequest(e.to_string())),
+        Err(e) => Err(ServiceError::from(e).into()),
     }
 }

@@ -235,7 +235,10 @@ pub async fn upload(
 ) -> Result<Response, AppError> {
     let form = Multipart::from_request(request, &state)
         .await
-        .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        .map_err(|e| {
+            tracing::debug!(error = %e.body_text(), "cannot read an upload");
+            AppError::bad_request("form_unreadable")
+        })?;
     let refusal = match read_list_upload(form).await {
         Err(e) => e,
         Ok(u) => match import(&state, &caller, u).await {

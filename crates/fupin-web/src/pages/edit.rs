@@ -21,7 +21,8 @@ use super::{household_href, read_household};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, message, t};
+use fupin_services::edit::conflict_message;
 
 /// One input of a form, labelled and with its problem, if any.
 #[derive(Debug, Serialize)]
@@ -63,7 +64,7 @@ fn inputs(
             let error = issues
                 .iter()
                 .filter(|i| i.field == Some(f) && (i.member == member || i.member.is_none()))
-                .map(|i| i.message.clone())
+                .map(|i| message(lang, &i.message))
                 .next();
             Input {
                 name: f.code(),
@@ -108,7 +109,7 @@ impl Posted {
     fn version(&self) -> Result<i64, AppError> {
         self.get("version")
             .parse()
-            .map_err(|_| AppError::BadRequest("缺少版本号 / the form's version is missing".into()))
+            .map_err(|_| AppError::bad_request("form_version_missing"))
     }
 }
 
@@ -295,9 +296,7 @@ pub async fn remove_member(
         _ => {
             // still 404 outside the jurisdiction before any complaint about the form
             read_household(&state, &caller, id, "edit").await?;
-            return Err(AppError::BadRequest(
-                t(lang, "departure_required").to_string(),
-            ));
+            return Err(AppError::bad_request("departure_required"));
         }
     };
     submit(state, lang, caller, id, posted, edit, Target::Member(index)).await
@@ -333,7 +332,7 @@ async fn new_household_page(
     let general: Vec<String> = issues
         .iter()
         .filter(|i| i.field.is_none() || i.field == Some(Field::HouseholdNo))
-        .map(|i| i.message.clone())
+        .map(|i| message(lang, &i.message))
         .collect();
     let html = state.render(
         "edit.html",
@@ -451,7 +450,7 @@ pub async fn new_household_submit(
     }
     let posted = Posted::new(pairs);
     if posted.cells.is_empty() {
-        return Err(AppError::BadRequest(t(lang, "empty_form").into()));
+        return Err(AppError::bad_request("empty_form"));
     }
     let (mut household, mut head) = (BTreeMap::new(), BTreeMap::new());
     for (f, v) in &posted.cells {
@@ -526,9 +525,11 @@ async fn submit(
             Ok(_) => return Ok(Redirect::to(&household_href(id)).into_response()),
             Err(EditError::NotFound) => return Err(AppError::NotFound),
             Err(EditError::Invalid(issues)) => (issues, None, StatusCode::UNPROCESSABLE_ENTITY),
-            Err(e @ EditError::Conflict { .. }) => {
-                (Vec::new(), Some(e.to_string()), StatusCode::CONFLICT)
-            }
+            Err(EditError::Conflict { at, by }) => (
+                Vec::new(),
+                Some(message(lang, &conflict_message(&at, &by))),
+                StatusCode::CONFLICT,
+            ),
             Err(EditError::Storage(e)) => return Err(e.into()),
             Err(EditError::Other(e)) => return Err(AppError::internal(e)),
         };
@@ -537,8 +538,8 @@ async fn submit(
         .iter()
         .filter(|i| i.field.is_none() || !shown_on(target, i))
         .map(|i| match i.field {
-            Some(f) => format!("{}: {}", lang.field(f), i.message),
-            None => i.message.clone(),
+            Some(f) => format!("{}: {}", lang.field(f), message(lang, &i.message)),
+            None => message(lang, &i.message),
         })
         .collect();
     let (fields, member, title_key, action, member_no) = match target {

@@ -392,10 +392,11 @@ pub async fn show(
     caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
-    let id: i64 =
-        raw.parse().ok().filter(|id| *id > 0).ok_or_else(|| {
-            AppError::BadRequest(format!("户ID无效 / invalid household id {raw:?}"))
-        })?;
+    let id: i64 = raw
+        .parse()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::invalid("invalid_household_id", &raw))?;
     page(&state, lang, &caller, id, None).await
 }
 

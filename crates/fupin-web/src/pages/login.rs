@@ -4,6 +4,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use fupin_core::message::Explained;
 use fupin_services::accounts::{self, AccountError};
 use minijinja::context;
 use serde::Deserialize;
@@ -112,7 +113,7 @@ pub async fn submit(
                     &caller,
                     &username,
                     &next,
-                    Some(refusal.to_string()),
+                    Some(crate::i18n::message(lang, &refusal.message())),
                 )?;
                 Ok(match refusal {
                     AccountError::Throttled { retry_after } => (

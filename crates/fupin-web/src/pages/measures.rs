@@ -278,7 +278,7 @@ pub async fn area_gaps(
     Path(raw): Path<String>,
     Query(q): Query<GapQuery>,
 ) -> Result<Response, AppError> {
-    let code = AreaCode::parse(&raw).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let code = AreaCode::parse(&raw)?;
     let viewer = caller.viewer();
     let area = state
         .db
@@ -486,7 +486,7 @@ pub async fn load_catalogue(
         Ok(c) => {
             fupin_services::measures::catalogue_for_run(&state.db, Some(&form.toml))
                 .await
-                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+                .map_err(AppError::internal)?;
             let entry = caller.actor().entry(
                 "measures.catalogue",
                 "catalogue",

@@ -184,7 +184,7 @@ pub fn parse_page(text: Option<&str>) -> Result<u64, AppError> {
             .parse::<u64>()
             .ok()
             .filter(|p| (1..=1_000_000).contains(p))
-            .ok_or_else(|| AppError::BadRequest(format!("页码无效 / invalid page {t:?}"))),
+            .ok_or_else(|| AppError::invalid("invalid_page", t)),
     }
 }
 

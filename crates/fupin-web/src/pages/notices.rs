@@ -70,7 +70,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let area = match query.area.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(code) => Some(AreaCode::parse(code).map_err(|e| AppError::BadRequest(e.to_string()))?),
+        Some(code) => Some(AreaCode::parse(code)?),
     };
     let page = parse_page(query.page.as_deref())?;
     let (rows, total) = state
@@ -101,7 +101,7 @@ pub async fn list(
         let (words, running) = state_label(lang, Step::parse(&r.step), r.held, over);
         lines.push(NoticeLine {
             href: format!("/notices/{}", r.id),
-            procedure: procedure_label(&r.procedure),
+            procedure: procedure_label(lang, &r.procedure),
             subject: r.subject.clone(),
             village: format!(
                 "{}{}",

@@ -15,7 +15,8 @@ use super::{household_href, read_household};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, message, t};
+use fupin_services::edit::conflict_message;
 
 #[derive(Debug, Serialize)]
 struct MemberChoice {
@@ -46,7 +47,7 @@ impl Posted {
     fn version(&self) -> Result<i64, AppError> {
         self.get("version")
             .parse()
-            .map_err(|_| AppError::BadRequest("缺少版本号 / the form's version is missing".into()))
+            .map_err(|_| AppError::bad_request("form_version_missing"))
     }
 }
 
@@ -212,10 +213,13 @@ async fn refused(
     let (problems, status) = match e {
         EditError::NotFound => return Err(AppError::NotFound),
         EditError::Invalid(issues) => (
-            issues.into_iter().map(|i| i.message).collect(),
+            issues.iter().map(|i| message(lang, &i.message)).collect(),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        e @ EditError::Conflict { .. } => (vec![e.to_string()], StatusCode::CONFLICT),
+        EditError::Conflict { at, by } => (
+            vec![message(lang, &conflict_message(&at, &by))],
+            StatusCode::CONFLICT,
+        ),
         EditError::Storage(e) => return Err(e.into()),
         EditError::Other(e) => return Err(AppError::internal(e)),
     };

@@ -20,7 +20,9 @@ use super::areas::HouseholdRow;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, message, t};
+use fupin_core::Message;
+use fupin_core::message::Explained;
 
 pub const PER_PAGE: u64 = 50;
 
@@ -71,18 +73,19 @@ impl SearchForm {
         if !self.q.trim().is_empty() {
             match classify(&self.q) {
                 Ok(k) => q.key = Some(k),
-                Err(e) => fail("q", e.to_string()),
+                Err(e) => fail("q", message(lang, &e.message())),
             }
         }
         if !self.area.trim().is_empty() {
             match AreaCode::parse(self.area.trim()) {
                 Ok(a) => q.area = Some(a),
-                Err(e) => fail("area", e.to_string()),
+                Err(e) => fail("area", message(lang, &e.message())),
             }
         }
         fn code<T: CodeList>(
             text: &str,
             field: &'static str,
+            lang: Lang,
             fail: &mut impl FnMut(&'static str, String),
         ) -> Option<T> {
             if text.is_empty() {
@@ -90,16 +93,14 @@ impl SearchForm {
             }
             let v = T::parse(text);
             if v.is_none() {
-                fail(
-                    field,
-                    format!("“{text}”不是{}的代码 / not a code of this list", T::LIST_ZH),
-                );
+                let unknown = fupin_core::validation::unknown_code::<T>(text);
+                fail(field, message(lang, &unknown.message()));
             }
             v
         }
-        q.status = code::<HouseholdStatus>(&self.status, "status", &mut fail);
-        q.attribute = code::<PovertyAttribute>(&self.attribute, "attribute", &mut fail);
-        q.cause = code::<Cause>(&self.cause, "cause", &mut fail);
+        q.status = code::<HouseholdStatus>(&self.status, "status", lang, &mut fail);
+        q.attribute = code::<PovertyAttribute>(&self.attribute, "attribute", lang, &mut fail);
+        q.cause = code::<Cause>(&self.cause, "cause", lang, &mut fail);
         let year = |text: &str, field: &'static str, fail: &mut dyn FnMut(&'static str, String)| {
             let text = text.trim();
             if text.is_empty() {
@@ -126,7 +127,15 @@ impl SearchForm {
         if !self.sort.is_empty() {
             match SortKey::parse(&self.sort) {
                 Some(s) => q.sort = s,
-                None => fail("sort", format!("sort {:?}", self.sort)),
+                None => fail(
+                    "sort",
+                    message(
+                        lang,
+                        &Message::new("invalid_value")
+                            .with("what", "sort")
+                            .with("value", &self.sort),
+                    ),
+                ),
             }
         }
         q.descending = self.desc == "1";
@@ -329,7 +338,7 @@ async fn checked_query(
             }
             Err(vec![FieldProblem {
                 field: "q",
-                message: problem.to_string(),
+                message: message(lang, &problem.message()),
             }])
         }
     }
@@ -425,10 +434,10 @@ pub async fn export(
     }
     let query = match checked_query(&state, &caller, &form, lang).await {
         Ok(q) if !q.is_empty() => q,
-        Ok(_) => return Err(AppError::BadRequest(t(lang, "export_needs_query").into())),
+        Ok(_) => return Err(AppError::bad_request("export_needs_query")),
         Err(problems) => {
             let text: Vec<String> = problems.into_iter().map(|p| p.message).collect();
-            return Err(AppError::BadRequest(text.join("; ")));
+            return Err(AppError::BadRequest(Message::localized(text.join("; "))));
         }
     };
     let viewer = caller.viewer();

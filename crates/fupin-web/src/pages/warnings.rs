@@ -5,12 +5,15 @@
 
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use fupin_core::Message;
 use fupin_core::access::Action;
+use fupin_core::message::Explained;
 use fupin_core::warnings::disclosure::{ShownEvidence, shown};
 use fupin_core::warnings::verification::AGEING_BUCKETS;
 use fupin_core::warnings::{Act, Resolution, Rule, WarningState};
 use fupin_core::{AreaCode, CodeList};
 use fupin_services::compare::warnings::{self as service, AreaWarnings, WarningView};
+use fupin_services::error::ServiceError;
 use fupin_storage::warnings::{WarningFilter, WarningRow};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -116,7 +119,7 @@ pub async fn list(
     let scope = caller.viewer().scope;
     let area = match q.area.trim() {
         "" => None,
-        a => Some(AreaCode::parse(a).map_err(|e| AppError::BadRequest(e.to_string()))?),
+        a => Some(AreaCode::parse(a)?),
     };
     if let Some(a) = &area
         && !scope.contains_area(a)
@@ -316,23 +319,23 @@ pub struct ActForm {
 }
 
 impl ActForm {
-    fn act(&self) -> Result<Act, String> {
+    fn act(&self) -> Result<Act, Message> {
         Ok(match self.act.as_str() {
             "assign" => Act::Assign {
-                area: AreaCode::parse(self.area.trim()).map_err(|e| e.to_string())?,
+                area: AreaCode::parse(self.area.trim()).map_err(|e| e.message())?,
             },
             "verify" => Act::Verify {
                 note: self.note.clone(),
             },
             "confirm" => Act::Confirm {
                 resolution: Resolution::parse(&self.resolution)
-                    .ok_or("请选择处理方式 / choose what was done")?,
+                    .ok_or_else(|| Message::new("choose_resolution"))?,
                 note: self.note.clone(),
             },
             "dismiss" => Act::Dismiss {
                 reason: self.note.clone(),
             },
-            other => return Err(format!("act {other:?}?")),
+            other => return Err(Message::new("invalid_act").with("value", other)),
         })
     }
 }
@@ -346,17 +349,12 @@ pub async fn act(
     Form(form): Form<ActForm>,
 ) -> Result<Response, AppError> {
     let scope = caller.viewer().scope;
-    // a warning outside the jurisdiction is not found, whatever the form says
-    state
-        .db
-        .warning(&scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let refusal = match form.act() {
-        Err(e) => e,
+        Err(m) => crate::i18n::message(lang, &m),
         Ok(act) => match service::act(&state.db, &caller.actor(), &scope, id, act).await {
             Ok(_) => return Ok(Redirect::to(&warning_href(id)).into_response()),
-            Err(e) => format!("{e:#}"),
+            Err(ServiceError::Refused(m)) => crate::i18n::message(lang, &m),
+            Err(e) => return Err(e.into()),
         },
     };
     let message = format!("{}: {refusal}", t(lang, "act_refused"));

@@ -11,6 +11,7 @@ mod cases;
 mod common;
 mod comparison;
 mod edit;
+mod errors;
 mod households;
 mod measures;
 mod search;
@@ -22,6 +23,7 @@ pub(super) type Strings = &'static [(&'static str, &'static str, &'static str)];
 /// Every part's strings, under the part's name.
 pub(super) const MODULES: &[(&str, Strings)] = &[
     ("common", common::STRINGS),
+    ("errors", errors::STRINGS),
     ("areas", areas::STRINGS),
     ("households", households::STRINGS),
     ("edit", edit::STRINGS),

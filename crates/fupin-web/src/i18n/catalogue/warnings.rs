@@ -54,4 +54,9 @@ pub(super) const STRINGS: super::Strings = &[
     ("dismiss_warning", "排除", "Dismiss"),
     ("assign_warning", "转交其他区域核实", "Hand to another area"),
     ("act_refused", "未能处理", "Not done"),
+    (
+        "choose_resolution",
+        "请选择处理方式",
+        "Choose what was done",
+    ),
 ];

@@ -395,9 +395,7 @@ pub async fn village_cards(
     let village = AreaCode::parse(&code)
         .ok()
         .filter(|c| c.level() == AreaLevel::Village)
-        .ok_or_else(|| {
-            AppError::BadRequest(format!("请选择一个村 / {code:?} is not a village code"))
-        })?;
+        .ok_or_else(|| AppError::invalid("not_a_village", &code))?;
     let viewer = caller.viewer();
     // a village outside the jurisdiction does not exist for the caller
     state

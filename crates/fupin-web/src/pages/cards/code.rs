@@ -35,12 +35,7 @@ pub(super) fn public_base(state: &AppState, headers: &HeaderMap) -> Result<Strin
         Some(h) => h.to_str().unwrap_or_default(),
     };
     if !known_host(&state.allowed_hosts, host) {
-        return Err(AppError::BadRequest(
-            "本平台未登记此访问地址，无法生成二维码：请管理员设置 FUPIN_PUBLIC_URL 或 \
-             FUPIN_ALLOWED_HOSTS / the console is not known under this host name, so no code \
-             can point to it: the administrator sets FUPIN_PUBLIC_URL or FUPIN_ALLOWED_HOSTS"
-                .into(),
-        ));
+        return Err(AppError::bad_request("unknown_host_for_qr"));
     }
     let scheme = if is_https(state, headers) {
         "https"
@@ -146,7 +141,7 @@ async fn live_code(state: &AppState, caller: &Caller, id: i64) -> Result<String,
 
 /// A code that cannot be drawn (the URL too long) is the request's fault: the host it named.
 pub(super) fn undrawable(_: qrcode::types::QrError) -> AppError {
-    AppError::BadRequest("地址过长，无法生成二维码 / the address is too long for a QR code".into())
+    AppError::bad_request("address_too_long_for_qr")
 }
 
 /// `GET /households/{id}/qr.svg`.

@@ -38,7 +38,7 @@ async fn card_year(state: &AppState, q: &YearQuery) -> Result<i32, AppError> {
             .parse::<i32>()
             .ok()
             .filter(|y| (2000..=this_year + 1).contains(y))
-            .ok_or_else(|| AppError::BadRequest(format!("年份无效 / invalid year {text:?}"))),
+            .ok_or_else(|| AppError::invalid("invalid_year", text)),
         None => Ok(state.db.last_status_year().await?.unwrap_or(this_year)),
     }
 }

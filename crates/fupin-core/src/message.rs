@@ -1,0 +1,221 @@
+//! Messages for people, in no language yet: a key of the catalogue and the values its text
+//! names. Rules and use-cases return these; the web layer renders them in the page's language
+//! (`fupin_web::i18n::message`), so a Chinese page shows Chinese and an English page English,
+//! never the two side by side.
+//!
+//! The texts live in tables of (key, zh-CN, en) beside the rules that use them ([`Strings`]);
+//! the crate's tables are listed in its `MESSAGES`, and the web catalogue takes them all in.
+//! Where no page chose a language (the command line, logs, import reports), a message reads in
+//! both, "中文 / English" ([`explained_error!`]).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::codes::CodeList;
+
+/// A value a message names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// The same in every language: a number, a date, a name, a household number.
+    Text(String),
+    /// A value with words of its own in each language: a coded value's label, or another
+    /// message's text.
+    Label {
+        zh: Cow<'static, str>,
+        en: Cow<'static, str>,
+    },
+}
+
+impl Arg {
+    /// The value in Chinese (`zh`) or English.
+    pub fn in_language(&self, zh: bool) -> &str {
+        match self {
+            Arg::Text(t) => t,
+            Arg::Label { zh: z, en } => {
+                if zh {
+                    z
+                } else {
+                    en
+                }
+            }
+        }
+    }
+}
+
+/// A catalogue key and the named values its text refers to as `{name}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+impl Message {
+    pub fn new(key: &'static str) -> Self {
+        Self {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    /// A text already in the reader's language (put together by the page that shows it).
+    pub fn localized(text: impl Into<String>) -> Self {
+        Self::new("localized").with("text", text.into())
+    }
+
+    /// Names `value` as `{name}` in the text.
+    pub fn with(mut self, name: &'static str, value: impl fmt::Display) -> Self {
+        self.args.push((name, Arg::Text(value.to_string())));
+        self
+    }
+
+    /// Names a coded value's label as `{name}`.
+    pub fn label<T: CodeList>(mut self, name: &'static str, value: T) -> Self {
+        self.args.push((
+            name,
+            Arg::Label {
+                zh: value.zh().into(),
+                en: value.en().into(),
+            },
+        ));
+        self
+    }
+
+    /// Names a value with a label of its own in each language as `{name}`.
+    pub fn with_label(mut self, name: &'static str, zh: &'static str, en: &'static str) -> Self {
+        self.args.push((
+            name,
+            Arg::Label {
+                zh: zh.into(),
+                en: en.into(),
+            },
+        ));
+        self
+    }
+
+    /// Names another message's text (found in `tables`) as `{name}`; its key where none has it.
+    pub fn nested(mut self, name: &'static str, inner: &Message, tables: &[Strings]) -> Self {
+        let (zh, en) = inner
+            .texts(tables)
+            .unwrap_or_else(|| (inner.key.to_string(), inner.key.to_string()));
+        self.args.push((
+            name,
+            Arg::Label {
+                zh: zh.into(),
+                en: en.into(),
+            },
+        ));
+        self
+    }
+
+    /// The text in Chinese and in English from the first of `tables` that has the key.
+    pub fn texts(&self, tables: &[Strings]) -> Option<(String, String)> {
+        let (_, zh, en) = tables
+            .iter()
+            .flat_map(|t| t.iter())
+            .find(|(k, _, _)| *k == self.key)?;
+        Some((self.fill(zh, true), self.fill(en, false)))
+    }
+
+    /// Fills `{name}` in `template` with the arguments, in Chinese (`zh`) or English; an unknown
+    /// `{name}` is left as it is.
+    pub fn fill(&self, template: &str, zh: bool) -> String {
+        let mut out = String::with_capacity(template.len() + 16);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                self.args
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (v.in_language(zh), close))
+            });
+            match value {
+                Some((v, close)) => {
+                    out.push_str(v);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// The texts of the messages of this module.
+pub const MESSAGES: Strings = &[("localized", "{text}", "{text}")];
+
+/// A table of message texts: (key, zh-CN, en), `{name}` where a value goes.
+pub type Strings = &'static [(&'static str, &'static str, &'static str)];
+
+impl Message {
+    /// Both languages, "中文 / English", from the first of `tables` that has the key; `None`
+    /// if none has.
+    pub fn bilingual(&self, tables: &[Strings]) -> Option<String> {
+        let (zh, en) = self.texts(tables)?;
+        Some(format!("{zh} / {en}"))
+    }
+}
+
+/// The key and the values, for logs (a message's text needs its table: see [`Message::bilingual`]).
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key)?;
+        for (name, value) in &self.args {
+            write!(f, " {name}={}", value.in_language(true))?;
+        }
+        Ok(())
+    }
+}
+
+/// Something that explains itself to a person through a [`Message`].
+pub trait Explained {
+    fn message(&self) -> Message;
+}
+
+/// `Display` in both languages from the message tables `$tables` (for the command line, logs
+/// and import reports) and `Error`, for an [`Explained`] type.
+#[macro_export]
+macro_rules! explained_error {
+    ($t:ty, $tables:expr) => {
+        impl ::std::fmt::Display for $t {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                let m = $crate::message::Explained::message(self);
+                match m.bilingual($tables) {
+                    Some(text) => f.write_str(&text),
+                    None => ::std::fmt::Display::fmt(&m, f),
+                }
+            }
+        }
+        impl ::std::error::Error for $t {}
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::HouseholdStatus;
+
+    #[test]
+    fn arguments_fill_their_places_in_either_language() {
+        let m = Message::new("k")
+            .with("n", 3)
+            .label("status", HouseholdStatus::Poor);
+        assert_eq!(
+            m.fill("{n} 户{status}", true),
+            format!("3 户{}", HouseholdStatus::Poor.zh())
+        );
+        assert_eq!(
+            m.fill("{n} households {status}", false),
+            format!("3 households {}", HouseholdStatus::Poor.en())
+        );
+        assert_eq!(m.fill("{unknown} {n}", true), "{unknown} 3");
+        assert_eq!(m.fill("no braces", false), "no braces");
+        assert_eq!(m.fill("{", false), "{");
+    }
+}

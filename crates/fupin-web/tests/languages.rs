@@ -1,0 +1,135 @@
+//! A page shows one language: a Chinese page carries no text of the English catalogue and an
+//! English page none of the Chinese one, refusals and error pages included.
+
+use axum::Router;
+use fupin_web::i18n;
+
+mod common;
+use common::{Client, get, login};
+
+/// The literal parts of a catalogue text (the words between its `{value}` places).
+fn literal_parts(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        parts.push(&rest[..open]);
+        rest = rest[open..]
+            .find('}')
+            .map_or("", |close| &rest[open + close + 1..]);
+    }
+    parts.push(rest);
+    parts.into_iter().map(str::trim).collect()
+}
+
+/// Catalogue texts of the other language found in `body`: English parts of 16 characters or
+/// more on a Chinese page, Chinese parts of 5 characters or more on an English page (short
+/// ones can be data: a name, an area).
+fn foreign_texts(body: &str, page_is_zh: bool) -> Vec<String> {
+    let mut found = Vec::new();
+    for (key, zh, en) in i18n::entries() {
+        if zh == en {
+            continue;
+        }
+        let (foreign, min) = if page_is_zh { (en, 16) } else { (zh, 5) };
+        for part in literal_parts(foreign) {
+            if part.chars().count() >= min && body.contains(part) {
+                found.push(format!("{key}: {part:?}"));
+            }
+        }
+    }
+    found
+}
+
+async fn check(app: &Router, c: &Client, uri: &str, failures: &mut Vec<String>) {
+    for (lang, zh) in [("zh", true), ("en", false)] {
+        let sep = if uri.contains('?') { '&' } else { '?' };
+        let page = get(app, c, &format!("{uri}{sep}lang={lang}"), &[]).await;
+        for text in foreign_texts(&page.body, zh) {
+            failures.push(format!("{uri} in {lang} ({}): {text}", page.status));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_page_speaks_one_language() {
+    let w = common::world(60, |_, _| {}).await;
+    let app = fupin_web::router(w.db.clone());
+    let county = login(&w.db, "county").await;
+    let village = w.households[0].village_code.clone();
+    let mut failures = Vec::new();
+    for uri in [
+        "/areas".to_string(),
+        format!("/areas/{}", village.ancestor(fupin_core::AreaLevel::County)),
+        format!("/areas/{village}"),
+        "/households/1".to_string(),
+        "/households/1/edit".to_string(),
+        "/search?q=%E6%9D%8E".to_string(),
+        "/search?q=x&status=bogus&area=99x".to_string(),
+        "/households/abc".to_string(),
+        "/areas/123x".to_string(),
+        "/no-such-page".to_string(),
+        "/cases".to_string(),
+        "/warnings".to_string(),
+        "/notices".to_string(),
+        "/account/password".to_string(),
+    ] {
+        check(&app, &county, &uri, &mut failures).await;
+    }
+    check(&app, &Client::anonymous(), "/login", &mut failures).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn literal_parts_leave_out_the_values() {
+    assert_eq!(
+        literal_parts("户编号{number}已被使用"),
+        vec!["户编号", "已被使用"]
+    );
+    assert_eq!(literal_parts("{a} and {b}"), vec!["", "and", ""]);
+}
+
+/// Every message key the code names (`Message::new("…")` and the helpers that take a key) has
+/// its texts in the catalogue: a missing one would show the key itself to the user.
+#[test]
+fn every_message_key_in_the_code_has_its_texts() {
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    let mut dirs = vec![crates];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() && name != "target" && name != "tests" {
+                dirs.push(path);
+            } else if name.ends_with(".rs") {
+                files.push(path);
+            }
+        }
+    }
+    let calls = [
+        "Message::new(\"",
+        " m(\"",
+        "bad_request(\"",
+        "invalid(\"",
+        "needs(note, \"",
+        "needs(reason, \"",
+    ];
+    let mut keys = 0;
+    let mut missing = Vec::new();
+    for file in &files {
+        let source = std::fs::read_to_string(file).unwrap();
+        // the code, not its unit tests (which use made-up keys)
+        let source = source.split("#[cfg(test)]").next().unwrap_or_default();
+        for call in calls {
+            for part in source.split(call).skip(1) {
+                let key = part.split('"').next().unwrap_or_default();
+                keys += 1;
+                if i18n::lookup(fupin_web::Lang::Zh, key).is_none() {
+                    missing.push(format!("{}: {key:?}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(keys > 100, "only {keys} keys found: the scan lost its way");
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
