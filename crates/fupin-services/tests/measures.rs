@@ -54,6 +54,7 @@ fn every_default_measure_matches_some_households_and_not_others() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn matching_finds_the_gaps_and_a_delivery_closes_one_once() {
+    let operator = fupin_core::access::Scope::operator();
     for t in backends().await {
         let dir = tempfile::tempdir().unwrap();
         let file = generated(dir.path(), 200, Format::Csv);
@@ -90,15 +91,9 @@ async fn matching_finds_the_gaps_and_a_delivery_closes_one_once() {
         .await
         .unwrap();
 
-        let s = match_households(
-            &t.db,
-            &catalogue,
-            2023,
-            &fupin_core::access::Scope::operator(),
-            &Silent,
-        )
-        .await
-        .unwrap();
+        let s = match_households(&t.db, &catalogue, 2023, &operator, &Silent)
+            .await
+            .unwrap();
         assert_eq!(
             s.delivered as usize,
             rows.len(),
@@ -180,15 +175,9 @@ async fn matching_finds_the_gaps_and_a_delivery_closes_one_once() {
             .await
             .unwrap();
         }
-        let again = match_households(
-            &t.db,
-            &catalogue,
-            2023,
-            &fupin_core::access::Scope::operator(),
-            &Silent,
-        )
-        .await
-        .unwrap();
+        let again = match_households(&t.db, &catalogue, 2023, &operator, &Silent)
+            .await
+            .unwrap();
         assert_eq!(again.gaps + 1, s.gaps, "{}", t.name);
         assert_eq!(again.delivered, s.delivered + 1);
         // the counts by village and measure add up to the run's, province by province

@@ -83,9 +83,6 @@ async fn world_on(database: common::Database) -> World {
         dir,
         scratch,
     } = database;
-    fupin_services::areas::load_seed_divisions(&db)
-        .await
-        .unwrap();
     let batch = common::generated(400, 11);
     let ids = common::write(&db, &batch).await;
     let household = |i: usize| {

@@ -64,9 +64,6 @@ async fn world(database: common::Database) -> World {
         dir,
         scratch,
     } = database;
-    fupin_services::areas::load_seed_divisions(&db)
-        .await
-        .unwrap();
     let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
     let batch = common::generated(200, 11);
     common::write(&db, &batch).await;

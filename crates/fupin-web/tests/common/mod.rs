@@ -15,8 +15,8 @@ use fupin_storage::{Db, RegistryWriter, WriteContext};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-/// An empty database for one test world: its folder, and on PostgreSQL the scratch database,
-/// dropped with it (also when the test fails).
+/// A database for one test world, holding the seed divisions: its folder, and on PostgreSQL
+/// the scratch database, dropped with it (also when the test fails).
 pub struct Database {
     pub backend: &'static str,
     pub db: Db,
@@ -29,9 +29,13 @@ pub struct Database {
 pub async fn databases(prefix: &str) -> Vec<Database> {
     let mut out = vec![sqlite().await];
     if let Some(scratch) = fupin_storage::scratch::ScratchPostgres::create(prefix).await {
+        let db = Db::connect(scratch.url()).await.unwrap();
+        fupin_services::areas::load_seed_divisions(&db)
+            .await
+            .unwrap();
         out.push(Database {
             backend: "postgres",
-            db: Db::connect(scratch.url()).await.unwrap(),
+            db,
             dir: tempfile::tempdir().unwrap(),
             scratch: Some(scratch),
         });
@@ -43,9 +47,13 @@ pub async fn databases(prefix: &str) -> Vec<Database> {
 pub async fn sqlite() -> Database {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.sqlite3").display());
+    let db = Db::connect(&url).await.unwrap();
+    fupin_services::areas::load_seed_divisions(&db)
+        .await
+        .unwrap();
     Database {
         backend: "sqlite",
-        db: Db::connect(&url).await.unwrap(),
+        db,
         dir,
         scratch: None,
     }
