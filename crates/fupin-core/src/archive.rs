@@ -48,23 +48,49 @@ pub const DEFAULT_MAX_BYTES: usize = 10 * 1024 * 1024;
 pub const TITLE_MAX_CHARS: usize = 100;
 
 /// Why a file was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArchiveError {
-    #[error("文件为空 / the file is empty")]
     Empty,
-    #[error(
-        "文件{size}字节，超过上限{limit}字节 / the file has {size} bytes, more than the limit of {limit}"
-    )]
     TooLarge { size: usize, limit: usize },
-    #[error(
-        "只收PDF、JPEG、PNG扫描件（按文件内容判断）/ only PDF, JPEG and PNG scans are kept (judged by the content)"
-    )]
     UnknownType,
-    #[error(
-        "请填写标题（不超过{TITLE_MAX_CHARS}字）/ a title of at most {TITLE_MAX_CHARS} characters is needed"
-    )]
     BadTitle,
 }
+
+impl crate::message::Explained for ArchiveError {
+    fn message(&self) -> crate::Message {
+        use crate::Message;
+        match self {
+            Self::Empty => Message::new("archive.empty"),
+            Self::TooLarge { size, limit } => Message::new("archive.too_large")
+                .with("size", size)
+                .with("limit", limit),
+            Self::UnknownType => Message::new("archive.unknown_type"),
+            Self::BadTitle => Message::new("archive.bad_title").with("max", TITLE_MAX_CHARS),
+        }
+    }
+}
+
+crate::explained_error!(ArchiveError, &[MESSAGES]);
+
+/// The texts of [`ArchiveError`]'s messages.
+pub const MESSAGES: crate::message::Strings = &[
+    ("archive.empty", "文件为空", "The file is empty"),
+    (
+        "archive.too_large",
+        "文件{size}字节，超过上限{limit}字节",
+        "The file has {size} bytes, more than the limit of {limit}",
+    ),
+    (
+        "archive.unknown_type",
+        "只收PDF、JPEG、PNG扫描件（按文件内容判断）",
+        "Only PDF, JPEG and PNG scans are kept (judged by the content)",
+    ),
+    (
+        "archive.bad_title",
+        "请填写标题（不超过{max}字）",
+        "A title of at most {max} characters is needed",
+    ),
+];
 
 /// Checks a file before it is stored: a title, a size within `limit`, a known signature.
 pub fn check(title: &str, bytes: &[u8], limit: usize) -> Result<ArchiveKind, ArchiveError> {

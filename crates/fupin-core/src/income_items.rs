@@ -69,13 +69,60 @@ pub struct TypedItem {
 }
 
 /// Why a typed line was refused: its number (from 1), the field and the reason.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("第{line}行 {field}：{reason} / line {line}, {field}: {reason}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemError {
     pub line: usize,
     pub field: &'static str,
-    pub reason: String,
+    pub reason: crate::Message,
 }
+
+impl crate::message::Explained for ItemError {
+    fn message(&self) -> crate::Message {
+        let (zh, en) = match self.field {
+            "category" => ("类别", "category"),
+            "amount" => ("金额", "amount"),
+            _ => ("项目", "item"),
+        };
+        crate::Message::new("income_line.problem")
+            .with("line", self.line)
+            .with_label("field", zh, en)
+            .nested("reason", &self.reason, &[MESSAGES])
+    }
+}
+
+crate::explained_error!(ItemError, &[MESSAGES]);
+
+/// The texts of [`ItemError`]'s messages.
+pub const MESSAGES: crate::message::Strings = &[
+    (
+        "income_line.problem",
+        "第{line}行 {field}：{reason}",
+        "Line {line}, {field}: {reason}",
+    ),
+    (
+        "income_line.unknown_category",
+        "未知类别“{value}”",
+        "unknown category {value}",
+    ),
+    ("income_line.no_description", "未填写项目", "no description"),
+    (
+        "income_line.too_long",
+        "超过{max}字",
+        "longer than {max} characters",
+    ),
+    ("income_line.no_amount", "未填写金额", "no amount"),
+    (
+        "income_line.negative_amount",
+        "金额不能为负：{value}",
+        "negative amount {value}",
+    ),
+    (
+        "income_line.bad_amount",
+        "金额“{value}”不是元数",
+        "{value} is not an amount in yuan",
+    ),
+    ("income_line.too_many", "最多{max}行", "at most {max} lines"),
+];
 
 /// Checks typed lines; wholly blank lines are skipped (a form has spare rows). Every line's
 /// problem is reported, not only the first.
@@ -88,7 +135,7 @@ pub fn parse_items(typed: &[TypedItem]) -> Result<Vec<IncomeItem>, Vec<ItemError
         if item.is_empty() && amount.is_empty() {
             continue;
         }
-        let mut error = |field, reason: String| {
+        let mut error = |field, reason: crate::Message| {
             errors.push(ItemError {
                 line,
                 field,
@@ -99,29 +146,35 @@ pub fn parse_items(typed: &[TypedItem]) -> Result<Vec<IncomeItem>, Vec<ItemError
         if parsed_category.is_none() {
             error(
                 "category",
-                format!("未知类别 unknown category {category:?}"),
+                crate::Message::new("income_line.unknown_category").with("value", category),
             );
         }
         if item.is_empty() {
-            error("item", "未填写项目 no description".into());
+            error("item", crate::Message::new("income_line.no_description"));
         } else if item.chars().count() > ITEM_MAX_CHARS {
             error(
                 "item",
-                format!("超过{ITEM_MAX_CHARS}字 longer than {ITEM_MAX_CHARS} characters"),
+                crate::Message::new("income_line.too_long").with("max", ITEM_MAX_CHARS),
             );
         }
         let parsed_amount = match Fen::parse_yuan(amount) {
             _ if amount.is_empty() => {
-                error("amount", "未填写金额 no amount".into());
+                error("amount", crate::Message::new("income_line.no_amount"));
                 None
             }
             Ok(a) if a.is_negative() => {
-                error("amount", format!("金额不能为负 negative amount {amount}"));
+                error(
+                    "amount",
+                    crate::Message::new("income_line.negative_amount").with("value", amount),
+                );
                 None
             }
             Ok(a) => Some(a),
-            Err(e) => {
-                error("amount", format!("{e}"));
+            Err(_) => {
+                error(
+                    "amount",
+                    crate::Message::new("income_line.bad_amount").with("value", amount),
+                );
                 None
             }
         };
@@ -139,7 +192,7 @@ pub fn parse_items(typed: &[TypedItem]) -> Result<Vec<IncomeItem>, Vec<ItemError
         errors.push(ItemError {
             line: MAX_ITEMS + 1,
             field: "item",
-            reason: format!("最多{MAX_ITEMS}行 at most {MAX_ITEMS} lines"),
+            reason: crate::Message::new("income_line.too_many").with("max", MAX_ITEMS),
         });
     }
     if errors.is_empty() {

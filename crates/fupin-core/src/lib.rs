@@ -39,7 +39,9 @@ pub use message::Message;
 /// The rules' message texts, by module (the web catalogue takes them all in).
 pub const MESSAGES: &[(&str, message::Strings)] = &[
     ("area", area::AREA_CODE_MESSAGES),
+    ("archive", archive::MESSAGES),
     ("id_number", id_number::MESSAGES),
+    ("income_items", income_items::MESSAGES),
     ("message", message::MESSAGES),
     ("password", password::MESSAGES),
     ("search", search::MESSAGES),

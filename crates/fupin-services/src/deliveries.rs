@@ -146,7 +146,9 @@ pub async fn import_deliveries(
                 Ok((delivery, _)) => out.push(delivery),
                 Err(reason) => {
                     bad += 1;
-                    shown.push(format!("第{row}行 row {row}: {reason}"));
+                    let text =
+                        crate::measures::in_row(*row, &reason).bilingual(&crate::message_tables());
+                    shown.push(text.unwrap_or_default());
                 }
             }
         }
@@ -162,7 +164,9 @@ pub async fn import_deliveries(
     progress.finish();
     refuse_counted(bad, &shown)?;
     if rows == 0 {
-        anyhow::bail!("没有可记录的落实情况 / nothing to record");
+        anyhow::bail!(crate::error::ServiceError::refused(
+            "measure.nothing_to_record"
+        ));
     }
     let detail = format!(
         "{rows} deliveries for {} households recorded",

@@ -34,6 +34,7 @@ pub const MESSAGES: &[(&str, fupin_core::message::Strings)] = &[
     ("accounts", accounts::MESSAGES),
     ("cases", cases::MESSAGES),
     ("edit", edit::MESSAGES),
+    ("measures", measures::MESSAGES),
 ];
 
 /// Every message table of the rules and the use-cases, for texts shown outside a page.

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use fupin_core::access::{Scope, Sensitive};
 use fupin_core::masking::Disclosure;
 use fupin_core::measures::{Catalogue, Entitlement, Facts, Per};
-use fupin_core::{Fen, Household, IncomeYear};
+use fupin_core::{Fen, Household, IncomeYear, Message};
 use fupin_storage::measures::record_deliveries;
 use fupin_storage::{Db, Delivery, DocumentKind, HouseholdMeasures, MeasureCounts, ScanWith};
 
@@ -338,8 +338,9 @@ pub struct NewDelivery {
 }
 
 /// Checks deliveries against the catalogue and the registry and records them in one
-/// transaction (all or nothing), each audited. Errors name the row (1-based, as given) and the
-/// reason. Sheets of any size go through [`crate::deliveries::import_deliveries`].
+/// transaction (all or nothing), each audited. A refusal gives every bad row's reason (naming
+/// the row, 1-based as given, when there are several). Sheets of any size go through
+/// [`crate::deliveries::import_deliveries`].
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn record(
     db: &Db,
@@ -347,7 +348,7 @@ pub async fn record(
     catalogue: &Catalogue,
     actor: &Actor,
     rows: &[(usize, NewDelivery)],
-) -> Result<u64> {
+) -> crate::error::Result<u64> {
     let now = fupin_storage::now_utc();
     let numbers: Vec<&str> = rows
         .iter()
@@ -369,12 +370,25 @@ pub async fn record(
                 ));
                 out.push(delivery);
             }
-            Err(reason) => errors.push(format!("第{row}行 row {row}: {reason}")),
+            Err(reason) if rows.len() == 1 => errors.push(reason),
+            Err(reason) => errors.push(in_row(*row, &reason)),
         }
     }
-    crate::sheet::refuse_bad_rows(&errors)?;
+    if !errors.is_empty() {
+        let issues = errors
+            .into_iter()
+            .map(|message| crate::error::FieldIssue {
+                field: None,
+                member: None,
+                message,
+            })
+            .collect();
+        return Err(crate::error::ServiceError::Invalid(issues));
+    }
     if out.is_empty() {
-        bail!("没有可记录的落实情况 / nothing to record");
+        return Err(crate::error::ServiceError::refused(
+            "measure.nothing_to_record",
+        ));
     }
     let mut tx = db.begin().await?;
     record_deliveries(&mut tx, &out).await?;
@@ -385,49 +399,89 @@ pub async fn record(
 /// One delivery checked against the catalogue and the households `found` (by number, within
 /// the caller's scope): the row to store and the household's village, or the reason it is
 /// refused, naming the column.
+/// A bad row's reason with its row number.
+pub(crate) fn in_row(row: usize, reason: &Message) -> Message {
+    Message::new("measure.in_row").with("row", row).nested(
+        "reason",
+        reason,
+        &crate::message_tables(),
+    )
+}
+
+/// The texts of the measures use-cases' messages.
+pub const MESSAGES: fupin_core::message::Strings = &[
+    (
+        "measure.unknown",
+        "[措施编号] 目录{version}中没有措施“{code}”",
+        "[measure code] no measure {code} in catalogue {version}",
+    ),
+    (
+        "measure.no_household",
+        "[户编号] 没有户“{number}”或不在管辖范围内",
+        "[household number] no household {number} within your areas",
+    ),
+    (
+        "measure.member_required",
+        "[成员证件号码] 措施{code}按人落实，须填成员",
+        "[member ID number] {code} is given per member: name the member",
+    ),
+    (
+        "measure.not_a_member",
+        "[成员证件号码] 不是该户成员",
+        "[member ID number] not a member of household {number}",
+    ),
+    (
+        "measure.member_not_wanted",
+        "[成员证件号码] 措施{code}按户落实，不填成员",
+        "[member ID number] {code} is given per household: leave the member empty",
+    ),
+    (
+        "measure.negative_amount",
+        "[金额] 不能为负",
+        "[amount] must not be negative",
+    ),
+    (
+        "measure.nothing_to_record",
+        "没有可记录的落实情况",
+        "Nothing to record",
+    ),
+    (
+        "measure.in_row",
+        "第{row}行：{reason}",
+        "Row {row}: {reason}",
+    ),
+];
+
 pub(crate) fn check_delivery<'f>(
     catalogue: &Catalogue,
     found: &'f HashMap<String, fupin_storage::HouseholdKeys>,
     d: &NewDelivery,
     recorded_by: &str,
     recorded_at: &str,
-) -> Result<(Delivery, &'f str), String> {
+) -> Result<(Delivery, &'f str), Message> {
     let Some(measure) = catalogue.measure(&d.measure_code) else {
-        return Err(format!(
-            "[措施编号] 目录{}中没有措施“{}” / no measure {:?} in catalogue {}",
-            catalogue.version, d.measure_code, d.measure_code, catalogue.version
-        ));
+        return Err(Message::new("measure.unknown")
+            .with("code", &d.measure_code)
+            .with("version", &catalogue.version));
     };
     let Some(keys) = found.get(&d.household_number) else {
-        return Err(format!(
-            "[户编号] 没有户“{}”或不在管辖范围内 / no household {:?} within your areas",
-            d.household_number, d.household_number
-        ));
+        return Err(Message::new("measure.no_household").with("number", &d.household_number));
     };
     let member = d.member_id_number.trim();
     match (measure.per, member.is_empty()) {
         (Per::Member, true) => {
-            return Err(format!(
-                "[成员证件号码] 措施{}按人落实，须填成员 / {} is given per member: name the member",
-                measure.code, measure.code
-            ));
+            return Err(Message::new("measure.member_required").with("code", &measure.code));
         }
         (Per::Member, false) if !keys.members.iter().any(|m| m == member) => {
-            return Err(format!(
-                "[成员证件号码] 不是该户成员 / not a member of household {}",
-                d.household_number
-            ));
+            return Err(Message::new("measure.not_a_member").with("number", &d.household_number));
         }
         (Per::Household, false) => {
-            return Err(format!(
-                "[成员证件号码] 措施{}按户落实，不填成员 / {} is given per household: leave the member empty",
-                measure.code, measure.code
-            ));
+            return Err(Message::new("measure.member_not_wanted").with("code", &measure.code));
         }
         _ => {}
     }
     if d.amount.is_some_and(Fen::is_negative) {
-        return Err("[金额] 不能为负 / must not be negative".into());
+        return Err(Message::new("measure.negative_amount"));
     }
     let delivery = Delivery {
         household_id: keys.id,

@@ -103,7 +103,9 @@ pub async fn upload(
                     return Ok(Redirect::to(&to).into_response());
                 }
                 Err(AttachError::NotFound) => return Err(AppError::NotFound),
-                Err(AttachError::Refused(e)) => e.to_string(),
+                Err(AttachError::Refused(e)) => {
+                    crate::i18n::message(lang, &fupin_core::message::Explained::message(&e))
+                }
                 Err(AttachError::Other(e)) => return Err(AppError::internal(e)),
             }
         }

@@ -21,7 +21,8 @@ use super::{Pager, area_crumbs, area_href, household_href, or_dash, parse_page};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, message, t};
+use fupin_services::error::ServiceError;
 
 /// The year a household's measures are shown for: its latest matching, else its latest year of
 /// record.
@@ -229,7 +230,12 @@ pub async fn record_delivery(
     .await
     {
         Ok(_) => Ok(Redirect::to(&format!("{}#measures", household_href(id))).into_response()),
-        Err(e) => bad(e.to_string()).await,
+        Err(ServiceError::Refused(m)) => bad(message(lang, &m)).await,
+        Err(ServiceError::Invalid(issues)) => {
+            let reasons: Vec<String> = issues.iter().map(|i| message(lang, &i.message)).collect();
+            bad(reasons.join("；")).await
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -151,7 +151,10 @@ pub async fn save_income(
                     amount: l.amount,
                 })
                 .collect();
-            let errors = errors.iter().map(ToString::to_string).collect();
+            let errors = errors
+                .iter()
+                .map(|e| crate::i18n::message(lang, &fupin_core::message::Explained::message(e)))
+                .collect();
             income_form_page(&state, lang, &caller, id, year, lines, errors).await
         }
         Err(IncomeLinesError::Other(e)) => Err(AppError::internal(e)),
