@@ -459,7 +459,8 @@ pub async fn summary(
     if let Some(u) = under
         && !scope.contains_area(u)
     {
-        bail!("{u} 不在您的辖区内 / {u} is outside your jurisdiction");
+        // outside is answered as nowhere
+        bail!(ServiceError::NotFound);
     }
     let child_level = under.map_or(Some(AreaLevel::Province), |u| u.level().child());
     let mut total = AreaWarnings {

@@ -121,11 +121,6 @@ pub async fn list(
         "" => None,
         a => Some(AreaCode::parse(a)?),
     };
-    if let Some(a) = &area
-        && !scope.contains_area(a)
-    {
-        return Err(AppError::NotFound);
-    }
     let rule = Rule::parse(q.rule.trim());
     let wanted_state = WarningState::parse(q.state.trim());
     let page = parse_page(q.page.as_deref())?;
