@@ -24,5 +24,6 @@ pub mod parse;
 pub mod population;
 pub mod progress;
 pub mod restructure;
+pub mod rule_documents;
 pub mod sheet;
 pub mod stages;
