@@ -11,6 +11,7 @@ pub mod columns;
 pub mod compare;
 pub mod deliveries;
 pub mod demo_accounts;
+pub mod dossier;
 pub mod edit;
 pub mod export;
 pub mod generate;
