@@ -49,13 +49,16 @@ pub(crate) fn households(scope: &Scope, prefix: &str) -> String {
     all_of(parts)
 }
 
-/// The condition that keeps rows about one household (`column`: its id) whose household
-/// `scope` reaches: for details read by id (events, helpers, codes) without trusting the
-/// caller to have read the household first.
+/// The condition that keeps rows about one household (`column`: its id, a column of the outer
+/// query that `households` does not have) whose household `scope` reaches: for details read by
+/// id (events, helpers, codes) without trusting the caller to have read the household first.
+/// A correlated `EXISTS`, so that each row costs one look-up by primary key: `column IN
+/// (SELECT id FROM households WHERE …)` had SQLite list every household of the scope's subtree
+/// first (27 ms for a province of 180,000 households, on every household page with a helper).
 pub(crate) fn of_household(scope: &Scope, column: &str) -> String {
     format!(
-        "{column} IN (SELECT id FROM households WHERE {})",
-        households(scope, "")
+        "EXISTS (SELECT 1 FROM households scoped WHERE scoped.id = {column} AND {})",
+        households(scope, "scoped.")
     )
 }
 
@@ -150,7 +153,7 @@ mod tests {
         assert_eq!(owned(&card, "area_code"), "1 = 0");
         assert_eq!(
             of_household(&card, "household_id"),
-            "household_id IN (SELECT id FROM households WHERE id = 42)"
+            "EXISTS (SELECT 1 FROM households scoped WHERE scoped.id = household_id AND scoped.id = 42)"
         );
     }
 
