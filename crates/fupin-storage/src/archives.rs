@@ -102,6 +102,14 @@ impl Db {
     }
 }
 
+/// A household's archives, newest first.
+const ARCHIVES: scope::HouseholdRows = scope::HouseholdRows {
+    columns: ENTRY_COLUMNS,
+    table: "household_archives",
+    alias: "a",
+    order: "a.uploaded_at DESC, a.id DESC",
+};
+
 /// The reads above inside a caller's transaction (one snapshot for several sections).
 impl Tx {
     /// [`Db::archives_of`] inside this transaction.
@@ -110,16 +118,6 @@ impl Tx {
         scope: &Scope,
         household_id: i64,
     ) -> Result<Vec<ArchiveEntry>, StorageError> {
-        fetch_all(
-            self,
-            &format!(
-                "SELECT {ENTRY_COLUMNS} FROM household_archives a \
-                 JOIN households h ON h.id = a.household_id \
-                 WHERE a.household_id = $1 AND {} ORDER BY a.uploaded_at DESC, a.id DESC",
-                scope::households(scope, "h.")
-            ),
-            &[Value::I64(household_id)],
-        )
-        .await
+        fetch_all(self, &ARCHIVES.sql(scope), &[Value::I64(household_id)]).await
     }
 }

@@ -351,6 +351,16 @@ impl Db {
     }
 }
 
+/// A household's assessments, newest year first.
+const ASSESSMENTS: scope::HouseholdRows = scope::HouseholdRows {
+    columns: "a.household_id, a.year, a.card_version, a.score, a.band, a.income, \
+              a.food_clothing, a.compulsory_education, a.basic_medical, a.safe_housing, \
+              a.safe_water, a.points, a.expected_exit_year, a.computed_at, a.county_pace",
+    table: "assessments",
+    alias: "a",
+    order: "a.year DESC, a.computed_at DESC",
+};
+
 /// The reads above inside a caller's transaction (one snapshot for several sections).
 impl Tx {
     /// [`Db::household_assessments`] inside this transaction.
@@ -359,18 +369,6 @@ impl Tx {
         scope: &Scope,
         household_id: i64,
     ) -> Result<Vec<AssessmentRow>, StorageError> {
-        fetch_all(
-            self,
-            &format!(
-                "SELECT a.household_id, a.year, a.card_version, a.score, a.band, a.income, \
-                 a.food_clothing, a.compulsory_education, a.basic_medical, a.safe_housing, \
-                 a.safe_water, a.points, a.expected_exit_year, a.computed_at, a.county_pace \
-                 FROM assessments a JOIN households h ON h.id = a.household_id \
-                 WHERE a.household_id = $1 AND {} ORDER BY a.year DESC, a.computed_at DESC",
-                scope::households(scope, "h.")
-            ),
-            &[Value::I64(household_id)],
-        )
-        .await
+        fetch_all(self, &ASSESSMENTS.sql(scope), &[Value::I64(household_id)]).await
     }
 }
