@@ -177,14 +177,10 @@ impl HouseholdDossier {
         // the snapshot ends (its connection back in the pool) before the wait for the trail
         drop(tx);
         let h = &dossier.record.household;
-        let entry = actor.entry(
-            "read",
-            "household",
-            h.number.clone(),
-            h.village_code.as_str(),
-            via,
-        );
-        audit.record(entry).await?;
+        let (number, village) = (h.number.clone(), h.village_code.as_str());
+        audit
+            .record(actor.entry("read", "household", number, village, via))
+            .await?;
         Ok(Some(dossier))
     }
 
