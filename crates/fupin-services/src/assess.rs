@@ -13,7 +13,9 @@ use fupin_core::assessment::prediction::{HORIZON, MeasureStanding, Prediction, p
 use fupin_core::codes::HouseholdStatus;
 use fupin_core::measures::Catalogue;
 use fupin_core::{AreaCode, AreaLevel, Fen, Household, IncomeYear, PolicyKey, PolicySet};
-use fupin_storage::{AssessmentFigures, AssessmentRow, Db, DocumentKind, ScanWith};
+use fupin_storage::{
+    AssessmentFigures, AssessmentRow, Db, DocumentKind, HouseholdMeasures, ScanWith, Tx,
+};
 
 use crate::progress::Progress;
 use crate::stages::{PAGE, scan_in_stages};
@@ -424,17 +426,27 @@ pub async fn explain_latest(
     scope: &fupin_core::access::Scope,
     record: &fupin_storage::HouseholdRecord,
 ) -> Result<Option<Explanation>> {
-    let rows = db.household_assessments(scope, record.id).await?;
+    let mut tx = db.reader().await?;
+    let matched = tx.household_measures(scope, record.id).await?;
+    explain_latest_in(&mut tx, policy, scope, record, &matched).await
+}
+
+/// [`explain_latest`] inside the caller's snapshot, given the household's stored matchings
+/// (read once for this and the measures section of a dossier).
+pub async fn explain_latest_in(
+    tx: &mut Tx,
+    policy: &PolicySet,
+    scope: &fupin_core::access::Scope,
+    record: &fupin_storage::HouseholdRecord,
+    matched: &[HouseholdMeasures],
+) -> Result<Option<Explanation>> {
+    let rows = tx.household_assessments(scope, record.id).await?;
     let Some(stored) = rows.into_iter().next() else {
         return Ok(None);
     };
-    let Some(card) = db
-        .document(DocumentKind::Scorecard, &stored.card_version)
-        .await?
-    else {
+    let Some(card) = crate::rule_documents::scorecard(tx, &stored.card_version).await? else {
         return Ok(None);
     };
-    let card = Card::parse(&card.body)?;
     let h = &record.household;
     let year = stored.year;
     let lines = exit_lines(policy, &h.village_code.ancestor(AreaLevel::County), year);
@@ -462,21 +474,15 @@ pub async fn explain_latest(
             .ok()
             .and_then(|i| lines.get(i).copied().flatten())
     };
-    let matched = db
-        .household_measures(scope, record.id)
-        .await?
-        .into_iter()
-        .find(|m| m.year == year);
-    let catalogues = match &matched {
-        Some(_) => stored_catalogues(db).await?,
-        None => HashMap::new(),
+    // the catalogue the year's matching used, as `standing` reads it
+    let matched = matched.iter().find(|m| m.year == year);
+    let catalogue = match matched {
+        Some(m) => crate::rule_documents::catalogue(tx, &m.catalogue_version).await?,
+        None => None,
     };
-    let codes = matched.map(|m| fupin_storage::MatchedCodes {
-        catalogue_version: m.catalogue_version,
-        entitled: m.entitled_codes,
-        gaps: m.gap_codes,
+    let measures = catalogue.as_deref().zip(matched).map(|(c, m)| {
+        MeasureStanding::from_codes(c, &m.entitled_codes, &m.gap_codes, h.conditions.relocated)
     });
-    let measures = standing(&catalogues, codes.as_ref(), h);
     let prediction = status.is_poor().then(|| {
         predict(
             &incomes,
@@ -489,7 +495,7 @@ pub async fn explain_latest(
     });
     Ok(Some(Explanation {
         stored,
-        card_name: card.name,
+        card_name: card.name.clone(),
         score,
         checklist: list,
         prediction,

@@ -11,6 +11,7 @@ pub mod columns;
 pub mod compare;
 pub mod deliveries;
 pub mod demo_accounts;
+pub mod dossier;
 pub mod edit;
 pub mod error;
 pub mod export;
@@ -25,6 +26,7 @@ pub mod parse;
 pub mod population;
 pub mod progress;
 pub mod restructure;
+pub mod rule_documents;
 pub mod sheet;
 pub mod stages;
 

@@ -68,16 +68,9 @@ pub async fn export_catalogue(db: &Db) -> Result<String> {
     Ok(catalogue_for_run(db, None).await?.to_toml())
 }
 
-/// The catalogue in force without storing anything (for pages).
-pub async fn catalogue_in_force(db: &Db) -> Result<Catalogue> {
-    let body = document_text(
-        db,
-        DocumentKind::MeasureCatalogue,
-        None,
-        fupin_core::measures::catalogue::DEFAULT_CATALOGUE,
-    )
-    .await?;
-    Ok(Catalogue::from_toml(&body)?)
+/// The catalogue in force without storing anything (for pages), parsed once per text.
+pub async fn catalogue_in_force(db: &Db) -> Result<std::sync::Arc<Catalogue>> {
+    crate::rule_documents::catalogue_in_force(&mut db.reader().await?).await
 }
 
 /// A household's key for a delivery: the member's ID number, or '' for the household.

@@ -10,7 +10,7 @@ use fupin_core::{AreaCode, CodeList};
 use crate::NewAuditEntry;
 use crate::registry::now_utc;
 use crate::sql::{Value, execute, execute_unless_busy, fetch_all};
-use crate::{Db, StorageError};
+use crate::{Db, StorageError, Tx};
 
 /// A user account (without its password hash).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -180,7 +180,7 @@ struct Count {
 
 impl Db {
     fn user_select(&self) -> String {
-        USER_SELECT.replace("{agg}", &self.backend().comma_list("r.role"))
+        user_select(self.backend())
     }
 
     /// Creates an account with its roles; fails if the username is taken.
@@ -625,20 +625,7 @@ impl Db {
         scope: &Scope,
         household_id: i64,
     ) -> Result<Vec<User>, StorageError> {
-        let rows: Vec<UserRow> = fetch_all(
-            &mut self.reader().await?,
-            &format!(
-                "{} WHERE u.id IN (SELECT user_id FROM helper_pairs WHERE household_id = $1 \
-                 AND {}) ORDER BY u.real_name, u.id",
-                self.user_select(),
-                crate::scope::of_household(scope, "household_id")
-            ),
-            &[Value::I64(household_id)],
-        )
-        .await?;
-        rows.into_iter()
-            .map(|r| r.into_user().map(|(u, _)| u))
-            .collect()
+        self.reader().await?.helpers_of(scope, household_id).await
     }
 
     /// Pairs a helper cadre with a household (结对帮扶); pairing twice changes nothing.
@@ -656,6 +643,36 @@ impl Db {
         )
         .await?;
         tx.commit().await
+    }
+}
+
+/// The users' columns with their roles listed as the backend spells a comma list.
+fn user_select(backend: crate::Backend) -> String {
+    USER_SELECT.replace("{agg}", &backend.comma_list("r.role"))
+}
+
+/// The reads above inside a caller's transaction (one snapshot for several sections).
+impl Tx {
+    /// [`Db::helpers_of`] inside this transaction.
+    pub async fn helpers_of(
+        &mut self,
+        scope: &Scope,
+        household_id: i64,
+    ) -> Result<Vec<User>, StorageError> {
+        let select = user_select(self.backend());
+        let rows: Vec<UserRow> = fetch_all(
+            self,
+            &format!(
+                "{select} WHERE u.id IN (SELECT user_id FROM helper_pairs WHERE household_id = $1 \
+                 AND {}) ORDER BY u.real_name, u.id",
+                crate::scope::of_household(scope, "household_id")
+            ),
+            &[Value::I64(household_id)],
+        )
+        .await?;
+        rows.into_iter()
+            .map(|r| r.into_user().map(|(u, _)| u))
+            .collect()
     }
 }
 

@@ -77,17 +77,7 @@ impl Db {
         scope: &Scope,
         household_id: i64,
     ) -> Result<Vec<ArchiveEntry>, StorageError> {
-        fetch_all(
-            &mut self.reader().await?,
-            &format!(
-                "SELECT {ENTRY_COLUMNS} FROM household_archives a \
-                 JOIN households h ON h.id = a.household_id \
-                 WHERE a.household_id = $1 AND {} ORDER BY a.uploaded_at DESC, a.id DESC",
-                scope::households(scope, "h.")
-            ),
-            &[Value::I64(household_id)],
-        )
-        .await
+        self.reader().await?.archives_of(scope, household_id).await
     }
 
     /// One archive with its bytes, if it belongs to `household_id` and `scope` reaches it.
@@ -109,5 +99,25 @@ impl Db {
         )
         .await?;
         Ok(rows.into_iter().next())
+    }
+}
+
+/// A household's archives, newest first.
+const ARCHIVES: scope::HouseholdRows = scope::HouseholdRows {
+    columns: ENTRY_COLUMNS,
+    table: "household_archives",
+    alias: "a",
+    order: "a.uploaded_at DESC, a.id DESC",
+};
+
+/// The reads above inside a caller's transaction (one snapshot for several sections).
+impl Tx {
+    /// [`Db::archives_of`] inside this transaction.
+    pub async fn archives_of(
+        &mut self,
+        scope: &Scope,
+        household_id: i64,
+    ) -> Result<Vec<ArchiveEntry>, StorageError> {
+        fetch_all(self, &ARCHIVES.sql(scope), &[Value::I64(household_id)]).await
     }
 }

@@ -8,7 +8,7 @@ use fupin_core::validation::AreaLookup;
 use fupin_core::{Area, AreaCode, AreaLevel};
 
 use crate::sql::{Value, execute, fetch_all};
-use crate::{Db, StorageError};
+use crate::{Db, StorageError, Tx};
 
 #[derive(sqlx::FromRow)]
 struct AreaRow {
@@ -269,17 +269,7 @@ impl Db {
     /// The chain from the province down to `code` (for breadcrumbs), as far as it is known.
     /// Names only: division names are public, and no figures come with them.
     pub async fn area_path(&self, code: &AreaCode) -> Result<Vec<Area>, StorageError> {
-        let codes: Vec<Value> = AreaLevel::ALL
-            .iter()
-            .filter(|l| **l <= code.level())
-            .map(|l| Value::Text(code.ancestor(*l).to_string()))
-            .collect();
-        let sql = format!(
-            "SELECT code, name, level, parent_code FROM areas WHERE code IN ({}) ORDER BY level",
-            crate::rows::placeholders(codes.len())
-        );
-        let rows: Vec<AreaRow> = fetch_all(&mut self.reader().await?, &sql, &codes).await?;
-        rows.into_iter().map(AreaRow::into_area).collect()
+        self.reader().await?.area_path(code).await
     }
 
     /// The names of these areas (division names are public), by code; unknown codes absent.
@@ -507,5 +497,23 @@ impl Db {
         }
         tx.commit().await?;
         Ok(rows.len() as u64)
+    }
+}
+
+/// The reads above inside a caller's transaction (one snapshot for several sections).
+impl Tx {
+    /// [`Db::area_path`] inside this transaction.
+    pub async fn area_path(&mut self, code: &AreaCode) -> Result<Vec<Area>, StorageError> {
+        let codes: Vec<Value> = AreaLevel::ALL
+            .iter()
+            .filter(|l| **l <= code.level())
+            .map(|l| Value::Text(code.ancestor(*l).to_string()))
+            .collect();
+        let sql = format!(
+            "SELECT code, name, level, parent_code FROM areas WHERE code IN ({}) ORDER BY level",
+            crate::rows::placeholders(codes.len())
+        );
+        let rows: Vec<AreaRow> = fetch_all(self, &sql, &codes).await?;
+        rows.into_iter().map(AreaRow::into_area).collect()
     }
 }

@@ -8,7 +8,7 @@ use fupin_core::access::Scope;
 
 use crate::bulk::insert_rows;
 use crate::sql::{Value, execute, fetch_all};
-use crate::{Db, StorageError, scope};
+use crate::{Db, StorageError, Tx, scope};
 
 /// One household's assessment for a year under a card (outcomes: met / not_met / unknown, in
 /// the order of `fupin_core::assessment::checklist::Dimension::ALL`).
@@ -229,19 +229,10 @@ impl Db {
         scope: &Scope,
         household_id: i64,
     ) -> Result<Vec<AssessmentRow>, StorageError> {
-        fetch_all(
-            &mut self.reader().await?,
-            &format!(
-                "SELECT a.household_id, a.year, a.card_version, a.score, a.band, a.income, \
-                 a.food_clothing, a.compulsory_education, a.basic_medical, a.safe_housing, \
-                 a.safe_water, a.points, a.expected_exit_year, a.computed_at, a.county_pace \
-                 FROM assessments a JOIN households h ON h.id = a.household_id \
-                 WHERE a.household_id = $1 AND {} ORDER BY a.year DESC, a.computed_at DESC",
-                scope::households(scope, "h.")
-            ),
-            &[Value::I64(household_id)],
-        )
-        .await
+        self.reader()
+            .await?
+            .household_assessments(scope, household_id)
+            .await
     }
 
     /// The assessment counts of each child area of `parent` (by code prefix of `len` digits)
@@ -357,5 +348,27 @@ impl Db {
         )
         .await?;
         Ok(rows.into_iter().map(|r| (r.year, r.card_version)).collect())
+    }
+}
+
+/// A household's assessments, newest year first.
+const ASSESSMENTS: scope::HouseholdRows = scope::HouseholdRows {
+    columns: "a.household_id, a.year, a.card_version, a.score, a.band, a.income, \
+              a.food_clothing, a.compulsory_education, a.basic_medical, a.safe_housing, \
+              a.safe_water, a.points, a.expected_exit_year, a.computed_at, a.county_pace",
+    table: "assessments",
+    alias: "a",
+    order: "a.year DESC, a.computed_at DESC",
+};
+
+/// The reads above inside a caller's transaction (one snapshot for several sections).
+impl Tx {
+    /// [`Db::household_assessments`] inside this transaction.
+    pub async fn household_assessments(
+        &mut self,
+        scope: &Scope,
+        household_id: i64,
+    ) -> Result<Vec<AssessmentRow>, StorageError> {
+        fetch_all(self, &ASSESSMENTS.sql(scope), &[Value::I64(household_id)]).await
     }
 }

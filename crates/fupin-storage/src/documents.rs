@@ -3,7 +3,7 @@
 //! the document that made it; the one loaded last is in force.
 
 use crate::sql::{Value, execute, fetch_all};
-use crate::{Db, StorageError};
+use crate::{Db, StorageError, Tx};
 
 /// The kinds of rule document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,16 +96,7 @@ impl Db {
         kind: DocumentKind,
         version: &str,
     ) -> Result<Option<StoredDocument>, StorageError> {
-        let rows: Vec<StoredDocument> = fetch_all(
-            &mut self.reader().await?,
-            &format!(
-                "SELECT version, name, body, loaded_at FROM {} WHERE version = $1",
-                kind.table()
-            ),
-            &[Value::Text(version.into())],
-        )
-        .await?;
-        Ok(rows.into_iter().next())
+        self.reader().await?.document(kind, version).await
     }
 
     /// The document loaded last (the one in force), if any was loaded.
@@ -113,8 +104,40 @@ impl Db {
         &self,
         kind: DocumentKind,
     ) -> Result<Option<StoredDocument>, StorageError> {
+        self.reader().await?.current_document(kind).await
+    }
+
+    /// Every version of a kind, the one in force first.
+    pub async fn documents(&self, kind: DocumentKind) -> Result<Vec<StoredDocument>, StorageError> {
+        self.reader().await?.documents(kind).await
+    }
+}
+
+/// The reads above inside a caller's transaction (one snapshot for several sections).
+impl Tx {
+    /// [`Db::documents`] inside this transaction.
+    pub async fn documents(
+        &mut self,
+        kind: DocumentKind,
+    ) -> Result<Vec<StoredDocument>, StorageError> {
+        fetch_all(
+            self,
+            &format!(
+                "SELECT version, name, body, loaded_at FROM {} ORDER BY loaded_at DESC, version DESC",
+                kind.table()
+            ),
+            &[],
+        )
+        .await
+    }
+
+    /// [`Db::current_document`] inside this transaction.
+    pub async fn current_document(
+        &mut self,
+        kind: DocumentKind,
+    ) -> Result<Option<StoredDocument>, StorageError> {
         let rows: Vec<StoredDocument> = fetch_all(
-            &mut self.reader().await?,
+            self,
             &format!(
                 "SELECT version, name, body, loaded_at FROM {} ORDER BY loaded_at DESC, version DESC LIMIT 1",
                 kind.table()
@@ -125,16 +148,21 @@ impl Db {
         Ok(rows.into_iter().next())
     }
 
-    /// Every version of a kind, the one in force first.
-    pub async fn documents(&self, kind: DocumentKind) -> Result<Vec<StoredDocument>, StorageError> {
-        fetch_all(
-            &mut self.reader().await?,
+    /// [`Db::document`] inside this transaction.
+    pub async fn document(
+        &mut self,
+        kind: DocumentKind,
+        version: &str,
+    ) -> Result<Option<StoredDocument>, StorageError> {
+        let rows: Vec<StoredDocument> = fetch_all(
+            self,
             &format!(
-                "SELECT version, name, body, loaded_at FROM {} ORDER BY loaded_at DESC, version DESC",
+                "SELECT version, name, body, loaded_at FROM {} WHERE version = $1",
                 kind.table()
             ),
-            &[],
+            &[Value::Text(version.into())],
         )
-        .await
+        .await?;
+        Ok(rows.into_iter().next())
     }
 }

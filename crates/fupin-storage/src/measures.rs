@@ -257,18 +257,10 @@ impl Db {
         scope: &Scope,
         household_id: i64,
     ) -> Result<Vec<Delivery>, StorageError> {
-        fetch_all(
-            &mut self.reader().await?,
-            &format!(
-                "SELECT d.household_id, d.measure_code, d.member_id_number, d.year, d.delivered_on, \
-                 d.amount, d.unit, d.evidence, d.recorded_by, d.recorded_at \
-                 FROM measure_deliveries d JOIN households h ON h.id = d.household_id \
-                 WHERE d.household_id = $1 AND {} ORDER BY d.year DESC, d.delivered_on DESC, d.id",
-                scope::households(scope, "h.")
-            ),
-            &[Value::I64(household_id)],
-        )
-        .await
+        self.reader()
+            .await?
+            .household_deliveries(scope, household_id)
+            .await
     }
 
     /// A household's stored matching results, newest year first, if `scope` reaches it.
@@ -277,18 +269,10 @@ impl Db {
         scope: &Scope,
         household_id: i64,
     ) -> Result<Vec<HouseholdMeasures>, StorageError> {
-        fetch_all(
-            &mut self.reader().await?,
-            &format!(
-                "SELECT m.household_id, m.year, m.catalogue_version, m.village_code, m.entitled, \
-                 m.delivered, m.gaps, m.entitled_codes, m.gap_codes, m.computed_at \
-                 FROM household_measures m JOIN households h ON h.id = m.household_id \
-                 WHERE m.household_id = $1 AND {} ORDER BY m.year DESC",
-                scope::households(scope, "h.")
-            ),
-            &[Value::I64(household_id)],
-        )
-        .await
+        self.reader()
+            .await?
+            .household_measures(scope, household_id)
+            .await
     }
 
     /// The years matched inside `area`, newest first.
@@ -466,5 +450,44 @@ impl Db {
             }
         }
         Ok(out)
+    }
+}
+
+/// A household's stored matchings, newest year first.
+const MATCHINGS: scope::HouseholdRows = scope::HouseholdRows {
+    columns: "m.household_id, m.year, m.catalogue_version, m.village_code, m.entitled, \
+              m.delivered, m.gaps, m.entitled_codes, m.gap_codes, m.computed_at",
+    table: "household_measures",
+    alias: "m",
+    order: "m.year DESC",
+};
+
+/// A household's deliveries, newest year first.
+const DELIVERIES: scope::HouseholdRows = scope::HouseholdRows {
+    columns: "d.household_id, d.measure_code, d.member_id_number, d.year, d.delivered_on, \
+              d.amount, d.unit, d.evidence, d.recorded_by, d.recorded_at",
+    table: "measure_deliveries",
+    alias: "d",
+    order: "d.year DESC, d.delivered_on DESC, d.id",
+};
+
+/// The reads above inside a caller's transaction (one snapshot for several sections).
+impl Tx {
+    /// [`Db::household_measures`] inside this transaction.
+    pub async fn household_measures(
+        &mut self,
+        scope: &Scope,
+        household_id: i64,
+    ) -> Result<Vec<HouseholdMeasures>, StorageError> {
+        fetch_all(self, &MATCHINGS.sql(scope), &[Value::I64(household_id)]).await
+    }
+
+    /// [`Db::household_deliveries`] inside this transaction.
+    pub async fn household_deliveries(
+        &mut self,
+        scope: &Scope,
+        household_id: i64,
+    ) -> Result<Vec<Delivery>, StorageError> {
+        fetch_all(self, &DELIVERIES.sql(scope), &[Value::I64(household_id)]).await
     }
 }

@@ -5,7 +5,7 @@ use fupin_core::AreaCode;
 use fupin_core::policy::{Evidence, PolicyKey, PolicyParam, PolicySet, default_params};
 
 use crate::sql::{Value, execute, fetch_all};
-use crate::{Db, StorageError};
+use crate::{Db, StorageError, Tx};
 
 const NATIONAL: &str = "CN";
 
@@ -63,8 +63,23 @@ async fn upsert(tx: &mut crate::Tx, p: &PolicyParam, replace: bool) -> Result<()
 impl Db {
     /// Every parameter row, as a set to resolve against.
     pub async fn policy(&self) -> Result<PolicySet, StorageError> {
+        self.reader().await?.policy().await
+    }
+
+    /// Adds or replaces one parameter row.
+    pub async fn set_policy(&self, p: &PolicyParam) -> Result<(), StorageError> {
+        let mut tx = self.begin().await?;
+        upsert(&mut tx, p, true).await?;
+        tx.commit().await
+    }
+}
+
+/// The reads above inside a caller's transaction (one snapshot for several sections).
+impl Tx {
+    /// [`Db::policy`] inside this transaction.
+    pub async fn policy(&mut self) -> Result<PolicySet, StorageError> {
         let rows: Vec<ParamRow> = fetch_all(
-            &mut self.reader().await?,
+            self,
             "SELECT key, region, year_from, value, evidence, source, note FROM policy_params \
              ORDER BY key, region, year_from",
             &[],
@@ -90,12 +105,5 @@ impl Db {
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
         Ok(PolicySet::new(params))
-    }
-
-    /// Adds or replaces one parameter row.
-    pub async fn set_policy(&self, p: &PolicyParam) -> Result<(), StorageError> {
-        let mut tx = self.begin().await?;
-        upsert(&mut tx, p, true).await?;
-        tx.commit().await
     }
 }

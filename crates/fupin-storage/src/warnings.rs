@@ -410,16 +410,10 @@ impl Db {
         scope: &Scope,
         household_id: i64,
     ) -> Result<Vec<WarningRow>, StorageError> {
-        fetch_all(
-            &mut self.reader().await?,
-            &format!(
-                "{WARNING_SELECT} WHERE (household_id = $1 OR related_household_id = $2) AND {} \
-                 ORDER BY id DESC",
-                crate::scope::within(scope, "area_code")
-            ),
-            &[Value::I64(household_id), Value::I64(household_id)],
-        )
-        .await
+        self.reader()
+            .await?
+            .household_warnings(scope, household_id)
+            .await
     }
 
     /// Counts by responsible area, rule, state and opening day inside `scope`.
@@ -432,6 +426,27 @@ impl Db {
                 crate::scope::within(scope, "area_code")
             ),
             &[],
+        )
+        .await
+    }
+}
+
+/// The reads above inside a caller's transaction (one snapshot for several sections).
+impl Tx {
+    /// [`Db::household_warnings`] inside this transaction.
+    pub async fn household_warnings(
+        &mut self,
+        scope: &Scope,
+        household_id: i64,
+    ) -> Result<Vec<WarningRow>, StorageError> {
+        fetch_all(
+            self,
+            &format!(
+                "{WARNING_SELECT} WHERE (household_id = $1 OR related_household_id = $2) AND {} \
+                 ORDER BY id DESC",
+                crate::scope::within(scope, "area_code")
+            ),
+            &[Value::I64(household_id), Value::I64(household_id)],
         )
         .await
     }

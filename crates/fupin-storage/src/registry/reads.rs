@@ -12,7 +12,7 @@ use super::{
 };
 use crate::rows::*;
 use crate::sql::{Value, fetch_all};
-use crate::{Db, StorageError, scope};
+use crate::{Db, StorageError, Tx, scope};
 
 impl Db {
     /// One household with its members, yearly incomes, status history and change log; `None`
@@ -22,68 +22,7 @@ impl Db {
         scope: &Scope,
         id: i64,
     ) -> Result<Option<HouseholdRecord>, StorageError> {
-        #[derive(sqlx::FromRow)]
-        struct Stamps {
-            created_at: String,
-            updated_at: String,
-            version: i64,
-        }
-        let mut tx = self.reader().await?;
-        let filter = format!("id = $1 AND {}", scope::households(scope, ""));
-        let stored = load_where(&mut tx, &filter, &[Value::I64(id)]).await?;
-        let Some(household) = stored.into_iter().next().map(|s| s.household) else {
-            return Ok(None);
-        };
-        let stamps: Vec<Stamps> = fetch_all(
-            &mut tx,
-            "SELECT created_at, updated_at, version FROM households WHERE id = $1",
-            &[Value::I64(id)],
-        )
-        .await?;
-        let stamps = stamps.into_iter().next().ok_or(StorageError::NotFound)?;
-        let incomes: Vec<IncomeRow> = fetch_all(
-            &mut tx,
-            &format!("{INCOME_SELECT} WHERE household_id = $1 ORDER BY year"),
-            &[Value::I64(id)],
-        )
-        .await?;
-        let status: Vec<StatusRow> = fetch_all(
-            &mut tx,
-            "SELECT household_id, year, status, reason FROM household_status_years \
-             WHERE household_id = $1 ORDER BY year",
-            &[Value::I64(id)],
-        )
-        .await?;
-        let changes: Vec<ChangeEntry> = fetch_all(
-            &mut tx,
-            "SELECT at, actor, action, diff, reason FROM change_log WHERE household_id = $1 ORDER BY id DESC",
-            &[Value::I64(id)],
-        )
-        .await?;
-        Ok(Some(HouseholdRecord {
-            id,
-            household,
-            incomes: incomes
-                .into_iter()
-                .map(|r| {
-                    let per_capita = r.per_capita.map(Fen);
-                    let income = r.into_income();
-                    IncomeLine {
-                        net: income.net(),
-                        income,
-                        per_capita,
-                    }
-                })
-                .collect(),
-            status_years: status
-                .into_iter()
-                .map(StatusRow::into_status)
-                .collect::<Result<_, _>>()?,
-            changes,
-            created_at: stamps.created_at,
-            updated_at: stamps.updated_at,
-            version: stamps.version,
-        }))
+        self.reader().await?.household(scope, id).await
     }
 
     /// The id of the household with this number, if `scope` reaches it.
@@ -286,6 +225,77 @@ impl Db {
         )
         .await?;
         Ok(rows.first().map_or(0, |c| c.n))
+    }
+}
+
+impl Tx {
+    /// [`Db::household`] inside this transaction (a snapshot read with other sections).
+    pub async fn household(
+        &mut self,
+        scope: &Scope,
+        id: i64,
+    ) -> Result<Option<HouseholdRecord>, StorageError> {
+        #[derive(sqlx::FromRow)]
+        struct Stamps {
+            created_at: String,
+            updated_at: String,
+            version: i64,
+        }
+        let filter = format!("id = $1 AND {}", scope::households(scope, ""));
+        let stored = load_where(self, &filter, &[Value::I64(id)]).await?;
+        let Some(household) = stored.into_iter().next().map(|s| s.household) else {
+            return Ok(None);
+        };
+        let stamps: Vec<Stamps> = fetch_all(
+            self,
+            "SELECT created_at, updated_at, version FROM households WHERE id = $1",
+            &[Value::I64(id)],
+        )
+        .await?;
+        let stamps = stamps.into_iter().next().ok_or(StorageError::NotFound)?;
+        let incomes: Vec<IncomeRow> = fetch_all(
+            self,
+            &format!("{INCOME_SELECT} WHERE household_id = $1 ORDER BY year"),
+            &[Value::I64(id)],
+        )
+        .await?;
+        let status: Vec<StatusRow> = fetch_all(
+            self,
+            "SELECT household_id, year, status, reason FROM household_status_years \
+             WHERE household_id = $1 ORDER BY year",
+            &[Value::I64(id)],
+        )
+        .await?;
+        let changes: Vec<ChangeEntry> = fetch_all(
+            self,
+            "SELECT at, actor, action, diff, reason FROM change_log WHERE household_id = $1 ORDER BY id DESC",
+            &[Value::I64(id)],
+        )
+        .await?;
+        Ok(Some(HouseholdRecord {
+            id,
+            household,
+            incomes: incomes
+                .into_iter()
+                .map(|r| {
+                    let per_capita = r.per_capita.map(Fen);
+                    let income = r.into_income();
+                    IncomeLine {
+                        net: income.net(),
+                        income,
+                        per_capita,
+                    }
+                })
+                .collect(),
+            status_years: status
+                .into_iter()
+                .map(StatusRow::into_status)
+                .collect::<Result<_, _>>()?,
+            changes,
+            created_at: stamps.created_at,
+            updated_at: stamps.updated_at,
+            version: stamps.version,
+        }))
     }
 }
 

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use chrono::Datelike;
 use fupin_core::access::Sensitive;
 use fupin_core::{AreaCode, CodeList};
+use fupin_services::dossier::Sections;
 use fupin_storage::FigureYear;
 use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -149,7 +150,8 @@ pub async fn household(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<HouseholdJson>, AppError> {
-    let (rec, d) = super::read_household(&state, &caller, id, "api").await?;
+    let dossier = super::read_dossier(&state, &caller, id, "api", Sections::RECORD).await?;
+    let (rec, d) = (&dossier.record, &dossier.disclosure);
     let h = &rec.household;
     Ok(Json(HouseholdJson {
         id: rec.id,
@@ -158,13 +160,14 @@ pub async fn household(
         status: h.status.code(),
         attribute: h.attribute.code(),
         main_cause: h.main_cause.code(),
-        phone: d.show(Sensitive::Phone, &h.phone),
+        phone: dossier.shown.phone.clone(),
         members: h
             .members
             .iter()
-            .map(|m| MemberJson {
-                name: d.show(Sensitive::Name, &m.name),
-                id_number: d.show(Sensitive::IdNumber, m.id_number.as_str()),
+            .zip(&dossier.shown.members)
+            .map(|(m, shown)| MemberJson {
+                name: shown.name.clone(),
+                id_number: shown.id_number.clone(),
                 sex: m.sex.code(),
                 birth_year: m.birth_date.year(),
                 relation: m.relation.code(),

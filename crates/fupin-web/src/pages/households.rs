@@ -8,6 +8,8 @@ use fupin_core::codes::*;
 use fupin_core::income::{self, LineStanding};
 use fupin_core::record::{FieldChange, LIST_SEPARATOR};
 use fupin_core::{CodeList, Fen, Field, Household, Member, PolicyKey};
+use fupin_services::dossier::Sections;
+use fupin_services::dossier::household::{Shown, ShownMember};
 use fupin_storage::{ChangeEntry, HouseholdRecord, IncomeLine};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -53,7 +55,7 @@ struct MemberRow {
 }
 
 impl MemberRow {
-    fn new(m: &Member, lang: Lang, today: NaiveDate, d: &Disclosure) -> Self {
+    fn new(m: &Member, shown: &ShownMember, lang: Lang, today: NaiveDate, d: &Disclosure) -> Self {
         let migrant = if m.migrant == MigrantWork::None || m.migrant_months == 0 {
             lang.label(m.migrant).to_string()
         } else {
@@ -74,8 +76,8 @@ impl MemberRow {
         .map(|(_, key)| t(lang, key))
         .collect();
         MemberRow {
-            name: d.show(Sensitive::Name, &m.name),
-            id_number: d.show(Sensitive::IdNumber, m.id_number.as_str()),
+            name: shown.name.clone(),
+            id_number: shown.id_number.clone(),
             sex: lang.label(m.sex),
             age: m.age_on(today),
             birth_year: m.birth_date.year(),
@@ -297,16 +299,13 @@ fn logged_value(lang: Lang, d: &Disclosure, field: Field, text: &str) -> String 
 fn overview(
     h: &Household,
     rec: &HouseholdRecord,
+    shown: &Shown,
     lang: Lang,
     village: &str,
-    d: &Disclosure,
 ) -> Vec<Fact> {
     let label = |f: Field| lang.field(f);
     let causes: Vec<&str> = h.other_causes.iter().map(|c| lang.label(*c)).collect();
-    let bank = match (
-        h.bank_name.trim(),
-        d.show(Sensitive::BankAccount, &h.bank_account),
-    ) {
+    let bank = match (h.bank_name.trim(), shown.bank_account.clone()) {
         ("", acct) => acct,
         (name, acct) if acct.is_empty() => name.to_string(),
         (name, acct) => format!("{name} {acct}"),
@@ -333,7 +332,7 @@ fn overview(
             label(Field::Monitoring),
             h.monitoring.map_or(t(lang, "none"), |m| lang.label(m)),
         ),
-        fact(label(Field::Phone), d.show(Sensitive::Phone, &h.phone)),
+        fact(label(Field::Phone), shown.phone.clone()),
         fact(t(lang, "bank"), bank),
         fact(
             t(lang, "registered_at"),
@@ -408,26 +407,34 @@ pub(super) async fn page(
     id: i64,
     message: Option<String>,
 ) -> Result<Response, AppError> {
-    let (rec, d) = super::read_household(state, caller, id, "page").await?;
+    let may_see_warnings = caller.may(fupin_core::access::Action::ViewWarnings);
+    let dossier =
+        super::read_dossier(state, caller, id, "page", Sections::page(may_see_warnings)).await?;
+    let (rec, d) = (&dossier.record, &dossier.disclosure);
     let h = &rec.household;
-    let path = state.db.area_path(&h.village_code).await?;
-    let policy = state.db.policy().await?;
-    let assessment =
-        fupin_services::assess::explain_latest(&state.db, &policy, &caller.viewer().scope, &rec)
-            .await
-            .map_err(AppError::internal)?
-            .map(|e| super::assessment::AssessmentView::new(&e, lang, h, &d));
+    let path = &dossier.area_path;
+    let policy = dossier
+        .policy
+        .as_ref()
+        .ok_or_else(|| AppError::Internal("the dossier was read without its policy".into()))?;
+    let assessment = dossier
+        .assessment
+        .as_ref()
+        .map(|e| super::assessment::AssessmentView::new(e, lang, h, d));
     let village = path
         .iter()
         .find(|a| a.code == h.village_code)
         .map_or_else(|| h.village_code.to_string(), |a| a.name.clone());
-    let mut crumbs = area_crumbs(lang, &path);
+    let mut crumbs = area_crumbs(lang, path);
     crumbs.push(super::Crumb {
         name: h.number.clone(),
         href: None,
     });
     let today = chrono::Local::now().date_naive();
-    let head = h.head().map(|m| d.show(Sensitive::Name, &m.name));
+    let head = h
+        .head()
+        .and_then(|head| h.members.iter().position(|m| std::ptr::eq(m, head)))
+        .map(|i| dossier.shown.members[i].name.clone());
     let title = match &head {
         Some(name) => format!("{} · {name}", h.number),
         None => h.number.clone(),
@@ -435,7 +442,8 @@ pub(super) async fn page(
     let members: Vec<MemberRow> = h
         .members
         .iter()
-        .map(|m| MemberRow::new(m, lang, today, &d))
+        .zip(&dossier.shown.members)
+        .map(|(m, shown)| MemberRow::new(m, shown, lang, today, d))
         .collect();
     let incomes: Vec<IncomeRow> = rec
         .incomes
@@ -445,14 +453,12 @@ pub(super) async fn page(
             IncomeRow::new(i, exit_line, lang)
         })
         .collect();
-    let helpers: Vec<HelperRow> = state
-        .db
-        .helpers_of(&caller.viewer().scope, rec.id)
-        .await?
-        .into_iter()
+    let helpers: Vec<HelperRow> = dossier
+        .helpers
+        .iter()
         .map(|u| HelperRow {
-            name: u.real_name,
-            phone: u.phone,
+            name: u.real_name.clone(),
+            phone: u.phone.clone(),
         })
         .collect();
     let statuses: Vec<StatusRow> = rec
@@ -467,28 +473,20 @@ pub(super) async fn page(
     let changes: Vec<ChangeRow> = rec
         .changes
         .iter()
-        .map(|c| ChangeRow::new(c, lang, h, &d))
+        .map(|c| ChangeRow::new(c, lang, h, d))
         .collect();
-    let measures = super::measures::household_section(state, lang, caller, &rec, &d).await?;
-    let archives: Vec<super::archives::ArchiveRow> = state
-        .db
-        .archives_of(&caller.viewer().scope, rec.id)
-        .await?
+    let measures = super::measures::household_section(lang, &dossier)
+        .ok_or_else(|| AppError::Internal("the dossier was read without its measures".into()))?;
+    let archives: Vec<super::archives::ArchiveRow> = dossier
+        .archives
         .iter()
         .map(super::archives::ArchiveRow::new)
         .collect();
-    let warnings: Vec<super::warnings::WarningLine> =
-        if caller.may(fupin_core::access::Action::ViewWarnings) {
-            state
-                .db
-                .household_warnings(&caller.viewer().scope, rec.id)
-                .await?
-                .iter()
-                .map(|w| super::warnings::WarningLine::new(lang, caller, w, today))
-                .collect()
-        } else {
-            Vec::new()
-        };
+    let warnings: Vec<super::warnings::WarningLine> = dossier
+        .warnings
+        .iter()
+        .map(|w| super::warnings::WarningLine::new(lang, caller, w, today))
+        .collect();
     let html = state.render(
         "household.html",
         lang,
@@ -499,7 +497,7 @@ pub(super) async fn page(
             head,
             status => lang.label(h.status),
             crumbs => Serde(crumbs),
-            overview => Serde(overview(h, &rec, lang, &village, &d)),
+            overview => Serde(overview(h, rec, &dossier.shown, lang, &village)),
             members => Serde(members),
             conditions => Serde(conditions(h, lang)),
             incomes => Serde(incomes),

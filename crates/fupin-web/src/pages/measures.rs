@@ -6,13 +6,13 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use fupin_core::access::{Action, Sensitive};
-use fupin_core::masking::Disclosure;
 use fupin_core::measures::{Catalogue, Per};
 use fupin_core::{AreaCode, CodeList, Fen};
+use fupin_services::dossier::HouseholdDossier;
 use fupin_services::measures::{
     EntitlementLine, NewDelivery, catalogue_in_force, entitlement_lines,
 };
-use fupin_storage::{Delivery, DocumentKind, HouseholdRecord};
+use fupin_storage::{Delivery, DocumentKind};
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
@@ -23,15 +23,6 @@ use crate::auth::Caller;
 use crate::error::AppError;
 use crate::i18n::{Lang, message, t};
 use fupin_services::error::ServiceError;
-
-/// The year a household's measures are shown for: its latest matching, else its latest year of
-/// record.
-fn measures_year(rec: &HouseholdRecord, matched: Option<i32>) -> i32 {
-    matched
-        .or_else(|| rec.status_years.iter().map(|s| s.year).max())
-        .or_else(|| rec.incomes.iter().map(|i| i.income.year).max())
-        .unwrap_or(rec.household.registered_year)
-}
 
 #[derive(Debug, Serialize)]
 struct DeliveryRow {
@@ -63,20 +54,14 @@ pub(super) struct MeasuresView {
     choices: Vec<Choice>,
 }
 
-pub(super) async fn household_section(
-    state: &AppState,
-    lang: Lang,
-    caller: &Caller,
-    rec: &HouseholdRecord,
-    d: &Disclosure,
-) -> Result<MeasuresView, AppError> {
-    let scope = caller.viewer().scope;
-    let catalogue = catalogue_in_force(&state.db)
-        .await
-        .map_err(AppError::internal)?;
-    let matched = state.db.household_measures(&scope, rec.id).await?;
-    let year = measures_year(rec, matched.first().map(|m| m.year));
-    let deliveries = state.db.household_deliveries(&scope, rec.id).await?;
+/// The measures section of the household page, from the dossier's measures (`None` when the
+/// dossier was read without them).
+pub(super) fn household_section(lang: Lang, dossier: &HouseholdDossier) -> Option<MeasuresView> {
+    let section = dossier.measures.as_ref()?;
+    let (rec, d) = (&dossier.record, &dossier.disclosure);
+    let catalogue = &section.catalogue;
+    let deliveries = &section.deliveries;
+    let year = section.year(rec);
     let h = &rec.household;
     let income = rec
         .incomes
@@ -91,15 +76,7 @@ pub(super) async fn household_section(
     let mut as_of_year = h.clone();
     as_of_year.status = status;
     let english = lang == Lang::En;
-    let entitled = entitlement_lines(
-        &catalogue,
-        &as_of_year,
-        year,
-        income,
-        &deliveries,
-        english,
-        d,
-    );
+    let entitled = entitlement_lines(catalogue, &as_of_year, year, income, deliveries, english, d);
     let choices = entitled
         .iter()
         .filter(|e| !e.delivered)
@@ -121,7 +98,7 @@ pub(super) async fn household_section(
             .map(|m| d.show(Sensitive::Name, &m.name))
             .unwrap_or_default()
     };
-    Ok(MeasuresView {
+    Some(MeasuresView {
         year,
         catalogue: catalogue.version.clone(),
         gaps: entitled.iter().filter(|e| !e.delivered).count(),

@@ -23,6 +23,7 @@ pub mod search_limit;
 pub mod warnings;
 
 use fupin_core::Area;
+use fupin_services::dossier::{HouseholdDossier, Sections};
 use serde::Serialize;
 
 use crate::error::AppError;
@@ -30,7 +31,7 @@ use crate::i18n::{Lang, t};
 
 /// A household as `caller` may read it: inside their jurisdiction (404 outside, as if it did not
 /// exist), with the disclosure their roles allow; the read goes to the audit trail. `via` says
-/// which view read it (`page`, `api`).
+/// which view read it (`page`, `api`). The record alone: see [`read_dossier`].
 pub async fn read_household(
     state: &crate::AppState,
     caller: &crate::auth::Caller,
@@ -43,22 +44,31 @@ pub async fn read_household(
     ),
     AppError,
 > {
-    let viewer = caller.viewer();
-    let rec = state
-        .db
-        .household(&viewer.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let h = &rec.household;
-    let entry = caller.actor().entry(
-        "read",
-        "household",
-        h.number.clone(),
-        h.village_code.as_str(),
+    let dossier = read_dossier(state, caller, id, via, Sections::RECORD).await?;
+    Ok((dossier.record, dossier.disclosure))
+}
+
+/// The household's dossier with `sections`, read in one snapshot as `caller` may see it (404
+/// outside their jurisdiction), the read recorded in the audit trail before it is returned.
+pub async fn read_dossier(
+    state: &crate::AppState,
+    caller: &crate::auth::Caller,
+    id: i64,
+    via: &str,
+    sections: Sections,
+) -> Result<HouseholdDossier, AppError> {
+    HouseholdDossier::read(
+        &state.db,
+        &state.audit,
+        &caller.actor(),
+        &caller.viewer(),
+        id,
         via,
-    );
-    state.audit.record(entry).await?;
-    Ok((rec, viewer.disclosure))
+        sections,
+    )
+    .await
+    .map_err(AppError::internal)?
+    .ok_or(AppError::NotFound)
 }
 
 /// Shown where a value is missing.

@@ -2,15 +2,21 @@
 //!
 //! For each database (SQLite, and PostgreSQL when given): load the generated registry once
 //! (households, history, populations), log in as the office staff of the largest province, then
-//! time three fixed request lists one request at a time through the router (server time, no
+//! time fixed request lists one request at a time through the router (server time, no
 //! network): the province's area page, name searches (full names and given names alone, drawn
-//! from the registry), household pages (random households). Then the household page's
-//! throughput under concurrent load from a second process on loopback (`wrk`).
+//! from the registry), household pages (random households), a village's cards. Then the
+//! household page's throughput under concurrent load from a second process on loopback (`wrk`).
+//!
+//! Every page is also given as a multiple of two floors measured in the same run, one request
+//! at a time and under the same `wrk` load ([`floors`]): `/healthz` and the bare, unaudited read
+//! of the same households' records. The machine's speed changes between runs (other builds,
+//! the VM); the multiples are what compare across runs.
 //!
 //! With `--during-import N`, household pages are read instead while N households are imported
 //! ([`during_import`]).
 
 mod during_import;
+mod floors;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -59,8 +65,10 @@ pub async fn run(args: BenchConsoleArgs) -> Result<()> {
     if let Some(pg) = &args.postgres {
         targets.push(("PostgreSQL", pg.clone()));
     }
-    println!("| database | page | requests | p50 ms | p95 ms | max ms |");
-    println!("|---|---|---:|---:|---:|---:|");
+    println!(
+        "| database | page | requests | p50 ms | p95 ms | max ms | p50 ÷ /healthz | p50 ÷ bare read |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
     let mut throughput = Vec::new();
     for (name, url) in targets {
         if name == "PostgreSQL" {
@@ -73,20 +81,28 @@ pub async fn run(args: BenchConsoleArgs) -> Result<()> {
             "village cards ({} households, print job)",
             bench.cards_village_size
         );
+        // every list timed first, so that each row, the floors' too, is given against both
+        let mut timed = Vec::new();
         for (page, uris) in [
+            (FLOOR_HEALTHZ, &bench.healthz),
+            (FLOOR_BARE, &bench.bare),
             ("area page of the province", &bench.area),
             ("name search", &bench.names),
             ("household page", &bench.households),
             (cards_page.as_str(), &bench.cards),
         ] {
             let times = bench.time(uris).await?;
-            let s = Summary::of(&times);
+            timed.push((page, times.len(), Summary::of(&times)));
+        }
+        let (healthz, bare) = (timed[0].2.p50, timed[1].2.p50);
+        for (page, n, s) in timed {
             println!(
-                "| {name} | {page} | {} | {:.1} | {:.1} | {:.1} |",
-                times.len(),
+                "| {name} | {page} | {n} | {:.2} | {:.2} | {:.1} | {:.1}× | {:.1}× |",
                 s.p50,
                 s.p95,
-                s.max
+                s.max,
+                s.p50 / healthz,
+                s.p50 / bare
             );
         }
         throughput.push((name, bench.load(&args).await?));
@@ -94,16 +110,38 @@ pub async fn run(args: BenchConsoleArgs) -> Result<()> {
         db.close().await;
     }
     println!();
-    println!("| database | household pages under load | result |");
-    println!("|---|---|---|");
-    for (name, line) in throughput {
-        println!(
-            "| {name} | wrk -t2 -c{} -d{}s | {line} |",
-            args.connections, args.seconds
-        );
+    println!(
+        "wrk -t2 -c{} -d{}s, each in turn; \"× floor\": the floor's requests/s ÷ the page's \
+         (what one page costs in floors)",
+        args.connections, args.seconds
+    );
+    println!();
+    println!("| database | requests | requests/s | × /healthz | × bare read | wrk |");
+    println!("|---|---|---:|---:|---:|---|");
+    for (name, runs) in throughput {
+        let rate = |label: &str| {
+            runs.iter()
+                .find(|r: &&Load| r.label == label)
+                .map_or(f64::NAN, |r| r.rate)
+        };
+        let (healthz, bare) = (rate(FLOOR_HEALTHZ), rate(FLOOR_BARE));
+        for r in &runs {
+            println!(
+                "| {name} | {} | {:.0} | {:.2}× | {:.2}× | {} |",
+                r.label,
+                r.rate,
+                healthz / r.rate,
+                bare / r.rate,
+                r.line
+            );
+        }
     }
     Ok(())
 }
+
+/// The floors' names in the tables.
+const FLOOR_HEALTHZ: &str = "floor: /healthz";
+const FLOOR_BARE: &str = "floor: bare household read (unaudited, bench only)";
 
 /// Loads the generated registry into an empty database (once: a loaded one is reused).
 async fn ensure_loaded(db: &Db, data: &Path, name: &str) -> Result<()> {
@@ -177,6 +215,10 @@ struct Bench {
     area: Vec<String>,
     names: Vec<String>,
     households: Vec<String>,
+    /// `/healthz`, as many times as there are households.
+    healthz: Vec<String>,
+    /// The bare reads of the same households ([`floors`]).
+    bare: Vec<String>,
     /// The cards of the province's village nearest 500 households, for the last year of the
     /// history.
     cards: Vec<String>,
@@ -252,11 +294,17 @@ impl Bench {
             .context("no village")?;
         // a print job is heavier than a page: a tenth as many requests, at least ten
         let cards = vec![format!("/areas/{village}/cards?year=2023"); (n / 10).max(10)];
+        let mut state = fupin_web::AppState::new(db);
+        // the bench times the search itself: its one user would be throttled after 30 searches
+        // by the per-user limit (429), which a person at a desk never reaches
+        state.search_limiter = std::sync::Arc::new(fupin_web::SearchLimiter::new(0));
         Ok(Self {
-            state: fupin_web::AppState::new(db),
+            state,
             cookie,
             area,
             names,
+            healthz: vec!["/healthz".into(); households.len()],
+            bare: floors::bare_paths(&households),
             households,
             cards,
             cards_village_size,
@@ -265,7 +313,7 @@ impl Bench {
 
     /// Each request in turn through the router; the time until the body is complete.
     async fn time(&self, uris: &[String]) -> Result<Vec<Duration>> {
-        let router = fupin_web::router_with(self.state.clone());
+        let router = floors::with_floors(self.state.clone());
         // warm up: the first requests fill the page cache and the statement caches
         for uri in uris.iter().take(10) {
             self.get(&router, uri).await?;
@@ -286,21 +334,43 @@ impl Bench {
         Ok(())
     }
 
-    /// Serves on loopback and runs `wrk` over the household pages; its summary line.
-    async fn load(&self, args: &BenchConsoleArgs) -> Result<String> {
+    /// Serves on loopback and runs `wrk` over the floors and the household pages in turn, the
+    /// same settings for each.
+    async fn load(&self, args: &BenchConsoleArgs) -> Result<Vec<Load>> {
         if std::process::Command::new("wrk")
             .arg("--version")
             .output()
             .is_err()
         {
-            return Ok("skipped: wrk is not installed (apt-get install wrk)".into());
+            println!("load test skipped: wrk is not installed (apt-get install wrk)");
+            return Ok(Vec::new());
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let app = fupin_web::router_with(self.state.clone())
+        let app = floors::with_floors(self.state.clone())
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = tokio::spawn(async move { axum::serve(listener, app).await });
-        let script = write_wrk_script(&args.dir, &self.households, &self.cookie)?;
+        let mut runs = Vec::new();
+        for (label, uris) in [
+            (FLOOR_HEALTHZ, &self.healthz),
+            (FLOOR_BARE, &self.bare),
+            ("household page", &self.households),
+        ] {
+            runs.push(self.wrk(args, addr, label, uris).await?);
+        }
+        server.abort();
+        Ok(runs)
+    }
+
+    /// One `wrk` run walking `uris` with the session cookie.
+    async fn wrk(
+        &self,
+        args: &BenchConsoleArgs,
+        addr: std::net::SocketAddr,
+        label: &'static str,
+        uris: &[String],
+    ) -> Result<Load> {
+        let script = write_wrk_script(&args.dir, uris, &self.cookie)?;
         let out = tokio::process::Command::new("wrk")
             .arg("-t2")
             .arg(format!("-c{}", args.connections))
@@ -310,7 +380,6 @@ impl Bench {
             .arg(format!("http://{addr}"))
             .output()
             .await?;
-        server.abort();
         let text = String::from_utf8_lossy(&out.stdout);
         let pick = |prefix: &str| {
             text.lines()
@@ -319,17 +388,32 @@ impl Bench {
                 .unwrap_or_default()
         };
         let errors = pick("Non-2xx");
-        Ok(format!(
-            "{}; {}{}",
-            pick("Requests/sec"),
-            pick("Latency"),
-            if errors.is_empty() {
-                String::new()
-            } else {
-                format!("; {errors}")
-            }
-        ))
+        let rate = pick("Requests/sec")
+            .rsplit(' ')
+            .next()
+            .and_then(|r| r.parse::<f64>().ok())
+            .with_context(|| format!("wrk gave no rate for {label}: {text}"))?;
+        Ok(Load {
+            label,
+            rate,
+            line: format!(
+                "{}{}",
+                pick("Latency"),
+                if errors.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {errors}")
+                }
+            ),
+        })
     }
+}
+
+/// One `wrk` run: what was walked, requests per second, its latency line (and any non-2xx).
+struct Load {
+    label: &'static str,
+    rate: f64,
+    line: String,
 }
 
 /// One request through the router with the session cookie, read to the end of its body: the
@@ -344,7 +428,7 @@ async fn fetch(router: &axum::Router, cookie: &str, uri: &str) -> Result<(Status
     Ok((status, body.len()))
 }
 
-/// A wrk script that walks the household pages in order with the session cookie.
+/// A wrk script that walks `uris` in order with the session cookie.
 fn write_wrk_script(dir: &Path, uris: &[String], cookie: &str) -> Result<PathBuf> {
     let list: Vec<String> = uris.iter().map(|u| format!("{u:?}")).collect();
     let script = format!(

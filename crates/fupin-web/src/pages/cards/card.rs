@@ -12,6 +12,7 @@ use fupin_core::income::{self, LineStanding};
 use fupin_core::income_items::IncomeCategory;
 use fupin_core::masking::Disclosure;
 use fupin_core::{AreaCode, AreaLevel, Fen};
+use fupin_services::dossier::household::Shown;
 use fupin_services::household_card::{self, HouseholdCard};
 use fupin_storage::household_cards::CardsOf;
 use minijinja::context;
@@ -182,9 +183,10 @@ impl CardView {
             members: h
                 .members
                 .iter()
-                .map(|m| MemberLine {
-                    name: d.show(Sensitive::Name, &m.name),
-                    id_number: d.show(Sensitive::IdNumber, m.id_number.as_str()),
+                .zip(Shown::of(h, d).members)
+                .map(|(m, shown)| MemberLine {
+                    name: shown.name,
+                    id_number: shown.id_number,
                     relation: lang.label(m.relation),
                     sex: lang.label(m.sex),
                     age: m.age_on(today),
