@@ -69,11 +69,7 @@ async fn world() -> World {
 
 /// The world on SQLite, and on PostgreSQL when configured.
 async fn worlds() -> Vec<World> {
-    let mut out = Vec::new();
-    for database in common::databases("fupin_access").await {
-        out.push(world_on(database).await);
-    }
-    out
+    common::worlds("fupin_access", world_on).await
 }
 
 async fn world_on(database: common::Database) -> World {

@@ -50,11 +50,7 @@ impl World {
 
 /// SQLite, and PostgreSQL when configured.
 async fn worlds() -> Vec<World> {
-    let mut out = Vec::new();
-    for database in common::databases("fupin_oracles").await {
-        out.push(world(database).await);
-    }
-    out
+    common::worlds("fupin_oracles", world).await
 }
 
 async fn world(database: common::Database) -> World {

@@ -43,6 +43,18 @@ pub async fn databases(prefix: &str) -> Vec<Database> {
     out
 }
 
+/// One world on each database of [`databases`], made by `world`.
+pub async fn worlds<W, Made: std::future::Future<Output = W>>(
+    prefix: &str,
+    world: impl Fn(Database) -> Made,
+) -> Vec<W> {
+    let mut out = Vec::new();
+    for database in databases(prefix).await {
+        out.push(world(database).await);
+    }
+    out
+}
+
 /// A SQLite database in a temporary folder.
 pub async fn sqlite() -> Database {
     let dir = tempfile::tempdir().unwrap();
