@@ -236,18 +236,17 @@ impl Db {
     }
 
     /// The assessment counts of each child area of `parent` (by code prefix of `len` digits)
-    /// for a year and card, within `scope`'s subtree.
+    /// for an assessed year and card, within `scope`'s subtree.
     pub async fn assessment_figures(
         &self,
         scope: &Scope,
         parent: &AreaCode,
         child_prefix_len: usize,
-        year: i32,
-        card_version: &str,
+        (year, card_version): (i32, &str),
     ) -> Result<HashMap<String, AssessmentFigures>, StorageError> {
         self.reader()
             .await?
-            .assessment_figures(scope, parent, child_prefix_len, year, card_version)
+            .assessment_figures(scope, parent, child_prefix_len, (year, card_version))
             .await
     }
 
@@ -309,14 +308,15 @@ impl Db {
 }
 
 /// A household's assessments, newest year first.
-const ASSESSMENTS: scope::HouseholdRows = scope::HouseholdRows {
-    columns: "a.household_id, a.year, a.card_version, a.score, a.band, a.income, \
-              a.food_clothing, a.compulsory_education, a.basic_medical, a.safe_housing, \
-              a.safe_water, a.points, a.expected_exit_year, a.computed_at, a.county_pace",
-    table: "assessments",
-    alias: "a",
-    order: "a.year DESC, a.computed_at DESC",
-};
+const ASSESSMENTS_COLUMNS: &str = "a.household_id, a.year, a.card_version, a.score, a.band, a.income, \
+    a.food_clothing, a.compulsory_education, a.basic_medical, a.safe_housing, \
+    a.safe_water, a.points, a.expected_exit_year, a.computed_at, a.county_pace";
+const ASSESSMENTS: scope::HouseholdRows = scope::HouseholdRows(
+    "assessments",
+    "a",
+    ASSESSMENTS_COLUMNS,
+    "a.year DESC, a.computed_at DESC",
+);
 
 /// The reads above inside a caller's transaction (one snapshot for several sections).
 impl Tx {
@@ -362,8 +362,7 @@ impl Tx {
         scope: &Scope,
         parent: &AreaCode,
         child_prefix_len: usize,
-        year: i32,
-        card_version: &str,
+        (year, card_version): (i32, &str),
     ) -> Result<HashMap<String, AssessmentFigures>, StorageError> {
         if !scope.contains_area(parent) {
             return Ok(HashMap::new());

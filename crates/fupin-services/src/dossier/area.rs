@@ -113,7 +113,7 @@ async fn assessment_counts(
         return Ok(None);
     };
     let by_prefix = tx
-        .assessment_figures(&viewer.scope, code, level.prefix_len(), year, &card)
+        .assessment_figures(&viewer.scope, code, level.prefix_len(), (year, &card))
         .await?;
     Ok(Some(AssessmentCounts {
         year,
