@@ -77,7 +77,7 @@ async fn assessment_scores_every_household_and_keeps_card_versions() {
         // area counts sum the households: Guizhou's cities add up to the province's assessed
         let guizhou = AreaCode::parse("52").unwrap();
         let by_city =
-            t.db.assessment_figures(&all, &guizhou, 4, 2020, &card.version)
+            t.db.assessment_figures(&all, &guizhou, 4, (2020, &card.version))
                 .await
                 .unwrap();
         let in_guizhou: i64 = by_city.values().map(|f| f.assessed).sum();

@@ -171,3 +171,56 @@ async fn the_dossier_is_confined_masked_and_audited_once() {
         t.drop_database().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_area_dossier_is_confined_to_the_scope() {
+    use fupin_services::dossier::AreaDossier;
+    use fupin_storage::FigureYear;
+    let dir = tempfile::tempdir().unwrap();
+    let file = generated(dir.path(), 40, Format::Csv);
+    for t in backends().await {
+        let db = &t.db;
+        assert!(import(db, &file, false).await.committed, "{}", t.name);
+        let home = db
+            .household(&Scope::operator(), 1)
+            .await
+            .unwrap()
+            .unwrap()
+            .household;
+        let village = home.village_code.clone();
+        let county = village.ancestor(AreaLevel::County);
+        let clerk = Viewer::from(&user(db, "clerk", &county, Role::OfficeStaff).await);
+        let page = (0, 50);
+        let d = AreaDossier::read(db, &clerk, &county, FigureYear::Now, page)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{}: the clerk's own county", t.name));
+        assert_eq!(d.area.code, county);
+        assert_eq!(d.path.last().map(|a| &a.code), Some(&county));
+        assert!(d.size.0 >= 1 && !d.children.is_empty(), "{}", t.name);
+        assert!(
+            d.households.is_none(),
+            "{}: a county lists no households",
+            t.name
+        );
+        let v = AreaDossier::read(db, &clerk, &village, FigureYear::Now, page)
+            .await
+            .unwrap()
+            .unwrap();
+        let listed = v.households.expect("a village lists its households");
+        assert!(listed.items.iter().any(|h| h.number == home.number));
+        // the province above the clerk's county, and another province: nothing
+        let province = village.ancestor(AreaLevel::Province);
+        let other = AreaCode::parse(if province.as_str().starts_with("11") {
+            "12"
+        } else {
+            "11"
+        })
+        .unwrap();
+        for outside in [province, other] {
+            let read = AreaDossier::read(db, &clerk, &outside, FigureYear::Now, page).await;
+            assert!(read.unwrap().is_none(), "{}: {outside} read", t.name);
+        }
+        t.drop_database().await;
+    }
+}

@@ -103,12 +103,12 @@ impl Db {
 }
 
 /// A household's archives, newest first.
-const ARCHIVES: scope::HouseholdRows = scope::HouseholdRows {
-    columns: ENTRY_COLUMNS,
-    table: "household_archives",
-    alias: "a",
-    order: "a.uploaded_at DESC, a.id DESC",
-};
+const ARCHIVES: scope::HouseholdRows = scope::HouseholdRows(
+    "household_archives",
+    "a",
+    ENTRY_COLUMNS,
+    "a.uploaded_at DESC, a.id DESC",
+);
 
 /// The reads above inside a caller's transaction (one snapshot for several sections).
 impl Tx {

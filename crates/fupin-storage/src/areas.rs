@@ -253,17 +253,7 @@ impl Db {
 
     /// An area inside `scope`'s subtree (`None` for one outside it, as for an unknown code).
     pub async fn area(&self, scope: &Scope, code: &AreaCode) -> Result<Option<Area>, StorageError> {
-        if !scope.contains_area(code) {
-            return Ok(None);
-        }
-        let code = code.to_string();
-        let rows: Vec<AreaRow> = fetch_all(
-            &mut self.reader().await?,
-            "SELECT code, name, level, parent_code FROM areas WHERE code = $1",
-            &[Value::Text(code)],
-        )
-        .await?;
-        rows.into_iter().next().map(AreaRow::into_area).transpose()
+        self.reader().await?.area(scope, code).await
     }
 
     /// The chain from the province down to `code` (for breadcrumbs), as far as it is known.
@@ -298,39 +288,10 @@ impl Db {
         parent: Option<&AreaCode>,
         year: FigureYear,
     ) -> Result<Vec<AreaCount>, StorageError> {
-        if parent.is_some_and(|p| !scope.contains_area(p)) {
-            return Ok(Vec::new());
-        }
-        let own = match scope.areas() {
-            Territory::Nowhere => return Ok(Vec::new()),
-            Territory::Area(own) => Some(own),
-            Territory::Installation => None,
-        };
-        let (sql, args) = match (parent, own) {
-            (None, Some(own)) => (
-                "SELECT code, name, level, parent_code FROM areas WHERE code = $1",
-                vec![Value::Text(own.to_string())],
-            ),
-            (Some(p), _) => (
-                "SELECT code, name, level, parent_code FROM areas WHERE parent_code = $1 ORDER BY code",
-                vec![Value::Text(p.to_string())],
-            ),
-            (None, None) => (
-                "SELECT code, name, level, parent_code FROM areas WHERE parent_code IS NULL ORDER BY code",
-                vec![],
-            ),
-        };
-        let rows: Vec<AreaRow> = fetch_all(&mut self.reader().await?, sql, &args).await?;
-        let children: Vec<Area> = rows
-            .into_iter()
-            .map(AreaRow::into_area)
-            .collect::<Result<_, _>>()?;
-        // figures never leave the parent's (or the scope's) subtree
-        let subtree = match parent.or(own) {
-            Some(p) => p.descendant_range(),
-            None => ("000000000000".into(), "999999999999".into()),
-        };
-        self.counts_of(children, subtree, year).await
+        self.reader()
+            .await?
+            .area_children(scope, parent, year)
+            .await
     }
 
     /// One area inside `scope` with its own figures (now or of a year).
@@ -340,54 +301,7 @@ impl Db {
         code: &AreaCode,
         year: FigureYear,
     ) -> Result<Option<AreaCount>, StorageError> {
-        let Some(area) = self.area(scope, code).await? else {
-            return Ok(None);
-        };
-        let subtree = code.descendant_range();
-        Ok(self.counts_of(vec![area], subtree, year).await?.pop())
-    }
-
-    /// Areas of one level with their figures, from one grouped read of the villages' figures in
-    /// `subtree` (a code range), their rural populations and their exit indicators.
-    async fn counts_of(
-        &self,
-        areas: Vec<Area>,
-        (lo, hi): (String, String),
-        year: FigureYear,
-    ) -> Result<Vec<AreaCount>, StorageError> {
-        let Some(level) = areas.first().map(|c| c.level) else {
-            return Ok(Vec::new());
-        };
-        let (table, columns) = summed(year);
-        let mut args = vec![
-            Value::I32(level.prefix_len() as i32),
-            Value::Text(lo),
-            Value::Text(hi),
-        ];
-        let mut sql = format!(
-            "SELECT substr(village_code, 1, $1) AS prefix, {columns} FROM {table} \
-             WHERE village_code BETWEEN $2 AND $3"
-        );
-        if let FigureYear::Year(y) = year {
-            sql.push_str(" AND year = $4");
-            args.push(Value::I32(y));
-        }
-        sql.push_str(" GROUP BY 1");
-        let counts: Vec<PrefixFigures> = fetch_all(&mut self.reader().await?, &sql, &args).await?;
-        let mut by_prefix: HashMap<String, Figures> =
-            counts.into_iter().map(|c| (c.prefix, c.figures)).collect();
-        let codes: Vec<&AreaCode> = areas.iter().map(|c| &c.code).collect();
-        let mut populations = self.populations(&codes, year).await?;
-        let mut indicators = self.indicators(&codes, year).await?;
-        Ok(areas
-            .into_iter()
-            .map(|area| AreaCount {
-                figures: by_prefix.remove(area.code.prefix()).unwrap_or_default(),
-                rural_population: populations.remove(area.code.as_str()),
-                indicators: indicators.remove(area.code.as_str()).unwrap_or_default(),
-                area,
-            })
-            .collect())
+        self.reader().await?.area_count(scope, code, year).await
     }
 
     /// The figures of `area`'s whole subtree for each year the registry has, oldest first.
@@ -396,27 +310,7 @@ impl Db {
         scope: &Scope,
         area: &AreaCode,
     ) -> Result<Vec<YearFigures>, StorageError> {
-        if !scope.contains_area(area) {
-            return Ok(Vec::new());
-        }
-        let (lo, hi) = area.descendant_range();
-        let (table, columns) = summed(FigureYear::Year(0));
-        let rows: Vec<YearRow> = fetch_all(
-            &mut self.reader().await?,
-            &format!(
-                "SELECT year, {columns} FROM {table} WHERE village_code BETWEEN $1 AND $2 \
-                 GROUP BY year ORDER BY year"
-            ),
-            &[Value::Text(lo), Value::Text(hi)],
-        )
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| YearFigures {
-                year: r.year,
-                figures: r.figures,
-            })
-            .collect())
+        self.reader().await?.area_years(scope, area).await
     }
 
     /// Rural population of each area in `year` (for now: its latest year), where loaded.
@@ -425,26 +319,7 @@ impl Db {
         areas: &[&AreaCode],
         year: FigureYear,
     ) -> Result<HashMap<String, i64>, StorageError> {
-        let mut out: HashMap<String, (i32, i64)> = HashMap::new();
-        for chunk in areas.chunks(500) {
-            let mut args: Vec<Value> = chunk.iter().map(|c| Value::Text(c.to_string())).collect();
-            let mut sql = format!(
-                "SELECT area_code, year, rural FROM area_populations WHERE area_code IN ({})",
-                crate::rows::placeholders(args.len())
-            );
-            if let FigureYear::Year(y) = year {
-                sql.push_str(&format!(" AND year = ${}", args.len() + 1));
-                args.push(Value::I32(y));
-            }
-            let rows: Vec<Population> = fetch_all(&mut self.reader().await?, &sql, &args).await?;
-            for p in rows {
-                let e = out.entry(p.area_code).or_insert((p.year, p.rural));
-                if p.year > e.0 {
-                    *e = (p.year, p.rural);
-                }
-            }
-        }
-        Ok(out.into_iter().map(|(k, (_, v))| (k, v)).collect())
+        self.reader().await?.populations(areas, year).await
     }
 
     /// Recomputes every village's figures from the registry (they are kept by each write; this
@@ -460,13 +335,7 @@ impl Db {
         &self,
         area: &AreaCode,
     ) -> Result<HashMap<i32, i64>, StorageError> {
-        let rows: Vec<Population> = fetch_all(
-            &mut self.reader().await?,
-            "SELECT area_code, year, rural FROM area_populations WHERE area_code = $1",
-            &[Value::Text(area.to_string())],
-        )
-        .await?;
-        Ok(rows.into_iter().map(|p| (p.year, p.rural)).collect())
+        self.reader().await?.population_years(area).await
     }
 
     /// Loads rural population figures (replacing those of the same area and year) in one
@@ -515,5 +384,194 @@ impl Tx {
         );
         let rows: Vec<AreaRow> = fetch_all(self, &sql, &codes).await?;
         rows.into_iter().map(AreaRow::into_area).collect()
+    }
+
+    /// [`Db::populations`] inside this transaction.
+    pub async fn populations(
+        &mut self,
+        areas: &[&AreaCode],
+        year: FigureYear,
+    ) -> Result<HashMap<String, i64>, StorageError> {
+        let mut out: HashMap<String, (i32, i64)> = HashMap::new();
+        for chunk in areas.chunks(500) {
+            let mut args: Vec<Value> = chunk.iter().map(|c| Value::Text(c.to_string())).collect();
+            let mut sql = format!(
+                "SELECT area_code, year, rural FROM area_populations WHERE area_code IN ({})",
+                crate::rows::placeholders(args.len())
+            );
+            if let FigureYear::Year(y) = year {
+                sql.push_str(&format!(" AND year = ${}", args.len() + 1));
+                args.push(Value::I32(y));
+            }
+            let rows: Vec<Population> = fetch_all(self, &sql, &args).await?;
+            for p in rows {
+                let e = out.entry(p.area_code).or_insert((p.year, p.rural));
+                if p.year > e.0 {
+                    *e = (p.year, p.rural);
+                }
+            }
+        }
+        Ok(out.into_iter().map(|(k, (_, v))| (k, v)).collect())
+    }
+
+    /// Areas of one level with their figures, from one grouped read of the villages' figures in
+    /// `subtree` (a code range), their rural populations and their exit indicators.
+    async fn counts_of(
+        &mut self,
+        areas: Vec<Area>,
+        (lo, hi): (String, String),
+        year: FigureYear,
+    ) -> Result<Vec<AreaCount>, StorageError> {
+        let Some(level) = areas.first().map(|c| c.level) else {
+            return Ok(Vec::new());
+        };
+        let (table, columns) = summed(year);
+        let mut args = vec![
+            Value::I32(level.prefix_len() as i32),
+            Value::Text(lo),
+            Value::Text(hi),
+        ];
+        let mut sql = format!(
+            "SELECT substr(village_code, 1, $1) AS prefix, {columns} FROM {table} \
+             WHERE village_code BETWEEN $2 AND $3"
+        );
+        if let FigureYear::Year(y) = year {
+            sql.push_str(" AND year = $4");
+            args.push(Value::I32(y));
+        }
+        sql.push_str(" GROUP BY 1");
+        let counts: Vec<PrefixFigures> = fetch_all(self, &sql, &args).await?;
+        let mut by_prefix: HashMap<String, Figures> =
+            counts.into_iter().map(|c| (c.prefix, c.figures)).collect();
+        let codes: Vec<&AreaCode> = areas.iter().map(|c| &c.code).collect();
+        let mut populations = self.populations(&codes, year).await?;
+        let mut indicators = self.indicators(&codes, year).await?;
+        Ok(areas
+            .into_iter()
+            .map(|area| AreaCount {
+                figures: by_prefix.remove(area.code.prefix()).unwrap_or_default(),
+                rural_population: populations.remove(area.code.as_str()),
+                indicators: indicators.remove(area.code.as_str()).unwrap_or_default(),
+                area,
+            })
+            .collect())
+    }
+
+    /// [`Db::population_years`] inside this transaction.
+    pub async fn population_years(
+        &mut self,
+        area: &AreaCode,
+    ) -> Result<HashMap<i32, i64>, StorageError> {
+        let rows: Vec<Population> = fetch_all(
+            self,
+            "SELECT area_code, year, rural FROM area_populations WHERE area_code = $1",
+            &[Value::Text(area.to_string())],
+        )
+        .await?;
+        Ok(rows.into_iter().map(|p| (p.year, p.rural)).collect())
+    }
+
+    /// [`Db::area_years`] inside this transaction.
+    pub async fn area_years(
+        &mut self,
+        scope: &Scope,
+        area: &AreaCode,
+    ) -> Result<Vec<YearFigures>, StorageError> {
+        if !scope.contains_area(area) {
+            return Ok(Vec::new());
+        }
+        let (lo, hi) = area.descendant_range();
+        let (table, columns) = summed(FigureYear::Year(0));
+        let rows: Vec<YearRow> = fetch_all(
+            self,
+            &format!(
+                "SELECT year, {columns} FROM {table} WHERE village_code BETWEEN $1 AND $2 \
+                 GROUP BY year ORDER BY year"
+            ),
+            &[Value::Text(lo), Value::Text(hi)],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| YearFigures {
+                year: r.year,
+                figures: r.figures,
+            })
+            .collect())
+    }
+
+    /// [`Db::area_count`] inside this transaction.
+    pub async fn area_count(
+        &mut self,
+        scope: &Scope,
+        code: &AreaCode,
+        year: FigureYear,
+    ) -> Result<Option<AreaCount>, StorageError> {
+        let Some(area) = self.area(scope, code).await? else {
+            return Ok(None);
+        };
+        let subtree = code.descendant_range();
+        Ok(self.counts_of(vec![area], subtree, year).await?.pop())
+    }
+
+    /// [`Db::area_children`] inside this transaction.
+    pub async fn area_children(
+        &mut self,
+        scope: &Scope,
+        parent: Option<&AreaCode>,
+        year: FigureYear,
+    ) -> Result<Vec<AreaCount>, StorageError> {
+        if parent.is_some_and(|p| !scope.contains_area(p)) {
+            return Ok(Vec::new());
+        }
+        let own = match scope.areas() {
+            Territory::Nowhere => return Ok(Vec::new()),
+            Territory::Area(own) => Some(own),
+            Territory::Installation => None,
+        };
+        let (sql, args) = match (parent, own) {
+            (None, Some(own)) => (
+                "SELECT code, name, level, parent_code FROM areas WHERE code = $1",
+                vec![Value::Text(own.to_string())],
+            ),
+            (Some(p), _) => (
+                "SELECT code, name, level, parent_code FROM areas WHERE parent_code = $1 ORDER BY code",
+                vec![Value::Text(p.to_string())],
+            ),
+            (None, None) => (
+                "SELECT code, name, level, parent_code FROM areas WHERE parent_code IS NULL ORDER BY code",
+                vec![],
+            ),
+        };
+        let rows: Vec<AreaRow> = fetch_all(self, sql, &args).await?;
+        let children: Vec<Area> = rows
+            .into_iter()
+            .map(AreaRow::into_area)
+            .collect::<Result<_, _>>()?;
+        // figures never leave the parent's (or the scope's) subtree
+        let subtree = match parent.or(own) {
+            Some(p) => p.descendant_range(),
+            None => ("000000000000".into(), "999999999999".into()),
+        };
+        self.counts_of(children, subtree, year).await
+    }
+
+    /// [`Db::area`] inside this transaction.
+    pub async fn area(
+        &mut self,
+        scope: &Scope,
+        code: &AreaCode,
+    ) -> Result<Option<Area>, StorageError> {
+        if !scope.contains_area(code) {
+            return Ok(None);
+        }
+        let code = code.to_string();
+        let rows: Vec<AreaRow> = fetch_all(
+            self,
+            "SELECT code, name, level, parent_code FROM areas WHERE code = $1",
+            &[Value::Text(code)],
+        )
+        .await?;
+        rows.into_iter().next().map(AreaRow::into_area).transpose()
     }
 }

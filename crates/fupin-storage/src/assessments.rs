@@ -236,46 +236,18 @@ impl Db {
     }
 
     /// The assessment counts of each child area of `parent` (by code prefix of `len` digits)
-    /// for a year and card, within `scope`'s subtree.
+    /// for an assessed year and card, within `scope`'s subtree.
     pub async fn assessment_figures(
         &self,
         scope: &Scope,
         parent: &AreaCode,
         child_prefix_len: usize,
-        year: i32,
-        card_version: &str,
+        (year, card_version): (i32, &str),
     ) -> Result<HashMap<String, AssessmentFigures>, StorageError> {
-        if !scope.contains_area(parent) {
-            return Ok(HashMap::new());
-        }
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            prefix: String,
-            #[sqlx(flatten)]
-            figures: AssessmentFigures,
-        }
-        let (lo, hi) = parent.descendant_range();
-        let sums: Vec<String> = FIGURE_COLUMNS
-            .iter()
-            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
-            .collect();
-        let rows: Vec<Row> = fetch_all(
-            &mut self.reader().await?,
-            &format!(
-                "SELECT substr(village_code, 1, $1) AS prefix, {} FROM village_assessment_figures \
-                 WHERE year = $2 AND card_version = $3 AND village_code BETWEEN $4 AND $5 GROUP BY 1",
-                sums.join(", ")
-            ),
-            &[
-                Value::I32(child_prefix_len as i32),
-                Value::I32(year),
-                Value::Text(card_version.into()),
-                Value::Text(lo),
-                Value::Text(hi),
-            ],
-        )
-        .await?;
-        Ok(rows.into_iter().map(|r| (r.prefix, r.figures)).collect())
+        self.reader()
+            .await?
+            .assessment_figures(scope, parent, child_prefix_len, (year, card_version))
+            .await
     }
 
     /// Each county's exit pace in `year`: the share of its households poor at the end of the
@@ -331,35 +303,20 @@ impl Db {
         &self,
         area: Option<&AreaCode>,
     ) -> Result<Vec<(i32, String)>, StorageError> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            year: i32,
-            card_version: String,
-        }
-        let (lo, hi) = match area {
-            Some(a) => a.descendant_range(),
-            None => ("000000000000".into(), "999999999999".into()),
-        };
-        let rows: Vec<Row> = fetch_all(
-            &mut self.reader().await?,
-            "SELECT DISTINCT year, card_version FROM village_assessment_figures \
-             WHERE village_code BETWEEN $1 AND $2 ORDER BY year DESC, card_version DESC",
-            &[Value::Text(lo), Value::Text(hi)],
-        )
-        .await?;
-        Ok(rows.into_iter().map(|r| (r.year, r.card_version)).collect())
+        self.reader().await?.assessed_years(area).await
     }
 }
 
 /// A household's assessments, newest year first.
-const ASSESSMENTS: scope::HouseholdRows = scope::HouseholdRows {
-    columns: "a.household_id, a.year, a.card_version, a.score, a.band, a.income, \
-              a.food_clothing, a.compulsory_education, a.basic_medical, a.safe_housing, \
-              a.safe_water, a.points, a.expected_exit_year, a.computed_at, a.county_pace",
-    table: "assessments",
-    alias: "a",
-    order: "a.year DESC, a.computed_at DESC",
-};
+const ASSESSMENTS_COLUMNS: &str = "a.household_id, a.year, a.card_version, a.score, a.band, a.income, \
+    a.food_clothing, a.compulsory_education, a.basic_medical, a.safe_housing, \
+    a.safe_water, a.points, a.expected_exit_year, a.computed_at, a.county_pace";
+const ASSESSMENTS: scope::HouseholdRows = scope::HouseholdRows(
+    "assessments",
+    "a",
+    ASSESSMENTS_COLUMNS,
+    "a.year DESC, a.computed_at DESC",
+);
 
 /// The reads above inside a caller's transaction (one snapshot for several sections).
 impl Tx {
@@ -370,5 +327,73 @@ impl Tx {
         household_id: i64,
     ) -> Result<Vec<AssessmentRow>, StorageError> {
         fetch_all(self, &ASSESSMENTS.sql(scope), &[Value::I64(household_id)]).await
+    }
+}
+
+/// The reads above inside a caller's transaction (one snapshot for several sections).
+impl Tx {
+    /// [`Db::assessed_years`] inside this transaction.
+    pub async fn assessed_years(
+        &mut self,
+        area: Option<&AreaCode>,
+    ) -> Result<Vec<(i32, String)>, StorageError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            year: i32,
+            card_version: String,
+        }
+        let (lo, hi) = match area {
+            Some(a) => a.descendant_range(),
+            None => ("000000000000".into(), "999999999999".into()),
+        };
+        let rows: Vec<Row> = fetch_all(
+            self,
+            "SELECT DISTINCT year, card_version FROM village_assessment_figures \
+             WHERE village_code BETWEEN $1 AND $2 ORDER BY year DESC, card_version DESC",
+            &[Value::Text(lo), Value::Text(hi)],
+        )
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.year, r.card_version)).collect())
+    }
+
+    /// [`Db::assessment_figures`] inside this transaction.
+    pub async fn assessment_figures(
+        &mut self,
+        scope: &Scope,
+        parent: &AreaCode,
+        child_prefix_len: usize,
+        (year, card_version): (i32, &str),
+    ) -> Result<HashMap<String, AssessmentFigures>, StorageError> {
+        if !scope.contains_area(parent) {
+            return Ok(HashMap::new());
+        }
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            prefix: String,
+            #[sqlx(flatten)]
+            figures: AssessmentFigures,
+        }
+        let (lo, hi) = parent.descendant_range();
+        let sums: Vec<String> = FIGURE_COLUMNS
+            .iter()
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+            .collect();
+        let rows: Vec<Row> = fetch_all(
+            self,
+            &format!(
+                "SELECT substr(village_code, 1, $1) AS prefix, {} FROM village_assessment_figures \
+                 WHERE year = $2 AND card_version = $3 AND village_code BETWEEN $4 AND $5 GROUP BY 1",
+                sums.join(", ")
+            ),
+            &[
+                Value::I32(child_prefix_len as i32),
+                Value::I32(year),
+                Value::Text(card_version.into()),
+                Value::Text(lo),
+                Value::Text(hi),
+            ],
+        )
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.prefix, r.figures)).collect())
     }
 }

@@ -10,7 +10,7 @@ use fupin_core::validation::AreaLookup;
 use crate::areas::FigureYear;
 use crate::rows::placeholders;
 use crate::sql::{Value, execute, fetch_all};
-use crate::{Db, StorageError};
+use crate::{Db, StorageError, Tx};
 
 /// One loaded figure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +70,18 @@ impl Db {
         areas: &[&AreaCode],
         year: FigureYear,
     ) -> Result<HashMap<String, Indicators>, StorageError> {
+        self.reader().await?.indicators(areas, year).await
+    }
+}
+
+/// The reads above inside a caller's transaction (one snapshot for several sections).
+impl Tx {
+    /// [`Db::indicators`] inside this transaction.
+    pub async fn indicators(
+        &mut self,
+        areas: &[&AreaCode],
+        year: FigureYear,
+    ) -> Result<HashMap<String, Indicators>, StorageError> {
         let mut latest: HashMap<String, (i32, Indicators)> = HashMap::new();
         for chunk in areas.chunks(500) {
             let mut args: Vec<Value> = chunk.iter().map(|c| Value::Text(c.to_string())).collect();
@@ -82,7 +94,7 @@ impl Db {
                 sql.push_str(&format!(" AND year = ${}", args.len() + 1));
                 args.push(Value::I32(y));
             }
-            let rows: Vec<Row> = fetch_all(&mut self.reader().await?, &sql, &args).await?;
+            let rows: Vec<Row> = fetch_all(self, &sql, &args).await?;
             for r in rows {
                 let Some(indicator) = Indicator::parse(&r.indicator) else {
                     continue;

@@ -454,22 +454,20 @@ impl Db {
 }
 
 /// A household's stored matchings, newest year first.
-const MATCHINGS: scope::HouseholdRows = scope::HouseholdRows {
-    columns: "m.household_id, m.year, m.catalogue_version, m.village_code, m.entitled, \
-              m.delivered, m.gaps, m.entitled_codes, m.gap_codes, m.computed_at",
-    table: "household_measures",
-    alias: "m",
-    order: "m.year DESC",
-};
+const MATCHINGS_COLUMNS: &str = "m.household_id, m.year, m.catalogue_version, m.village_code, m.entitled, \
+    m.delivered, m.gaps, m.entitled_codes, m.gap_codes, m.computed_at";
+const MATCHINGS: scope::HouseholdRows =
+    scope::HouseholdRows("household_measures", "m", MATCHINGS_COLUMNS, "m.year DESC");
 
 /// A household's deliveries, newest year first.
-const DELIVERIES: scope::HouseholdRows = scope::HouseholdRows {
-    columns: "d.household_id, d.measure_code, d.member_id_number, d.year, d.delivered_on, \
-              d.amount, d.unit, d.evidence, d.recorded_by, d.recorded_at",
-    table: "measure_deliveries",
-    alias: "d",
-    order: "d.year DESC, d.delivered_on DESC, d.id",
-};
+const DELIVERIES_COLUMNS: &str = "d.household_id, d.measure_code, d.member_id_number, d.year, d.delivered_on, \
+    d.amount, d.unit, d.evidence, d.recorded_by, d.recorded_at";
+const DELIVERIES: scope::HouseholdRows = scope::HouseholdRows(
+    "measure_deliveries",
+    "d",
+    DELIVERIES_COLUMNS,
+    "d.year DESC, d.delivered_on DESC, d.id",
+);
 
 /// The reads above inside a caller's transaction (one snapshot for several sections).
 impl Tx {

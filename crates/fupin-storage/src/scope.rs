@@ -63,25 +63,20 @@ pub(crate) fn of_household(scope: &Scope, column: &str) -> String {
 }
 
 /// The rows about one household kept in a table of their own (its assessments, matchings,
-/// deliveries, archives), read by the household's id (`$1`) and joined to it for the scope.
-pub(crate) struct HouseholdRows {
-    /// The columns, qualified by `alias`.
-    pub columns: &'static str,
-    /// The table and the name it has in the query; its `household_id` names the household.
-    pub table: &'static str,
-    pub alias: &'static str,
-    pub order: &'static str,
-}
+/// deliveries, archives), read by the household's id (`$1`) and joined to it for the scope:
+/// the table and the name the query gives it (its `household_id` names the household), the
+/// columns (qualified by that name) and the order.
+pub(crate) struct HouseholdRows(
+    pub &'static str,
+    pub &'static str,
+    pub &'static str,
+    pub &'static str,
+);
 
 impl HouseholdRows {
     /// `SELECT {columns} … ORDER BY {order}` for household `$1` if `scope` reaches it.
     pub(crate) fn sql(&self, scope: &Scope) -> String {
-        let Self {
-            columns,
-            table,
-            alias,
-            order,
-        } = self;
+        let Self(table, alias, columns, order) = self;
         format!(
             "SELECT {columns} FROM {table} {alias} JOIN households h ON h.id = {alias}.household_id \
              WHERE {alias}.household_id = $1 AND {} ORDER BY {order}",

@@ -9,6 +9,8 @@
 //!   assessment explained, its measures (matchings, deliveries, the catalogue in force), its
 //!   helper cadres, archives and warnings — what `/households/{id}` and
 //!   `/api/v1/households/{id}` show. [`household::Sections`] says which parts a reader needs.
+//! - [`area`]: an area's figures, children, years, exit test inputs, assessment counts and a
+//!   village's households — what `/areas/{code}` shows (figures: not audited).
 //!
 //! **Adding a section** (visits, problems, payments, …): a field of
 //! [`household::HouseholdDossier`], a flag of [`household::Sections`] (on in
@@ -16,6 +18,8 @@
 //! transaction and with the scope (`fupin_storage::Tx` has the tx-taking twin of each
 //! `Db` read; give the new module's reads one the same way: the `Db` method delegating to it).
 
+pub mod area;
 pub mod household;
 
+pub use area::AreaDossier;
 pub use household::{HouseholdDossier, Sections};

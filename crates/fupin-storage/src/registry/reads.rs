@@ -55,30 +55,10 @@ impl Db {
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<HouseholdListItem>, i64), StorageError> {
-        let (lo, hi) = area.descendant_range();
-        let mut tx = self.reader().await?;
-        let within = scope::households(scope, "h.");
-        let items: Vec<HouseholdListItem> = fetch_all(
-            &mut tx,
-            &format!(
-                "{LIST_SELECT} WHERE h.village_code BETWEEN $1 AND $2 AND {within} \
-                 ORDER BY h.number LIMIT $3 OFFSET $4"
-            ),
-            &[
-                Value::Text(lo.clone()),
-                Value::Text(hi.clone()),
-                Value::I64(limit),
-                Value::I64(offset),
-            ],
-        )
-        .await?;
-        let total: Vec<Count> = fetch_all(
-            &mut tx,
-            &format!("SELECT COUNT(*) AS n FROM households h WHERE h.village_code BETWEEN $1 AND $2 AND {within}"),
-            &[Value::Text(lo), Value::Text(hi)],
-        )
-        .await?;
-        Ok((items, total.first().map_or(0, |c| c.n)))
+        self.reader()
+            .await?
+            .household_list(scope, area, offset, limit)
+            .await
     }
 
     /// Households inside `area` with id greater than `after_id`, at most `limit`, in id order —
@@ -175,24 +155,7 @@ impl Db {
         scope: &Scope,
         area: &AreaCode,
     ) -> Result<(i64, i64), StorageError> {
-        #[derive(sqlx::FromRow)]
-        struct Size {
-            households: i64,
-            members: i64,
-        }
-        let (lo, hi) = area.descendant_range();
-        let rows: Vec<Size> = fetch_all(
-            &mut self.reader().await?,
-            &format!(
-                "SELECT CAST(COALESCE(SUM(households), 0) AS BIGINT) AS households, \
-                 CAST(COALESCE(SUM(members), 0) AS BIGINT) AS members \
-                 FROM village_figures WHERE village_code BETWEEN $1 AND $2 AND {}",
-                scope::counted(scope, "")
-            ),
-            &[Value::Text(lo), Value::Text(hi)],
-        )
-        .await?;
-        Ok(rows.first().map_or((0, 0), |s| (s.households, s.members)))
+        self.reader().await?.registry_size(scope, area).await
     }
 
     /// A free household number for a new household of `village`: the village code and the next
@@ -229,6 +192,39 @@ impl Db {
 }
 
 impl Tx {
+    /// [`Db::household_list`] inside this transaction.
+    pub async fn household_list(
+        &mut self,
+        scope: &Scope,
+        area: &AreaCode,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<HouseholdListItem>, i64), StorageError> {
+        let (lo, hi) = area.descendant_range();
+        let within = scope::households(scope, "h.");
+        let items: Vec<HouseholdListItem> = fetch_all(
+            self,
+            &format!(
+                "{LIST_SELECT} WHERE h.village_code BETWEEN $1 AND $2 AND {within} \
+                 ORDER BY h.number LIMIT $3 OFFSET $4"
+            ),
+            &[
+                Value::Text(lo.clone()),
+                Value::Text(hi.clone()),
+                Value::I64(limit),
+                Value::I64(offset),
+            ],
+        )
+        .await?;
+        let total: Vec<Count> = fetch_all(
+            self,
+            &format!("SELECT COUNT(*) AS n FROM households h WHERE h.village_code BETWEEN $1 AND $2 AND {within}"),
+            &[Value::Text(lo), Value::Text(hi)],
+        )
+        .await?;
+        Ok((items, total.first().map_or(0, |c| c.n)))
+    }
+
     /// [`Db::household`] inside this transaction (a snapshot read with other sections).
     pub async fn household(
         &mut self,
@@ -304,6 +300,35 @@ fn next_number(prefix: &str, last: Option<&str>) -> String {
     match last.and_then(|l| l.strip_prefix(prefix).map(|seq| (seq, seq.parse::<u64>()))) {
         Some((seq, Ok(n))) => format!("{prefix}{:0width$}", n + 1, width = seq.len()),
         _ => format!("{prefix}0001"),
+    }
+}
+
+/// The reads above inside a caller's transaction (one snapshot for several sections).
+impl Tx {
+    /// [`Db::registry_size`] inside this transaction.
+    pub async fn registry_size(
+        &mut self,
+        scope: &Scope,
+        area: &AreaCode,
+    ) -> Result<(i64, i64), StorageError> {
+        #[derive(sqlx::FromRow)]
+        struct Size {
+            households: i64,
+            members: i64,
+        }
+        let (lo, hi) = area.descendant_range();
+        let rows: Vec<Size> = fetch_all(
+            self,
+            &format!(
+                "SELECT CAST(COALESCE(SUM(households), 0) AS BIGINT) AS households, \
+                 CAST(COALESCE(SUM(members), 0) AS BIGINT) AS members \
+                 FROM village_figures WHERE village_code BETWEEN $1 AND $2 AND {}",
+                scope::counted(scope, "")
+            ),
+            &[Value::Text(lo), Value::Text(hi)],
+        )
+        .await?;
+        Ok(rows.first().map_or((0, 0), |s| (s.households, s.members)))
     }
 }
 

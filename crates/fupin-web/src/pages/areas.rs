@@ -7,6 +7,7 @@ use fupin_core::PolicySet;
 use fupin_core::area::{format_incidence, poverty_incidence_bp};
 use fupin_core::codes::{Cause, HouseholdStatus, PovertyAttribute};
 use fupin_core::{AreaCode, AreaLevel};
+use fupin_services::dossier::AreaDossier;
 use fupin_storage::{AreaCount, FigureYear, Figures, HouseholdListItem};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -220,24 +221,19 @@ pub async fn show(
     let page = parse_page(query.page.as_deref())?;
     let year = parse_year(query.year.as_deref())?;
     let viewer = caller.viewer();
-    let area = state
-        .db
-        .area(&viewer.scope, &code)
-        .await?
+    let offset = ((page - 1) * PER_PAGE) as i64;
+    let dossier = AreaDossier::read(&state.db, &viewer, &code, year, (offset, PER_PAGE as i64))
+        .await
+        .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
-    let path = state.db.area_path(&code).await?;
-    let mut crumbs = area_crumbs(lang, &path);
+    let area = &dossier.area;
+    let mut crumbs = area_crumbs(lang, &dossier.path);
     if let Some(last) = crumbs.last_mut() {
         last.href = None;
     }
-    let children = state
-        .db
-        .area_children(&viewer.scope, Some(&code), year)
-        .await?;
-    let (households, members) = state.db.registry_size(&viewer.scope, &code).await?;
+    let (households, members) = dossier.size;
     let base = area_href(code.as_str());
-    let by_year = state.db.area_years(&viewer.scope, &code).await?;
-    let populations = state.db.population_years(&code).await?;
+    let by_year = &dossier.by_year;
     let mut years = vec![YearChoice {
         label: t(lang, "now").to_string(),
         href: base.clone(),
@@ -254,46 +250,35 @@ pub async fn show(
             year: y.year,
             href: with_year(&base, FigureYear::Year(y.year)),
             figures: y.figures.clone(),
-            incidence: incidence(&y.figures, populations.get(&y.year).copied()),
+            incidence: incidence(&y.figures, dossier.populations.get(&y.year).copied()),
         })
         .collect();
-    let list = if area.level == AreaLevel::Village {
-        let offset = (page - 1) * PER_PAGE;
-        let (items, total) = state
-            .db
-            .household_list(&viewer.scope, &code, offset as i64, PER_PAGE as i64)
-            .await?;
-        Some(HouseholdList {
-            pager: Pager::new(
-                &base,
-                page,
-                PER_PAGE,
-                total.max(0) as u64,
-                items.len() as u64,
-            ),
-            rows: items
-                .iter()
-                .map(|h| HouseholdRow::new(h, lang, &viewer.disclosure))
-                .collect(),
-        })
-    } else {
-        None
-    };
-    let policy = state.db.policy().await?;
-    let rows: Vec<AreaRow> = children
+    let list = dossier.households.as_ref().map(|h| HouseholdList {
+        pager: Pager::new(
+            &base,
+            page,
+            PER_PAGE,
+            h.total.max(0) as u64,
+            h.items.len() as u64,
+        ),
+        rows: h
+            .items
+            .iter()
+            .map(|item| HouseholdRow::new(item, lang, &viewer.disclosure))
+            .collect(),
+    });
+    let policy = &dossier.policy;
+    let rows: Vec<AreaRow> = dossier
+        .children
         .iter()
-        .map(|c| AreaRow::new(c, lang, year, Some(&policy)))
+        .map(|c| AreaRow::new(c, lang, year, Some(policy)))
         .collect();
-    let exit = match area.level {
-        AreaLevel::Village | AreaLevel::County => state
-            .db
-            .area_count(&viewer.scope, &code, year)
-            .await?
-            .and_then(|own| area_exit::verdict(&policy, &own, year))
-            .map(|v| area_exit::section(lang, area.level == AreaLevel::Village, &v)),
-        _ => None,
-    };
-    let assessment = assessment_rows(&state, &viewer.scope, &code, &children).await?;
+    let exit = dossier
+        .own
+        .as_ref()
+        .and_then(|own| area_exit::verdict(policy, own, year))
+        .map(|v| area_exit::section(lang, area.level == AreaLevel::Village, &v));
+    let assessment = assessment_rows(&dossier);
     let html = state.render(
         "area.html",
         lang,
@@ -338,37 +323,26 @@ struct AssessmentLine {
     figures: fupin_storage::AssessmentFigures,
 }
 
-async fn assessment_rows(
-    state: &AppState,
-    scope: &fupin_core::access::Scope,
-    code: &AreaCode,
-    children: &[AreaCount],
-) -> Result<Option<AssessmentTable>, AppError> {
-    let Some(level) = children.first().map(|c| c.area.level) else {
-        return Ok(None);
-    };
-    let Some((year, card)) = state
-        .db
-        .assessed_years(Some(code))
-        .await?
-        .into_iter()
-        .next()
-    else {
-        return Ok(None);
-    };
-    let mut by_prefix = state
-        .db
-        .assessment_figures(scope, code, level.prefix_len(), year, &card)
-        .await?;
-    let rows = children
+fn assessment_rows(dossier: &AreaDossier) -> Option<AssessmentTable> {
+    let counts = dossier.assessment.as_ref()?;
+    let rows = dossier
+        .children
         .iter()
         .map(|c| AssessmentLine {
             name: c.area.name.clone(),
             href: area_href(c.area.code.as_str()),
-            figures: by_prefix.remove(c.area.code.prefix()).unwrap_or_default(),
+            figures: counts
+                .by_prefix
+                .get(c.area.code.prefix())
+                .cloned()
+                .unwrap_or_default(),
         })
         .collect();
-    Ok(Some(AssessmentTable { year, card, rows }))
+    Some(AssessmentTable {
+        year: counts.year,
+        card: counts.card.clone(),
+        rows,
+    })
 }
 
 /// The year a page shows, for the template (`None`: now).
