@@ -9,7 +9,7 @@ use fupin_core::income_items::{IncomeCategory, IncomeItem};
 use fupin_core::{AreaCode, CodeList, Fen, Household, IncomeYear};
 
 use crate::bulk::insert_rows;
-use crate::registry::{INCOME_SELECT, load_where, now_utc};
+use crate::registry::{Count, INCOME_SELECT, load_where, now_utc};
 use crate::rows::{IncomeRow, placeholders};
 use crate::scope;
 use crate::sql::{Value, execute, fetch_all};
@@ -89,12 +89,6 @@ fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T>> {
         out.entry(key(&r)).or_default().push(r);
     }
     out
-}
-
-#[derive(sqlx::FromRow)]
-struct HouseholdId {
-    #[allow(dead_code)]
-    id: i64,
 }
 
 /// The live codes of those of `ids` that `scope` reaches.
@@ -332,16 +326,16 @@ impl Db {
         audit: crate::NewAuditEntry,
     ) -> Result<(), StorageError> {
         let mut tx = self.begin().await?;
-        let reached: Vec<HouseholdId> = fetch_all(
+        let reached: Vec<Count> = fetch_all(
             &mut tx,
             &format!(
-                "SELECT id FROM households WHERE id = $1 AND {}",
+                "SELECT COUNT(*) AS n FROM households WHERE id = $1 AND {}",
                 scope::households(scope, "")
             ),
             &[Value::I64(household_id)],
         )
         .await?;
-        if reached.is_empty() {
+        if reached.first().is_none_or(|c| c.n == 0) {
             return Err(StorageError::NotFound);
         }
         let now = now_utc();

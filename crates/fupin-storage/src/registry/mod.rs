@@ -99,8 +99,8 @@ pub(crate) const LIST_SELECT: &str = "SELECT h.id, h.number, h.village_code, \
     h.member_count, h.status, h.attribute, h.main_cause FROM households h";
 
 #[derive(sqlx::FromRow)]
-struct Count {
-    n: i64,
+pub(crate) struct Count {
+    pub(crate) n: i64,
 }
 
 /// Loads households with members and the income of their sheet year, by a `WHERE` on
