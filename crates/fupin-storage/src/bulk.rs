@@ -137,10 +137,7 @@ fn sqlite_insert(
     columns: &[&str],
     rows: &[Vec<Value>],
 ) -> Result<(), StorageError> {
-    // several rows per statement: stepping a statement costs about as much as inserting a row
-    let per_statement = (SQLITE_ROWS_PER_INSERT)
-        .min(32_000 / columns.len().max(1))
-        .max(1);
+    let per_statement = sqlite_rows_per_insert(columns.len());
     let statement = |n: usize| {
         let row = format!("({})", vec!["?"; columns.len()].join(","));
         format!(
@@ -162,8 +159,15 @@ fn sqlite_insert(
     Ok(())
 }
 
-/// Rows per SQLite insert statement (fewer when the columns would pass the bind limit).
-const SQLITE_ROWS_PER_INSERT: usize = 64;
+/// Rows per SQLite insert statement. Narrow rows go several to a statement: stepping a statement
+/// costs about as much as inserting a two-column row. Wide rows go one to a statement: SQLite
+/// runs a multi-row `VALUES` list through a co-routine, which for a household's 36 columns costs
+/// more than the steps it saves (a 200,000-household import wrote its rows in 4.6–4.8 s at 64
+/// rows a statement, 3.8–3.9 s at one; BENCHMARKS.md).
+fn sqlite_rows_per_insert(columns: usize) -> usize {
+    const NARROW: usize = 4;
+    if columns <= NARROW { 64 } else { 1 }
+}
 
 fn hex_string(bytes: &[u8]) -> String {
     use std::fmt::Write;

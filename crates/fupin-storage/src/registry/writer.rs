@@ -591,16 +591,22 @@ impl RegistryWriter {
 
     /// Commits with the audit entries that record the change (see [`Tx::commit_audited`]).
     pub async fn commit_audited(mut self, audit: Vec<NewAuditEntry>) -> Result<(), StorageError> {
+        let started = std::time::Instant::now();
         if let Some(deferred) = self.deferred.take() {
             crate::deferred::restore(&mut self.tx, deferred).await?;
+            tracing::debug!(elapsed = ?started.elapsed(), "indexes and constraints rebuilt");
         }
         if let Some((lo, hi, by)) = self.created.take() {
             crate::household_cards::issue_missing_codes(&mut self.tx, lo, hi, &by, &self.now)
                 .await?;
+            tracing::debug!(elapsed = ?started.elapsed(), "card codes issued");
         }
         let touched = std::mem::take(&mut self.touched);
         crate::figures::refresh(&mut self.tx, touched).await?;
-        self.tx.commit_audited(audit).await
+        tracing::debug!(elapsed = ?started.elapsed(), "village figures refreshed");
+        self.tx.commit_audited(audit).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "committed");
+        Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), StorageError> {
