@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 
 use crate::area::AreaCode;
 use crate::codes::{CodeList, Sex};
+use crate::message::{Message, Strings};
 use crate::money::Fen;
 
 /// The area a list owned by `owner` (`None`: the whole installation) is compared over when a
@@ -246,29 +247,23 @@ impl DepartmentRecord {
     }
 
     /// Parses one cell into `field`. An empty cell is no value; a cell that cannot be read is
-    /// an error naming the field and the reason (the caller adds the row).
-    pub fn set(&mut self, field: RecordField, cell: &str) -> Result<(), String> {
+    /// an error naming the field, the value and the reason (the caller adds the row).
+    pub fn set(&mut self, field: RecordField, cell: &str) -> Result<(), Message> {
         let t = cell.trim();
-        let shown = crate::fields::excerpt(t);
-        let bad = |why: &str| {
-            format!(
-                "{}（{shown}）：{why} / {}: {shown:?}",
-                field.zh(),
-                field.en()
-            )
+        let bad = |why: Message| {
+            Message::new("department.cell")
+                .with_label("field", field.zh(), field.en())
+                .with("value", crate::fields::excerpt(t))
+                .nested("reason", &why, &[MESSAGES])
         };
         // a list's cells hold no line breaks: one in a CSV is a stray quote that ran over rows
         if let Some(len) = crate::fields::over_limit(t, field.max_chars()) {
-            return Err(bad(&format!(
-                "超过{}个字符（共{len}个） / longer than {} characters ({len})",
-                field.max_chars(),
-                field.max_chars()
-            )));
+            return Err(bad(Message::new("department.too_long")
+                .with("max", field.max_chars())
+                .with("len", len)));
         }
         if t.contains(['\n', '\r']) {
-            return Err(bad(
-                "单元格内有换行（CSV中多为引号未闭合） / the cell holds a line break (in a CSV, usually an unclosed quote)",
-            ));
+            return Err(bad(Message::new("department.line_break")));
         }
         match field {
             RecordField::Key => self.key = t.to_string(),
@@ -277,7 +272,7 @@ impl DepartmentRecord {
             RecordField::Place => {
                 let numeric = t.bytes().all(|b| b.is_ascii_digit()) && t.len() <= 12;
                 if !numeric {
-                    return Err(bad("应为数字地区代码 / not a numeric area code"));
+                    return Err(bad(Message::new("department.not_area_code")));
                 }
                 self.place = t.to_string();
             }
@@ -287,14 +282,17 @@ impl DepartmentRecord {
                     "" => None,
                     "1" => Some(Sex::Male),
                     "2" => Some(Sex::Female),
-                    _ => Some(Sex::parse(t).ok_or_else(|| bad("不是性别 / not a sex"))?),
+                    _ => Some(Sex::parse(t).ok_or_else(|| bad(Message::new("department.not_sex")))?),
                 }
             }
             RecordField::BirthDate | RecordField::Date => {
                 let d = if t.is_empty() {
                     None
                 } else {
-                    Some(crate::date::parse_date(t).ok_or_else(|| bad("不是日期 / not a date"))?)
+                    Some(
+                        crate::date::parse_date(t)
+                            .ok_or_else(|| bad(Message::new("department.not_date")))?,
+                    )
                 };
                 if field == RecordField::Date {
                     self.date = d;
@@ -306,13 +304,56 @@ impl DepartmentRecord {
                 self.amount = if t.is_empty() {
                     None
                 } else {
-                    Some(Fen::parse_yuan(t).map_err(|e| bad(&e.to_string()))?)
+                    Some(Fen::parse_yuan(t).map_err(|e| bad(amount_problem(&e)))?)
                 }
             }
         }
         Ok(())
     }
 }
+
+/// Why an amount cell was refused.
+fn amount_problem(e: &crate::money::MoneyError) -> Message {
+    use crate::money::MoneyError;
+    Message::new(match e {
+        MoneyError::Format(_) => "department.not_amount",
+        MoneyError::Precision(_) => "department.amount_precision",
+        MoneyError::Overflow(_) => "department.amount_too_large",
+    })
+}
+
+/// The texts of the messages of this module.
+pub const MESSAGES: Strings = &[
+    (
+        "department.cell",
+        "{field}（{value}）：{reason}",
+        "{field} “{value}”: {reason}",
+    ),
+    (
+        "department.too_long",
+        "超过{max}个字符（共{len}个）",
+        "longer than {max} characters ({len})",
+    ),
+    (
+        "department.line_break",
+        "单元格内有换行（CSV中多为引号未闭合）",
+        "the cell holds a line break (in a CSV, usually an unclosed quote)",
+    ),
+    (
+        "department.not_area_code",
+        "应为数字地区代码",
+        "not a numeric area code",
+    ),
+    ("department.not_sex", "不是性别", "not a sex"),
+    ("department.not_date", "不是日期", "not a date"),
+    ("department.not_amount", "不是金额", "not an amount of money"),
+    (
+        "department.amount_precision",
+        "超过两位小数",
+        "more than two decimal places",
+    ),
+    ("department.amount_too_large", "金额过大", "amount too large"),
+];
 
 #[cfg(test)]
 mod tests {
@@ -373,9 +414,10 @@ mod tests {
         r.set(RecordField::Amount, "350.50").unwrap();
         assert_eq!(r.sex, Some(Sex::Female));
         assert_eq!(r.amount, Some(Fen(35_050)));
-        let e = r.set(RecordField::BirthDate, "1980-13-01").unwrap_err();
+        let text = |e: Message| e.bilingual(&[MESSAGES]).unwrap();
+        let e = text(r.set(RecordField::BirthDate, "1980-13-01").unwrap_err());
         assert!(e.contains("出生日期") && e.contains("not a date"), "{e}");
-        let e = r.set(RecordField::Place, "贵州").unwrap_err();
+        let e = text(r.set(RecordField::Place, "贵州").unwrap_err());
         assert!(e.contains("地区代码"), "{e}");
         r.set(RecordField::Sex, "").unwrap();
         assert_eq!(r.sex, None);
@@ -385,12 +427,14 @@ mod tests {
     fn cells_over_their_limit_or_across_lines_are_refused_and_cut_in_the_message() {
         let mut r = DepartmentRecord::default();
         r.set(RecordField::Name, &"王".repeat(50)).unwrap();
-        let e = r.set(RecordField::Name, &"王".repeat(100_000)).unwrap_err();
+        let text = |e: Message| e.bilingual(&[MESSAGES]).unwrap();
+        let e = text(r.set(RecordField::Name, &"王".repeat(100_000)).unwrap_err());
         assert!(e.contains("超过50个字符（共100000个）"), "{e}");
         assert!(e.len() < 1_000, "the value is cut: {} bytes", e.len());
-        let e = r
-            .set(RecordField::Detail, "贵A12345\n小型轿车")
-            .unwrap_err();
+        let e = text(
+            r.set(RecordField::Detail, "贵A12345\n小型轿车")
+                .unwrap_err(),
+        );
         assert!(e.contains("line break"), "{e}");
     }
 }

@@ -40,8 +40,10 @@ pub use message::Message;
 pub const MESSAGES: &[(&str, message::Strings)] = &[
     ("area", area::AREA_CODE_MESSAGES),
     ("archive", archive::MESSAGES),
+    ("departments", departments::MESSAGES),
     ("id_number", id_number::MESSAGES),
     ("income_items", income_items::MESSAGES),
+    ("linkage", linkage::engine::MESSAGES),
     ("message", message::MESSAGES),
     ("password", password::MESSAGES),
     ("search", search::MESSAGES),

@@ -81,12 +81,44 @@ impl Message {
     }
 
     /// Names a value with a label of its own in each language as `{name}`.
-    pub fn with_label(mut self, name: &'static str, zh: &'static str, en: &'static str) -> Self {
+    pub fn with_label(
+        mut self,
+        name: &'static str,
+        zh: impl Into<Cow<'static, str>>,
+        en: impl Into<Cow<'static, str>>,
+    ) -> Self {
         self.args.push((
             name,
             Arg::Label {
                 zh: zh.into(),
                 en: en.into(),
+            },
+        ));
+        self
+    }
+
+    /// Names the texts of several messages (found in `tables`), each language's joined by
+    /// `separator`, as `{name}`.
+    pub fn nested_all(
+        mut self,
+        name: &'static str,
+        inner: &[Message],
+        separator: &str,
+        tables: &[Strings],
+    ) -> Self {
+        let (mut zh, mut en) = (Vec::new(), Vec::new());
+        for m in inner {
+            let (z, e) = m
+                .texts(tables)
+                .unwrap_or_else(|| (m.key.to_string(), m.key.to_string()));
+            zh.push(z);
+            en.push(e);
+        }
+        self.args.push((
+            name,
+            Arg::Label {
+                zh: zh.join(separator).into(),
+                en: en.join(separator).into(),
             },
         ));
         self

@@ -114,8 +114,8 @@ impl crate::message::Explained for Problem {
                 expected_en,
             } => m("problem.format").with("value", value).with_label(
                 "expected",
-                expected,
-                expected_en,
+                *expected,
+                *expected_en,
             ),
             Problem::IdNumber(e) => e.message(),
             Problem::BirthDateMismatch { from_id } => {
@@ -148,7 +148,7 @@ impl crate::message::Explained for Problem {
                 level_en,
             } => m("problem.area_not_village")
                 .with("code", code)
-                .with_label("level", level, level_en),
+                .with_label("level", *level, *level_en),
             Problem::AreaNameMismatch { given, expected } => m("problem.area_name_mismatch")
                 .with("given", given)
                 .with("expected", expected),

@@ -23,7 +23,7 @@ const AREA_NAME_CHARS: usize = 50;
 
 fn parse_sheet(path: &Path) -> Result<Vec<Area>> {
     let mut rows = crate::sheet::open(path)?;
-    let header = rows.next().context("empty file")??.1;
+    let header = crate::sheet::header_row(&mut rows)?;
     let col = |name: &str| {
         header
             .iter()

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use fupin_core::record::{HOUSEHOLD_FIELDS, MEMBER_FIELDS};
-use fupin_core::{CodeList, Field};
+use fupin_core::{CodeList, Field, Message};
 
 use crate::sheet::{self, Row};
 
@@ -60,19 +60,19 @@ pub fn open_sheet(
     required: &[Field],
 ) -> anyhow::Result<(sheet::SheetRows, HeaderMap)> {
     let mut rows = sheet::open(path)?;
-    let header = match rows.next() {
-        Some(r) => r?.1,
-        None => anyhow::bail!("{}: the file is empty", path.display()),
-    };
-    let map = HeaderMap::new(&header).map_err(anyhow::Error::msg)?;
+    let header = sheet::header_row(&mut rows)?;
+    let map = HeaderMap::new(&header).map_err(crate::sheet::refused)?;
     let missing = map.missing(required);
     if !missing.is_empty() {
-        let names: Vec<&str> = missing.iter().map(|f| f.zh()).collect();
-        anyhow::bail!(
-            "{}: missing required columns: {}",
-            path.display(),
-            names.join("、")
-        );
+        let zh: Vec<&str> = missing.iter().map(|f| f.zh()).collect();
+        let en: Vec<&str> = missing.iter().map(|f| f.en()).collect();
+        return Err(crate::sheet::refused(
+            Message::new("sheet.missing_columns").with_label(
+                "columns",
+                zh.join("、"),
+                en.join(", "),
+            ),
+        ));
     }
     Ok((rows, map))
 }
@@ -154,7 +154,7 @@ pub struct HeaderMap {
 }
 
 impl HeaderMap {
-    pub fn new(headers: &Row) -> Result<Self, String> {
+    pub fn new(headers: &Row) -> Result<Self, Message> {
         // kept for messages only: cut, as a header cell may be as long as any cell
         let headers: Vec<String> = headers
             .iter()
@@ -170,15 +170,10 @@ impl HeaderMap {
             match table.get(&normalise(h)) {
                 Some(f) => {
                     if let Some(prev) = index[*f as usize].replace(i) {
-                        return Err(format!(
-                            "第{}列和第{}列都是“{}” / columns {} and {} are both {:?}",
-                            prev + 1,
-                            i + 1,
-                            f.zh(),
-                            prev + 1,
-                            i + 1,
-                            f.en()
-                        ));
+                        return Err(Message::new("sheet.same_column_twice")
+                            .with("first", prev + 1)
+                            .with("second", i + 1)
+                            .label("field", *f));
                     }
                 }
                 None => unknown.push(h.clone()),

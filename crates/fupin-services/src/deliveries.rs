@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
-use fupin_core::Fen;
+use anyhow::Result;
+use fupin_core::{Fen, Message};
 use fupin_core::access::Scope;
 use fupin_core::measures::Catalogue;
 use fupin_storage::Db;
@@ -17,7 +17,7 @@ use fupin_storage::Db;
 use crate::audit::Actor;
 use crate::measures::{NewDelivery, check_delivery};
 use crate::progress::Progress;
-use crate::sheet::{Format, SheetWriter, find_column, refuse_bad_rows, refuse_counted};
+use crate::sheet::{Format, SheetWriter, bad_cell, find_column, refuse_bad_rows, refuse_counted};
 
 /// Rows read, checked and written per step of a load.
 const CHUNK: usize = 20_000;
@@ -61,14 +61,14 @@ pub fn parse(path: &Path) -> Result<Vec<(usize, NewDelivery)>> {
 #[derive(Default)]
 struct Chunk {
     rows: Vec<(usize, NewDelivery)>,
-    errors: Vec<String>,
+    errors: Vec<Message>,
 }
 
 /// Reads the sheet `CHUNK` rows at a time and hands each chunk to `take`, which returns false
 /// to stop early.
 fn read_chunks(path: &Path, mut take: impl FnMut(Chunk) -> bool) -> Result<()> {
     let mut rows = crate::sheet::open(path)?;
-    let header = rows.next().context("empty file / 文件为空")??.1;
+    let header = crate::sheet::header_row(&mut rows)?;
     let mut col = [0usize; 8];
     for (slot, (zh, en)) in col.iter_mut().zip(COLUMNS) {
         *slot = find_column(&header, zh, en)?;
@@ -83,10 +83,11 @@ fn read_chunks(path: &Path, mut take: impl FnMut(Chunk) -> bool) -> Result<()> {
         let cells: [&str; 8] = std::array::from_fn(get);
         match parse_row(&cells) {
             Ok(d) => chunk.rows.push((row_no, d)),
-            Err((i, reason)) => chunk.errors.push(format!(
-                "第{row_no}行 row {row_no} [{}] “{}”: {reason}",
+            Err((i, reason)) => chunk.errors.push(bad_cell(
+                row_no,
                 COLUMNS[i].0,
-                fupin_core::fields::excerpt(get(i))
+                get(i),
+                &Message::localized(reason),
             )),
         }
         if chunk.rows.len() + chunk.errors.len() >= CHUNK && !take(std::mem::take(&mut chunk)) {
@@ -146,9 +147,7 @@ pub async fn import_deliveries(
                 Ok((delivery, _)) => out.push(delivery),
                 Err(reason) => {
                     bad += 1;
-                    let text =
-                        crate::measures::in_row(*row, &reason).bilingual(&crate::message_tables());
-                    shown.push(text.unwrap_or_default());
+                    shown.push(crate::measures::in_row(*row, &reason));
                 }
             }
         }

@@ -24,6 +24,8 @@ pub enum ServiceError {
     Refused(Message),
     /// The input is wrong in these places.
     Invalid(Vec<FieldIssue>),
+    /// A file refused whole: how many of its rows are wrong, and the first of them.
+    BadRows { count: usize, shown: Vec<Message> },
     /// Someone else changed the record first.
     Conflict(Message),
     /// A read whose audit entry could not be written: it is not served.
@@ -48,6 +50,14 @@ impl std::fmt::Display for ServiceError {
             Self::Invalid(issues) => {
                 let all: Vec<String> = issues.iter().map(|i| text(&i.message)).collect();
                 f.write_str(&all.join("; "))
+            }
+            Self::BadRows { count, shown } => {
+                let head = Message::new("sheet.bad_rows").with("count", count);
+                f.write_str(&text(&head))?;
+                for row in shown {
+                    write!(f, "\n{}", text(row))?;
+                }
+                Ok(())
             }
             Self::Unrecorded(u) => write!(f, "{u}"),
             Self::Internal(e) => write!(f, "{e:#}"),

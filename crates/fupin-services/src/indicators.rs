@@ -13,7 +13,10 @@ use fupin_core::assessment::area_exit::{Indicator, Indicators, check_indicators}
 use fupin_core::{AreaCode, AreaLevel};
 use fupin_storage::{Db, IndicatorValue};
 
-use crate::sheet::{Format, SheetWriter, find_column, header_name, refuse_bad_rows};
+use crate::sheet::{
+    Format, SheetWriter, bad_cell, find_column, header_name, refuse_bad_rows, repeats_row,
+};
+use fupin_core::Message;
 
 const CODE: (&str, &str) = ("区划代码", "code");
 const YEAR: (&str, &str) = ("年度", "year");
@@ -21,7 +24,7 @@ const YEAR: (&str, &str) = ("年度", "year");
 /// Reads and checks an indicator sheet. Errors name the row, the column and the reason.
 pub fn parse(path: &Path) -> Result<Vec<IndicatorValue>> {
     let mut rows = crate::sheet::open(path)?;
-    let header = rows.next().context("empty file / 文件为空")??.1;
+    let header = crate::sheet::header_row(&mut rows)?;
     let code_col = find_column(&header, CODE.0, CODE.1)?;
     let year_col = find_column(&header, YEAR.0, YEAR.1)?;
     let mut columns = Vec::new();
@@ -49,8 +52,7 @@ pub fn parse(path: &Path) -> Result<Vec<IndicatorValue>> {
             continue;
         }
         let bad = |column: &str, value: &str, reason: &str| {
-            let value = fupin_core::fields::excerpt(value);
-            format!("第{row_no}行 row {row_no} [{column}] “{value}”: {reason}")
+            bad_cell(row_no, column, value, &Message::localized(reason))
         };
         let area = match AreaCode::parse(get(code_col)) {
             Ok(a) => a,
@@ -72,9 +74,7 @@ pub fn parse(path: &Path) -> Result<Vec<IndicatorValue>> {
             continue;
         };
         if let Some(first) = seen.insert((area.to_string(), year), row_no) {
-            errors.push(format!(
-                "第{row_no}行 row {row_no}: {area} {year} 与第{first}行重复 / repeats row {first}"
-            ));
+            errors.push(repeats_row(row_no, format!("{area} {year}"), first));
             continue;
         }
         let mut values = Indicators::new();

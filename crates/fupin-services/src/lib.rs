@@ -35,8 +35,11 @@ pub mod stages;
 pub const MESSAGES: &[(&str, fupin_core::message::Strings)] = &[
     ("accounts", accounts::MESSAGES),
     ("cases", cases::MESSAGES),
+    ("compare", compare::run::MESSAGES),
     ("edit", edit::MESSAGES),
+    ("lists", compare::lists::MESSAGES),
     ("measures", measures::MESSAGES),
+    ("sheet", sheet::MESSAGES),
 ];
 
 /// Every message table of the rules and the use-cases, for texts shown outside a page.

@@ -6,11 +6,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use fupin_core::{AreaCode, AreaLevel};
 use fupin_storage::Db;
 
-use crate::sheet::{Format, SheetWriter, find_column, refuse_bad_rows};
+use crate::sheet::{Format, SheetWriter, bad_cell, find_column, refuse_bad_rows, repeats_row};
+use fupin_core::Message;
 
 /// The columns, Chinese first (the name written), then the accepted English name.
 pub const COLUMNS: [(&str, &str); 3] = [
@@ -30,7 +31,7 @@ pub struct PopulationRow {
 /// Reads and checks a population sheet. Errors name the row, the column and the reason.
 pub fn parse(path: &Path) -> Result<Vec<PopulationRow>> {
     let mut rows = crate::sheet::open(path)?;
-    let header = rows.next().context("empty file / 文件为空")??.1;
+    let header = crate::sheet::header_row(&mut rows)?;
     let mut col = [0usize; 3];
     for (slot, (zh, en)) in col.iter_mut().zip(COLUMNS) {
         *slot = find_column(&header, zh, en)?;
@@ -45,20 +46,18 @@ pub fn parse(path: &Path) -> Result<Vec<PopulationRow>> {
         }
         match parse_row(get(0), get(1), get(2)) {
             Ok(r) => out.push((row_no, r)),
-            Err((i, reason)) => errors.push(format!(
-                "第{row_no}行 row {row_no} [{}] “{}”: {reason}",
+            Err((i, reason)) => errors.push(bad_cell(
+                row_no,
                 COLUMNS[i].0,
-                fupin_core::fields::excerpt(get(i))
+                get(i),
+                &Message::localized(reason),
             )),
         }
     }
     let mut seen = BTreeMap::new();
     for (row_no, r) in &out {
         if let Some(first) = seen.insert((r.area.to_string(), r.year), *row_no) {
-            errors.push(format!(
-                "第{row_no}行 row {row_no}: {} {} 与第{first}行重复 / repeats row {first}",
-                r.area, r.year
-            ));
+            errors.push(repeats_row(*row_no, format!("{} {}", r.area, r.year), first));
         }
     }
     refuse_bad_rows(&errors)?;

@@ -15,7 +15,10 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use fupin_core::Message;
+
+use crate::error::ServiceError;
 
 /// A file format, from the extension or `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,14 +37,8 @@ impl Format {
         {
             Some("csv" | "txt") => Ok(Format::Csv),
             Some("xlsx" | "xlsm") => Ok(Format::Xlsx),
-            Some("xls") => bail!(
-                "{}: old .xls files are not supported; save as .xlsx or CSV",
-                path.display()
-            ),
-            _ => bail!(
-                "{}: unknown file type (expected .csv or .xlsx)",
-                path.display()
-            ),
+            Some("xls") => Err(refused(Message::new("sheet.xls"))),
+            _ => Err(refused(Message::new("sheet.unknown_type"))),
         }
     }
 }
@@ -217,24 +214,204 @@ pub fn find_column(header: &Row, zh: &str, en: &str) -> Result<usize> {
             let h = header_name(h);
             h == zh || h.eq_ignore_ascii_case(en)
         })
-        .with_context(|| format!("缺少列“{zh}” / missing column {en}"))
+        .ok_or_else(|| {
+            refused(Message::new("sheet.missing_column").with_label("column", zh.to_string(), en.to_string()))
+        })
 }
 
 /// An all-or-nothing load's refusal: every bad row counted, the first 20 shown.
-pub fn refuse_bad_rows(errors: &[String]) -> Result<()> {
+pub fn refuse_bad_rows(errors: &[Message]) -> Result<()> {
     refuse_counted(errors.len(), &errors[..errors.len().min(20)])
 }
 
 /// As [`refuse_bad_rows`] where only `shown` of the `count` bad rows were kept.
-pub fn refuse_counted(count: usize, shown: &[String]) -> Result<()> {
+pub fn refuse_counted(count: usize, shown: &[Message]) -> Result<()> {
     if count == 0 {
         return Ok(());
     }
-    bail!(
-        "{count} 行有误，未写入 / {count} bad rows, nothing written:\n{}",
-        shown.join("\n")
+    Err(ServiceError::BadRows {
+        count,
+        shown: shown.to_vec(),
+    }
+    .into())
+}
+
+/// The first row of a sheet, its header; a file without one is refused as empty.
+pub fn header_row(rows: &mut SheetRows) -> Result<Row> {
+    match rows.next() {
+        Some(row) => Ok(row?.1),
+        None => Err(refused(Message::new("sheet.empty"))),
+    }
+}
+
+/// A file refused whole, for the reason `message` gives.
+pub(crate) fn refused(message: Message) -> anyhow::Error {
+    ServiceError::Refused(message).into()
+}
+
+/// A cell refused: its row, column (header) and value, and why.
+pub fn bad_cell(row: usize, column: &str, value: &str, reason: &Message) -> Message {
+    Message::new("sheet.bad_cell")
+        .with("row", row)
+        .with("column", fupin_core::fields::excerpt(column))
+        .with("value", fupin_core::fields::excerpt(value))
+        .nested("reason", reason, &crate::message_tables())
+}
+
+/// A row refused for `reasons`.
+pub fn bad_row(row: usize, reasons: &[Message]) -> Message {
+    Message::new("sheet.bad_row").with("row", row).nested_all(
+        "reasons",
+        reasons,
+        "; ",
+        &crate::message_tables(),
     )
 }
+
+/// A row that repeats an earlier one's `what` (an area and year, say).
+pub fn repeats_row(row: usize, what: String, first: usize) -> Message {
+    Message::new("sheet.repeats_row")
+        .with("row", row)
+        .with("what", what)
+        .with("first", first)
+}
+
+/// The texts of the messages of reading and writing sheets.
+pub const MESSAGES: fupin_core::message::Strings = &[
+    (
+        "sheet.xls",
+        "不支持旧的 .xls 文件，请另存为 .xlsx 或 CSV",
+        "old .xls files are not supported; save as .xlsx or CSV",
+    ),
+    (
+        "sheet.unknown_type",
+        "未知的文件类型（应为 .csv 或 .xlsx）",
+        "unknown file type (expected .csv or .xlsx)",
+    ),
+    ("sheet.empty", "文件为空", "the file is empty"),
+    (
+        "sheet.same_column_twice",
+        "第{first}列和第{second}列都是“{field}”",
+        "columns {first} and {second} are both {field}",
+    ),
+    ("sheet.missing_column", "缺少列“{column}”", "missing column {column}"),
+    (
+        "sheet.missing_columns",
+        "缺少必需的列：{columns}",
+        "missing required columns: {columns}",
+    ),
+    (
+        "sheet.bad_rows",
+        "{count} 行有误，未写入",
+        "{count} bad rows, nothing written",
+    ),
+    (
+        "sheet.bad_cell",
+        "第{row}行 [{column}] “{value}”：{reason}",
+        "row {row} [{column}] “{value}”: {reason}",
+    ),
+    ("sheet.bad_row", "第{row}行：{reasons}", "row {row}: {reasons}"),
+    (
+        "sheet.repeats_row",
+        "第{row}行：{what} 与第{first}行重复",
+        "row {row}: {what} repeats row {first}",
+    ),
+    (
+        "sheet.column_number",
+        "第{n}列",
+        "column {n}",
+    ),
+    (
+        "sheet.row_too_long",
+        "第{row}行超过{limit}，未读入（单元格过大或引号未闭合）",
+        "row {row} is longer than {limit} and was not read (an oversized cell or an unclosed quote)",
+    ),
+    (
+        "sheet.unreadable_csv",
+        "第{row}行不是可读的CSV",
+        "row {row}: unreadable CSV",
+    ),
+    (
+        "sheet.too_many_columns",
+        "第{row}行有{n}列，超过{max}列的上限",
+        "row {row} has {n} columns, more than {max}",
+    ),
+    (
+        "sheet.cell_too_large",
+        "第{row}行“{column}”列的单元格有{n}，超过{limit}",
+        "row {row}, column {column}: a cell of {n}, over {limit}",
+    ),
+    (
+        "sheet.cell_over_lines",
+        "第{row}行“{column}”列的单元格从文件第{from}行跨到第{to}行，第{line}行有{commas}个逗号，是整行数据：多半是引号未闭合，把后面的行读进了这一格，行数对不上",
+        "row {row}, column {column}: the cell runs from line {from} to line {to} of the file and line {line} holds {commas} commas, a whole row: most likely an unclosed quote read the rows after it into this cell, so lines and rows do not add up",
+    ),
+    (
+        "sheet.unclosed_quote",
+        "第{row}行“{column}”列的引号没有闭合，文件其余部分都读进了这一格",
+        "row {row}, column {column}: an unclosed quote read the rest of the file into this cell",
+    ),
+    (
+        "sheet.not_xlsx",
+        "不是有效的XLSX文件",
+        "not a valid XLSX file (not a zip archive)",
+    ),
+    (
+        "sheet.too_many_sheets",
+        "有{n}个工作表，超过{max}个的上限",
+        "{n} sheets, more than {max}",
+    ),
+    (
+        "sheet.part_too_large",
+        "“{part}”解压后有{size}，超过{limit}的上限",
+        "part {part} inflates to {size}, over the limit of {limit}",
+    ),
+    (
+        "sheet.zip_bomb",
+        "“{part}”从{packed}解压到{size}（{ratio}:1，上限{max}:1），像是压缩炸弹，拒绝读取",
+        "part {part} inflates from {packed} to {size} ({ratio}:1, limit {max}:1): a zip bomb, not read",
+    ),
+    (
+        "sheet.workbook_too_large",
+        "解压后共{size}，超过{limit}的上限",
+        "the workbook inflates to {size}, over the limit of {limit}",
+    ),
+    (
+        "sheet.cell_past_columns",
+        "工作表“{sheet}”的{cell}单元格在第{col}列，超过{max}列的上限",
+        "sheet {sheet}: cell {cell} is in column {col}, more than {max} columns",
+    ),
+    (
+        "sheet.too_many_cells",
+        "工作簿的单元格超过{max}个",
+        "the workbook holds more than {max} cells",
+    ),
+    (
+        "sheet.xlsx_cell_too_large",
+        "工作表“{sheet}”的{cell}单元格有{n}，超过{limit}",
+        "sheet {sheet}: cell {cell} holds {n}, over {limit}",
+    ),
+    (
+        "sheet.xlsx_row_too_long",
+        "工作表“{sheet}”第{row}行超过{limit}",
+        "sheet {sheet}: row {row} is longer than {limit}",
+    ),
+    (
+        "sheet.inflates_past_declared",
+        "工作表“{sheet}”解压后超过其声明的大小，文件已损坏或是压缩炸弹，拒绝读取",
+        "sheet {sheet} inflates past its declared size: a damaged file or a zip bomb, not read",
+    ),
+    (
+        "sheet.unreadable_sheet",
+        "无法读取工作表“{sheet}”",
+        "cannot read sheet {sheet}",
+    ),
+    (
+        "sheet.too_many_rows",
+        "工作簿超过{max}行（在工作表“{sheet}”）",
+        "the workbook holds more than {max} rows (at sheet {sheet})",
+    ),
+];
 
 #[cfg(test)]
 mod tests {

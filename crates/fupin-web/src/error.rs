@@ -21,6 +21,9 @@ pub enum AppError {
     /// Form input wrong in these places.
     #[error("invalid: {} issue(s)", .0.len())]
     Invalid(Vec<FieldIssue>),
+    /// A file refused whole: how many rows are wrong, and the first of them.
+    #[error("{count} bad rows")]
+    BadRows { count: usize, shown: Vec<Message> },
     /// Someone else changed the record first.
     #[error("conflict: {0}")]
     Conflict(Message),
@@ -49,7 +52,7 @@ impl AppError {
         match self {
             AppError::NotFound | AppError::Storage(StorageError::NotFound) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) | AppError::Refused(_) => StatusCode::BAD_REQUEST,
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) | AppError::BadRows { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
@@ -89,6 +92,7 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound => AppError::NotFound,
             ServiceError::Refused(m) => AppError::Refused(m),
             ServiceError::Invalid(issues) => AppError::Invalid(issues),
+            ServiceError::BadRows { count, shown } => AppError::BadRows { count, shown },
             ServiceError::Conflict(m) => AppError::Conflict(m),
             ServiceError::Unrecorded(u) => AppError::Unrecorded(u),
             ServiceError::Internal(e) => match e.downcast::<StorageError>() {
@@ -121,6 +125,17 @@ impl IntoResponse for AppError {
                 (Some(m), Vec::new())
             }
             AppError::Invalid(issues) => (Some(Message::new("correct_marked_fields")), issues),
+            AppError::BadRows { count, shown } => (
+                Some(Message::new("sheet.bad_rows").with("count", count)),
+                shown
+                    .into_iter()
+                    .map(|message| FieldIssue {
+                        field: None,
+                        member: None,
+                        message,
+                    })
+                    .collect(),
+            ),
             AppError::CsrfRejected => (Some(Message::new("form_expired")), Vec::new()),
             AppError::Unrecorded(_) => (Some(Message::new("read_unrecorded")), Vec::new()),
             _ => (None, Vec::new()),

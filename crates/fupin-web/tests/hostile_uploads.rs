@@ -154,3 +154,45 @@ async fn hostile_workbooks_uploaded_as_lists_are_refused_and_the_server_answers_
     let (status, body) = send(&o, list_upload(&o, "死亡.csv", good.as_bytes())).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
 }
+
+/// A list with bad rows is refused in the page's language: the count and each row at fault,
+/// and nothing of the other language (issue 25, section 2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_with_bad_rows_is_refused_in_the_pages_language() {
+    let o = office().await;
+    let csv = "死亡证明编号,姓名,身份证号\n,王芳,\nD2,,\nD3,李四,\n".as_bytes();
+    for (lang, expected, rows, foreign) in [
+        (
+            "zh",
+            "名单未导入：2 行有误，未写入",
+            ["第2行：记录编号为空", "第3行：身份证号和姓名都为空"],
+            "bad rows, nothing written",
+        ),
+        (
+            "en",
+            "The list was not loaded: 2 bad rows, nothing written",
+            ["row 2: record key is empty", "row 3: neither ID number nor name"],
+            "行有误",
+        ),
+    ] {
+        let mut request = list_upload(&o, "死亡.csv", csv);
+        let cookie = format!("{}; lang={lang}", o.cookie);
+        request
+            .headers_mut()
+            .insert(header::COOKIE, cookie.parse().unwrap());
+        let (status, body) = send(&o, request).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains(expected), "{lang}: {body}");
+        for row in rows {
+            assert!(body.contains(row), "{lang}: {row} in {body}");
+        }
+        assert!(!body.contains(foreign), "{lang}: {body}");
+    }
+    assert!(
+        o.db.department_sources_named("县民政局死亡登记")
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing of the list was kept"
+    );
+}

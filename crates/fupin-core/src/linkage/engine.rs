@@ -62,15 +62,20 @@ impl Default for Settings {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BadThresholds;
 
-impl std::fmt::Display for BadThresholds {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(
-            "需 0 < 待核实阈值 ≤ 匹配阈值 < 1 / thresholds must satisfy 0 < review ≤ match < 1",
-        )
+impl crate::message::Explained for BadThresholds {
+    fn message(&self) -> crate::Message {
+        crate::Message::new("linkage.bad_thresholds")
     }
 }
 
-impl std::error::Error for BadThresholds {}
+crate::explained_error!(BadThresholds, &[MESSAGES]);
+
+/// The texts of the messages of this module.
+pub const MESSAGES: crate::message::Strings = &[(
+    "linkage.bad_thresholds",
+    "需 0 < 待核实阈值 ≤ 匹配阈值 < 1",
+    "thresholds must satisfy 0 < review ≤ match < 1",
+)];
 
 impl Settings {
     pub fn check(&self) -> Result<(), BadThresholds> {

@@ -6,10 +6,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
+use fupin_core::Message;
 use fupin_core::departments::{ColumnMapping, DepartmentRecord, RecordField};
 
-use crate::sheet::{Row, header_name, refuse_counted};
+use crate::sheet::{Row, bad_row, header_name, refuse_counted, refused};
 
 /// Rows shown in a refusal; the rest are counted.
 const SHOWN: usize = 20;
@@ -46,11 +47,11 @@ fn locate(header: &Row, mapping: &ColumnMapping) -> Result<(Located, Vec<String>
                 .find(|(f, _)| *f == required)
                 .map(|(_, h)| h.join("、"))
                 .unwrap_or_default();
-            bail!(
-                "缺少“{}”列（可用列名：{tried}） / missing the {} column (headers tried: {tried})",
-                required.zh(),
-                required.en()
-            );
+            return Err(refused(
+                Message::new("list.missing_column")
+                    .with_label("field", required.zh(), required.en())
+                    .with("tried", tried),
+            ));
         }
     }
     let used: Vec<usize> = found.iter().map(|(_, i)| *i).collect();
@@ -67,7 +68,7 @@ fn locate(header: &Row, mapping: &ColumnMapping) -> Result<(Located, Vec<String>
 pub fn read(path: &Path, mapping: &ColumnMapping) -> Result<ListRead> {
     let mut rows = crate::sheet::open(path)?;
     let encoding = rows.encoding;
-    let header = rows.next().context("文件为空 / empty file")??.1;
+    let header = crate::sheet::header_row(&mut rows)?;
     let (columns, unused) = locate(&header, mapping)?;
     let mut records = Vec::new();
     let mut errors = Vec::new();
@@ -83,42 +84,37 @@ pub fn read(path: &Path, mapping: &ColumnMapping) -> Result<ListRead> {
         for &(field, i) in &columns {
             let cell = cells.get(i).unwrap_or("");
             if let Err(why) = record.set(field, cell) {
-                problems.push(format!(
-                    "[{}] {why}",
-                    fupin_core::fields::excerpt(header_name(header.get(i).unwrap_or("")))
+                let column = fupin_core::fields::excerpt(header_name(header.get(i).unwrap_or("")));
+                problems.push(Message::new("list.in_column").with("column", column).nested(
+                    "reason",
+                    &why,
+                    &crate::message_tables(),
                 ));
             }
         }
         if record.key.is_empty() {
-            problems.push(format!(
-                "{}为空 / {} is empty",
+            problems.push(Message::new("list.key_empty").with_label(
+                "field",
                 RecordField::Key.zh(),
-                RecordField::Key.en()
+                RecordField::Key.en(),
             ));
         } else if let Some(first) = keys.insert(record.key.clone(), row_no) {
-            problems.push(format!(
-                "{}“{}”与第{first}行重复 / {} {:?} repeats row {first}",
-                RecordField::Key.zh(),
-                record.key,
-                RecordField::Key.en(),
-                record.key
-            ));
+            problems.push(
+                Message::new("list.key_repeats")
+                    .with_label("field", RecordField::Key.zh(), RecordField::Key.en())
+                    .with("key", fupin_core::fields::excerpt(&record.key))
+                    .with("first", first),
+            );
         }
         if record.id_number.is_empty() && record.name.is_empty() {
-            problems.push(
-                "身份证号和姓名都为空，无从比对 / neither ID number nor name: nothing to link by"
-                    .into(),
-            );
+            problems.push(Message::new("list.nothing_to_link"));
         }
         if problems.is_empty() {
             records.push((row_no, record));
         } else {
             bad += 1;
             if errors.len() < SHOWN {
-                errors.push(format!(
-                    "第{row_no}行 row {row_no}: {}",
-                    problems.join("; ")
-                ));
+                errors.push(bad_row(row_no, &problems));
             }
         }
     }
@@ -130,12 +126,79 @@ pub fn read(path: &Path, mapping: &ColumnMapping) -> Result<ListRead> {
     })
 }
 
+/// The texts of the messages of reading department lists.
+pub const MESSAGES: fupin_core::message::Strings = &[
+    (
+        "list.missing_column",
+        "缺少“{field}”列（可用列名：{tried}）",
+        "missing the {field} column (headers tried: {tried})",
+    ),
+    ("list.in_column", "[{column}] {reason}", "[{column}] {reason}"),
+    ("list.key_empty", "{field}为空", "{field} is empty"),
+    (
+        "list.key_repeats",
+        "{field}“{key}”与第{first}行重复",
+        "{field} “{key}” repeats row {first}",
+    ),
+    (
+        "list.nothing_to_link",
+        "身份证号和姓名都为空，无从比对",
+        "neither ID number nor name: nothing to link by",
+    ),
+    (
+        "list.mapping_unknown_field",
+        "映射文件中没有“{field}”这一字段（可用：{fields}）",
+        "the column mapping names no field “{field}” (fields: {fields})",
+    ),
+    (
+        "list.mapping_not_headers",
+        "映射文件中“{field}”应为列名的列表，如 [\"姓名\"]",
+        "the column mapping's {field} must be a list of headers, such as [\"姓名\"]",
+    ),
+    (
+        "list.mapping_invalid",
+        "映射文件第{line}行有误",
+        "the column mapping is not valid at line {line}",
+    ),
+];
+
 /// A column mapping written as TOML, one field per line with the headers to try:
 /// `key = ["参保编号"]`, `id_number = ["公民身份号码", "身份证号"]`. Fields left out are not read.
 pub fn parse_mapping(text: &str) -> Result<ColumnMapping> {
-    let table: std::collections::BTreeMap<RecordField, Vec<String>> =
-        toml::from_str(text).context("映射文件有误 / the column mapping is not valid")?;
-    Ok(table.into_iter().collect())
+    use serde::Deserialize;
+    use serde::de::IntoDeserializer;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        // the parser's own words stay in the log; the reader is told the line
+        tracing::info!(error = %e, "a column mapping that does not parse");
+        let line = e.span().map_or(1, |s| text[..s.start].matches('\n').count() + 1);
+        refused(Message::new("list.mapping_invalid").with("line", line))
+    })?;
+    let mut mapping = std::collections::BTreeMap::new();
+    for (name, headers) in &table {
+        let name_only: serde::de::value::StrDeserializer<serde::de::value::Error> =
+            name.as_str().into_deserializer();
+        let field = RecordField::deserialize(name_only).map_err(|_| {
+            let fields: Vec<String> = RecordField::ALL
+                .iter()
+                .filter_map(|f| serde_json::to_value(f).ok()?.as_str().map(str::to_string))
+                .collect();
+            refused(
+                Message::new("list.mapping_unknown_field")
+                    .with("field", fupin_core::fields::excerpt(name))
+                    .with("fields", fields.join(", ")),
+            )
+        })?;
+        let headers: Option<Vec<String>> = headers.as_array().and_then(|all| {
+            all.iter()
+                .map(|h| h.as_str().map(str::to_string))
+                .collect()
+        });
+        let headers = headers.ok_or_else(|| {
+            refused(Message::new("list.mapping_not_headers").with("field", name))
+        })?;
+        mapping.insert(field, headers);
+    }
+    Ok(mapping.into_iter().collect())
 }
 
 #[cfg(test)]
@@ -194,7 +257,11 @@ mod tests {
         assert_eq!(m[0], (RecordField::Key, vec!["编号".to_string()]));
         assert_eq!(m[1].1, vec!["户主".to_string(), "姓名".to_string()]);
         let e = parse_mapping("colour = [\"x\"]").unwrap_err();
-        assert!(format!("{e:#}").contains("colour"), "{e:#}");
+        assert!(format!("{e:#}").contains("没有“colour”这一字段"), "{e:#}");
+        let e = parse_mapping("name = \"姓名\"").unwrap_err();
+        assert!(format!("{e:#}").contains("应为列名的列表"), "{e:#}");
+        let e = parse_mapping("key = [\"编号\"]\nname = [").unwrap_err();
+        assert!(format!("{e:#}").contains("映射文件第2行有误"), "{e:#}");
     }
 
     #[test]

@@ -4,10 +4,11 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use fupin_core::AreaCode;
 use fupin_core::CodeList;
+use fupin_core::Message;
 use fupin_core::codes::Sex;
 use fupin_core::departments::{ColumnMapping, DepartmentKind, DepartmentRecord};
 use fupin_core::linkage::{
@@ -18,6 +19,8 @@ use fupin_storage::{Db, now_utc};
 use sha2::{Digest, Sha256};
 
 use crate::audit::{Actor, AuditSink};
+use crate::error::ServiceError;
+use crate::sheet::refused;
 use crate::progress::Progress;
 
 /// What an import did.
@@ -112,24 +115,29 @@ async fn import_file(
     let path = file.path;
     let name = name.trim();
     if name.is_empty() {
-        bail!("数据源名称不能为空 / the source needs a name");
+        return Err(refused(Message::new("compare.source_needs_name")));
     }
     // names are the owner's own: another area's list of the same name is not this one
     let owner_code = owner.map_or("", AreaCode::as_str);
     let existing = db.department_source(owner_code, name).await?;
     let kind = match (&existing, kind) {
-        (Some(s), Some(k)) if s.kind != k.code() => bail!(
-            "数据源“{name}”的类别是{}，不是{} / source {name:?} is of kind {}, not {}",
-            s.kind,
-            k.code(),
-            s.kind,
-            k.code()
-        ),
+        (Some(s), Some(k)) if s.kind != k.code() => {
+            let stored = DepartmentKind::parse(&s.kind);
+            let m = Message::new("compare.source_of_other_kind")
+                .with("name", name)
+                .label("asked", k);
+            return Err(refused(match stored {
+                Some(stored) => m.label("kind", stored),
+                None => m.with("kind", &s.kind),
+            }));
+        }
         (Some(s), _) => DepartmentKind::parse(&s.kind)
             .with_context(|| format!("source {name:?} has an unknown kind {:?}", s.kind))?,
         (None, Some(k)) => k,
         (None, None) => {
-            bail!("新数据源“{name}”需要指定类别 / a new source {name:?} needs a kind (--kind)")
+            return Err(refused(
+                Message::new("compare.new_source_needs_kind").with("name", name),
+            ));
         }
     };
     let mapping = match (mapping, &existing) {
@@ -235,11 +243,8 @@ pub async fn run(
     today: NaiveDate,
     progress: &dyn Progress,
 ) -> Result<RunSummary> {
-    let not_found = || {
-        anyhow::anyhow!(
-            "没有可用的名单快照{snapshot_id} / no list snapshot {snapshot_id} within your areas"
-        )
-    };
+    // a snapshot outside the caller's areas is not told apart from one that does not exist
+    let not_found = || anyhow::Error::from(ServiceError::NotFound);
     let (_, source) = db
         .snapshot_with_source(snapshot_id)
         .await?
@@ -304,7 +309,9 @@ pub async fn run(
     lap("read members and records", &mut timings);
     progress.advance(2);
     if persons.is_empty() {
-        bail!("快照{snapshot_id}没有记录 / snapshot {snapshot_id} has no records");
+        return Err(refused(
+            Message::new("compare.snapshot_empty").with("snapshot", snapshot_id),
+        ));
     }
     let member_count = people.len();
     let settings_json = serde_json::to_string(settings)?;
@@ -487,8 +494,12 @@ pub async fn source_for_operator(
         return db
             .department_source(o.as_str(), name)
             .await?
-            .with_context(|| {
-                format!("区域{o}没有数据源“{name}” / area {o} has no source {name:?}")
+            .ok_or_else(|| {
+                refused(
+                    Message::new("compare.no_source_in_area")
+                        .with("area", o)
+                        .with("name", name),
+                )
             });
     }
     let mut all = db.department_sources_named(name).await?;
@@ -496,15 +507,17 @@ pub async fn source_for_operator(
         return Ok(all.swap_remove(i));
     }
     match all.len() {
-        0 => bail!("没有数据源“{name}” / no source named {name:?}"),
+        0 => Err(refused(
+            Message::new("compare.no_source_named").with("name", name),
+        )),
         1 => Ok(all.remove(0)),
         _ => {
             let owners: Vec<&str> = all.iter().map(|s| s.area_code.as_str()).collect();
-            bail!(
-                "多个区域都有数据源“{name}”，请用 --owner 指定：{} / several areas have a source {name:?}: choose one with --owner ({})",
-                owners.join("、"),
-                owners.join(", ")
-            )
+            Err(refused(
+                Message::new("compare.source_ambiguous")
+                    .with("name", name)
+                    .with_label("owners", owners.join("、"), owners.join(", ")),
+            ))
         }
     }
 }
@@ -623,3 +636,42 @@ pub fn explain_text(
     }
     parts.join("; ")
 }
+
+/// The texts of the messages of comparison runs and list sources.
+pub const MESSAGES: fupin_core::message::Strings = &[
+    (
+        "compare.source_needs_name",
+        "数据源名称不能为空",
+        "the source needs a name",
+    ),
+    (
+        "compare.source_of_other_kind",
+        "数据源“{name}”的类别是{kind}，不是{asked}",
+        "source “{name}” is of kind {kind}, not {asked}",
+    ),
+    (
+        "compare.new_source_needs_kind",
+        "新数据源“{name}”需要指定类别",
+        "a new source “{name}” needs a kind",
+    ),
+    (
+        "compare.snapshot_empty",
+        "快照{snapshot}没有记录",
+        "snapshot {snapshot} has no records",
+    ),
+    (
+        "compare.no_source_in_area",
+        "区域{area}没有数据源“{name}”",
+        "area {area} has no source “{name}”",
+    ),
+    (
+        "compare.no_source_named",
+        "没有数据源“{name}”",
+        "no source named “{name}”",
+    ),
+    (
+        "compare.source_ambiguous",
+        "多个区域都有数据源“{name}”，请用 --owner 指定：{owners}",
+        "several areas have a source “{name}”: choose one with --owner ({owners})",
+    ),
+];

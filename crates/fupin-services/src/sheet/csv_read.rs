@@ -13,12 +13,13 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use encoding_rs::{GB18030, UTF_8};
+use fupin_core::Message;
 
 use super::formula;
 use super::limits::{MAX_CELL_BYTES, MAX_COLUMNS, MAX_ROW_BYTES, bytes};
-use super::{Row, SheetRows};
+use super::{Row, SheetRows, refused};
 
 /// The `csv` reader's buffer: it reads this far ahead of the record it is on.
 const BUFFER: usize = 1 << 20;
@@ -155,11 +156,16 @@ impl<R: Read> Iterator for CsvRows<R> {
                 self.done = true;
                 return self.unclosed_at_end().map(Err);
             }
-            Err(_) if self.reader.get_ref().too_long => Err(anyhow!(
-                "第{row}行超过{limit}，未读入（单元格过大或引号未闭合） / row {row} is longer than {limit} and was not read (an oversized cell or an unclosed quote)",
-                limit = bytes(MAX_ROW_BYTES as u64)
+            Err(_) if self.reader.get_ref().too_long => Err(refused(
+                Message::new("sheet.row_too_long")
+                    .with("row", row)
+                    .with("limit", bytes(MAX_ROW_BYTES as u64)),
             )),
-            Err(e) => Err(anyhow!(e).context(format!("row {row}: unreadable CSV"))),
+            Err(e) => {
+                // the parser's own words stay in the log; the reader is told the row
+                tracing::info!(row, error = %e, "unreadable CSV");
+                Err(refused(Message::new("sheet.unreadable_csv").with("row", row)))
+            }
         };
         if item.is_err() {
             self.done = true;
@@ -169,21 +175,27 @@ impl<R: Read> Iterator for CsvRows<R> {
 }
 
 impl<R: Read> CsvRows<R> {
-    /// The name of column `i` for messages: the header's text, else its number.
-    fn column(&self, i: usize) -> String {
+    /// `message` naming column `i` as `{column}`: the header's text, else its number.
+    fn with_column(&self, message: Message, i: usize) -> Message {
         match self.header.get(i).map(|h| super::header_name(h)) {
-            Some(h) if !h.is_empty() => h.to_string(),
-            _ => format!("第{}列 / column {}", i + 1, i + 1),
+            Some(h) if !h.is_empty() => message.with("column", h),
+            _ => message.nested(
+                "column",
+                &Message::new("sheet.column_number").with("n", i + 1),
+                &[super::MESSAGES],
+            ),
         }
     }
 
     /// A record's limits and line checks; the record with guards taken off.
     fn check(&mut self, row: usize, record: Row) -> Result<Row> {
         if record.len() > MAX_COLUMNS {
-            anyhow::bail!(
-                "第{row}行有{n}列，超过{MAX_COLUMNS}列的上限 / row {row} has {n} columns, more than {MAX_COLUMNS}",
-                n = record.len()
-            );
+            return Err(refused(
+                Message::new("sheet.too_many_columns")
+                    .with("row", row)
+                    .with("n", record.len())
+                    .with("max", MAX_COLUMNS),
+            ));
         }
         // rows read into one cell first: that cell is also often over the size limit, and the
         // stray quote is what to say
@@ -196,12 +208,11 @@ impl<R: Read> CsvRows<R> {
         if text.len() > MAX_CELL_BYTES
             && let Some(i) = record.iter().position(|c| c.len() > MAX_CELL_BYTES)
         {
-            anyhow::bail!(
-                "第{row}行“{col}”列的单元格有{n}，超过{limit} / row {row}, column {col}: a cell of {n}, over {limit}",
-                col = self.column(i),
-                n = bytes(record[i].len() as u64),
-                limit = bytes(MAX_CELL_BYTES as u64)
-            );
+            let m = Message::new("sheet.cell_too_large")
+                .with("row", row)
+                .with("n", bytes(record[i].len() as u64))
+                .with("limit", bytes(MAX_CELL_BYTES as u64));
+            return Err(refused(self.with_column(m, i)));
         }
         let guarded = memchr::memchr(b'\'', text.as_bytes()).is_some()
             && record.iter().any(formula::may_be_guarded);
@@ -234,13 +245,13 @@ impl<R: Read> CsvRows<R> {
             for (k, line) in cell.split('\n').enumerate().skip(1) {
                 let commas = line.matches(',').count();
                 if commas >= row_commas {
-                    anyhow::bail!(
-                        "第{row}行“{col}”列的单元格从文件第{from}行跨到第{to}行，第{line_no}行有{commas}个逗号，是整行数据：多半是引号未闭合，把后面的行读进了这一格，行数对不上 / row {row}, column {col}: the cell runs from line {from} to line {to} of the file and line {line_no} holds {commas} commas, a whole row: most likely an unclosed quote read the rows after it into this cell, so lines and rows do not add up",
-                        col = self.column(i),
-                        from = line_of_cell,
-                        to = line_of_cell + line_breaks(cell),
-                        line_no = line_of_cell + k as u64,
-                    );
+                    let m = Message::new("sheet.cell_over_lines")
+                        .with("row", row)
+                        .with("from", line_of_cell)
+                        .with("to", line_of_cell + line_breaks(cell))
+                        .with("line", line_of_cell + k as u64)
+                        .with("commas", commas);
+                    return Err(refused(self.with_column(m, i)));
                 }
             }
             if i + 1 == record.len() {
@@ -258,10 +269,8 @@ impl<R: Read> CsvRows<R> {
             return None;
         }
         let row = self.row;
-        Some(anyhow!(
-            "第{row}行“{col}”列的引号没有闭合，文件其余部分都读进了这一格 / row {row}, column {col}: an unclosed quote read the rest of the file into this cell",
-            col = self.column(column),
-        ))
+        let m = Message::new("sheet.unclosed_quote").with("row", row);
+        Some(refused(self.with_column(m, column)))
     }
 }
 

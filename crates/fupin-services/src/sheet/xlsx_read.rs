@@ -19,14 +19,15 @@ use std::io::BufReader;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result};
 use calamine::{DataRef, Reader as _, Xlsx, XlsxError};
+use fupin_core::Message;
 
 use super::limits::{
     MAX_CELL_BYTES, MAX_CELLS, MAX_COLUMNS, MAX_PART, MAX_RATIO, MAX_ROW_BYTES, MAX_ROWS,
     MAX_SHEET_XML, MAX_SHEETS, MAX_UNCOMPRESSED, RATIO_FLOOR, bytes, column_letter,
 };
-use super::{Row, SheetRows};
+use super::{Row, SheetRows, refused};
 
 /// Rows handed over at a time, and batches the reader may run ahead.
 const BATCH: usize = 512;
@@ -44,12 +45,11 @@ pub(super) fn open(path: &Path) -> Result<SheetRows> {
         calamine::open_workbook(path).with_context(|| format!("cannot open {}", path.display()))?;
     let names = book.sheet_names();
     if names.len() > MAX_SHEETS {
-        bail!(
-            "{}：有{}个工作表，超过{MAX_SHEETS}个的上限 / {} sheets, more than {MAX_SHEETS}",
-            path.display(),
-            names.len(),
-            names.len()
-        );
+        return Err(refused(
+            Message::new("sheet.too_many_sheets")
+                .with("n", names.len())
+                .with("max", MAX_SHEETS),
+        ));
     }
     let (send, receive) = sync_channel::<Batch>(AHEAD);
     std::thread::Builder::new()
@@ -77,12 +77,8 @@ pub(super) fn open(path: &Path) -> Result<SheetRows> {
 /// The parts of the zip against the limits, from their declared sizes.
 fn check_parts(path: &Path) -> Result<()> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut zip = zip::ZipArchive::new(BufReader::new(file)).with_context(|| {
-        format!(
-            "{}：不是有效的XLSX文件 / not a valid XLSX file (not a zip archive)",
-            path.display()
-        )
-    })?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(file))
+        .map_err(|_| refused(Message::new("sheet.not_xlsx")))?;
     let mut total = 0u64;
     for i in 0..zip.len() {
         let part = zip.by_index_raw(i)?;
@@ -91,37 +87,32 @@ fn check_parts(path: &Path) -> Result<()> {
         let sheet = name.starts_with("xl/worksheets/") && name.ends_with(".xml");
         let limit = if sheet { MAX_SHEET_XML } else { MAX_PART };
         if size > limit {
-            bail!(
-                "{}：“{name}”解压后有{}，超过{}的上限 / part {name} inflates to {}, over the limit of {}",
-                path.display(),
-                bytes(size),
-                bytes(limit),
-                bytes(size),
-                bytes(limit)
-            );
+            return Err(refused(
+                Message::new("sheet.part_too_large")
+                    .with("part", &name)
+                    .with("size", bytes(size))
+                    .with("limit", bytes(limit)),
+            ));
         }
         if size > RATIO_FLOOR && size > packed.saturating_mul(MAX_RATIO) {
             let ratio = size / packed.max(1);
-            bail!(
-                "{}：“{name}”从{}解压到{}（{ratio}:1，上限{MAX_RATIO}:1），像是压缩炸弹，拒绝读取 / part {name} inflates from {} to {} ({ratio}:1, limit {MAX_RATIO}:1): a zip bomb, not read",
-                path.display(),
-                bytes(packed),
-                bytes(size),
-                bytes(packed),
-                bytes(size)
-            );
+            return Err(refused(
+                Message::new("sheet.zip_bomb")
+                    .with("part", &name)
+                    .with("packed", bytes(packed))
+                    .with("size", bytes(size))
+                    .with("ratio", ratio)
+                    .with("max", MAX_RATIO),
+            ));
         }
         total = total.saturating_add(size);
     }
     if total > MAX_UNCOMPRESSED {
-        bail!(
-            "{}：解压后共{}，超过{}的上限 / the workbook inflates to {}, over the limit of {}",
-            path.display(),
-            bytes(total),
-            bytes(MAX_UNCOMPRESSED),
-            bytes(total),
-            bytes(MAX_UNCOMPRESSED)
-        );
+        return Err(refused(
+            Message::new("sheet.workbook_too_large")
+                .with("size", bytes(total))
+                .with("limit", bytes(MAX_UNCOMPRESSED)),
+        ));
     }
     Ok(())
 }
@@ -205,11 +196,13 @@ fn read_sheets(book: &mut Xlsx<BufReader<File>>, names: &[String], out: &mut Sen
             }
             let (r, c) = cell.get_position();
             if c as usize >= MAX_COLUMNS {
-                bail!(
-                    "工作表“{name}”的{cell}单元格在第{col}列，超过{MAX_COLUMNS}列的上限 / sheet {name}: cell {cell} is in column {col}, more than {MAX_COLUMNS} columns",
-                    cell = format!("{}{}", column_letter(c), r + 1),
-                    col = c + 1,
-                );
+                return Err(refused(
+                    Message::new("sheet.cell_past_columns")
+                        .with("sheet", name)
+                        .with("cell", format!("{}{}", column_letter(c), r + 1))
+                        .with("col", c + 1)
+                        .with("max", MAX_COLUMNS),
+                ));
             }
             if sheet.row.as_ref().is_none_or(|b| b.index != r) {
                 if let Some(done) = sheet.row.take()
@@ -221,27 +214,29 @@ fn read_sheets(book: &mut Xlsx<BufReader<File>>, names: &[String], out: &mut Sen
             }
             counts.cells += 1;
             if counts.cells > MAX_CELLS {
-                bail!(
-                    "工作簿的单元格超过{MAX_CELLS}个 / the workbook holds more than {MAX_CELLS} cells"
-                );
+                return Err(refused(
+                    Message::new("sheet.too_many_cells").with("max", MAX_CELLS),
+                ));
             }
             let text = cell_text(value);
             let row = sheet.row.as_mut().expect("started above");
             if text.len() > MAX_CELL_BYTES {
-                bail!(
-                    "工作表“{name}”的{cell}单元格有{n}，超过{limit} / sheet {name}: cell {cell} holds {n}, over {limit}",
-                    cell = format!("{}{}", column_letter(c), r + 1),
-                    n = bytes(text.len() as u64),
-                    limit = bytes(MAX_CELL_BYTES as u64)
-                );
+                return Err(refused(
+                    Message::new("sheet.xlsx_cell_too_large")
+                        .with("sheet", name)
+                        .with("cell", format!("{}{}", column_letter(c), r + 1))
+                        .with("n", bytes(text.len() as u64))
+                        .with("limit", bytes(MAX_CELL_BYTES as u64)),
+                ));
             }
             row.set(c as usize, &text);
             if row.bytes > MAX_ROW_BYTES {
-                bail!(
-                    "工作表“{name}”第{n}行超过{limit} / sheet {name}: row {n} is longer than {limit}",
-                    n = r + 1,
-                    limit = bytes(MAX_ROW_BYTES as u64)
-                );
+                return Err(refused(
+                    Message::new("sheet.xlsx_row_too_long")
+                        .with("sheet", name)
+                        .with("row", r + 1)
+                        .with("limit", bytes(MAX_ROW_BYTES as u64)),
+                ));
             }
         }
         if let Some(done) = sheet.row.take()
@@ -258,11 +253,11 @@ fn sheet_error(name: &str, e: XlsxError) -> anyhow::Error {
     if e.to_string()
         .contains("larger than its declared uncompressed size")
     {
-        return anyhow!(
-            "工作表“{name}”解压后超过其声明的大小，文件已损坏或是压缩炸弹，拒绝读取 / sheet {name} inflates past its declared size: a damaged file or a zip bomb, not read"
-        );
+        return refused(Message::new("sheet.inflates_past_declared").with("sheet", name));
     }
-    anyhow!(e).context(format!("无法读取工作表“{name}” / cannot read sheet {name}"))
+    // the parser's own words stay in the log; the reader is told the sheet
+    tracing::info!(sheet = name, error = %e, "unreadable worksheet");
+    refused(Message::new("sheet.unreadable_sheet").with("sheet", name))
 }
 
 /// One worksheet as it is read.
@@ -293,11 +288,11 @@ impl SheetState<'_> {
         counts.numbered = number;
         counts.rows += 1;
         if counts.rows > MAX_ROWS {
-            bail!(
-                "工作簿超过{MAX_ROWS}行（在工作表“{}”） / the workbook holds more than {MAX_ROWS} rows (at sheet {})",
-                self.name,
-                self.name
-            );
+            return Err(refused(
+                Message::new("sheet.too_many_rows")
+                    .with("max", MAX_ROWS)
+                    .with("sheet", self.name),
+            ));
         }
         Ok(out.push((number, row.finish())))
     }

@@ -5,11 +5,12 @@
 
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use fupin_core::CodeList;
 use fupin_core::departments::DepartmentKind;
+use fupin_core::{CodeList, Message};
 use fupin_core::linkage::{Settings, Stats};
 use fupin_core::warnings::{Rule, WarningState};
 use fupin_services::compare::{lists, run as compare, warnings};
+use fupin_services::error::ServiceError;
 use fupin_services::progress::Silent;
 use fupin_storage::comparison::{RunListing, SourceRow};
 use minijinja::context;
@@ -19,7 +20,7 @@ use serde::Serialize;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::i18n::{Lang, t};
+use crate::i18n::{self, Lang, t};
 
 fn run_href(id: i64) -> String {
     format!("/compare/runs/{id}")
@@ -71,13 +72,50 @@ fn stats_of(run: &RunListing) -> Stats {
         .unwrap_or_default()
 }
 
+/// Why a post on the page was turned down, in the reader's language: what did not happen and
+/// why, then the rows at fault, if a file's.
+#[derive(Debug, Default)]
+struct Refusal {
+    headline: String,
+    rows: Vec<String>,
+}
+
+impl Refusal {
+    /// The refusal a use-case's error makes (`what`: the key of what did not happen). An error
+    /// that is not the user's to correct (not found, internal) is not shown here but answered
+    /// with its own status and page, which names the request for a report.
+    fn of(lang: Lang, what: &str, e: ServiceError) -> Result<Self, AppError> {
+        let text = |m: &Message| i18n::message(lang, m);
+        let (reason, rows) = match e {
+            ServiceError::Refused(m) | ServiceError::Conflict(m) => (text(&m), Vec::new()),
+            ServiceError::Invalid(issues) => {
+                let all: Vec<String> = issues.iter().map(|i| text(&i.message)).collect();
+                (all.join("; "), Vec::new())
+            }
+            ServiceError::BadRows { count, shown } => (
+                text(&Message::new("sheet.bad_rows").with("count", count)),
+                shown.iter().map(text).collect(),
+            ),
+            other => return Err(other.into()),
+        };
+        Ok(Self {
+            headline: text(
+                &Message::new("refused_because")
+                    .with("what", t(lang, what))
+                    .with("why", reason),
+            ),
+            rows,
+        })
+    }
+}
+
 /// The page: the lists loaded, the runs within the caller's area, the upload and run forms,
-/// and what the last post did (`message`) or why it was refused (`refusal`).
+/// and why the last post was turned down (`refusal`).
 async fn index_page(
     state: &AppState,
     lang: Lang,
     caller: &Caller,
-    refusal: Option<String>,
+    refusal: Option<Refusal>,
 ) -> Result<Response, AppError> {
     let scope = caller.viewer().scope;
     let mut sources = Vec::new();
@@ -140,7 +178,8 @@ async fn index_page(
             match_probability => defaults.match_probability,
             review_probability => defaults.review_probability,
             area => caller.principal.as_ref().map(|p| p.area.to_string()),
-            refusal => refusal.clone(),
+            refusal => refusal.as_ref().map(|r| r.headline.clone()),
+            refusal_rows => refusal.as_ref().map(|r| r.rows.clone()).unwrap_or_default(),
         },
     )?;
     Ok(super::page_with_refusal(html, refusal.is_some()))
@@ -166,16 +205,20 @@ struct ListUpload {
     bytes: Vec<u8>,
 }
 
-async fn read_list_upload(mut form: Multipart) -> Result<ListUpload, String> {
+async fn read_list_upload(mut form: Multipart) -> Result<ListUpload, ServiceError> {
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        tracing::debug!(error = %e.body_text(), "cannot read an upload");
+        ServiceError::refused("form_unreadable")
+    };
     let mut u = ListUpload::default();
-    while let Some(field) = form.next_field().await.map_err(|e| e.body_text())? {
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
             u.file_name = field.file_name().unwrap_or_default().to_string();
-            u.bytes = field.bytes().await.map_err(|e| e.body_text())?.to_vec();
+            u.bytes = field.bytes().await.map_err(unreadable)?.to_vec();
             continue;
         }
-        let text = field.text().await.map_err(|e| e.body_text())?;
+        let text = field.text().await.map_err(unreadable)?;
         match name.as_str() {
             "source" => u.source = text,
             "kind" => u.kind = text,
@@ -188,29 +231,28 @@ async fn read_list_upload(mut form: Multipart) -> Result<ListUpload, String> {
 }
 
 /// Imports an uploaded list; the error names the field or rows at fault.
-async fn import(state: &AppState, caller: &Caller, u: ListUpload) -> anyhow::Result<i64> {
+async fn import(state: &AppState, caller: &Caller, u: ListUpload) -> Result<i64, ServiceError> {
     if u.bytes.is_empty() {
-        anyhow::bail!("请选择文件 / choose a file");
+        return Err(ServiceError::refused("compare.choose_file"));
     }
+    let refused = |key, value: &str| {
+        let value = fupin_core::fields::excerpt(value).into_owned();
+        ServiceError::Refused(Message::new(key).with("value", value))
+    };
     let kind = match u.kind.trim() {
         "" => None,
-        k => Some(DepartmentKind::parse(k).ok_or_else(|| anyhow::anyhow!("类别 kind {k:?}?"))?),
+        k => Some(DepartmentKind::parse(k).ok_or_else(|| refused("compare.unknown_kind", k))?),
     };
     let as_of = match u.as_of.trim() {
         "" => chrono::Local::now().date_naive(),
-        d => fupin_core::date::parse_date(d).ok_or_else(|| {
-            anyhow::anyhow!("数据日期不是日期 / the list's date {d:?} is not a date")
-        })?,
+        d => fupin_core::date::parse_date(d).ok_or_else(|| refused("compare.bad_as_of", d))?,
     };
     let mapping = match u.mapping.trim() {
         "" => None,
         m => Some(lists::parse_mapping(m)?),
     };
-    let owner = &caller
-        .principal
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("not logged in"))?
-        .area;
+    // the route lets only the logged-in here
+    let owner = &caller.principal.as_ref().ok_or(ServiceError::NotFound)?.area;
     // the list is the uploader's area's
     let imported = compare::import_upload(
         &state.db,
@@ -239,15 +281,17 @@ pub async fn upload(
             tracing::debug!(error = %e.body_text(), "cannot read an upload");
             AppError::bad_request("form_unreadable")
         })?;
-    let refusal = match read_list_upload(form).await {
-        Err(e) => e,
-        Ok(u) => match import(&state, &caller, u).await {
-            Ok(_) => return Ok(Redirect::to("/compare#lists").into_response()),
-            Err(e) => format!("{e:#}"),
-        },
+    let imported = match read_list_upload(form).await {
+        Ok(u) => import(&state, &caller, u).await,
+        Err(e) => Err(e),
     };
-    let message = format!("{}: {refusal}", t(lang, "list_refused"));
-    index_page(&state, lang, &caller, Some(message)).await
+    match imported {
+        Ok(_) => Ok(Redirect::to("/compare#lists").into_response()),
+        Err(e) => {
+            let refusal = Refusal::of(lang, "list_refused", e)?;
+            index_page(&state, lang, &caller, Some(refusal)).await
+        }
+    }
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -266,18 +310,17 @@ async fn start_run(
     caller: &Caller,
     source: &SourceRow,
     form: &RunForm,
-) -> anyhow::Result<i64> {
-    let p = caller
-        .principal
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("not logged in"))?;
+) -> Result<i64, ServiceError> {
+    // the route lets only the logged-in here
+    let p = caller.principal.as_ref().ok_or(ServiceError::NotFound)?;
     let defaults = Settings::default();
-    let probability = |text: &str, default: f64| -> anyhow::Result<f64> {
+    let probability = |text: &str, default: f64| -> Result<f64, ServiceError> {
         match text.trim() {
             "" => Ok(default),
-            t => t
-                .parse()
-                .map_err(|_| anyhow::anyhow!("阈值不是数 / threshold {t:?} is not a number")),
+            t => t.parse().map_err(|_| {
+                let value = fupin_core::fields::excerpt(t).into_owned();
+                ServiceError::Refused(Message::new("compare.threshold_not_number").with("value", value))
+            }),
         }
     };
     let settings = Settings {
@@ -285,7 +328,9 @@ async fn start_run(
         review_probability: probability(&form.review_probability, defaults.review_probability)?,
         ..defaults
     };
-    settings.check()?;
+    settings
+        .check()
+        .map_err(|e| ServiceError::Refused(fupin_core::message::Explained::message(&e)))?;
     let snapshot = compare::latest_snapshot(&state.db, source).await?;
     let actor = caller.actor();
     let today = chrono::Local::now().date_naive();
@@ -314,8 +359,8 @@ pub async fn run(
     match start_run(&state, &caller, &source, &form).await {
         Ok(id) => Ok(Redirect::to(&run_href(id)).into_response()),
         Err(e) => {
-            let message = format!("{}: {e:#}", t(lang, "run_refused"));
-            index_page(&state, lang, &caller, Some(message)).await
+            let refusal = Refusal::of(lang, "run_refused", e)?;
+            index_page(&state, lang, &caller, Some(refusal)).await
         }
     }
 }

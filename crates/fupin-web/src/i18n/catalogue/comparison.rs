@@ -63,6 +63,23 @@ pub(super) const STRINGS: super::Strings = &[
     ("unfinished", "未完成", "unfinished"),
     ("list_refused", "名单未导入", "The list was not loaded"),
     ("run_refused", "比对未进行", "The comparison did not run"),
+    ("refused_because", "{what}：{why}", "{what}: {why}"),
+    ("compare.choose_file", "请选择文件", "Choose a file"),
+    (
+        "compare.unknown_kind",
+        "没有“{value}”这一类别",
+        "There is no kind “{value}”",
+    ),
+    (
+        "compare.bad_as_of",
+        "数据日期“{value}”不是日期",
+        "The list's date “{value}” is not a date",
+    ),
+    (
+        "compare.threshold_not_number",
+        "阈值“{value}”不是数",
+        "The threshold “{value}” is not a number",
+    ),
     (
         "back_to_comparison",
         "返回大数据比对",

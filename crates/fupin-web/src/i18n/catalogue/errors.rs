@@ -30,8 +30,8 @@ pub(super) const STRINGS: super::Strings = &[
     ),
     (
         "form_unreadable",
-        "表单读取失败：{reason}",
-        "Cannot read the form: {reason}",
+        "表单读取失败，请重新提交",
+        "Cannot read the form: send it again",
     ),
     (
         "form_version_missing",
