@@ -113,6 +113,7 @@ fn every_message_key_in_the_code_has_its_texts() {
         "invalid(\"",
         "needs(note, \"",
         "needs(reason, \"",
+        "refused(\"",
     ];
     let mut keys = 0;
     let mut missing = Vec::new();
@@ -132,4 +133,19 @@ fn every_message_key_in_the_code_has_its_texts() {
     }
     assert!(keys > 100, "only {keys} keys found: the scan lost its way");
     assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// A Chinese text of the catalogue says it in Chinese only: no "中文 / English" pairs, which a
+/// Chinese page would show half in English.
+#[test]
+fn no_chinese_text_carries_its_english() {
+    let paired: Vec<String> = i18n::entries()
+        .filter(|(_, zh, _)| {
+            zh.split(" / ")
+                .skip(1)
+                .any(|after| after.starts_with(|c: char| c.is_ascii_alphabetic()))
+        })
+        .map(|(key, zh, _)| format!("{key}: {zh}"))
+        .collect();
+    assert!(paired.is_empty(), "{}", paired.join("\n"));
 }

@@ -56,8 +56,8 @@ pub(super) const STRINGS: super::Strings = &[
     ),
     (
         "choose_procedure",
-        "请选择事项 / choose a procedure",
-        "choose a procedure",
+        "请选择事项",
+        "Choose a procedure",
     ),
     ("start_procedure", "发起事项", "Start a procedure"),
     ("exit_procedure", "贫困户退出", "exit"),

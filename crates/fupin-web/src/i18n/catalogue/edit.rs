@@ -6,8 +6,8 @@ pub(super) const STRINGS: super::Strings = &[
     ("head_of_household", "户主", "Head of household"),
     (
         "empty_form",
-        "表单为空 / the form is empty",
-        "the form is empty",
+        "表单为空",
+        "The form is empty",
     ),
     ("split_household", "分户", "Split household"),
     ("merge_household", "合户", "Merge a household in"),
@@ -46,8 +46,8 @@ pub(super) const STRINGS: super::Strings = &[
     ("remove_member", "办理减员", "Remove from the household"),
     (
         "departure_required",
-        "请选择减少原因并填写日期 / choose why and give the date",
-        "choose why and give the date",
+        "请选择减少原因并填写日期",
+        "Choose why and give the date",
     ),
     ("edit", "修改", "Edit"),
 ];

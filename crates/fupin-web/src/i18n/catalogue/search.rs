@@ -18,8 +18,8 @@ pub(super) const STRINGS: super::Strings = &[
     ),
     (
         "export_needs_query",
-        "请先输入查询条件再导出 / search before exporting",
-        "search before exporting",
+        "请先输入查询条件再导出",
+        "Search before exporting",
     ),
     (
         "export_capped",
@@ -30,7 +30,7 @@ pub(super) const STRINGS: super::Strings = &[
     // issue 24, item 2: searches rate-limited
     (
         "search_throttled",
-        "查询过于频繁，请{s}秒后再试 / too many searches: try again in {s} s",
+        "查询过于频繁，请{s}秒后再试",
         "Too many searches: try again in {s} s",
     ),
     ("cause", "致贫原因", "Cause"),
