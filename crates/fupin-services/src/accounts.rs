@@ -306,7 +306,7 @@ pub async fn add_user(
 /// The account `actor` may administer, by username.
 async fn administered(db: &Db, actor: &Actor, username: &str) -> Result<User> {
     let Some((user, _)) = db.user_with_hash(username).await? else {
-        bail!("没有用户 {username} / no user {username:?}");
+        bail!(crate::error::ServiceError::NotFound);
     };
     ensure_administers(actor, &user.area)?;
     Ok(user)
@@ -637,7 +637,7 @@ pub async fn revoke_token(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     let area = actor.principal.as_ref().map(|p| &p.area);
     let tokens = db.tokens_within(area).await?;
     let Some(token) = tokens.iter().find(|t| t.id == id) else {
-        bail!("没有令牌 {id} / no token {id}");
+        bail!(crate::error::ServiceError::NotFound);
     };
     let owner = administered(db, actor, &token.username).await?;
     let audit = actor.entry(

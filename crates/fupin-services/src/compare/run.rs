@@ -477,7 +477,7 @@ pub async fn latest_snapshot(db: &Db, source: &SourceRow) -> Result<i64> {
     let name = &source.name;
     Ok(snapshots
         .first()
-        .with_context(|| format!("数据源“{name}”还没有导入数据 / source {name:?} has no list yet"))?
+        .ok_or_else(|| refused(Message::new("compare.source_without_list").with("name", name)))?
         .id)
 }
 
@@ -546,7 +546,7 @@ pub async fn export_links(
     path: &Path,
 ) -> Result<u64> {
     let model: Option<Model> = run.model.as_deref().map(serde_json::from_str).transpose()?;
-    let model = model.context("这次比对没有完成 / the run did not finish")?;
+    let model = model.ok_or_else(|| refused(Message::new("compare.run_unfinished")))?;
     let mut out = crate::sheet::SheetWriter::create(
         path,
         crate::sheet::Format::Csv,
@@ -653,6 +653,16 @@ pub const MESSAGES: fupin_core::message::Strings = &[
         "compare.new_source_needs_kind",
         "新数据源“{name}”需要指定类别",
         "a new source “{name}” needs a kind",
+    ),
+    (
+        "compare.source_without_list",
+        "数据源“{name}”还没有导入数据",
+        "source “{name}” has no list yet",
+    ),
+    (
+        "compare.run_unfinished",
+        "这次比对没有完成",
+        "the run did not finish",
     ),
     (
         "compare.snapshot_empty",

@@ -52,12 +52,10 @@ pub async fn raise_for_run(
     let run = db
         .comparison_run(run_id)
         .await?
-        .with_context(|| format!("没有比对{run_id} / no run {run_id}"))?;
-    let model: fupin_core::linkage::Model = serde_json::from_str(
-        run.model
-            .as_deref()
-            .context("这次比对没有完成 / the run did not finish")?,
-    )?;
+        .ok_or(ServiceError::NotFound)?;
+    let model: fupin_core::linkage::Model = serde_json::from_str(run.model.as_deref().ok_or_else(
+        || ServiceError::Refused(fupin_core::Message::new("compare.run_unfinished")),
+    )?)?;
     let (snapshot, source) = db
         .snapshot_with_source(run.snapshot_id)
         .await?
