@@ -103,7 +103,7 @@ fn join_codes<T: CodeList>(items: &[T]) -> String {
 /// Users with their roles folded into one column, in the order roles are listed.
 const USER_SELECT: &str = "SELECT u.id, u.username, u.real_name, u.area_code, u.phone, u.password_hash, \
     u.must_change_password, u.disabled, u.created_at, \
-    COALESCE((SELECT {agg} FROM user_roles r WHERE r.user_id = u.id), '') AS roles \
+    COALESCE((SELECT {agg} FROM user_roles r WHERE r.user_id = u.id), '') AS roles{extra} \
     FROM users u";
 
 /// A session as the web layer checks it on each request.
@@ -376,14 +376,24 @@ impl Db {
     ) -> Result<Option<Session>, StorageError> {
         #[derive(sqlx::FromRow)]
         struct Row {
-            user_id: i64,
+            #[sqlx(flatten)]
+            user: UserRow,
             csrf_token: String,
-            expires_at: String,
+            session_expires_at: String,
         }
-        let rows: Vec<Row> = fetch_all(
-            &mut self.reader().await?,
-            "SELECT user_id, csrf_token, expires_at FROM sessions \
-             WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+        // one statement, no transaction: every request of a logged-in user runs it
+        let sql = format!(
+            "{} JOIN sessions s ON s.user_id = u.id \
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
+             AND NOT u.disabled",
+            user_select_with(
+                self.backend(),
+                ", s.csrf_token, s.expires_at AS session_expires_at"
+            )
+        );
+        let rows: Vec<Row> = crate::sql::fetch_once(
+            self,
+            &sql,
             &[
                 Value::Text(token_hash.to_string()),
                 Value::Text(now.to_string()),
@@ -393,15 +403,12 @@ impl Db {
         let Some(row) = rows.into_iter().next() else {
             return Ok(None);
         };
-        Ok(self
-            .user(row.user_id)
-            .await?
-            .filter(|u| !u.disabled)
-            .map(|user| Session {
-                user,
-                csrf_token: row.csrf_token,
-                expires_at: row.expires_at,
-            }))
+        let (user, _) = row.user.into_user()?;
+        Ok(Some(Session {
+            user,
+            csrf_token: row.csrf_token,
+            expires_at: row.session_expires_at,
+        }))
     }
 
     /// Extends a session that is in use (sliding expiry), unless another writer holds the
@@ -648,7 +655,14 @@ impl Db {
 
 /// The users' columns with their roles listed as the backend spells a comma list.
 fn user_select(backend: crate::Backend) -> String {
-    USER_SELECT.replace("{agg}", &backend.comma_list("r.role"))
+    user_select_with(backend, "")
+}
+
+/// The user query with `extra` columns (", s.x AS y") of tables joined after `users u`.
+fn user_select_with(backend: crate::Backend, extra: &str) -> String {
+    USER_SELECT
+        .replace("{agg}", &backend.comma_list("r.role"))
+        .replace("{extra}", extra)
 }
 
 /// The reads above inside a caller's transaction (one snapshot for several sections).
