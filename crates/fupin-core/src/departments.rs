@@ -282,7 +282,9 @@ impl DepartmentRecord {
                     "" => None,
                     "1" => Some(Sex::Male),
                     "2" => Some(Sex::Female),
-                    _ => Some(Sex::parse(t).ok_or_else(|| bad(Message::new("department.not_sex")))?),
+                    _ => {
+                        Some(Sex::parse(t).ok_or_else(|| bad(Message::new("department.not_sex")))?)
+                    }
                 }
             }
             RecordField::BirthDate | RecordField::Date => {
@@ -346,13 +348,21 @@ pub const MESSAGES: Strings = &[
     ),
     ("department.not_sex", "不是性别", "not a sex"),
     ("department.not_date", "不是日期", "not a date"),
-    ("department.not_amount", "不是金额", "not an amount of money"),
+    (
+        "department.not_amount",
+        "不是金额",
+        "not an amount of money",
+    ),
     (
         "department.amount_precision",
         "超过两位小数",
         "more than two decimal places",
     ),
-    ("department.amount_too_large", "金额过大", "amount too large"),
+    (
+        "department.amount_too_large",
+        "金额过大",
+        "amount too large",
+    ),
 ];
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ pub use message::Message;
 pub const MESSAGES: &[(&str, message::Strings)] = &[
     ("area", area::AREA_CODE_MESSAGES),
     ("archive", archive::MESSAGES),
+    ("checklist", assessment::checklist::MESSAGES),
     ("departments", departments::MESSAGES),
     ("id_number", id_number::MESSAGES),
     ("income_items", income_items::MESSAGES),

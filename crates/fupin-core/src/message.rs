@@ -205,6 +205,34 @@ impl fmt::Display for Message {
     }
 }
 
+/// As data (where a record carrying a message is serialised): the key and the values by name,
+/// a value with words of its own as `{"zh": …, "en": …}`.
+impl serde::Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Args<'a>(&'a [(&'static str, Arg)]);
+        impl serde::Serialize for Args<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(self.0.len()))?;
+                for (name, value) in self.0 {
+                    match value {
+                        Arg::Text(t) => map.serialize_entry(name, t)?,
+                        Arg::Label { zh, en } => map.serialize_entry(
+                            name,
+                            &std::collections::BTreeMap::from([("zh", zh), ("en", en)]),
+                        )?,
+                    }
+                }
+                map.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("key", self.key)?;
+        map.serialize_entry("args", &Args(&self.args))?;
+        map.end()
+    }
+}
+
 /// Something that explains itself to a person through a [`Message`].
 pub trait Explained {
     fn message(&self) -> Message;

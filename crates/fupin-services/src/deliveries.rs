@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use fupin_core::{Fen, Message};
 use fupin_core::access::Scope;
 use fupin_core::measures::Catalogue;
+use fupin_core::{Fen, Message};
 use fupin_storage::Db;
 
 use crate::audit::Actor;

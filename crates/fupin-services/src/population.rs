@@ -57,7 +57,11 @@ pub fn parse(path: &Path) -> Result<Vec<PopulationRow>> {
     let mut seen = BTreeMap::new();
     for (row_no, r) in &out {
         if let Some(first) = seen.insert((r.area.to_string(), r.year), *row_no) {
-            errors.push(repeats_row(*row_no, format!("{} {}", r.area, r.year), first));
+            errors.push(repeats_row(
+                *row_no,
+                format!("{} {}", r.area, r.year),
+                first,
+            ));
         }
     }
     refuse_bad_rows(&errors)?;

@@ -215,7 +215,11 @@ pub fn find_column(header: &Row, zh: &str, en: &str) -> Result<usize> {
             h == zh || h.eq_ignore_ascii_case(en)
         })
         .ok_or_else(|| {
-            refused(Message::new("sheet.missing_column").with_label("column", zh.to_string(), en.to_string()))
+            refused(Message::new("sheet.missing_column").with_label(
+                "column",
+                zh.to_string(),
+                en.to_string(),
+            ))
         })
 }
 
@@ -294,7 +298,11 @@ pub const MESSAGES: fupin_core::message::Strings = &[
         "第{first}列和第{second}列都是“{field}”",
         "columns {first} and {second} are both {field}",
     ),
-    ("sheet.missing_column", "缺少列“{column}”", "missing column {column}"),
+    (
+        "sheet.missing_column",
+        "缺少列“{column}”",
+        "missing column {column}",
+    ),
     (
         "sheet.missing_columns",
         "缺少必需的列：{columns}",
@@ -310,17 +318,17 @@ pub const MESSAGES: fupin_core::message::Strings = &[
         "第{row}行 [{column}] “{value}”：{reason}",
         "row {row} [{column}] “{value}”: {reason}",
     ),
-    ("sheet.bad_row", "第{row}行：{reasons}", "row {row}: {reasons}"),
+    (
+        "sheet.bad_row",
+        "第{row}行：{reasons}",
+        "row {row}: {reasons}",
+    ),
     (
         "sheet.repeats_row",
         "第{row}行：{what} 与第{first}行重复",
         "row {row}: {what} repeats row {first}",
     ),
-    (
-        "sheet.column_number",
-        "第{n}列",
-        "column {n}",
-    ),
+    ("sheet.column_number", "第{n}列", "column {n}"),
     (
         "sheet.row_too_long",
         "第{row}行超过{limit}，未读入（单元格过大或引号未闭合）",

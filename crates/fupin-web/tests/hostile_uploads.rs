@@ -171,7 +171,10 @@ async fn a_list_with_bad_rows_is_refused_in_the_pages_language() {
         (
             "en",
             "The list was not loaded: 2 bad rows, nothing written",
-            ["row 2: record key is empty", "row 3: neither ID number nor name"],
+            [
+                "row 2: record key is empty",
+                "row 3: neither ID number nor name",
+            ],
             "行有误",
         ),
     ] {

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use crate::codes::{Health, Schooling};
 use crate::household::Household;
 use crate::income::{IncomeFormula, IncomeYear, LineStanding, standing};
+use crate::message::{Message, Strings};
 use crate::money::Fen;
 
 /// Compulsory-education age, inclusive (义务教育: "no child aged 6-15 out of school").
@@ -93,8 +94,8 @@ pub struct Check {
     pub outcome: Outcome,
     /// The registry fields the outcome was read from (field codes).
     pub fields: Vec<&'static str>,
-    /// What they said, in words (Chinese / English).
-    pub evidence: String,
+    /// What they said, in words.
+    pub evidence: Message,
 }
 
 /// The whole checklist of a household for a year.
@@ -161,13 +162,10 @@ fn income_check(s: LineStanding, per_capita: Option<Fen>, line: Option<Fen>, yea
         dimension: Dimension::Income,
         outcome,
         fields: vec!["per_capita_income", "exit_income_line"],
-        evidence: format!(
-            "{year}年人均纯收入{}元，标准{}元 / per-capita net income {} against the line {}",
-            yuan(per_capita),
-            yuan(line),
-            yuan(per_capita),
-            yuan(line)
-        ),
+        evidence: Message::new("check.income")
+            .with("year", year)
+            .with("per_capita", yuan(per_capita))
+            .with("line", yuan(line)),
     }
 }
 
@@ -186,21 +184,21 @@ fn food_check(h: &Household, income: LineStanding) -> Check {
         dimension: Dimension::FoodAndClothing,
         outcome,
         fields: vec!["per_capita_income", "dibao"],
-        evidence: format!(
-            "收入{}；{}享受低保 / income {}; {} on the subsistence allowance",
-            match income {
-                LineStanding::Above => "高于标准",
-                LineStanding::NotAbove => "未高于标准",
-                LineStanding::Unknown => "未知",
-            },
-            if dibao { "有成员" } else { "无成员" },
-            match income {
-                LineStanding::Above => "above the line",
-                LineStanding::NotAbove => "not above the line",
-                LineStanding::Unknown => "unknown",
-            },
-            if dibao { "a member" } else { "nobody" },
-        ),
+        evidence: {
+            let (zh, en) = match income {
+                LineStanding::Above => ("高于标准", "above the line"),
+                LineStanding::NotAbove => ("未高于标准", "not above the line"),
+                LineStanding::Unknown => ("未知", "unknown"),
+            };
+            let (who_zh, who_en) = if dibao {
+                ("有成员", "a member")
+            } else {
+                ("无成员", "nobody")
+            };
+            Message::new("check.food")
+                .with_label("income", zh, en)
+                .with_label("who", who_zh, who_en)
+        },
     }
 }
 
@@ -214,6 +212,16 @@ fn school_age_on(birth: NaiveDate, year: i32) -> u32 {
 /// The members of compulsory-school age in `year`, and those of them out of school for other than
 /// health reasons (serious illness or disability keeps a child home without failing the test).
 pub fn out_of_school(h: &Household, year: i32) -> (usize, Vec<String>) {
+    let (children, out) = children_out_of_school(h, year);
+    let named = out
+        .into_iter()
+        .map(|(name, age)| format!("{name}（{age}岁）"))
+        .collect();
+    (children, named)
+}
+
+/// As [`out_of_school`], each child as name and age.
+fn children_out_of_school(h: &Household, year: i32) -> (usize, Vec<(&str, u32)>) {
     let mut children = 0;
     let mut out = Vec::new();
     for m in &h.members {
@@ -224,7 +232,7 @@ pub fn out_of_school(h: &Household, year: i32) -> (usize, Vec<String>) {
         children += 1;
         let health_reason = matches!(m.health, Health::Serious | Health::Disabled);
         if m.schooling == Schooling::NotInSchool && !health_reason {
-            out.push(format!("{}（{age}岁）", m.name));
+            out.push((m.name.as_str(), age));
         }
     }
     (children, out)
@@ -233,18 +241,23 @@ pub fn out_of_school(h: &Household, year: i32) -> (usize, Vec<String>) {
 /// Compulsory education: no child of 6–15 out of school, except for health reasons (serious
 /// illness or disability keeps a child home without failing the test).
 fn education_check(h: &Household, year: i32) -> Check {
-    let (children, out) = out_of_school(h, year);
+    let (children, out) = children_out_of_school(h, year);
     let outcome = if out.is_empty() {
         Outcome::Met
     } else {
         Outcome::NotMet
     };
     let evidence = if children == 0 {
-        "无6–15岁成员 / no member aged 6–15".to_string()
+        Message::new("check.no_school_age")
     } else if out.is_empty() {
-        format!("{children}名6–15岁成员均在校 / all {children} aged 6–15 in school")
+        Message::new("check.all_in_school").with("children", children)
     } else {
-        format!("未在校：{} / out of school", out.join("、"))
+        let zh: Vec<String> = out
+            .iter()
+            .map(|(n, age)| format!("{n}（{age}岁）"))
+            .collect();
+        let en: Vec<String> = out.iter().map(|(n, age)| format!("{n} ({age})")).collect();
+        Message::new("check.out_of_school").with_label("names", zh.join("、"), en.join(", "))
     };
     Check {
         dimension: Dimension::CompulsoryEducation,
@@ -271,9 +284,13 @@ fn medical_check(h: &Household) -> Check {
         },
         fields: vec!["medical_insurance"],
         evidence: if without.is_empty() {
-            "全员参加基本医疗保险 / all insured".into()
+            Message::new("check.all_insured")
         } else {
-            format!("未参保：{} / not insured", without.join("、"))
+            Message::new("check.not_insured").with_label(
+                "names",
+                without.join("、"),
+                without.join(", "),
+            )
         },
     }
 }
@@ -283,23 +300,20 @@ fn medical_check(h: &Household) -> Check {
 fn housing_check(h: &Household) -> Check {
     let c = &h.conditions;
     let (outcome, evidence) = if c.relocated {
-        (Outcome::Met, "易地扶贫搬迁安置 / relocated".to_string())
+        (Outcome::Met, Message::new("check.relocated"))
     } else if c.housing_area_m2 <= 0.0 {
-        (Outcome::NotMet, "无住房 / no house".to_string())
+        (Outcome::NotMet, Message::new("check.no_house"))
     } else {
         match c.house_grade {
             Some(g) if g.is_dangerous() => (
                 Outcome::NotMet,
-                format!("危房{} / dangerous house, grade {}", g.zh(), g.code()),
+                Message::new("check.dangerous_house").with_label("grade", g.zh(), g.code()),
             ),
             Some(g) => (
                 Outcome::Met,
-                format!("住房{} / house grade {}", g.zh(), g.code()),
+                Message::new("check.house_grade").with_label("grade", g.zh(), g.code()),
             ),
-            None => (
-                Outcome::Unknown,
-                "未鉴定房屋等级 / house not graded".to_string(),
-            ),
+            None => (Outcome::Unknown, Message::new("check.not_graded")),
         }
     };
     Check {
@@ -322,17 +336,74 @@ fn water_check(h: &Household) -> Check {
         dimension: Dimension::SafeWater,
         outcome,
         fields: vec!["water_safe", "water_difficult"],
-        evidence: format!(
-            "饮水{}安全、{}困难 / water {} safe, {} difficult",
-            if c.water_safe { "" } else { "不" },
-            if c.water_difficult { "" } else { "不" },
-            if c.water_safe { "" } else { "not" },
-            if c.water_difficult { "" } else { "not" },
-        ),
+        evidence: {
+            let (safe_zh, safe_en) = if c.water_safe {
+                ("安全", "safe")
+            } else {
+                ("不安全", "not safe")
+            };
+            let (hard_zh, hard_en) = if c.water_difficult {
+                ("困难", "difficult to get")
+            } else {
+                ("不困难", "not difficult to get")
+            };
+            Message::new("check.water")
+                .with_label("safe", safe_zh, safe_en)
+                .with_label("difficult", hard_zh, hard_en)
+        },
     }
 }
 
 use crate::codes::CodeList;
+
+/// The texts of the checklist's evidence.
+pub const MESSAGES: Strings = &[
+    (
+        "check.income",
+        "{year}年人均纯收入{per_capita}元，标准{line}元",
+        "{year}: per-capita net income {per_capita} yuan against the line of {line}",
+    ),
+    (
+        "check.food",
+        "收入{income}；{who}享受低保",
+        "income {income}; {who} on the subsistence allowance",
+    ),
+    ("check.no_school_age", "无6–15岁成员", "no member aged 6–15"),
+    (
+        "check.all_in_school",
+        "{children}名6–15岁成员均在校",
+        "all {children} members aged 6–15 in school",
+    ),
+    (
+        "check.out_of_school",
+        "未在校：{names}",
+        "out of school: {names}",
+    ),
+    (
+        "check.all_insured",
+        "全员参加基本医疗保险",
+        "every member insured",
+    ),
+    (
+        "check.not_insured",
+        "未参保：{names}",
+        "not insured: {names}",
+    ),
+    ("check.relocated", "易地扶贫搬迁安置", "relocated"),
+    ("check.no_house", "无住房", "no house"),
+    (
+        "check.dangerous_house",
+        "危房{grade}",
+        "dangerous house, grade {grade}",
+    ),
+    ("check.house_grade", "住房{grade}", "house grade {grade}"),
+    ("check.not_graded", "未鉴定房屋等级", "house not graded"),
+    (
+        "check.water",
+        "饮水{safe}、{difficult}",
+        "water {safe}, {difficult}",
+    ),
+];
 
 #[cfg(test)]
 mod tests {
@@ -372,11 +443,9 @@ mod tests {
         );
         let none = check(&h, None, line, 2019);
         assert_eq!(none.outcome(Dimension::Income), Outcome::Unknown);
-        assert!(
-            above.checks[0].evidence.contains("3218.01"),
-            "{}",
-            above.checks[0].evidence
-        );
+        let (zh, en) = above.checks[0].evidence.texts(&[MESSAGES]).unwrap();
+        assert!(zh.contains("人均纯收入3218.01元"), "{zh}");
+        assert!(en.contains("per-capita net income 3218.01 yuan"), "{en}");
     }
 
     #[test]
@@ -431,7 +500,15 @@ mod tests {
         h.members[1].medical_insurance = false;
         let c = check(&h, None, None, 2019);
         assert_eq!(c.outcome(Dimension::BasicMedical), Outcome::NotMet);
-        assert!(c.checks[3].evidence.contains(&h.members[1].name));
+        let (zh, en) = c.checks[3].evidence.texts(&[MESSAGES]).unwrap();
+        assert!(
+            zh.starts_with("未参保") && zh.contains(&h.members[1].name),
+            "{zh}"
+        );
+        assert!(
+            en.starts_with("not insured") && en.contains(&h.members[1].name),
+            "{en}"
+        );
     }
 
     #[test]

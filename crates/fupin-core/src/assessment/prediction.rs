@@ -374,7 +374,7 @@ mod tests {
                         Outcome::Met
                     },
                     fields: vec![],
-                    evidence: String::new(),
+                    evidence: crate::Message::new("check.not_graded"),
                 })
                 .collect(),
         }

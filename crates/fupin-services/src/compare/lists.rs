@@ -85,11 +85,11 @@ pub fn read(path: &Path, mapping: &ColumnMapping) -> Result<ListRead> {
             let cell = cells.get(i).unwrap_or("");
             if let Err(why) = record.set(field, cell) {
                 let column = fupin_core::fields::excerpt(header_name(header.get(i).unwrap_or("")));
-                problems.push(Message::new("list.in_column").with("column", column).nested(
-                    "reason",
-                    &why,
-                    &crate::message_tables(),
-                ));
+                problems.push(
+                    Message::new("list.in_column")
+                        .with("column", column)
+                        .nested("reason", &why, &crate::message_tables()),
+                );
             }
         }
         if record.key.is_empty() {
@@ -133,7 +133,11 @@ pub const MESSAGES: fupin_core::message::Strings = &[
         "缺少“{field}”列（可用列名：{tried}）",
         "missing the {field} column (headers tried: {tried})",
     ),
-    ("list.in_column", "[{column}] {reason}", "[{column}] {reason}"),
+    (
+        "list.in_column",
+        "[{column}] {reason}",
+        "[{column}] {reason}",
+    ),
     ("list.key_empty", "{field}为空", "{field} is empty"),
     (
         "list.key_repeats",
@@ -170,7 +174,9 @@ pub fn parse_mapping(text: &str) -> Result<ColumnMapping> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         // the parser's own words stay in the log; the reader is told the line
         tracing::info!(error = %e, "a column mapping that does not parse");
-        let line = e.span().map_or(1, |s| text[..s.start].matches('\n').count() + 1);
+        let line = e
+            .span()
+            .map_or(1, |s| text[..s.start].matches('\n').count() + 1);
         refused(Message::new("list.mapping_invalid").with("line", line))
     })?;
     let mut mapping = std::collections::BTreeMap::new();
@@ -188,14 +194,11 @@ pub fn parse_mapping(text: &str) -> Result<ColumnMapping> {
                     .with("fields", fields.join(", ")),
             )
         })?;
-        let headers: Option<Vec<String>> = headers.as_array().and_then(|all| {
-            all.iter()
-                .map(|h| h.as_str().map(str::to_string))
-                .collect()
-        });
-        let headers = headers.ok_or_else(|| {
-            refused(Message::new("list.mapping_not_headers").with("field", name))
-        })?;
+        let headers: Option<Vec<String>> = headers
+            .as_array()
+            .and_then(|all| all.iter().map(|h| h.as_str().map(str::to_string)).collect());
+        let headers = headers
+            .ok_or_else(|| refused(Message::new("list.mapping_not_headers").with("field", name)))?;
         mapping.insert(field, headers);
     }
     Ok(mapping.into_iter().collect())

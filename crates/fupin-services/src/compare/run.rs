@@ -20,8 +20,8 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{Actor, AuditSink};
 use crate::error::ServiceError;
-use crate::sheet::refused;
 use crate::progress::Progress;
+use crate::sheet::refused;
 
 /// What an import did.
 #[derive(Debug, Clone)]

@@ -53,9 +53,10 @@ pub async fn raise_for_run(
         .comparison_run(run_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let model: fupin_core::linkage::Model = serde_json::from_str(run.model.as_deref().ok_or_else(
-        || ServiceError::Refused(fupin_core::Message::new("compare.run_unfinished")),
-    )?)?;
+    let model: fupin_core::linkage::Model =
+        serde_json::from_str(run.model.as_deref().ok_or_else(|| {
+            ServiceError::Refused(fupin_core::Message::new("compare.run_unfinished"))
+        })?)?;
     let (snapshot, source) = db
         .snapshot_with_source(run.snapshot_id)
         .await?

@@ -164,7 +164,9 @@ impl<R: Read> Iterator for CsvRows<R> {
             Err(e) => {
                 // the parser's own words stay in the log; the reader is told the row
                 tracing::info!(row, error = %e, "unreadable CSV");
-                Err(refused(Message::new("sheet.unreadable_csv").with("row", row)))
+                Err(refused(
+                    Message::new("sheet.unreadable_csv").with("row", row),
+                ))
             }
         };
         if item.is_err() {

@@ -91,7 +91,7 @@ impl AssessmentView {
                         Outcome::NotMet => "not_above",
                         Outcome::Unknown => "unknown",
                     },
-                    evidence: d.scrub(&c.evidence, h),
+                    evidence: d.scrub(&crate::i18n::message(lang, &c.evidence), h),
                 })
                 .collect(),
             expected_exit: e.prediction.as_ref().map(|p| {

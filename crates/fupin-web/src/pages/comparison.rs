@@ -6,9 +6,9 @@
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use fupin_core::departments::DepartmentKind;
-use fupin_core::{CodeList, Message};
 use fupin_core::linkage::{Settings, Stats};
 use fupin_core::warnings::{Rule, WarningState};
+use fupin_core::{CodeList, Message};
 use fupin_services::compare::{lists, run as compare, warnings};
 use fupin_services::error::ServiceError;
 use fupin_services::progress::Silent;
@@ -252,7 +252,11 @@ async fn import(state: &AppState, caller: &Caller, u: ListUpload) -> Result<i64,
         m => Some(lists::parse_mapping(m)?),
     };
     // the route lets only the logged-in here
-    let owner = &caller.principal.as_ref().ok_or(ServiceError::NotFound)?.area;
+    let owner = &caller
+        .principal
+        .as_ref()
+        .ok_or(ServiceError::NotFound)?
+        .area;
     // the list is the uploader's area's
     let imported = compare::import_upload(
         &state.db,
@@ -319,7 +323,9 @@ async fn start_run(
             "" => Ok(default),
             t => t.parse().map_err(|_| {
                 let value = fupin_core::fields::excerpt(t).into_owned();
-                ServiceError::Refused(Message::new("compare.threshold_not_number").with("value", value))
+                ServiceError::Refused(
+                    Message::new("compare.threshold_not_number").with("value", value),
+                )
             }),
         }
     };

@@ -54,11 +54,7 @@ pub(super) const STRINGS: super::Strings = &[
         "申请识别（贫困户）",
         "Apply for identification",
     ),
-    (
-        "choose_procedure",
-        "请选择事项",
-        "Choose a procedure",
-    ),
+    ("choose_procedure", "请选择事项", "Choose a procedure"),
     ("start_procedure", "发起事项", "Start a procedure"),
     ("exit_procedure", "贫困户退出", "exit"),
     ("monitoring_entry", "纳入监测", "monitoring entry"),

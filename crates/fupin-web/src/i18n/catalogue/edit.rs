@@ -4,11 +4,7 @@
 pub(super) const STRINGS: super::Strings = &[
     ("new_household", "新增农户", "Register a household"),
     ("head_of_household", "户主", "Head of household"),
-    (
-        "empty_form",
-        "表单为空",
-        "The form is empty",
-    ),
+    ("empty_form", "表单为空", "The form is empty"),
     ("split_household", "分户", "Split household"),
     ("merge_household", "合户", "Merge a household in"),
     (
