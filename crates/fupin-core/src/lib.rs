@@ -47,6 +47,7 @@ pub const MESSAGES: &[(&str, message::Strings)] = &[
     ("linkage", linkage::engine::MESSAGES),
     ("message", message::MESSAGES),
     ("password", password::MESSAGES),
+    ("prediction", assessment::prediction::MESSAGES),
     ("search", search::MESSAGES),
     ("validation", validation::MESSAGES),
     ("warnings", warnings::verification::MESSAGES),

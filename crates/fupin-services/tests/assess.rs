@@ -222,7 +222,13 @@ async fn predictions_take_the_years_measures_into_account() {
                     t.name
                 );
                 if let Some(name) = s.slow_gaps.first() {
-                    assert!(p.reasons.iter().any(|r| r.contains(name)), "{p:?}");
+                    assert!(
+                        p.reasons.iter().any(|r| r
+                            .bilingual(&fupin_services::message_tables())
+                            .unwrap()
+                            .contains(name)),
+                        "{p:?}"
+                    );
                     owed_named += 1;
                 }
             }

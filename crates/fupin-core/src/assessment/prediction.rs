@@ -23,6 +23,7 @@
 use crate::assessment::checklist::{Checklist, Dimension, Outcome};
 use crate::income::{IncomeFormula, IncomeYear};
 use crate::measures::{Catalogue, Category, Measure};
+use crate::message::{Message, Strings};
 use crate::money::Fen;
 
 /// Growth assumed when a household has no usable trend (about rural income growth in the
@@ -127,6 +128,11 @@ fn raises_income(c: Category) -> bool {
     )
 }
 
+/// `message` naming a short list of `names` as `{names}`: "甲、乙等3项" / "a, b and 1 more".
+fn with_names(message: Message, names: &[&str]) -> Message {
+    message.with_label("names", some_names(names, false), some_names(names, true))
+}
+
 /// "甲、乙等3项" / "a, b and 1 more": a short list of names for a reason.
 fn some_names(names: &[&str], english: bool) -> String {
     const SHOWN: usize = 2;
@@ -144,7 +150,7 @@ pub struct Prediction {
     pub expected_exit_year: Option<i32>,
     /// The yearly growth used, as a fraction.
     pub growth: Option<f64>,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Message>,
 }
 
 fn per_capita(i: &IncomeYear) -> Option<f64> {
@@ -186,9 +192,7 @@ pub fn predict(
     let none = MeasureStanding::default();
     let measures = measures.unwrap_or(&none);
     let Some(now) = incomes.iter().find(|i| i.year == year).and_then(per_capita) else {
-        reasons.push(format!(
-            "{year}年无收入记录，无法预测 / no income recorded for {year}"
-        ));
+        reasons.push(Message::new("predict.no_income").with("year", year));
         return Prediction {
             expected_exit_year: None,
             growth: None,
@@ -197,39 +201,31 @@ pub fn predict(
     };
     let growth = match income_trend(incomes, year) {
         Some(g) => {
-            reasons.push(format!(
-                "近年人均纯收入年增长{:.1}% / per-capita income growing {:.1}% a year",
-                g * 100.0,
-                g * 100.0
-            ));
+            reasons.push(Message::new("predict.trend").with("rate", format!("{:.1}", g * 100.0)));
             g
         }
         None => {
-            reasons.push(format!(
-                "收入趋势不足，按年增长{:.0}%估算 / no trend: {:.0}% a year assumed",
-                DEFAULT_GROWTH * 100.0,
-                DEFAULT_GROWTH * 100.0
-            ));
+            reasons.push(
+                Message::new("predict.no_trend")
+                    .with("rate", format!("{:.0}", DEFAULT_GROWTH * 100.0)),
+            );
             DEFAULT_GROWTH
         }
     };
     let growth = if !measures.income_delivered.is_empty() && growth < DEFAULT_GROWTH {
-        reasons.push(format!(
-            "已落实增收措施（{}），收入按年增长{:.0}%估算 / income measures delivered ({}): {:.0}% a year assumed",
-            some_names(&measures.income_delivered, false),
-            DEFAULT_GROWTH * 100.0,
-            some_names(&measures.income_delivered, true),
-            DEFAULT_GROWTH * 100.0
+        reasons.push(with_names(
+            Message::new("predict.measures_delivered")
+                .with("rate", format!("{:.0}", DEFAULT_GROWTH * 100.0)),
+            &measures.income_delivered,
         ));
         DEFAULT_GROWTH
     } else {
         growth
     };
     if !measures.income_gaps.is_empty() {
-        reasons.push(format!(
-            "应享未落实的增收措施：{}（未计入预测） / income measures owed, not counted: {}",
-            some_names(&measures.income_gaps, false),
-            some_names(&measures.income_gaps, true)
+        reasons.push(with_names(
+            Message::new("predict.income_owed"),
+            &measures.income_gaps,
         ));
     }
     // the line of a year, carried forward at LINE_GROWTH past the last one configured
@@ -248,47 +244,44 @@ pub fn predict(
         match line_of(y) {
             Some(l) if projected > l => {
                 income_exit = Some(y);
-                reasons.push(format!(
-                    "预计{y}年人均纯收入约{:.0}元，超过标准{:.0}元 / about {:.0} yuan in {y}, above the line of {:.0}",
-                    projected / 100.0,
-                    l / 100.0,
-                    projected / 100.0,
-                    l / 100.0
-                ));
+                reasons.push(
+                    Message::new("predict.passes_line")
+                        .with("year", y)
+                        .with("income", format!("{:.0}", projected / 100.0))
+                        .with("line", format!("{:.0}", l / 100.0)),
+                );
                 break;
             }
             Some(_) => {}
             None => {
-                reasons.push("未配置脱贫标准 / no exit line configured".into());
+                reasons.push(Message::new("predict.no_line"));
                 break;
             }
         }
     }
-    if income_exit.is_none() && reasons.last().is_none_or(|r| !r.contains("no exit line")) {
-        reasons.push(format!(
-            "按当前趋势{HORIZON}年内收入难以超过标准 / income does not pass the line within {HORIZON} years on its trend"
-        ));
+    if income_exit.is_none() && reasons.last().is_none_or(|r| r.key != "predict.no_line") {
+        reasons.push(Message::new("predict.not_within").with("years", HORIZON));
     }
     let by_county = county_half_exit_year(year, pace).inspect(|y| {
         if let Some(rate) = pace {
-            reasons.push(format!(
-                "本县上年贫困户{:.0}%于{year}年脱贫 / {:.0}% of the county's poor exited in {year}",
-                rate * 100.0,
-                rate * 100.0
-            ));
+            reasons.push(
+                Message::new("predict.county_pace")
+                    .with("rate", format!("{:.0}", rate * 100.0))
+                    .with("year", year),
+            );
         }
         if year < CAMPAIGN_END {
-            reasons.push(format!(
-                "按此进度并于{CAMPAIGN_END}年前全部脱贫，本县剩余贫困户约{y}年过半脱贫 / at that pace, and all out by {CAMPAIGN_END}, half the county's remaining poor are out by {y}"
-            ));
+            reasons.push(
+                Message::new("predict.county_half_campaign")
+                    .with("end", CAMPAIGN_END)
+                    .with("year", y),
+            );
         } else {
-            reasons.push(format!(
-                "按此进度本县剩余贫困户约{y}年过半脱贫 / at that pace half the county's remaining poor are out by {y}"
-            ));
+            reasons.push(Message::new("predict.county_half").with("year", y));
         }
     });
     let Some(earliest) = [income_exit, by_county].into_iter().flatten().min() else {
-        reasons.push("需加大帮扶 / more help needed".into());
+        reasons.push(Message::new("predict.more_help"));
         return Prediction {
             expected_exit_year: None,
             growth: Some(growth),
@@ -307,35 +300,23 @@ pub fn predict(
     let mut expected = earliest;
     if !measures.slow_gaps.is_empty() {
         expected = expected.max(year + 2);
-        reasons.push(format!(
-            "应享未落实：{}，约需一年 / owed: {}, about a year",
-            some_names(&measures.slow_gaps, false),
-            some_names(&measures.slow_gaps, true)
+        reasons.push(with_names(
+            Message::new("predict.slow_owed"),
+            &measures.slow_gaps,
         ));
     }
     if !measures.other_gaps.is_empty() {
-        reasons.push(format!(
-            "应享未落实：{}，当年可落实 / owed: {}, deliverable within the year",
-            some_names(&measures.other_gaps, false),
-            some_names(&measures.other_gaps, true)
+        reasons.push(with_names(
+            Message::new("predict.other_owed"),
+            &measures.other_gaps,
         ));
     }
     if !slow.is_empty() {
-        let names: Vec<&str> = slow.iter().map(|d| d.zh()).collect();
         expected = expected.max(year + 2);
-        reasons.push(format!(
-            "{}未达标，改造约需一年 / {} to fix: about a year",
-            names.join("、"),
-            slow.iter().map(|d| d.en()).collect::<Vec<_>>().join(", ")
-        ));
+        reasons.push(with_dimensions(Message::new("predict.slow_fix"), &slow));
     }
     if !quick.is_empty() {
-        let names: Vec<&str> = quick.iter().map(|d| d.zh()).collect();
-        reasons.push(format!(
-            "{}未达标，当年可解决 / {} can be fixed within the year",
-            names.join("、"),
-            quick.iter().map(|d| d.en()).collect::<Vec<_>>().join(", ")
-        ));
+        reasons.push(with_dimensions(Message::new("predict.quick_fix"), &quick));
     }
     Prediction {
         expected_exit_year: Some(expected),
@@ -344,9 +325,101 @@ pub fn predict(
     }
 }
 
+/// `message` naming the checklist's `dimensions` as `{dimensions}`.
+fn with_dimensions(message: Message, dimensions: &[Dimension]) -> Message {
+    let zh: Vec<&str> = dimensions.iter().map(|d| d.zh()).collect();
+    let en: Vec<&str> = dimensions.iter().map(|d| d.en()).collect();
+    message.with_label("dimensions", zh.join("、"), en.join(", "))
+}
+
+/// The texts of the prediction's reasons.
+pub const MESSAGES: Strings = &[
+    (
+        "predict.no_income",
+        "{year}年无收入记录，无法预测",
+        "no income recorded for {year}",
+    ),
+    (
+        "predict.trend",
+        "近年人均纯收入年增长{rate}%",
+        "per-capita income growing {rate}% a year",
+    ),
+    (
+        "predict.no_trend",
+        "收入趋势不足，按年增长{rate}%估算",
+        "no trend: {rate}% a year assumed",
+    ),
+    (
+        "predict.measures_delivered",
+        "已落实增收措施（{names}），收入按年增长{rate}%估算",
+        "income measures delivered ({names}): {rate}% a year assumed",
+    ),
+    (
+        "predict.income_owed",
+        "应享未落实的增收措施：{names}（未计入预测）",
+        "income measures owed, not counted: {names}",
+    ),
+    (
+        "predict.passes_line",
+        "预计{year}年人均纯收入约{income}元，超过标准{line}元",
+        "about {income} yuan in {year}, above the line of {line}",
+    ),
+    (
+        "predict.no_line",
+        "未配置脱贫标准",
+        "no exit line configured",
+    ),
+    (
+        "predict.not_within",
+        "按当前趋势{years}年内收入难以超过标准",
+        "income does not pass the line within {years} years on its trend",
+    ),
+    (
+        "predict.county_pace",
+        "本县上年贫困户{rate}%于{year}年脱贫",
+        "{rate}% of the county's poor exited in {year}",
+    ),
+    (
+        "predict.county_half_campaign",
+        "按此进度并于{end}年前全部脱贫，本县剩余贫困户约{year}年过半脱贫",
+        "at that pace, and all out by {end}, half the county's remaining poor are out by {year}",
+    ),
+    (
+        "predict.county_half",
+        "按此进度本县剩余贫困户约{year}年过半脱贫",
+        "at that pace half the county's remaining poor are out by {year}",
+    ),
+    ("predict.more_help", "需加大帮扶", "more help needed"),
+    (
+        "predict.slow_owed",
+        "应享未落实：{names}，约需一年",
+        "owed: {names}, about a year",
+    ),
+    (
+        "predict.other_owed",
+        "应享未落实：{names}，当年可落实",
+        "owed: {names}, deliverable within the year",
+    ),
+    (
+        "predict.slow_fix",
+        "{dimensions}未达标，改造约需一年",
+        "{dimensions} to fix: about a year",
+    ),
+    (
+        "predict.quick_fix",
+        "{dimensions}未达标，当年可解决",
+        "{dimensions} can be fixed within the year",
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reason in both languages, to look for words of either.
+    fn text(r: &Message) -> String {
+        r.bilingual(&[MESSAGES]).unwrap()
+    }
     use crate::assessment::checklist::{Check, Checklist};
 
     fn income(year: i32, per_capita_yuan: i64) -> IncomeYear {
@@ -401,7 +474,7 @@ mod tests {
         let incomes = [income(2025, 2273), income(2026, 2500)];
         let p = predict(&incomes, &checklist(&[]), 2026, &flat_line, None, None);
         assert_eq!(p.expected_exit_year, Some(2028), "{p:?}");
-        assert!(p.reasons.iter().any(|r| r.contains("2028")));
+        assert!(p.reasons.iter().any(|r| text(r).contains("2028")));
         // exactly reaching the line is not above it: 3,000 in 2027 → exit 2028
         let exact = [income(2025, 2500), income(2026, 2727)];
         let p = predict(
@@ -438,7 +511,7 @@ mod tests {
             None,
         );
         assert_eq!(medical.expected_exit_year, Some(2027));
-        assert!(medical.reasons.iter().any(|r| r.contains("基本医疗")));
+        assert!(medical.reasons.iter().any(|r| text(r).contains("基本医疗")));
     }
 
     #[test]
@@ -446,7 +519,7 @@ mod tests {
         let falling = [income(2025, 2000), income(2026, 1900)];
         let p = predict(&falling, &checklist(&[]), 2026, &flat_line, None, None);
         assert_eq!(p.expected_exit_year, None);
-        assert!(p.reasons.last().unwrap().contains("more help"));
+        assert!(text(p.reasons.last().unwrap()).contains("more help"));
         let none = predict(&[], &checklist(&[]), 2026, &flat_line, None, None);
         assert_eq!((none.expected_exit_year, none.growth), (None, None));
     }
@@ -459,11 +532,15 @@ mod tests {
         // the rest in 2018: half out by 2018
         let p = predict(&stuck, &checklist(&[]), 2016, &flat_line, None, None);
         assert_eq!(p.expected_exit_year, Some(2018), "{p:?}");
-        assert!(p.reasons.iter().any(|r| r.contains("all out by 2020")));
+        assert!(
+            p.reasons
+                .iter()
+                .any(|r| text(r).contains("all out by 2020"))
+        );
         // a county exiting 40% a year: 60% left in 2017, 36% in 2018
         let p = predict(&stuck, &checklist(&[]), 2016, &flat_line, Some(0.4), None);
         assert_eq!(p.expected_exit_year, Some(2018), "{p:?}");
-        assert!(p.reasons.iter().any(|r| r.contains("40%")));
+        assert!(p.reasons.iter().any(|r| text(r).contains("40%")));
         // one exiting half a year: half out in 2017
         assert_eq!(county_half_exit_year(2016, Some(0.5)), Some(2017));
         // as of 2019: everyone left exits in 2020
@@ -523,8 +600,14 @@ mod tests {
             (Some(2032), Some(DEFAULT_GROWTH)),
             "{p:?}"
         );
-        assert!(p.reasons.iter().any(|r| r.contains(&job.name)), "{p:?}");
-        assert!(p.reasons.iter().any(|r| r.contains(&school.name)), "{p:?}");
+        assert!(
+            p.reasons.iter().any(|r| text(r).contains(&job.name)),
+            "{p:?}"
+        );
+        assert!(
+            p.reasons.iter().any(|r| text(r).contains(&school.name)),
+            "{p:?}"
+        );
         // the same job owed, not delivered: no lift, and named
         let owed = MeasureStanding::from_codes(&catalogue, &job.code, &job.code, false);
         assert_eq!(owed.income_gaps, vec![job.name.as_str()]);
@@ -537,7 +620,10 @@ mod tests {
             Some(&owed),
         );
         assert_eq!(p.expected_exit_year, None);
-        assert!(p.reasons.iter().any(|r| r.contains(&job.name)), "{p:?}");
+        assert!(
+            p.reasons.iter().any(|r| text(r).contains(&job.name)),
+            "{p:?}"
+        );
         // a delivered measure does not slow a stronger trend
         let rising = [income(2025, 2273), income(2026, 2500)];
         let p = predict(

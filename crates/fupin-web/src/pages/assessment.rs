@@ -101,7 +101,12 @@ impl AssessmentView {
             reasons: e
                 .prediction
                 .as_ref()
-                .map(|p| p.reasons.iter().map(|r| d.scrub(r, h)).collect())
+                .map(|p| {
+                    p.reasons
+                        .iter()
+                        .map(|r| d.scrub(&crate::i18n::message(lang, r), h))
+                        .collect()
+                })
                 .unwrap_or_default(),
             poor: e.prediction.is_some(),
         }
