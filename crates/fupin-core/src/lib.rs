@@ -44,6 +44,7 @@ pub const MESSAGES: &[(&str, message::Strings)] = &[
     ("departments", departments::MESSAGES),
     ("id_number", id_number::MESSAGES),
     ("income_items", income_items::MESSAGES),
+    ("index", assessment::index::MESSAGES),
     ("linkage", linkage::engine::MESSAGES),
     ("message", message::MESSAGES),
     ("password", password::MESSAGES),

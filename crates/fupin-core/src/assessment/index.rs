@@ -12,6 +12,7 @@ use super::checklist::out_of_school;
 use crate::codes::{CodeList, Education, Health, Labour, MigrantWork};
 use crate::household::Household;
 use crate::income::{IncomeFormula, IncomeYear};
+use crate::message::{Message, Strings};
 use crate::money::Fen;
 
 /// The shipped default card.
@@ -203,7 +204,7 @@ impl Step {
             (Some(a), Some(b)) => format!("{a}–{b}"),
             (Some(a), None) => format!("≥ {a}"),
             (None, Some(b)) => format!("≤ {b}"),
-            (None, None) => "any".into(),
+            (None, None) => "—".into(),
         }
     }
 }
@@ -419,10 +420,10 @@ impl Card {
             let value = subject.value(i.source);
             let (fraction, why) = self.fraction(i, &value);
             let why = match why {
-                Why::Unknown => "无数据 / no value".to_string(),
-                Why::Category => format!("取值 {value} / value {value}"),
-                Why::Step(s) => format!("{} 档 / step {}", s.describe(), s.describe()),
-                Why::NoStep => "低于各档 / no step".to_string(),
+                Why::Unknown => Message::new("index.no_value"),
+                Why::Category => Message::new("index.category").with("value", &value),
+                Why::Step(s) => Message::new("index.step").with("step", s.describe()),
+                Why::NoStep => Message::new("index.no_step"),
             };
             parts.push(Part {
                 id: i.id.clone(),
@@ -501,7 +502,7 @@ impl Band {
 }
 
 /// One indicator's contribution.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Part {
     pub id: String,
     pub look: String,
@@ -510,7 +511,8 @@ pub struct Part {
     pub value: String,
     pub weight: f64,
     pub points: f64,
-    pub why: String,
+    /// Why these points: the category or the step the value fell in.
+    pub why: Message,
 }
 
 /// A household's score with its breakdown.
@@ -521,6 +523,14 @@ pub struct Score {
     pub band: Band,
     pub parts: Vec<Part>,
 }
+
+/// The texts of the score's explanations.
+pub const MESSAGES: Strings = &[
+    ("index.no_value", "无数据", "no value"),
+    ("index.category", "取值 {value}", "value {value}"),
+    ("index.step", "{step} 档", "step {step}"),
+    ("index.no_step", "低于各档", "no step"),
+];
 
 #[cfg(test)]
 mod tests {

@@ -72,7 +72,7 @@ impl AssessmentView {
                     value: d.scrub(&p.value, h),
                     points: format!("{:.1}", p.points),
                     weight: format!("{}", p.weight),
-                    why: d.scrub(&p.why, h),
+                    why: d.scrub(&crate::i18n::message(lang, &p.why), h),
                 })
                 .collect(),
             checks: e
