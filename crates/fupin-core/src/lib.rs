@@ -40,6 +40,7 @@ pub use message::Message;
 pub const MESSAGES: &[(&str, message::Strings)] = &[
     ("area", area::AREA_CODE_MESSAGES),
     ("archive", archive::MESSAGES),
+    ("catalogue", measures::catalogue::MESSAGES),
     ("checklist", assessment::checklist::MESSAGES),
     ("departments", departments::MESSAGES),
     ("id_number", id_number::MESSAGES),
@@ -48,6 +49,7 @@ pub const MESSAGES: &[(&str, message::Strings)] = &[
     ("linkage", linkage::engine::MESSAGES),
     ("message", message::MESSAGES),
     ("password", password::MESSAGES),
+    ("rule", measures::rule::MESSAGES),
     ("prediction", assessment::prediction::MESSAGES),
     ("search", search::MESSAGES),
     ("validation", validation::MESSAGES),

@@ -1226,6 +1226,47 @@ async fn measures_entitlements_deliveries_gaps_and_catalogue() {
         StatusCode::FORBIDDEN,
         "helpers do not maintain it"
     );
+    // office staff may: each problem is named in the page's language (issue 25, section 2)
+    let form = fupin_services::accounts::AccountForm {
+        username: "keyuan".into(),
+        real_name: "扶贫办科员".into(),
+        area: AreaCode::parse(VILLAGE)
+            .unwrap()
+            .ancestor(fupin_core::AreaLevel::County),
+        phone: "13600002222".into(),
+        roles: vec![fupin_core::access::Role::OfficeStaff],
+        password: "Tianqi-2020-pw".into(),
+    };
+    let actor = fupin_services::audit::Actor::cli();
+    fupin_services::accounts::add_user(&f.db, &actor, form, false)
+        .await
+        .unwrap();
+    let staff = fupin_services::accounts::login(&f.db, "keyuan", "Tianqi-2020-pw", "t", "t")
+        .await
+        .unwrap();
+    let toml = "version = \"x\"\n[[measure]]\ncode = \"Z-1\"\nname = \"甲\"\ncategory = \"educaton\"\n\
+                department = \"县教育局\"\nstandard = \"x\"\nper = \"household\"\nwhen = [\"household.monitored\"]\n";
+    let encoded: String = toml
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let body = format!("_csrf={}&toml={encoded}", staff.session.csrf_token);
+    for (lang, expected, foreign) in [
+        ("zh", "措施Z-1：[category] 未知类别", "unknown category"),
+        ("en", "measure Z-1: [category] unknown category", "未知类别"),
+    ] {
+        let as_staff = App {
+            router: fupin_web::router(f.db.clone()),
+            session: format!("fupin_session={}", staff.session_secret),
+        };
+        let uri = format!("/admin/measures?lang={lang}");
+        let p = get_with(as_staff, post(uri, body.clone())).await;
+        assert!(p.body.contains(expected), "{lang}: {}", p.body);
+        assert!(!p.body.contains(foreign), "{lang}: {}", p.body);
+    }
     let export = get(app(&f), "/admin/measures/export").await;
     assert!(export.body.contains("[[measure]]"));
 }

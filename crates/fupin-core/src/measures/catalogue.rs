@@ -8,13 +8,14 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::rule::{Condition, ConditionError, Fact, Subject, describe, fields, first_member_field};
+use super::rule::{Condition, Fact, Subject, describe, fields, first_member_field};
 use super::rule::{household_facts, member_facts};
 use crate::CodeList;
 use crate::access::Sensitive;
 use crate::household::Household;
 use crate::income::IncomeYear;
 use crate::masking::Disclosure;
+use crate::message::{Message, Strings};
 
 code_list! {
     Category, "措施类别" {
@@ -112,9 +113,10 @@ pub struct CatalogueProblem {
     /// The measure's code (or its place, "#3", when it has none).
     pub measure: Option<String>,
     pub field: Option<String>,
-    pub reason: String,
+    pub reason: Message,
 }
 
+/// In both languages, for the command line (a page renders the parts in its own).
 impl std::fmt::Display for CatalogueProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if let Some(m) = &self.measure {
@@ -123,7 +125,11 @@ impl std::fmt::Display for CatalogueProblem {
         if let Some(field) = &self.field {
             write!(f, "[{field}] ")?;
         }
-        f.write_str(&self.reason)
+        let tables = [MESSAGES, super::rule::MESSAGES];
+        match self.reason.bilingual(&tables) {
+            Some(text) => f.write_str(&text),
+            None => write!(f, "{}", self.reason),
+        }
     }
 }
 
@@ -146,6 +152,49 @@ impl std::fmt::Display for CatalogueError {
     }
 }
 
+/// The texts of the messages of reading a catalogue.
+pub const MESSAGES: Strings = &[
+    (
+        "catalogue.toml",
+        "目录第{line}行有误：{detail}",
+        "the catalogue is not valid at line {line}: {detail}",
+    ),
+    ("catalogue.no_version", "版本不能为空", "version is empty"),
+    ("catalogue.code_twice", "编号重复", "code used twice"),
+    ("catalogue.no_measures", "没有措施", "no measures"),
+    ("catalogue.empty", "不能为空", "must not be empty"),
+    (
+        "catalogue.bad_code",
+        "编号只能由字母、数字、-、_组成，至多20位",
+        "a code is letters, digits, - and _ only, at most 20",
+    ),
+    (
+        "catalogue.unknown_category",
+        "未知类别“{category}”；可用：{allowed}",
+        "unknown category “{category}”; allowed: {allowed}",
+    ),
+    (
+        "catalogue.negative_amount",
+        "金额不能为负",
+        "must not be negative",
+    ),
+    (
+        "catalogue.years_reversed",
+        "起始年{from}晚于终止年{to}",
+        "first year {from} after last year {to}",
+    ),
+    (
+        "catalogue.no_condition",
+        "至少需要一个条件",
+        "at least one condition is needed",
+    ),
+    (
+        "catalogue.in_measure",
+        "措施{measure}：",
+        "measure {measure}: ",
+    ),
+];
+
 /// The catalogue shipped with fupin.
 pub const DEFAULT_CATALOGUE: &str = include_str!("../../data/measures.toml");
 
@@ -156,10 +205,16 @@ impl Catalogue {
 
     pub fn from_toml(text: &str) -> Result<Self, CatalogueError> {
         let parsed: CatalogueText = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map_or(1, |s| text[..s.start].matches('\n').count() + 1);
             CatalogueError(vec![CatalogueProblem {
                 measure: None,
                 field: None,
-                reason: format!("TOML: {}", e.to_string().trim()),
+                // the parser's words name the key at fault ("unknown field `colour`")
+                reason: Message::new("catalogue.toml")
+                    .with("line", line)
+                    .with("detail", e.message().trim()),
             }])
         })?;
         let mut problems = Vec::new();
@@ -167,7 +222,7 @@ impl Catalogue {
             problems.push(problem(
                 None,
                 Some("version"),
-                "版本不能为空 / version is empty",
+                Message::new("catalogue.no_version"),
             ));
         }
         let mut seen = BTreeSet::new();
@@ -184,7 +239,7 @@ impl Catalogue {
                         problems.push(problem(
                             Some(&label),
                             Some("code"),
-                            "编号重复 / code used twice",
+                            Message::new("catalogue.code_twice"),
                         ));
                     }
                     measures.push(measure);
@@ -198,7 +253,7 @@ impl Catalogue {
             }
         }
         if parsed.measures.is_empty() {
-            problems.push(problem(None, None, "没有措施 / no measures"));
+            problems.push(problem(None, None, Message::new("catalogue.no_measures")));
         }
         if !problems.is_empty() {
             return Err(CatalogueError(problems));
@@ -221,11 +276,11 @@ impl Catalogue {
     }
 }
 
-fn problem(measure: Option<&str>, field: Option<&str>, reason: &str) -> CatalogueProblem {
+fn problem(measure: Option<&str>, field: Option<&str>, reason: Message) -> CatalogueProblem {
     CatalogueProblem {
         measure: measure.map(str::to_string),
         field: field.map(str::to_string),
-        reason: reason.to_string(),
+        reason,
     }
 }
 
@@ -233,7 +288,7 @@ fn check_measure(m: &MeasureText) -> Result<Measure, Vec<CatalogueProblem>> {
     let mut problems = Vec::new();
     let mut need = |value: &str, field: &str| {
         if value.trim().is_empty() {
-            problems.push(problem(None, Some(field), "不能为空 / must not be empty"));
+            problems.push(problem(None, Some(field), Message::new("catalogue.empty")));
         }
     };
     need(&m.code, "code");
@@ -247,7 +302,7 @@ fn check_measure(m: &MeasureText) -> Result<Measure, Vec<CatalogueProblem>> {
         problems.push(problem(
             None,
             Some("code"),
-            "编号只能由字母、数字、-、_组成，至多20位 / a code is letters, digits, - and _ only, at most 20",
+            Message::new("catalogue.bad_code"),
         ));
     }
     let category = <Category as CodeList>::parse(&m.category);
@@ -259,18 +314,16 @@ fn check_measure(m: &MeasureText) -> Result<Measure, Vec<CatalogueProblem>> {
         problems.push(problem(
             None,
             Some("category"),
-            &format!(
-                "未知类别“{}” / unknown category; allowed: {}",
-                m.category,
-                all.join(", ")
-            ),
+            Message::new("catalogue.unknown_category")
+                .with("category", crate::fields::excerpt(&m.category))
+                .with("allowed", all.join(", ")),
         ));
     }
     if m.amount_yuan.is_some_and(|a| a < 0) {
         problems.push(problem(
             None,
             Some("amount_yuan"),
-            "金额不能为负 / must not be negative",
+            Message::new("catalogue.negative_amount"),
         ));
     }
     if let Some([from, to]) = m.years
@@ -279,14 +332,16 @@ fn check_measure(m: &MeasureText) -> Result<Measure, Vec<CatalogueProblem>> {
         problems.push(problem(
             None,
             Some("years"),
-            &format!("起始年{from}晚于终止年{to} / first year after last"),
+            Message::new("catalogue.years_reversed")
+                .with("from", from)
+                .with("to", to),
         ));
     }
     if m.when.is_empty() {
         problems.push(problem(
             None,
             Some("when"),
-            "至少需要一个条件 / at least one condition is needed",
+            Message::new("catalogue.no_condition"),
         ));
     }
     let mut household = Vec::new();
@@ -295,14 +350,10 @@ fn check_measure(m: &MeasureText) -> Result<Measure, Vec<CatalogueProblem>> {
         match Condition::parse(text) {
             Ok(c) if c.def().subject == Subject::Household => household.push(c),
             Ok(c) => member.push(c),
-            Err(ConditionError {
-                text,
-                field,
-                reason,
-            }) => problems.push(CatalogueProblem {
+            Err(e) => problems.push(CatalogueProblem {
                 measure: None,
-                field: Some(field.unwrap_or_else(|| "when".into())),
-                reason: format!("“{text}”: {reason}"),
+                field: Some(e.field.clone().unwrap_or_else(|| "when".into())),
+                reason: crate::message::Explained::message(&e),
             }),
         }
     }
@@ -724,7 +775,7 @@ when = ["member.health = serious", "not member.age", "household.causes = illness
         let text = e.to_string();
         for expected in [
             "measure A: [category] 未知类别“educaton”",
-            "measure A: [member.agee] “member.agee > 3”: 未知字段",
+            "measure A: [member.agee] “member.agee > 3”：未知字段",
             "measure A: [member.schooling] “member.schooling = kindergarten”",
             "allowed: none, preschool, primary",
             "measure A: [member.age] “member.age between 6 and 3”",
@@ -739,7 +790,7 @@ when = ["member.health = serious", "not member.age", "household.causes = illness
         }
         assert!(e.0.len() >= 9, "{text}");
         let broken = Catalogue::from_toml("version = \"x\"\n[[measure]]\ncode = 3").unwrap_err();
-        assert!(broken.to_string().contains("TOML"), "{broken}");
+        assert!(broken.to_string().contains("目录第3行有误"), "{broken}");
         let extra = catalogue(&format!("{PRESCHOOL}colour = \"red\"\n")).unwrap_err();
         assert!(extra.to_string().contains("colour"), "{extra}");
     }

@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use crate::codes::*;
 use crate::household::{Household, Member};
 use crate::income::{IncomeFormula, IncomeYear};
+use crate::message::{Message, Strings};
 
 /// What a field describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -240,18 +241,99 @@ pub struct Condition {
 }
 
 /// Why a condition was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("“{text}”: {reason}")]
+/// A condition that does not read: its text, the field named (when it was read that far), why.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConditionError {
     pub text: String,
     /// The field named, when it was read that far.
     pub field: Option<String>,
-    pub reason: String,
+    pub reason: Message,
 }
+
+impl crate::message::Explained for ConditionError {
+    fn message(&self) -> Message {
+        Message::new("rule.condition")
+            .with("text", &self.text)
+            .nested("reason", &self.reason, &[MESSAGES])
+    }
+}
+
+crate::explained_error!(ConditionError, &[MESSAGES]);
+
+/// The texts of the messages of reading a measure's conditions.
+pub const MESSAGES: Strings = &[
+    ("rule.condition", "“{text}”：{reason}", "“{text}”: {reason}"),
+    (
+        "rule.path",
+        "应为 household.字段 或 member.字段",
+        "expected household.FIELD or member.FIELD",
+    ),
+    (
+        "rule.unknown_subject",
+        "未知对象“{subject}”（应为 household 或 member）",
+        "unknown subject “{subject}” (household or member)",
+    ),
+    (
+        "rule.unknown_field",
+        "未知字段；可用：{known}",
+        "unknown field; known: {known}",
+    ),
+    (
+        "rule.missing_operator",
+        "缺少运算符，或“not”只能用于是否类字段",
+        "missing operator, or `not` before a non-flag field",
+    ),
+    (
+        "rule.unknown_operator",
+        "未知运算符（=, !=, in, not in, >=, <=, >, <, between, has, lacks）",
+        "unknown operator (=, !=, in, not in, >=, <=, >, <, between, has, lacks)",
+    ),
+    (
+        "rule.between_two",
+        "between 需要两个数，如 between 3 and 6",
+        "between needs two numbers: between 3 and 6",
+    ),
+    ("rule.no_values", "缺少取值", "no values"),
+    (
+        "rule.one_value",
+        "只能有一个取值，多个请用 in",
+        "one value only; use `in` for several",
+    ),
+    (
+        "rule.operator_not_allowed",
+        "{field}字段不能用此运算符",
+        "operator not allowed for the field {field}",
+    ),
+    (
+        "rule.bounds_reversed",
+        "区间下限{lo}大于上限{hi}",
+        "{lo} is above {hi}",
+    ),
+    (
+        "rule.not_a_value",
+        "“{value}”不是{field}的取值；可用：{allowed}",
+        "“{value}” is not a value of {field}; allowed: {allowed}",
+    ),
+    (
+        "rule.not_a_cause",
+        "“{value}”不是致贫原因；可用：{allowed}",
+        "“{value}” is not a cause; allowed: {allowed}",
+    ),
+    (
+        "rule.not_a_number",
+        "“{value}”不是数字",
+        "“{value}” is not a number",
+    ),
+    (
+        "rule.not_a_flag",
+        "“{value}”应为 true 或 false",
+        "“{value}”: expected true or false",
+    ),
+];
 
 impl Condition {
     pub fn parse(text: &str) -> Result<Self, ConditionError> {
-        let err = |field: Option<&str>, reason: String| ConditionError {
+        let err = |field: Option<&str>, reason: Message| ConditionError {
             text: text.trim().to_string(),
             field: field.map(str::to_string),
             reason,
@@ -262,20 +344,16 @@ impl Condition {
             None => (false, t),
         };
         let (path, rest) = t.split_once(char::is_whitespace).unwrap_or((t, ""));
-        let (subject, name) = path.split_once('.').ok_or_else(|| {
-            err(
-                None,
-                "应为 household.字段 或 member.字段 / expected household.FIELD or member.FIELD"
-                    .into(),
-            )
-        })?;
+        let (subject, name) = path
+            .split_once('.')
+            .ok_or_else(|| err(None, Message::new("rule.path")))?;
         let subject = match subject {
             "household" => Subject::Household,
             "member" => Subject::Member,
             s => {
                 return Err(err(
                     None,
-                    format!("未知对象“{s}” / unknown subject {s:?} (household or member)"),
+                    Message::new("rule.unknown_subject").with("subject", s),
                 ));
             }
         };
@@ -287,17 +365,14 @@ impl Condition {
                 .collect();
             err(
                 Some(path),
-                format!("未知字段 / unknown field; known: {}", known.join(", ")),
+                Message::new("rule.unknown_field").with("known", known.join(", ")),
             )
         })?;
         let rest = rest.trim();
         // a flag alone: `member.dibao`, `not member.dibao`
         if rest.is_empty() || negated {
             if !matches!(def.kind, Kind::Flag) || !rest.is_empty() {
-                return Err(err(
-                    Some(path),
-                    "缺少运算符，或“not”只能用于是否类字段 / missing operator, or `not` before a non-flag field".into(),
-                ));
+                return Err(err(Some(path), Message::new("rule.missing_operator")));
             }
             return Ok(Condition {
                 text: text.trim().to_string(),
@@ -306,13 +381,8 @@ impl Condition {
                 values: vec![Fact::Flag(!negated)],
             });
         }
-        let (op, values) = split_op(rest).ok_or_else(|| {
-            err(
-                Some(path),
-                "未知运算符 / unknown operator (=, !=, in, not in, >=, <=, >, <, between, has, lacks)"
-                    .into(),
-            )
-        })?;
+        let (op, values) =
+            split_op(rest).ok_or_else(|| err(Some(path), Message::new("rule.unknown_operator")))?;
         let values = read_values(def, op, values).map_err(|reason| err(Some(path), reason))?;
         Ok(Condition {
             text: text.trim().to_string(),
@@ -376,7 +446,7 @@ fn split_op(rest: &str) -> Option<(Op, &str)> {
         .find_map(|(w, op)| rest.strip_prefix(w).map(|v| (*op, v.trim())))
 }
 
-fn read_values(def: &FieldDef, op: Op, text: &str) -> Result<Vec<Fact>, String> {
+fn read_values(def: &FieldDef, op: Op, text: &str) -> Result<Vec<Fact>, Message> {
     let parts: Vec<&str> = match op {
         Op::Between => text
             .split(" and ")
@@ -396,11 +466,11 @@ fn read_values(def: &FieldDef, op: Op, text: &str) -> Result<Vec<Fact>, String> 
         _ => parts.len() == 1,
     };
     if !arity_ok {
-        return Err(match op {
-            Op::Between => "between 需要两个数 / between needs two numbers: between 3 and 6".into(),
-            Op::In | Op::NotIn | Op::Has | Op::Lacks => "缺少取值 / no values".into(),
-            _ => "只能有一个取值，多个请用 in / one value only; use `in` for several".into(),
-        });
+        return Err(Message::new(match op {
+            Op::Between => "rule.between_two",
+            Op::In | Op::NotIn | Op::Has | Op::Lacks => "rule.no_values",
+            _ => "rule.one_value",
+        }));
     }
     let kind_allows = match def.kind {
         Kind::Code(..) => matches!(op, Op::Eq | Op::Ne | Op::In | Op::NotIn),
@@ -412,10 +482,7 @@ fn read_values(def: &FieldDef, op: Op, text: &str) -> Result<Vec<Fact>, String> 
         Kind::Flag => matches!(op, Op::Eq | Op::Ne),
     };
     if !kind_allows {
-        return Err(format!(
-            "{}字段不能用此运算符 / operator not allowed for a {:?} field",
-            def.zh, def.kind
-        ));
+        return Err(Message::new("rule.operator_not_allowed").with_label("field", def.zh, def.name));
     }
     let values: Vec<Fact> = parts
         .iter()
@@ -425,12 +492,14 @@ fn read_values(def: &FieldDef, op: Op, text: &str) -> Result<Vec<Fact>, String> 
         && let [Fact::Number(lo), Fact::Number(hi)] = values[..]
         && lo > hi
     {
-        return Err(format!("区间下限大于上限 / {lo} is above {hi}"));
+        return Err(Message::new("rule.bounds_reversed")
+            .with("lo", lo)
+            .with("hi", hi));
     }
     Ok(values)
 }
 
-fn read_value(def: &FieldDef, text: &str) -> Result<Fact, String> {
+fn read_value(def: &FieldDef, text: &str) -> Result<Fact, Message> {
     match def.kind {
         Kind::Code(names) => names
             .iter()
@@ -440,21 +509,19 @@ fn read_value(def: &FieldDef, text: &str) -> Result<Fact, String> {
             .map(|i| Fact::Code(i as u16))
             .ok_or_else(|| {
                 let codes: Vec<&str> = names.iter().map(|n| n.0).collect();
-                format!(
-                    "“{text}”不是{}的取值 / not a value; allowed: {}",
-                    def.zh,
-                    codes.join(", ")
-                )
+                Message::new("rule.not_a_value")
+                    .with("value", text)
+                    .with_label("field", def.zh, def.name)
+                    .with("allowed", codes.join(", "))
             }),
         Kind::Causes => Cause::parse(text)
             .and_then(|c| Cause::ALL.iter().position(|k| *k == c))
             .map(|i| Fact::Causes(1 << i))
             .ok_or_else(|| {
                 let all: Vec<&str> = Cause::ALL.iter().map(|c| c.code()).collect();
-                format!(
-                    "“{text}”不是致贫原因 / not a cause; allowed: {}",
-                    all.join(", ")
-                )
+                Message::new("rule.not_a_cause")
+                    .with("value", text)
+                    .with("allowed", all.join(", "))
             }),
         Kind::Number => text
             .replace([',', '，'], "")
@@ -462,13 +529,11 @@ fn read_value(def: &FieldDef, text: &str) -> Result<Fact, String> {
             .ok()
             .filter(|n| n.is_finite())
             .map(Fact::Number)
-            .ok_or_else(|| format!("“{text}”不是数字 / not a number")),
+            .ok_or_else(|| Message::new("rule.not_a_number").with("value", text)),
         Kind::Flag => match text.to_ascii_lowercase().as_str() {
             "true" | "yes" | "是" | "1" => Ok(Fact::Flag(true)),
             "false" | "no" | "否" | "0" => Ok(Fact::Flag(false)),
-            _ => Err(format!(
-                "“{text}”应为 true 或 false / expected true or false"
-            )),
+            _ => Err(Message::new("rule.not_a_flag").with("value", text)),
         },
     }
 }

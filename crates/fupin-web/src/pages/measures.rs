@@ -447,6 +447,19 @@ async fn render_catalogue(
     Ok(html.into_response())
 }
 
+/// A catalogue's problem in the page's language: its measure, its field, why.
+fn catalogue_problem(lang: Lang, p: &fupin_core::measures::catalogue::CatalogueProblem) -> String {
+    let mut text = String::new();
+    if let Some(m) = &p.measure {
+        let at = fupin_core::Message::new("catalogue.in_measure").with("measure", m);
+        text += &message(lang, &at);
+    }
+    if let Some(field) = &p.field {
+        text += &format!("[{field}] ");
+    }
+    text + &message(lang, &p.reason)
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct CatalogueForm {
@@ -463,7 +476,7 @@ pub async fn load_catalogue(
 ) -> Result<Response, AppError> {
     match Catalogue::from_toml(&form.toml) {
         Err(e) => {
-            let errors = e.0.iter().map(ToString::to_string).collect();
+            let errors = e.0.iter().map(|p| catalogue_problem(lang, p)).collect();
             render_catalogue(&state, lang, &caller, Some(&form.toml), Some(errors)).await
         }
         Ok(c) => {
