@@ -48,6 +48,7 @@ pub const MESSAGES: &[(&str, message::Strings)] = &[
     ("index", assessment::index::MESSAGES),
     ("linkage", linkage::engine::MESSAGES),
     ("message", message::MESSAGES),
+    ("money", money::MESSAGES),
     ("password", password::MESSAGES),
     ("rule", measures::rule::MESSAGES),
     ("prediction", assessment::prediction::MESSAGES),

@@ -21,15 +21,44 @@ use std::ops::{Add, Sub};
 #[serde(transparent)]
 pub struct Fen(pub i64);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MoneyError {
-    #[error("“{0}”不是金额 / {0:?} is not an amount of money")]
     Format(String),
-    #[error("“{0}”超过两位小数 / {0:?} has more than two decimal places")]
     Precision(String),
-    #[error("金额过大 / amount too large: {0}")]
     Overflow(String),
 }
+
+impl crate::message::Explained for MoneyError {
+    fn message(&self) -> crate::Message {
+        let (key, text) = match self {
+            MoneyError::Format(t) => ("money.format", t),
+            MoneyError::Precision(t) => ("money.precision", t),
+            MoneyError::Overflow(t) => ("money.overflow", t),
+        };
+        crate::Message::new(key).with("value", text)
+    }
+}
+
+crate::explained_error!(MoneyError, &[MESSAGES]);
+
+/// The texts of the messages of reading amounts.
+pub const MESSAGES: crate::message::Strings = &[
+    (
+        "money.format",
+        "“{value}”不是金额",
+        "“{value}” is not an amount of money",
+    ),
+    (
+        "money.precision",
+        "“{value}”超过两位小数",
+        "“{value}” has more than two decimal places",
+    ),
+    (
+        "money.overflow",
+        "金额过大：{value}",
+        "amount too large: {value}",
+    ),
+];
 
 /// The text an error quotes: cut, so a huge cell is not repeated in the message.
 fn shown(text: &str) -> String {

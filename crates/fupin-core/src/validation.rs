@@ -96,7 +96,8 @@ pub enum Problem {
         len: usize,
     },
     LineBreak,
-    Other(String),
+    /// A value a rule of its own refused, with that rule's explanation (an amount, an area code).
+    Explained(crate::Message),
 }
 
 impl crate::message::Explained for Problem {
@@ -175,7 +176,7 @@ impl crate::message::Explained for Problem {
                 m("problem.too_long").with("max", max).with("len", len)
             }
             Problem::LineBreak => m("problem.line_break"),
-            Problem::Other(text) => m("problem.other").with("text", text),
+            Problem::Explained(message) => message.clone(),
         }
     }
 }
@@ -336,7 +337,6 @@ pub const MESSAGES: crate::message::Strings = &[
         "单元格内有换行（CSV中多为引号未闭合）",
         "the cell holds a line break (in a CSV, usually an unclosed quote)",
     ),
-    ("problem.other", "{text}", "{text}"),
 ];
 
 impl fmt::Display for Issue {

@@ -123,7 +123,10 @@ fn parse_row(
         match Fen::parse_yuan(map.get(row, *f)) {
             Ok(v) if v.is_negative() => fail(*f, Problem::NegativeMoney),
             Ok(v) => *slot = v,
-            Err(e) => fail(*f, Problem::Other(e.to_string())),
+            Err(e) => fail(
+                *f,
+                Problem::Explained(fupin_core::message::Explained::message(&e)),
+            ),
         }
     }
     let size = map.get(row, Field::HouseholdSize).parse::<u32>().ok();

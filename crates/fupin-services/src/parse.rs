@@ -160,7 +160,10 @@ impl Cells<'_> {
 
     fn money(&mut self, f: Field) -> Fen {
         Fen::parse_yuan(self.text(f)).unwrap_or_else(|e| {
-            self.fail(f, Problem::Other(e.to_string()));
+            self.fail(
+                f,
+                Problem::Explained(fupin_core::message::Explained::message(&e)),
+            );
             Fen::ZERO
         })
     }
@@ -251,7 +254,7 @@ pub fn parse_household(
             let p = if c.text(Field::VillageCode).is_empty() {
                 Problem::Required
             } else {
-                Problem::Other(e.to_string())
+                Problem::Explained(fupin_core::message::Explained::message(&e))
             };
             c.fail(Field::VillageCode, p);
             None
