@@ -9,7 +9,7 @@ use std::fmt;
 use serde::Deserialize;
 
 use super::checklist::out_of_school;
-use crate::codes::{CodeList, Education, Health, Labour, MigrantWork};
+use crate::codes::{CodeList, Education, Health, HouseGrade, Labour, MigrantWork};
 use crate::household::Household;
 use crate::income::{IncomeFormula, IncomeYear};
 use crate::message::{Message, Strings};
@@ -65,6 +65,35 @@ impl fmt::Display for Value {
             Value::Number(n) => write!(f, "{}", (n * 100.0).round() / 100.0),
             Value::Unknown => f.write_str("—"),
         }
+    }
+}
+
+impl Value {
+    /// The value in words: a category's in each language (the card names it by its code).
+    pub fn message(&self) -> Message {
+        let m = Message::new("index.value");
+        match self {
+            Value::Category(code) => {
+                let (zh, en) = category_words(code);
+                m.with_label("value", zh, en)
+            }
+            other => m.with("value", other),
+        }
+    }
+}
+
+/// The words of a category a source gives (its code where none are known).
+fn category_words(code: &'static str) -> (&'static str, &'static str) {
+    match code {
+        "relocated" => ("易地搬迁", "relocated"),
+        "no_house" => ("无住房", "no house"),
+        "ungraded" => ("未鉴定", "not graded"),
+        "yes" => ("是", "yes"),
+        "no" => ("否", "no"),
+        "none" => ("无", "none"),
+        "half_year_or_more" => ("半年以上", "half a year or more"),
+        "part_year" => ("不足半年", "part of a year"),
+        grade => HouseGrade::parse(grade).map_or((grade, grade), |g| (g.zh(), g.en())),
     }
 }
 
@@ -421,7 +450,9 @@ impl Card {
             let (fraction, why) = self.fraction(i, &value);
             let why = match why {
                 Why::Unknown => Message::new("index.no_value"),
-                Why::Category => Message::new("index.category").with("value", &value),
+                Why::Category => {
+                    Message::new("index.category").nested("value", &value.message(), &[MESSAGES])
+                }
                 Why::Step(s) => Message::new("index.step").with("step", s.describe()),
                 Why::NoStep => Message::new("index.no_step"),
             };
@@ -430,7 +461,7 @@ impl Card {
                 look: i.look.clone(),
                 label: i.label.clone(),
                 label_en: i.label_en.clone(),
-                value: value.to_string(),
+                value: value.message(),
                 weight: i.weight,
                 points: round1(i.weight * fraction),
                 why,
@@ -508,7 +539,8 @@ pub struct Part {
     pub look: String,
     pub label: String,
     pub label_en: String,
-    pub value: String,
+    /// The value the card read, in words.
+    pub value: Message,
     pub weight: f64,
     pub points: f64,
     /// Why these points: the category or the step the value fell in.
@@ -526,6 +558,7 @@ pub struct Score {
 
 /// The texts of the score's explanations.
 pub const MESSAGES: Strings = &[
+    ("index.value", "{value}", "{value}"),
     ("index.no_value", "无数据", "no value"),
     ("index.category", "取值 {value}", "value {value}"),
     ("index.step", "{step} 档", "step {step}"),
@@ -610,7 +643,14 @@ mod tests {
         assert!(s.total < 60.0, "{}", s.total);
         assert_eq!(s.band, Band::Poor);
         let house = s.parts.iter().find(|p| p.id == "house_safety").unwrap();
-        assert_eq!((house.value.as_str(), house.points), ("D", 0.0));
+        let words = house.value.texts(&[MESSAGES]).unwrap();
+        assert_eq!(
+            (words, house.points),
+            (
+                ("D级".into(), "grade D (whole building dangerous)".into()),
+                0.0
+            )
+        );
     }
 
     #[test]
@@ -647,7 +687,8 @@ mod tests {
             year: 2019,
         });
         let part = unknown.parts.iter().find(|p| p.id == "income").unwrap();
-        assert_eq!((part.value.as_str(), part.points), ("—", 0.0));
+        let words = part.value.texts(&[MESSAGES]).unwrap();
+        assert_eq!((words, part.points), (("—".into(), "—".into()), 0.0));
     }
 
     #[test]

@@ -69,7 +69,7 @@ impl AssessmentView {
                     } else {
                         p.label.clone()
                     },
-                    value: d.scrub(&p.value, h),
+                    value: d.scrub(&crate::i18n::message(lang, &p.value), h),
                     points: format!("{:.1}", p.points),
                     weight: format!("{}", p.weight),
                     why: d.scrub(&crate::i18n::message(lang, &p.why), h),
