@@ -16,7 +16,7 @@ use fupin_core::message::Explained;
 use fupin_core::record::{FieldChange, MEMBER_FIELDS, diff_households};
 use fupin_core::validation::Problem;
 use fupin_core::{AreaCode, AreaLevel, CodeList, Field, Household, Message};
-use fupin_storage::{AreaIndex, Db, RegistryWriter, WriteContext};
+use fupin_storage::{AreaIndex, Db, RegistryWriter, Tx, WriteContext};
 
 use crate::audit::Actor;
 use crate::columns::{HeaderMap, household_level_fields, household_sheet};
@@ -388,7 +388,7 @@ pub async fn edit_household(
         return Err(conflict(&mut writer, request.household_id).await?);
     }
     let old = stored.household;
-    let areas = area_index(db, &old.village_code).await?;
+    let areas = area_index(writer.tx(), &old.village_code).await?;
     let new = apply(&old, &request.edit, &areas, today)?;
 
     // an ID number may be registered in one household only
@@ -457,8 +457,12 @@ pub(crate) async fn conflict(writer: &mut RegistryWriter, id: i64) -> Result<Edi
 }
 
 /// The areas validation needs for this household: its village and the chain above it.
-pub(crate) async fn area_index(db: &Db, village: &AreaCode) -> Result<AreaIndex, EditError> {
-    let path = db.area_path(village).await?;
+/// The divisions a household of `village` is checked against, read in `tx`: a writer reads
+/// them in its own transaction, so that it never waits for a second connection while it holds
+/// the write lock (with the pool's connections all waiting for that lock, it would wait until
+/// the pool's 30 s time-out).
+pub(crate) async fn area_index(tx: &mut Tx, village: &AreaCode) -> Result<AreaIndex, EditError> {
+    let path = tx.area_path(village).await?;
     if path.last().map(|a| a.level) != Some(AreaLevel::Village) {
         return Err(EditError::Other(anyhow::anyhow!(
             "village {village} is not loaded"
@@ -643,7 +647,7 @@ pub async fn parse_new_household(
             message: Message::new("edit.reason_required"),
         }]));
     }
-    let areas = area_index(db, &new.village).await?;
+    let areas = area_index(&mut db.reader().await?, &new.village).await?;
     let columns = columns();
     let mut row = vec![String::new(); columns.len()];
     for (i, f) in columns.iter().enumerate() {

@@ -179,7 +179,7 @@ pub async fn split_household(
         })
         .collect();
     // a household split off keeps the registration, status and year of the one it came from
-    let areas = crate::edit::area_index(db, &old.village_code).await?;
+    let areas = crate::edit::area_index(writer.tx(), &old.village_code).await?;
     checked(&remaining, &areas, today, &staying)?;
     checked(&new, &areas, today, &leaving)?;
 
@@ -267,7 +267,7 @@ pub async fn merge_households(
         m.relation = Relation::Other;
         m
     }));
-    let areas = crate::edit::area_index(db, &old_into.village_code).await?;
+    let areas = crate::edit::area_index(writer.tx(), &old_into.village_code).await?;
     let positions: Vec<usize> = (0..merged.members.len()).collect();
     checked(&merged, &areas, today, &positions)?;
 
