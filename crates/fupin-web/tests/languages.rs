@@ -54,18 +54,7 @@ async fn check(app: &Router, c: &Client, uri: &str, failures: &mut Vec<String>) 
 async fn each_page_speaks_one_language() {
     let w = common::world(60, |_, _| {}).await;
     // the household page's assessment section (the exit checklist's evidence) included
-    let card = fupin_services::assess::card_for_run(&w.db, None)
-        .await
-        .unwrap();
-    let assessed = fupin_services::assess::assess(
-        &w.db,
-        &card,
-        2020,
-        &fupin_core::access::Scope::operator(),
-        &fupin_services::progress::Silent,
-    )
-    .await
-    .unwrap();
+    let assessed = common::assess_all(&w.db, 2020).await;
     assert!(assessed.assessed > 0);
     let app = fupin_web::router(w.db.clone());
     let county = login(&w.db, "county").await;

@@ -784,21 +784,7 @@ async fn area_figures_by_year_with_incidence() {
 #[tokio::test]
 async fn a_village_official_edits_and_a_stale_save_is_refused() {
     let f = fixture().await;
-    let form = fupin_services::accounts::AccountForm {
-        username: "cunguan".into(),
-        real_name: "村干部张三".into(),
-        area: AreaCode::parse(VILLAGE).unwrap(),
-        phone: "13600001111".into(),
-        roles: vec![fupin_core::access::Role::VillageOfficial],
-        password: "Tianqi-2020-pw".into(),
-    };
-    let actor = fupin_services::audit::Actor::cli();
-    fupin_services::accounts::add_user(&f.db, &actor, form, false)
-        .await
-        .unwrap();
-    let login = fupin_services::accounts::login(&f.db, "cunguan", "Tianqi-2020-pw", "t", "t")
-        .await
-        .unwrap();
+    let login = village_official(&f.db).await;
     let official = || App {
         router: fupin_web::router(f.db.clone()),
         session: format!("fupin_session={}", login.session_secret),
@@ -950,18 +936,7 @@ async fn a_village_official_edits_and_a_stale_save_is_refused() {
 #[tokio::test]
 async fn assessment_shows_on_household_and_area_pages() {
     let f = fixture().await;
-    let card = fupin_services::assess::card_for_run(&f.db, None)
-        .await
-        .unwrap();
-    let s = fupin_services::assess::assess(
-        &f.db,
-        &card,
-        2020,
-        &fupin_core::access::Scope::operator(),
-        &fupin_services::progress::Silent,
-    )
-    .await
-    .unwrap();
+    let s = common::assess_all(&f.db, 2020).await;
     assert_eq!(s.assessed, 1);
     let p = get(app(&f), &format!("/households/{}", f.id)).await;
     assert!(
@@ -1227,23 +1202,16 @@ async fn measures_entitlements_deliveries_gaps_and_catalogue() {
         "helpers do not maintain it"
     );
     // office staff may: each problem is named in the page's language (issue 25, section 2)
-    let form = fupin_services::accounts::AccountForm {
-        username: "keyuan".into(),
-        real_name: "扶贫办科员".into(),
-        area: AreaCode::parse(VILLAGE)
-            .unwrap()
-            .ancestor(fupin_core::AreaLevel::County),
-        phone: "13600002222".into(),
-        roles: vec![fupin_core::access::Role::OfficeStaff],
-        password: "Tianqi-2020-pw".into(),
-    };
-    let actor = fupin_services::audit::Actor::cli();
-    fupin_services::accounts::add_user(&f.db, &actor, form, false)
-        .await
-        .unwrap();
-    let staff = fupin_services::accounts::login(&f.db, "keyuan", "Tianqi-2020-pw", "t", "t")
-        .await
-        .unwrap();
+    let county = AreaCode::parse(VILLAGE)
+        .unwrap()
+        .ancestor(fupin_core::AreaLevel::County);
+    let staff = logged_in(
+        &f.db,
+        "keyuan",
+        county,
+        fupin_core::access::Role::OfficeStaff,
+    )
+    .await;
     let toml = "version = \"x\"\n[[measure]]\ncode = \"Z-1\"\nname = \"甲\"\ncategory = \"educaton\"\n\
                 department = \"县教育局\"\nstandard = \"x\"\nper = \"household\"\nwhen = [\"household.monitored\"]\n";
     let encoded: String = toml
@@ -1271,6 +1239,42 @@ async fn measures_entitlements_deliveries_gaps_and_catalogue() {
     assert!(export.body.contains("[[measure]]"));
 }
 
+/// The village's official (`cunguan`), logged in.
+async fn village_official(db: &Db) -> fupin_services::accounts::Login {
+    let village = AreaCode::parse(VILLAGE).unwrap();
+    logged_in(
+        db,
+        "cunguan",
+        village,
+        fupin_core::access::Role::VillageOfficial,
+    )
+    .await
+}
+
+/// A new account of `role` bound to `area`, logged in.
+async fn logged_in(
+    db: &Db,
+    username: &str,
+    area: AreaCode,
+    role: fupin_core::access::Role,
+) -> fupin_services::accounts::Login {
+    let form = fupin_services::accounts::AccountForm {
+        username: username.into(),
+        real_name: "村干部张三".into(),
+        area,
+        phone: "13600001111".into(),
+        roles: vec![role],
+        password: "Tianqi-2020-pw".into(),
+    };
+    let actor = fupin_services::audit::Actor::cli();
+    fupin_services::accounts::add_user(db, &actor, form, false)
+        .await
+        .unwrap();
+    fupin_services::accounts::login(db, username, "Tianqi-2020-pw", "t", "t")
+        .await
+        .unwrap()
+}
+
 /// The code (`/q/…`) printed on a page.
 fn code_on(body: &str) -> String {
     let at = body.find("/q/").expect("a code URL on the card") + 3;
@@ -1289,21 +1293,7 @@ fn upload(uri: String, csrf: &str, title: &str, name: &str, bytes: &[u8]) -> Req
 #[tokio::test]
 async fn household_card_its_code_income_lines_and_archives() {
     let f = fixture().await;
-    let form = fupin_services::accounts::AccountForm {
-        username: "cunguan".into(),
-        real_name: "村干部张三".into(),
-        area: AreaCode::parse(VILLAGE).unwrap(),
-        phone: "13600001111".into(),
-        roles: vec![fupin_core::access::Role::VillageOfficial],
-        password: "Tianqi-2020-pw".into(),
-    };
-    let actor = fupin_services::audit::Actor::cli();
-    fupin_services::accounts::add_user(&f.db, &actor, form, false)
-        .await
-        .unwrap();
-    let login = fupin_services::accounts::login(&f.db, "cunguan", "Tianqi-2020-pw", "t", "t")
-        .await
-        .unwrap();
+    let login = village_official(&f.db).await;
     let official = || App {
         router: fupin_web::router(f.db.clone()),
         session: format!("fupin_session={}", login.session_secret),

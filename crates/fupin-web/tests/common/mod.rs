@@ -259,3 +259,19 @@ pub fn multipart(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> (Str
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
+
+/// Every household assessed for `year` with the card in force (as `fupin assess` does).
+pub async fn assess_all(db: &Db, year: i32) -> fupin_services::assess::AssessSummary {
+    let card = fupin_services::assess::card_for_run(db, None)
+        .await
+        .unwrap();
+    fupin_services::assess::assess(
+        db,
+        &card,
+        year,
+        &fupin_core::access::Scope::operator(),
+        &fupin_services::progress::Silent,
+    )
+    .await
+    .unwrap()
+}
