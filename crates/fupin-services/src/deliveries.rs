@@ -140,7 +140,7 @@ pub async fn import_deliveries(
             .iter()
             .map(|(_, d)| d.household_number.as_str())
             .collect();
-        let found = db.households_by_number(scope, &numbers).await?;
+        let found = tx.households_by_number(scope, &numbers).await?;
         let mut out = Vec::with_capacity(chunk.rows.len());
         for (row, d) in &chunk.rows {
             match check_delivery(catalogue, &found, d, &actor.name, &now) {

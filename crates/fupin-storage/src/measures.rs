@@ -414,6 +414,21 @@ impl Db {
         scope: &Scope,
         numbers: &[&str],
     ) -> Result<HashMap<String, HouseholdKeys>, StorageError> {
+        self.reader()
+            .await?
+            .households_by_number(scope, numbers)
+            .await
+    }
+}
+
+impl Tx {
+    /// [`Db::households_by_number`] inside this transaction (a writer reads in its own, never on
+    /// a second connection while it holds the write lock).
+    pub async fn households_by_number(
+        &mut self,
+        scope: &Scope,
+        numbers: &[&str],
+    ) -> Result<HashMap<String, HouseholdKeys>, StorageError> {
         #[derive(sqlx::FromRow)]
         struct Row {
             id: i64,
@@ -425,11 +440,10 @@ impl Db {
         unique.sort_unstable();
         unique.dedup();
         let mut out: HashMap<String, HouseholdKeys> = HashMap::new();
-        let mut conn = self.reader().await?;
         for chunk in unique.chunks(500) {
             let args: Vec<Value> = chunk.iter().map(|n| Value::Text((*n).into())).collect();
             let rows: Vec<Row> = fetch_all(
-                &mut conn,
+                self,
                 &format!(
                     "SELECT h.id, h.number, h.village_code, m.id_number FROM households h \
                      LEFT JOIN members m ON m.household_id = h.id \
