@@ -242,8 +242,8 @@ impl Db {
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<User>, StorageError> {
-        let rows: Vec<UserRow> = fetch_all(
-            &mut self.reader().await?,
+        let rows: Vec<UserRow> = crate::sql::fetch_once(
+            self,
             &format!("{} WHERE u.id = $1", self.user_select()),
             &[Value::I64(id)],
         )
@@ -558,8 +558,9 @@ impl Db {
         token_hash: &str,
         now: &str,
     ) -> Result<Option<Principal>, StorageError> {
-        let rows: Vec<TokenRow> = fetch_all(
-            &mut self.reader().await?,
+        // one statement each, no transaction: every API call runs them (see `live_session`)
+        let rows: Vec<TokenRow> = crate::sql::fetch_once(
+            self,
             &format!(
                 "{TOKEN_SELECT} WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2"
             ),
