@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use crate::area::AreaCode;
 use crate::codes::{CodeList, Sex};
-use crate::message::{Message, Strings};
+use crate::message::{Explained, Message, Strings};
 use crate::money::Fen;
 
 /// The area a list owned by `owner` (`None`: the whole installation) is compared over when a
@@ -254,7 +254,7 @@ impl DepartmentRecord {
             Message::new("department.cell")
                 .with_label("field", field.zh(), field.en())
                 .with("value", crate::fields::excerpt(t))
-                .nested("reason", &why, &[MESSAGES])
+                .nested("reason", &why, &[MESSAGES, crate::money::MESSAGES])
         };
         // a list's cells hold no line breaks: one in a CSV is a stray quote that ran over rows
         if let Some(len) = crate::fields::over_limit(t, field.max_chars()) {
@@ -306,22 +306,12 @@ impl DepartmentRecord {
                 self.amount = if t.is_empty() {
                     None
                 } else {
-                    Some(Fen::parse_yuan(t).map_err(|e| bad(amount_problem(&e)))?)
+                    Some(Fen::parse_yuan(t).map_err(|e| bad(e.message()))?)
                 }
             }
         }
         Ok(())
     }
-}
-
-/// Why an amount cell was refused.
-fn amount_problem(e: &crate::money::MoneyError) -> Message {
-    use crate::money::MoneyError;
-    Message::new(match e {
-        MoneyError::Format(_) => "department.not_amount",
-        MoneyError::Precision(_) => "department.amount_precision",
-        MoneyError::Overflow(_) => "department.amount_too_large",
-    })
 }
 
 /// The texts of the messages of this module.
@@ -348,21 +338,6 @@ pub const MESSAGES: Strings = &[
     ),
     ("department.not_sex", "不是性别", "not a sex"),
     ("department.not_date", "不是日期", "not a date"),
-    (
-        "department.not_amount",
-        "不是金额",
-        "not an amount of money",
-    ),
-    (
-        "department.amount_precision",
-        "超过两位小数",
-        "more than two decimal places",
-    ),
-    (
-        "department.amount_too_large",
-        "金额过大",
-        "amount too large",
-    ),
 ];
 
 #[cfg(test)]
@@ -429,6 +404,11 @@ mod tests {
         assert!(e.contains("出生日期") && e.contains("not a date"), "{e}");
         let e = text(r.set(RecordField::Place, "贵州").unwrap_err());
         assert!(e.contains("地区代码"), "{e}");
+        let e = text(r.set(RecordField::Amount, "12.345").unwrap_err());
+        assert!(
+            e.contains("超过两位小数") && e.contains("more than two decimal places"),
+            "{e}"
+        );
         r.set(RecordField::Sex, "").unwrap();
         assert_eq!(r.sex, None);
     }

@@ -97,6 +97,20 @@ impl Message {
         self
     }
 
+    /// Names a list as `{name}`: its items joined as each language writes a list ("甲、乙",
+    /// "a, b").
+    pub fn with_list<Z: AsRef<str>, E: AsRef<str>>(
+        self,
+        name: &'static str,
+        zh: &[Z],
+        en: &[E],
+    ) -> Self {
+        let join = |items: Vec<&str>, separator| items.join(separator);
+        let zh = join(zh.iter().map(AsRef::as_ref).collect(), "、");
+        let en = join(en.iter().map(AsRef::as_ref).collect(), ", ");
+        self.with_label(name, zh, en)
+    }
+
     /// Names the texts of several messages (found in `tables`), each language's joined by
     /// `separator`, as `{name}`.
     pub fn nested_all(

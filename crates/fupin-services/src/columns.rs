@@ -67,11 +67,7 @@ pub fn open_sheet(
         let zh: Vec<&str> = missing.iter().map(|f| f.zh()).collect();
         let en: Vec<&str> = missing.iter().map(|f| f.en()).collect();
         return Err(crate::sheet::refused(
-            Message::new("sheet.missing_columns").with_label(
-                "columns",
-                zh.join("、"),
-                en.join(", "),
-            ),
+            Message::new("sheet.missing_columns").with_list("columns", &zh, &en),
         ));
     }
     Ok((rows, map))

@@ -257,7 +257,7 @@ fn education_check(h: &Household, year: i32) -> Check {
             .map(|(n, age)| format!("{n}（{age}岁）"))
             .collect();
         let en: Vec<String> = out.iter().map(|(n, age)| format!("{n} ({age})")).collect();
-        Message::new("check.out_of_school").with_label("names", zh.join("、"), en.join(", "))
+        Message::new("check.out_of_school").with_list("names", &zh, &en)
     };
     Check {
         dimension: Dimension::CompulsoryEducation,
@@ -286,11 +286,7 @@ fn medical_check(h: &Household) -> Check {
         evidence: if without.is_empty() {
             Message::new("check.all_insured")
         } else {
-            Message::new("check.not_insured").with_label(
-                "names",
-                without.join("、"),
-                without.join(", "),
-            )
+            Message::new("check.not_insured").with_list("names", &without, &without)
         },
     }
 }

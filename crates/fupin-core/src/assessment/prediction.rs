@@ -329,7 +329,7 @@ pub fn predict(
 fn with_dimensions(message: Message, dimensions: &[Dimension]) -> Message {
     let zh: Vec<&str> = dimensions.iter().map(|d| d.zh()).collect();
     let en: Vec<&str> = dimensions.iter().map(|d| d.en()).collect();
-    message.with_label("dimensions", zh.join("、"), en.join(", "))
+    message.with_list("dimensions", &zh, &en)
 }
 
 /// The texts of the prediction's reasons.

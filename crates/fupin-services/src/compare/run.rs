@@ -516,7 +516,7 @@ pub async fn source_for_operator(
             Err(refused(
                 Message::new("compare.source_ambiguous")
                     .with("name", name)
-                    .with_label("owners", owners.join("、"), owners.join(", ")),
+                    .with_list("owners", &owners, &owners),
             ))
         }
     }
