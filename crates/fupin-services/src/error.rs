@@ -52,7 +52,7 @@ impl std::fmt::Display for ServiceError {
                 f.write_str(&all.join("; "))
             }
             Self::BadRows { count, shown } => {
-                let head = Message::new("sheet.bad_rows").with("count", count);
+                let head = bad_rows_headline(*count);
                 f.write_str(&text(&head))?;
                 for row in shown {
                     write!(f, "\n{}", text(row))?;
@@ -79,6 +79,11 @@ impl ServiceError {
     pub fn refused(key: &'static str) -> Self {
         Self::Refused(Message::new(key))
     }
+}
+
+/// What a file refused for its bad rows says first: how many there are.
+pub fn bad_rows_headline(count: usize) -> Message {
+    Message::new("sheet.bad_rows").with("count", count)
 }
 
 impl From<Message> for ServiceError {

@@ -126,7 +126,7 @@ impl IntoResponse for AppError {
             }
             AppError::Invalid(issues) => (Some(Message::new("correct_marked_fields")), issues),
             AppError::BadRows { count, shown } => (
-                Some(Message::new("sheet.bad_rows").with("count", count)),
+                Some(fupin_services::error::bad_rows_headline(count)),
                 shown
                     .into_iter()
                     .map(|message| FieldIssue {

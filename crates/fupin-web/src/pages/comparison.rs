@@ -93,7 +93,7 @@ impl Refusal {
                 (all.join("; "), Vec::new())
             }
             ServiceError::BadRows { count, shown } => (
-                text(&Message::new("sheet.bad_rows").with("count", count)),
+                text(&fupin_services::error::bad_rows_headline(count)),
                 shown.iter().map(text).collect(),
             ),
             other => return Err(other.into()),
