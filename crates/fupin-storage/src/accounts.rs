@@ -50,7 +50,7 @@ pub struct NewUser {
     pub must_change_password: bool,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct UserRow {
     id: i64,
     username: String,
@@ -58,7 +58,10 @@ struct UserRow {
     area_code: String,
     phone: String,
     password_hash: String,
+    // read flattened into the session's row, where serde needs to be told 0/1 is a flag
+    #[serde(deserialize_with = "crate::snapshot::flag")]
     must_change_password: bool,
+    #[serde(deserialize_with = "crate::snapshot::flag")]
     disabled: bool,
     created_at: String,
     roles: String,
@@ -138,7 +141,7 @@ pub struct ApiToken {
     pub last_used_at: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct TokenRow {
     id: i64,
     user_id: i64,
@@ -168,12 +171,12 @@ impl TokenRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct Id {
     id: i64,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct Count {
     n: i64,
 }
@@ -374,9 +377,10 @@ impl Db {
         token_hash: &str,
         now: &str,
     ) -> Result<Option<Session>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Row {
             #[sqlx(flatten)]
+            #[serde(flatten)]
             user: UserRow,
             csrf_token: String,
             session_expires_at: String,
@@ -693,7 +697,7 @@ impl Tx {
 
 /// A login throttle's counter: failures charged, when the last was, and the time before which
 /// no further attempt is checked (ISO 8601 UTC with milliseconds; empty: never).
-#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct ThrottleCounter {
     pub failures: i64,
     pub last_at: String,

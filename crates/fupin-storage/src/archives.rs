@@ -8,7 +8,7 @@ use crate::sql::{Value, execute, fetch_all};
 use crate::{Db, StorageError, Tx};
 
 /// An archive as listed on the record (without its bytes).
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct ArchiveEntry {
     pub id: i64,
     pub household_id: i64,
@@ -22,7 +22,7 @@ pub struct ArchiveEntry {
 }
 
 /// An archive with its bytes.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct ArchiveFile {
     pub household_id: i64,
     pub content_type: String,

@@ -10,7 +10,7 @@ use fupin_core::{Area, AreaCode, AreaLevel};
 use crate::sql::{Value, execute, fetch_all};
 use crate::{Db, StorageError, Tx};
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct AreaRow {
     code: String,
     name: String,
@@ -88,7 +88,9 @@ pub enum FigureYear {
 }
 
 /// Counts inside an area (`households` are household records whatever their status).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, sqlx::FromRow, serde::Deserialize,
+)]
 pub struct Figures {
     pub households: i64,
     pub members: i64,
@@ -134,21 +136,23 @@ pub struct YearFigures {
     pub figures: Figures,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct PrefixFigures {
     prefix: String,
     #[sqlx(flatten)]
+    #[serde(flatten)]
     figures: Figures,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct YearRow {
     year: i32,
     #[sqlx(flatten)]
+    #[serde(flatten)]
     figures: Figures,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct Population {
     area_code: String,
     year: i32,

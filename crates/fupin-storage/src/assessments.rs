@@ -12,7 +12,7 @@ use crate::{Db, StorageError, Tx, scope};
 
 /// One household's assessment for a year under a card (outcomes: met / not_met / unknown, in
 /// the order of `fupin_core::assessment::checklist::Dimension::ALL`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow, serde::Deserialize)]
 pub struct AssessmentRow {
     pub household_id: i64,
     pub year: i32,
@@ -74,7 +74,9 @@ impl AssessmentRow {
 }
 
 /// Counts of assessments in an area (summed over its villages).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, sqlx::FromRow, serde::Deserialize,
+)]
 pub struct AssessmentFigures {
     pub assessed: i64,
     pub band_poor: i64,
@@ -254,7 +256,7 @@ impl Db {
     /// year before that were exited at the end of `year` (by 6-digit county code).
     pub async fn county_exit_pace(&self, year: i32) -> Result<HashMap<String, f64>, StorageError> {
         use fupin_core::codes::HouseholdStatus;
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Row {
             county: String,
             poor_before: i64,
@@ -284,7 +286,7 @@ impl Db {
 
     /// The last year any household's status is recorded for.
     pub async fn last_status_year(&self) -> Result<Option<i32>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Row {
             year: Option<i32>,
         }
@@ -337,7 +339,7 @@ impl Tx {
         &mut self,
         area: Option<&AreaCode>,
     ) -> Result<Vec<(i32, String)>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Row {
             year: i32,
             card_version: String,
@@ -367,10 +369,11 @@ impl Tx {
         if !scope.contains_area(parent) {
             return Ok(HashMap::new());
         }
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Row {
             prefix: String,
             #[sqlx(flatten)]
+            #[serde(flatten)]
             figures: AssessmentFigures,
         }
         let (lo, hi) = parent.descendant_range();

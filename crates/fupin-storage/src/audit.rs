@@ -33,7 +33,7 @@ pub struct AuditFilter {
     pub to: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct Row {
     id: i64,
     at: String,
@@ -139,7 +139,7 @@ impl Db {
             format!(" WHERE {}", conditions.join(" AND "))
         };
         let mut tx = self.reader().await?;
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Count {
             n: i64,
         }

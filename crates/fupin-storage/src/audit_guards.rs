@@ -62,11 +62,17 @@ impl Db {
             tx.rollback().await?;
             return Ok(missing);
         }
-        let sql = match &tx {
-            Tx::Sqlite(_) => sqlite_restore_sql(&missing),
-            Tx::Postgres(_) => pg_restore_sql(),
-        };
-        crate::dispatch_tx!(&mut tx, t => sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **t).await.map(drop))?;
+        match &mut tx {
+            Tx::Postgres(t) => sqlx::raw_sql(AssertSqlSafe(pg_restore_sql()))
+                .execute(&mut **t)
+                .await
+                .map(drop)?,
+            Tx::Sqlite(t) => sqlx::raw_sql(AssertSqlSafe(sqlite_restore_sql(&missing)))
+                .execute(&mut **t)
+                .await
+                .map(drop)?,
+            Tx::SqliteRead(_) => unreachable!("`Db::begin` opens a writer"),
+        }
         tx.commit().await?;
         Ok(missing)
     }
@@ -74,11 +80,12 @@ impl Db {
 
 async fn missing_in(tx: &mut Tx) -> Result<Vec<String>, StorageError> {
     match tx {
-        Tx::Sqlite(t) => {
-            let present: Vec<(String, String)> = sqlx::query_as(
+        Tx::Sqlite(_) | Tx::SqliteRead(_) => {
+            let present: Vec<(String, String)> = crate::sql::fetch_all(
+                tx,
                 "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'",
+                &[],
             )
-            .fetch_all(&mut **t)
             .await?;
             Ok(SQLITE_GUARDS
                 .iter()

@@ -174,7 +174,7 @@ impl AuditSpool {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct Drained {
     last_seq: i64,
 }

@@ -49,6 +49,8 @@ pub async fn insert_rows(
                 unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
             sqlite_insert(&conn, table, columns, &rows)?;
         }
+        // refused by the connection (`query_only`): a read snapshot does not write
+        Tx::SqliteRead(r) => sqlite_insert(r.conn(), table, columns, &rows)?,
     }
     Ok(())
 }
@@ -107,6 +109,18 @@ pub async fn upsert_rows(
         keys.join(", "),
         updates.join(", ")
     );
+    let sqlite_upsert = |conn: &rusqlite::Connection| -> Result<(), StorageError> {
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES ({}) {on_conflict}",
+            columns.join(", "),
+            vec!["?"; columns.len()].join(",")
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        for row in &rows {
+            stmt.execute(rusqlite::params_from_iter(row))?;
+        }
+        Ok(())
+    };
     match tx {
         Tx::Postgres(_) => insert_values(tx, table, columns, &rows, &on_conflict).await?,
         Tx::Sqlite(t) => {
@@ -114,16 +128,10 @@ pub async fn upsert_rows(
             // SAFETY: as in `insert_rows`
             let conn =
                 unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
-            let sql = format!(
-                "INSERT INTO {table} ({}) VALUES ({}) {on_conflict}",
-                columns.join(", "),
-                vec!["?"; columns.len()].join(",")
-            );
-            let mut stmt = conn.prepare(&sql)?;
-            for row in &rows {
-                stmt.execute(rusqlite::params_from_iter(row))?;
-            }
+            sqlite_upsert(&conn)?;
         }
+        // refused by the connection (`query_only`): a read snapshot does not write
+        Tx::SqliteRead(r) => sqlite_upsert(r.conn())?,
     }
     Ok(())
 }
@@ -231,6 +239,16 @@ pub(crate) async fn read_rows<T>(
     values: &[Value],
     convert: impl Fn(&dyn Cells) -> Result<T, StorageError>,
 ) -> Result<Vec<T>, StorageError> {
+    let step = |conn: &rusqlite::Connection| -> Result<Vec<T>, StorageError> {
+        let mut stmt = conn.prepare(&anonymous_placeholders(query))?;
+        crate::snapshot::bind(&mut stmt, values)?;
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(convert(r)?);
+        }
+        Ok(out)
+    };
     match tx {
         Tx::Sqlite(t) => {
             let mut handle = t.lock_handle().await?;
@@ -238,14 +256,9 @@ pub(crate) async fn read_rows<T>(
             // connection; the wrapper does not close the handle and is dropped before the lock.
             let conn =
                 unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
-            let mut stmt = conn.prepare(&anonymous_placeholders(query))?;
-            let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.push(convert(r)?);
-            }
-            Ok(out)
+            step(&conn)
         }
+        Tx::SqliteRead(r) => step(r.conn()),
         Tx::Postgres(t) => crate::cells::copy_out(t, query, values, &convert).await,
     }
 }

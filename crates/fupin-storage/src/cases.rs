@@ -7,7 +7,7 @@ use crate::sql::{Value, execute, fetch_all};
 use crate::{Db, StorageError, Tx};
 
 /// A case as stored.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow, serde::Deserialize)]
 pub struct CaseRow {
     pub id: i64,
     pub procedure: String,
@@ -25,7 +25,7 @@ pub struct CaseRow {
 }
 
 /// One act on a case.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow, serde::Deserialize)]
 pub struct CaseEvent {
     pub at: String,
     pub actor: String,
@@ -60,7 +60,7 @@ pub async fn open_case(
     step: &str,
     event: &CaseEvent,
 ) -> Result<i64, StorageError> {
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, serde::Deserialize)]
     struct Id {
         id: i64,
     }
@@ -236,7 +236,7 @@ impl Db {
             ],
         )
         .await?;
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Count {
             n: i64,
         }

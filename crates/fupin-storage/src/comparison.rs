@@ -17,7 +17,7 @@ const PAGE: i64 = 250_000;
 /// Rows written per insert batch.
 const WRITE_BATCH: usize = 50_000;
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct SourceRow {
     pub id: i64,
     /// The owning area's code; `''`: the whole installation (the operator's lists).
@@ -28,7 +28,7 @@ pub struct SourceRow {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct SnapshotRow {
     pub id: i64,
     pub source_id: i64,
@@ -40,7 +40,7 @@ pub struct SnapshotRow {
     pub imported_at: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct RunRow {
     pub id: i64,
     pub snapshot_id: i64,
@@ -54,7 +54,7 @@ pub struct RunRow {
 }
 
 /// A run as the console lists it: with its list's source and snapshot.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct RunListing {
     pub id: i64,
     pub source: String,
@@ -72,7 +72,7 @@ pub struct RunListing {
 }
 
 /// Warnings a run raised or saw again, by rule and state.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct RunWarningCount {
     pub rule: String,
     pub state: String,
@@ -141,7 +141,7 @@ pub struct NewLink {
 }
 
 /// A link as exported: the record's key, the member's ID number, name and household number.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct ExportedLink {
     pub row_no: i64,
     pub record_key: String,
@@ -251,7 +251,7 @@ pub async fn insert_snapshot(
         ],
     )
     .await?;
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, serde::Deserialize)]
     struct Id {
         id: i64,
     }
@@ -313,7 +313,7 @@ pub async fn insert_run(
     started_by: &str,
     now: &str,
 ) -> Result<i64, StorageError> {
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, serde::Deserialize)]
     struct Id {
         id: i64,
     }
@@ -594,7 +594,7 @@ impl Db {
     /// The largest member id and the largest row number of a snapshot: where readers working
     /// side by side split their ranges.
     pub async fn linkage_extent(&self, snapshot_id: i64) -> Result<(i64, i64), StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Extent {
             members: i64,
             rows: i64,

@@ -1,10 +1,11 @@
 //! The database handle: SQLite (a file, the embedded default) or PostgreSQL, chosen by URL.
 //!
-//! Queries are written once with `$1` placeholders and run on either backend through
-//! [`dispatch!`], which expands the same body for each pool type. Only bulk loading differs
-//! (PostgreSQL `COPY`, SQLite batched inserts), fenced in `bulk.rs`.
+//! Queries are written once with `$1` placeholders and run on either backend (`sql.rs`). Only
+//! bulk loading differs (PostgreSQL `COPY`, SQLite batched inserts), fenced in `bulk.rs`, and
+//! SQLite's reads, which run on connections of their own on the caller's thread (`snapshot.rs`).
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -13,43 +14,66 @@ use sqlx::sqlite::{
 };
 
 use crate::StorageError;
+use crate::snapshot::{Readers, SqliteRead};
 
 /// How long a SQLite writer waits for another's lock before giving up.
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Runs `$body` with `$pool` bound to the concrete pool (or transaction) of either backend.
+/// Runs `$body` with `$pool` bound to the concrete sqlx pool of either backend.
 #[macro_export]
 macro_rules! dispatch {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Sqlite(sqlite) => {
+                let $pool = sqlite.pool();
+                $body
+            }
             $crate::Db::Postgres($pool) => $body,
-        }
-    };
-}
-
-/// Same as [`dispatch!`] for an open transaction.
-#[macro_export]
-macro_rules! dispatch_tx {
-    ($tx:expr, $conn:ident => $body:expr) => {
-        match $tx {
-            $crate::Tx::Sqlite($conn) => $body,
-            $crate::Tx::Postgres($conn) => $body,
         }
     };
 }
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqliteDb),
     Postgres(PgPool),
+}
+
+/// A SQLite database: sqlx's pool (writes, migrations) and the read connections (`snapshot.rs`;
+/// none for an in-memory database, whose reads then go through the pool).
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    pool: SqlitePool,
+    readers: Option<Arc<Readers>>,
+}
+
+impl SqliteDb {
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub(crate) fn readers(&self) -> Option<&Arc<Readers>> {
+        self.readers.as_ref()
+    }
 }
 
 /// An open transaction on either backend. Dropped without [`Tx::commit`] it rolls back.
 pub enum Tx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// A SQLite read transaction stepped on the caller's thread ([`Db::reader`]).
+    SqliteRead(SqliteRead),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
+
+/// What every SQLite connection is set to besides the journal and the locks.
+const SQLITE_PRAGMAS: &[(&str, &str)] = &[
+    // 64 MiB page cache; 16 MiB measured the same for a 1M import, 256 MiB 40% slower
+    ("cache_size", "-65536"),
+    ("temp_store", "memory"),
+    // reads map the file instead of copying pages (whole-area batches read gigabytes); 2 GiB is
+    // the most the bundled SQLite maps
+    ("mmap_size", "2147418112"),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -76,24 +100,26 @@ impl Db {
             } else {
                 SqliteConnectOptions::new().filename(url)
             };
-            let opts = opts
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(BUSY_TIMEOUT)
-                // 64 MiB page cache; 16 MiB measured the same for a 1M import, 256 MiB 40% slower
-                .pragma("cache_size", "-65536")
-                .pragma("temp_store", "memory")
-                // reads map the file instead of copying pages (whole-area batches read
-                // gigabytes); 2 GiB is the most the bundled SQLite maps
-                .pragma("mmap_size", "2147418112");
+            let opts = SQLITE_PRAGMAS.iter().fold(
+                opts.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(BUSY_TIMEOUT),
+                |o, (name, value)| o.pragma(*name, *value),
+            );
             let pool = SqlitePoolOptions::new()
                 // two readers, a writer and a side query of one batch, and the console besides
                 .max_connections(6)
                 .connect_with(opts)
                 .await?;
-            Db::Sqlite(pool)
+            let readers = file_of(&pool).map(|f| {
+                let pragmas = SQLITE_PRAGMAS
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_string()));
+                Readers::new(&f, pragmas.collect())
+            });
+            Db::Sqlite(SqliteDb { pool, readers })
         };
         db.migrate().await?;
         Ok(db)
@@ -102,7 +128,7 @@ impl Db {
     /// Applies pending migrations (embedded in the binary, one folder per backend).
     pub async fn migrate(&self) -> Result<(), StorageError> {
         match self {
-            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Sqlite(s) => sqlx::migrate!("./migrations/sqlite").run(&s.pool).await?,
             Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         crate::policy::seed_defaults(self).await?;
@@ -117,12 +143,10 @@ impl Db {
 
     /// The database file, on SQLite (`None` on PostgreSQL and for an in-memory database).
     pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
-        let Db::Sqlite(p) = self else {
-            return None;
-        };
-        let file = p.connect_options().get_filename().to_path_buf();
-        let in_memory = file.as_os_str().is_empty() || file.as_os_str() == ":memory:";
-        (!in_memory).then_some(file)
+        match self {
+            Db::Sqlite(s) => file_of(&s.pool),
+            Db::Postgres(_) => None,
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -136,27 +160,42 @@ impl Db {
     /// so that id allocation inside it cannot race another writer.
     pub async fn begin(&self) -> Result<Tx, StorageError> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(s) => Tx::Sqlite(s.pool.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
-    /// Begins a read-only snapshot (deferred on SQLite, so it never blocks a writer's lock).
+    /// Begins a read-only snapshot (deferred on SQLite, so it never blocks a writer's lock). On
+    /// SQLite its statements run on the caller's thread (`snapshot.rs`): meant for what a page
+    /// or a batch's page reads, not for reads that take seconds.
     pub async fn reader(&self) -> Result<Tx, StorageError> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(SqliteDb {
+                readers: Some(r), ..
+            }) => Tx::SqliteRead(SqliteRead::begin(r)?),
+            Db::Sqlite(s) => Tx::Sqlite(s.pool.begin().await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
     pub async fn close(&self) {
+        if let Db::Sqlite(SqliteDb {
+            readers: Some(r), ..
+        }) = self
+        {
+            r.close();
+        }
         dispatch!(self, p => p.close().await)
     }
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<(), StorageError> {
-        dispatch_tx!(self, t => t.commit().await?);
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::SqliteRead(r) => r.end()?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
         Ok(())
     }
 
@@ -171,16 +210,28 @@ impl Tx {
     }
 
     pub async fn rollback(self) -> Result<(), StorageError> {
-        dispatch_tx!(self, t => t.rollback().await?);
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            // a read transaction has nothing to undo: ending it is the same
+            Tx::SqliteRead(r) => r.end()?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
         Ok(())
     }
 
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(_) | Tx::SqliteRead(_) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
+}
+
+/// The file of a SQLite pool; `None` for an in-memory database.
+fn file_of(pool: &SqlitePool) -> Option<std::path::PathBuf> {
+    let file = pool.connect_options().get_filename().to_path_buf();
+    let in_memory = file.as_os_str().is_empty() || file.as_os_str() == ":memory:";
+    (!in_memory).then_some(file)
 }
 
 /// A URL with any password removed, for messages and logs.

@@ -27,7 +27,7 @@ pub struct Deferred {
     restore: Vec<String>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct Definition {
     drop_sql: String,
     create_sql: String,

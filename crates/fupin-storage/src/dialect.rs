@@ -52,7 +52,7 @@ impl Tx {
         n: usize,
         next: &mut Option<i64>,
     ) -> Result<Vec<i64>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Id {
             n: i64,
         }
@@ -103,7 +103,10 @@ impl Db {
     /// tables it last analysed).
     pub async fn analyze(&self) -> Result<(), StorageError> {
         match self {
-            Db::Sqlite(p) => sqlx::raw_sql("PRAGMA optimize").execute(p).await.map(drop)?,
+            Db::Sqlite(s) => sqlx::raw_sql("PRAGMA optimize")
+                .execute(s.pool())
+                .await
+                .map(drop)?,
             Db::Postgres(p) => sqlx::raw_sql(
                 "ANALYZE households, members, household_incomes, household_status_years, change_log",
             )

@@ -31,7 +31,7 @@ impl DocumentKind {
 }
 
 /// A stored document.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Deserialize)]
 pub struct StoredDocument {
     pub version: String,
     pub name: String,

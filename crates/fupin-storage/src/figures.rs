@@ -155,7 +155,7 @@ pub(crate) async fn refresh(tx: &mut Tx, mut touched: Touched) -> Result<(), Sto
 
 /// The villages these households are in now.
 pub(crate) async fn villages_of(tx: &mut Tx, ids: &[i64]) -> Result<Vec<String>, StorageError> {
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, serde::Deserialize)]
     struct Village {
         village_code: String,
     }
@@ -200,7 +200,7 @@ pub(crate) async fn rebuild(tx: &mut Tx) -> Result<(), StorageError> {
 /// Whether the registry has households but no figures yet (a database made before the figures
 /// existed): then they are built once when the database is opened.
 pub(crate) async fn missing(tx: &mut Tx) -> Result<bool, StorageError> {
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, serde::Deserialize)]
     struct Flags {
         households: i64,
         figures: i64,

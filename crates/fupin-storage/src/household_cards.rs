@@ -24,7 +24,7 @@ pub enum CardsOf<'a> {
 }
 
 /// A helper paired with a household, as the card names them.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct CardHelper {
     pub household_id: i64,
     pub real_name: String,
@@ -49,7 +49,7 @@ pub struct CardRows {
     pub codes: HashMap<i64, String>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct ItemRow {
     household_id: i64,
     category: String,
@@ -69,13 +69,13 @@ impl ItemRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct CodeRow {
     household_id: i64,
     token: String,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct StatusRow {
     household_id: i64,
     status: String,
@@ -157,7 +157,7 @@ impl Db {
         within: &AreaCode,
         size: i64,
     ) -> Result<Option<(AreaCode, i64)>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Row {
             village_code: String,
             households: i64,
@@ -363,7 +363,7 @@ impl Db {
 
     /// The household a live code belongs to; `None` for an unknown or revoked one.
     pub async fn code_household(&self, token: &str) -> Result<Option<i64>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Code {
             household_id: i64,
         }

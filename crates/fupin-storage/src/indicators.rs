@@ -21,7 +21,7 @@ pub struct IndicatorValue {
     pub value: i64,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct Row {
     area_code: String,
     year: i32,

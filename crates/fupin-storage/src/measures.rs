@@ -11,7 +11,7 @@ use crate::sql::{Value, execute, fetch_all};
 use crate::{Db, StorageError, Tx, scope};
 
 /// A measure delivered.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow, serde::Deserialize)]
 pub struct Delivery {
     pub household_id: i64,
     pub measure_code: String,
@@ -74,7 +74,7 @@ pub async fn record_deliveries(tx: &mut Tx, rows: &[Delivery]) -> Result<(), Sto
 }
 
 /// A household's matching result of a year.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow, serde::Deserialize)]
 pub struct HouseholdMeasures {
     pub household_id: i64,
     pub year: i32,
@@ -119,7 +119,9 @@ impl HouseholdMeasures {
 }
 
 /// Counts of one measure in one village and year.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, sqlx::FromRow, serde::Deserialize,
+)]
 pub struct MeasureCounts {
     pub entitled: i64,
     pub delivered: i64,
@@ -199,7 +201,7 @@ pub struct HouseholdKeys {
 }
 
 /// A household with gaps, for the lists of an area or a helper.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow, serde::Deserialize)]
 pub struct GapLine {
     pub household_id: i64,
     pub number: String,
@@ -210,7 +212,7 @@ pub struct GapLine {
 }
 
 /// A helper cadre's paired households with gaps.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow, serde::Deserialize)]
 pub struct HelperGaps {
     pub user_id: i64,
     pub real_name: String,
@@ -277,7 +279,7 @@ impl Db {
 
     /// The years matched inside `area`, newest first.
     pub async fn matched_years(&self, area: &AreaCode) -> Result<Vec<i32>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Row {
             year: i32,
         }
@@ -302,10 +304,11 @@ impl Db {
         if !scope.contains_area(area) {
             return Ok(HashMap::new());
         }
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Row {
             measure_code: String,
             #[sqlx(flatten)]
+            #[serde(flatten)]
             counts: MeasureCounts,
         }
         let (lo, hi) = area.descendant_range();
@@ -360,7 +363,7 @@ impl Db {
             ],
         )
         .await?;
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Count {
             n: i64,
         }
@@ -429,7 +432,7 @@ impl Tx {
         scope: &Scope,
         numbers: &[&str],
     ) -> Result<HashMap<String, HouseholdKeys>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Row {
             id: i64,
             number: String,

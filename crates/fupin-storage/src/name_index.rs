@@ -45,7 +45,7 @@ const BUILD_STEP: i64 = 50_000;
 
 /// Builds the index once for a registry whose members were written before it existed.
 pub(crate) async fn build_if_missing(tx: &mut Tx) -> Result<(), StorageError> {
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, serde::Deserialize)]
     struct Flags {
         members: i64,
         grams: i64,
@@ -65,7 +65,7 @@ pub(crate) async fn build_if_missing(tx: &mut Tx) -> Result<(), StorageError> {
     if f.members == 0 || f.grams > 0 {
         return Ok(());
     }
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, serde::Deserialize)]
     struct Name {
         household_id: i64,
         name: String,

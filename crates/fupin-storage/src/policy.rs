@@ -9,7 +9,7 @@ use crate::{Db, StorageError, Tx};
 
 const NATIONAL: &str = "CN";
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct ParamRow {
     key: String,
     region: String,

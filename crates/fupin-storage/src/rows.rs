@@ -86,7 +86,7 @@ pub const INCOME_COLUMNS: &[&str] = &[
 
 pub const STATUS_COLUMNS: &[&str] = &["household_id", "year", "status", "reason"];
 
-#[derive(sqlx::FromRow, Debug)]
+#[derive(sqlx::FromRow, serde::Deserialize, Debug)]
 pub struct HouseholdRow {
     pub id: i64,
     pub number: String,
@@ -122,7 +122,7 @@ pub struct HouseholdRow {
     pub road_distance_km: f64,
 }
 
-#[derive(sqlx::FromRow, Debug)]
+#[derive(sqlx::FromRow, serde::Deserialize, Debug)]
 pub struct MemberRow {
     pub household_id: i64,
     pub name: String,
@@ -143,7 +143,7 @@ pub struct MemberRow {
     pub critical_illness_insurance: bool,
 }
 
-#[derive(sqlx::FromRow, Debug)]
+#[derive(sqlx::FromRow, serde::Deserialize, Debug)]
 pub struct IncomeRow {
     pub household_id: i64,
     pub year: i32,
@@ -156,7 +156,7 @@ pub struct IncomeRow {
     pub per_capita: Option<i64>,
 }
 
-#[derive(sqlx::FromRow, Debug)]
+#[derive(sqlx::FromRow, serde::Deserialize, Debug)]
 pub struct StatusRow {
     pub household_id: i64,
     pub year: i32,

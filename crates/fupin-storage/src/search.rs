@@ -31,7 +31,7 @@ pub struct SearchHit {
     pub matched: Option<MatchedMember>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct MatchedMember {
     pub household_id: i64,
     pub name: String,
@@ -170,7 +170,7 @@ impl Db {
         conds.push(scope::households(scope, "h."));
         let filter = conds.join(" AND ");
         let mut tx = self.reader().await?;
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Count {
             n: i64,
         }

@@ -66,13 +66,17 @@ impl rusqlite::ToSql for Value {
 
 /// Runs one statement with `values` bound to `$1…` on whichever backend `tx` is.
 pub async fn execute(tx: &mut Tx, sql: &str, values: &[Value]) -> Result<u64, StorageError> {
-    let sql = AssertSqlSafe(dialect_sql(tx, sql));
-    Ok(
-        crate::dispatch_tx!(tx, t => bind_all!(sqlx::query(sql), values.iter().cloned())
-        .execute(&mut **t)
-        .await?
-        .rows_affected()),
-    )
+    let sql = dialect_sql(tx, sql);
+    macro_rules! query {
+        () => {
+            bind_all!(sqlx::query(AssertSqlSafe(sql)), values.iter().cloned())
+        };
+    }
+    Ok(match tx {
+        Tx::Sqlite(t) => query!().execute(&mut **t).await?.rows_affected(),
+        Tx::SqliteRead(r) => crate::snapshot::execute(r.conn(), &sql, values)?,
+        Tx::Postgres(t) => query!().execute(&mut **t).await?.rows_affected(),
+    })
 }
 
 /// Runs one bookkeeping statement (a session's or token's last use) unless another writer holds
@@ -83,13 +87,17 @@ pub(crate) async fn execute_unless_busy(
     sql: &str,
     values: &[Value],
 ) -> Result<bool, StorageError> {
-    let Db::Sqlite(pool) = db else {
+    let Db::Sqlite(sqlite) = db else {
         let mut tx = db.begin().await?;
         execute(&mut tx, sql, values).await?;
         tx.commit().await?;
         return Ok(true);
     };
-    let (pool, sql, values) = (pool.clone(), anonymous_placeholders(sql), values.to_vec());
+    let (pool, sql, values) = (
+        sqlite.pool().clone(),
+        anonymous_placeholders(sql),
+        values.to_vec(),
+    );
     // on a task of its own: a request dropped midway cannot return the connection to the pool
     // with the lock wait still switched off
     let run = async move {
@@ -161,10 +169,12 @@ fn positional(sql: &str) -> Option<String> {
     Some(out)
 }
 
-/// Rows decodable on both backends.
+/// Rows decodable on both backends: by sqlx (`FromRow`), and on SQLite's read connections by
+/// serde (`Deserialize`), both by column name.
 pub trait AnyRow:
     for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
     + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+    + serde::de::DeserializeOwned
     + Send
     + Unpin
 {
@@ -172,26 +182,30 @@ pub trait AnyRow:
 impl<T> AnyRow for T where
     T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
         + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + serde::de::DeserializeOwned
         + Send
         + Unpin
 {
 }
 
 /// Runs one query on a connection of the pool, outside any transaction: one statement reads
-/// one consistent state anyway, and on SQLite this saves the `BEGIN` and the end, two of the
-/// three round trips to the connection's thread (the session look-up of every request).
+/// one consistent state anyway (the session look-up of every request); on SQLite it runs on a
+/// read connection on the caller's thread (`snapshot.rs`).
 pub async fn fetch_once<T: AnyRow>(
     db: &Db,
     sql: &str,
     values: &[Value],
 ) -> Result<Vec<T>, StorageError> {
     Ok(match db {
-        Db::Sqlite(p) => {
-            let sql = AssertSqlSafe(anonymous_placeholders(sql));
-            bind_all!(sqlx::query_as::<_, T>(sql), values.iter().cloned())
-                .fetch_all(p)
-                .await?
-        }
+        Db::Sqlite(s) => match s.readers() {
+            Some(readers) => readers.fetch_once(sql, values)?,
+            None => {
+                let sql = AssertSqlSafe(anonymous_placeholders(sql));
+                bind_all!(sqlx::query_as::<_, T>(sql), values.iter().cloned())
+                    .fetch_all(s.pool())
+                    .await?
+            }
+        },
         Db::Postgres(p) => {
             let sql = AssertSqlSafe(sql.to_string());
             bind_all!(sqlx::query_as::<_, T>(sql), values.iter().cloned())
@@ -207,12 +221,20 @@ pub async fn fetch_all<T: AnyRow>(
     sql: &str,
     values: &[Value],
 ) -> Result<Vec<T>, StorageError> {
-    let sql = AssertSqlSafe(dialect_sql(tx, sql));
-    Ok(
-        crate::dispatch_tx!(tx, t => bind_all!(sqlx::query_as::<_, T>(sql), values.iter().cloned())
-        .fetch_all(&mut **t)
-        .await?),
-    )
+    let sql = dialect_sql(tx, sql);
+    macro_rules! query {
+        () => {
+            bind_all!(
+                sqlx::query_as::<_, T>(AssertSqlSafe(sql)),
+                values.iter().cloned()
+            )
+        };
+    }
+    Ok(match tx {
+        Tx::Sqlite(t) => query!().fetch_all(&mut **t).await?,
+        Tx::SqliteRead(r) => crate::snapshot::fetch(r.conn(), &sql, values)?,
+        Tx::Postgres(t) => query!().fetch_all(&mut **t).await?,
+    })
 }
 
 #[cfg(test)]

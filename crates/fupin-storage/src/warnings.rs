@@ -8,7 +8,7 @@ use crate::sql::{Value, execute, fetch_all};
 use crate::{Db, StorageError, Tx};
 
 /// A warning as stored.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow, serde::Deserialize)]
 pub struct WarningRow {
     pub id: i64,
     pub rule: String,
@@ -46,7 +46,7 @@ pub struct NewWarning {
 }
 
 /// One act on a warning.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow, serde::Deserialize)]
 pub struct WarningEvent {
     pub at: String,
     pub actor: String,
@@ -67,14 +67,14 @@ pub struct Raised {
     pub kept_closed: u64,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct OpenedRow {
     id: i64,
     rule: String,
     evidence_key: String,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct StateRow {
     state: String,
 }
@@ -306,7 +306,7 @@ pub struct WarningFilter {
 }
 
 /// Warnings per responsible area, state and opening day, for counts and ageing.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Deserialize)]
 pub struct WarningTally {
     pub area_code: String,
     pub rule: String,
@@ -377,7 +377,7 @@ impl Db {
         }
         let filter_sql = conditions.join(" AND ");
         let mut conn = self.reader().await?;
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Count {
             n: i64,
         }

@@ -22,7 +22,7 @@ fn decoded(png_bytes: &[u8]) -> String {
 
 async fn code_rows(state: &AppState) -> i64 {
     let mut tx = state.db.begin().await.unwrap();
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, serde::Deserialize)]
     struct N {
         n: i64,
     }

@@ -65,7 +65,7 @@ pub struct IncomeLine {
 }
 
 /// One entry of a household's change history.
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, serde::Deserialize)]
 pub struct ChangeEntry {
     pub at: String,
     pub actor: String,
@@ -81,7 +81,7 @@ impl ChangeEntry {
 }
 
 /// A line of a household list.
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, serde::Deserialize)]
 pub struct HouseholdListItem {
     pub id: i64,
     pub number: String,
@@ -98,7 +98,7 @@ pub(crate) const LIST_SELECT: &str = "SELECT h.id, h.number, h.village_code, \
     (SELECT m.name FROM members m WHERE m.household_id = h.id AND m.relation = 'head' LIMIT 1) AS head_name, \
     h.member_count, h.status, h.attribute, h.main_cause FROM households h";
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct Count {
     pub(crate) n: i64,
 }

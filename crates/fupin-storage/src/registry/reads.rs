@@ -31,7 +31,7 @@ impl Db {
         scope: &Scope,
         number: &str,
     ) -> Result<Option<i64>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Id {
             id: i64,
         }
@@ -93,7 +93,7 @@ impl Db {
         after_id: i64,
         up_to: i64,
     ) -> Result<Vec<(String, Vec<StatusYear>, Vec<IncomeYear>)>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Num {
             id: i64,
             number: String,
@@ -161,7 +161,7 @@ impl Db {
     /// A free household number for a new household of `village`: the village code and the next
     /// sequence after the highest number under it (as `5227261002010001` … continue).
     pub async fn next_household_number(&self, village: &AreaCode) -> Result<String, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Max {
             number: Option<String>,
         }
@@ -231,7 +231,7 @@ impl Tx {
         scope: &Scope,
         id: i64,
     ) -> Result<Option<HouseholdRecord>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Stamps {
             created_at: String,
             updated_at: String,
@@ -311,7 +311,7 @@ impl Tx {
         scope: &Scope,
         area: &AreaCode,
     ) -> Result<(i64, i64), StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Size {
             households: i64,
             members: i64,

@@ -111,7 +111,7 @@ impl RegistryWriter {
         actor: &str,
         mode: &str,
     ) -> Result<i64, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Id {
             id: i64,
         }
@@ -183,7 +183,7 @@ impl RegistryWriter {
         scope: &Scope,
         id: i64,
     ) -> Result<Option<(Stored, i64)>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Version {
             version: i64,
         }
@@ -218,7 +218,7 @@ impl RegistryWriter {
 
     /// Ids of the stored households with these numbers.
     pub async fn ids_of(&mut self, numbers: &[&str]) -> Result<HashMap<String, i64>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Num {
             id: i64,
             number: String,
@@ -257,7 +257,7 @@ impl RegistryWriter {
         scope: &Scope,
         ids: &[&str],
     ) -> Result<HashMap<String, Option<String>>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Owner {
             id_number: String,
             number: String,
@@ -285,7 +285,7 @@ impl RegistryWriter {
         &mut self,
         ids: &[&str],
     ) -> Result<HashMap<String, String>, StorageError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, serde::Deserialize)]
         struct Owner {
             id_number: String,
             number: String,
