@@ -224,3 +224,54 @@ async fn the_area_dossier_is_confined_to_the_scope() {
         t.drop_database().await;
     }
 }
+
+/// A reader is one snapshot on both databases: a change committed while it is open is not seen
+/// by its later statements (each of a page's sections sees the same database), and the next
+/// reader sees it.
+#[tokio::test]
+async fn a_reader_sees_one_snapshot_while_a_writer_commits() {
+    use fupin_core::policy::{Evidence, PolicyKey, PolicyParam};
+    use fupin_storage::sql::fetch_all;
+
+    #[derive(sqlx::FromRow, serde::Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    async fn params(tx: &mut fupin_storage::Tx) -> i64 {
+        let rows: Vec<Count> = fetch_all(tx, "SELECT COUNT(*) AS n FROM policy_params", &[])
+            .await
+            .unwrap();
+        rows[0].n
+    }
+    for t in backends().await {
+        let db = &t.db;
+        let mut reader = db.reader().await.unwrap();
+        let before = params(&mut reader).await;
+        let new_line = PolicyParam {
+            key: PolicyKey::ALL[0],
+            region: Some(AreaCode::parse("522726000000").unwrap()),
+            year_from: 2031,
+            value: 1,
+            evidence: Evidence::Verified,
+            source: "test".into(),
+            note: String::new(),
+        };
+        db.set_policy(&new_line).await.unwrap();
+        assert_eq!(
+            params(&mut reader).await,
+            before,
+            "{}: the open reader",
+            t.name
+        );
+        reader.commit().await.unwrap();
+        let mut next = db.reader().await.unwrap();
+        assert_eq!(
+            params(&mut next).await,
+            before + 1,
+            "{}: the next reader",
+            t.name
+        );
+        drop(next);
+        t.drop_database().await;
+    }
+}

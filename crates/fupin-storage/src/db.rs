@@ -165,16 +165,22 @@ impl Db {
         })
     }
 
-    /// Begins a read-only snapshot (deferred on SQLite, so it never blocks a writer's lock). On
-    /// SQLite its statements run on the caller's thread (`snapshot.rs`): meant for what a page
-    /// or a batch's page reads, not for reads that take seconds.
+    /// Begins a read-only snapshot: every statement in it sees the database as it was at the
+    /// first (SQLite's deferred transaction in WAL mode, which never blocks a writer's lock;
+    /// PostgreSQL's `REPEATABLE READ`, where the default `READ COMMITTED` would give each
+    /// statement a snapshot of its own). On SQLite its statements run on the caller's thread
+    /// (`snapshot.rs`): meant for what a page or a batch's page reads, not for reads that take
+    /// seconds.
     pub async fn reader(&self) -> Result<Tx, StorageError> {
         Ok(match self {
             Db::Sqlite(SqliteDb {
                 readers: Some(r), ..
             }) => Tx::SqliteRead(SqliteRead::begin(r)?),
             Db::Sqlite(s) => Tx::Sqlite(s.pool.begin().await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?,
+            ),
         })
     }
 
