@@ -129,6 +129,16 @@ pub async fn case_for_update(
     id: i64,
 ) -> Result<Option<CaseRow>, StorageError> {
     let lock = tx.backend().for_update();
+    case_in(tx, scope, id, lock).await
+}
+
+/// The case if it lies in `scope`, read with `lock` (a row lock's clause, or nothing).
+async fn case_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    id: i64,
+    lock: &str,
+) -> Result<Option<CaseRow>, StorageError> {
     let rows: Vec<CaseRow> = fetch_all(
         tx,
         &format!(
@@ -144,7 +154,8 @@ pub async fn case_for_update(
 impl Db {
     /// A case inside `scope`'s area.
     pub async fn case(&self, scope: &Scope, id: i64) -> Result<Option<CaseRow>, StorageError> {
-        case_for_update(&mut self.reader().await?, scope, id).await
+        // no row lock: a reader cannot take one (PostgreSQL's `READ ONLY`), nor needs to
+        case_in(&mut self.reader().await?, scope, id, "").await
     }
 
     /// The events of a case inside `scope`'s area (none for one outside it).

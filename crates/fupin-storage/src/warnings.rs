@@ -282,6 +282,16 @@ pub async fn warning_for_update(
     id: i64,
 ) -> Result<Option<WarningRow>, StorageError> {
     let lock = tx.backend().for_update();
+    warning_in(tx, scope, id, lock).await
+}
+
+/// The warning if it lies in `scope`, read with `lock` (a row lock's clause, or nothing).
+async fn warning_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    id: i64,
+    lock: &str,
+) -> Result<Option<WarningRow>, StorageError> {
     let rows: Vec<WarningRow> = fetch_all(
         tx,
         &format!(
@@ -322,7 +332,8 @@ impl Db {
         scope: &Scope,
         id: i64,
     ) -> Result<Option<WarningRow>, StorageError> {
-        warning_for_update(&mut self.reader().await?, scope, id).await
+        // no row lock: a reader cannot take one (PostgreSQL's `READ ONLY`), nor needs to
+        warning_in(&mut self.reader().await?, scope, id, "").await
     }
 
     /// The events of a warning inside `scope` (none for one outside it).
