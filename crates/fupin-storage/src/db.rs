@@ -113,12 +113,7 @@ impl Db {
                 .max_connections(6)
                 .connect_with(opts)
                 .await?;
-            let readers = file_of(&pool).map(|f| {
-                let pragmas = SQLITE_PRAGMAS
-                    .iter()
-                    .map(|(n, v)| (n.to_string(), v.to_string()));
-                Readers::new(&f, pragmas.collect())
-            });
+            let readers = file_of(&pool).map(|f| Readers::new(&f, SQLITE_PRAGMAS));
             Db::Sqlite(SqliteDb { pool, readers })
         };
         db.migrate().await?;

@@ -28,7 +28,7 @@ const CACHED_STATEMENTS: usize = 64;
 /// The read connections of one SQLite database file.
 pub(crate) struct Readers {
     file: PathBuf,
-    pragmas: Vec<(String, String)>,
+    pragmas: &'static [(&'static str, &'static str)],
     idle: Mutex<Vec<rusqlite::Connection>>,
 }
 
@@ -41,7 +41,7 @@ impl std::fmt::Debug for Readers {
 impl Readers {
     /// Read connections to `file`, each set up with `pragmas` (those of the pool's
     /// connections, so that both read alike).
-    pub(crate) fn new(file: &Path, pragmas: Vec<(String, String)>) -> Arc<Self> {
+    pub(crate) fn new(file: &Path, pragmas: &'static [(&'static str, &'static str)]) -> Arc<Self> {
         Arc::new(Readers {
             file: file.to_path_buf(),
             pragmas,
@@ -58,7 +58,7 @@ impl Readers {
             rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(crate::db::BUSY_TIMEOUT)?;
-        for (name, value) in &self.pragmas {
+        for (name, value) in self.pragmas {
             conn.execute_batch(&format!("PRAGMA {name} = {value}"))?;
         }
         conn.execute_batch("PRAGMA query_only = ON")?;
@@ -80,12 +80,12 @@ impl Readers {
 
     /// One statement outside a transaction (it reads one consistent state by itself).
     pub(crate) fn fetch_once<T: DeserializeOwned>(
-        self: &Arc<Self>,
+        &self,
         sql: &str,
         values: &[Value],
     ) -> Result<Vec<T>, StorageError> {
         let conn = self.take()?;
-        let rows = fetch(&conn, sql, values);
+        let rows = fetch(&conn, &anonymous_placeholders(sql), values);
         self.give_back(conn);
         rows
     }
@@ -136,13 +136,14 @@ impl Drop for SqliteRead {
     }
 }
 
-/// Runs `sql` with `values` bound to its `$1…` and decodes every row as `T` by column name.
+/// Runs `sql` (its placeholders as `sql::dialect_sql` leaves them) with `values` bound and
+/// decodes every row as `T` by column name.
 pub(crate) fn fetch<T: DeserializeOwned>(
     conn: &rusqlite::Connection,
     sql: &str,
     values: &[Value],
 ) -> Result<Vec<T>, StorageError> {
-    let mut stmt = conn.prepare_cached(&anonymous_placeholders(sql))?;
+    let mut stmt = conn.prepare_cached(sql)?;
     bind(&mut stmt, values)?;
     serde_rusqlite::from_rows::<T>(stmt.raw_query())
         .map(|row| row.map_err(|e| StorageError::Corrupt(format!("a row of {sql:?}: {e}"))))
@@ -155,14 +156,15 @@ pub(crate) fn execute(
     sql: &str,
     values: &[Value],
 ) -> Result<u64, StorageError> {
-    let mut stmt = conn.prepare_cached(&anonymous_placeholders(sql))?;
+    let mut stmt = conn.prepare_cached(sql)?;
     bind(&mut stmt, values)?;
     Ok(stmt.raw_execute()? as u64)
 }
 
 /// Binds `values` to the statement's parameters: `$n` (used in any order, any number of times)
-/// to the n-th value, `?` to the next. (`$1, $2, …` in order are made `?` before: SQLite looks
-/// a named parameter up by a linear search, which makes long `IN (…)` lists quadratic.)
+/// to the n-th value, `?` to the next. (Callers make `$1, $2, …` in order `?` before:
+/// SQLite looks a named parameter up by a linear search, which makes long `IN (…)` lists
+/// quadratic.)
 pub(crate) fn bind(
     stmt: &mut rusqlite::Statement<'_>,
     values: &[Value],
