@@ -658,9 +658,28 @@ async fn search_by_keys_and_filters_within_the_scope() {
                 .is_empty()
         );
 
-        // a renamed member is found by the new name only
+        // a renamed member is found by the new name only, and with an ID number corrected, by
+        // the new number's end only
         let mut renamed = one.clone();
         renamed.members.last_mut().unwrap().name = "龚测试名".into();
+        let corrected = (0..500)
+            .map(|seq| {
+                fupin_core::id_number::IdNumber::compose(
+                    last.id_number.address_code(),
+                    last.id_number.birth_date(),
+                    seq,
+                    last.id_number.sex(),
+                )
+            })
+            .find(|n| {
+                all.iter().all(|(_, h)| {
+                    h.members
+                        .iter()
+                        .all(|m| m.id_number.as_str()[14..] != n.as_str()[14..])
+                })
+            })
+            .expect("an ID number whose end no member has");
+        renamed.members.last_mut().unwrap().id_number = corrected.clone();
         let mut w = fupin_storage::RegistryWriter::begin(&t.db).await.unwrap();
         let status = fupin_services::parse::status_snapshot(&renamed, "更名");
         let ctx = fupin_storage::WriteContext {
@@ -692,6 +711,28 @@ async fn search_by_keys_and_filters_within_the_scope() {
             .collect();
         let hits = find(key(SearchKey::Name(full.clone())), everything.clone()).await;
         assert_eq!(numbers(&hits), want, "{}: the old name", t.name);
+        let tail_of = |h: &Household| -> BTreeSet<String> {
+            h.members
+                .iter()
+                .map(|m| m.id_number.as_str()[14..].to_string())
+                .collect()
+        };
+        let new_tail = corrected.as_str()[14..].to_string();
+        let hits = find(key(SearchKey::IdTail(new_tail.clone())), everything.clone()).await;
+        assert_eq!(
+            numbers(&hits),
+            BTreeSet::from([one.number.clone()]),
+            "{}: the new ID number's end",
+            t.name
+        );
+        let old_tail = id[14..].to_string();
+        let hits = find(key(SearchKey::IdTail(old_tail.clone())), everything.clone()).await;
+        let want: BTreeSet<String> = after
+            .iter()
+            .filter(|(_, h)| tail_of(h).contains(&old_tail))
+            .map(|(_, h)| h.number.clone())
+            .collect();
+        assert_eq!(numbers(&hits), want, "{}: the old ID number's end", t.name);
         t.drop_database().await;
     }
 }

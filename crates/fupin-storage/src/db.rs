@@ -131,7 +131,7 @@ impl Db {
         if crate::figures::missing(&mut tx).await? {
             crate::figures::rebuild(&mut tx).await?;
         }
-        crate::name_index::build_if_missing(&mut tx).await?;
+        crate::search_index::build_if_missing(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -17,7 +17,7 @@
 //! - `deferred`: indexes and constraints rebuilt after a load into an empty registry;
 //! - `scan`: whole areas read page by page for batches (assessment);
 //! - `search`: the comprehensive query (key, filters, sort, pages) inside a jurisdiction;
-//! - `name_index`: two-character pieces of members' names, for searches by part of a name;
+//! - `search_index`: name pieces and ID-number tails, the search's own indexes, kept in key order;
 //! - `scratch`: a PostgreSQL database of one test's own, dropped with it;
 //! - `figures`: per-village counts (now and by year) the area pages sum, kept by the writer.
 
@@ -41,7 +41,6 @@ mod figures;
 pub mod household_cards;
 pub mod indicators;
 pub mod measures;
-mod name_index;
 pub mod policy;
 pub mod registry;
 mod rows;
@@ -49,6 +48,7 @@ mod scan;
 mod scope;
 pub mod scratch;
 mod search;
+mod search_index;
 mod snapshot;
 pub mod sql;
 pub mod warning_facts;

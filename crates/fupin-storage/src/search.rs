@@ -1,6 +1,6 @@
 //! The comprehensive query (综合查询) over the registry: a search key (ID number or its tail,
 //! phone, household number, part of a name) and filters, inside the viewer's jurisdiction,
-//! sorted and paged. Each key reads an index: `members.id_number`, `members_id_tail`,
+//! sorted and paged. Each key reads an index: `members.id_number`, `id_tails`,
 //! `households_phone`, `households.number`, `name_grams`.
 
 use fupin_core::CodeList;
@@ -61,10 +61,13 @@ fn conditions(query: &HouseholdQuery, p: &mut Params) -> Vec<String> {
         )),
         Some(SearchKey::IdTail(tail)) => {
             let last4 = tail[tail.len() - 4..].to_string();
+            // the households with an ID number ending so (`id_tails`), then one member's whole tail
             out.push(format!(
-                "h.id IN (SELECT household_id FROM members WHERE substr(id_number, 15, 4) = {} \
-                 AND id_number LIKE {})",
-                p.add(Value::Text(last4)),
+                "h.id IN (SELECT household_id FROM id_tails WHERE tail = {})",
+                p.add(Value::Text(last4))
+            ));
+            out.push(format!(
+                "EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.id_number LIKE {})",
                 p.add(Value::Text(format!("%{tail}")))
             ));
         }

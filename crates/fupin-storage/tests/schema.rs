@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// table → column lines normalised to (name, NOT NULL?, constraints), plus index statements.
+/// table → column lines normalised (tables dropped and renamed followed) to (name, NOT NULL?, constraints), plus index statements.
 fn schema(dir: &str) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
     let mut tables = BTreeMap::new();
     let mut indexes = Vec::new();
@@ -30,8 +30,24 @@ fn schema(dir: &str) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
             } else if line.starts_with(");") || line == ") WITHOUT ROWID;" {
                 // WITHOUT ROWID is a SQLite storage choice, not a difference in the columns
                 current = None;
+            } else if let Some(rest) = line.strip_prefix("DROP TABLE ") {
+                // a table rebuilt: it goes with its indexes
+                let name = rest.split([' ', ';']).next().unwrap_or_default();
+                tables.remove(name);
+                indexes.retain(|i: &String| !i.contains(&format!(" ON {name} (")));
             } else if let Some(rest) = line.strip_prefix("ALTER TABLE ") {
-                drop_reference(&mut tables, rest);
+                if let Some((from, to)) = rest.trim_end_matches(';').split_once(" RENAME TO ") {
+                    let columns = tables.remove(from).expect("the renamed table exists");
+                    tables.insert(to.to_string(), columns);
+                    for i in &mut indexes {
+                        *i = i.replace(&format!(" ON {from} ("), &format!(" ON {to} ("));
+                    }
+                } else {
+                    drop_reference(&mut tables, rest);
+                }
+            } else if let Some(rest) = line.strip_prefix("DROP INDEX ") {
+                let name = rest.trim_end_matches(';');
+                indexes.retain(|i| !i.contains(&format!(" INDEX {name} ON ")));
             } else if line.starts_with("CREATE INDEX") || line.starts_with("CREATE UNIQUE INDEX") {
                 indexes.push(line.to_string());
             } else if let Some(t) = &current {

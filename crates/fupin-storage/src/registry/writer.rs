@@ -68,6 +68,8 @@ pub struct RegistryWriter {
     /// The ids of the households created (lowest, highest) and by whom: they get their card's
     /// code at commit, so that no page view ever has to write one.
     created: Option<(i64, i64, String)>,
+    /// Search index entries of the households created, written in the indexes' order at commit.
+    search: crate::search_index::Pending,
 }
 
 impl RegistryWriter {
@@ -79,6 +81,7 @@ impl RegistryWriter {
             deferred: None,
             touched: Default::default(),
             created: None,
+            search: Default::default(),
         })
     }
 
@@ -328,9 +331,8 @@ impl RegistryWriter {
         let mut incomes = Vec::new();
         let mut statuses = Vec::with_capacity(batch.len());
         let mut log = Vec::with_capacity(batch.len());
-        let mut grams = Vec::with_capacity(batch.len() * 8);
         for ((h, status), &id) in batch.iter().zip(&ids) {
-            grams.extend(crate::name_index::household_rows(id, h));
+            self.search.add_household(id, h);
             households.push(household_values(id, h, &self.now));
             members.extend(
                 h.members
@@ -356,13 +358,6 @@ impl RegistryWriter {
         )
         .await?;
         insert_rows(&mut self.tx, "change_log", CHANGE_COLUMNS, log).await?;
-        insert_rows(
-            &mut self.tx,
-            "name_grams",
-            crate::name_index::COLUMNS,
-            grams,
-        )
-        .await?;
         Ok(ids)
     }
 
@@ -401,13 +396,24 @@ impl RegistryWriter {
         );
         values.push(id_value);
         execute(&mut self.tx, &sql, &values).await?;
-        // members are keyed by ID number; the sheet's version replaces the stored one
-        execute(
+        // members are keyed by ID number; the sheet's version replaces the stored one, and
+        // the former members say which search index entries go (those pending are written
+        // first: the household may have been created in this transaction)
+        self.search.write(&mut self.tx).await?;
+        #[derive(sqlx::FromRow, serde::Deserialize)]
+        struct Former {
+            name: String,
+            id_number: String,
+        }
+        let former: Vec<(String, String)> = fetch_all::<Former>(
             &mut self.tx,
-            "DELETE FROM members WHERE household_id = $1",
+            "DELETE FROM members WHERE household_id = $1 RETURNING name, id_number",
             &[Value::I64(id)],
         )
-        .await?;
+        .await?
+        .into_iter()
+        .map(|f| (f.name, f.id_number))
+        .collect();
         let members: Vec<Vec<Value>> = new
             .members
             .iter()
@@ -415,7 +421,7 @@ impl RegistryWriter {
             .map(|(i, m)| member_values(id, i + 1, m))
             .collect();
         insert_rows(&mut self.tx, "members", MEMBER_COLUMNS, members).await?;
-        crate::name_index::replace(&mut self.tx, id, new).await?;
+        crate::search_index::replace(&mut self.tx, id, &former, new).await?;
         if let Some(inc) = &new.income {
             self.upsert_income(id, inc).await?;
         }
@@ -592,6 +598,8 @@ impl RegistryWriter {
     /// Commits with the audit entries that record the change (see [`Tx::commit_audited`]).
     pub async fn commit_audited(mut self, audit: Vec<NewAuditEntry>) -> Result<(), StorageError> {
         let started = std::time::Instant::now();
+        self.search.write(&mut self.tx).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "search indexes written");
         if let Some(deferred) = self.deferred.take() {
             crate::deferred::restore(&mut self.tx, deferred).await?;
             tracing::debug!(elapsed = ?started.elapsed(), "indexes and constraints rebuilt");
