@@ -17,6 +17,7 @@ use fupin_core::Household;
 use fupin_core::search::name_grams;
 
 use crate::bulk::insert_rows;
+use crate::rows::placeholders;
 use crate::sql::{Value, execute, fetch_all};
 use crate::{StorageError, Tx};
 
@@ -56,7 +57,7 @@ fn tails<S: AsRef<str>>(ids: impl IntoIterator<Item = S>) -> BTreeSet<String> {
         .collect()
 }
 
-/// One of the two tables: its name, its key column and what it keeps of a member.
+/// One of the two tables: its name and its key column.
 struct Table {
     name: &'static str,
     key: &'static str,
@@ -104,14 +105,15 @@ impl Table {
         if keys.is_empty() {
             return Ok(());
         }
-        let places: Vec<String> = (2..keys.len() + 2).map(|i| format!("${i}")).collect();
-        let mut args = vec![Value::I64(id)];
-        args.extend(keys.into_iter().map(Value::Text));
+        let n = keys.len();
+        let mut args: Vec<Value> = keys.into_iter().map(Value::Text).collect();
+        args.push(Value::I64(id));
         let sql = format!(
-            "DELETE FROM {} WHERE household_id = $1 AND {} IN ({})",
+            "DELETE FROM {} WHERE {} IN ({}) AND household_id = ${}",
             self.name,
             self.key,
-            places.join(", ")
+            placeholders(n),
+            n + 1
         );
         execute(tx, &sql, &args).await?;
         Ok(())
