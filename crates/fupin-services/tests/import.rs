@@ -377,22 +377,65 @@ async fn a_load_into_an_empty_registry_restores_every_index_and_constraint() {
         let file = generated(dir.path(), 50, Format::Csv);
         assert!(import(&t.db, &file, false).await.committed, "{}", t.name);
         assert_eq!(schema_objects(&t.db).await, before, "{}", t.name);
+        // the codes, issued before their indexes were built: one live code each, all distinct
+        assert_eq!(codes(&t.db).await, (50, 50, 50), "{}", t.name);
+
+        // one more household into the registry now filled: the code comes the other way
+        use fupin_services::parse::status_snapshot;
+        let mut w = fupin_storage::RegistryWriter::begin(&t.db).await.unwrap();
+        let mut one = one_generated(99);
+        one.number = "X-1".into();
+        let ctx = fupin_storage::WriteContext {
+            actor: "test".into(),
+            reason: "test".into(),
+            import_run: None,
+        };
+        let status = status_snapshot(&one, "test");
+        w.create(&[(one, status)], &ctx).await.unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(codes(&t.db).await, (51, 51, 51), "{}", t.name);
         t.drop_database().await;
     }
+}
+
+/// One household of the generator's, from `seed`.
+fn one_generated(seed: u64) -> fupin_core::Household {
+    let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
+    let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
+    let config = GeneratorConfig {
+        households: 1,
+        seed,
+        last_year: 2023,
+    };
+    generate(&config, &geo).next().unwrap().household
+}
+
+/// (codes, live codes, distinct tokens) in the registry.
+async fn codes(db: &Db) -> (i64, i64, i64) {
+    #[derive(sqlx::FromRow, serde::Deserialize)]
+    struct Counts {
+        codes: i64,
+        live: i64,
+        tokens: i64,
+    }
+    let mut tx = db.reader().await.unwrap();
+    let rows: Vec<Counts> = fupin_storage::sql::fetch_all(
+        &mut tx,
+        "SELECT COUNT(*) AS codes, COUNT(DISTINCT CASE WHEN revoked_at IS NULL THEN household_id END) AS live, \
+         COUNT(DISTINCT token) AS tokens FROM household_codes",
+        &[],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    (rows[0].codes, rows[0].live, rows[0].tokens)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deferred_constraints_are_checked_before_commit() {
     use fupin_services::parse::status_snapshot;
     use fupin_storage::{RegistryWriter, WriteContext};
-    let areas = fupin_services::areas::parse_json(fupin_services::areas::SEED_DIVISIONS).unwrap();
-    let geo = Geography::new(&areas, fupin_services::areas::SEED_BOUNDARIES).unwrap();
-    let config = GeneratorConfig {
-        households: 1,
-        seed: 3,
-        last_year: 2023,
-    };
-    let one = generate(&config, &geo).next().unwrap().household;
+    let one = one_generated(3);
     // the same people registered a second time under another household number
     let mut twin = one.clone();
     twin.number.push('9');

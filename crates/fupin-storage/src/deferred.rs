@@ -19,6 +19,7 @@ const TABLES: &[&str] = &[
     "household_status_years",
     "change_log",
     "name_grams",
+    "household_codes",
 ];
 
 /// What was dropped, in the order it must be re-created.

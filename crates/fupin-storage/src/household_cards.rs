@@ -122,21 +122,31 @@ async fn live_codes(
 /// writer calls it for the households it created, before its commit). The token is 128 random
 /// bits as 32 hex digits from the database's own strong generator: SQLite's `randomblob`,
 /// PostgreSQL's `gen_random_uuid` (two of them hashed, as a UUID fixes six of its bits).
+///
+/// `fresh`: the range holds only households created in this transaction while the codes'
+/// indexes are dropped for a load into an empty registry (`deferred.rs`), so none can have a
+/// code and none is looked for (without the index, looking would read the whole table).
 pub(crate) async fn issue_missing_codes(
     tx: &mut Tx,
     lo: i64,
     hi: i64,
     issued_by: &str,
     now: &str,
+    fresh: bool,
 ) -> Result<(), StorageError> {
     let token = tx.backend().random_token();
+    let unless_live = if fresh {
+        ""
+    } else {
+        " AND NOT EXISTS \
+         (SELECT 1 FROM household_codes c WHERE c.household_id = h.id AND c.revoked_at IS NULL)"
+    };
     execute(
         tx,
         &format!(
             "INSERT INTO household_codes (token, household_id, issued_at, issued_by) \
              SELECT {token}, h.id, $1, $2 FROM households h \
-             WHERE h.id BETWEEN $3 AND $4 AND NOT EXISTS \
-             (SELECT 1 FROM household_codes c WHERE c.household_id = h.id AND c.revoked_at IS NULL)"
+             WHERE h.id BETWEEN $3 AND $4{unless_live} ORDER BY h.id"
         ),
         &[
             Value::Text(now.to_string()),

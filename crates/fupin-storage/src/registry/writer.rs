@@ -598,17 +598,18 @@ impl RegistryWriter {
     /// Commits with the audit entries that record the change (see [`Tx::commit_audited`]).
     pub async fn commit_audited(mut self, audit: Vec<NewAuditEntry>) -> Result<(), StorageError> {
         let started = std::time::Instant::now();
-        self.search.write(&mut self.tx).await?;
-        tracing::debug!(elapsed = ?started.elapsed(), "search indexes written");
+        // the search's entries are sorted beside the codes and the indexes being built
+        let search = self.search.sort_aside();
         if let Some(deferred) = self.deferred.take() {
+            // into an empty registry: the codes go before their indexes, built once over them
+            self.issue_codes(true, started).await?;
             crate::deferred::restore(&mut self.tx, deferred).await?;
             tracing::debug!(elapsed = ?started.elapsed(), "indexes and constraints rebuilt");
+        } else {
+            self.issue_codes(false, started).await?;
         }
-        if let Some((lo, hi, by)) = self.created.take() {
-            crate::household_cards::issue_missing_codes(&mut self.tx, lo, hi, &by, &self.now)
-                .await?;
-            tracing::debug!(elapsed = ?started.elapsed(), "card codes issued");
-        }
+        search.write(&mut self.tx).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "search indexes written");
         let touched = std::mem::take(&mut self.touched);
         crate::figures::refresh(&mut self.tx, touched).await?;
         tracing::debug!(elapsed = ?started.elapsed(), "village figures refreshed");
@@ -619,6 +620,22 @@ impl RegistryWriter {
 
     pub async fn rollback(self) -> Result<(), StorageError> {
         self.tx.rollback().await
+    }
+
+    /// Gives the households created their card's code (`fresh`: see
+    /// [`issue_missing_codes`](crate::household_cards::issue_missing_codes)).
+    async fn issue_codes(
+        &mut self,
+        fresh: bool,
+        started: std::time::Instant,
+    ) -> Result<(), StorageError> {
+        let Some((lo, hi, by)) = self.created.take() else {
+            return Ok(());
+        };
+        crate::household_cards::issue_missing_codes(&mut self.tx, lo, hi, &by, &self.now, fresh)
+            .await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "card codes issued");
+        Ok(())
     }
 }
 
