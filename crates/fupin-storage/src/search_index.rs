@@ -155,19 +155,17 @@ impl Pending {
         }
     }
 
-    /// Empties the buffer and sorts its entries: on a thread of their own when there are many
-    /// (an import's: 1.8 million for 200,000 households), so that the writer can issue codes
-    /// and build indexes meanwhile.
+    /// Empties the buffer and sorts its entries: on tokio's blocking threads when there are
+    /// many (an import's: 1.8 million for 200,000 households), so that the writer can issue
+    /// codes and build indexes meanwhile.
     pub(crate) fn sort_aside(&mut self) -> Sorting {
         if self.pieces.len() + self.tails.len() < SORT_ASIDE_FROM {
             return Sorting(SortingState::Done(self.sorted()));
         }
         let mut mine = std::mem::take(self);
-        let thread = std::thread::Builder::new()
-            .name("search-index-sort".into())
-            .spawn(move || mine.sorted())
-            .expect("a thread to sort the search's entries");
-        Sorting(SortingState::Aside(thread))
+        Sorting(SortingState::Aside(tokio::task::spawn_blocking(
+            move || mine.sorted(),
+        )))
     }
 }
 
@@ -203,7 +201,7 @@ pub(crate) struct Sorting(SortingState);
 
 enum SortingState {
     Done(SortedPending),
-    Aside(std::thread::JoinHandle<SortedPending>),
+    Aside(tokio::task::JoinHandle<SortedPending>),
 }
 
 impl Sorting {
@@ -211,7 +209,7 @@ impl Sorting {
     pub(crate) async fn write(self, tx: &mut Tx) -> Result<(), StorageError> {
         let sorted = match self.0 {
             SortingState::Done(sorted) => sorted,
-            SortingState::Aside(thread) => thread.join().expect("sorting entries does not panic"),
+            SortingState::Aside(sorting) => sorting.await.expect("sorting entries does not panic"),
         };
         sorted.write(tx).await
     }
