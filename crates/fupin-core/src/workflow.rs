@@ -253,6 +253,17 @@ pub struct Case {
     pub held: bool,
 }
 
+/// The acts one user may take on a case now (see [`Case::offer`]). The next step's refusal
+/// says who takes it, or until when the notice runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    pub advance: Result<Step, Refusal>,
+    pub object: bool,
+    pub resolve: bool,
+    pub reject: bool,
+    pub withdraw: bool,
+}
+
 /// Why an act is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -398,6 +409,34 @@ fn roles_for(step: Step) -> &'static [Role] {
         AreaLevel::Village => &[Role::VillageOfficial],
         _ => &[Role::OfficeStaff, Role::OfficeLeader],
     }
+}
+
+/// Where a case stands when its next step is `who`'s to take — the steps just before those of
+/// `who`'s level and roles, in every procedure — for the lists of what a user must do next. A
+/// case found there may still wait (its notice running, an objection held): [`Case::offer`]
+/// says whether the step can be taken today.
+pub fn standing_before_steps_of(who: &Principal) -> Vec<(Procedure, Step)> {
+    let takes = |step: Step| {
+        step.level() == who.area.level() && who.roles.iter().any(|r| roles_for(step).contains(r))
+    };
+    let mut at: Vec<(Procedure, Step)> = Procedure::ALL
+        .iter()
+        .flat_map(|p| {
+            p.steps()
+                .windows(2)
+                .filter(|w| takes(w[1]))
+                .map(|w| (*p, w[0]))
+        })
+        .collect();
+    // the township checks objections to every notice, whoever takes the step after it
+    if takes(Step::TownshipReviewed) {
+        for p in Procedure::ALL {
+            if p.steps().contains(&Step::Notice) && !at.contains(&(p, Step::Notice)) {
+                at.push((p, Step::Notice));
+            }
+        }
+    }
+    at
 }
 
 /// Checks that `who` may act on a case at `step`: one of the step's roles, posted in the area of
@@ -558,6 +597,28 @@ impl Case {
         }
     }
 
+    /// What `who` is offered on the case on `today`: each act tried on a copy, so that the
+    /// rules live in [`Case::act`] alone and a page offers no button the act would refuse.
+    pub fn offer(&self, who: &Principal, today: NaiveDate, notice_days: u32) -> Offer {
+        let tried = |act: Act| self.clone().act(&act, who, today, notice_days);
+        let note = || String::from("-");
+        Offer {
+            advance: tried(Act::Advance),
+            object: tried(Act::Object {
+                by: note(),
+                reason: note(),
+            })
+            .is_ok(),
+            resolve: tried(Act::ResolveObjection {
+                upheld: false,
+                finding: note(),
+            })
+            .is_ok(),
+            reject: tried(Act::Reject { reason: note() }).is_ok(),
+            withdraw: tried(Act::Withdraw { reason: note() }).is_ok(),
+        }
+    }
+
     /// The first day the notice may be closed.
     pub fn notice_until(&self, notice_days: u32) -> Option<NaiveDate> {
         self.notice_from
@@ -616,6 +677,71 @@ mod tests {
             let e = case.act(&Act::Advance, &actor_for(Step::Applied), today, 7);
             assert!(matches!(e, Err(Refusal::Closed(_))));
         }
+    }
+
+    #[test]
+    fn each_level_waits_on_the_steps_before_its_own() {
+        let at = |who: &Principal| {
+            let mut steps: Vec<Step> = standing_before_steps_of(who)
+                .into_iter()
+                .map(|(_, s)| s)
+                .collect();
+            steps.sort_by_key(|s| s.code());
+            steps.dedup();
+            steps
+        };
+        let village = who(VILLAGE, Role::VillageOfficial);
+        let village_steps = at(&village);
+        assert!(
+            village_steps.contains(&Step::Applied) && village_steps.contains(&Step::CountyApproved)
+        );
+        assert!(!village_steps.contains(&Step::Notice));
+        assert_eq!(at(&actor_for(Step::TownshipReviewed)), [Step::Notice]);
+        // the county approves after the township's review, and ends a removal's notice
+        assert_eq!(
+            at(&actor_for(Step::CountyApproved)),
+            [Step::Notice, Step::TownshipReviewed]
+        );
+        // a helper cadre or a province takes no step
+        assert!(at(&who(VILLAGE, Role::HelperCadre)).is_empty());
+        assert!(at(&who("520000000000", Role::OfficeStaff)).is_empty());
+    }
+
+    #[test]
+    fn each_user_is_offered_only_the_acts_the_case_would_accept() {
+        let village = AreaCode::parse(VILLAGE).unwrap();
+        let mut case = Case::open(Procedure::Identification, village);
+        while case.step != Step::Notice {
+            let next = case.next_step().unwrap();
+            case.act(&Act::Advance, &actor_for(next), day(1), 7)
+                .unwrap();
+        }
+        // in the notice the village records objections and may withdraw; the township's review
+        // is not offered to it, and it is told whose step that is
+        let official = who(VILLAGE, Role::VillageOfficial);
+        let offer = case.offer(&official, day(2), 7);
+        assert!(matches!(
+            offer.advance,
+            Err(Refusal::WrongActor {
+                needed: AreaLevel::Township,
+                ..
+            })
+        ));
+        assert!(offer.object && offer.withdraw && !offer.reject && !offer.resolve);
+        // the township may turn it down, but closes the notice only when it has run
+        let township = actor_for(Step::TownshipReviewed);
+        let offer = case.offer(&township, day(2), 7);
+        assert!(matches!(offer.advance, Err(Refusal::NoticeRunning { .. })));
+        assert!(offer.reject && !offer.withdraw && !offer.object);
+        let after = case.notice_until(7).unwrap();
+        assert_eq!(
+            case.offer(&township, after, 7).advance,
+            Ok(Step::TownshipReviewed)
+        );
+        // offering changes nothing
+        let before = case.clone();
+        let _ = case.offer(&township, after, 7);
+        assert_eq!(case, before);
     }
 
     #[test]

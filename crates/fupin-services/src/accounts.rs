@@ -65,6 +65,12 @@ pub enum AccountError {
     BadExpiry,
     NoAction,
     NoTokenName,
+    /// Actions asked for a token that its owner's roles do not allow: refused, never dropped
+    /// without a word.
+    NotHeld {
+        owner: String,
+        actions: Vec<Action>,
+    },
     /// The username is taken.
     Taken(String),
 }
@@ -87,6 +93,13 @@ impl Explained for AccountError {
             Self::BadExpiry => Message::new("account.bad_expiry").with("days", MAX_TOKEN_DAYS),
             Self::NoAction => Message::new("account.no_action"),
             Self::NoTokenName => Message::new("account.no_token_name"),
+            Self::NotHeld { owner, actions } => {
+                let zh: Vec<&str> = actions.iter().map(|a| a.zh()).collect();
+                let en: Vec<&str> = actions.iter().map(|a| a.en()).collect();
+                Message::new("account.actions_not_held")
+                    .with("owner", owner)
+                    .with_list("actions", &zh, &en)
+            }
             Self::Taken(username) => Message::new("account.taken").with("username", username),
         }
     }
@@ -150,6 +163,11 @@ pub const MESSAGES: fupin_core::message::Strings = &[
         "account.no_action",
         "令牌须至少允许一项操作",
         "A token needs at least one action",
+    ),
+    (
+        "account.actions_not_held",
+        "用户 {owner} 的角色不含以下操作，令牌不能授予：{actions}。请取消勾选后再创建。",
+        "The roles of {owner} do not allow: {actions}. A token cannot grant them; untick them and create it again.",
     ),
     (
         "account.no_token_name",
@@ -587,11 +605,15 @@ pub async fn create_token(
         bail!(AccountError::BadExpiry);
     }
     let user = administered(db, actor, owner).await?;
-    let granted: Vec<Action> = actions
+    let (granted, not_held): (Vec<Action>, Vec<Action>) = actions
         .iter()
-        .copied()
-        .filter(|a| user.roles.iter().any(|r| r.allows(*a)))
-        .collect();
+        .partition(|a| user.roles.iter().any(|r| r.allows(**a)));
+    if !not_held.is_empty() {
+        bail!(AccountError::NotHeld {
+            owner: owner.to_string(),
+            actions: not_held,
+        });
+    }
     if granted.is_empty() {
         bail!(AccountError::NoAction);
     }

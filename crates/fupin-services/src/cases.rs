@@ -256,6 +256,29 @@ async fn monitored_since(
         .and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1)))
 }
 
+/// The case a stored row holds (`None` for a row whose codes this version does not know).
+pub fn case_of(row: &fupin_storage::CaseRow) -> Option<Case> {
+    Some(Case {
+        procedure: Procedure::parse(&row.procedure)?,
+        village: AreaCode::parse(&row.village_code).ok()?,
+        step: Step::parse(&row.step)?,
+        notice_from: row
+            .notice_from
+            .as_deref()
+            .and_then(fupin_core::date::parse_date),
+        held: row.held,
+    })
+}
+
+/// The days a notice of `case` runs when posted in `year`: the policy's for its procedure and
+/// village, 7 where the policy has none.
+pub fn notice_days(policy: &fupin_core::PolicySet, case: &Case, year: i32) -> u32 {
+    policy
+        .value(case.notice_key(), year, &case.village)
+        .unwrap_or(7)
+        .max(0) as u32
+}
+
 /// Takes one act on a case. An announcement changes the registry in the same transaction; an
 /// identification's new household is then assessed with the card in force.
 #[tracing::instrument(skip_all, err(level = "info"))]
@@ -273,22 +296,9 @@ pub async fn act_on_case(
     let row = case_for_update(writer.tx(), scope, case_id)
         .await?
         .ok_or(CaseError::NotFound)?;
-    let village = AreaCode::parse(&row.village_code).map_err(anyhow::Error::from)?;
-    let mut case = Case {
-        procedure: Procedure::parse(&row.procedure).ok_or(CaseError::NotFound)?,
-        village: village.clone(),
-        step: Step::parse(&row.step).ok_or(CaseError::NotFound)?,
-        notice_from: row
-            .notice_from
-            .as_deref()
-            .and_then(fupin_core::date::parse_date),
-        held: row.held,
-    };
-    let days = policy
-        .value(case.notice_key(), today.year(), &village)
-        .unwrap_or(7)
-        .max(0) as u32;
-    let step = case.act(act, who, today, days)?;
+    let mut case = case_of(&row).ok_or(CaseError::NotFound)?;
+    let village = case.village.clone();
+    let step = case.act(act, who, today, notice_days(&policy, &case, today.year()))?;
     let note = match act {
         Act::Advance => String::new(),
         Act::Reject { reason } | Act::Withdraw { reason } => reason.clone(),

@@ -11,6 +11,7 @@ pub mod columns;
 pub mod compare;
 pub mod deliveries;
 pub mod demo_accounts;
+pub mod demo_cases;
 pub mod dossier;
 pub mod edit;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod restructure;
 pub mod rule_documents;
 pub mod sheet;
 pub mod stages;
+pub mod workbench;
 
 /// The use-cases' message texts, by module (the web catalogue takes them all in, beside
 /// `fupin_core::MESSAGES`).

@@ -131,8 +131,9 @@ async fn accounts_sessions_and_tokens_behave_alike_on_both_databases() {
                 .is_ok()
         );
 
-        // tokens: narrowed to actions the owner's roles allow, revocable, ended by disabling
-        let (id, secret) = accounts::create_token(
+        // tokens: only actions the owner's roles allow (the others refused by name, nothing
+        // dropped silently), revocable, ended by disabling
+        let refused = accounts::create_token(
             db,
             &cli,
             "staff",
@@ -141,7 +142,18 @@ async fn accounts_sessions_and_tokens_behave_alike_on_both_databases() {
             30,
         )
         .await
-        .unwrap();
+        .unwrap_err();
+        assert!(
+            matches!(
+                refused.downcast_ref::<AccountError>(),
+                Some(AccountError::NotHeld { actions, .. }) if actions == &[Action::ManageUsers]
+            ),
+            "{refused}"
+        );
+        let (id, secret) =
+            accounts::create_token(db, &cli, "staff", "民政", &[Action::ViewHouseholds], 30)
+                .await
+                .unwrap();
         let p = accounts::token_principal(db, &secret)
             .await
             .unwrap()

@@ -45,7 +45,7 @@ pub struct CaseUpdate {
     pub event: CaseEvent,
 }
 
-const CASE_SELECT: &str = "SELECT id, procedure, village_code, household_id, subject, proposal, step, \
+pub(crate) const CASE_SELECT: &str = "SELECT id, procedure, village_code, household_id, subject, proposal, step, \
     notice_from, held, opened_at, updated_at FROM cases";
 
 /// A new case with its opening event; its id.

@@ -53,6 +53,7 @@ mod snapshot;
 pub mod sql;
 pub mod warning_facts;
 pub mod warnings;
+pub mod workbench;
 
 pub use accounts::{ApiToken, LoginThrottle, NewSession, NewUser, Session, ThrottleCounter, User};
 pub use areas::{AreaCount, AreaIndex, AreaLoad, FigureYear, Figures, YearFigures};
@@ -74,3 +75,4 @@ pub use registry::{
 pub use scan::{Delivered, MatchedCodes, ScanWith, Scanned, TREND_YEARS};
 pub use search::{COUNT_CAP, MatchedMember, SearchHit, SearchPage};
 pub use snapshot::SqliteRead;
+pub use workbench::{RecentChange, StateCount};

@@ -155,8 +155,16 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
     match identified(&state, client_addr, request.headers()).await {
         Ok((caller, new_prelogin)) => {
-            request.extensions_mut().insert(caller);
+            request.extensions_mut().insert(caller.clone());
             let mut response = next.run(request).await;
+            if response
+                .extensions()
+                .get::<crate::error::ErrorPage>()
+                .is_some()
+            {
+                // the error page keeps the caller's menu: an error is not a logout
+                response.extensions_mut().insert(caller);
+            }
             if let Some(token) = new_prelogin {
                 response.headers_mut().append(
                     header::SET_COOKIE,

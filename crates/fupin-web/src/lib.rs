@@ -23,6 +23,7 @@ mod qr;
 mod render;
 pub mod request_id;
 pub mod routes;
+mod time;
 
 use std::future::Future;
 use std::net::SocketAddr;

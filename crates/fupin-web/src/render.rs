@@ -26,6 +26,11 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("area.html", include_str!("templates/area.html")),
     ("household.html", include_str!("templates/household.html")),
     ("error.html", include_str!("templates/error.html")),
+    (
+        "area_children.html",
+        include_str!("templates/area_children.html"),
+    ),
+    ("home.html", include_str!("templates/home.html")),
     ("login.html", include_str!("templates/login.html")),
     ("password.html", include_str!("templates/password.html")),
     ("users.html", include_str!("templates/users.html")),
@@ -118,6 +123,8 @@ pub(crate) fn environment() -> Environment<'static> {
     env.add_global("css", Value::from_safe_string(CSS.to_string()));
     env.add_function("t", template_t);
     env.add_function("field", template_field);
+    env.add_filter("local_time", |s: String| crate::time::local_time(&s));
+    env.add_filter("local_date", |s: String| crate::time::local_date(&s));
     env
 }
 
@@ -229,12 +236,13 @@ pub(crate) async fn pages(
     let id = request.extensions().get::<RequestId>().copied();
     let mut response = next.run(request).await;
     if let Some(page) = response.extensions_mut().remove::<ErrorPage>() {
+        let caller = response.extensions_mut().remove::<Caller>();
         // an internal error names the request, so that the user's report finds the log line
         let id = id.filter(|_| page.status.is_server_error());
         response = if api {
             error_json(lang, &page, id)
         } else {
-            error_page(&state, lang, &page, id)
+            error_page(&state, lang, &page, caller.as_ref(), id)
         };
     }
     let headers = response.headers_mut();
@@ -269,7 +277,13 @@ fn error_json(lang: Lang, page: &ErrorPage, id: Option<RequestId>) -> Response {
     (page.status, axum::Json(body)).into_response()
 }
 
-fn error_page(state: &AppState, lang: Lang, page: &ErrorPage, id: Option<RequestId>) -> Response {
+fn error_page(
+    state: &AppState,
+    lang: Lang,
+    page: &ErrorPage,
+    caller: Option<&Caller>,
+    id: Option<RequestId>,
+) -> Response {
     let key = match page.status {
         StatusCode::NOT_FOUND => "error_404",
         StatusCode::BAD_REQUEST => "error_400",
@@ -287,9 +301,9 @@ fn error_page(state: &AppState, lang: Lang, page: &ErrorPage, id: Option<Request
         issues => page.issues.iter().map(|i| i18n::message(lang, &i.message)).collect::<Vec<_>>(),
         request_id => id.map(|id| id.to_string()),
     };
-    // the error page shows nobody's details: rendered as for someone not logged in
+    // with the caller's menu when the request got as far as knowing them
     let anonymous = Caller::anonymous(String::new(), String::new());
-    match state.render("error.html", lang, &anonymous, ctx) {
+    match state.render("error.html", lang, caller.unwrap_or(&anonymous), ctx) {
         Ok(html) => (page.status, html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "cannot render the error page");

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::Method;
 use axum::middleware::{Next, from_fn_with_state};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use fupin_core::access::Action;
 
@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::limits::{self, BodyKind};
 use crate::pages::{
     account, admin, api, api_warnings, archives, areas, cards, cases, comparison, edit, households,
-    login, measures, notices, restructure, search, warnings,
+    login, measures, notices, restructure, search, warnings, workbench,
 };
 
 /// One route: method, path (axum syntax), rule, the body it takes, handler.
@@ -69,7 +69,7 @@ pub fn table() -> Vec<Route> {
         // where a household card's QR code leads: the record or the masked public card
         route(M::GET, "/q/{token}", Public, get(cards::scan)),
         route(M::POST, "/logout", LoggedIn, post(login::logout)),
-        route(M::GET, "/", LoggedIn, get(home)),
+        route(M::GET, "/", LoggedIn, get(workbench::page)),
         route(M::GET, "/account/password", LoggedIn, get(account::form)),
         route(
             M::POST,
@@ -372,6 +372,7 @@ pub fn table() -> Vec<Route> {
         route(M::GET, "/admin/audit", May(ViewAudit), get(admin::audit)),
         route(M::GET, "/api/v1/openapi.json", Public, get(api::openapi)),
         route(M::GET, "/api/v1/me", LoggedIn, get(api::me)),
+        route(M::GET, "/api/v1/workbench", LoggedIn, get(workbench::api)),
         route(
             M::GET,
             "/api/v1/areas/{code}",
@@ -451,16 +452,4 @@ async fn authorize(
         Err(refused) => refused,
     };
     outcome.refusal(limit).unwrap_or(response)
-}
-
-/// `/`: the first page a user's roles lead to.
-async fn home(caller: Caller) -> Response {
-    let to = if caller.may(Action::ViewAreas) {
-        "/areas"
-    } else if caller.may(Action::ManageUsers) {
-        "/admin/users"
-    } else {
-        "/account/password"
-    };
-    Redirect::to(to).into_response()
 }

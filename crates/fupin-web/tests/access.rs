@@ -959,7 +959,7 @@ async fn administrators_work_within_their_subtree() {
     assert!(a.body.contains(">lisi<") && a.body.contains(">target<"));
     assert!(!a.body.contains("outsider"));
 
-    // the audit page: the subtree's entries, filtered
+    // the audit page: the subtree's entries, filtered, in words ("用户", not "user")
     let a = send(
         &app,
         &admin,
@@ -970,15 +970,15 @@ async fn administrators_work_within_their_subtree() {
     .await;
     assert_eq!(a.status, StatusCode::OK);
     assert!(
-        a.body.contains("user lisi") && a.body.contains("user target"),
+        a.body.contains("用户 lisi") && a.body.contains("用户 target"),
         "{}",
         a.body
     );
     assert!(
-        !a.body.contains("user outsider"),
+        !a.body.contains("用户 outsider"),
         "another province's entry shown"
     );
-    assert!(!a.body.contains(">login<"), "filtered by action");
+    assert!(!a.body.contains(">登录<"), "filtered by action");
     let inspector = login(&w.db, "inspector").await;
     let a = send(
         &app,
@@ -988,8 +988,8 @@ async fn administrators_work_within_their_subtree() {
         "",
     )
     .await;
-    assert!(a.body.contains("user village"), "the county's accounts");
-    assert!(!a.body.contains("user province"), "not the province's own");
+    assert!(a.body.contains("用户 village"), "the county's accounts");
+    assert!(!a.body.contains("用户 province"), "not the province's own");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

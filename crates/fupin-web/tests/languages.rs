@@ -7,45 +7,16 @@ use fupin_web::i18n;
 mod common;
 use common::{Client, get, login};
 
-/// The literal parts of a catalogue text (the words between its `{value}` places).
-fn literal_parts(text: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        parts.push(&rest[..open]);
-        rest = rest[open..]
-            .find('}')
-            .map_or("", |close| &rest[open + close + 1..]);
-    }
-    parts.push(rest);
-    parts.into_iter().map(str::trim).collect()
-}
-
-/// Catalogue texts of the other language found in `body`: English parts of 16 characters or
-/// more on a Chinese page, Chinese parts of 5 characters or more on an English page (short
-/// ones can be data: a name, an area).
-fn foreign_texts(body: &str, page_is_zh: bool) -> Vec<String> {
-    let mut found = Vec::new();
-    for (key, zh, en) in i18n::entries() {
-        if zh == en {
-            continue;
-        }
-        let (foreign, min) = if page_is_zh { (en, 16) } else { (zh, 5) };
-        for part in literal_parts(foreign) {
-            if part.chars().count() >= min && body.contains(part) {
-                found.push(format!("{key}: {part:?}"));
-            }
-        }
-    }
-    found
-}
-
 async fn check(app: &Router, c: &Client, uri: &str, failures: &mut Vec<String>) {
-    for (lang, zh) in [("zh", true), ("en", false)] {
+    for lang in [i18n::Lang::Zh, i18n::Lang::En] {
         let sep = if uri.contains('?') { '&' } else { '?' };
-        let page = get(app, c, &format!("{uri}{sep}lang={lang}"), &[]).await;
-        for text in foreign_texts(&page.body, zh) {
-            failures.push(format!("{uri} in {lang} ({}): {text}", page.status));
+        let page = get(app, c, &format!("{uri}{sep}lang={}", lang.code()), &[]).await;
+        for text in i18n::foreign_texts(&page.body, lang) {
+            failures.push(format!(
+                "{uri} in {} ({}): {text}",
+                lang.code(),
+                page.status
+            ));
         }
     }
 }
@@ -80,15 +51,6 @@ async fn each_page_speaks_one_language() {
     }
     check(&app, &Client::anonymous(), "/login", &mut failures).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-#[test]
-fn literal_parts_leave_out_the_values() {
-    assert_eq!(
-        literal_parts("户编号{number}已被使用"),
-        vec!["户编号", "已被使用"]
-    );
-    assert_eq!(literal_parts("{a} and {b}"), vec!["", "and", ""]);
 }
 
 /// Every message key the code names (`Message::new("…")` and the helpers that take a key) has

@@ -288,9 +288,12 @@ async fn healthz_and_root() {
     let p = get(app(&f), "/healthz").await;
     assert_eq!(p.status, StatusCode::OK);
     assert_eq!(p.body, "ok");
+    // the start page: the user's area with its figures, and the menu leads back to it
     let p = get(app(&f), "/").await;
-    assert!(p.status.is_redirection());
-    assert_eq!(p.headers[header::LOCATION], "/areas");
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("<h1>工作台</h1>"), "{}", p.body);
+    assert!(p.body.contains("id=\"area-heading\""), "{}", p.body);
+    assert!(p.body.contains("<a href=\"/\">工作台</a>"));
 }
 
 #[tokio::test]

@@ -226,6 +226,8 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         }
         let db = crate::connect(&format!("sqlite://{}", args.db.display())).await?;
         let accounts = fupin_services::demo_accounts::ensure(&db).await?;
+        // cases waiting at each level, opened by the demo's own people
+        fupin_services::demo_cases::ensure(&db, chrono_today()).await?;
         (db, accounts)
     };
     println!();

@@ -584,6 +584,29 @@ years = [2016, 2025]
 when = ["household.status in poor, 脱贫享受政策", "member.age between 3 and 6", "member.schooling = preschool"]
 "#;
 
+    #[test]
+    fn conditions_read_as_words_in_either_language() {
+        let c = catalogue(PRESCHOOL).unwrap();
+        let m = &c.measures[0];
+        let zh: Vec<String> = m
+            .household
+            .iter()
+            .chain(&m.member)
+            .map(|c| c.words(false))
+            .collect();
+        assert_eq!(
+            zh,
+            [
+                "户状态为未脱贫、脱贫享受政策之一",
+                "成员年龄在3至6之间",
+                "成员在校生状况为学前教育"
+            ]
+        );
+        let en: Vec<String> = m.member.iter().map(|c| c.words(true)).collect();
+        assert_eq!(en[0], "a member's age between 3 and 6");
+        assert!(en[1].starts_with("a member's schooling is "), "{}", en[1]);
+    }
+
     fn with_child(age_end_2020: i32, schooling: Schooling) -> Household {
         let mut h = sample_household();
         let mut c = member(

@@ -396,6 +396,50 @@ impl Condition {
         &fields()[self.field]
     }
 
+    /// The condition in words, for people who do not read the rule syntax: "户状态为未脱贫、
+    /// 脱贫享受政策、返贫之一", "成员年龄在3至6之间"; in English "household status is one of …".
+    pub fn words(&self, english: bool) -> String {
+        let def = self.def();
+        let field = match (def.subject, english) {
+            (Subject::Household, false) => def.zh.to_string(),
+            (Subject::Member, false) => format!("成员{}", def.zh),
+            (Subject::Household, true) => format!("household {}", def.name.replace('_', " ")),
+            (Subject::Member, true) => format!("a member's {}", def.name.replace('_', " ")),
+        };
+        let values: Vec<String> = self
+            .values
+            .iter()
+            .map(|v| describe(def, *v, english))
+            .collect();
+        let list = values.join(if english { ", " } else { "、" });
+        let first = values.first().cloned().unwrap_or_default();
+        let last = values.last().cloned().unwrap_or_default();
+        match (self.op, english) {
+            (Op::Eq, false) => format!("{field}为{first}"),
+            (Op::Ne, false) => format!("{field}不为{first}"),
+            (Op::In, false) => format!("{field}为{list}之一"),
+            (Op::NotIn, false) => format!("{field}不为{list}中任何一项"),
+            (Op::Ge, false) => format!("{field}不低于{first}"),
+            (Op::Le, false) => format!("{field}不高于{first}"),
+            (Op::Gt, false) => format!("{field}高于{first}"),
+            (Op::Lt, false) => format!("{field}低于{first}"),
+            (Op::Between, false) => format!("{field}在{first}至{last}之间"),
+            (Op::Has, false) => format!("{field}含{list}"),
+            (Op::Lacks, false) => format!("{field}不含{list}"),
+            (Op::Eq, true) => format!("{field} is {first}"),
+            (Op::Ne, true) => format!("{field} is not {first}"),
+            (Op::In, true) => format!("{field} is one of {list}"),
+            (Op::NotIn, true) => format!("{field} is none of {list}"),
+            (Op::Ge, true) => format!("{field} at least {first}"),
+            (Op::Le, true) => format!("{field} at most {first}"),
+            (Op::Gt, true) => format!("{field} above {first}"),
+            (Op::Lt, true) => format!("{field} below {first}"),
+            (Op::Between, true) => format!("{field} between {first} and {last}"),
+            (Op::Has, true) => format!("{field} includes {list}"),
+            (Op::Lacks, true) => format!("{field} excludes {list}"),
+        }
+    }
+
     /// Whether the fact satisfies the condition. A missing fact satisfies only `!=` and
     /// `not in` (a household with no house grade is not "grade C").
     pub fn holds(&self, fact: Fact) -> bool {

@@ -35,6 +35,8 @@ pub struct ShownLink {
     pub member_name: String,
     pub probability: f64,
     pub explanation: String,
+    /// Field by field; no personal value is in them.
+    pub parts: Vec<super::LinkPart>,
 }
 
 /// Evidence as shown to one viewer.
@@ -161,6 +163,7 @@ pub fn shown(d: &Disclosure, e: &Evidence, subject: &str) -> (ShownEvidence, Str
             member_name: d.show(Sensitive::Name, &l.member_name),
             probability: l.probability,
             explanation: l.explanation.clone(),
+            parts: l.parts.clone(),
         }),
         facts: e.facts.iter().map(|f| mask_text(d, &quoted, f)).collect(),
     };

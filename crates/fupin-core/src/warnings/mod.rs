@@ -18,6 +18,6 @@ mod tests;
 pub mod verification;
 
 pub use rules::{
-    Delivery, Evidence, Finding, HouseholdFacts, LinkFacts, ListEntry, Rule, RuleSettings,
+    Delivery, Evidence, Finding, HouseholdFacts, LinkFacts, LinkPart, ListEntry, Rule, RuleSettings,
 };
 pub use verification::{Act, Resolution, WarningState};

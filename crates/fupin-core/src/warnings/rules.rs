@@ -180,8 +180,22 @@ pub struct LinkFacts {
     pub member_id_number: String,
     pub member_name: String,
     pub probability: f64,
-    /// Which fields agreed and how much each weighed (`compare::explain_text`).
+    /// Which fields agreed and how much each weighed, in both languages at once
+    /// (`compare::explain_text`): kept for the command line and warnings raised before
+    /// [`LinkFacts::parts`].
     pub explanation: String,
+    /// The same field by field, for a page to word in its own language.
+    #[serde(default)]
+    pub parts: Vec<LinkPart>,
+}
+
+/// How one field of a record compared with the member it was linked to: "出生日期一致" /
+/// "birth date equal", and its weight in bits (none where the ID number alone decided).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LinkPart {
+    pub zh: String,
+    pub en: String,
+    pub weight: Option<f64>,
 }
 
 /// A measure delivered (measure_deliveries), as the death and amount rules read it.

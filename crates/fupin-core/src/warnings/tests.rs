@@ -70,6 +70,11 @@ fn link() -> LinkFacts {
         member_name: "王芳".into(),
         probability: 1.0,
         explanation: "身份证号一致 ID number equal".into(),
+        parts: vec![LinkPart {
+            zh: "身份证号一致".into(),
+            en: "ID number equal".into(),
+            weight: None,
+        }],
     }
 }
 

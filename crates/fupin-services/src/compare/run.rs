@@ -14,6 +14,7 @@ use fupin_core::departments::{ColumnMapping, DepartmentKind, DepartmentRecord};
 use fupin_core::linkage::{
     Decision, Link, Method, Model, Person, Place, Registry, Settings, Stats,
 };
+use fupin_core::warnings::LinkPart;
 use fupin_storage::comparison::{self as store, NewLink, NewRecord, RunRow, SourceRow};
 use fupin_storage::{Db, now_utc};
 use sha2::{Digest, Sha256};
@@ -605,36 +606,66 @@ pub fn decision_label(d: Decision) -> &'static str {
     }
 }
 
-/// "姓名同音 +6.2; 出生日期一致 +14.6; …" for a stored pattern.
+/// "姓名同音 name sounds alike +6.2; 出生日期一致 birth date equal +14.6; …" for a stored
+/// pattern (the export and the command line show both languages).
 pub fn explain_text(
     model: &Model,
     pattern: fupin_core::linkage::Pattern,
     method: Option<i32>,
 ) -> String {
+    text_of(&explain_parts(model, pattern, method))
+}
+
+/// The parts of [`explain_text`] as one line.
+pub fn text_of(parts: &[LinkPart]) -> String {
+    parts
+        .iter()
+        .map(|p| match p.weight {
+            Some(w) => format!("{} {} {w:+.1}", p.zh, p.en),
+            None => format!("{} {}", p.zh, p.en),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// How each field of a stored pattern compared, with its weight: the ID number alone where it
+/// decided the link, then the other fields.
+pub fn explain_parts(
+    model: &Model,
+    pattern: fupin_core::linkage::Pattern,
+    method: Option<i32>,
+) -> Vec<LinkPart> {
     let e = model.explain(pattern, 0.0);
-    let mut parts: Vec<String> = Vec::new();
-    if method.map(method_of) == Some(Method::ExactId) {
-        parts.push("身份证号一致 ID number equal".to_string());
+    let by_id = method.map(method_of) == Some(Method::ExactId);
+    let mut parts = Vec::new();
+    if by_id {
+        parts.push(LinkPart {
+            zh: "身份证号一致".into(),
+            en: "ID number equal".into(),
+            weight: None,
+        });
     }
     for f in &e.fields {
-        if f.field == fupin_core::linkage::LinkField::Id
-            && method.map(method_of) == Some(Method::ExactId)
-        {
+        if f.field == fupin_core::linkage::LinkField::Id && by_id {
             continue;
         }
-        match f.level {
+        parts.push(match f.level {
             Some(level) => {
                 let (zh, en) = f.field.levels()[usize::from(level)];
-                parts.push(format!("{zh} {en} {:+.1}", f.bits));
+                LinkPart {
+                    zh: zh.into(),
+                    en: en.into(),
+                    weight: Some(f.bits),
+                }
             }
-            None => parts.push(format!(
-                "{}缺失 {} missing",
-                f.field.label().0,
-                f.field.label().1
-            )),
-        }
+            None => LinkPart {
+                zh: format!("{}缺失", f.field.label().0),
+                en: format!("{} missing", f.field.label().1),
+                weight: None,
+            },
+        });
     }
-    parts.join("; ")
+    parts
 }
 
 /// The texts of the messages of comparison runs and list sources.

@@ -92,15 +92,17 @@ pub async fn raise_for_run(
             BTreeMap::new();
         for row in db.run_matches(run_id, run.snapshot_id).await? {
             let household = household_of(&row.household)?;
+            let parts = super::run::explain_parts(
+                &model,
+                fupin_core::linkage::Pattern(row.pattern as u16),
+                Some(row.method),
+            );
             let link = LinkFacts {
                 member_id_number: row.member_id_number,
                 member_name: row.member_name,
                 probability: row.probability,
-                explanation: super::run::explain_text(
-                    &model,
-                    fupin_core::linkage::Pattern(row.pattern as u16),
-                    Some(row.method),
-                ),
+                explanation: super::run::text_of(&parts),
+                parts,
             };
             let e = entry(row.record)?;
             let delivered = deliveries.get(&household.id).map_or(&[][..], Vec::as_slice);

@@ -166,9 +166,55 @@ pub fn t(lang: Lang, key: &str) -> &str {
     lookup(lang, key).unwrap_or(key)
 }
 
+/// The literal parts of a catalogue text (the words between its `{value}` places).
+fn literal_parts(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        parts.push(&rest[..open]);
+        rest = rest[open..]
+            .find('}')
+            .map_or("", |close| &rest[open + close + 1..]);
+    }
+    parts.push(rest);
+    parts.into_iter().map(str::trim).collect()
+}
+
+/// Catalogue texts of the other language than `page`'s found in a page's `text`, as
+/// "key: part": English parts of 16 characters or more on a Chinese page, Chinese parts of 5
+/// or more on an English page (shorter ones can be data: a name, an area). For the tests that
+/// hold every page to one language.
+pub fn foreign_texts(text: &str, page: Lang) -> Vec<String> {
+    let mut found = Vec::new();
+    for (key, zh, en) in entries() {
+        if zh == en {
+            continue;
+        }
+        let (foreign, min) = match page {
+            Lang::Zh => (en, 16),
+            Lang::En => (zh, 5),
+        };
+        for part in literal_parts(foreign) {
+            if part.chars().count() >= min && text.contains(part) {
+                found.push(format!("{key}: {part:?}"));
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literal_parts_leave_out_the_values() {
+        assert_eq!(
+            literal_parts("户编号{number}已被使用"),
+            vec!["户编号", "已被使用"]
+        );
+        assert_eq!(literal_parts("{a} and {b}"), vec!["", "and", ""]);
+    }
 
     #[test]
     fn keys_are_unique_and_translated() {

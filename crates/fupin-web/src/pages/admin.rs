@@ -16,6 +16,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
+use super::wording;
 use super::{Pager, parse_page};
 use crate::AppState;
 use crate::auth::Caller;
@@ -253,9 +254,9 @@ async fn user_page(
                 title => user.real_name.clone(),
                 user => Serde(row),
                 phone => user.phone.clone(),
-                created_at => user.created_at.clone(),
+                created_at => crate::time::local_time(&user.created_at),
                 must_change => user.must_change_password,
-                entries => Serde(entries.iter().map(|e| AuditRow::new(e, &caller.viewer().disclosure)).collect::<Vec<_>>()),
+                entries => Serde(audit_rows(state, lang, caller, &entries).await?),
                 notice,
             },
         )?
@@ -343,9 +344,9 @@ async fn tokens_page(
                 .map(|a| lang.label(*a))
                 .collect::<Vec<_>>()
                 .join(lang.list_separator()),
-            expires_at: tk.expires_at,
-            revoked_at: tk.revoked_at,
-            last_used_at: tk.last_used_at,
+            expires_at: crate::time::local_time(&tk.expires_at),
+            revoked_at: tk.revoked_at.as_deref().map(crate::time::local_time),
+            last_used_at: tk.last_used_at.as_deref().map(crate::time::local_time),
         })
         .collect();
     let actions: Vec<Choice> = Action::ALL
@@ -428,25 +429,47 @@ struct AuditRow {
     action: String,
     target: String,
     area_code: String,
+    area: String,
     client_addr: String,
     detail: String,
 }
 
 impl AuditRow {
     /// An entry as `d` may read it: a search's text masked like the data it names.
-    fn new(e: &fupin_core::audit::AuditEntry, d: &fupin_core::masking::Disclosure) -> Self {
+    fn new(
+        e: &fupin_core::audit::AuditEntry,
+        lang: Lang,
+        d: &fupin_core::masking::Disclosure,
+        names: &super::AreaNames,
+    ) -> Self {
         let target = super::search::shown_in_audit(&e.target_kind, &e.target_id, d);
         AuditRow {
             id: e.id,
-            at: e.at.clone(),
-            actor: e.actor.clone(),
-            action: e.action.clone(),
-            target: format!("{} {target}", e.target_kind),
+            at: crate::time::local_time(&e.at),
+            actor: wording::actor(lang, &e.actor),
+            action: wording::audit_action(lang, &e.action),
+            target: format!("{} {target}", wording::audit_target(lang, &e.target_kind)),
             area_code: e.area_code.clone(),
+            area: names.name(&e.area_code),
             client_addr: e.client_addr.clone(),
             detail: e.detail.clone(),
         }
     }
+}
+
+/// Audit entries as `caller` may read them, their areas named.
+async fn audit_rows(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    entries: &[fupin_core::audit::AuditEntry],
+) -> Result<Vec<AuditRow>, AppError> {
+    let names = super::AreaNames::of(state, entries.iter().map(|e| e.area_code.as_str())).await?;
+    let d = caller.viewer().disclosure;
+    Ok(entries
+        .iter()
+        .map(|e| AuditRow::new(e, lang, &d, &names))
+        .collect())
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -511,7 +534,7 @@ pub async fn audit(
             &caller,
             context! {
                 title => t(lang, "audit"),
-                entries => Serde(entries.iter().map(|e| AuditRow::new(e, &caller.viewer().disclosure)).collect::<Vec<_>>()),
+                entries => Serde(audit_rows(&state, lang, &caller, &entries).await?),
                 q => Serde(q),
                 pager => Serde(pager),
             },

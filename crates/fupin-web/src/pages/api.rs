@@ -188,6 +188,7 @@ pub async fn household(
     ),
     paths(
         me,
+        super::workbench::api,
         area,
         household,
         super::api_warnings::list,

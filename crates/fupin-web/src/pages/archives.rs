@@ -29,7 +29,7 @@ pub(super) struct ArchiveRow {
 }
 
 impl ArchiveRow {
-    pub(super) fn new(a: &ArchiveEntry) -> Self {
+    pub(super) fn new(a: &ArchiveEntry, lang: crate::i18n::Lang) -> Self {
         let kind = match a.content_type.as_str() {
             "application/pdf" => "PDF",
             "image/jpeg" => "JPEG",
@@ -42,12 +42,8 @@ impl ArchiveRow {
             kind,
             size: format!("{:.1} KB", a.size as f64 / 1024.0),
             sha256: a.sha256.chars().take(12).collect(),
-            uploaded_by: a.uploaded_by.clone(),
-            uploaded_at: a
-                .uploaded_at
-                .replace('T', " ")
-                .trim_end_matches('Z')
-                .to_string(),
+            uploaded_by: super::wording::actor(lang, &a.uploaded_by),
+            uploaded_at: crate::time::local_time(&a.uploaded_at),
             href: format!("{}/archives/{}", household_href(a.household_id), a.id),
         }
     }

@@ -26,7 +26,7 @@ pub const PER_PAGE: u64 = 50;
 
 /// An area in a list of areas, with its figures.
 #[derive(Debug, Serialize)]
-struct AreaRow {
+pub(super) struct AreaRow {
     code: String,
     name: String,
     level: String,
@@ -39,7 +39,12 @@ struct AreaRow {
 }
 
 impl AreaRow {
-    fn new(c: &AreaCount, lang: Lang, year: FigureYear, policy: Option<&PolicySet>) -> Self {
+    pub(super) fn new(
+        c: &AreaCount,
+        lang: Lang,
+        year: FigureYear,
+        policy: Option<&PolicySet>,
+    ) -> Self {
         let bp = c
             .rural_population
             .and_then(|r| poverty_incidence_bp(c.figures.poor_members, r));
@@ -112,6 +117,7 @@ struct Totals {
 pub(super) struct HouseholdRow {
     number: String,
     village_code: String,
+    village: String,
     village_href: String,
     href: String,
     head: String,
@@ -127,10 +133,16 @@ impl HouseholdRow {
         self.head.clone()
     }
 
-    pub(super) fn new(h: &HouseholdListItem, lang: Lang, d: &Disclosure) -> Self {
+    pub(super) fn new(
+        h: &HouseholdListItem,
+        lang: Lang,
+        d: &Disclosure,
+        names: &super::AreaNames,
+    ) -> Self {
         HouseholdRow {
             number: h.number.clone(),
             village_code: h.village_code.clone(),
+            village: names.name(&h.village_code),
             village_href: area_href(&h.village_code),
             href: household_href(h.id),
             head: or_dash(d.show(Sensitive::Name, h.head_name.as_deref().unwrap_or_default())),
@@ -227,7 +239,7 @@ pub async fn show(
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
     let area = &dossier.area;
-    let mut crumbs = area_crumbs(lang, &dossier.path);
+    let mut crumbs = area_crumbs(lang, &viewer.scope, &dossier.path);
     if let Some(last) = crumbs.last_mut() {
         last.href = None;
     }
@@ -253,6 +265,8 @@ pub async fn show(
             incidence: incidence(&y.figures, dossier.populations.get(&y.year).copied()),
         })
         .collect();
+    // a household list is a village's own
+    let names = super::AreaNames::known([(area.code.to_string(), area.name.clone())]);
     let list = dossier.households.as_ref().map(|h| HouseholdList {
         pager: Pager::new(
             &base,
@@ -264,7 +278,7 @@ pub async fn show(
         rows: h
             .items
             .iter()
-            .map(|item| HouseholdRow::new(item, lang, &viewer.disclosure))
+            .map(|item| HouseholdRow::new(item, lang, &viewer.disclosure, &names))
             .collect(),
     });
     let policy = &dossier.policy;
@@ -297,7 +311,9 @@ pub async fn show(
             year => year_label(year),
             years => Serde(years),
             trend => Serde(trend),
-            can_add => caller.may(fupin_core::access::Action::EditHouseholds),
+            // households are registered, and applications made, in a village
+            can_add => caller.may(fupin_core::access::Action::EditHouseholds)
+                && area.level == AreaLevel::Village,
             can_view_households => caller.may(fupin_core::access::Action::ViewHouseholds),
             assessment => assessment.map(Serde),
             exit => exit.map(Serde),

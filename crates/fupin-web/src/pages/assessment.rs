@@ -55,7 +55,7 @@ impl AssessmentView {
         AssessmentView {
             year: e.stored.year,
             card: format!("{} ({})", e.card_name, e.stored.card_version),
-            computed_at: e.stored.computed_at.clone(),
+            computed_at: crate::time::local_time(&e.stored.computed_at),
             stored_score: format!("{:.1}", e.stored.score),
             score: format!("{:.1}", s.total),
             band: band_label(lang, s.band).to_string(),

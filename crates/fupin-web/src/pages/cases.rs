@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use fupin_core::codes::{CodeList, MonitoringCategory};
-use fupin_core::workflow::{Act, Procedure, Step};
+use fupin_core::workflow::{Act, Offer, Procedure, Refusal, Step};
 use fupin_core::{AreaCode, Field};
 use fupin_services::cases::{
     CaseError, HouseholdCase, act_on_case, apply_for_identification, open_for_household,
@@ -37,6 +37,7 @@ struct CaseLine {
     procedure: &'static str,
     subject: String,
     village_code: String,
+    village: String,
     step: &'static str,
     closed: bool,
     updated_at: String,
@@ -53,7 +54,7 @@ fn deadline(
     let procedure = Procedure::parse(&row.procedure)?;
     let village = AreaCode::parse(&row.village_code).ok()?;
     let case = fupin_core::workflow::Case::open(procedure, village.clone());
-    let opened = fupin_core::date::parse_date(row.opened_at.get(..10)?)?;
+    let opened = fupin_core::date::parse_date(&crate::time::local_date(&row.opened_at))?;
     let days = policy.value(case.deadline_key()?, opened.year(), &village)?;
     let by = opened + chrono::Duration::days(days);
     let closed = Step::parse(&row.step).is_some_and(Step::is_final);
@@ -68,15 +69,35 @@ fn step_label(lang: Lang, code: &str) -> &'static str {
     Step::parse(code).map_or("?", |s| lang.pick(s.zh(), s.en()))
 }
 
-/// `GET /cases`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CasesQuery {
+    /// `me`: only the cases whose next act is the caller's today (the start page's count).
+    awaiting: Option<String>,
+}
+
+/// `GET /cases`, `GET /cases?awaiting=me`.
 pub async fn list(
     State(state): State<AppState>,
     lang: Lang,
     caller: Caller,
+    axum::extract::Query(q): axum::extract::Query<CasesQuery>,
 ) -> Result<Response, AppError> {
-    let rows = state.db.cases_within(&caller.viewer().scope, 200).await?;
-    let policy = state.db.policy().await?;
+    let viewer = caller.viewer();
     let today = chrono::Local::now().date_naive();
+    let mine = q.awaiting.as_deref() == Some("me");
+    let rows = match (&caller.principal, mine) {
+        (Some(who), true) => {
+            let a = fupin_services::workbench::awaiting(&state.db, who, &viewer, today)
+                .await
+                .map_err(AppError::internal)?;
+            let mut rows = a.objections;
+            rows.extend(a.steps);
+            rows
+        }
+        _ => state.db.cases_within(&viewer.scope, 200).await?,
+    };
+    let policy = state.db.policy().await?;
+    let names = super::AreaNames::of(&state, rows.iter().map(|c| c.village_code.as_str())).await?;
     let lines: Vec<CaseLine> = rows
         .iter()
         .map(|c| CaseLine {
@@ -84,9 +105,10 @@ pub async fn list(
             procedure: procedure_label(lang, &c.procedure),
             subject: c.subject.clone(),
             village_code: c.village_code.clone(),
+            village: names.name(&c.village_code),
             step: step_label(lang, &c.step),
             closed: Step::parse(&c.step).is_some_and(Step::is_final),
-            updated_at: c.updated_at.clone(),
+            updated_at: crate::time::local_time(&c.updated_at),
             overdue: deadline(&policy, c, today).is_some_and(|(_, late)| late),
         })
         .collect();
@@ -94,7 +116,11 @@ pub async fn list(
         "cases.html",
         lang,
         &caller,
-        context! { title => t(lang, "cases"), cases => Serde(lines) },
+        context! {
+            title => t(lang, if mine { "awaiting_me" } else { "cases" }),
+            mine,
+            cases => Serde(lines),
+        },
     )?;
     Ok(html.into_response())
 }
@@ -145,50 +171,72 @@ async fn case_page(
         Some(h) => viewer.disclosure.scrub(text, h),
         None => text.to_string(),
     };
-    let procedure = Procedure::parse(&row.procedure).ok_or(AppError::NotFound)?;
-    let step = Step::parse(&row.step).ok_or(AppError::NotFound)?;
+    let case = fupin_services::cases::case_of(&row).ok_or(AppError::NotFound)?;
+    let (procedure, step) = (case.procedure, case.step);
     let at = procedure.steps().iter().position(|s| *s == step);
     let steps: Vec<StepLine> = procedure
         .steps()
         .iter()
         .enumerate()
         .map(|(i, s)| StepLine {
-            label: s.zh(),
+            label: lang.pick(s.zh(), s.en()),
             done: at.is_some_and(|a| i <= a),
             current: at == Some(i),
         })
         .collect();
-    let next = at.and_then(|a| procedure.steps().get(a + 1)).copied();
     let policy = state.db.policy().await?;
-    let due = deadline(&policy, &row, chrono::Local::now().date_naive());
+    let today = chrono::Local::now().date_naive();
+    let due = deadline(&policy, &row, today);
+    // only the acts this user may take now are offered; for the next step, whose it is
+    let days = fupin_services::cases::notice_days(&policy, &case, chrono::Datelike::year(&today));
+    let offer = caller
+        .principal
+        .as_ref()
+        .map(|who| case.offer(who, today, days));
+    let next = offer.as_ref().and_then(|o| o.advance.as_ref().ok());
+    let next_refusal = match offer.as_ref().map(|o| &o.advance) {
+        Some(Err(
+            r @ (Refusal::WrongActor { .. } | Refusal::NoticeRunning { .. } | Refusal::Held),
+        )) => Some(message(lang, &r.message())),
+        _ => None,
+    };
+    let may = |act: fn(&Offer) -> bool| offer.as_ref().is_some_and(act);
     let lines: Vec<EventLine> = events
         .iter()
         .map(|e| EventLine {
-            at: e.at.clone(),
-            actor: e.actor.clone(),
+            at: crate::time::local_time(&e.at),
+            actor: super::wording::actor(lang, &e.actor),
             act: act_label(lang, &e.act),
             step: step_label(lang, &e.step_after),
             note: note(&e.note),
         })
         .collect();
+    let village = super::AreaNames::of(state, [row.village_code.as_str()])
+        .await?
+        .name(&row.village_code);
     let html = state.render(
         "case.html",
         lang,
         caller,
         context! {
-            title => format!("{} · {}", procedure.zh(), row.subject),
+            title => format!("{} · {}", lang.pick(procedure.zh(), procedure.en()), row.subject),
             action => case_href(id),
-            procedure => procedure.zh(),
+            procedure => lang.pick(procedure.zh(), procedure.en()),
             subject => row.subject.clone(),
             village_href => area_href(&row.village_code),
             village_code => row.village_code.clone(),
+            village,
             household_href => row.household_id.map(household_href),
-            step => step.zh(),
+            step => lang.pick(step.zh(), step.en()),
             closed => step.is_final(),
-            in_notice => step == Step::Notice,
             held => row.held,
             notice_from => row.notice_from.clone(),
-            next => next.map(Step::zh),
+            next => next.map(|s| lang.pick(s.zh(), s.en())),
+            next_refusal,
+            can_object => may(|o| o.object),
+            can_resolve => may(|o| o.resolve),
+            can_reject => may(|o| o.reject),
+            can_withdraw => may(|o| o.withdraw),
             deadline => due.as_ref().map(|(by, _)| by.clone()),
             overdue => due.is_some_and(|(_, late)| late),
             steps => Serde(steps),
@@ -246,6 +294,7 @@ pub(super) async fn notice_sheet(
     };
     let path = state.db.area_path(&village).await?;
     let place: Vec<String> = path.iter().map(|a| a.name.clone()).collect();
+    let village = path.last().map(|a| a.name.clone()).unwrap_or_default();
     let html = state.render(
         "notice.html",
         lang,
@@ -254,6 +303,10 @@ pub(super) async fn notice_sheet(
             title => format!("{}公示", procedure.zh()),
             procedure => procedure.zh(),
             place => place.join(""),
+            // an urban community (社区) is served by a residents' committee, a village by a
+            // villagers' committee
+            committee => if village.ends_with("社区") { "居民委员会" } else { "村民委员会" },
+            village,
             subject => row.subject.clone(),
             from => fupin_core::date::iso(until.from),
             until => until.until.map(fupin_core::date::iso),
@@ -278,32 +331,12 @@ pub(super) fn notice_period(
     policy: &fupin_core::PolicySet,
     row: &CaseRow,
 ) -> Result<Option<NoticePeriod>, AppError> {
-    let (Some(procedure), Some(step), Ok(village)) = (
-        Procedure::parse(&row.procedure),
-        Step::parse(&row.step),
-        AreaCode::parse(&row.village_code),
-    ) else {
-        return Err(AppError::NotFound);
-    };
-    let Some(from) = row
-        .notice_from
-        .as_deref()
-        .and_then(fupin_core::date::parse_date)
-    else {
+    let case = fupin_services::cases::case_of(row).ok_or(AppError::NotFound)?;
+    let Some(from) = case.notice_from else {
         return Ok(None);
     };
-    let case = fupin_core::workflow::Case {
-        procedure,
-        village: village.clone(),
-        step,
-        notice_from: Some(from),
-        held: row.held,
-    };
     use chrono::Datelike;
-    let days = policy
-        .value(case.notice_key(), from.year(), &village)
-        .unwrap_or(7)
-        .max(0) as u32;
+    let days = fupin_services::cases::notice_days(policy, &case, from.year());
     Ok(Some(NoticePeriod {
         from,
         until: case.notice_until(days),

@@ -29,7 +29,7 @@ fn run_href(id: i64) -> String {
 #[derive(Debug, Serialize)]
 struct SourceLine {
     id: i64,
-    /// The owning area's code (`—` for the whole installation's lists).
+    /// The owning area's name (empty for the whole installation's lists).
     owner: String,
     name: String,
     kind: &'static str,
@@ -46,7 +46,8 @@ struct RunLine {
     source: String,
     kind: &'static str,
     as_of: String,
-    area_code: String,
+    /// The area's name (empty for the whole installation).
+    area: String,
     started_by: String,
     started_at: String,
     records: u64,
@@ -118,9 +119,21 @@ async fn index_page(
     refusal: Option<Refusal>,
 ) -> Result<Response, AppError> {
     let scope = caller.viewer().scope;
-    let mut sources = Vec::new();
     // the lists of the caller's subtree and above, never a neighbour's
-    for s in state.db.department_sources(&scope).await? {
+    let listed = state.db.department_sources(&scope).await?;
+    let run_rows = state.db.runs_within(&scope, 50).await?;
+    let names = super::AreaNames::of(
+        state,
+        listed
+            .iter()
+            .map(|s| s.area_code.as_str())
+            .chain(run_rows.iter().map(|r| r.area_code.as_str())),
+    )
+    .await?;
+    // the whole installation's lists and runs have no area: an empty name
+    let area_name = |code: &str| names.name(code);
+    let mut sources = Vec::new();
+    for s in listed {
         let snapshots = state.db.snapshots_of(s.id).await?;
         let latest = snapshots.first();
         sources.push(SourceLine {
@@ -129,16 +142,15 @@ async fn index_page(
             as_of: latest.map(|l| l.as_of.clone()).unwrap_or_default(),
             records: latest.map_or(0, |l| l.records),
             file_name: latest.map(|l| l.file_name.clone()).unwrap_or_default(),
-            imported_at: latest.map(|l| l.imported_at.clone()).unwrap_or_default(),
+            imported_at: latest
+                .map(|l| crate::time::local_time(&l.imported_at))
+                .unwrap_or_default(),
             id: s.id,
-            owner: s.area_code,
+            owner: area_name(&s.area_code),
             name: s.name,
         });
     }
-    let runs: Vec<RunLine> = state
-        .db
-        .runs_within(&scope, 50)
-        .await?
+    let runs: Vec<RunLine> = run_rows
         .iter()
         .map(|r| {
             let st = stats_of(r);
@@ -147,9 +159,9 @@ async fn index_page(
                 source: r.source.clone(),
                 kind: kind_label(lang, &r.kind),
                 as_of: r.as_of.clone(),
-                area_code: r.area_code.clone(),
-                started_by: r.started_by.clone(),
-                started_at: r.started_at.clone(),
+                area: area_name(&r.area_code),
+                started_by: super::wording::actor(lang, &r.started_by),
+                started_at: crate::time::local_time(&r.started_at),
                 records: st.records,
                 matches: st.matches,
                 reviews: st.reviews,
@@ -395,6 +407,10 @@ pub async fn show(
         .await?
         .ok_or(AppError::NotFound)?;
     let settings: Settings = serde_json::from_str(&run.settings).unwrap_or_default();
+    // empty for a run over the whole installation
+    let area = super::AreaNames::of(&state, [run.area_code.as_str()])
+        .await?
+        .name(&run.area_code);
     let may_view = caller.may(fupin_core::access::Action::ViewWarnings);
     let mut lines: Vec<WarningCountLine> = Vec::new();
     for c in state.db.run_warning_counts(&scope, id).await? {
@@ -433,6 +449,7 @@ pub async fn show(
             kind => kind_label(lang, &run.kind),
             stats => Serde(stats_of(&run)),
             settings => Serde(settings),
+            area => area,
             run => Serde(run),
             warnings => Serde(lines),
         },

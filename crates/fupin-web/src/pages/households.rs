@@ -177,13 +177,10 @@ struct FieldRow {
 impl ChangeRow {
     fn new(c: &ChangeEntry, lang: Lang, household: &Household, d: &Disclosure) -> Self {
         let members = &household.members;
-        let action = match lookup_action(lang, &c.action) {
-            Some(label) => label.to_string(),
-            None => c.action.clone(),
-        };
+        let action = action_label(lang, &c.action);
         ChangeRow {
-            at: c.at.replace('T', " ").trim_end_matches('Z').to_string(),
-            actor: or_dash(c.actor.clone()),
+            at: crate::time::local_time(&c.at),
+            actor: or_dash(super::wording::actor(lang, &c.actor)),
             action,
             reason: or_dash(d.scrub(&c.reason, household)),
             fields: c
@@ -195,8 +192,10 @@ impl ChangeRow {
     }
 }
 
-fn lookup_action(lang: Lang, action: &str) -> Option<&'static str> {
+/// A change log entry's action (`create`, `edit` …) in words; its code where none is known.
+pub(super) fn action_label(lang: Lang, action: &str) -> String {
     crate::i18n::lookup(lang, &format!("action_{action}"))
+        .map_or_else(|| action.to_string(), str::to_string)
 }
 
 /// A field by its code only (the change log stores codes).
@@ -336,11 +335,11 @@ fn overview(
         fact(t(lang, "bank"), bank),
         fact(
             t(lang, "registered_at"),
-            rec.created_at.replace('T', " ").trim_end_matches('Z'),
+            crate::time::local_time(&rec.created_at),
         ),
         fact(
             t(lang, "updated_at"),
-            rec.updated_at.replace('T', " ").trim_end_matches('Z'),
+            crate::time::local_time(&rec.updated_at),
         ),
     ]
 }
@@ -425,7 +424,7 @@ pub(super) async fn page(
         .iter()
         .find(|a| a.code == h.village_code)
         .map_or_else(|| h.village_code.to_string(), |a| a.name.clone());
-    let mut crumbs = area_crumbs(lang, path);
+    let mut crumbs = area_crumbs(lang, &caller.viewer().scope, path);
     crumbs.push(super::Crumb {
         name: h.number.clone(),
         href: None,
@@ -480,12 +479,14 @@ pub(super) async fn page(
     let archives: Vec<super::archives::ArchiveRow> = dossier
         .archives
         .iter()
-        .map(super::archives::ArchiveRow::new)
+        .map(|a| super::archives::ArchiveRow::new(a, lang))
         .collect();
+    // a household's warnings lie in its village or above it: names from its own path
+    let names = super::AreaNames::known(path.iter().map(|a| (a.code.to_string(), a.name.clone())));
     let warnings: Vec<super::warnings::WarningLine> = dossier
         .warnings
         .iter()
-        .map(|w| super::warnings::WarningLine::new(lang, caller, w, today))
+        .map(|w| super::warnings::WarningLine::new(lang, caller, w, today, &names))
         .collect();
     let html = state.render(
         "household.html",

@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use fupin_core::access::{Action, Sensitive};
 use fupin_core::measures::{Catalogue, Per};
-use fupin_core::{AreaCode, CodeList, Fen};
+use fupin_core::{AreaCode, Fen};
 use fupin_services::dossier::HouseholdDossier;
 use fupin_services::measures::{
     EntitlementLine, NewDelivery, catalogue_in_force, entitlement_lines,
@@ -272,7 +272,7 @@ pub async fn area_gaps(
     let year = q.year.or(years.first().copied());
     let page = parse_page(q.page.as_deref())?;
     let path = state.db.area_path(&code).await?;
-    let crumbs = area_crumbs(lang, &path);
+    let crumbs = area_crumbs(lang, &viewer.scope, &path);
     let catalogue = catalogue_in_force(&state.db)
         .await
         .map_err(AppError::internal)?;
@@ -286,7 +286,7 @@ pub async fn area_gaps(
                 counts.get(&m.code).map(|c| MeasureLine {
                     code: m.code.clone(),
                     name: m.name.clone(),
-                    category: m.category.zh(),
+                    category: lang.label(m.category),
                     entitled: c.entitled,
                     delivered: c.delivered,
                     gaps: c.gaps,
@@ -370,7 +370,10 @@ struct CatalogueRow {
     standard: String,
     per: &'static str,
     years: String,
+    /// As written in the catalogue file.
     rule: String,
+    /// The same in words.
+    rule_words: String,
     source: String,
 }
 
@@ -380,7 +383,7 @@ fn catalogue_rows(c: &Catalogue, lang: Lang) -> Vec<CatalogueRow> {
         .map(|m| CatalogueRow {
             code: m.code.clone(),
             name: m.name.clone(),
-            category: m.category.zh(),
+            category: lang.label(m.category),
             department: m.department.clone(),
             standard: m.standard.clone(),
             per: t(
@@ -398,6 +401,13 @@ fn catalogue_rows(c: &Catalogue, lang: Lang) -> Vec<CatalogueRow> {
                 .map(|c| c.text.clone())
                 .collect::<Vec<_>>()
                 .join("；"),
+            rule_words: m
+                .household
+                .iter()
+                .chain(&m.member)
+                .map(|c| c.words(lang == Lang::En))
+                .collect::<Vec<_>>()
+                .join(lang.pick("；", "; ")),
             source: m.source.clone(),
         })
         .collect()

@@ -21,8 +21,11 @@ pub mod restructure;
 pub mod search;
 pub mod search_limit;
 pub mod warnings;
+pub mod wording;
+pub mod workbench;
 
 use fupin_core::Area;
+use fupin_core::access::Scope;
 use fupin_services::dossier::{HouseholdDossier, Sections};
 use serde::Serialize;
 
@@ -81,18 +84,59 @@ pub struct Crumb {
     pub href: Option<String>,
 }
 
-/// "All areas › province › … › area" for an area path (every step linked; the caller decides
-/// whether to unlink the last).
-pub fn area_crumbs(lang: Lang, path: &[Area]) -> Vec<Crumb> {
+/// "All areas › province › … › area" for an area path: a step is linked only where `scope`
+/// reaches (the areas above a user's own are named, not offered as pages that answer 404); the
+/// caller decides whether to unlink the last.
+pub fn area_crumbs(lang: Lang, scope: &Scope, path: &[Area]) -> Vec<Crumb> {
     let mut crumbs = vec![Crumb {
         name: t(lang, "all_areas").to_string(),
         href: Some("/areas".into()),
     }];
-    crumbs.extend(path.iter().map(|a| Crumb {
-        name: a.name.clone(),
-        href: Some(area_href(a.code.as_str())),
+    crumbs.extend(path.iter().map(|a| {
+        Crumb {
+            name: a.name.clone(),
+            href: scope
+                .contains_area(&a.code)
+                .then(|| area_href(a.code.as_str())),
+        }
     }));
     crumbs
+}
+
+/// The names of the areas some rows name, each looked up once: a page names an area, it does
+/// not show its 12-digit code alone.
+#[derive(Debug, Default)]
+pub struct AreaNames(std::collections::HashMap<String, String>);
+
+impl AreaNames {
+    pub async fn of<'a>(
+        state: &crate::AppState,
+        codes: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, AppError> {
+        let mut parsed: Vec<fupin_core::AreaCode> = codes
+            .into_iter()
+            .filter_map(|c| fupin_core::AreaCode::parse(c).ok())
+            .collect();
+        parsed.sort();
+        parsed.dedup();
+        Ok(Self(state.db.area_names(&parsed).await?))
+    }
+
+    /// Names already read (an area page's own area).
+    pub fn known(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        Self(pairs.into_iter().collect())
+    }
+
+    /// The area's name (a short code such as a county's six digits read as its full code);
+    /// the code itself where the registry has no such area.
+    pub fn name(&self, code: &str) -> String {
+        let full = fupin_core::AreaCode::parse(code);
+        full.as_ref()
+            .ok()
+            .and_then(|c| self.0.get(c.as_str()))
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
 }
 
 pub fn area_href(code: &str) -> String {

@@ -15,8 +15,8 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
-use super::Pager;
 use super::areas::HouseholdRow;
+use super::{AreaNames, Pager};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
@@ -187,9 +187,9 @@ struct ResultRow {
 }
 
 impl ResultRow {
-    fn new(hit: &SearchHit, lang: Lang, d: &Disclosure) -> Self {
+    fn new(hit: &SearchHit, lang: Lang, d: &Disclosure, names: &AreaNames) -> Self {
         ResultRow {
-            household: HouseholdRow::new(&hit.household, lang, d),
+            household: HouseholdRow::new(&hit.household, lang, d, names),
             matched: hit.matched.as_ref().map(|m| {
                 format!(
                     "{}（{}）{}",
@@ -251,10 +251,18 @@ pub async fn search(
             if let Some(key) = &q.key {
                 audit_search(&state, &caller, key, format!("{} found", found.total)).await?;
             }
+            let names = AreaNames::of(
+                &state,
+                found
+                    .items
+                    .iter()
+                    .map(|h| h.household.village_code.as_str()),
+            )
+            .await?;
             let rows = found
                 .items
                 .iter()
-                .map(|h| ResultRow::new(h, lang, &viewer.disclosure))
+                .map(|h| ResultRow::new(h, lang, &viewer.disclosure, &names))
                 .collect();
             let base = form.href(None);
             let pager = Pager::new(
@@ -466,7 +474,7 @@ pub async fn export(
                 };
                 villages.insert(h.village_code.clone(), name);
             }
-            let row = ResultRow::new(hit, lang, d);
+            let row = ResultRow::new(hit, lang, d, &AreaNames::default());
             rows.push(vec![
                 h.number.clone(),
                 row.household.head(),

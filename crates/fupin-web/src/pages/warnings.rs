@@ -62,6 +62,7 @@ pub(super) struct WarningLine {
     state: &'static str,
     unresolved: bool,
     area_code: String,
+    area: String,
     subject: String,
     opened_at: String,
     days: i64,
@@ -73,19 +74,22 @@ impl WarningLine {
         caller: &Caller,
         w: &WarningRow,
         today: chrono::NaiveDate,
+        names: &super::AreaNames,
     ) -> Self {
         let state = WarningState::parse(&w.state);
         let evidence = serde_json::from_str(&w.evidence).unwrap_or_default();
         let (_, subject) = shown(&caller.viewer().disclosure, &evidence, &w.subject);
-        let opened = fupin_core::date::parse_date(w.opened_at.get(..10).unwrap_or_default());
+        let opened_at = crate::time::local_date(&w.opened_at);
+        let opened = fupin_core::date::parse_date(&opened_at);
         WarningLine {
             href: warning_href(w.id),
             rule: Rule::parse(&w.rule).map_or("?", |r| lang.label(r)),
             state: state.map_or("?", |s| lang.label(s)),
             unresolved: state.is_some_and(|s| !s.is_closed()),
             area_code: w.area_code.clone(),
+            area: names.name(&w.area_code),
             subject,
-            opened_at: w.opened_at.get(..10).unwrap_or_default().to_string(),
+            opened_at,
             days: opened.map_or(0, |d| (today - d).num_days()),
         }
     }
@@ -151,9 +155,10 @@ pub async fn list(
     )
     .await
     .map_err(AppError::internal)?;
+    let names = super::AreaNames::of(&state, rows.iter().map(|w| w.area_code.as_str())).await?;
     let lines: Vec<WarningLine> = rows
         .iter()
-        .map(|w| WarningLine::new(lang, &caller, w, today))
+        .map(|w| WarningLine::new(lang, &caller, w, today, &names))
         .collect();
     let base = format!(
         "/warnings?area={}&rule={}&state={}",
@@ -240,18 +245,62 @@ async fn warning_page(
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
-    let (evidence, subject): (ShownEvidence, String) =
+    let (mut evidence, subject): (ShownEvidence, String) =
         shown(&viewer.disclosure, &view.evidence, &view.warning.subject);
     let events: Vec<EventLine> = view
         .events
         .iter()
         .map(|e| EventLine {
-            at: e.at.replace('T', " ").trim_end_matches('Z').to_string(),
-            actor: e.actor.clone(),
+            at: crate::time::local_time(&e.at),
+            actor: super::wording::actor(lang, &e.actor),
             state: WarningState::parse(&e.state_after).map_or("?", |s| lang.label(s)),
-            note: e.note.clone(),
+            note: super::wording::warning_note(lang, &e.act, &e.note),
         })
         .collect();
+    // the run's page is for those who compare lists, and only a run inside their area
+    let run_href = match view.warning.last_run_id {
+        Some(run) if caller.may(Action::CompareLists) => state
+            .db
+            .run_within(&viewer.scope, run)
+            .await?
+            .map(|_| format!("/compare/runs/{run}")),
+        _ => None,
+    };
+    // the link's grounds in words of the page's language; the weights for analysts
+    let parts = evidence
+        .link
+        .as_ref()
+        .map_or(&[][..], |l| l.parts.as_slice());
+    let link_words = parts
+        .iter()
+        .map(|p| lang.pick(&p.zh, &p.en))
+        .collect::<Vec<_>>()
+        .join(lang.list_separator());
+    let link_weights = parts
+        .iter()
+        .filter_map(|p| {
+            p.weight
+                .map(|w| format!("{} {w:+.1}", lang.pick(&p.zh, &p.en)))
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    // the responsible area and the records' places by name
+    let names = super::AreaNames::of(
+        state,
+        evidence
+            .records
+            .iter()
+            .map(|r| r.place.as_str())
+            .chain([view.warning.area_code.as_str()]),
+    )
+    .await?;
+    let area_name = names.name(&view.warning.area_code);
+    for r in &mut evidence.records {
+        let name = names.name(&r.place);
+        if name != r.place {
+            r.place = format!("{name}（{}）", r.place);
+        }
+    }
     let WarningView {
         warning: w,
         rule,
@@ -273,13 +322,16 @@ async fn warning_page(
             resolution => w.resolution.as_deref().and_then(Resolution::parse).map(|r| lang.label(r)),
             subject,
             area_code => w.area_code.clone(),
+            area_name => area_name,
             area_href => area_href(&w.area_code),
             household_href => w.household_id.map(household_href),
             related_href => w.related_household_id.map(household_href),
-            opened_at => w.opened_at.get(..10).unwrap_or_default().to_string(),
-            last_seen_at => w.last_seen_at.get(..10).unwrap_or_default().to_string(),
-            run_href => w.last_run_id.map(|r| format!("/compare/runs/{r}")),
+            opened_at => crate::time::local_date(&w.opened_at),
+            last_seen_at => crate::time::local_date(&w.last_seen_at),
+            run_href,
             evidence => Serde(evidence),
+            link_words,
+            link_weights,
             events => Serde(events),
             can_work => caller.may(Action::WorkWarnings),
             resolutions => Serde(choices(lang, Resolution::ALL, "")),

@@ -53,7 +53,7 @@ async fn the_security_policy_leaves_the_pages_styled_in_chromium() {
     );
     // the form still posts (form-action 'self')
     log_in(&c, "cunguan").await;
-    wait_for_path_prefix(&c, "/areas").await;
+    wait_for_path(&c, "/").await;
 
     // the card: the QR code is 28 mm square without a style attribute (96 px to the inch)
     let card = format!("{base}/households/{}/card", list[0].id);

@@ -7,6 +7,7 @@
 //! skipped, unless `FUPIN_BROWSER_TESTS=1` demands it (as `.ci/run` does).
 
 mod comparison;
+mod crawl;
 mod csp;
 
 use std::process::{Child, Command, Stdio};
@@ -89,6 +90,8 @@ async fn browser(driver: &Driver) -> Client {
     let profile = std::env::temp_dir().join(format!("fupin-chromium-{}-{n}", std::process::id()));
     let caps = serde_json::json!({
         "browserName": "chrome",
+        // the console's messages, for the crawl's check of console errors
+        "goog:loggingPrefs": { "browser": "ALL" },
         "goog:chromeOptions": {
             "binary": CHROMIUM,
             "args": [
@@ -241,6 +244,35 @@ async fn registry() -> (
     .unwrap();
     assert!(h.committed);
     (dir, db, index)
+}
+
+/// Builds the demo database with the README's command (`households` of them) in `dir`.
+fn demo_database(dir: &std::path::Path, households: usize) -> std::path::PathBuf {
+    let db = dir.join("demo.sqlite3");
+    let out = Command::new(env!("CARGO_BIN_EXE_fupin"))
+        .args(["demo", "--no-serve", "--db"])
+        .arg(&db)
+        .args(["--households", &households.to_string()])
+        .output()
+        .expect("run fupin demo");
+    assert!(
+        out.status.success(),
+        "fupin demo: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    db
+}
+
+/// Where the browser tests leave what CI keeps beside its log (screenshots, the printed cards):
+/// `FUPIN_SCREENSHOTS`, by default `target/browser-screenshots`.
+fn screenshot_dir() -> std::path::PathBuf {
+    std::env::var_os("FUPIN_SCREENSHOTS").map_or_else(
+        || {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/browser-screenshots")
+        },
+        std::path::PathBuf::from,
+    )
 }
 
 /// An account with the test password.

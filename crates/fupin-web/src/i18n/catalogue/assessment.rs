@@ -54,8 +54,8 @@ pub(super) const STRINGS: super::Strings = &[
     ),
     (
         "exit_unknown_note",
-        "未知：尚未导入该项数据（fupin areas indicators）。",
-        "Unknown: the figure is not loaded yet (fupin areas indicators).",
+        "未知：该项数据尚未导入，请县扶贫办导入村级指标数据。",
+        "Unknown: the figure is not loaded yet; the county office loads the village indicators.",
     ),
     ("assessed", "已评估户", "assessed"),
     ("band_poor", "贫困（<60分）", "poor (<60)"),

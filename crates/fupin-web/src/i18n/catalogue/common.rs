@@ -29,14 +29,14 @@ pub(super) const STRINGS: super::Strings = &[
     ("error_400", "请求有误", "Bad request"),
     (
         "error_400_text",
-        "地址中的参数无效。",
-        "The address contains an invalid value.",
+        "地址中的参数无效。请从菜单或页面上的链接重新进入。",
+        "The address contains an invalid value. Please go there again from the menu or a link on a page.",
     ),
     ("error_404", "未找到", "Not found"),
     (
         "error_404_text",
-        "没有找到您要的页面或记录。",
-        "The page or record you asked for does not exist.",
+        "没有找到您要的页面或记录。请检查地址，或从菜单重新进入。",
+        "The page or record you asked for does not exist. Please check the address, or go there again from the menu.",
     ),
     ("error_500", "服务器错误", "Server error"),
     (
@@ -44,7 +44,7 @@ pub(super) const STRINGS: super::Strings = &[
         "服务器处理请求时出错，请稍后再试。",
         "The server could not handle the request. Please try again later.",
     ),
-    ("back_home", "返回地区列表", "Back to the areas"),
+    ("back_home", "返回首页", "Back to the start page"),
     ("error_401", "请先登录", "Please log in"),
     (
         "error_401_text",
@@ -54,8 +54,8 @@ pub(super) const STRINGS: super::Strings = &[
     ("error_403", "无权访问", "Forbidden"),
     (
         "error_403_text",
-        "您的角色不能进行此操作。",
-        "Your roles do not allow this.",
+        "您的角色不能进行此操作。如确需办理，请联系本单位的系统管理员。",
+        "Your roles do not allow this. If you need to do it, ask your office's administrator.",
     ),
     ("create", "创建", "Create"),
     ("filter", "筛选", "Filter"),
@@ -66,7 +66,11 @@ pub(super) const STRINGS: super::Strings = &[
     ("any", "不限", "any"),
     ("file", "文件", "File"),
     ("area", "区划", "Area"),
-    ("print", "打印", "Print"),
+    (
+        "print_hint",
+        "打印：用浏览器的“打印”（电脑上按 Ctrl+P）",
+        "To print: your browser's Print (Ctrl+P on a computer)",
+    ),
     ("note", "说明", "Note"),
     ("act", "操作", "Act"),
     ("confirm", "确定", "Confirm"),

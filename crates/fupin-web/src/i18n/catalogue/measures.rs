@@ -38,8 +38,8 @@ pub(super) const STRINGS: super::Strings = &[
     ),
     (
         "not_matched_yet",
-        "尚未进行措施匹配（fupin measures match）。",
-        "Not matched yet (fupin measures match).",
+        "本年度尚未进行措施匹配，请县扶贫办运行措施匹配。",
+        "Not matched for this year yet; the county office runs the matching of measures.",
     ),
     ("export_toml", "导出目录（TOML）", "Export (TOML)"),
     ("department", "主管部门", "Department"),

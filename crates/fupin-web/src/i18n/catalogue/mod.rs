@@ -6,6 +6,7 @@ mod accounts;
 mod archives;
 mod areas;
 mod assessment;
+mod audit;
 mod cards;
 mod cases;
 mod common;
@@ -16,6 +17,7 @@ mod households;
 mod measures;
 mod search;
 mod warnings;
+mod workbench;
 
 /// A part's strings: (key, zh-CN, en).
 pub(super) type Strings = &'static [(&'static str, &'static str, &'static str)];
@@ -36,4 +38,6 @@ pub(super) const MODULES: &[(&str, Strings)] = &[
     ("measures", measures::STRINGS),
     ("cards", cards::STRINGS),
     ("archives", archives::STRINGS),
+    ("audit", audit::STRINGS),
+    ("workbench", workbench::STRINGS),
 ];

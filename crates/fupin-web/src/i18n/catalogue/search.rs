@@ -23,8 +23,8 @@ pub(super) const STRINGS: super::Strings = &[
     ),
     (
         "export_capped",
-        "仅导出前{n}户；更多请缩小范围，或由管理员使用 fupin export 导出",
-        "only the first {n} households; narrow the search, or ask an administrator for fupin export",
+        "仅导出前{n}户；更多请缩小范围，或请系统管理员导出全部",
+        "only the first {n} households; narrow the search, or ask the system administrator to export them all",
     ),
     ("search_results", "查询结果", "Search results"),
     // issue 24, item 2: searches rate-limited

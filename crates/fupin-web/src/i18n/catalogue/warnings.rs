@@ -59,4 +59,11 @@ pub(super) const STRINGS: super::Strings = &[
         "请选择处理方式",
         "Choose what was done",
     ),
+    ("link_grounds", "依据：", "Grounds: "),
+    (
+        "link_score",
+        "匹配评分（供分析人员参考）",
+        "Match score (for analysts)",
+    ),
+    ("link_probability", "匹配概率", "Match probability"),
 ];

@@ -340,6 +340,8 @@ pub(super) async fn render_cards(
             cards => Serde(views),
             back,
             public,
+            // typing a year's income lines is an edit; a reader is not offered it
+            can_edit => caller.may(fupin_core::access::Action::EditHouseholds),
             year => cards.first().map(|c| c.year),
         },
     )?;
