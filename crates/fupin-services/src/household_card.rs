@@ -128,17 +128,22 @@ pub async fn cards_with(
     Ok(cards)
 }
 
-/// Replaces a household's code; cards printed with the old one lead nowhere. `None` when the
-/// household is not within `scope`.
+/// Replaces a household's code, with the reason the person gave; cards printed with the old
+/// one lead nowhere. Nothing changes without a reason, or outside `scope`.
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn reissue_code(
     db: &Db,
     scope: &Scope,
     actor: &Actor,
     household_id: i64,
-) -> Result<Option<String>> {
+    reason: Option<&str>,
+) -> Result<Reissued> {
     let Some(h) = household_in_scope(db, scope, household_id).await? else {
-        return Ok(None);
+        return Ok(Reissued::NotFound);
+    };
+    // every printed card is voided: only with the person's confirmed reason
+    let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(Reissued::NeedsReason);
     };
     let token = new_code();
     let audit = actor.entry(
@@ -146,11 +151,22 @@ pub async fn reissue_code(
         "household",
         h.number.clone(),
         h.village_code.as_str(),
-        "旧码作废 old code revoked",
+        format!("旧码作废 old code revoked: {reason}"),
     );
     db.reissue_code(scope, household_id, &token, &actor.name, audit)
         .await?;
-    Ok(Some(token))
+    Ok(Reissued::Code(token))
+}
+
+/// What came of asking for a new code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reissued {
+    /// The new code.
+    Code(String),
+    /// No such household in the scope.
+    NotFound,
+    /// Not confirmed with a reason: nothing changed.
+    NeedsReason,
 }
 
 async fn household_in_scope(db: &Db, scope: &Scope, id: i64) -> Result<Option<Household>> {
@@ -164,6 +180,9 @@ pub enum IncomeLinesError {
     NotFound,
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))]
     Lines(Vec<ItemError>),
+    /// Replacing a year's income needs the reason, for the change log.
+    #[error("a reason is required")]
+    NoReason,
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -174,9 +193,59 @@ impl From<fupin_storage::StorageError> for IncomeLinesError {
     }
 }
 
+/// A year's income as it stands and as typed lines would make it, with the income line of the
+/// household's place: the second look before the year's income is replaced.
+#[derive(Debug, Clone)]
+pub struct IncomePreview {
+    pub before: Option<IncomeYear>,
+    pub after: IncomeYear,
+    pub line: Option<Fen>,
+}
+
+impl IncomePreview {
+    pub fn per_capita_before(&self) -> Option<Fen> {
+        self.before
+            .as_ref()
+            .and_then(|i| i.per_capita(IncomeFormula::CURRENT))
+    }
+
+    pub fn per_capita_after(&self) -> Option<Fen> {
+        self.after.per_capita(IncomeFormula::CURRENT)
+    }
+}
+
+/// What saving `typed` as the year's income would change, nothing written.
+pub async fn preview_income_lines(
+    db: &Db,
+    scope: &Scope,
+    household_id: i64,
+    year: i32,
+    typed: &[TypedItem],
+) -> Result<IncomePreview, IncomeLinesError> {
+    let items = income_items::parse_items(typed).map_err(IncomeLinesError::Lines)?;
+    let rec = db
+        .household(scope, household_id)
+        .await?
+        .ok_or(IncomeLinesError::NotFound)?;
+    let before = rec
+        .incomes
+        .iter()
+        .find(|l| l.income.year == year)
+        .map(|l| l.income.clone());
+    let size = before
+        .as_ref()
+        .map_or(rec.household.members.len() as u32, |i| i.household_size);
+    let policy = db.policy().await?;
+    Ok(IncomePreview {
+        after: income_items::total(year, size, &items),
+        before,
+        line: policy.money(PolicyKey::ExitIncomeLine, year, &rec.household.village_code),
+    })
+}
+
 /// Saves the income lines of a household's year and makes their sums the year's income (the
-/// household size kept from the year's row, else the members now). All or nothing; the change
-/// goes to the household's change log.
+/// household size kept from the year's row, else the members now), with the reason the person
+/// gave. All or nothing; the change goes to the household's change log.
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn save_income_lines(
     db: &Db,
@@ -185,7 +254,11 @@ pub async fn save_income_lines(
     household_id: i64,
     year: i32,
     typed: &[TypedItem],
+    reason: &str,
 ) -> Result<IncomeYear, IncomeLinesError> {
+    if reason.trim().is_empty() {
+        return Err(IncomeLinesError::NoReason);
+    }
     let items = income_items::parse_items(typed).map_err(IncomeLinesError::Lines)?;
     let h = household_in_scope(db, scope, household_id)
         .await?
@@ -206,7 +279,7 @@ pub async fn save_income_lines(
     );
     let ctx = WriteContext {
         actor: actor.name.clone(),
-        reason: format!("明白卡收支 {year}"),
+        reason: format!("明白卡收支 {year}：{}", reason.trim()),
         import_run: None,
     };
     if !changes.is_empty() {

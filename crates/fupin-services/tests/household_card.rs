@@ -9,7 +9,8 @@ use fupin_core::{AreaCode, Fen, IncomeFormula};
 use fupin_services::archives::{AttachError, Attached, Upload, attach};
 use fupin_services::audit::Actor;
 use fupin_services::household_card::{
-    IncomeLinesError, cards, looks_like_code, reissue_code, save_income_lines,
+    IncomeLinesError, Reissued, cards, looks_like_code, preview_income_lines, reissue_code,
+    save_income_lines,
 };
 use fupin_services::progress::Silent;
 use fupin_services::sheet::Format;
@@ -86,21 +87,33 @@ async fn cards_codes_income_lines_and_archives() {
             Some(card.id)
         );
 
-        // re-issue: a new code, the old one leads nowhere
-        let new = reissue_code(&t.db, &all, &actor, card.id)
+        // re-issue: not without a reason; then a new code, the old one leads nowhere
+        assert_eq!(
+            reissue_code(&t.db, &all, &actor, card.id, Some(" "))
+                .await
+                .unwrap(),
+            Reissued::NeedsReason
+        );
+        assert_eq!(
+            t.db.code_household(&card.code).await.unwrap(),
+            Some(card.id)
+        );
+        let Reissued::Code(new) = reissue_code(&t.db, &all, &actor, card.id, Some("明白卡遗失"))
             .await
             .unwrap()
-            .unwrap();
+        else {
+            panic!("{}: no new code", t.name)
+        };
         assert_ne!(new, card.code);
         assert_eq!(t.db.code_household(&card.code).await.unwrap(), None);
         assert_eq!(t.db.code_household(&new).await.unwrap(), Some(card.id));
         // outside the jurisdiction: nothing happens
         let elsewhere = Scope::operator_within(Some(AreaCode::parse("110101").unwrap()));
         assert!(
-            reissue_code(&t.db, &elsewhere, &actor, card.id)
+            reissue_code(&t.db, &elsewhere, &actor, card.id, Some("明白卡遗失"))
                 .await
                 .unwrap()
-                .is_none()
+                == Reissued::NotFound
         );
         assert_eq!(t.db.code_household(&new).await.unwrap(), Some(card.id));
         // storage itself refuses: no code of an outside household is read or replaced
@@ -144,6 +157,7 @@ async fn cards_codes_income_lines_and_archives() {
             card.id,
             2023,
             &[line("wage", "务工", "6000"), line("wage", "务工", "abc")],
+            "入户核实收入",
         )
         .await;
         match bad {
@@ -166,11 +180,34 @@ async fn cards_codes_income_lines_and_archives() {
             line("transfer", "低保金", "1800"),
             line("expenditure", "种子化肥", "1600"),
         ];
+        // the second look: before and after, nothing written yet
+        let preview = preview_income_lines(&t.db, &all, card.id, 2023, &typed)
+            .await
+            .unwrap();
+        assert_eq!(preview.before, card.income, "{}", t.name);
+        assert_eq!(preview.after.net(), Fen(1_040_000));
+        assert_eq!(preview.line, card.line);
+        let unchanged = cards(&t.db, &operator, CardsOf::Household(card.id), 2023, false)
+            .await
+            .unwrap();
+        assert!(
+            unchanged[0].items.is_empty(),
+            "{}: a preview writes nothing",
+            t.name
+        );
+        // replacing a year's income needs a reason
+        let refused = save_income_lines(&t.db, &all, &actor, card.id, 2023, &typed, " ").await;
+        assert!(
+            matches!(refused, Err(IncomeLinesError::NoReason)),
+            "{}",
+            t.name
+        );
         for _ in 0..2 {
             // saving the same lines twice leaves one set of lines
-            let income = save_income_lines(&t.db, &all, &actor, card.id, 2023, &typed)
-                .await
-                .unwrap();
+            let income =
+                save_income_lines(&t.db, &all, &actor, card.id, 2023, &typed, "入户核实收入")
+                    .await
+                    .unwrap();
             assert_eq!(income.net(), Fen(1_040_000));
         }
         let after = cards(&t.db, &operator, CardsOf::Household(card.id), 2023, false)
@@ -191,7 +228,13 @@ async fn cards_codes_income_lines_and_archives() {
         let rec = t.db.household(&all, card.id).await.unwrap().unwrap();
         let year = rec.incomes.iter().find(|i| i.income.year == 2023).unwrap();
         assert_eq!(year.income.wage, Fen(600_000));
-        assert!(rec.changes.iter().any(|c| c.reason.contains("明白卡")));
+        assert!(
+            rec.changes
+                .iter()
+                .any(|c| c.reason.contains("明白卡") && c.reason.contains("入户核实收入")),
+            "{}: the reason given is in the change log",
+            t.name
+        );
 
         // archives: refused by content, kept once per file, outside the jurisdiction a 404
         let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec();

@@ -85,22 +85,43 @@ impl Tx {
         .await
     }
 
-    /// The latest `limit` changes to households `scope` reaches, newest first.
+    /// The latest `limit` changes to households `scope` reaches, newest first. First among the
+    /// registry's latest [`RECENT_WINDOW`] changes, walked from the newest (a few milliseconds
+    /// whatever the scope); where that finds fewer, by the scope's households (quick for a
+    /// village or a township, tens of milliseconds for a county or a province — only when its
+    /// area had no change among the latest: BENCHMARKS.md).
     pub async fn recent_changes(
         &mut self,
         scope: &Scope,
         limit: i64,
     ) -> Result<Vec<RecentChange>, StorageError> {
+        const COLUMNS: &str = "c.household_id, h.number, h.village_code, c.at, c.actor, c.action";
+        let households = crate::scope::households(scope, "h.");
+        // CROSS JOIN keeps SQLite walking change_log newest first instead of the scope's index
+        let recent: Vec<RecentChange> = fetch_all(
+            self,
+            &format!(
+                "SELECT {COLUMNS} FROM change_log c CROSS JOIN households h \
+                 WHERE c.id > (SELECT COALESCE(MAX(id), 0) FROM change_log) - $2 \
+                 AND h.id = c.household_id AND {households} ORDER BY c.id DESC LIMIT $1"
+            ),
+            &[Value::I64(limit), Value::I64(RECENT_WINDOW)],
+        )
+        .await?;
+        if recent.len() as i64 >= limit {
+            return Ok(recent);
+        }
         fetch_all(
             self,
             &format!(
-                "SELECT c.household_id, h.number, h.village_code, c.at, c.actor, c.action \
-                 FROM change_log c JOIN households h ON h.id = c.household_id \
-                 WHERE {} ORDER BY c.id DESC LIMIT $1",
-                crate::scope::households(scope, "h.")
+                "SELECT {COLUMNS} FROM change_log c JOIN households h ON h.id = c.household_id \
+                 WHERE {households} ORDER BY c.id DESC LIMIT $1"
             ),
             &[Value::I64(limit)],
         )
         .await
     }
 }
+
+/// Changes, counted back from the newest, that a start page looks through first.
+pub const RECENT_WINDOW: i64 = 10_000;

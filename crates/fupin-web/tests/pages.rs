@@ -1396,11 +1396,17 @@ async fn household_card_its_code_income_lines_and_archives() {
             .body(Body::from(body))
             .unwrap()
     };
+    // voiding every printed card is confirmed, with a reason; without, nothing changes
+    let reissue = format!("/households/{}/code", f.id);
+    let p = get_with(official(), post(reissue.clone(), format!("_csrf={csrf}"))).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.body.contains("勾选确认"), "{}", p.body);
+    assert_eq!(code_on(&get(official(), &card_uri).await.body), token);
     let p = get_with(
         official(),
         post(
-            format!("/households/{}/code", f.id),
-            format!("_csrf={csrf}"),
+            reissue,
+            format!("_csrf={csrf}&reason=%E9%81%97%E5%A4%B1&confirm=1"),
         ),
     )
     .await;
@@ -1437,11 +1443,46 @@ async fn household_card_its_code_income_lines_and_archives() {
                  &category=business&item=%E7%83%9F%E5%8F%B6&amount=3000\
                  &category=expenditure&item=%E5%8C%96%E8%82%A5&amount=1000\
                  &category=wage&item=&amount=";
+    // first a second look: the year's figures before and after, nothing saved yet
+    let income_uri = format!("/households/{}/income?year=2020", f.id);
+    let p = get_with(
+        official(),
+        post(income_uri.clone(), format!("_csrf={csrf}&{lines}")),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body.contains("保存后的变化") && p.body.contains("id=\"confirm-income\""),
+        "{}",
+        p.body
+    );
+    let previewed = p
+        .body
+        .split("name=\"previewed\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the preview names the lines it showed")
+        .to_string();
+    let card = get(official(), &format!("{card_uri}?year=2020")).await;
+    assert!(!card.body.contains("烟叶"), "a preview saves nothing");
+    // confirmed without a reason: refused; lines changed since the preview: previewed again
+    let confirm = |reason: &str, lines: &str| {
+        format!("_csrf={csrf}&{lines}&reason={reason}&previewed={previewed}&confirm=1")
+    };
+    let p = get_with(official(), post(income_uri.clone(), confirm("", lines))).await;
+    assert!(p.body.contains("请填写修改原因"), "{}", p.body);
+    let edited = lines.replace("amount=3000", "amount=3100");
+    let p = get_with(official(), post(income_uri.clone(), confirm("x", &edited))).await;
+    assert_eq!(
+        p.status,
+        StatusCode::OK,
+        "new lines are shown before they are saved"
+    );
     let p = get_with(
         official(),
         post(
-            format!("/households/{}/income?year=2020", f.id),
-            format!("_csrf={csrf}&{lines}"),
+            income_uri.clone(),
+            confirm("%E5%85%A5%E6%88%B7%E6%A0%B8%E5%AE%9E", lines),
         ),
     )
     .await;

@@ -381,7 +381,7 @@ pub struct Entitlement {
     pub measure: String,
     /// Index into the household's members, for a measure given per member.
     pub member: Option<usize>,
-    /// The facts the rule read, in words: "户状态=未脱贫；王小明：年龄=5，在校生状况=学前教育".
+    /// The facts the rule read, in words: "户状态为未脱贫；王小明：年龄5，在校生状况为学前教育".
     pub reason: String,
 }
 
@@ -534,13 +534,17 @@ fn reason_of(
         .filter(|c| seen.insert(c.field))
         .map(|c| {
             let def = &fields()[c.field];
-            let name = if english { def.name } else { def.zh };
             let value = describe(def, fact(c.field), english);
             let value = match def.sensitive {
                 Some(s) => viewer.show(s, &value),
                 None => value,
             };
-            format!("{name}={value}")
+            // as a sentence reads: "年龄5", "户状态为未脱贫"; "age 5", "status poor"
+            match (english, def.kind) {
+                (true, _) => format!("{} {value}", def.name.replace('_', " ")),
+                (false, super::rule::Kind::Number) => format!("{}{value}", def.zh),
+                (false, _) => format!("{}为{value}", def.zh),
+            }
         })
         .collect::<Vec<_>>()
         .join(if english { ", " } else { "，" })
@@ -644,10 +648,13 @@ when = ["household.status in poor, 脱贫享受政策", "member.health = chronic
         let full = facts.explain(m, 2020, false, &Disclosure::full());
         assert_eq!(
             full[0].reason,
-            "户状态=脱贫享受政策；王小妹：健康状况=长期慢性病"
+            "户状态为脱贫享受政策；王小妹：健康状况为长期慢性病"
         );
         let public = facts.explain(m, 2020, false, &Disclosure::public());
-        assert_eq!(public[0].reason, "户状态=脱贫享受政策；王*妹：健康状况=***");
+        assert_eq!(
+            public[0].reason,
+            "户状态为脱贫享受政策；王*妹：健康状况为***"
+        );
         let english = facts.explain(m, 2020, true, &Disclosure::public());
         assert!(
             !english[0].reason.contains("王小妹"),
@@ -655,7 +662,7 @@ when = ["household.status in poor, 脱贫享受政策", "member.health = chronic
             english[0].reason
         );
         assert!(
-            english[0].reason.ends_with("health=***"),
+            english[0].reason.ends_with("health ***"),
             "{}",
             english[0].reason
         );
@@ -671,7 +678,7 @@ when = ["household.status in poor, 脱贫享受政策", "member.health = chronic
         assert_eq!(e[0].member, Some(2));
         assert_eq!(
             e[0].reason,
-            "户状态=脱贫享受政策；王小妹：年龄=5，在校生状况=学前教育"
+            "户状态为脱贫享受政策；王小妹：年龄5，在校生状况为学前教育"
         );
         // the ages are inclusive: 3 and 6 match, 2 and 7 do not
         for (age, n) in [(2, 0), (3, 1), (6, 1), (7, 0)] {

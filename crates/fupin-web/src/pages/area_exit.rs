@@ -111,7 +111,14 @@ fn line(lang: Lang, c: &CriterionResult) -> CriterionLine {
             format!("{} {test}", t(lang, "considered_only"))
         },
         required: c.required,
-        outcome: badge(lang, c.outcome),
+        // a figure known but no requirement set for the region: said so, not "unknown"
+        outcome: match (c.value, c.threshold) {
+            (Some(_), None) => Badge {
+                class: "unknown",
+                label: t(lang, "no_requirement").to_string(),
+            },
+            _ => badge(lang, c.outcome),
+        },
     }
 }
 

@@ -3,7 +3,7 @@
 //! For each database (SQLite, and PostgreSQL when given): load the generated registry once
 //! (households, history, populations), log in as the office staff of the largest province, then
 //! time fixed request lists one request at a time through the router (server time, no
-//! network): the province's area page, name searches (full names and given names alone, drawn
+//! network): the province's area page, its office's start page, name searches (full names and given names alone, drawn
 //! from the registry), household pages (random households), a village's cards. Then the
 //! household page's throughput under concurrent load from a second process on loopback (`wrk`).
 //!
@@ -87,6 +87,7 @@ pub async fn run(args: BenchConsoleArgs) -> Result<()> {
             (FLOOR_HEALTHZ, &bench.healthz),
             (FLOOR_BARE, &bench.bare),
             ("area page of the province", &bench.area),
+            ("start page of the province's office", &bench.start),
             ("name search", &bench.names),
             ("household page", &bench.households),
             (cards_page.as_str(), &bench.cards),
@@ -213,6 +214,8 @@ struct Bench {
     state: fupin_web::AppState,
     cookie: String,
     area: Vec<String>,
+    /// `/`: the bench user's start page (to-dos, the latest changes, the province's figures).
+    start: Vec<String>,
     names: Vec<String>,
     households: Vec<String>,
     /// `/healthz`, as many times as there are households.
@@ -302,6 +305,7 @@ impl Bench {
             state,
             cookie,
             area,
+            start: vec!["/".into(); n],
             names,
             healthz: vec!["/healthz".into(); households.len()],
             bare: floors::bare_paths(&households),

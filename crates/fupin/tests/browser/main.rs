@@ -9,6 +9,7 @@
 mod comparison;
 mod crawl;
 mod csp;
+mod print;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -961,10 +962,14 @@ async fn a_village_prints_its_cards_and_each_code_answers_by_who_scans_it_in_chr
         "the head's name is masked: {public}"
     );
 
-    // the official issues a new code: the old one leads nowhere
+    // the official issues a new code, saying why and confirming that every printed card is
+    // voided: the old one leads nowhere
     c.goto(&format!("{base}/households/{}", first.id))
         .await
         .unwrap();
+    click(&c, "#reissue summary").await;
+    fill(&c, "form[action$='/code'] input[name=reason]", "明白卡遗失").await;
+    click(&c, "form[action$='/code'] input[name=confirm]").await;
     click(&c, "form[action$='/code'] button").await;
     wait_for_path(&c, &format!("/households/{}/card", first.id)).await;
     anyone.goto(&url).await.unwrap();

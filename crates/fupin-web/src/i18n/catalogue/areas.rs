@@ -23,8 +23,16 @@ pub(super) const STRINGS: super::Strings = &[
     ),
     ("head_name", "户主", "Head"),
     ("member_count", "人口", "Size"),
-    ("poor_households", "未脱贫户", "poor households"),
-    ("poor_people", "未脱贫人口", "poor people"),
+    (
+        "poor_households",
+        "贫困户（未脱贫及返贫）",
+        "poor households (not exited, or returned)",
+    ),
+    (
+        "poor_people",
+        "贫困人口（未脱贫及返贫）",
+        "poor people (not exited, or returned)",
+    ),
     ("exited_households", "已脱贫户", "exited households"),
     ("monitored_households", "监测户", "monitored households"),
     ("returned_households", "返贫户", "returned to poverty"),

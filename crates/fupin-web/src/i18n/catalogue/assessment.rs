@@ -69,7 +69,16 @@ pub(super) const STRINGS: super::Strings = &[
     ("short_water", "饮水不安全", "water short"),
     ("poverty_index", "贫困指数", "Poverty index"),
     ("expected_exit", "预计脱贫年度", "expected exit"),
-    ("batch_score", "批量评估得分", "batch score"),
+    (
+        "batch_score",
+        "上次批量评估得分（此后数据有变动）",
+        "score at the last batch assessment (data changed since)",
+    ),
+    (
+        "no_requirement",
+        "本地区未设要求",
+        "no requirement set for the region",
+    ),
     ("exit_test", "退出标准（一达标两不愁三保障）", "Exit test"),
     ("result", "结果", "Result"),
     ("evidence", "依据", "Evidence"),

@@ -1,6 +1,61 @@
 //! The household card (明白卡): the printed card, its QR code and re-issue, the income lines form.
 
 pub(super) const STRINGS: super::Strings = &[
+    ("age_year_end", "年末年龄", "Age at year end"),
+    (
+        "income_now",
+        "本年收入（现有数据）",
+        "This year's income as it stands",
+    ),
+    (
+        "income_if_saved",
+        "保存后的变化",
+        "What saving would change",
+    ),
+    ("income_before", "现在", "Now"),
+    ("income_after", "保存后", "After saving"),
+    (
+        "income_reason",
+        "修改原因（记入变更记录）",
+        "Reason for the change (kept in the change log)",
+    ),
+    (
+        "income_reason_needed",
+        "请填写修改原因：保存将替换本年的全部收入。",
+        "Give the reason: saving replaces the whole year's income.",
+    ),
+    (
+        "income_replaces_year",
+        "保存将按上面各行替换本年的全部收入，原有数据不再保留。请核对后确认。",
+        "Saving replaces the whole year's income with the lines above; what is there now is not kept. Check, then confirm.",
+    ),
+    ("income_preview", "预览变化", "Preview the change"),
+    (
+        "income_preview_again",
+        "按修改后的各行重新预览",
+        "Preview the edited lines again",
+    ),
+    ("income_confirm", "确认保存", "Confirm and save"),
+    (
+        "reissue_warning",
+        "生成新码后，已打印和张贴的明白卡上的二维码全部作废，扫码将无法查到本户，需重新打印。此操作不能撤销。",
+        "A new code voids the QR code on every card printed and posted so far: scanning them finds nothing, and the card must be printed again. This cannot be undone.",
+    ),
+    (
+        "reissue_reason",
+        "原因（记入审计日志）",
+        "Reason (kept in the audit trail)",
+    ),
+    (
+        "reissue_confirm",
+        "我已知晓旧码全部作废",
+        "I understand the old code is voided",
+    ),
+    (
+        "reissue_needs_confirmation",
+        "重新生成二维码需填写原因并勾选确认。",
+        "Reissuing the code needs a reason and the confirmation ticked.",
+    ),
     ("cards_count", "张明白卡", "cards"),
     ("card_heading", "精准扶贫明白卡", "Household card"),
     ("household_card", "明白卡", "Household card"),

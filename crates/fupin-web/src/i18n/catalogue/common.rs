@@ -5,8 +5,8 @@ pub(super) const STRINGS: super::Strings = &[
     ("app_name", "扶贫对象信息管理", "Poverty Registry"),
     (
         "app_tagline",
-        "建档立卡贫困户信息 · 只读浏览",
-        "Registered poor households · read-only",
+        "建档立卡贫困户信息管理",
+        "Registry of poor households",
     ),
     ("switch_lang", "English", "中文"),
     ("breadcrumb", "位置", "You are here"),

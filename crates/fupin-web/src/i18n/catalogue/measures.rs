@@ -38,8 +38,8 @@ pub(super) const STRINGS: super::Strings = &[
     ),
     (
         "not_matched_yet",
-        "本年度尚未进行措施匹配，请县扶贫办运行措施匹配。",
-        "Not matched for this year yet; the county office runs the matching of measures.",
+        "本年度尚未运行全区措施匹配，本页暂无汇总（各户页面的应享措施按当前数据实时计算）。请县扶贫办运行措施匹配。",
+        "This year's measures are not matched for the area yet, so there is no summary here (a household's page works out its measures from its current data). The county office runs the matching.",
     ),
     ("export_toml", "导出目录（TOML）", "Export (TOML)"),
     ("department", "主管部门", "Department"),

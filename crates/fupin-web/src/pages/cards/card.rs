@@ -110,7 +110,56 @@ struct CardView {
     received: Vec<ReceivedLine>,
     qr_svg: String,
     code_url: String,
+    /// How much smaller the card prints ("", dense, denser, densest): see [`density`].
+    density: &'static str,
 }
+impl CardView {
+    /// The card's table lines (members, plan, deliveries, income) decide how small it prints.
+    fn with_density(mut self) -> Self {
+        let lines = self.members.len()
+            + self.plan.len()
+            + self.received.len()
+            + self.income.iter().map(|g| g.items.len() + 1).sum::<usize>()
+            + self.helpers.len();
+        self.density = density(lines);
+        self
+    }
+}
+
+/// A card of `lines` table lines fits one A4 sheet at full size up to [`FULL_SIZE_LINES`];
+/// beyond, it is printed smaller in steps (the print style sheet's `zoom`).
+fn density(lines: usize) -> &'static str {
+    match lines {
+        0..=FULL_SIZE_LINES => "",
+        25..=32 => "dense",
+        33..=42 => "denser",
+        _ => "densest",
+    }
+}
+
+/// Table lines a card prints at full size on A4 (measured: Chromium's PDF of the demo's cards).
+const FULL_SIZE_LINES: usize = 24;
+
+/// The plan as a card prints it: one line per measure, its members together and the household's
+/// part of the reasons ("户状态为…") said once — a measure owed to three members is one line.
+fn by_measure(lang: Lang, lines: impl Iterator<Item = MeasureLine>) -> Vec<MeasureLine> {
+    let mut out: Vec<MeasureLine> = Vec::new();
+    for line in lines {
+        match out.iter_mut().find(|o| o.name == line.name) {
+            Some(o) => {
+                o.member = format!("{}{}{}", o.member, lang.list_separator(), line.member);
+                let member_part = line
+                    .reason
+                    .split_once(['；', ';'])
+                    .map_or(line.reason.as_str(), |(_, rest)| rest.trim());
+                o.reason = format!("{}{}{member_part}", o.reason, lang.pick("；", "; "));
+            }
+            None => out.push(line),
+        }
+    }
+    out
+}
+
 fn yuan(f: Fen) -> String {
     f.yuan_string()
 }
@@ -122,9 +171,11 @@ impl CardView {
         d: &Disclosure,
         village: &str,
         base: &str,
-        today: NaiveDate,
     ) -> Result<Self, AppError> {
         let h = &c.household;
+        // ages at the end of the card's year, as the measures' rules read them
+        let year_end = NaiveDate::from_ymd_opt(c.year, 12, 31)
+            .ok_or_else(|| AppError::Internal(format!("no year {}", c.year)))?;
         let name_of = |id: &str| {
             h.members
                 .iter()
@@ -189,7 +240,7 @@ impl CardView {
                     id_number: shown.id_number,
                     relation: lang.label(m.relation),
                     sex: lang.label(m.sex),
-                    age: m.age_on(today),
+                    age: m.age_on(year_end),
                     schooling: lang.label(m.schooling),
                     health: d.show(Sensitive::Health, lang.label(m.health)),
                     labour: lang.label(m.labour),
@@ -248,9 +299,9 @@ impl CardView {
             } else {
                 shortfalls.join(lang.list_separator())
             },
-            plan: c
-                .owed()
-                .map(|e| MeasureLine {
+            plan: by_measure(
+                lang,
+                c.owed().map(|e| MeasureLine {
                     name: e.name.clone(),
                     member: e
                         .member
@@ -258,8 +309,8 @@ impl CardView {
                         .map_or_else(|| DASH.into(), |n| d.show(Sensitive::Name, n)),
                     standard: or_dash(e.standard.clone()),
                     reason: e.reason.clone(),
-                })
-                .collect(),
+                }),
+            ),
             received: c
                 .deliveries
                 .iter()
@@ -277,7 +328,9 @@ impl CardView {
                 .collect(),
             qr_svg,
             code_url: code,
-        })
+            density: "",
+        }
+        .with_density())
     }
 }
 
@@ -306,7 +359,6 @@ pub(super) async fn render_cards(
     public: bool,
 ) -> Result<Response, AppError> {
     let base = public_base(state, headers)?;
-    let today = chrono::Local::now().date_naive();
     let mut village_names = std::collections::HashMap::new();
     let mut views = Vec::with_capacity(cards.len());
     for c in cards {
@@ -322,14 +374,7 @@ pub(super) async fn render_cards(
                 .join("");
             village_names.insert(code.clone(), name);
         }
-        views.push(CardView::new(
-            c,
-            lang,
-            d,
-            &village_names[code],
-            &base,
-            today,
-        )?);
+        views.push(CardView::new(c, lang, d, &village_names[code], &base)?);
     }
     let html = state.render(
         "cards.html",
@@ -438,4 +483,43 @@ pub async fn village_cards(
         false,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(name: &str, member: &str, reason: &str) -> MeasureLine {
+        MeasureLine {
+            name: name.into(),
+            member: member.into(),
+            standard: "每人每年110元".into(),
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn a_measure_owed_to_several_members_is_one_line() {
+        let lines = [
+            line("养老保险代缴", "陈桂", "户状态为脱贫享受政策；陈桂：年龄62"),
+            line("医疗救助", "—", "户状态为脱贫享受政策"),
+            line("养老保险代缴", "蔡永", "户状态为脱贫享受政策；蔡永：年龄65"),
+        ];
+        let plan = by_measure(Lang::Zh, lines.into_iter());
+        assert_eq!(plan.len(), 2);
+        assert_eq!(plan[0].member, "陈桂、蔡永");
+        assert_eq!(
+            plan[0].reason,
+            "户状态为脱贫享受政策；陈桂：年龄62；蔡永：年龄65"
+        );
+        assert_eq!(plan[1].name, "医疗救助");
+    }
+
+    #[test]
+    fn longer_cards_print_smaller() {
+        assert_eq!(density(FULL_SIZE_LINES), "");
+        assert_eq!(density(FULL_SIZE_LINES + 1), "dense");
+        assert_eq!(density(40), "denser");
+        assert_eq!(density(60), "densest");
+    }
 }

@@ -174,15 +174,32 @@ pub async fn qr_png(
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
 
-/// `POST /households/{id}/code`: a new code; cards printed with the old one lead nowhere.
+/// `POST /households/{id}/code` with `reason` and `confirm=1`: a new code; cards printed with
+/// the old one lead nowhere, which the form has the person confirm.
 pub async fn reissue(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    household_card::reissue_code(&state.db, &caller.viewer().scope, &caller.actor(), id)
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.trim())
+    };
+    let reason = (field("confirm") == "1").then(|| field("reason"));
+    let scope = caller.viewer().scope;
+    match household_card::reissue_code(&state.db, &scope, &caller.actor(), id, reason)
         .await
         .map_err(AppError::internal)?
-        .ok_or(AppError::NotFound)?;
-    Ok(Redirect::to(&format!("{}/card", household_href(id))).into_response())
+    {
+        household_card::Reissued::Code(_) => {
+            Ok(Redirect::to(&format!("{}/card", household_href(id))).into_response())
+        }
+        household_card::Reissued::NotFound => Err(AppError::NotFound),
+        household_card::Reissued::NeedsReason => {
+            Err(AppError::bad_request("reissue_needs_confirmation"))
+        }
+    }
 }

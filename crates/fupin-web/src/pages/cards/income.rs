@@ -3,8 +3,10 @@
 
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use fupin_core::income::{self, LineStanding};
 use fupin_core::income_items::{IncomeCategory, TypedItem};
-use fupin_services::household_card::{self, IncomeLinesError};
+use fupin_core::{Fen, IncomeFormula, IncomeYear};
+use fupin_services::household_card::{self, IncomeLinesError, IncomePreview};
 use fupin_storage::household_cards::CardsOf;
 use minijinja::context;
 use minijinja::value::Serde;
@@ -50,6 +52,123 @@ struct FormLine {
     amount: String,
 }
 
+/// One figure of the year's income: as it stands, and as the typed lines would make it.
+#[derive(Debug, Serialize)]
+struct FigureLine {
+    label: String,
+    before: String,
+    after: String,
+    changed: bool,
+}
+
+/// The year's income figure by figure, before and (with a preview) after.
+fn figure_lines(
+    lang: Lang,
+    before: Option<&IncomeYear>,
+    preview: Option<&IncomePreview>,
+) -> Vec<FigureLine> {
+    let yuan = |f: Option<Fen>| f.map_or_else(|| "—".to_string(), |f| f.yuan_string());
+    let standing = |per_capita: Option<Fen>, line: Option<Fen>| {
+        t(
+            lang,
+            match income::standing(per_capita, line) {
+                LineStanding::Above => "above_line",
+                LineStanding::NotAbove => "not_above_line",
+                LineStanding::Unknown => "unknown",
+            },
+        )
+        .to_string()
+    };
+    let after = preview.map(|p| &p.after);
+    let mut rows: Vec<(String, String, String)> = IncomeCategory::ALL
+        .iter()
+        .map(|c| {
+            let of = |i: &IncomeYear| match c {
+                IncomeCategory::Wage => i.wage,
+                IncomeCategory::Business => i.business,
+                IncomeCategory::Property => i.property,
+                IncomeCategory::Transfer => i.transfer,
+                IncomeCategory::Expenditure => i.production_expenditure,
+            };
+            (
+                lang.field(category_field(*c)).to_string(),
+                yuan(before.map(of)),
+                yuan(after.map(of)),
+            )
+        })
+        .collect();
+    rows.push((
+        t(lang, "net_income").to_string(),
+        yuan(before.map(IncomeYear::net)),
+        yuan(after.map(IncomeYear::net)),
+    ));
+    let per_capita_before = before.and_then(|i| i.per_capita(IncomeFormula::CURRENT));
+    rows.push((
+        lang.field(fupin_core::Field::PerCapitaIncome).to_string(),
+        yuan(per_capita_before),
+        yuan(preview.and_then(IncomePreview::per_capita_after)),
+    ));
+    if let Some(p) = preview {
+        rows.push((
+            t(lang, "exit_line").to_string(),
+            standing(p.per_capita_before(), p.line),
+            standing(p.per_capita_after(), p.line),
+        ));
+    }
+    rows.into_iter()
+        .map(|(label, before, after)| FigureLine {
+            changed: preview.is_some() && before != after,
+            label,
+            before,
+            after,
+        })
+        .collect()
+}
+
+/// What the form was sent with, beyond the lines.
+#[derive(Debug, Default)]
+struct Sent {
+    reason: String,
+    /// The digest of the lines whose preview the person saw.
+    previewed: String,
+    confirm: bool,
+}
+
+impl Sent {
+    fn of(pairs: &[(String, String)]) -> Self {
+        let field = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        Sent {
+            reason: field("reason"),
+            previewed: field("previewed"),
+            confirm: field("confirm") == "1",
+        }
+    }
+}
+
+/// A digest of typed lines: a confirmation counts only for the lines that were previewed.
+fn digest(lines: &[TypedItem]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for l in lines {
+        for part in [&l.category, &l.item, &l.amount] {
+            h.update(part.trim().as_bytes());
+            h.update([0]);
+        }
+    }
+    h.finalize()
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn income_form_page(
     state: &AppState,
     lang: Lang,
@@ -58,8 +177,16 @@ async fn income_form_page(
     year: i32,
     lines: Vec<FormLine>,
     errors: Vec<String>,
+    preview: Option<(IncomePreview, String)>,
+    reason: &str,
 ) -> Result<Response, AppError> {
     let (rec, _) = crate::pages::read_household(state, caller, id, "income form").await?;
+    let before = rec
+        .incomes
+        .iter()
+        .find(|l| l.income.year == year)
+        .map(|l| l.income.clone());
+    let figures = figure_lines(lang, before.as_ref(), preview.as_ref().map(|(p, _)| p));
     let mut lines = lines;
     lines.extend((0..SPARE_LINES).map(|_| FormLine {
         category: String::new(),
@@ -76,6 +203,10 @@ async fn income_form_page(
             href => household_href(id),
             year,
             lines => Serde(lines),
+            figures => Serde(figures),
+            preview => preview.is_some(),
+            previewed => preview.map(|(_, d)| d),
+            reason,
             errors,
             categories => IncomeCategory::ALL
                 .iter()
@@ -113,10 +244,12 @@ pub async fn income_form(
                 .collect()
         })
         .unwrap_or_default();
-    income_form_page(&state, lang, &caller, id, year, lines, vec![]).await
+    income_form_page(&state, lang, &caller, id, year, lines, vec![], None, "").await
 }
 
-/// `POST /households/{id}/income?year=`: saves the lines; the year's income becomes their sums.
+/// `POST /households/{id}/income?year=`: first shows what the lines would change (before and
+/// after, the income line's verdict included); saves them — the year's income becomes their
+/// sums — only when those previewed lines are confirmed, with a reason for the change log.
 pub async fn save_income(
     State(state): State<AppState>,
     lang: Lang,
@@ -127,36 +260,63 @@ pub async fn save_income(
 ) -> Result<Response, AppError> {
     let year = card_year(&state, &q).await?;
     let typed = typed_lines(&pairs);
+    let sent = Sent::of(&pairs);
+    let scope = caller.viewer().scope;
+    let as_typed = |typed: &[TypedItem]| -> Vec<FormLine> {
+        typed
+            .iter()
+            .map(|l| FormLine {
+                category: l.category.clone(),
+                item: l.item.clone(),
+                amount: l.amount.clone(),
+            })
+            .collect()
+    };
+    let page = |errors: Vec<String>, preview: Option<(IncomePreview, String)>| {
+        let (state, caller, lines) = (&state, &caller, as_typed(&typed));
+        let reason = sent.reason.clone();
+        async move {
+            income_form_page(
+                state, lang, caller, id, year, lines, errors, preview, &reason,
+            )
+            .await
+        }
+    };
+    let refused = |e: IncomeLinesError| -> Result<Vec<String>, AppError> {
+        match e {
+            IncomeLinesError::NotFound => Err(AppError::NotFound),
+            IncomeLinesError::Lines(errors) => Ok(errors
+                .iter()
+                .map(|e| crate::i18n::message(lang, &fupin_core::message::Explained::message(e)))
+                .collect()),
+            IncomeLinesError::NoReason => Ok(vec![t(lang, "income_reason_needed").to_string()]),
+            IncomeLinesError::Other(e) => Err(AppError::internal(e)),
+        }
+    };
+    let lines_digest = digest(&typed);
+    let preview =
+        match household_card::preview_income_lines(&state.db, &scope, id, year, &typed).await {
+            Ok(p) => p,
+            // as typed, blank rows included: the messages count rows from the top
+            Err(e) => return page(refused(e)?, None).await,
+        };
+    if !(sent.confirm && sent.previewed == lines_digest) {
+        return page(vec![], Some((preview, lines_digest))).await;
+    }
     match household_card::save_income_lines(
         &state.db,
-        &caller.viewer().scope,
+        &scope,
         &caller.actor(),
         id,
         year,
         &typed,
+        &sent.reason,
     )
     .await
     {
         Ok(_) => {
             Ok(Redirect::to(&format!("{}/card?year={year}", household_href(id))).into_response())
         }
-        Err(IncomeLinesError::NotFound) => Err(AppError::NotFound),
-        Err(IncomeLinesError::Lines(errors)) => {
-            // as typed, blank rows included: the messages count rows from the top
-            let lines = typed
-                .into_iter()
-                .map(|l| FormLine {
-                    category: l.category,
-                    item: l.item,
-                    amount: l.amount,
-                })
-                .collect();
-            let errors = errors
-                .iter()
-                .map(|e| crate::i18n::message(lang, &fupin_core::message::Explained::message(e)))
-                .collect();
-            income_form_page(&state, lang, &caller, id, year, lines, errors).await
-        }
-        Err(IncomeLinesError::Other(e)) => Err(AppError::internal(e)),
+        Err(e) => page(refused(e)?, Some((preview, lines_digest))).await,
     }
 }
