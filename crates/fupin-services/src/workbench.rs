@@ -9,9 +9,9 @@
 
 use anyhow::Result;
 use chrono::{Datelike, NaiveDate};
-use fupin_core::PolicySet;
 use fupin_core::access::{Action, HouseholdReach, Principal, Viewer};
 use fupin_core::workflow::{Step, standing_before_steps_of};
+use fupin_core::{AreaLevel, PolicySet};
 use fupin_storage::{AreaCount, CaseRow, Db, FigureYear, HouseholdListItem, RecentChange, Tx};
 
 use crate::cases::{case_of, notice_days};
@@ -48,6 +48,9 @@ pub struct Workbench {
     pub warnings: Option<OpenWarnings>,
     pub my_households: Option<Vec<HouseholdListItem>>,
     pub recent: Option<Vec<RecentChange>>,
+    /// The changes were looked for among the registry's latest only (a county or larger area:
+    /// see `fupin_storage::workbench::RECENT_WINDOW`); older ones of the area are not listed.
+    pub recent_latest_only: bool,
     /// The user's own area with its figures, and its children's.
     pub area: Option<(AreaCount, Vec<AreaCount>)>,
 }
@@ -60,7 +63,13 @@ impl Workbench {
         let mut bench = Workbench::default();
         if who.may(Action::ViewHouseholds) {
             bench.awaiting = Some(awaiting_in(&mut tx, who, viewer, today).await?);
-            bench.recent = Some(tx.recent_changes(scope, RECENT_CHANGES).await?);
+            // a village's or a township's households are few: their changes are found however
+            // old; a larger area's among the registry's latest only
+            let small = scope
+                .area()
+                .is_some_and(|a| a.level() >= AreaLevel::Township);
+            bench.recent = Some(tx.recent_changes(scope, RECENT_CHANGES, small).await?);
+            bench.recent_latest_only = !small;
             if let HouseholdReach::Paired(_) = scope.households() {
                 let (items, _) = tx
                     .household_list(scope, &who.area, 0, MY_HOUSEHOLDS)

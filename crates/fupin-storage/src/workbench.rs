@@ -85,15 +85,17 @@ impl Tx {
         .await
     }
 
-    /// The latest `limit` changes to households `scope` reaches, newest first. First among the
-    /// registry's latest [`RECENT_WINDOW`] changes, walked from the newest (a few milliseconds
-    /// whatever the scope); where that finds fewer, by the scope's households (quick for a
-    /// village or a township, tens of milliseconds for a county or a province — only when its
-    /// area had no change among the latest: BENCHMARKS.md).
+    /// The latest `limit` changes to households `scope` reaches, newest first, looked for among
+    /// the registry's latest [`RECENT_WINDOW`] changes, walked from the newest (a few
+    /// milliseconds whatever the scope). Where that finds fewer and `beyond` is set, by the
+    /// scope's households instead: quick for a village or a township, but a third of a second
+    /// for a province whose households changed long ago (BENCHMARKS.md), so the caller sets it
+    /// for small scopes only.
     pub async fn recent_changes(
         &mut self,
         scope: &Scope,
         limit: i64,
+        beyond: bool,
     ) -> Result<Vec<RecentChange>, StorageError> {
         const COLUMNS: &str = "c.household_id, h.number, h.village_code, c.at, c.actor, c.action";
         let households = crate::scope::households(scope, "h.");
@@ -108,7 +110,7 @@ impl Tx {
             &[Value::I64(limit), Value::I64(RECENT_WINDOW)],
         )
         .await?;
-        if recent.len() as i64 >= limit {
+        if recent.len() as i64 >= limit || !beyond {
             return Ok(recent);
         }
         fetch_all(

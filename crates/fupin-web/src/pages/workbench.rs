@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use fupin_core::access::Action;
-use fupin_services::workbench::{Awaiting, Workbench};
+use fupin_services::workbench::{Awaiting, RECENT_CHANGES, Workbench};
 use fupin_storage::FigureYear;
 use minijinja::context;
 use minijinja::value::Serde;
@@ -203,6 +203,9 @@ pub async fn page(
             area => area.map(Serde),
             children => Serde(children),
             year => None::<i32>,
+            // fewer than asked among the registry's latest: older ones are not looked for
+            recent_partial => bench.recent_latest_only
+                && recent.as_ref().is_some_and(|r| (r.len() as i64) < RECENT_CHANGES),
             recent => recent.map(Serde),
             admin_links => Serde(admin_links(lang, &caller)),
         },

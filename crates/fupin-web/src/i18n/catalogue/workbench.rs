@@ -35,6 +35,11 @@ pub(super) const STRINGS: super::Strings = &[
         "本辖区最新变动",
         "Latest changes in your area",
     ),
+    (
+        "recent_latest_only",
+        "只在全系统最近一万条变动中查找；更早的变动见各户的变更记录。",
+        "Looked for among the registry's latest 10,000 changes only; older ones are in each household's change log.",
+    ),
     ("administration", "系统管理", "Administration"),
     ("awaiting_me", "待我办理", "Waiting for me"),
     ("all_cases", "全部事项", "All cases"),
