@@ -84,6 +84,11 @@ const ACCOUNTS: &[(&str, &str, Role, AreaLevel)] = &[
     ),
 ];
 
+/// The demo accounts' usernames, one per kind of user, from the province down.
+pub fn usernames() -> impl Iterator<Item = &'static str> {
+    ACCOUNTS.iter().map(|(username, ..)| *username)
+}
+
 /// Creates the demo accounts where missing, along the areas of the registry's first household,
 /// and pairs the helper with the first households of that village.
 pub async fn ensure(db: &Db) -> Result<Vec<DemoAccount>> {

@@ -43,8 +43,9 @@ async fn demo_person(db: &Db, username: &str) -> Result<Principal> {
 }
 
 /// An application for a household modelled on `model` (its village, its kind of cells), with
-/// a head of its own.
-fn application(model: &Household, name: &str, serial: u16) -> NewHousehold {
+/// a head of its own named `name`: numbered `{village}98{serial}`, the head's ID number made
+/// from `serial` (below 100; distinct serials make distinct applicants).
+pub fn application(model: &Household, name: &str, serial: u16) -> NewHousehold {
     let (mut household, members) = form_cells(model);
     household.insert(Field::Status, "未脱贫".into());
     household.insert(Field::ExitYear, String::new());

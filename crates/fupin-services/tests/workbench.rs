@@ -5,10 +5,10 @@
 use chrono::NaiveDate;
 use fupin_core::access::{Principal, Role, Scope, Viewer};
 use fupin_core::workflow::{Act, Step};
-use fupin_core::{AreaCode, AreaLevel, Field, IdNumber};
+use fupin_core::{AreaCode, AreaLevel};
 use fupin_services::audit::Actor;
 use fupin_services::cases::{act_on_case, apply_for_identification};
-use fupin_services::edit::{NewHousehold, form_cells};
+use fupin_services::demo_cases::application;
 use fupin_services::sheet::Format;
 use fupin_services::workbench::Workbench;
 
@@ -22,33 +22,6 @@ fn who(id: i64, area: &AreaCode, role: Role) -> Principal {
         area: area.clone(),
         roles: vec![role],
         token_actions: None,
-    }
-}
-
-/// An application for a new household in `model`'s village, its head born on `serial`.
-fn application(model: &fupin_core::Household, serial: u16) -> NewHousehold {
-    let (mut household, members) = form_cells(model);
-    household.insert(Field::Status, "未脱贫".into());
-    household.insert(Field::ExitYear, String::new());
-    let mut head = members[0].clone();
-    let birth = NaiveDate::from_ymd_opt(1975, 6, 1).unwrap();
-    let id = IdNumber::compose(
-        model.village_code.county6(),
-        birth,
-        serial,
-        fupin_core::codes::Sex::Male,
-    );
-    head.insert(Field::MemberName, format!("申请人{serial}"));
-    head.insert(Field::IdNumber, id.to_string());
-    head.insert(Field::BirthDate, "1975-06-01".into());
-    head.insert(Field::Sex, "男".into());
-    head.insert(Field::Labour, "普通劳动力".into());
-    NewHousehold {
-        village: model.village_code.clone(),
-        number: format!("{}99{serial:02}", model.village_code),
-        household,
-        head,
-        reason: "农户申请".into(),
     }
 }
 
@@ -86,7 +59,7 @@ async fn each_level_counts_the_cases_whose_next_act_is_its_own() {
         // two applications: one stays in the village's hands, one goes into its notice
         let mut cases = Vec::new();
         for serial in [11, 12] {
-            let new = application(&model, serial);
+            let new = application(&model, &format!("申请人{serial}"), serial);
             cases.push(
                 apply_for_identification(&t.db, &actor, &village, &scope, new, day)
                     .await

@@ -492,18 +492,7 @@ async fn every_route_answers_as_the_table_says(w: &World) {
         csrf: String::new(),
         bearer: None,
     }];
-    for username in [
-        "admin",
-        "province",
-        "city",
-        "county",
-        "township",
-        "village",
-        "helper",
-        "inspector",
-        "callcentre",
-        "department",
-    ] {
+    for username in demo_accounts::usernames() {
         clients.push(login(&w.db, username).await);
     }
     let (_, secret) = accounts::create_token(

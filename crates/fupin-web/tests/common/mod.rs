@@ -175,18 +175,7 @@ pub async fn login(db: &Db, username: &str) -> Client {
 /// Every demo account logged in.
 pub async fn demo_clients(db: &Db) -> Vec<Client> {
     let mut clients = Vec::new();
-    for name in [
-        "admin",
-        "province",
-        "city",
-        "county",
-        "township",
-        "village",
-        "helper",
-        "inspector",
-        "callcentre",
-        "department",
-    ] {
+    for name in demo_accounts::usernames() {
         clients.push(login(db, name).await);
     }
     clients

@@ -13,19 +13,6 @@ use fupin_web::{Lang, i18n};
 
 use super::*;
 
-/// The demo's accounts, one per kind of user.
-const ACCOUNTS: [&str; 10] = [
-    "admin",
-    "province",
-    "city",
-    "county",
-    "township",
-    "village",
-    "helper",
-    "inspector",
-    "callcentre",
-    "department",
-];
 /// Pages of one shape (the same path with other ids, the same query keys) visited per account.
 const PER_SHAPE: usize = 2;
 /// Pages visited per account at most (a guard against a crawl that never ends).
@@ -255,18 +242,14 @@ async fn every_page_each_demo_account_reaches_is_whole_at_both_sizes() {
     if !installed() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let file = demo_database(dir.path(), 400);
-    let db = fupin_storage::Db::connect(&format!("sqlite://{}", file.display()))
-        .await
-        .unwrap();
+    let (_dir, db) = demo(400).await;
     fupin_services::demo_accounts::ensure(&db).await.unwrap();
     let base = url::Url::parse(&serve(&db).await).unwrap();
     let driver = start_driver().await;
     let c = browser(&driver).await;
 
     let mut found = Vec::new();
-    for account in ACCOUNTS {
+    for account in fupin_services::demo_accounts::usernames() {
         let (problems, visited) = crawl(&c, &base, account).await;
         eprintln!("{account}: {visited} pages, {} problems", problems.len());
         assert!(visited >= 5, "{account} reached only {visited} pages");

@@ -247,7 +247,18 @@ async fn registry() -> (
     (dir, db, index)
 }
 
-/// Builds the demo database with the README's command (`households` of them) in `dir`.
+/// The demo built with the README's command (`households` of them) in a folder of its own, and
+/// connected.
+async fn demo(households: usize) -> (tempfile::TempDir, fupin_storage::Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = demo_database(dir.path(), households);
+    let db = fupin_storage::Db::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    (dir, db)
+}
+
+/// The demo database file itself (see [`demo`]).
 fn demo_database(dir: &std::path::Path, households: usize) -> std::path::PathBuf {
     let db = dir.join("demo.sqlite3");
     let out = Command::new(env!("CARGO_BIN_EXE_fupin"))

@@ -19,11 +19,7 @@ async fn a_village_print_job_prints_one_a4_page_per_household() {
     if !installed() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let file = demo_database(dir.path(), 3_000);
-    let db = fupin_storage::Db::connect(&format!("sqlite://{}", file.display()))
-        .await
-        .unwrap();
+    let (_dir, db) = demo(3_000).await;
     // the village with the most households: the demo's largest print job
     let mut counts = std::collections::HashMap::<String, usize>::new();
     for (_, village) in db.household_villages(None).await.unwrap() {
