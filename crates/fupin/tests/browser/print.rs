@@ -1,5 +1,5 @@
-//! A village's print job of 明白卡 printed to PDF by Chromium on A4 (issue 26): one page per
-//! household — no card runs onto a second sheet, no two share one.
+//! The print jobs of 明白卡 of the demo's largest villages printed to PDF by Chromium on A4
+//! (issue 26): one page per household — no card runs onto a second sheet, no two share one.
 
 use fantoccini::wd::PrintConfiguration;
 
@@ -20,56 +20,73 @@ async fn a_village_print_job_prints_one_a4_page_per_household() {
         return;
     }
     let (_dir, db) = demo(3_000).await;
-    // the village with the most households: the demo's largest print job
-    let mut counts = std::collections::HashMap::<String, usize>::new();
+    // the demo's largest print jobs: the villages with the most households (ties by code)
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for (_, village) in db.household_villages(None).await.unwrap() {
         *counts.entry(village).or_default() += 1;
     }
-    let (village, households) = counts.into_iter().max_by_key(|(_, n)| *n).unwrap();
+    let mut largest: Vec<(String, usize)> = counts.into_iter().collect();
+    largest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    largest.truncate(PRINT_JOBS);
     assert!(
-        households >= 5,
-        "a print job of {households} cards proves little"
+        largest.iter().all(|(_, n)| *n >= 5),
+        "print jobs this small prove little: {largest:?}"
     );
-    account(
-        &db,
-        "cunguan",
-        "村干部",
-        AreaCode::parse(&village).unwrap(),
-        Role::VillageOfficial,
-    )
-    .await;
+    for (i, (village, _)) in largest.iter().enumerate() {
+        let code = AreaCode::parse(village).unwrap();
+        account(
+            &db,
+            &format!("cunguan{i}"),
+            "村干部",
+            code,
+            Role::VillageOfficial,
+        )
+        .await;
+    }
     let base = serve(&db).await;
     let driver = start_driver().await;
     let c = browser(&driver).await;
-    c.goto(&format!("{base}/login")).await.unwrap();
-    log_in(&c, "cunguan").await;
-    wait_for_path(&c, "/").await;
-
-    let cards = format!("/areas/{village}/cards");
-    c.goto(&format!("{base}{cards}")).await.unwrap();
-    wait_for_path(&c, &cards).await;
-    let shown = c
-        .find_all(Locator::Css("article.card-sheet"))
-        .await
-        .unwrap()
-        .len();
-    assert_eq!(
-        shown, households,
-        "every household of the village has its card"
-    );
-    let pdf = c.print(PrintConfiguration::default()).await.unwrap();
-    assert!(pdf.starts_with(b"%PDF"), "Chromium printed a PDF");
-    // kept beside CI's log, to see what was printed
     let kept = screenshot_dir();
     std::fs::create_dir_all(&kept).unwrap();
-    std::fs::write(kept.join("village-cards.pdf"), &pdf).unwrap();
-    assert_eq!(
-        pdf_pages(&pdf),
-        households,
-        "{households} households on A4: one page each"
-    );
+    for (i, (village, households)) in largest.iter().enumerate() {
+        c.delete_all_cookies().await.unwrap();
+        c.goto(&format!("{base}/login")).await.unwrap();
+        log_in(&c, &format!("cunguan{i}")).await;
+        wait_for_path(&c, "/").await;
+        let cards = format!("/areas/{village}/cards");
+        c.goto(&format!("{base}{cards}")).await.unwrap();
+        wait_for_path(&c, &cards).await;
+        let shown = c
+            .find_all(Locator::Css("article.card-sheet"))
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(
+            shown, *households,
+            "every household of {village} has its card"
+        );
+        // laid out in its own fonts before it is printed
+        c.execute_async(
+            "const done = arguments[arguments.length - 1]; document.fonts.ready.then(() => done(true));",
+            vec![],
+        )
+        .await
+        .unwrap();
+        let pdf = c.print(PrintConfiguration::default()).await.unwrap();
+        assert!(pdf.starts_with(b"%PDF"), "Chromium printed a PDF");
+        // kept beside CI's log, to see what was printed
+        std::fs::write(kept.join(format!("cards-{village}.pdf")), &pdf).unwrap();
+        assert_eq!(
+            pdf_pages(&pdf),
+            *households,
+            "{village}: {households} households on A4, one page each"
+        );
+    }
     c.close().await.unwrap();
 }
+
+/// The print jobs printed: the demo's largest villages.
+const PRINT_JOBS: usize = 3;
 
 #[test]
 fn pages_are_counted_without_the_page_tree() {
