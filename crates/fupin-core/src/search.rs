@@ -238,6 +238,9 @@ pub struct HouseholdQuery {
     pub helper: Option<i64>,
     /// Only households under monitoring (监测对象).
     pub monitored: bool,
+    /// Only poor households (未脱贫 or 返贫: `HouseholdStatus::is_poor`), as area tables count
+    /// them.
+    pub poor: bool,
     pub sort: SortKey,
     pub descending: bool,
 }
@@ -254,6 +257,7 @@ impl HouseholdQuery {
             && self.exit_year.is_none()
             && self.helper.is_none()
             && !self.monitored
+            && !self.poor
     }
 }
 

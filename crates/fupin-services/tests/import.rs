@@ -688,6 +688,16 @@ async fn search_by_keys_and_filters_within_the_scope() {
         assert!(!want.is_empty());
         assert_eq!(numbers(&hits), want, "{}", t.name);
 
+        // the poor households as the area tables count them: 未脱贫 and 返贫 alike
+        let poor = HouseholdQuery {
+            poor: true,
+            ..Default::default()
+        };
+        let hits = find(poor, everything.clone()).await;
+        let want = expect(&|h| h.status.is_poor());
+        assert!(!want.is_empty());
+        assert_eq!(numbers(&hits), want, "{}", t.name);
+
         // outside the scope: nothing
         let elsewhere = if one.village_code.as_str().starts_with("52") {
             "21"

@@ -142,6 +142,15 @@ fn conditions(query: &HouseholdQuery, p: &mut Params) -> Vec<String> {
     if query.monitored {
         out.push("h.monitoring IS NOT NULL".into());
     }
+    if query.poor {
+        // the statuses the area figures count as poor, one definition
+        let poor: Vec<String> = fupin_core::codes::HouseholdStatus::ALL
+            .iter()
+            .filter(|s| s.is_poor())
+            .map(|s| p.add(Value::Text(s.code().into())))
+            .collect();
+        out.push(format!("h.status IN ({})", poor.join(", ")));
+    }
     out
 }
 

@@ -31,6 +31,9 @@ pub(super) struct AreaRow {
     name: String,
     level: String,
     href: String,
+    /// The search that lists the households its poor-household figure counts (figures of now
+    /// only: the search reads the households as they are).
+    poor_href: Option<String>,
     #[serde(flatten)]
     figures: Figures,
     incidence: Option<String>,
@@ -53,6 +56,8 @@ impl AreaRow {
             name: c.area.name.clone(),
             level: lang.level(c.area.level).to_string(),
             href: with_year(&area_href(c.area.code.as_str()), year),
+            poor_href: (year == FigureYear::Now)
+                .then(|| format!("/search?area={}&poor=1", c.area.code)),
             figures: c.figures.clone(),
             incidence: bp.map(format_incidence),
             exit: policy

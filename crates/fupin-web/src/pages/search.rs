@@ -48,6 +48,9 @@ pub struct SearchForm {
     helper: String,
     #[serde(default)]
     monitored: String,
+    /// `1`: poor households only (未脱贫 and 返贫), as the area tables count them.
+    #[serde(default)]
+    poor: String,
     #[serde(default)]
     sort: String,
     #[serde(default)]
@@ -124,6 +127,7 @@ impl SearchForm {
             }
         }
         q.monitored = self.monitored == "1";
+        q.poor = self.poor == "1";
         if !self.sort.is_empty() {
             match SortKey::parse(&self.sort) {
                 Some(s) => q.sort = s,
@@ -161,6 +165,7 @@ impl SearchForm {
             ("exited", &f.exited),
             ("helper", &f.helper),
             ("monitored", &f.monitored),
+            ("poor", &f.poor),
             ("sort", &f.sort),
             ("desc", &f.desc),
             ("page", &f.page),

@@ -203,6 +203,7 @@ pub async fn page(
             area => area.map(Serde),
             children => Serde(children),
             year => None::<i32>,
+            can_view_households => caller.may(Action::ViewHouseholds),
             // fewer than asked among the registry's latest: older ones are not looked for
             recent_partial => bench.recent_latest_only
                 && recent.as_ref().is_some_and(|r| (r.len() as i64) < RECENT_CHANGES),

@@ -45,6 +45,11 @@ pub(super) const STRINGS: super::Strings = &[
     ("sort_registered", "识别年度", "year registered"),
     ("descending", "倒序", "descending"),
     ("monitored_only", "仅监测户", "monitored only"),
+    (
+        "poor_only",
+        "仅贫困户（未脱贫及返贫）",
+        "poor only (not exited, or returned)",
+    ),
     ("found", "共找到", "found"),
     ("matched_person", "匹配人员", "matched person"),
     (
