@@ -5,7 +5,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use std::collections::HashMap;
 
 use fupin_core::access::{Action, Role};
 use fupin_core::message::Explained;
@@ -74,24 +73,6 @@ fn user_row(lang: Lang, u: &User, area_name: &str) -> UserRow {
     }
 }
 
-/// The names of the users' areas, each looked up once.
-async fn area_names(
-    state: &AppState,
-    users: &[User],
-) -> Result<HashMap<AreaCode, String>, AppError> {
-    let mut codes: Vec<AreaCode> = users.iter().map(|u| u.area.clone()).collect();
-    codes.sort();
-    codes.dedup();
-    let names = state.db.area_names(&codes).await?;
-    Ok(codes
-        .into_iter()
-        .map(|c| {
-            let name = names.get(c.as_str()).cloned().unwrap_or_default();
-            (c, name)
-        })
-        .collect())
-}
-
 #[derive(Debug, Serialize)]
 struct Choice {
     code: &'static str,
@@ -117,10 +98,10 @@ async fn users_page(
 ) -> Result<Response, AppError> {
     let area = home_area(caller)?;
     let users = state.db.users_within(Some(&area)).await?;
-    let names = area_names(state, &users).await?;
+    let names = super::AreaNames::of(state, users.iter().map(|u| u.area.as_str())).await?;
     let rows: Vec<UserRow> = users
         .iter()
-        .map(|u| user_row(lang, u, &names[&u.area]))
+        .map(|u| user_row(lang, u, &names.name(u.area.as_str())))
         .collect();
     let html = state.render(
         "users.html",
@@ -237,8 +218,8 @@ async fn user_page(
     user: &User,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let names = area_names(state, std::slice::from_ref(user)).await?;
-    let row = user_row(lang, user, &names[&user.area]);
+    let names = super::AreaNames::of(state, [user.area.as_str()]).await?;
+    let row = user_row(lang, user, &names.name(user.area.as_str()));
     let filter = AuditFilter {
         actor: Some(user.username.clone()),
         ..AuditFilter::default()

@@ -19,7 +19,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::Serialize;
 
-use super::{area_href, household_href};
+use super::{area_href, field, household_href};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
@@ -342,14 +342,6 @@ pub(super) fn notice_period(
         until: case.notice_until(days),
         days,
     }))
-}
-
-fn field(pairs: &[(String, String)], name: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_default()
 }
 
 /// `POST /cases/{id}`: `act` = advance | reject | withdraw | object | resolve, with `reason`,

@@ -147,6 +147,15 @@ pub fn household_href(id: i64) -> String {
     format!("/households/{id}")
 }
 
+/// A posted form's field, trimmed; empty when absent (the first of a repeated one).
+pub fn field(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
+}
+
 pub fn or_dash(text: impl Into<String>) -> String {
     let text = text.into();
     if text.trim().is_empty() {

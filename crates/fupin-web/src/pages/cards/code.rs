@@ -182,13 +182,9 @@ pub async fn reissue(
     Path(id): Path<i64>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.trim())
-    };
-    let reason = (field("confirm") == "1").then(|| field("reason"));
+    use crate::pages::field;
+    let reason = field(&pairs, "reason");
+    let reason = (field(&pairs, "confirm") == "1").then_some(reason.as_str());
     let scope = caller.viewer().scope;
     match household_card::reissue_code(&state.db, &scope, &caller.actor(), id, reason)
         .await

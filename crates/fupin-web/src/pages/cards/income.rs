@@ -136,17 +136,11 @@ struct Sent {
 
 impl Sent {
     fn of(pairs: &[(String, String)]) -> Self {
-        let field = |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.trim().to_string())
-                .unwrap_or_default()
-        };
+        use crate::pages::field;
         Sent {
-            reason: field("reason"),
-            previewed: field("previewed"),
-            confirm: field("confirm") == "1",
+            reason: field(pairs, "reason"),
+            previewed: field(pairs, "previewed"),
+            confirm: field(pairs, "confirm") == "1",
         }
     }
 }
