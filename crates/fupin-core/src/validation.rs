@@ -90,6 +90,8 @@ pub enum Problem {
     IdInOtherHousehold(String),
     /// Registered to a household outside the editor's jurisdiction: where is not said.
     IdRegisteredElsewhere,
+    /// A household number registered outside the importer's jurisdiction: where is not said.
+    NumberRegisteredElsewhere,
     UnknownHousehold(String),
     TooLong {
         max: usize,
@@ -169,6 +171,7 @@ impl crate::message::Explained for Problem {
                 m("problem.id_in_other_household").with("number", number)
             }
             Problem::IdRegisteredElsewhere => m("problem.id_registered_elsewhere"),
+            Problem::NumberRegisteredElsewhere => m("problem.number_registered_elsewhere"),
             Problem::UnknownHousehold(number) => {
                 m("problem.unknown_household").with("number", number)
             }
@@ -321,6 +324,11 @@ pub const MESSAGES: crate::message::Strings = &[
         "problem.id_registered_elsewhere",
         "身份证号已在其他地方登记，不能重复登记；如需迁入，请联系上级扶贫办",
         "ID number already registered elsewhere: to move the person here, ask the office above",
+    ),
+    (
+        "problem.number_registered_elsewhere",
+        "户编号已在本辖区以外登记，不能在此导入；如需迁入，请联系上级扶贫办",
+        "household number registered outside your jurisdiction: it cannot be imported here; to move the household, ask the office above",
     ),
     (
         "problem.unknown_household",

@@ -60,6 +60,10 @@ pub struct ImportOptions {
     pub today: NaiveDate,
     /// Who the audit trail names (one entry per run, committed with it).
     pub audit: Actor,
+    /// The importer's jurisdiction (a console upload): villages outside it are unknown codes,
+    /// and households or ID numbers registered outside it are refused without saying where.
+    /// `None`: the operator's command line, the whole registry.
+    pub scope: Option<fupin_core::access::Scope>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -79,6 +83,9 @@ pub struct ImportSummary {
     pub unknown_columns: Vec<String>,
     /// The first few problems, for the screen.
     pub first_errors: Vec<String>,
+    /// The same problems as messages, for a page in the reader's language.
+    #[serde(skip)]
+    pub first_problems: Vec<RowProblem>,
     pub elapsed: Duration,
 }
 
@@ -96,6 +103,16 @@ impl ImportSummary {
         );
         actor.entry(action, "file", self.file.clone(), "", detail)
     }
+}
+
+/// A problem of one row, as a page shows it: the row, the file's column, the value (cut to
+/// an excerpt) and why it was refused.
+#[derive(Debug, Clone)]
+pub struct RowProblem {
+    pub row: usize,
+    pub column: String,
+    pub value: String,
+    pub reason: fupin_core::Message,
 }
 
 /// What the reader thread sends: valid households with their first row and member rows, and
@@ -122,9 +139,12 @@ pub async fn import_households(
     };
     let (rows, map) = open_sheet(path, REQUIRED)?;
     let encoding = rows.encoding;
-    let areas = db.area_index().await?;
+    let mut areas = db.area_index().await?;
     if areas.is_empty() {
         bail!("no administrative areas are loaded; run `fupin areas import FILE` first");
+    }
+    if let Some(scope) = &opts.scope {
+        areas = areas.within(scope);
     }
     progress.start(estimate_rows(path));
 
@@ -184,7 +204,9 @@ pub async fn import_households(
         }
         // once an all-or-nothing import has failed, only keep validating
         let writing = opts.skip_invalid || summary.errors == 0;
-        let checked = check_against_registry(&mut writer, chunk.households, lookups).await?;
+        let checked =
+            check_against_registry(&mut writer, chunk.households, lookups, opts.scope.as_ref())
+                .await?;
         for issue in &checked.issues {
             report.add(issue, &mut summary)?;
         }
@@ -389,7 +411,9 @@ async fn check_against_registry(
     writer: &mut RegistryWriter,
     households: Vec<(Household, Vec<usize>)>,
     lookups: bool,
+    scope: Option<&fupin_core::access::Scope>,
 ) -> Result<Checked> {
+    // an ID number's household by its number, `None` where it lies outside the scope
     let (mut existing, mut owners) = (HashMap::new(), HashMap::new());
     if lookups {
         let numbers: Vec<&str> = households.iter().map(|(h, _)| h.number.as_str()).collect();
@@ -398,7 +422,12 @@ async fn check_against_registry(
             .iter()
             .flat_map(|(h, _)| h.members.iter().map(|m| m.id_number.as_str()))
             .collect();
-        owners = writer.id_owners(&ids).await?;
+        owners = match scope {
+            Some(scope) => writer.id_owners_within(scope, &ids).await?,
+            None => (writer.id_owners(&ids).await?.into_iter())
+                .map(|(id, number)| (id, Some(number)))
+                .collect(),
+        };
     }
     let reason = "导入";
     let mut out = Checked {
@@ -409,17 +438,34 @@ async fn check_against_registry(
         issues: Vec::new(),
     };
     for (h, rows) in households {
+        let stored = existing.get(&h.number);
+        if scope
+            .is_some_and(|s| stored.is_some_and(|st| !s.contains_area(&st.household.village_code)))
+        {
+            out.invalid += 1;
+            out.issues.push(RowIssue {
+                row: rows[0],
+                field: Field::HouseholdNo,
+                value: h.number.clone(),
+                problem: Problem::NumberRegisteredElsewhere,
+            });
+            continue;
+        }
         let conflicts: Vec<RowIssue> = h
             .members
             .iter()
             .zip(&rows)
             .filter_map(|(m, row)| {
-                let owner = owners.get(m.id_number.as_str())?;
-                (*owner != h.number).then(|| RowIssue {
+                let problem = match owners.get(m.id_number.as_str())? {
+                    Some(owner) if *owner == h.number => return None,
+                    Some(owner) => Problem::IdInOtherHousehold(owner.clone()),
+                    None => Problem::IdRegisteredElsewhere,
+                };
+                Some(RowIssue {
                     row: *row,
                     field: Field::IdNumber,
                     value: m.id_number.to_string(),
-                    problem: Problem::IdInOtherHousehold(owner.clone()),
+                    problem,
                 })
             })
             .collect();
@@ -429,7 +475,7 @@ async fn check_against_registry(
             continue;
         }
         let status = status_snapshot(&h, reason);
-        match existing.get(&h.number) {
+        match stored {
             None => out.new.push((h, status)),
             Some(stored) => {
                 let changes = diff_households(&stored.household, &h);
@@ -483,6 +529,12 @@ impl ErrorReport {
                 "第{}行 row {} [{}] “{}”: {}",
                 issue.row, issue.row, column, value, reason
             ));
+            summary.first_problems.push(RowProblem {
+                row: issue.row,
+                column: column.clone(),
+                value: value.clone().into_owned(),
+                reason: fupin_core::message::Explained::message(&issue.problem),
+            });
         }
         summary.errors += 1;
         let w = self.writer.as_mut().expect("created above");

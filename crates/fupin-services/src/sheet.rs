@@ -294,6 +294,11 @@ pub const MESSAGES: fupin_core::message::Strings = &[
     ),
     ("sheet.empty", "文件为空", "the file is empty"),
     (
+        "sheet.not_a_sheet",
+        "“{file}”不是CSV或XLSX文件",
+        "“{file}” is not a CSV or XLSX file",
+    ),
+    (
         "sheet.same_column_twice",
         "第{first}列和第{second}列都是“{field}”",
         "columns {first} and {second} are both {field}",

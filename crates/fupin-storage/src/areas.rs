@@ -72,6 +72,14 @@ impl AreaIndex {
     pub fn is_empty(&self) -> bool {
         self.by_code.is_empty()
     }
+
+    /// Only the areas inside `scope`: to a reader checking codes against it, the rest are
+    /// unknown, as if they did not exist.
+    pub fn within(mut self, scope: &Scope) -> Self {
+        self.by_code
+            .retain(|code, _| AreaCode::parse(code).is_ok_and(|c| scope.contains_area(&c)));
+        self
+    }
 }
 
 impl AreaLookup for AreaIndex {
@@ -264,6 +272,55 @@ impl Db {
     /// Names only: division names are public, and no figures come with them.
     pub async fn area_path(&self, code: &AreaCode) -> Result<Vec<Area>, StorageError> {
         self.reader().await?.area_path(code).await
+    }
+
+    /// The areas a form may offer inside `scope` (an area picker). With `named`, those whose
+    /// name holds the text, shallowest first, at most `limit`; without, the scope's subtree
+    /// down to the deepest level that keeps the list within `limit`, in tree order (a county's
+    /// townships and villages; a province's cities and counties, the rest found by name).
+    pub async fn areas_to_pick(
+        &self,
+        scope: &Scope,
+        named: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Area>, StorageError> {
+        #[derive(sqlx::FromRow, serde::Deserialize)]
+        struct LevelCount {
+            level: i32,
+            n: i64,
+        }
+        let within = crate::scope::within(scope, "code");
+        let columns = "SELECT code, name, level, parent_code FROM areas";
+        let mut tx = self.reader().await?;
+        let rows: Vec<AreaRow> = match named.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(text) => {
+                let pattern = format!("%{}%", crate::sql::escape_like(text));
+                let sql = format!(
+                    "{columns} WHERE {within} AND name LIKE $1 ESCAPE '\\' ORDER BY level, code LIMIT {limit}"
+                );
+                fetch_all(&mut tx, &sql, &[Value::Text(pattern)]).await?
+            }
+            None => {
+                let sql = format!(
+                    "SELECT level, COUNT(*) AS n FROM areas WHERE {within} GROUP BY level ORDER BY level"
+                );
+                let counts: Vec<LevelCount> = fetch_all(&mut tx, &sql, &[]).await?;
+                let mut total = 0;
+                let mut deepest = 0;
+                for c in counts {
+                    total += usize::try_from(c.n).unwrap_or(usize::MAX);
+                    if total > limit && deepest > 0 {
+                        break;
+                    }
+                    deepest = c.level;
+                }
+                let sql = format!(
+                    "{columns} WHERE {within} AND level <= {deepest} ORDER BY code LIMIT {limit}"
+                );
+                fetch_all(&mut tx, &sql, &[]).await?
+            }
+        };
+        rows.into_iter().map(AreaRow::into_area).collect()
     }
 
     /// The names of these areas (division names are public), by code; unknown codes absent.

@@ -24,6 +24,7 @@ mod render;
 pub mod request_id;
 pub mod routes;
 mod time;
+mod uploads;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -75,6 +76,12 @@ pub struct AppState {
     pub timeouts: Timeouts,
     /// Searches per user and minute (`FUPIN_SEARCHES_PER_MINUTE`).
     pub search_limiter: Arc<SearchLimiter>,
+    /// Department lists uploaded and waiting for their column mapping.
+    pub(crate) lists: Arc<uploads::Holder<pages::comparison::mapping::StagedList>>,
+    /// Household sheets being imported (or imported) from the console, with their reports.
+    pub(crate) imports: Arc<uploads::Holder<pages::household_sheet::ImportJob>>,
+    /// One console import writes the registry at a time; the others wait for this.
+    pub(crate) import_slot: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -92,6 +99,9 @@ impl AppState {
             rules: Arc::default(),
             timeouts: Timeouts::default(),
             search_limiter: Arc::new(SearchLimiter::from_env()),
+            lists: Arc::default(),
+            imports: Arc::default(),
+            import_slot: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 }

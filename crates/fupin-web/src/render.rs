@@ -42,6 +42,14 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/audit_table.html"),
     ),
     ("pager.html", include_str!("templates/pager.html")),
+    (
+        "area_picker.html",
+        include_str!("templates/area_picker.html"),
+    ),
+    (
+        "area_search.html",
+        include_str!("templates/area_search.html"),
+    ),
     ("search.html", include_str!("templates/search.html")),
     ("edit.html", include_str!("templates/edit.html")),
     (
@@ -66,6 +74,18 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/measures_catalogue.html"),
     ),
     ("compare.html", include_str!("templates/compare.html")),
+    (
+        "household_sheet.html",
+        include_str!("templates/household_sheet.html"),
+    ),
+    (
+        "household_import.html",
+        include_str!("templates/household_import.html"),
+    ),
+    (
+        "list_mapping.html",
+        include_str!("templates/list_mapping.html"),
+    ),
     (
         "compare_run.html",
         include_str!("templates/compare_run.html"),
@@ -211,6 +231,7 @@ impl AppState {
                 tokens => caller.may(Action::ManageTokens),
                 audit => caller.may(Action::ViewAudit),
                 compare => caller.may(Action::CompareLists),
+                sheet => caller.may(Action::ExportHouseholds),
                 warnings => caller.may(Action::ViewWarnings),
             }
         });

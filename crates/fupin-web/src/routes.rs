@@ -17,8 +17,9 @@ use crate::auth::{Caller, Rule, check_csrf};
 use crate::error::AppError;
 use crate::limits::{self, BodyKind};
 use crate::pages::{
-    account, admin, api, api_warnings, archives, areas, cards, cases, comparison, edit, households,
-    login, measures, notices, restructure, search, warnings, workbench,
+    account, admin, api, api_warnings, archives, areas, cards, cases, comparison, edit,
+    household_sheet, households, login, measures, notices, restructure, search, warnings,
+    workbench,
 };
 
 /// One route: method, path (axum syntax), rule, the body it takes, handler.
@@ -302,6 +303,18 @@ pub fn table() -> Vec<Route> {
         )
         .upload(BodyKind::List),
         route(
+            M::GET,
+            "/compare/lists/{token}",
+            May(CompareLists),
+            get(comparison::mapping::form),
+        ),
+        route(
+            M::POST,
+            "/compare/lists/{token}",
+            May(CompareLists),
+            post(comparison::mapping::confirm),
+        ),
+        route(
             M::POST,
             "/compare/runs",
             May(CompareLists),
@@ -312,6 +325,37 @@ pub fn table() -> Vec<Route> {
             "/compare/runs/{id}",
             May(CompareLists),
             get(comparison::show),
+        ),
+        route(
+            M::GET,
+            "/registry/sheet",
+            May(ExportHouseholds),
+            get(household_sheet::page),
+        ),
+        route(
+            M::GET,
+            "/registry/sheet/export",
+            May(ExportHouseholds),
+            get(household_sheet::export),
+        ),
+        route(
+            M::POST,
+            "/registry/sheet/imports",
+            May(ImportRegistry),
+            post(household_sheet::upload),
+        )
+        .upload(BodyKind::List),
+        route(
+            M::GET,
+            "/registry/sheet/imports/{token}",
+            May(ImportRegistry),
+            get(household_sheet::job),
+        ),
+        route(
+            M::GET,
+            "/registry/sheet/imports/{token}/errors.csv",
+            May(ImportRegistry),
+            get(household_sheet::report),
         ),
         route(M::GET, "/warnings", May(ViewWarnings), get(warnings::list)),
         route(

@@ -371,8 +371,36 @@ async fn splitting_and_merging_say_nothing_of_other_provinces() {
     }
 }
 
-/// A list uploaded on `/compare/lists` (multipart).
+/// A list uploaded on `/compare/lists` (multipart) and imported through the columns its
+/// mapping form proposes, as a user who agrees with them posts it.
 async fn upload(app: &Router, s: &Session, source: &str, file: &str, csv: &str) -> Answer {
+    let a = upload_only(app, s, source, file, csv).await;
+    if a.status != StatusCode::SEE_OTHER {
+        return a;
+    }
+    let form = get(app, s, &a.location).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    post(app, s, &a.location, &proposed_columns(&form.body)).await
+}
+
+/// The columns a mapping form proposes: each select's selected option, as the form posts them.
+fn proposed_columns(page: &str) -> String {
+    let mut posted = Vec::new();
+    for select in page.split("<select name=\"").skip(1) {
+        let name = &select[..select.find('"').unwrap()];
+        let options = &select[..select.find("</select>").unwrap()];
+        let value = options
+            .split("<option value=\"")
+            .skip(1)
+            .find(|o| o.contains("\" selected>"))
+            .map_or("", |o| &o[..o.find('"').unwrap()]);
+        posted.push(format!("{name}={value}"));
+    }
+    posted.join("&")
+}
+
+/// A list uploaded on `/compare/lists` (multipart): held for its column mapping.
+async fn upload_only(app: &Router, s: &Session, source: &str, file: &str, csv: &str) -> Answer {
     let boundary = "fupinoraclesboundary";
     let mut body = String::new();
     for (name, value) in [
@@ -474,5 +502,188 @@ async fn a_county_list_stays_with_the_county_and_above() {
             w.backend
         );
         w.end().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_is_read_through_the_columns_chosen_on_its_form() {
+    for w in worlds().await {
+        let app = w.app();
+        let county = login(&w.db, "county").await;
+        let head = w.inside.head().unwrap();
+        let csv = format!(
+            "车牌,车主姓名,证件号码,备注\n贵J77777,{},{},二手\n",
+            head.name, head.id_number
+        );
+        let source = "县交警大队车辆";
+        let a = upload_only(&app, &county, source, "车辆.csv", &csv).await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}: {}", w.backend, a.body);
+        let form = get(&app, &county, &a.location).await;
+        assert!(
+            form.body.contains("车主姓名") && form.body.contains("贵J77777"),
+            "the first rows are shown: {}",
+            form.body
+        );
+        // the ID number's header is one the kind's defaults know; the plate and owner are not
+        let proposed = proposed_columns(&form.body);
+        let chosen: Vec<&str> = proposed.split('&').filter(|p| !p.ends_with('=')).collect();
+        assert_eq!(chosen, ["column_id_number=2"], "{}", w.backend);
+        // the held list is the county's alone
+        let neighbour = login(&w.db, "neighbour").await;
+        let other = get(&app, &neighbour, &a.location).await;
+        assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", w.backend);
+        // without its key column the list is not read, and nothing is kept
+        let r = post(
+            &app,
+            &county,
+            &a.location,
+            "column_name=1&column_id_number=2",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", w.backend);
+        assert!(
+            r.body.contains("请为“记录编号”选择文件中的一列"),
+            "{}",
+            r.body
+        );
+        let saved = w.db.department_source(w.county.as_str(), source).await;
+        assert!(saved.unwrap().is_none(), "{}", w.backend);
+        let chosen = "column_key=0&column_name=1&column_id_number=2&column_detail=3";
+        let r = post(&app, &county, &a.location, chosen).await;
+        assert_eq!(
+            (r.status, r.location.as_str()),
+            (StatusCode::SEE_OTHER, "/compare#lists"),
+            "{}: {}",
+            w.backend,
+            r.body
+        );
+        let saved = w.db.department_source(w.county.as_str(), source).await;
+        let saved = saved
+            .unwrap()
+            .expect("the source and its columns are saved");
+        assert!(saved.mapping.contains("车主姓名"), "{}", saved.mapping);
+        // used up: the same form posted again imports nothing twice
+        let again = post(&app, &county, &a.location, chosen).await;
+        assert_eq!(again.status, StatusCode::NOT_FOUND, "{}", w.backend);
+        // the source's next list is placed by the columns saved with it
+        let csv = csv.replace("贵J77777", "贵J88888");
+        let a = upload_only(&app, &county, source, "车辆2.csv", &csv).await;
+        let form = get(&app, &county, &a.location).await;
+        let proposed = proposed_columns(&form.body);
+        for c in ["column_key=0", "column_name=1", "column_detail=3"] {
+            assert!(proposed.contains(c), "{}: {proposed}", w.backend);
+        }
+    }
+}
+
+/// A household sheet uploaded on `/registry/sheet/imports` in `mode`; the import's page once
+/// it has finished (it reloads itself until then), and its address.
+async fn import_sheet(app: &Router, s: &Session, mode: &str, sheet: &[u8]) -> (String, Answer) {
+    let fields = [("_csrf", s.csrf.as_str()), ("mode", mode)];
+    let (kind, body) = common::multipart(&fields, "户籍信息表.csv", sheet);
+    let a = send(
+        app,
+        s,
+        Method::POST,
+        "/registry/sheet/imports",
+        Body::from(body),
+        &kind,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    for _ in 0..600 {
+        let page = get(app, s, &a.location).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        if !page.body.contains("http-equiv=\"refresh\"") {
+            return (a.location, page);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the import did not finish in 30 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_household_sheet_goes_out_and_comes_back_within_the_jurisdiction() {
+    for w in worlds().await {
+        let app = w.app();
+        let county = login(&w.db, "county").await;
+        let export = format!("/registry/sheet/export?area={}&format=csv", w.county);
+        let sheet = get(&app, &county, &export).await;
+        assert_eq!(
+            sheet.status,
+            StatusCode::OK,
+            "{}: {}",
+            w.backend,
+            sheet.body
+        );
+        assert!(
+            sheet.body.contains(&w.inside.number) && !sheet.body.contains(&w.outside.number),
+            "{}",
+            w.backend
+        );
+        // another province's county is not there to export
+        let far = w.outside.village_code.ancestor(AreaLevel::County);
+        let a = get(&app, &county, &format!("/registry/sheet/export?area={far}")).await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", w.backend);
+
+        // the sheet as exported, imported again: every household unchanged
+        let (_, page) = import_sheet(&app, &county, "all_or_nothing", sheet.body.as_bytes()).await;
+        assert!(
+            page.body.contains("导入完成"),
+            "{}: {}",
+            w.backend,
+            page.body
+        );
+        assert!(
+            page.body
+                .contains("<th>新建户</th><td class=\"num\">0</td>"),
+            "{}",
+            page.body
+        );
+
+        // with a household of another province appended, nothing is written and its rows are named
+        let areas = w.db.area_index().await.unwrap();
+        let columns = fupin_services::columns::household_sheet();
+        let mut mixed = sheet.body.clone();
+        for row in fupin_services::export::household_rows(&w.outside, &areas, &columns) {
+            mixed += &row.join(",");
+            mixed += "\n";
+        }
+        let (job, page) = import_sheet(&app, &county, "all_or_nothing", mixed.as_bytes()).await;
+        assert!(
+            page.body.contains("整份文件未写入"),
+            "{}: {}",
+            w.backend,
+            page.body
+        );
+        assert!(
+            page.body.contains("id=\"import-problems\"")
+                && page.body.contains(w.outside.village_code.as_str()),
+            "{}",
+            page.body
+        );
+        let report = get(&app, &county, &format!("{job}/errors.csv")).await;
+        assert_eq!(report.status, StatusCode::OK, "{}", w.backend);
+        assert!(report.body.contains(w.outside.village_code.as_str()));
+        // the import and its report are the county's alone
+        let neighbour = login(&w.db, "neighbour").await;
+        assert_eq!(
+            get(&app, &neighbour, &job).await.status,
+            StatusCode::NOT_FOUND
+        );
+        // kept apart, the valid households go in and the other is reported
+        let (_, page) = import_sheet(&app, &county, "skip_invalid", mixed.as_bytes()).await;
+        assert!(
+            page.body.contains("导入完成"),
+            "{}: {}",
+            w.backend,
+            page.body
+        );
+        assert!(
+            page.body
+                .contains("<th>有错误的户</th><td class=\"num\">1</td>"),
+            "{}",
+            page.body
+        );
     }
 }

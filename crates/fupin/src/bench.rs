@@ -69,6 +69,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         report: None,
         today: chrono_today(),
         audit: fupin_services::audit::Actor::cli(),
+        scope: None,
     };
     if !args.skip_sqlite {
         sqlite_steps(&args, &csv, &opts, parse_floor, &mut lines).await?;

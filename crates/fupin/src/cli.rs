@@ -452,6 +452,7 @@ impl ImportArgs {
             report: self.report.clone(),
             today: chrono_today(),
             audit: fupin_services::audit::Actor::cli(),
+            scope: None,
         }
     }
 }

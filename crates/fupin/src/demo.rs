@@ -149,6 +149,7 @@ async fn build(args: &DemoArgs) -> Result<()> {
             report: None,
             today: chrono_today(),
             audit: Actor::cli(),
+            scope: None,
         };
         let s = fupin_services::import::import_households(
             &db,

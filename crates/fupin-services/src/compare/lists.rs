@@ -28,15 +28,19 @@ pub struct ListRead {
 /// Each mapped field with its column.
 type Located = Vec<(RecordField, usize)>;
 
+/// The column of the first of `headers` that `names` holds.
+fn column_of(names: &[&str], headers: &[String]) -> Option<usize> {
+    headers
+        .iter()
+        .find_map(|h| names.iter().position(|n| n.eq_ignore_ascii_case(h.trim())))
+}
+
 /// Where each mapped field sits in the header, and the headers left unread.
 fn locate(header: &Row, mapping: &ColumnMapping) -> Result<(Located, Vec<String>)> {
     let names: Vec<&str> = header.iter().map(header_name).collect();
     let mut found = Vec::new();
     for (field, headers) in mapping {
-        if let Some(i) = headers
-            .iter()
-            .find_map(|h| names.iter().position(|n| n.eq_ignore_ascii_case(h.trim())))
-        {
+        if let Some(i) = column_of(&names, headers) {
             found.push((*field, i));
         }
     }
@@ -62,6 +66,69 @@ fn locate(header: &Row, mapping: &ColumnMapping) -> Result<(Located, Vec<String>
         .map(|(_, n)| fupin_core::fields::excerpt(n).into_owned())
         .collect();
     Ok((found, unused))
+}
+
+/// The head of a list as the column-mapping form shows it: its headers, its first rows, and
+/// the column each field would be read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListPreview {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Every field, with the column the mappings find for it (`None`: not read).
+    pub columns: Vec<(RecordField, Option<usize>)>,
+    pub encoding: &'static str,
+}
+
+impl ListPreview {
+    /// The mapping that reads each field from the column chosen for it (`None`: not read).
+    /// A column without a header cannot be named by one and is not offered.
+    pub fn mapping(&self, chosen: &[(RecordField, Option<usize>)]) -> ColumnMapping {
+        chosen
+            .iter()
+            .filter_map(|(field, column)| {
+                let header = self.headers.get((*column)?)?;
+                (!header.is_empty()).then(|| (*field, vec![header.clone()]))
+            })
+            .collect()
+    }
+}
+
+/// The headers and first `rows` rows of `path`, each field placed by the first of `mappings`
+/// that finds it (a source's saved mapping, then its kind's default).
+pub fn preview(path: &Path, mappings: &[&ColumnMapping], rows: usize) -> Result<ListPreview> {
+    let mut all = crate::sheet::open(path)?;
+    let encoding = all.encoding;
+    let header = crate::sheet::header_row(&mut all)?;
+    let headers: Vec<String> = header
+        .iter()
+        .map(|h| fupin_core::fields::excerpt(header_name(h)).into_owned())
+        .collect();
+    let names: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let columns = RecordField::ALL
+        .iter()
+        .map(|field| {
+            let found = mappings.iter().find_map(|m| {
+                let (_, headers) = m.iter().find(|(f, _)| f == field)?;
+                column_of(&names, headers)
+            });
+            (*field, found)
+        })
+        .collect();
+    let mut first = Vec::new();
+    for row in all.take(rows) {
+        let (_, cells) = row?;
+        first.push(
+            (0..headers.len())
+                .map(|i| fupin_core::fields::excerpt(cells.get(i).unwrap_or("")).into_owned())
+                .collect(),
+        );
+    }
+    Ok(ListPreview {
+        headers,
+        rows: first,
+        columns,
+        encoding,
+    })
 }
 
 /// Reads the whole list or refuses it with every bad row counted and the first ones named.
@@ -265,6 +332,42 @@ mod tests {
         assert!(format!("{e:#}").contains("应为列名的列表"), "{e:#}");
         let e = parse_mapping("key = [\"编号\"]\nname = [").unwrap_err();
         assert!(format!("{e:#}").contains("映射文件第2行有误"), "{e:#}");
+    }
+
+    #[test]
+    fn a_preview_places_fields_by_the_saved_mapping_then_the_default() {
+        let f = write("编号,户主,公民身份号码,备注\nA1,张三,52272219800314001X,x\nA2,李四,,\n");
+        let saved: ColumnMapping = vec![(RecordField::Name, vec!["户主".into()])];
+        let default = DepartmentKind::Medical.default_mapping();
+        let p = preview(f.path(), &[&saved, &default], 5).unwrap();
+        assert_eq!(p.headers, ["编号", "户主", "公民身份号码", "备注"]);
+        assert_eq!(p.rows.len(), 2);
+        assert_eq!(p.rows[1], ["A2", "李四", "", ""]);
+        let at = |field| p.columns.iter().find(|(f, _)| *f == field).unwrap().1;
+        assert_eq!(at(RecordField::Key), Some(0), "the default's 编号");
+        assert_eq!(at(RecordField::Name), Some(1), "the saved 户主");
+        assert_eq!(at(RecordField::IdNumber), Some(2));
+        assert_eq!(at(RecordField::Amount), None);
+        // the columns chosen on the form become the mapping saved with the source
+        let chosen = [
+            (RecordField::Key, Some(0)),
+            (RecordField::Name, Some(1)),
+            (RecordField::Detail, Some(3)),
+            (RecordField::Date, None),
+            (RecordField::Place, Some(9)),
+        ];
+        let m = p.mapping(&chosen);
+        assert_eq!(
+            m,
+            vec![
+                (RecordField::Key, vec!["编号".to_string()]),
+                (RecordField::Name, vec!["户主".to_string()]),
+                (RecordField::Detail, vec!["备注".to_string()]),
+            ]
+        );
+        let read = read(f.path(), &m).unwrap();
+        assert_eq!(read.records[0].1.detail, "x");
+        assert_eq!(read.unused, vec!["公民身份号码".to_string()]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The comparison use-cases: importing a department list as a snapshot, linking a snapshot to
 //! the registry's members (within an area), and exporting a run's links for review.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -76,19 +76,7 @@ pub async fn import_upload(
     (file_name, bytes): (&str, &[u8]),
     as_of: NaiveDate,
 ) -> Result<Imported> {
-    let extension = Path::new(file_name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .filter(|e| matches!(e.as_str(), "csv" | "txt" | "xlsx" | "xls"))
-        .with_context(|| {
-            format!("“{file_name}”不是CSV或XLSX文件 / {file_name:?} is not a CSV or XLSX file")
-        })?;
-    // the reader works on files (format by extension); a name of our own keeps the browser's
-    // name out of the file system
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join(format!("list.{extension}"));
-    std::fs::write(&path, bytes)?;
+    let (_dir, path) = uploaded_file(file_name, bytes)?;
     let file = ListFile {
         path: &path,
         name: file_name.to_string(),
@@ -96,24 +84,66 @@ pub async fn import_upload(
     import_file(db, actor, Some(owner), name, kind, mapping, file, as_of).await
 }
 
-/// A list's file: where it is read from and the name it is recorded under.
-struct ListFile<'a> {
-    path: &'a Path,
-    name: String,
+/// An uploaded file written to a directory of its own (removed when the guard drops): the
+/// readers work on files and tell the format by the extension; a name of our own keeps the
+/// browser's name out of the file system.
+pub fn uploaded_file(file_name: &str, bytes: &[u8]) -> Result<(tempfile::TempDir, PathBuf)> {
+    let extension = Path::new(file_name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .filter(|e| matches!(e.as_str(), "csv" | "txt" | "xlsx" | "xls"))
+        .ok_or_else(|| {
+            refused(
+                Message::new("sheet.not_a_sheet")
+                    .with("file", fupin_core::fields::excerpt(file_name)),
+            )
+        })?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join(format!("upload.{extension}"));
+    std::fs::write(&path, bytes)?;
+    Ok((dir, path))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn import_file(
+/// Rows of a list the column-mapping form shows.
+const PREVIEW_ROWS: usize = 5;
+
+/// What the column-mapping form shows of an uploaded list before it is imported: the first
+/// rows and the column each field would be read from (by the source's saved mapping, then the
+/// kind's default), with the source's kind. Refused as [`import_upload`] would refuse the
+/// source (a new one without a kind, another kind than the source's).
+pub async fn preview_upload(
     db: &Db,
-    actor: &Actor,
+    owner: &AreaCode,
+    name: &str,
+    kind: Option<DepartmentKind>,
+    (file_name, bytes): (&str, &[u8]),
+) -> Result<(DepartmentKind, super::lists::ListPreview)> {
+    let plan = source_plan(db, Some(owner), name, kind).await?;
+    let (_dir, path) = uploaded_file(file_name, bytes)?;
+    let default = plan.kind.default_mapping();
+    let preview = tokio::task::spawn_blocking(move || {
+        let mappings: Vec<&ColumnMapping> = plan.saved.iter().chain([&default]).collect();
+        super::lists::preview(&path, &mappings, PREVIEW_ROWS)
+    })
+    .await??;
+    Ok((plan.kind, preview))
+}
+
+/// A source as an import finds it: its kind, and its saved mapping if it has one.
+struct SourcePlan {
+    kind: DepartmentKind,
+    saved: Option<ColumnMapping>,
+}
+
+/// The source `name` of `owner` as an import of `kind` would use it: a new source needs its
+/// kind, an existing one keeps its own.
+async fn source_plan(
+    db: &Db,
     owner: Option<&AreaCode>,
     name: &str,
     kind: Option<DepartmentKind>,
-    mapping: Option<ColumnMapping>,
-    file: ListFile<'_>,
-    as_of: NaiveDate,
-) -> Result<Imported> {
-    let path = file.path;
+) -> Result<SourcePlan> {
     let name = name.trim();
     if name.is_empty() {
         return Err(refused(Message::new("compare.source_needs_name")));
@@ -141,10 +171,38 @@ async fn import_file(
             ));
         }
     };
-    let mapping = match (mapping, &existing) {
-        (Some(m), _) => m,
-        (None, Some(s)) => serde_json::from_str(&s.mapping)
-            .with_context(|| format!("source {name:?} has an unreadable mapping"))?,
+    let saved = existing
+        .as_ref()
+        .map(|s| serde_json::from_str(&s.mapping))
+        .transpose()
+        .with_context(|| format!("source {name:?} has an unreadable mapping"))?;
+    Ok(SourcePlan { kind, saved })
+}
+
+/// A list's file: where it is read from and the name it is recorded under.
+struct ListFile<'a> {
+    path: &'a Path,
+    name: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn import_file(
+    db: &Db,
+    actor: &Actor,
+    owner: Option<&AreaCode>,
+    name: &str,
+    kind: Option<DepartmentKind>,
+    mapping: Option<ColumnMapping>,
+    file: ListFile<'_>,
+    as_of: NaiveDate,
+) -> Result<Imported> {
+    let path = file.path;
+    let name = name.trim();
+    let owner_code = owner.map_or("", AreaCode::as_str);
+    let plan = source_plan(db, owner, name, kind).await?;
+    let kind = plan.kind;
+    let mapping = match (mapping, plan.saved) {
+        (Some(m), _) | (None, Some(m)) => m,
         (None, None) => kind.default_mapping(),
     };
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;

@@ -63,6 +63,7 @@ pub fn options(skip_invalid: bool) -> ImportOptions {
         report: None,
         today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
         audit: fupin_services::audit::Actor::cli(),
+        scope: None,
     }
 }
 

@@ -15,6 +15,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
+use super::area_picker::AreaPicker;
 use super::wording;
 use super::{Pager, parse_page};
 use crate::AppState;
@@ -95,8 +96,10 @@ async fn users_page(
     caller: &Caller,
     error: Option<String>,
     created: Option<String>,
+    pick: Pick<'_>,
 ) -> Result<Response, AppError> {
     let area = home_area(caller)?;
+    let picker = AreaPicker::of(state, &caller.viewer().scope, pick.query, pick.selected).await?;
     let users = state.db.users_within(Some(&area)).await?;
     let names = super::AreaNames::of(state, users.iter().map(|u| u.area.as_str())).await?;
     let rows: Vec<UserRow> = users
@@ -111,7 +114,8 @@ async fn users_page(
             title => t(lang, "users"),
             users => Serde(rows),
             roles => Serde(role_choices(lang)),
-            area => area.to_string(),
+            picker => Serde(picker),
+            picker_action => "/admin/users#create",
             error => error.clone(),
             created,
         },
@@ -124,8 +128,20 @@ pub async fn users(
     State(state): State<AppState>,
     lang: Lang,
     caller: Caller,
+    Query(q): Query<super::area_picker::AreaQuery>,
 ) -> Result<Response, AppError> {
-    users_page(&state, lang, &caller, None, None).await
+    let pick = Pick {
+        query: q.area_q.as_deref(),
+        selected: None,
+    };
+    users_page(&state, lang, &caller, None, None, pick).await
+}
+
+/// What the users page's area picker shows: the areas found by a name, and the one chosen.
+#[derive(Debug, Default, Clone, Copy)]
+struct Pick<'a> {
+    query: Option<&'a str>,
+    selected: Option<&'a str>,
 }
 
 /// The form's fields (roles repeat: `role=a&role=b`).
@@ -164,9 +180,13 @@ pub async fn create_user(
     body: String,
 ) -> Result<Response, AppError> {
     let f = NewUserForm::parse(&body);
+    let pick = Pick {
+        query: None,
+        selected: Some(&f.area),
+    };
     let Ok(area) = AreaCode::parse(&f.area) else {
-        let error = Some(format!("{}: {}", t(lang, "area_code"), f.area));
-        return users_page(&state, lang, &caller, error, None).await;
+        let error = Some(format!("{}: {}", t(lang, "area"), f.area));
+        return users_page(&state, lang, &caller, error, None, pick).await;
     };
     let Some(roles) = f
         .roles
@@ -192,9 +212,12 @@ pub async fn create_user(
                 f.username,
                 t(lang, "temporary_password")
             ));
-            users_page(&state, lang, &caller, None, created).await
+            users_page(&state, lang, &caller, None, created, Pick::default()).await
         }
-        Err(e) => users_page(&state, lang, &caller, Some(refusal(lang, e)?), None).await,
+        Err(e) => {
+            let error = Some(refusal(lang, e)?);
+            users_page(&state, lang, &caller, error, None, pick).await
+        }
     }
 }
 

@@ -19,6 +19,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
+use super::area_picker::AreaPicker;
 use super::{Pager, area_href, household_href, parse_page};
 use crate::AppState;
 use crate::auth::Caller;
@@ -239,6 +240,7 @@ async fn warning_page(
     caller: &Caller,
     id: i64,
     refusal: Option<String>,
+    area_q: Option<&str>,
 ) -> Result<Response, AppError> {
     let viewer = caller.viewer();
     let view = service::view(&state.db, &state.audit, &caller.actor(), &viewer.scope, id)
@@ -307,6 +309,12 @@ async fn warning_page(
         state: current,
         ..
     } = &view;
+    // the new responsible area is picked by name among those the caller may name
+    let picker = if caller.may(Action::WorkWarnings) && !current.is_closed() {
+        Some(AreaPicker::of(state, &viewer.scope, area_q, Some(&w.area_code)).await?)
+    } else {
+        None
+    };
     let html = state.render(
         "warning.html",
         lang,
@@ -336,6 +344,9 @@ async fn warning_page(
             can_work => caller.may(Action::WorkWarnings),
             resolutions => Serde(choices(lang, Resolution::ALL, "")),
             refusal => refusal.clone(),
+            picker => Serde(picker),
+            picker_action => format!("{}#assign", warning_href(id)),
+            picker_open => area_q.is_some(),
         },
     )?;
     Ok(super::page_with_refusal(html, refusal.is_some()))
@@ -347,8 +358,9 @@ pub async fn show(
     lang: Lang,
     caller: Caller,
     Path(id): Path<i64>,
+    Query(q): Query<super::area_picker::AreaQuery>,
 ) -> Result<Response, AppError> {
-    warning_page(&state, lang, &caller, id, None).await
+    warning_page(&state, lang, &caller, id, None, q.area_q.as_deref()).await
 }
 
 /// Every field optional: a malformed form is refused on the warning's page, after the scope
@@ -405,5 +417,5 @@ pub async fn act(
         },
     };
     let message = format!("{}: {refusal}", t(lang, "act_refused"));
-    warning_page(&state, lang, &caller, id, Some(message)).await
+    warning_page(&state, lang, &caller, id, Some(message), None).await
 }

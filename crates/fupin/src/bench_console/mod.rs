@@ -178,6 +178,7 @@ fn import_options() -> ImportOptions {
         report: None,
         today: chrono_today(),
         audit: fupin_services::audit::Actor::cli(),
+        scope: None,
     }
 }
 

@@ -225,6 +225,7 @@ async fn registry() -> (
         report: None,
         today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
         audit: fupin_services::audit::Actor::cli(),
+        scope: None,
     };
     let s = fupin_services::import::import_households(
         &db,

@@ -5,6 +5,17 @@ pub(super) const STRINGS: super::Strings = &[
     ("all_areas", "全部地区", "All areas"),
     ("areas", "地区", "Areas"),
     ("area_code", "区划代码", "Area code"),
+    ("find_area", "按名称查找区划", "Find an area by name"),
+    (
+        "area_not_found",
+        "没有名称含此文字的区划，下面仍列出本辖区的区划。",
+        "no area's name holds this text; the areas of your jurisdiction are listed instead.",
+    ),
+    (
+        "area_find_deeper",
+        "更下级的区划（乡镇、村）请按名称查找。",
+        "Areas further down (townships, villages): find them by name.",
+    ),
     ("level", "层级", "Level"),
     ("households", "户数", "Households"),
     ("people", "人数", "People"),

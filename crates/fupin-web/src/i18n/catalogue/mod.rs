@@ -13,6 +13,7 @@ mod common;
 mod comparison;
 mod edit;
 mod errors;
+mod household_sheet;
 mod households;
 mod measures;
 mod search;
@@ -28,6 +29,7 @@ pub(super) const MODULES: &[(&str, Strings)] = &[
     ("errors", errors::STRINGS),
     ("areas", areas::STRINGS),
     ("households", households::STRINGS),
+    ("household_sheet", household_sheet::STRINGS),
     ("edit", edit::STRINGS),
     ("accounts", accounts::STRINGS),
     ("search", search::STRINGS),

@@ -3,13 +3,15 @@
 //! (how records linked, which warnings it raised). The warnings themselves, which name people,
 //! are on `/warnings` (`pages::warnings`).
 
+pub mod mapping;
+
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use fupin_core::departments::DepartmentKind;
 use fupin_core::linkage::{Settings, Stats};
 use fupin_core::warnings::{Rule, WarningState};
 use fupin_core::{CodeList, Message};
-use fupin_services::compare::{lists, run as compare, warnings};
+use fupin_services::compare::{run as compare, warnings};
 use fupin_services::error::ServiceError;
 use fupin_services::progress::Silent;
 use fupin_storage::comparison::{RunListing, SourceRow};
@@ -212,7 +214,6 @@ struct ListUpload {
     source: String,
     kind: String,
     as_of: String,
-    mapping: String,
     file_name: String,
     bytes: Vec<u8>,
 }
@@ -235,15 +236,15 @@ async fn read_list_upload(mut form: Multipart) -> Result<ListUpload, ServiceErro
             "source" => u.source = text,
             "kind" => u.kind = text,
             "as_of" => u.as_of = text,
-            "mapping" => u.mapping = text,
             _ => {}
         }
     }
     Ok(u)
 }
 
-/// Imports an uploaded list; the error names the field or rows at fault.
-async fn import(state: &AppState, caller: &Caller, u: ListUpload) -> Result<i64, ServiceError> {
+/// Checks an uploaded list's form and reads its first rows; the list is then held for its
+/// column mapping (`mapping::form`). The error names the field or rows at fault.
+async fn stage(state: &AppState, caller: &Caller, u: ListUpload) -> Result<String, ServiceError> {
     if u.bytes.is_empty() {
         return Err(ServiceError::refused("compare.choose_file"));
     }
@@ -259,32 +260,30 @@ async fn import(state: &AppState, caller: &Caller, u: ListUpload) -> Result<i64,
         "" => chrono::Local::now().date_naive(),
         d => fupin_core::date::parse_date(d).ok_or_else(|| refused("compare.bad_as_of", d))?,
     };
-    let mapping = match u.mapping.trim() {
-        "" => None,
-        m => Some(lists::parse_mapping(m)?),
-    };
     // the route lets only the logged-in here
-    let owner = &caller
-        .principal
-        .as_ref()
-        .ok_or(ServiceError::NotFound)?
-        .area;
+    let principal = caller.principal.as_ref().ok_or(ServiceError::NotFound)?;
     // the list is the uploader's area's
-    let imported = compare::import_upload(
+    let (kind, preview) = compare::preview_upload(
         &state.db,
-        &caller.actor(),
-        owner,
+        &principal.area,
         &u.source,
         kind,
-        mapping,
         (&u.file_name, &u.bytes),
-        as_of,
     )
     .await?;
-    Ok(imported.snapshot_id)
+    let size = u.bytes.len();
+    let staged = mapping::StagedList {
+        source: u.source.trim().to_string(),
+        kind,
+        as_of,
+        file_name: u.file_name,
+        bytes: u.bytes,
+        preview,
+    };
+    Ok(state.lists.put(&principal.username, size, staged))
 }
 
-/// `POST /compare/lists`: a department list (multipart), all or nothing.
+/// `POST /compare/lists`: a department list (multipart), held for its column mapping.
 pub async fn upload(
     State(state): State<AppState>,
     lang: Lang,
@@ -297,12 +296,12 @@ pub async fn upload(
             tracing::debug!(error = %e.body_text(), "cannot read an upload");
             AppError::bad_request("form_unreadable")
         })?;
-    let imported = match read_list_upload(form).await {
-        Ok(u) => import(&state, &caller, u).await,
+    let staged = match read_list_upload(form).await {
+        Ok(u) => stage(&state, &caller, u).await,
         Err(e) => Err(e),
     };
-    match imported {
-        Ok(_) => Ok(Redirect::to("/compare#lists").into_response()),
+    match staged {
+        Ok(token) => Ok(Redirect::to(&mapping::href(&token)).into_response()),
         Err(e) => {
             let refusal = Refusal::of(lang, "list_refused", e)?;
             index_page(&state, lang, &caller, Some(refusal)).await
