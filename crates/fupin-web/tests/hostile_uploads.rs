@@ -18,6 +18,8 @@ mod hostile;
 struct Office {
     _dir: tempfile::TempDir,
     db: Db,
+    /// One console for the test: an upload waits there for its column mapping.
+    app: axum::Router,
     cookie: String,
     csrf: String,
 }
@@ -69,6 +71,7 @@ async fn office() -> Office {
         .unwrap();
     Office {
         _dir: dir,
+        app: fupin_web::router(db.clone()),
         db,
         cookie: format!("fupin_session={}", login.session_secret),
         csrf: login.session.csrf_token.clone(),
@@ -82,7 +85,6 @@ fn list_upload(o: &Office, name: &str, bytes: &[u8]) -> Request<Body> {
         ("source", "县民政局死亡登记"),
         ("kind", "death"),
         ("as_of", "2024-01-01"),
-        ("mapping", ""),
     ];
     let (content_type, body) = common::multipart(&fields, name, bytes);
     Request::post("/compare/lists")
@@ -93,13 +95,20 @@ fn list_upload(o: &Office, name: &str, bytes: &[u8]) -> Request<Body> {
 }
 
 async fn send(o: &Office, request: Request<Body>) -> (StatusCode, String) {
-    let response = fupin_web::router(o.db.clone())
-        .oneshot(request)
-        .await
-        .unwrap();
+    let response = o.app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Where an accepted upload waits for its column mapping.
+async fn uploaded(o: &Office, request: Request<Body>) -> String {
+    let response = o.app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    response.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string()
 }
 
 async fn still_answering(o: &Office) {
@@ -178,11 +187,17 @@ async fn a_list_with_bad_rows_is_refused_in_the_pages_language() {
             "行有误",
         ),
     ] {
-        let mut request = list_upload(&o, "死亡.csv", csv);
-        let cookie = format!("{}; lang={lang}", o.cookie);
-        request
-            .headers_mut()
-            .insert(header::COOKIE, cookie.parse().unwrap());
+        // the rows are read once the columns are confirmed on the list's mapping form
+        let location = uploaded(&o, list_upload(&o, "死亡.csv", csv)).await;
+        let columns = format!(
+            "_csrf={}&column_key=0&column_name=1&column_id_number=2",
+            o.csrf
+        );
+        let request = Request::post(location)
+            .header(header::COOKIE, format!("{}; lang={lang}", o.cookie))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(columns))
+            .unwrap();
         let (status, body) = send(&o, request).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(body.contains(expected), "{lang}: {body}");

@@ -133,6 +133,20 @@ async fn a_death_list_is_compared_and_its_warning_worked_in_chromium() {
         .await
         .unwrap();
     click(&c, "#upload-list button[type=submit]").await;
+    // its columns are checked against its first rows before anything is imported
+    wait_for_path_prefix(&c, "/compare/lists/").await;
+    let first_rows = wait_for_text(&c, "#first-rows", "局外人").await;
+    assert!(first_rows.contains("死亡证明编号"), "{first_rows}");
+    assert!(fits_width(&c).await, "{:?}", too_wide(&c).await);
+    let key = c
+        .find(Locator::Css("select[name=column_key] option:checked"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(key, "死亡证明编号", "the kind's own key column is proposed");
+    click(&c, "#mapping-form button[type=submit]").await;
     let sources = wait_for_text(&c, "#sources", "县卫健局死亡名单").await;
     assert!(
         sources.contains("死亡名单.csv"),

@@ -9,6 +9,7 @@
 mod comparison;
 mod crawl;
 mod csp;
+mod household_sheet;
 mod print;
 
 use std::process::{Child, Command, Stdio};
