@@ -7,7 +7,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use fupin_core::access::Action;
@@ -20,6 +20,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
+use super::UploadForm;
 use super::area_picker::AreaPicker;
 use crate::AppState;
 use crate::auth::Caller;
@@ -206,34 +207,13 @@ fn attachment(file: &str, extension: &str) -> String {
     format!("attachment; filename=\"fupin.{extension}\"; filename*=UTF-8''{encoded}")
 }
 
-/// The upload form's fields.
-#[derive(Debug, Default)]
-struct SheetUpload {
-    skip_invalid: bool,
-    file_name: String,
-    bytes: Vec<u8>,
-}
-
-async fn read_upload(mut form: Multipart) -> Result<SheetUpload, ServiceError> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        tracing::debug!(error = %e.body_text(), "cannot read an upload");
-        ServiceError::refused("form_unreadable")
-    };
-    let mut u = SheetUpload::default();
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
-        match field.name().unwrap_or_default() {
-            "file" => {
-                u.file_name = field.file_name().unwrap_or_default().to_string();
-                u.bytes = field.bytes().await.map_err(unreadable)?.to_vec();
-            }
-            "mode" => u.skip_invalid = field.text().await.map_err(unreadable)? == "skip_invalid",
-            _ => {}
-        }
-    }
+/// The sheet of an upload form, and whether its valid households go in without the others.
+fn read_upload(u: UploadForm) -> Result<(UploadForm, bool), ServiceError> {
     if u.bytes.is_empty() {
         return Err(ServiceError::refused("compare.choose_file"));
     }
-    Ok(u)
+    let skip_invalid = u.field("mode") == "skip_invalid";
+    Ok((u, skip_invalid))
 }
 
 /// `POST /registry/sheet/imports`: holds the sheet, starts its import in the background and
@@ -244,20 +224,14 @@ pub async fn upload(
     caller: Caller,
     request: Request,
 ) -> Result<Response, AppError> {
-    let form = Multipart::from_request(request, &state)
-        .await
-        .map_err(|e| {
-            tracing::debug!(error = %e.body_text(), "cannot read an upload");
-            AppError::bad_request("form_unreadable")
-        })?;
+    let form = UploadForm::read(&state, request).await?;
     let principal = caller.principal.as_ref().ok_or(AppError::NotFound)?;
-    let staged = match read_upload(form).await {
-        Ok(u) => fupin_services::compare::run::uploaded_file(&u.file_name, &u.bytes)
-            .map(|file| (u, file))
-            .map_err(ServiceError::from),
-        Err(e) => Err(e),
-    };
-    let (u, (dir, path)) = match staged {
+    let staged = form.and_then(read_upload).and_then(|(u, skip_invalid)| {
+        fupin_services::compare::run::uploaded_file(&u.file_name, &u.bytes)
+            .map(|file| (u, skip_invalid, file))
+            .map_err(ServiceError::from)
+    });
+    let (u, skip_invalid, (dir, path)) = match staged {
         Ok(staged) => staged,
         Err(ServiceError::Refused(m)) => {
             let why = i18n::message(lang, &m);
@@ -267,7 +241,7 @@ pub async fn upload(
     };
     let job = ImportJob {
         file_name: u.file_name.clone(),
-        skip_invalid: u.skip_invalid,
+        skip_invalid,
         progress: JobProgress::default(),
         outcome: Mutex::new(None),
         dir,
@@ -279,7 +253,7 @@ pub async fn upload(
         .get(&principal.username, &token)
         .ok_or(AppError::NotFound)?;
     let options = ImportOptions {
-        skip_invalid: u.skip_invalid,
+        skip_invalid,
         actor: caller.actor().name,
         report: Some(job.report_path()),
         today: chrono::Local::now().date_naive(),

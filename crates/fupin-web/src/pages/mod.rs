@@ -76,6 +76,62 @@ pub async fn read_dossier(
     .ok_or(AppError::NotFound)
 }
 
+/// A multipart form (an upload) read whole: the file as the browser named it, and the other
+/// fields (the CSRF field was checked before the handler).
+#[derive(Debug, Default)]
+pub struct UploadForm {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    fields: Vec<(String, String)>,
+}
+
+impl UploadForm {
+    /// The text field `name` (empty where the form has none).
+    pub fn field(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Reads the request's multipart body: a body that is not one is a bad request; one that
+    /// breaks off is refused on the page (`form_unreadable`), like any other refusal.
+    pub async fn read(
+        state: &crate::AppState,
+        request: axum::extract::Request,
+    ) -> Result<Result<Self, fupin_services::error::ServiceError>, AppError> {
+        use axum::extract::FromRequest;
+        let mut form = axum::extract::Multipart::from_request(request, state)
+            .await
+            .map_err(|e| {
+                tracing::debug!(error = %e.body_text(), "cannot read an upload");
+                AppError::bad_request("form_unreadable")
+            })?;
+        Ok(Self::fields_of(&mut form).await)
+    }
+
+    async fn fields_of(
+        form: &mut axum::extract::Multipart,
+    ) -> Result<Self, fupin_services::error::ServiceError> {
+        let unreadable = |e: axum::extract::multipart::MultipartError| {
+            tracing::debug!(error = %e.body_text(), "cannot read an upload");
+            fupin_services::error::ServiceError::refused("form_unreadable")
+        };
+        let mut u = Self::default();
+        while let Some(field) = form.next_field().await.map_err(unreadable)? {
+            let name = field.name().unwrap_or_default().to_string();
+            if name == "file" {
+                u.file_name = field.file_name().unwrap_or_default().to_string();
+                u.bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+            } else {
+                let text = field.text().await.map_err(unreadable)?;
+                u.fields.push((name, text));
+            }
+        }
+        Ok(u)
+    }
+}
+
 /// Shown where a value is missing.
 pub const DASH: &str = "—";
 

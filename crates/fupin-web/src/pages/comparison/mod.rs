@@ -5,7 +5,7 @@
 
 pub mod mapping;
 
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use fupin_core::departments::DepartmentKind;
 use fupin_core::linkage::{Settings, Stats};
@@ -19,6 +19,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::Serialize;
 
+use super::UploadForm;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
@@ -208,43 +209,9 @@ pub async fn index(
     index_page(&state, lang, &caller, None).await
 }
 
-/// The upload form's fields.
-#[derive(Debug, Default)]
-struct ListUpload {
-    source: String,
-    kind: String,
-    as_of: String,
-    file_name: String,
-    bytes: Vec<u8>,
-}
-
-async fn read_list_upload(mut form: Multipart) -> Result<ListUpload, ServiceError> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        tracing::debug!(error = %e.body_text(), "cannot read an upload");
-        ServiceError::refused("form_unreadable")
-    };
-    let mut u = ListUpload::default();
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "file" {
-            u.file_name = field.file_name().unwrap_or_default().to_string();
-            u.bytes = field.bytes().await.map_err(unreadable)?.to_vec();
-            continue;
-        }
-        let text = field.text().await.map_err(unreadable)?;
-        match name.as_str() {
-            "source" => u.source = text,
-            "kind" => u.kind = text,
-            "as_of" => u.as_of = text,
-            _ => {}
-        }
-    }
-    Ok(u)
-}
-
 /// Checks an uploaded list's form and reads its first rows; the list is then held for its
 /// column mapping (`mapping::form`). The error names the field or rows at fault.
-async fn stage(state: &AppState, caller: &Caller, u: ListUpload) -> Result<String, ServiceError> {
+async fn stage(state: &AppState, caller: &Caller, u: UploadForm) -> Result<String, ServiceError> {
     if u.bytes.is_empty() {
         return Err(ServiceError::refused("compare.choose_file"));
     }
@@ -252,11 +219,11 @@ async fn stage(state: &AppState, caller: &Caller, u: ListUpload) -> Result<Strin
         let value = fupin_core::fields::excerpt(value).into_owned();
         ServiceError::Refused(Message::new(key).with("value", value))
     };
-    let kind = match u.kind.trim() {
+    let kind = match u.field("kind").trim() {
         "" => None,
         k => Some(DepartmentKind::parse(k).ok_or_else(|| refused("compare.unknown_kind", k))?),
     };
-    let as_of = match u.as_of.trim() {
+    let as_of = match u.field("as_of").trim() {
         "" => chrono::Local::now().date_naive(),
         d => fupin_core::date::parse_date(d).ok_or_else(|| refused("compare.bad_as_of", d))?,
     };
@@ -266,14 +233,14 @@ async fn stage(state: &AppState, caller: &Caller, u: ListUpload) -> Result<Strin
     let (kind, preview) = compare::preview_upload(
         &state.db,
         &principal.area,
-        &u.source,
+        u.field("source"),
         kind,
         (&u.file_name, &u.bytes),
     )
     .await?;
     let size = u.bytes.len();
     let staged = mapping::StagedList {
-        source: u.source.trim().to_string(),
+        source: u.field("source").trim().to_string(),
         kind,
         as_of,
         file_name: u.file_name,
@@ -290,13 +257,7 @@ pub async fn upload(
     caller: Caller,
     request: Request,
 ) -> Result<Response, AppError> {
-    let form = Multipart::from_request(request, &state)
-        .await
-        .map_err(|e| {
-            tracing::debug!(error = %e.body_text(), "cannot read an upload");
-            AppError::bad_request("form_unreadable")
-        })?;
-    let staged = match read_list_upload(form).await {
+    let staged = match UploadForm::read(&state, request).await? {
         Ok(u) => stage(&state, &caller, u).await,
         Err(e) => Err(e),
     };
