@@ -203,9 +203,61 @@ pub fn foreign_texts(text: &str, page: Lang) -> Vec<String> {
     found
 }
 
+/// The words of a text: its runs of Latin letters.
+fn latin_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+}
+
+/// The English catalogue's words that no Chinese text uses too, lower-cased: what must not
+/// stand on a Chinese page. (CSV, XLSX, PDF, Excel, UTF, GBK are names in both languages.)
+static ENGLISH_ONLY: std::sync::LazyLock<std::collections::HashSet<String>> =
+    std::sync::LazyLock::new(|| {
+        let mut words = std::collections::HashSet::new();
+        for (_, zh, en) in entries() {
+            if zh != en {
+                for part in literal_parts(en) {
+                    words.extend(latin_words(part).map(str::to_lowercase));
+                }
+            }
+        }
+        for (_, zh, _) in entries() {
+            for part in literal_parts(zh) {
+                for w in latin_words(part) {
+                    words.remove(&w.to_lowercase());
+                }
+            }
+        }
+        // one letter is a label (A, B) or a unit, not a word of the interface
+        words.retain(|w| w.len() >= 2);
+        words
+    });
+
+/// The English words of the catalogue in a Chinese page's `text` (each once, as written):
+/// for the tests that hold every page to one language. The caller leaves out what is data and
+/// may be in Latin letters (usernames, file names: marked `translate="no"` on the pages).
+pub fn english_words(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = latin_words(text)
+        .filter(|w| ENGLISH_ONLY.contains(&w.to_lowercase()))
+        .map(str::to_string)
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn english_words_of_the_catalogue_are_found_and_shared_names_are_not() {
+        assert_eq!(
+            english_words("户数 Households 1,204 · 导出 CSV 或 XLSX · 2024年"),
+            vec!["Households".to_string()]
+        );
+        assert!(english_words("张三 13800000000 贵J12345").is_empty());
+    }
 
     #[test]
     fn literal_parts_leave_out_the_values() {

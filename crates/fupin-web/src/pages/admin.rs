@@ -431,6 +431,8 @@ struct AuditRow {
     at: String,
     actor: String,
     action: String,
+    /// What kind of record, in words, and which (its id, a username, a file: data).
+    target_kind: String,
     target: String,
     area_code: String,
     area: String,
@@ -452,7 +454,8 @@ impl AuditRow {
             at: crate::time::local_time(&e.at),
             actor: wording::actor(lang, &e.actor),
             action: wording::audit_action(lang, &e.action),
-            target: format!("{} {target}", wording::audit_target(lang, &e.target_kind)),
+            target_kind: wording::audit_target(lang, &e.target_kind),
+            target,
             area_code: e.area_code.clone(),
             area: names.name(&e.area_code),
             client_addr: e.client_addr.clone(),

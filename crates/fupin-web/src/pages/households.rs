@@ -229,6 +229,12 @@ impl FieldRow {
                 };
                 (format!("{who}{}{what}", lang.pick("：", ": ")), field)
             }
+            // a year's row of the history sheet (its status and income)
+            None if change.field.starts_with("year:") => {
+                let year = &change.field["year:".len()..];
+                let row = fupin_core::Message::new("change_year_row").with("year", year);
+                (crate::i18n::message(lang, &row), None)
+            }
             None => {
                 let field = field_by_code(&change.field);
                 let label =

@@ -1,8 +1,9 @@
 //! Every page each of the demo's accounts can reach from its start page by following links,
 //! crawled in Chromium (issue 26). Each page is loaded at 360 × 640 and laid out again at
 //! 1280 × 800; the crawl fails on a link that answers 4xx/5xx, a page wider than its window,
-//! a console error, a form control without a label, text of the English catalogue on a Chinese
-//! page, a 12-digit area code shown as the only name of an area, or a UTC "…Z" timestamp.
+//! a console error, a form control without a label, a word of the English catalogue on a
+//! Chinese page (or a Chinese catalogue text on an English one: every account is crawled in
+//! both), a 12-digit area code shown as the only name of an area, or a UTC "…Z" timestamp.
 //! Each account's start page is saved as a screenshot at both sizes (`FUPIN_SCREENSHOTS`, by
 //! default `target/browser-screenshots`), for CI to keep beside its log.
 
@@ -75,6 +76,18 @@ for (let n = walk.nextNode(); n; n = walk.nextNode()) {
         .some(a => a.pathname.endsWith(code) && /\p{L}/u.test(a.innerText));
     if (!/\p{L}/u.test(rest) && !named) bare.push(cell.tagName + ': ' + cell.innerText.trim().slice(0, 80));
 }
+// the words a reader sees in the page's language: without data marked as not to be
+// translated (usernames, file names, rule syntax, recorded reasons) or quoted in another
+// language (the public notice, a Chinese document, on an English page)
+const words = [];
+const pageLang = document.documentElement.lang;
+const shown = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let n = shown.nextNode(); n; n = shown.nextNode()) {
+    const e = n.parentElement;
+    if (e.closest('[translate=no], script, style') || !e.checkVisibility()) continue;
+    if (e.closest('[lang]').lang !== pageLang) continue;
+    words.push(n.data);
+}
 const utc = (document.body.innerText.match(/\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?Z/g) || [])
     .slice(0, 3);
 return {
@@ -82,6 +95,7 @@ return {
     status: nav ? nav.responseStatus : 0,
     lang: document.documentElement.lang,
     text: document.body.innerText,
+    words: words.join(' '),
     links: [...document.querySelectorAll('a[href]')].map(a => a.href),
     unlabelled,
     bare,
@@ -141,10 +155,14 @@ async fn inspect(c: &Client, account: &str, at: &str, from: &str) -> (Vec<String
     if status >= 400 {
         found.push(format!("{where_}: answered {status}"));
     }
-    let text = page["text"].as_str().unwrap_or_default();
+    let words = page["words"].as_str().unwrap_or_default();
     if page["lang"] == "zh-CN" {
-        for foreign in i18n::foreign_texts(text, Lang::Zh) {
-            found.push(format!("{where_}: English text {foreign}"));
+        for word in i18n::english_words(words) {
+            found.push(format!("{where_}: English word {word:?}"));
+        }
+    } else {
+        for foreign in i18n::foreign_texts(words, Lang::En) {
+            found.push(format!("{where_}: Chinese text {foreign}"));
         }
     }
     for (key, what) in [
@@ -190,17 +208,25 @@ async fn screenshots(c: &Client, account: &str) {
     c.set_window_size(PHONE.0, PHONE.1).await.unwrap();
 }
 
-/// Logs `account` in with the form and follows every link from its start page, breadth first.
-async fn crawl(c: &Client, base: &url::Url, account: &str) -> (Vec<String>, usize) {
+/// Logs `account` in with the form and follows every link from its start page, breadth first,
+/// in `lang` (the switch's cookie set once, at the start page).
+async fn crawl(c: &Client, base: &url::Url, account: &str, lang: Lang) -> (Vec<String>, usize) {
     c.delete_all_cookies().await.unwrap();
     c.goto(base.join("/login").unwrap().as_str()).await.unwrap();
     fill(c, "input[name=username]", account).await;
     fill(c, "input[name=password]", DEMO_PASSWORD).await;
     click(c, "button[type=submit]").await;
     wait_for_url(c, "the start page", |p, _| p != "/login").await;
-    screenshots(c, account).await;
+    if lang == Lang::En {
+        c.goto(base.join("/?lang=en").unwrap().as_str())
+            .await
+            .unwrap();
+    } else {
+        screenshots(c, account).await;
+    }
 
-    let start = c.current_url().await.unwrap();
+    let mut start = c.current_url().await.unwrap();
+    start.set_query(None);
     let mut found = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut shapes: HashMap<String, usize> = HashMap::new();
@@ -249,11 +275,16 @@ async fn every_page_each_demo_account_reaches_is_whole_at_both_sizes() {
     let c = browser(&driver).await;
 
     let mut found = Vec::new();
-    for account in fupin_services::demo_accounts::usernames() {
-        let (problems, visited) = crawl(&c, &base, account).await;
-        eprintln!("{account}: {visited} pages, {} problems", problems.len());
-        assert!(visited >= 5, "{account} reached only {visited} pages");
-        found.extend(problems);
+    for lang in [Lang::Zh, Lang::En] {
+        for account in fupin_services::demo_accounts::usernames() {
+            let (problems, visited) = crawl(&c, &base, account, lang).await;
+            eprintln!(
+                "{account} ({lang:?}): {visited} pages, {} problems",
+                problems.len()
+            );
+            assert!(visited >= 5, "{account} reached only {visited} pages");
+            found.extend(problems);
+        }
     }
     // the checks themselves see what they look for: a page that is not there, logged in
     c.goto(base.join("/no-such-page").unwrap().as_str())

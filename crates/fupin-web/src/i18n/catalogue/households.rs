@@ -27,6 +27,7 @@ pub(super) const STRINGS: super::Strings = &[
     ("reason_label", "原因：", "Reason: "),
     ("change_log", "变更记录", "Change log"),
     ("no_changes", "没有变更记录。", "No changes recorded."),
+    ("change_year_row", "{year}年度信息", "Year {year}"),
     ("field", "字段", "Field"),
     ("old_value", "原值", "Old"),
     ("new_value", "新值", "New"),

@@ -410,6 +410,7 @@ pub async fn show(
             stats => Serde(stats_of(&run)),
             settings => Serde(settings),
             area => area,
+            started_by => super::wording::actor(lang, &run.started_by),
             run => Serde(run),
             warnings => Serde(lines),
         },
