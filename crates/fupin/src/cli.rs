@@ -602,6 +602,12 @@ pub struct BenchConsoleArgs {
     /// Concurrent clients reading household pages (--during-import).
     #[arg(long, default_value_t = 4)]
     pub clients: usize,
+    /// Instead of the above, time a sheet of the province holding most of N generated
+    /// households imported on the console (upload, background job, its page polled) against
+    /// the command line's import of the same file, each into a fresh SQLite database under
+    /// DIR/console-import-<N>/, in three alternating rounds.
+    #[arg(long, value_name = "N")]
+    pub console_import: Option<usize>,
 }
 
 /// How long a connection may take over a request (`fupin serve`).

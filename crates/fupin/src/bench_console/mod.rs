@@ -13,8 +13,10 @@
 //! the VM); the multiples are what compare across runs.
 //!
 //! With `--during-import N`, household pages are read instead while N households are imported
-//! ([`during_import`]).
+//! ([`during_import`]); with `--console-import N`, a sheet imported on the console is timed
+//! against the command line's import of it ([`console_import`]).
 
+mod console_import;
 mod during_import;
 mod floors;
 
@@ -41,6 +43,9 @@ const CARDS_VILLAGE: i64 = 500;
 pub async fn run(args: BenchConsoleArgs) -> Result<()> {
     if let Some(incoming) = args.during_import {
         return during_import::run(&args, incoming).await;
+    }
+    if let Some(n) = args.console_import {
+        return console_import::run(&args, n).await;
     }
     let data = args.dir.join("data");
     if !data.join("households.csv").exists() {
