@@ -413,8 +413,10 @@ async fn check_against_registry(
     lookups: bool,
     scope: Option<&fupin_core::access::Scope>,
 ) -> Result<Checked> {
-    // an ID number's household by its number, `None` where it lies outside the scope
+    // an ID number's household by its number; apart, those registered outside the scope (the
+    // command line's import has none: its lookups stay as they were)
     let (mut existing, mut owners) = (HashMap::new(), HashMap::new());
+    let mut outside = std::collections::HashSet::new();
     if lookups {
         let numbers: Vec<&str> = households.iter().map(|(h, _)| h.number.as_str()).collect();
         existing = writer.existing(&numbers).await?;
@@ -422,12 +424,21 @@ async fn check_against_registry(
             .iter()
             .flat_map(|(h, _)| h.members.iter().map(|m| m.id_number.as_str()))
             .collect();
-        owners = match scope {
-            Some(scope) => writer.id_owners_within(scope, &ids).await?,
-            None => (writer.id_owners(&ids).await?.into_iter())
-                .map(|(id, number)| (id, Some(number)))
-                .collect(),
-        };
+        match scope {
+            None => owners = writer.id_owners(&ids).await?,
+            Some(scope) => {
+                for (id, owner) in writer.id_owners_within(scope, &ids).await? {
+                    match owner {
+                        Some(number) => {
+                            owners.insert(id, number);
+                        }
+                        None => {
+                            outside.insert(id);
+                        }
+                    }
+                }
+            }
+        }
     }
     let reason = "导入";
     let mut out = Checked {
@@ -456,10 +467,15 @@ async fn check_against_registry(
             .iter()
             .zip(&rows)
             .filter_map(|(m, row)| {
-                let problem = match owners.get(m.id_number.as_str())? {
-                    Some(owner) if *owner == h.number => return None,
-                    Some(owner) => Problem::IdInOtherHousehold(owner.clone()),
-                    None => Problem::IdRegisteredElsewhere,
+                let id = m.id_number.as_str();
+                let problem = if !outside.is_empty() && outside.contains(id) {
+                    Problem::IdRegisteredElsewhere
+                } else {
+                    let owner = owners.get(id)?;
+                    if *owner == h.number {
+                        return None;
+                    }
+                    Problem::IdInOtherHousehold(owner.clone())
                 };
                 Some(RowIssue {
                     row: *row,

@@ -151,6 +151,95 @@ fn set_cell(lines: &mut [String], line_index: usize, column: &str, value: &str) 
     lines[line_index] = cells.join(",");
 }
 
+/// A county office's import (the console's): a household number or an ID number registered in
+/// another county is refused, and the message does not say which household holds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scoped_import_refuses_what_is_registered_outside_without_saying_where() {
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let file = generated(dir.path(), 40, Format::Csv);
+        assert!(import(&t.db, &file, false).await.committed);
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<String> = text.lines().map(String::from).collect();
+        let header: Vec<String> = lines[0]
+            .trim_start_matches('\u{feff}')
+            .split(',')
+            .map(String::from)
+            .collect();
+        let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let village_col = column("村级区划代码");
+        let cell = |line: usize, col: usize| lines[line].split(',').nth(col).unwrap().to_string();
+        // each household's rows, first to last
+        let mut groups = vec![(1, 2)];
+        for i in 2..lines.len() {
+            if lines[i].split(',').next() == lines[i - 1].split(',').next() {
+                groups.last_mut().unwrap().1 = i + 1;
+            } else {
+                groups.push((i, i + 1));
+            }
+        }
+        let a = groups[0];
+        let county = cell(a.0, village_col)[..6].to_string();
+        let mut others = groups[1..]
+            .iter()
+            .filter(|g| !cell(g.0, village_col).starts_with(&county));
+        let (b, c) = (*others.next().unwrap(), *others.next().unwrap());
+        // A keeps its village and takes C's head's ID number; B moves into A's village
+        let mut sheet = vec![lines[0].clone()];
+        sheet.extend(lines[a.0..a.1].iter().cloned());
+        let last = sheet.len() - 1;
+        // the whole person, so that the row is valid but for where the ID is registered
+        for name in &header[column("姓名")..] {
+            if name != "与户主关系" {
+                set_cell(&mut sheet, last, name, &cell(c.0, column(name)));
+            }
+        }
+        for line in b.0..b.1 {
+            sheet.push(lines[line].clone());
+            let at = sheet.len() - 1;
+            for name in ["县", "乡镇", "行政村", "村级区划代码"] {
+                set_cell(&mut sheet, at, name, &cell(a.0, column(name)));
+            }
+        }
+        let path = dir.path().join("county.csv");
+        std::fs::write(&path, sheet.join("\n") + "\n").unwrap();
+        let mut opts = options(false);
+        opts.report = Some(dir.path().join("county.errors.csv"));
+        opts.scope = Some(Scope::operator_within(Some(
+            AreaCode::parse(&county).unwrap(),
+        )));
+        let s = fupin_services::import::import_households(&t.db, &path, &opts, &Silent)
+            .await
+            .unwrap();
+        assert!(!s.committed, "{}", t.name);
+        let keys: Vec<&str> = s.first_problems.iter().map(|p| p.reason.key).collect();
+        assert!(
+            keys.contains(&"problem.id_registered_elsewhere"),
+            "{}: {keys:?}",
+            t.name
+        );
+        assert!(
+            keys.contains(&"problem.number_registered_elsewhere"),
+            "{}: {keys:?}",
+            t.name
+        );
+        assert!(
+            !keys.contains(&"problem.id_in_other_household"),
+            "{}: {keys:?}",
+            t.name
+        );
+        // the command line's import of the same sheet names the household instead
+        let s = import(&t.db, &path, false).await;
+        let keys: Vec<&str> = s.first_problems.iter().map(|p| p.reason.key).collect();
+        assert!(
+            keys.contains(&"problem.id_in_other_household"),
+            "{}: {keys:?}",
+            t.name
+        );
+        t.drop_database().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_rows_are_reported_and_nothing_is_written() {
     for t in backends().await {
