@@ -194,8 +194,8 @@ async fn a_scoped_import_refuses_what_is_registered_outside_without_saying_where
                 set_cell(&mut sheet, last, name, &cell(c.0, column(name)));
             }
         }
-        for line in b.0..b.1 {
-            sheet.push(lines[line].clone());
+        for line in &lines[b.0..b.1] {
+            sheet.push(line.clone());
             let at = sheet.len() - 1;
             for name in ["县", "乡镇", "行政村", "村级区划代码"] {
                 set_cell(&mut sheet, at, name, &cell(a.0, column(name)));
