@@ -40,6 +40,9 @@ code_list! {
         CompareLists = ("compare_lists", "部门数据比对", "load department lists and run comparisons"),
         ViewWarnings = ("view_warnings", "查看预警", "view warnings"),
         WorkWarnings = ("work_warnings", "核实处置预警", "verify and close warnings"),
+        RecordVisits = ("record_visits", "登记走访和驻村签到", "record visits and village sign-ins"),
+        ManageHelpers = ("manage_helpers", "管理帮扶责任人和结对", "manage helpers and pairings"),
+        ViewFieldWork = ("view_field_work", "查看帮扶工作统计", "view field-work figures"),
     }
 }
 
@@ -73,12 +76,15 @@ impl Role {
                     | CompareLists
                     | ViewWarnings
                     | WorkWarnings
+                    | ManageHelpers
+                    | ViewFieldWork
             ),
             Role::OfficeLeader => matches!(
                 action,
-                ViewAreas | ViewHouseholds | ExportHouseholds | ViewWarnings
+                ViewAreas | ViewHouseholds | ExportHouseholds | ViewWarnings | ViewFieldWork
             ),
-            // they verify the warnings of their village on the spot
+            // they verify the warnings of their village on the spot; first secretaries and work
+            // teams visit households and sign in at the village
             Role::VillageOfficial => matches!(
                 action,
                 ViewAreas
@@ -87,13 +93,18 @@ impl Role {
                     | RecordMeasures
                     | ViewWarnings
                     | WorkWarnings
+                    | RecordVisits
+                    | ViewFieldWork
             ),
             // households: only those paired with them (see `Principal::household_reach`); they
-            // record what they delivered to them
-            Role::HelperCadre => matches!(action, ViewAreas | ViewHouseholds | RecordMeasures),
+            // record what they delivered to them and their visits
+            Role::HelperCadre => matches!(
+                action,
+                ViewAreas | ViewHouseholds | RecordMeasures | RecordVisits
+            ),
             Role::Inspector => matches!(
                 action,
-                ViewAreas | ViewHouseholds | ViewAudit | ViewWarnings
+                ViewAreas | ViewHouseholds | ViewAudit | ViewWarnings | ViewFieldWork
             ),
             Role::CallCentre => matches!(action, ViewAreas | ViewHouseholds),
             // they bring their department's lists and see how a run went, in figures; the

@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod audit;
 pub mod date;
 pub mod departments;
+pub mod field;
 pub mod fields;
 pub mod household;
 pub mod id_number;
@@ -43,6 +44,8 @@ pub const MESSAGES: &[(&str, message::Strings)] = &[
     ("catalogue", measures::catalogue::MESSAGES),
     ("checklist", assessment::checklist::MESSAGES),
     ("departments", departments::MESSAGES),
+    ("pairing", field::pairing::MESSAGES),
+    ("photo", field::photo::MESSAGES),
     ("id_number", id_number::MESSAGES),
     ("income_items", income_items::MESSAGES),
     ("index", assessment::index::MESSAGES),
@@ -54,6 +57,7 @@ pub const MESSAGES: &[(&str, message::Strings)] = &[
     ("prediction", assessment::prediction::MESSAGES),
     ("search", search::MESSAGES),
     ("validation", validation::MESSAGES),
+    ("visit", field::visit::MESSAGES),
     ("warnings", warnings::verification::MESSAGES),
     ("workflow", workflow::MESSAGES),
 ];

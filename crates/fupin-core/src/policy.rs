@@ -36,10 +36,16 @@ pub enum PolicyKey {
     /// A province's minimum village collective income for village exit, yuan; no national
     /// value (the national rule only "considers" it).
     VillageCollectiveIncomeMinYuan,
+    /// The most households one helper may be paired with ("一帮四").
+    HelperHouseholdLimit,
+    /// A visit's position farther than this from the household, metres, is flagged.
+    VisitRadiusM,
+    /// A paired household not visited for more days than this is listed as overdue.
+    NotVisitedDays,
 }
 
 impl PolicyKey {
-    pub const ALL: [PolicyKey; 15] = [
+    pub const ALL: [PolicyKey; 18] = [
         Self::PovertyLine,
         Self::ProvincialPovertyLine,
         Self::ExitIncomeLine,
@@ -55,6 +61,9 @@ impl PolicyKey {
         Self::CountyOmissionMaxBp,
         Self::CountyApprovalMinBp,
         Self::VillageCollectiveIncomeMinYuan,
+        Self::HelperHouseholdLimit,
+        Self::VisitRadiusM,
+        Self::NotVisitedDays,
     ];
 
     pub fn code(self) -> &'static str {
@@ -74,6 +83,9 @@ impl PolicyKey {
             Self::CountyOmissionMaxBp => "county_omission_max_bp",
             Self::CountyApprovalMinBp => "county_approval_min_bp",
             Self::VillageCollectiveIncomeMinYuan => "village_collective_income_min_yuan",
+            Self::HelperHouseholdLimit => "helper_household_limit",
+            Self::VisitRadiusM => "visit_radius_m",
+            Self::NotVisitedDays => "not_visited_days",
         }
     }
 

@@ -234,7 +234,7 @@ pub struct HouseholdQuery {
     pub cause: Option<Cause>,
     pub registered_year: Option<i32>,
     pub exit_year: Option<i32>,
-    /// Paired with this helper cadre (user id).
+    /// Paired now with this helper (`helpers.id`).
     pub helper: Option<i64>,
     /// Only households under monitoring (监测对象).
     pub monitored: bool,

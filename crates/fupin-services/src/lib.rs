@@ -16,6 +16,7 @@ pub mod dossier;
 pub mod edit;
 pub mod error;
 pub mod export;
+pub mod field;
 pub mod generate;
 pub mod generated;
 pub mod history;
@@ -39,6 +40,10 @@ pub const MESSAGES: &[(&str, fupin_core::message::Strings)] = &[
     ("cases", cases::MESSAGES),
     ("compare", compare::run::MESSAGES),
     ("edit", edit::MESSAGES),
+    ("field_pairing", field::pairing::MESSAGES),
+    ("field_pairing_sheet", field::pairing_sheet::MESSAGES),
+    ("field_signins", field::signins::MESSAGES),
+    ("field_visits", field::visits::MESSAGES),
     ("lists", compare::lists::MESSAGES),
     ("measures", measures::MESSAGES),
     ("sheet", sheet::MESSAGES),

@@ -137,8 +137,8 @@ async fn the_dossier_is_confined_masked_and_audited_once() {
         let paired = read(db, &audit, &helper, &helper_view, home_id)
             .await
             .unwrap_or_else(|| panic!("{}: the helper's paired household", t.name));
-        assert_eq!(paired.helpers.len(), 1, "{}", t.name);
-        assert_eq!(paired.helpers[0].username, "helper");
+        assert_eq!(paired.pairings.len(), 1, "{}", t.name);
+        assert_eq!(paired.pairings[0].ended_on, None);
         let unpaired = read(db, &audit, &helper, &helper_view, near_id).await;
         assert!(unpaired.is_none(), "{}: an unpaired household", t.name);
 
@@ -157,7 +157,7 @@ async fn the_dossier_is_confined_masked_and_audited_once() {
         .unwrap()
         .unwrap();
         assert!(record.policy.is_none() && record.measures.is_none());
-        assert!(record.area_path.is_empty() && record.helpers.is_empty());
+        assert!(record.area_path.is_empty() && record.pairings.is_empty());
 
         // one entry per dossier returned, none for the ones refused
         let mut expected = vec![

@@ -4,13 +4,13 @@
 //! Secrets never reach the database in clear: passwords arrive hashed (argon2id, by the
 //! services layer), session and API tokens are stored as their SHA-256.
 
-use fupin_core::access::{Action, Principal, Role, Scope};
+use fupin_core::access::{Action, Principal, Role};
 use fupin_core::{AreaCode, CodeList};
 
 use crate::NewAuditEntry;
 use crate::registry::now_utc;
 use crate::sql::{Value, execute, execute_unless_busy, fetch_all};
-use crate::{Db, StorageError, Tx};
+use crate::{Db, StorageError};
 
 /// A user account (without its password hash).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -630,30 +630,52 @@ impl Db {
         tx.commit_audited(vec![audit]).await
     }
 
-    /// The helper cadres paired with a household inside `scope` (结对帮扶), by name; none for
-    /// a household outside it.
-    pub async fn helpers_of(
-        &self,
-        scope: &Scope,
-        household_id: i64,
-    ) -> Result<Vec<User>, StorageError> {
-        self.reader().await?.helpers_of(scope, household_id).await
-    }
-
-    /// Pairs a helper cadre with a household (结对帮扶); pairing twice changes nothing.
+    /// Pairs a user's helper record (made from the account if they have none) with a
+    /// household from today, ending its current pairing; pairing twice changes nothing. No
+    /// limit is checked: for the demo and tests (`fupin_services::field` pairs for people).
     pub async fn pair_helper(&self, user_id: i64, household_id: i64) -> Result<(), StorageError> {
         let mut tx = self.begin().await?;
-        execute(
+        let helper = match fetch_all::<crate::field::visits::Id>(
             &mut tx,
-            "INSERT INTO helper_pairs (user_id, household_id, since) VALUES ($1, $2, $3) \
-             ON CONFLICT (user_id, household_id) DO NOTHING",
-            &[
-                Value::I64(user_id),
-                Value::I64(household_id),
-                Value::Text(now_utc()),
-            ],
+            "SELECT id FROM helpers WHERE user_id = $1",
+            &[Value::I64(user_id)],
         )
-        .await?;
+        .await?
+        .first()
+        {
+            Some(h) => h.id,
+            None => {
+                let select = user_select(tx.backend());
+                let users: Vec<UserRow> = fetch_all(
+                    &mut tx,
+                    &format!("{select} WHERE u.id = $1"),
+                    &[Value::I64(user_id)],
+                )
+                .await?;
+                let (user, _) = users
+                    .into_iter()
+                    .next()
+                    .ok_or(StorageError::NotFound)?
+                    .into_user()?;
+                tx.insert_helper(&crate::field::helpers::NewHelper {
+                    area_code: user.area.to_string(),
+                    name: user.real_name,
+                    phone: user.phone,
+                    unit_id: None,
+                    post: String::new(),
+                    user_id: Some(user_id),
+                })
+                .await?
+            }
+        };
+        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        match tx.current_pairing(household_id).await? {
+            Some(p) if p.helper_id == helper => return tx.commit().await,
+            Some(p) => tx.end_pairing(p.id, &today).await?,
+            None => {}
+        }
+        tx.insert_pairing(helper, household_id, &today, "pair_helper")
+            .await?;
         tx.commit().await
     }
 }
@@ -668,31 +690,6 @@ fn user_select_with(backend: crate::Backend, extra: &str) -> String {
     USER_SELECT
         .replace("{agg}", &backend.comma_list("r.role"))
         .replace("{extra}", extra)
-}
-
-/// The reads above inside a caller's transaction (one snapshot for several sections).
-impl Tx {
-    /// [`Db::helpers_of`] inside this transaction.
-    pub async fn helpers_of(
-        &mut self,
-        scope: &Scope,
-        household_id: i64,
-    ) -> Result<Vec<User>, StorageError> {
-        let select = user_select(self.backend());
-        let rows: Vec<UserRow> = fetch_all(
-            self,
-            &format!(
-                "{select} WHERE u.id IN (SELECT user_id FROM helper_pairs WHERE household_id = $1 \
-                 AND {}) ORDER BY u.real_name, u.id",
-                crate::scope::of_household(scope, "household_id")
-            ),
-            &[Value::I64(household_id)],
-        )
-        .await?;
-        rows.into_iter()
-            .map(|r| r.into_user().map(|(u, _)| u))
-            .collect()
-    }
 }
 
 /// A login throttle's counter: failures charged, when the last was, and the time before which

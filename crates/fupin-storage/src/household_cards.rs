@@ -29,7 +29,7 @@ pub struct CardHelper {
     pub household_id: i64,
     pub real_name: String,
     pub phone: String,
-    /// The area the helper's account belongs to (their unit's place).
+    /// The helper's unit (帮扶单位), or the area they help in when none is recorded.
     pub area_name: String,
 }
 
@@ -268,11 +268,13 @@ impl Db {
         let helpers: Vec<CardHelper> = fetch_all(
             &mut tx,
             &format!(
-                "SELECT p.household_id, u.real_name, u.phone, a.name AS area_name \
-                 FROM helper_pairs p JOIN users u ON u.id = p.user_id \
-                 JOIN areas a ON a.code = u.area_code \
-                 WHERE p.household_id IN ({list}) AND NOT u.disabled \
-                 ORDER BY p.household_id, u.real_name"
+                "SELECT p.household_id, hp.name AS real_name, hp.phone, \
+                 COALESCE(un.name, a.name, '') AS area_name \
+                 FROM pairings p JOIN helpers hp ON hp.id = p.helper_id \
+                 LEFT JOIN helper_units un ON un.id = hp.unit_id \
+                 LEFT JOIN areas a ON a.code = hp.area_code \
+                 WHERE p.household_id IN ({list}) AND p.ended_on IS NULL \
+                 ORDER BY p.household_id, hp.name"
             ),
             &args[..ids.len()],
         )

@@ -37,6 +37,7 @@ mod deferred;
 mod dialect;
 pub mod documents;
 mod error;
+pub mod field;
 mod figures;
 pub mod household_cards;
 pub mod indicators;

@@ -214,7 +214,7 @@ pub struct GapLine {
 /// A helper cadre's paired households with gaps.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow, serde::Deserialize)]
 pub struct HelperGaps {
-    pub user_id: i64,
+    pub helper_id: i64,
     pub real_name: String,
     pub households: i64,
     pub with_gaps: i64,
@@ -394,14 +394,14 @@ impl Db {
         fetch_all(
             &mut self.reader().await?,
             &format!(
-                "SELECT u.id AS user_id, u.real_name, CAST(COUNT(*) AS BIGINT) AS households, \
+                "SELECT hp.id AS helper_id, hp.name AS real_name, CAST(COUNT(*) AS BIGINT) AS households, \
                  CAST(SUM(CASE WHEN m.gaps > 0 THEN 1 ELSE 0 END) AS BIGINT) AS with_gaps, \
                  CAST(COALESCE(SUM(m.gaps), 0) AS BIGINT) AS gaps \
-                 FROM helper_pairs p JOIN users u ON u.id = p.user_id \
+                 FROM pairings p JOIN helpers hp ON hp.id = p.helper_id \
                  JOIN households h ON h.id = p.household_id \
                  LEFT JOIN household_measures m ON m.household_id = h.id AND m.year = $1 \
-                 WHERE h.village_code BETWEEN $2 AND $3 AND {} \
-                 GROUP BY u.id, u.real_name ORDER BY 5 DESC, u.real_name",
+                 WHERE p.ended_on IS NULL AND h.village_code BETWEEN $2 AND $3 AND {} \
+                 GROUP BY hp.id, hp.name ORDER BY 5 DESC, hp.name",
                 scope::households(scope, "h.")
             ),
             &[Value::I32(year), Value::Text(lo), Value::Text(hi)],

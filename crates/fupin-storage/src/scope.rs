@@ -41,7 +41,8 @@ pub(crate) fn households(scope: &Scope, prefix: &str) -> String {
     match scope.households() {
         HouseholdReach::Subtree => {}
         HouseholdReach::Paired(user) => parts.push(format!(
-            "{prefix}id IN (SELECT household_id FROM helper_pairs WHERE user_id = {user})"
+            "{prefix}id IN (SELECT p.household_id FROM pairings p JOIN helpers hp ON hp.id = \
+             p.helper_id WHERE hp.user_id = {user} AND p.ended_on IS NULL)"
         )),
         HouseholdReach::Only(id) => parts.push(format!("{prefix}id = {id}")),
         HouseholdReach::Nothing => parts.push(NOTHING.into()),
@@ -149,7 +150,7 @@ mod tests {
         );
         assert!(
             households(&scope(Role::HelperCadre), "")
-                .ends_with("id IN (SELECT household_id FROM helper_pairs WHERE user_id = 9)")
+                .ends_with("hp.user_id = 9 AND p.ended_on IS NULL)")
         );
         assert!(households(&scope(Role::Admin), "").ends_with("1 = 0"));
         assert_eq!(households(&Scope::operator(), ""), "1 = 1");

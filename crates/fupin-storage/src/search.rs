@@ -135,7 +135,7 @@ fn conditions(query: &HouseholdQuery, p: &mut Params) -> Vec<String> {
     }
     if let Some(user) = query.helper {
         out.push(format!(
-            "h.id IN (SELECT household_id FROM helper_pairs WHERE user_id = {})",
+            "h.id IN (SELECT household_id FROM pairings WHERE helper_id = {} AND ended_on IS NULL)",
             p.add(Value::I64(user))
         ));
     }

@@ -82,11 +82,15 @@ pub struct AppState {
     pub(crate) imports: Arc<uploads::Holder<pages::household_sheet::ImportJob>>,
     /// One console import writes the registry at a time; the others wait for this.
     pub(crate) import_slot: Arc<tokio::sync::Semaphore>,
+    /// Where visit photos are kept (`--photos`): by default a directory beside the SQLite
+    /// file, or `fupin-photos` in the working directory.
+    pub photos: fupin_services::field::PhotoStore,
 }
 
 impl AppState {
     /// Must run inside the Tokio runtime (it starts the audit writer).
     pub fn new(db: Db) -> Self {
+        let photos = default_photo_store(&db_photos_dir(&db));
         Self {
             audit: AuditSink::start(db.clone()),
             db,
@@ -102,8 +106,28 @@ impl AppState {
             lists: Arc::default(),
             imports: Arc::default(),
             import_slot: Arc::new(tokio::sync::Semaphore::new(1)),
+            photos,
         }
     }
+}
+
+/// The default photo directory: beside the SQLite file, else in the working directory.
+fn db_photos_dir(db: &Db) -> std::path::PathBuf {
+    match db.sqlite_file() {
+        Some(file) => {
+            let mut dir = file.into_os_string();
+            dir.push("-photos");
+            dir.into()
+        }
+        None => "fupin-photos".into(),
+    }
+}
+
+fn default_photo_store(dir: &std::path::Path) -> fupin_services::field::PhotoStore {
+    fupin_services::field::PhotoStore::open(&dir.to_string_lossy()).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "photo directory unusable; photos kept in memory");
+        fupin_services::field::PhotoStore::in_memory()
+    })
 }
 
 /// The names of this machine every console answers to.

@@ -34,6 +34,8 @@ pub enum BodyKind {
     Archive,
     /// A department list (multipart): the list limit and the form's other fields.
     List,
+    /// A visit (multipart): its photos at the photo limit each, and its notes.
+    Visit,
 }
 
 impl BodyKind {
@@ -44,6 +46,11 @@ impl BodyKind {
             BodyKind::Json => JSON_LIMIT,
             BodyKind::Archive => state.archive_limit.saturating_add(FORM_LIMIT),
             BodyKind::List => state.list_limit.saturating_add(FORM_LIMIT),
+            BodyKind::Visit => state
+                .photos
+                .max_bytes
+                .saturating_mul(fupin_core::field::visit::PHOTOS_MAX)
+                .saturating_add(FORM_LIMIT),
         }
     }
 }

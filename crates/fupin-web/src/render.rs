@@ -92,13 +92,63 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("warnings.html", include_str!("templates/warnings.html")),
     ("warning.html", include_str!("templates/warning.html")),
+    (
+        "field_households.html",
+        include_str!("templates/field_households.html"),
+    ),
+    (
+        "field_visit.html",
+        include_str!("templates/field_visit.html"),
+    ),
+    (
+        "field_signin.html",
+        include_str!("templates/field_signin.html"),
+    ),
+    (
+        "field_queue.html",
+        include_str!("templates/field_queue.html"),
+    ),
+    ("field_sync.html", include_str!("templates/field_sync.html")),
+    (
+        "field_visit_show.html",
+        include_str!("templates/field_visit_show.html"),
+    ),
+    (
+        "field_helpers.html",
+        include_str!("templates/field_helpers.html"),
+    ),
+    (
+        "field_helper.html",
+        include_str!("templates/field_helper.html"),
+    ),
+    (
+        "field_unpaired.html",
+        include_str!("templates/field_unpaired.html"),
+    ),
+    (
+        "field_pairing_sheet.html",
+        include_str!("templates/field_pairing_sheet.html"),
+    ),
+    (
+        "field_teams.html",
+        include_str!("templates/field_teams.html"),
+    ),
+    (
+        "field_summary.html",
+        include_str!("templates/field_summary.html"),
+    ),
+    (
+        "field_overdue.html",
+        include_str!("templates/field_overdue.html"),
+    ),
 ];
 
 const CSS: &str = include_str!("templates/style.css");
 
 /// The pages run no script and load nothing from elsewhere: the one style sheet is inlined
 /// (`<style>{{ css }}</style>`) and allowed by its hash, images are the site's own or `data:`
-/// (the favicon, QR codes), forms post only here, and no page may be framed.
+/// (the favicon, QR codes), forms post only here, and no page may be framed. The field pages
+/// alone run a script ([`FIELD_CSP`]).
 fn content_security_policy() -> String {
     use base64::Engine;
     use sha2::{Digest, Sha256};
@@ -113,11 +163,23 @@ static CSP: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
     HeaderValue::from_str(&content_security_policy()).expect("the policy is ASCII")
 });
 
+/// The field pages' policy: the page policy, and the site's own script file (never inline),
+/// its service worker, requests to this site only (the sync), and photos previewed from
+/// `blob:` before they are sent.
+pub(crate) static FIELD_CSP: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
+    let policy = content_security_policy()
+        .replace("img-src 'self' data:;", "img-src 'self' data: blob:;")
+        + "; script-src 'self'; connect-src 'self'; worker-src 'self'";
+    HeaderValue::from_str(&policy).expect("the policy is ASCII")
+});
+
 /// Headers on every answer: the policy above, no framing, no sniffing, the address sent
 /// only to this site, and nothing kept in caches (pages and the API carry personal data; there
 /// are no static public assets: a handler that serves one sets its own `Cache-Control`).
 fn security_headers(headers: &mut axum::http::HeaderMap) {
-    headers.insert(header::CONTENT_SECURITY_POLICY, CSP.clone());
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, CSP.clone());
+    }
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -233,6 +295,9 @@ impl AppState {
                 compare => caller.may(Action::CompareLists),
                 sheet => caller.may(Action::ExportHouseholds),
                 warnings => caller.may(Action::ViewWarnings),
+                visits => caller.may(Action::RecordVisits),
+                field => caller.may(Action::ViewFieldWork),
+                helpers => caller.may(Action::ManageHelpers),
             }
         });
         let base = context! {

@@ -47,6 +47,16 @@ struct World {
     target_warning: (i64, i64),
     /// The department list every account may use (the operator's).
     list_source: i64,
+    /// Field work of the inside and the outside household: helpers, work-team places, visits
+    /// and their photos.
+    field: FieldWorld,
+}
+
+struct FieldWorld {
+    helper: (i64, i64),
+    team: (i64, i64),
+    visit: (i64, i64),
+    photo: (String, String),
 }
 
 /// A department list owned by the outside household's province: no answer to anyone here may
@@ -165,7 +175,9 @@ async fn world_on(database: common::Database) -> World {
     let archive = db.archives_of(&everyone, inside.id).await.unwrap()[0].id;
     let (target_run, target_warning, list_source) =
         comparison(&db, dir.path(), &inside, &outside).await;
-    let state = fupin_web::AppState::new(db.clone());
+    let mut state = fupin_web::AppState::new(db.clone());
+    state.photos = fupin_services::field::PhotoStore::in_memory();
+    let field = field_world(&db, &state.photos, &inside, &outside).await;
     World {
         _database: (dir, scratch),
         backend,
@@ -180,7 +192,86 @@ async fn world_on(database: common::Database) -> World {
         target_run,
         target_warning,
         list_source,
+        field,
     }
+}
+
+/// A helper with an account, paired with the household, in its village's work team, and one
+/// visit with a photo: for the inside household the demo's helper cadre, for the outside one
+/// the outsider's account.
+async fn field_world(
+    db: &Db,
+    photos: &fupin_services::field::PhotoStore,
+    inside: &Household,
+    outside: &Household,
+) -> FieldWorld {
+    use fupin_services::field::{pairing, visits};
+    let everyone = fupin_core::access::Scope::operator();
+    let cli = Actor::cli();
+    let mut out = Vec::new();
+    for (h, username, n) in [(inside, "helper", 1), (outside, "outsider", 2)] {
+        let user = db.user_with_hash(username).await.unwrap().unwrap().0;
+        let village = AreaCode::parse(&h.village).unwrap();
+        let helper = match db.helper_of_user(user.id).await.unwrap() {
+            Some(helper) => helper.id,
+            None => {
+                let form = pairing::HelperForm {
+                    area: village.clone(),
+                    name: "外省帮扶人".into(),
+                    phone: String::new(),
+                    unit: "外省单位".into(),
+                    unit_level: None,
+                    post: String::new(),
+                    user_id: Some(user.id),
+                };
+                let id = pairing::create_helper(db, &everyone, &cli, &form)
+                    .await
+                    .unwrap();
+                let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+                pairing::pair(db, &everyone, &cli, h.id, id, day, day)
+                    .await
+                    .unwrap();
+                id
+            }
+        };
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let role = fupin_core::field::pairing::TeamRole::Member;
+        let team = pairing::join_team(db, &everyone, &cli, &village, helper, role, day)
+            .await
+            .unwrap();
+        let mut photo = vec![0xFF, 0xD8, 0xFF, 0xE0, n];
+        photo.resize(512, n);
+        let upload = visits::VisitUpload {
+            client_id: format!("00000000-0000-4000-8000-00000000000{n}"),
+            household_id: h.id,
+            visited_at: "2024-05-01T02:00:00Z".into(),
+            done: "走访".into(),
+            photos: vec![photo.clone()],
+            ..visits::VisitUpload::default()
+        };
+        let actor = Actor::user(user.principal(), "127.0.0.1");
+        let now = "2024-05-01T03:00:00Z".parse().unwrap();
+        let who = fupin_services::field::Visitor {
+            scope: &everyone,
+            actor: &actor,
+            user_id: user.id,
+        };
+        let v = visits::record_visit(db, photos, &who, upload, now)
+            .await
+            .unwrap();
+        use sha2::Digest;
+        out.push((helper, team, v.id, hex_of(&sha2::Sha256::digest(&photo))));
+    }
+    FieldWorld {
+        helper: (out[0].0, out[1].0),
+        team: (out[0].1, out[1].1),
+        visit: (out[0].2, out[1].2),
+        photo: (out[0].3.clone(), out[1].3.clone()),
+    }
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A death list naming both households' heads, compared once over each village, and a
@@ -375,9 +466,23 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
         .replace("{code}", &h.village)
         .replace("{username}", user)
         .replace(
+            "{sha256}",
+            if inside {
+                &w.field.photo.0
+            } else {
+                &w.field.photo.1
+            },
+        )
+        .replace(
             "{id}",
             &if path.starts_with("/admin/tokens") {
                 token.to_string()
+            } else if path.starts_with("/field/visits/") {
+                pick(w.field.visit)
+            } else if path.starts_with("/field/helpers/") {
+                pick(w.field.helper)
+            } else if path.starts_with("/field/teams/") {
+                pick(w.field.team)
             } else if path.starts_with("/compare/runs/") {
                 pick(w.target_run)
             } else if path.contains("/warnings/") {
@@ -695,13 +800,22 @@ async fn helpers_see_only_their_paired_households_on(w: &World) {
     w.db.pair_helper(id, all[0].id).await.unwrap();
     // a household's helpers are read within a scope like the household itself
     assert_eq!(
-        w.db.helpers_of(&everything, all[0].id).await.unwrap().len(),
+        w.db.reader()
+            .await
+            .unwrap()
+            .pairings_of_household(&everything, all[0].id)
+            .await
+            .unwrap()
+            .len(),
         1
     );
     let outside = AreaCode::parse(&w.outside.village).unwrap();
     let elsewhere = Scope::operator_within(Some(outside));
     assert!(
-        w.db.helpers_of(&elsewhere, all[0].id)
+        w.db.reader()
+            .await
+            .unwrap()
+            .pairings_of_household(&elsewhere, all[0].id)
             .await
             .unwrap()
             .is_empty()

@@ -10,8 +10,10 @@ use fupin_core::masking::Disclosure;
 use fupin_core::measures::Catalogue;
 use fupin_core::{Area, Household, PolicySet};
 use fupin_storage::archives::ArchiveEntry;
+use fupin_storage::field::helpers::PairingRow;
+use fupin_storage::field::visits::VisitRow;
 use fupin_storage::warnings::WarningRow;
-use fupin_storage::{Db, Delivery, HouseholdMeasures, HouseholdRecord, Tx, User};
+use fupin_storage::{Db, Delivery, HouseholdMeasures, HouseholdRecord, Tx};
 
 use crate::assess::Explanation;
 use crate::audit::{Actor, AuditSink};
@@ -59,6 +61,9 @@ impl Sections {
     }
 }
 
+/// How many of a household's latest visits its page lists.
+pub const VISITS_SHOWN: i64 = 5;
+
 /// One household as one viewer may see it, read in one snapshot.
 #[derive(Debug, Clone)]
 pub struct HouseholdDossier {
@@ -75,7 +80,10 @@ pub struct HouseholdDossier {
     pub assessment: Option<Explanation>,
     /// With `measures`.
     pub measures: Option<MeasuresSection>,
-    pub helpers: Vec<User>,
+    /// Its helpers (结对帮扶), the current one first, then earlier ones newest first.
+    pub pairings: Vec<PairingRow>,
+    /// Its latest visits (with `helpers`), newest first.
+    pub visits: Vec<VisitRow>,
     /// Newest first.
     pub archives: Vec<ArchiveEntry>,
     /// Newest first.
@@ -167,7 +175,8 @@ impl HouseholdDossier {
             policy: None,
             assessment: None,
             measures: None,
-            helpers: Vec::new(),
+            pairings: Vec::new(),
+            visits: Vec::new(),
             archives: Vec::new(),
             warnings: Vec::new(),
         };
@@ -217,7 +226,8 @@ impl HouseholdDossier {
             });
         }
         if sections.helpers {
-            self.helpers = tx.helpers_of(scope, id).await?;
+            self.pairings = tx.pairings_of_household(scope, id).await?;
+            self.visits = tx.visits_of_household(scope, id, VISITS_SHOWN).await?;
         }
         if sections.archives {
             self.archives = tx.archives_of(scope, id).await?;

@@ -193,7 +193,14 @@ pub async fn household(
         household,
         super::api_warnings::list,
         super::api_warnings::show,
-        super::api_warnings::act
+        super::api_warnings::act,
+        super::field::api::session,
+        super::field::api::visits,
+        super::field::api::signins,
+        super::field::api::households,
+        super::field::api::summary,
+        super::field::api::overdue,
+        super::field::api::household_visits
     ),
     modifiers(&BearerAuth)
 )]

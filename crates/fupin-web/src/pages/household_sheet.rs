@@ -192,19 +192,14 @@ pub async fn export(
     Ok((
         [
             (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_DISPOSITION, attachment(&file, extension)),
+            (
+                header::CONTENT_DISPOSITION,
+                super::attachment(&file, extension),
+            ),
         ],
         bytes,
     )
         .into_response())
-}
-
-/// A download's `Content-Disposition`: the name in UTF-8 (RFC 6266) with a plain fallback.
-fn attachment(file: &str, extension: &str) -> String {
-    let encoded: String = form_urlencoded::byte_serialize(file.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20");
-    format!("attachment; filename=\"fupin.{extension}\"; filename*=UTF-8''{encoded}")
 }
 
 /// The sheet of an upload form, and whether its valid households go in without the others.
@@ -398,7 +393,7 @@ pub async fn report(
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                attachment(&format!("{}.errors.csv", job.file_name), "csv"),
+                super::attachment(&format!("{}.errors.csv", job.file_name), "csv"),
             ),
         ],
         bytes,

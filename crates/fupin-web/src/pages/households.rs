@@ -149,6 +149,10 @@ impl IncomeRow {
 struct HelperRow {
     name: String,
     phone: String,
+    unit: String,
+    post: String,
+    started_on: String,
+    ended_on: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -459,13 +463,18 @@ pub(super) async fn page(
         })
         .collect();
     let helpers: Vec<HelperRow> = dossier
-        .helpers
+        .pairings
         .iter()
-        .map(|u| HelperRow {
-            name: u.real_name.clone(),
-            phone: u.phone.clone(),
+        .map(|p| HelperRow {
+            name: p.name.clone(),
+            phone: p.phone.clone(),
+            unit: p.unit.clone().unwrap_or_default(),
+            post: p.post.clone(),
+            started_on: p.started_on.clone(),
+            ended_on: p.ended_on.clone(),
         })
         .collect();
+    let visits = crate::pages::field::visit_lines(&dossier.visits, lang);
     let statuses: Vec<StatusRow> = rec
         .status_years
         .iter()
@@ -511,6 +520,7 @@ pub(super) async fn page(
             statuses => Serde(statuses),
             changes => Serde(changes),
             helpers => Serde(helpers),
+            visits => Serde(visits),
             masked => !d.reveals(Sensitive::IdNumber),
             can_edit => caller.may(fupin_core::access::Action::EditHouseholds),
             assessment => assessment.map(Serde),

@@ -14,6 +14,7 @@ pub mod cards;
 pub mod cases;
 pub mod comparison;
 pub mod edit;
+pub mod field;
 pub mod household_sheet;
 pub mod households;
 pub mod login;
@@ -83,6 +84,9 @@ pub struct UploadForm {
     pub file_name: String,
     pub bytes: Vec<u8>,
     fields: Vec<(String, String)>,
+    /// Other file parts (a visit's photos, the API's JSON part), by field name, in order; an
+    /// empty file input's empty part is left out.
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 impl UploadForm {
@@ -92,6 +96,15 @@ impl UploadForm {
             .iter()
             .find(|(k, _)| k == name)
             .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every value of the text field `name` (a group of checkboxes).
+    pub fn fields_named(&self, name: &str) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     /// Reads the request's multipart body: a body that is not one is a bad request; one that
@@ -123,6 +136,11 @@ impl UploadForm {
             if name == "file" {
                 u.file_name = field.file_name().unwrap_or_default().to_string();
                 u.bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+            } else if field.file_name().is_some() {
+                let bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+                if !bytes.is_empty() {
+                    u.files.push((name, bytes));
+                }
             } else {
                 let text = field.text().await.map_err(unreadable)?;
                 u.fields.push((name, text));
@@ -130,6 +148,14 @@ impl UploadForm {
         }
         Ok(u)
     }
+}
+
+/// A download's `Content-Disposition`: the name in UTF-8 (RFC 6266) with a plain fallback.
+pub fn attachment(file: &str, extension: &str) -> String {
+    let encoded: String = form_urlencoded::byte_serialize(file.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
+    format!("attachment; filename=\"fupin.{extension}\"; filename*=UTF-8''{encoded}")
 }
 
 /// Shown where a value is missing.

@@ -5,7 +5,7 @@
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use fupin_core::access::{Role, Sensitive};
+use fupin_core::access::Sensitive;
 use fupin_core::codes::{Cause, HouseholdStatus, PovertyAttribute, Relation};
 use fupin_core::masking::Disclosure;
 use fupin_core::search::{HouseholdQuery, SearchKey, SortKey, classify};
@@ -550,8 +550,8 @@ pub async fn export(
         .into_response())
 }
 
-/// The helper cadres a user may filter by: those of their own area when it is a township or
-/// below (a province has tens of thousands; there a search by area comes first).
+/// The helpers a user may filter by: those of their own area when it is a township or below
+/// (a province has tens of thousands; there a search by area comes first).
 async fn helper_choices(state: &AppState, caller: &Caller) -> Result<Vec<Choice>, AppError> {
     let Some(p) = caller.principal.as_ref() else {
         return Ok(Vec::new());
@@ -559,13 +559,16 @@ async fn helper_choices(state: &AppState, caller: &Caller) -> Result<Vec<Choice>
     if p.area.level() < AreaLevel::Township {
         return Ok(Vec::new());
     }
-    let users = state.db.users_within(Some(&p.area)).await?;
-    Ok(users
+    let (helpers, _) = state
+        .db
+        .helpers_in(&caller.viewer().scope, &p.area, "", 1000, 0)
+        .await?;
+    Ok(helpers
         .into_iter()
-        .filter(|u| !u.disabled && u.roles.contains(&Role::HelperCadre))
-        .map(|u| Choice {
-            value: u.id.to_string(),
-            label: u.real_name,
+        .filter(|h| h.left_on.is_none())
+        .map(|h| Choice {
+            value: h.id.to_string(),
+            label: h.name,
         })
         .collect())
 }

@@ -13,6 +13,7 @@ mod common;
 mod comparison;
 mod edit;
 mod errors;
+mod field;
 mod household_sheet;
 mod households;
 mod measures;
@@ -42,4 +43,5 @@ pub(super) const MODULES: &[(&str, Strings)] = &[
     ("archives", archives::STRINGS),
     ("audit", audit::STRINGS),
     ("workbench", workbench::STRINGS),
+    ("field", field::STRINGS),
 ];
