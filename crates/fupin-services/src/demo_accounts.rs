@@ -13,7 +13,7 @@ use crate::audit::Actor;
 /// The password of every demo account (printed by `fupin demo`; a demo holds generated data).
 pub const DEMO_PASSWORD: &str = "fupin-demo-2020";
 /// Households the demo helper cadre is paired with.
-pub const HELPER_HOUSEHOLDS: i64 = 8;
+pub const HELPER_HOUSEHOLDS: i64 = 4;
 
 /// A demo account as printed for the person trying the platform.
 #[derive(Debug, Clone)]

@@ -90,7 +90,7 @@ pub struct AppState {
 impl AppState {
     /// Must run inside the Tokio runtime (it starts the audit writer).
     pub fn new(db: Db) -> Self {
-        let photos = default_photo_store(&db_photos_dir(&db));
+        let photos = default_photo_store(&db);
         Self {
             audit: AuditSink::start(db.clone()),
             db,
@@ -111,20 +111,10 @@ impl AppState {
     }
 }
 
-/// The default photo directory: beside the SQLite file, else in the working directory.
-fn db_photos_dir(db: &Db) -> std::path::PathBuf {
-    match db.sqlite_file() {
-        Some(file) => {
-            let mut dir = file.into_os_string();
-            dir.push("-photos");
-            dir.into()
-        }
-        None => "fupin-photos".into(),
-    }
-}
-
-fn default_photo_store(dir: &std::path::Path) -> fupin_services::field::PhotoStore {
-    fupin_services::field::PhotoStore::open(&dir.to_string_lossy()).unwrap_or_else(|e| {
+/// The database's default photo store; in memory, with a warning, where it cannot be opened
+/// (`fupin serve --photos` opens its store itself and stops on failure).
+fn default_photo_store(db: &Db) -> fupin_services::field::PhotoStore {
+    fupin_services::field::PhotoStore::beside(db).unwrap_or_else(|e| {
         tracing::warn!(error = %e, "photo directory unusable; photos kept in memory");
         fupin_services::field::PhotoStore::in_memory()
     })
@@ -196,6 +186,8 @@ pub struct ServeOptions {
     pub archive_limit: usize,
     /// See [`AppState::list_limit`].
     pub list_limit: usize,
+    /// See [`AppState::photos`] (`None`: the database's default).
+    pub photos: Option<fupin_services::field::PhotoStore>,
     /// See [`AppState::rules`].
     pub rules: fupin_core::warnings::RuleSettings,
     /// See [`AppState::timeouts`].
@@ -210,6 +202,7 @@ impl Default for ServeOptions {
             allowed_hosts: Vec::new(),
             archive_limit: fupin_core::archive::DEFAULT_MAX_BYTES,
             list_limit: DEFAULT_LIST_LIMIT,
+            photos: None,
             rules: fupin_core::warnings::RuleSettings::default(),
             timeouts: Timeouts::default(),
         }
@@ -241,6 +234,9 @@ pub async fn serve(db: Db, addr: SocketAddr, options: ServeOptions) -> std::io::
     state.allowed_hosts.extend(options.allowed_hosts);
     state.archive_limit = options.archive_limit;
     state.list_limit = options.list_limit;
+    if let Some(photos) = options.photos {
+        state.photos = photos;
+    }
     state.rules = Arc::new(options.rules);
     state.timeouts = options.timeouts;
     let audit = state.audit.clone();

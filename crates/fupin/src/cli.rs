@@ -63,6 +63,14 @@ pub enum Command {
         /// The largest department list uploaded on the console, in MiB.
         #[arg(long, env = "FUPIN_LIST_MAX_MB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1024))]
         list_max_mb: u32,
+        /// Where visit photos are kept: a directory, or `s3://bucket/prefix` for any
+        /// S3-compatible store (endpoint and keys from the `AWS_*` variables). Default: a
+        /// directory beside the SQLite file, `fupin-photos` for PostgreSQL.
+        #[arg(long, env = "FUPIN_PHOTOS")]
+        photos: Option<String>,
+        /// The largest visit photo accepted, in MiB.
+        #[arg(long, env = "FUPIN_PHOTO_MAX_MB", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=50))]
+        photo_max_mb: u32,
         /// The warning rules' settings (TOML, see docs/COMPARISON.md) for comparisons started on
         /// the console; default: the shipped ones.
         #[arg(long, env = "FUPIN_RULES")]
@@ -89,6 +97,9 @@ pub enum Command {
     /// Measure the console's pages on a province-sized registry: p50/p95 server time of the
     /// province page, name searches and household pages, and throughput under wrk.
     BenchConsole(BenchConsoleArgs),
+    /// Field work at province scale: month summaries and the not-visited list on a year of
+    /// visits, the sync's ingest against writing the same photos, the field pages' weight.
+    BenchField(BenchFieldArgs),
     /// User accounts: add, list, disable, enable, reset a password.
     #[command(subcommand)]
     User(UserCommand),
@@ -552,6 +563,22 @@ impl GenArgs {
         }
         Ok(written)
     }
+}
+
+#[derive(Args)]
+pub struct BenchFieldArgs {
+    /// Households to generate when the working folder has no generated data yet.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub households: usize,
+    /// Working folder: generated data (shared with `fupin bench`) and field.sqlite3.
+    #[arg(long, default_value = "target/bench")]
+    pub dir: PathBuf,
+    /// Visits posted in each timed round of the sync.
+    #[arg(long, default_value_t = 2000)]
+    pub ingest: usize,
+    /// Phones posting at once.
+    #[arg(long, default_value_t = 8)]
+    pub clients: usize,
 }
 
 #[derive(Args)]

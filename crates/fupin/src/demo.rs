@@ -229,6 +229,14 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         let accounts = fupin_services::demo_accounts::ensure(&db).await?;
         // cases waiting at each level, opened by the demo's own people
         fupin_services::demo_cases::ensure(&db, chrono_today()).await?;
+        // helpers, work teams, a year of visits and sign-ins in the first township
+        let photos = fupin_services::field::PhotoStore::beside(&db)?;
+        if let Some(f) = fupin_services::field::demo::ensure(&db, &photos, chrono_today()).await? {
+            println!(
+                "帮扶工作 field work: {} helpers, {} households paired ({} waiting), {} visits, {} sign-ins",
+                f.helpers, f.paired, f.unpaired, f.visits, f.signins
+            );
+        }
         (db, accounts)
     };
     println!();

@@ -3,6 +3,7 @@
 mod admin;
 mod bench;
 mod bench_console;
+mod bench_field;
 mod checkpoints;
 mod cli;
 mod compare;
@@ -60,6 +61,8 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             allowed_hosts,
             archive_max_mb,
             list_max_mb,
+            photos,
+            photo_max_mb,
             rules,
             timeouts,
         } => {
@@ -71,6 +74,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 .map_err(anyhow::Error::msg)?;
             let db = connect(&url).await?;
             restore_audit_guards(&db).await?;
+            let mut photos = match photos {
+                Some(location) => fupin_services::field::PhotoStore::open(&location)?,
+                None => fupin_services::field::PhotoStore::beside(&db)?,
+            };
+            photos.max_bytes = photo_max_mb as usize * 1024 * 1024;
             println!("fupin 正在运行 / running at http://{addr}/");
             let options = fupin_web::ServeOptions {
                 secure_cookies,
@@ -78,6 +86,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 allowed_hosts,
                 archive_limit: archive_max_mb as usize * 1024 * 1024,
                 list_limit: list_max_mb as usize * 1024 * 1024,
+                photos: Some(photos),
                 rules,
                 timeouts: timeouts.into(),
             };
@@ -187,6 +196,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::Bench(args) => bench::run(args).await?,
         Command::BenchConsole(args) => bench_console::run(args).await?,
+        Command::BenchField(args) => bench_field::run(args).await?,
         Command::User(command) => admin::user(&connect(&url).await?, command).await?,
         Command::Token(command) => admin::token(&connect(&url).await?, command).await?,
         Command::Compare(args) => {

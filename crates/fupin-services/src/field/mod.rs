@@ -3,6 +3,8 @@
 //! visits with their photos (`visits`, `photos`), village sign-ins
 //! (`signins`) and the month's figures (`summaries`).
 
+pub mod demo;
+pub mod generated;
 pub mod pairing;
 pub mod pairing_sheet;
 pub mod photos;

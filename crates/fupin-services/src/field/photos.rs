@@ -68,6 +68,20 @@ impl PhotoStore {
         })
     }
 
+    /// The default store of a database: a directory beside its SQLite file (`<file>-photos`),
+    /// or `fupin-photos` in the working directory for PostgreSQL.
+    pub fn beside(db: &fupin_storage::Db) -> Result<Self> {
+        let dir = match db.sqlite_file() {
+            Some(file) => {
+                let mut dir = file.into_os_string();
+                dir.push("-photos");
+                std::path::PathBuf::from(dir)
+            }
+            None => "fupin-photos".into(),
+        };
+        Self::open(&dir.to_string_lossy())
+    }
+
     /// A store in memory (tests).
     pub fn in_memory() -> Self {
         Self {

@@ -18,7 +18,7 @@ mod family;
 mod geography;
 mod history;
 mod ids;
-mod names;
+pub(crate) mod names;
 mod pick;
 mod profile;
 mod region;

@@ -88,6 +88,7 @@ CREATE TABLE visits (
     accuracy_m   DOUBLE PRECISION,
     distance_m   DOUBLE PRECISION,
     flags        TEXT NOT NULL,
+    flagged      BOOLEAN NOT NULL,
     done         TEXT NOT NULL,
     needs        TEXT NOT NULL,
     changed      TEXT NOT NULL,

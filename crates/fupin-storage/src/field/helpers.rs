@@ -183,6 +183,25 @@ impl Db {
         .await
     }
 
+    /// Where every household of `area` within `scope` is, by id (generated field work).
+    pub async fn household_places(
+        &self,
+        scope: &Scope,
+        area: &AreaCode,
+    ) -> Result<Vec<HouseholdPlace>, StorageError> {
+        let (lo, hi) = area.descendant_range();
+        fetch_all(
+            &mut self.reader().await?,
+            &format!(
+                "SELECT h.id, h.number, h.village_code, h.lat, h.lon FROM households h \
+                 WHERE h.village_code BETWEEN $1 AND $2 AND {} ORDER BY h.id",
+                scope::households(scope, "h.")
+            ),
+            &[Value::Text(lo), Value::Text(hi)],
+        )
+        .await
+    }
+
     /// A helper's current households within `scope`, with their locations and last visits,
     /// by household number.
     pub async fn households_of_helper(

@@ -64,6 +64,17 @@ fn child_prefix(area: &AreaCode) -> usize {
 }
 
 impl Db {
+    /// How many visits are recorded, anywhere (the demo builds its year only once).
+    pub async fn visits_recorded(&self) -> Result<i64, StorageError> {
+        let rows: Vec<super::Count> = fetch_all(
+            &mut self.reader().await?,
+            "SELECT COUNT(*) AS n FROM visits",
+            &[],
+        )
+        .await?;
+        Ok(rows.first().map_or(0, |c| c.n))
+    }
+
     /// `month`'s visits in `area` within `scope`, one row per child area (a village: itself).
     pub async fn tallies_by_child(
         &self,

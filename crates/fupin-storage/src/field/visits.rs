@@ -33,6 +33,8 @@ pub struct VisitRow {
     pub distance_m: Option<f64>,
     /// Comma-separated `VisitFlag` codes.
     pub flags: String,
+    /// Some flag doubts that the helper was there (counted among the month's flagged visits).
+    pub flagged: bool,
     pub done: String,
     pub needs: String,
     /// Comma-separated `ChangedItem` codes.
@@ -43,7 +45,7 @@ pub struct VisitRow {
 
 const VISIT_SELECT: &str = "SELECT v.id, v.client_id, v.household_id, v.helper_id, \
     hp.name AS helper_name, v.village_code, v.visited_at, v.month, v.recorded_at, v.recorded_by, \
-    v.lat, v.lon, v.accuracy_m, v.distance_m, v.flags, v.done, v.needs, v.changed, v.photos, \
+    v.lat, v.lon, v.accuracy_m, v.distance_m, v.flags, v.flagged, v.done, v.needs, v.changed, v.photos, \
     v.edited_at FROM visits v JOIN helpers hp ON hp.id = v.helper_id";
 
 /// A photo of a visit, in the order it was sent.
@@ -275,9 +277,9 @@ impl Tx {
         let ids: Vec<Id> = fetch_all(
             self,
             "INSERT INTO visits (client_id, household_id, helper_id, village_code, visited_at, \
-             month, recorded_at, recorded_by, lat, lon, accuracy_m, distance_m, flags, done, \
-             needs, changed, photos) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-             $13, $14, $15, $16, $17) RETURNING id",
+             month, recorded_at, recorded_by, lat, lon, accuracy_m, distance_m, flags, flagged, \
+             done, needs, changed, photos) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+             $12, $13, $14, $15, $16, $17, $18) RETURNING id",
             &[
                 Value::Text(v.client_id.clone()),
                 Value::I64(v.household_id),
@@ -292,6 +294,7 @@ impl Tx {
                 Value::OptF64(v.accuracy_m),
                 Value::OptF64(v.distance_m),
                 Value::Text(v.flags.clone()),
+                Value::Bool(v.flagged),
                 Value::Text(v.done.clone()),
                 Value::Text(v.needs.clone()),
                 Value::Text(v.changed.clone()),
@@ -390,6 +393,150 @@ impl Tx {
             ],
         )
         .await?;
+        Ok(())
+    }
+
+    /// Writes many visits at once (a generated year: the demo, the benchmark), their photos
+    /// deduplicated by hash (`with_photos`; else only their count is kept, as the benchmark's
+    /// 36 million photo rows would be read by none of its queries), then
+    /// [`Tx::rebuild_tallies`]. Client ids must be new.
+    pub async fn load_visits(
+        &mut self,
+        visits: &[NewVisit],
+        with_photos: bool,
+    ) -> Result<(), StorageError> {
+        let mut next = None;
+        let ids = self.reserve_ids("visits", visits.len(), &mut next).await?;
+        let mut rows = Vec::with_capacity(visits.len());
+        let mut links = Vec::new();
+        let mut photos: std::collections::HashMap<&str, &NewPhoto> =
+            std::collections::HashMap::new();
+        for (v, id) in visits.iter().zip(&ids) {
+            rows.push(vec![
+                Value::I64(*id),
+                Value::Text(v.client_id.clone()),
+                Value::I64(v.household_id),
+                Value::I64(v.helper_id),
+                Value::Text(v.village_code.clone()),
+                Value::Text(v.visited_at.clone()),
+                Value::Text(v.month.clone()),
+                Value::Text(v.recorded_at.clone()),
+                Value::Text(v.recorded_by.clone()),
+                Value::OptF64(v.lat),
+                Value::OptF64(v.lon),
+                Value::OptF64(v.accuracy_m),
+                Value::OptF64(v.distance_m),
+                Value::Text(v.flags.clone()),
+                Value::Bool(v.flagged),
+                Value::Text(v.done.clone()),
+                Value::Text(v.needs.clone()),
+                Value::Text(v.changed.clone()),
+                Value::I64(v.photos.len() as i64),
+            ]);
+            for (i, p) in v.photos.iter().enumerate().filter(|_| with_photos) {
+                links.push(vec![
+                    Value::I64(*id),
+                    Value::I64(i as i64 + 1),
+                    Value::Text(p.sha256.clone()),
+                ]);
+                photos.entry(p.sha256.as_str()).or_insert(p);
+            }
+        }
+        let stored_at = visits
+            .first()
+            .map(|v| v.recorded_at.clone())
+            .unwrap_or_default();
+        let photo_rows: Vec<Vec<Value>> = photos
+            .values()
+            .map(|p| {
+                vec![
+                    Value::Text(p.sha256.clone()),
+                    Value::Text(p.kind.clone()),
+                    Value::I64(p.bytes),
+                    Value::OptText(p.taken_at.clone()),
+                    Value::OptF64(p.lat),
+                    Value::OptF64(p.lon),
+                    Value::Text(stored_at.clone()),
+                ]
+            })
+            .collect();
+        crate::bulk::upsert_rows(
+            self,
+            "photos",
+            &[
+                "sha256",
+                "kind",
+                "bytes",
+                "taken_at",
+                "lat",
+                "lon",
+                "stored_at",
+            ],
+            &["sha256"],
+            photo_rows,
+        )
+        .await?;
+        crate::bulk::insert_rows(
+            self,
+            "visits",
+            &[
+                "id",
+                "client_id",
+                "household_id",
+                "helper_id",
+                "village_code",
+                "visited_at",
+                "month",
+                "recorded_at",
+                "recorded_by",
+                "lat",
+                "lon",
+                "accuracy_m",
+                "distance_m",
+                "flags",
+                "flagged",
+                "done",
+                "needs",
+                "changed",
+                "photos",
+            ],
+            rows,
+        )
+        .await?;
+        crate::bulk::insert_rows(
+            self,
+            "visit_photos",
+            &["visit_id", "position", "sha256"],
+            links,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Computes the monthly tallies and the latest visits again from the visits themselves
+    /// (after [`Tx::load_visits`]; the same figures a visit at a time writes).
+    pub async fn rebuild_tallies(&mut self) -> Result<(), StorageError> {
+        for sql in [
+            "DELETE FROM visit_months",
+            "DELETE FROM helper_tallies",
+            "DELETE FROM village_tallies",
+            "DELETE FROM last_visits",
+            "INSERT INTO visit_months (household_id, month, helper_id, village_code, visits) \
+             SELECT household_id, month, helper_id, MIN(village_code), COUNT(*) FROM visits \
+             GROUP BY household_id, month, helper_id",
+            "INSERT INTO helper_tallies (month, helper_id, village_code, visits, households, \
+             flagged, photos) SELECT month, helper_id, village_code, COUNT(*), \
+             COUNT(DISTINCT household_id), SUM(CASE WHEN flagged THEN 1 ELSE 0 END), \
+             CAST(SUM(photos) AS BIGINT) FROM visits GROUP BY month, helper_id, village_code",
+            "INSERT INTO village_tallies (month, village_code, visits, households, flagged, \
+             photos) SELECT month, village_code, COUNT(*), COUNT(DISTINCT household_id), \
+             SUM(CASE WHEN flagged THEN 1 ELSE 0 END), CAST(SUM(photos) AS BIGINT) FROM visits \
+             GROUP BY month, village_code",
+            "INSERT INTO last_visits (household_id, village_code, visited_at) \
+             SELECT household_id, MIN(village_code), MAX(visited_at) FROM visits GROUP BY household_id",
+        ] {
+            execute(self, sql, &[]).await?;
+        }
         Ok(())
     }
 

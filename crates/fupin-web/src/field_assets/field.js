@@ -240,6 +240,9 @@
   /* ---------- forms: store the record, then try to send it ---------- */
   function formSetup(form) {
     const E = form.elements, btns = $$('button[type=submit], button:not([type]), input[type=submit]', form);
+    // The id the server wrote into the page is for a post without script; a page opened from
+    // the cache carries the same one every time, so each record gets one of its own here.
+    E.client_id.value = uuid();
     const note = Object.assign(el('div', 'field-result'), { hidden: true });
     note.setAttribute('role', 'status');
     if (btns.length) btns[btns.length - 1].before(note); else form.append(note);

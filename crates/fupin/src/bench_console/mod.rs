@@ -150,7 +150,7 @@ const FLOOR_HEALTHZ: &str = "floor: /healthz";
 const FLOOR_BARE: &str = "floor: bare household read (unaudited, bench only)";
 
 /// Loads the generated registry into an empty database (once: a loaded one is reused).
-async fn ensure_loaded(db: &Db, data: &Path, name: &str) -> Result<()> {
+pub(crate) async fn ensure_loaded(db: &Db, data: &Path, name: &str) -> Result<()> {
     if db.max_household_id().await? > 0 {
         println!("{name}: reusing the registry already loaded");
         return Ok(());

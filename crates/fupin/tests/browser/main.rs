@@ -9,6 +9,7 @@
 mod comparison;
 mod crawl;
 mod csp;
+mod field;
 mod household_sheet;
 mod print;
 

@@ -8,11 +8,17 @@ use axum::response::{IntoResponse, Response};
 const SCRIPT: &str = include_str!("../../field_assets/field.js");
 const WORKER: &str = include_str!("../../field_assets/sw.js");
 
+/// A script. A service worker runs under the policy its own script is served with (not the
+/// page's): the default `default-src 'none'` would block the fetches it makes for the pages.
 fn javascript(body: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; connect-src 'self'",
+            ),
         ],
         body,
     )
