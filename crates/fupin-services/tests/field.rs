@@ -451,3 +451,115 @@ async fn a_visit_is_recorded_once_flagged_by_distance_and_counted_in_its_month()
         t.drop_database().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pairing_sheet_is_imported_whole_or_not_at_all_and_twice_is_once() {
+    use fupin_services::field::pairing_sheet;
+    for t in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            import(&t.db, &generated(dir.path(), 60, Format::Csv), false)
+                .await
+                .committed
+        );
+        let (county, hs) = county_households(&t.db).await;
+        let scope = Scope::operator_within(Some(county.clone()));
+        let today = day("2026-06-01");
+        let numbers: Vec<String> = {
+            let (_, rows) = pairing_sheet::export(&t.db, &scope, &county).await.unwrap();
+            rows.into_iter().map(|r| r[0].clone()).take(6).collect()
+        };
+        assert_eq!(numbers.len(), 6.min(hs.len()));
+        let header = "户编号,所在村,帮扶责任人,联系电话,帮扶单位,单位隶属关系,职务,帮扶起始时间\n";
+        let sheet = |rows: &[(usize, &str, &str)]| {
+            let mut text = header.to_string();
+            for (i, name, phone) in rows {
+                text += &if name.is_empty() {
+                    format!("{},,,,,,,\n", numbers[*i])
+                } else {
+                    format!(
+                        "{},,{name},{phone},县教育局,县直,干部,2019/5/1\n",
+                        numbers[*i]
+                    )
+                };
+            }
+            let path = dir.path().join("pairs.csv");
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        // five households for one helper: the fifth row is named, nothing is written
+        let five = sheet(&[
+            (0, "王芳", "13812345678"),
+            (1, "王芳", "13812345678"),
+            (2, "王 芳", "138 1234 5678"),
+            (3, "王芳", "13812345678"),
+            (4, "王芳", "13812345678"),
+            (5, "", ""),
+        ]);
+        match pairing_sheet::import(&t.db, &scope, &Actor::cli(), &five, today).await {
+            Err(ServiceError::BadRows { count, shown }) => {
+                assert!(count >= 1, "{}", t.name);
+                assert!(shown.iter().all(|m| m.key == "sheet.bad_row"), "{shown:?}");
+            }
+            other => panic!("{}: expected bad rows, got {other:?}", t.name),
+        }
+        assert_eq!(
+            t.db.helpers_in(&scope, &county, "", 10, 0).await.unwrap().1,
+            0,
+            "{}",
+            t.name
+        );
+        // four for her and one for another helper sharing her office phone's number: in, once
+        let good = sheet(&[
+            (0, "王芳", "13812345678"),
+            (1, "王芳", "13812345678"),
+            (2, "王 芳", "138 1234 5678"),
+            (3, "王芳", "13812345678"),
+            (4, "李强", "13812345678"),
+            (5, "", ""),
+        ]);
+        let s = pairing_sheet::import(&t.db, &scope, &Actor::cli(), &good, today)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                s.rows,
+                s.paired,
+                s.changed,
+                s.unchanged,
+                s.helpers_created,
+                s.blank
+            ),
+            (6, 5, 0, 0, 2, 1),
+            "{}",
+            t.name
+        );
+        let again = pairing_sheet::import(&t.db, &scope, &Actor::cli(), &good, today)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                again.paired,
+                again.changed,
+                again.unchanged,
+                again.helpers_created
+            ),
+            (0, 0, 5, 0),
+            "{}",
+            t.name
+        );
+        // the export shows them
+        let (_, rows) = pairing_sheet::export(&t.db, &scope, &county).await.unwrap();
+        let helper_of = |n: &str| {
+            rows.iter()
+                .find(|r| r[0] == n)
+                .map(|r| r[2].clone())
+                .unwrap()
+        };
+        assert_eq!(
+            (helper_of(&numbers[0]), helper_of(&numbers[4])),
+            ("王芳".into(), "李强".into())
+        );
+        t.drop_database().await;
+    }
+}

@@ -124,6 +124,30 @@ pub enum Command {
     /// and the verification workflow.
     #[command(subcommand)]
     Warnings(WarningsCommand),
+    /// Field work (驻村帮扶): the pairing sheet out and in, the month's visits (docs/FIELD.md).
+    #[command(subcommand)]
+    Field(FieldCommand),
+}
+
+#[derive(Subcommand)]
+pub enum FieldCommand {
+    /// Write an area's households with their current helpers (CSV or XLSX by the extension).
+    PairingsExport {
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Import a filled-in pairing sheet: all or nothing, every bad row named.
+    PairingsImport { file: PathBuf },
+    /// The month's visits in an area by child area, and the households not visited lately.
+    Summary {
+        #[arg(long)]
+        area: String,
+        /// YYYY-MM (default: this month, Beijing time).
+        #[arg(long)]
+        month: Option<String>,
+    },
 }
 
 #[derive(Args)]

@@ -8,6 +8,7 @@ mod checkpoints;
 mod cli;
 mod compare;
 mod demo;
+mod field;
 mod measures;
 mod progress;
 mod warnings;
@@ -206,6 +207,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Warnings(command) => {
             let db = connect(&url).await?;
             crate::warnings::run(&db, command).await?;
+        }
+        Command::Field(command) => {
+            let db = connect(&url).await?;
+            crate::field::run(&db, command).await?;
         }
         Command::Measures(command) => {
             let db = connect(&url).await?;

@@ -86,13 +86,15 @@ struct Line {
     since: NaiveDate,
 }
 
-/// Who a row's helper is: by phone when it gives one, else by name and unit.
+/// Who a row's helper is: their name (blanks aside) with their phone when the row gives one,
+/// else with their unit — a phone alone is not enough where several people share an office's.
 fn identity(h: &HelperDraft) -> String {
+    let name: String = h.name.chars().filter(|c| !c.is_whitespace()).collect();
     let phone: String = h.phone.chars().filter(char::is_ascii_digit).collect();
     if phone.is_empty() {
-        format!("{}\u{1f}{}", h.name, h.unit)
+        format!("{name}\u{1f}{}", h.unit.trim())
     } else {
-        phone
+        format!("{name}\u{1f}{phone}")
     }
 }
 
@@ -406,7 +408,7 @@ mod tests {
     }
 
     #[test]
-    fn a_helper_is_known_by_phone_else_by_name_and_unit() {
+    fn a_helper_is_known_by_name_and_phone_else_by_name_and_unit() {
         let h = |name: &str, phone: &str, unit: &str| HelperDraft {
             name: name.into(),
             phone: phone.into(),
