@@ -72,7 +72,7 @@ pub async fn ensure(db: &Db, store: &PhotoStore, today: NaiveDate) -> Result<Opt
     let mut rng = ChaCha8Rng::seed_from_u64(27);
     let mut out = FieldDemo::default();
 
-    let places = db.household_places(&everything, &county).await?;
+    let places = db.household_places(&everything, Some(&county)).await?;
     let village_names = db
         .area_names(
             &places

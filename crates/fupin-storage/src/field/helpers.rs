@@ -183,13 +183,17 @@ impl Db {
         .await
     }
 
-    /// Where every household of `area` within `scope` is, by id (generated field work).
+    /// Where every household of `area` (all areas: `None`) within `scope` is, by id
+    /// (generated field work).
     pub async fn household_places(
         &self,
         scope: &Scope,
-        area: &AreaCode,
+        area: Option<&AreaCode>,
     ) -> Result<Vec<HouseholdPlace>, StorageError> {
-        let (lo, hi) = area.descendant_range();
+        let (lo, hi) = area.map_or_else(
+            || ("0".repeat(12), "9".repeat(12)),
+            AreaCode::descendant_range,
+        );
         fetch_all(
             &mut self.reader().await?,
             &format!(

@@ -174,6 +174,8 @@ impl Db {
         let args = [Value::Text(lo), Value::Text(hi), Value::Text(cutoff.into())];
         let count: Vec<super::Count> =
             fetch_all(&mut tx, &format!("SELECT COUNT(*) AS n {from}"), &args).await?;
+        // the page's rows first (ids only, in order), then their names: the list's columns,
+        // with a head's name looked up per row, only for the rows shown
         let select = LIST_SELECT.trim_end_matches(" FROM households h");
         let mut page_args = args.to_vec();
         page_args.extend([Value::I64(limit), Value::I64(offset)]);
@@ -181,8 +183,12 @@ impl Db {
             &mut tx,
             &format!(
                 "{select}, p.helper_id, hp.name AS helper_name, p.started_on AS paired_since, \
-                 l.visited_at AS last_visit {from} \
-                 ORDER BY COALESCE(l.visited_at, p.started_on), h.number LIMIT $4 OFFSET $5"
+                 l.visited_at AS last_visit FROM (SELECT h.id AS hid, p.id AS pid {from} \
+                 ORDER BY COALESCE(l.visited_at, p.started_on), h.number LIMIT $4 OFFSET $5) page \
+                 JOIN households h ON h.id = page.hid JOIN pairings p ON p.id = page.pid \
+                 JOIN helpers hp ON hp.id = p.helper_id \
+                 LEFT JOIN last_visits l ON l.household_id = h.id \
+                 ORDER BY COALESCE(l.visited_at, p.started_on), h.number"
             ),
             &page_args,
         )

@@ -180,7 +180,7 @@ async fn a_helper_records_visits_on_and_off_line_and_each_arrives_once_in_chromi
         .unwrap();
     let county = village.ancestor(fupin_core::AreaLevel::County);
     let places: Vec<_> = db
-        .household_places(&everything, &county)
+        .household_places(&everything, Some(&county))
         .await
         .unwrap()
         .into_iter()

@@ -255,7 +255,7 @@ pub(super) const STRINGS: super::Strings = &[
     (
         "pairing_import_hint",
         "必填列：户编号、帮扶责任人、帮扶单位；可选：联系电话、单位隶属关系、职务、帮扶起始时间。帮扶责任人栏为空的行不作改动。",
-        "Required columns: 户编号, 帮扶责任人, 帮扶单位; optional: 联系电话, 单位隶属关系, 职务, 帮扶起始时间. Rows with no helper are left as they are.",
+        "Required columns: the household number, the helper and the unit (headed in Chinese as in the export); optional: phone, unit level, post, start of the pairing. Rows with no helper are left as they are.",
     ),
     (
         "pairing_imported",
