@@ -133,8 +133,13 @@ async fn record(c: &Client, photos: &[std::path::PathBuf]) {
         input.send_keys(&p.display().to_string()).await.unwrap();
     }
     click(c, "#visit-form button[type=submit]").await;
-    for _ in 0..100 {
-        if c.find(Locator::Css(".field-result")).await.is_ok() {
+    // stored on the phone once the result links to the outbox (before, the photos are still
+    // being shrunk, and leaving the page would lose the visit)
+    for _ in 0..300 {
+        if c.find(Locator::Css(".field-result a[href='/field/queue']"))
+            .await
+            .is_ok()
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -286,7 +291,21 @@ async fn a_helper_records_visits_on_and_off_line_and_each_arrives_once_in_chromi
 
     // every visit page has been cached; the server goes out of reach
     c.goto(&format!("{base}/field/")).await.unwrap();
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let cached = format!(
+        "const done = arguments[arguments.length - 1];
+         Promise.all([{}].map(u => caches.match(u))).then(r => done(r.every(Boolean)), () => done(false));",
+        places
+            .iter()
+            .map(|p| format!("'{base}/field/households/{}'", p.id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for _ in 0..100 {
+        if c.execute_async(&cached, vec![]).await.unwrap().as_bool() == Some(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     stop.send(()).unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     stand_at(&c, north(home(2), 20.0)).await;
