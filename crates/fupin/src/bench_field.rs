@@ -301,7 +301,7 @@ async fn ingest(db: &Db, dir: &Path, n: usize, clients: usize) -> Result<String>
         &actor,
         USER,
         "bench",
-        &[Action::RecordVisits],
+        &[Action::RecordVisits, Action::ViewHouseholds],
         1,
     )
     .await?;
