@@ -58,7 +58,7 @@ pub async fn run(args: BenchFieldArgs) -> Result<()> {
         load_year(&db).await?;
     }
     let month = fupin_core::field::visit::month_of(chrono::Utc::now() - chrono::Duration::days(31));
-    let today = today();
+    let today = fupin_core::field::visit::beijing_date(chrono::Utc::now());
     let op = Scope::operator();
     let size = |a: &AreaCode| {
         let a = a.clone();
@@ -142,11 +142,6 @@ async fn busiest(db: &Db) -> Result<(AreaCode, AreaCode)> {
     ))
 }
 
-/// Beijing's date today.
-fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
-
 /// A helper for every four households of the registry, and a visit to each in every one of the
 /// last twelve months, loaded month by month.
 async fn load_year(db: &Db) -> Result<()> {
@@ -210,7 +205,10 @@ async fn load_year(db: &Db) -> Result<()> {
     );
     let t = Instant::now();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(27);
-    let months = generated::months_to(today(), 12);
+    let months = generated::months_to(
+        fupin_core::field::visit::beijing_date(chrono::Utc::now()),
+        12,
+    );
     let mut serial = 1;
     let mut total = 0;
     for month in &months {

@@ -11,11 +11,6 @@ use fupin_storage::Db;
 
 use crate::cli::FieldCommand;
 
-/// Beijing's date today.
-fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
-
 pub async fn run(db: &Db, command: FieldCommand) -> Result<()> {
     let op = Scope::operator();
     match command {
@@ -44,7 +39,14 @@ pub async fn run(db: &Db, command: FieldCommand) -> Result<()> {
             );
         }
         FieldCommand::PairingsImport { file } => {
-            let s = pairing_sheet::import(db, &op, &Actor::cli(), &file, today()).await?;
+            let s = pairing_sheet::import(
+                db,
+                &op,
+                &Actor::cli(),
+                &file,
+                fupin_core::field::visit::beijing_date(chrono::Utc::now()),
+            )
+            .await?;
             println!(
                 "结对帮扶表已导入 / pairing sheet imported: {} rows, {} new pairings, {} helpers changed, {} unchanged, {} helpers registered, {} rows left blank",
                 s.rows, s.paired, s.changed, s.unchanged, s.helpers_created, s.blank
@@ -76,7 +78,15 @@ pub async fn run(db: &Db, command: FieldCommand) -> Result<()> {
                     r.visits, r.households, r.paired, r.flagged, r.photos
                 );
             }
-            let (_, overdue, days) = summaries::not_visited(db, &op, &area, today(), 0, 0).await?;
+            let (_, overdue, days) = summaries::not_visited(
+                db,
+                &op,
+                &area,
+                fupin_core::field::visit::beijing_date(chrono::Utc::now()),
+                0,
+                0,
+            )
+            .await?;
             println!(
                 "超过 {days} 天未走访的帮扶户 / paired households not visited for over {days} days: {overdue}"
             );

@@ -249,6 +249,11 @@ pub fn editable(recorded_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now - recorded_at < Duration::hours(EDIT_HOURS)
 }
 
+/// The date a moment falls on in Beijing time (what "today" and "not visited in N days" count by).
+pub fn beijing_date(at: DateTime<Utc>) -> chrono::NaiveDate {
+    at.with_timezone(&beijing()).date_naive()
+}
+
 /// The month a moment falls in, in Beijing time ("2026-11"): the month summaries count by.
 pub fn month_of(at: DateTime<Utc>) -> String {
     at.with_timezone(&beijing()).format("%Y-%m").to_string()

@@ -94,12 +94,26 @@ pub struct VisitJson {
     changed: Vec<String>,
 }
 
-fn synced(new: bool) -> (StatusCode, &'static str) {
-    if new {
+/// A sync's answer: 201 for a record made now, 200 for one recorded before under its client id.
+fn synced(
+    new: bool,
+    id: i64,
+    flags: &[VisitFlag],
+    distance_m: Option<f64>,
+    lang: Lang,
+) -> Response {
+    let (status, word) = if new {
         (StatusCode::CREATED, "created")
     } else {
         (StatusCode::OK, "duplicate")
-    }
+    };
+    let body = Synced {
+        id,
+        status: word,
+        flags: flags_json(flags, lang),
+        distance_m,
+    };
+    (status, Json(body)).into_response()
 }
 
 #[utoipa::path(
@@ -162,17 +176,7 @@ pub async fn visits(
         chrono::Utc::now(),
     )
     .await?;
-    let (status, word) = synced(r.new);
-    Ok((
-        status,
-        Json(Synced {
-            id: r.id,
-            status: word,
-            flags: flags_json(&r.flags, lang),
-            distance_m: r.distance_m,
-        }),
-    )
-        .into_response())
+    Ok(synced(r.new, r.id, &r.flags, r.distance_m, lang))
 }
 
 /// A sign-in as the phone sends it.
@@ -229,17 +233,7 @@ pub async fn signins(
         chrono::Utc::now(),
     )
     .await?;
-    let (status, word) = synced(r.new);
-    Ok((
-        status,
-        Json(Synced {
-            id: r.id,
-            status: word,
-            flags: flags_json(&r.flags, lang),
-            distance_m: r.distance_m,
-        }),
-    )
-        .into_response())
+    Ok(synced(r.new, r.id, &r.flags, r.distance_m, lang))
 }
 
 /// One of the caller's households.

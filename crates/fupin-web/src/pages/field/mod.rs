@@ -123,5 +123,5 @@ pub fn month_or_current(asked: Option<&str>) -> String {
 
 /// Beijing's date today.
 pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    fupin_core::field::visit::beijing_date(chrono::Utc::now())
 }
