@@ -173,6 +173,18 @@ impl AreaCode {
         AreaCode(format!("{:0<12}", &self.0[..level.prefix_len()]))
     }
 
+    /// The deepest area holding both this one and `other` (this one's province when they lie
+    /// in two).
+    pub fn common(&self, other: &AreaCode) -> AreaCode {
+        AreaLevel::ALL
+            .iter()
+            .rev()
+            .filter(|l| **l <= self.level() && **l <= other.level())
+            .map(|l| self.ancestor(*l))
+            .find(|a| a.contains(other))
+            .unwrap_or_else(|| self.ancestor(AreaLevel::Province))
+    }
+
     /// True when `other` lies inside this area (or is this area).
     pub fn contains(&self, other: &AreaCode) -> bool {
         other.0.starts_with(self.prefix())

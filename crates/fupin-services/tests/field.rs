@@ -448,6 +448,82 @@ async fn a_visit_is_recorded_once_flagged_by_distance_and_counted_in_its_month()
                 .await
                 .unwrap();
         assert_eq!(n, 0, "{}", t.name);
+
+        // the first visit's photo sent again for another household: help on paper only,
+        // raised once as a warning of the area holding both households
+        let (other_village, _) = hs
+            .iter()
+            .find(|h| h.0 == other)
+            .map(|h| (h.1.clone(), h.2))
+            .unwrap();
+        pairing::pair(
+            &t.db,
+            &county_scope,
+            &Actor::cli(),
+            other,
+            helper,
+            day("2026-11-01"),
+            day("2026-11-01"),
+        )
+        .await
+        .unwrap();
+        let copied = record(
+            upload(6, other, "2026-11-06T02:00:00Z", None, vec![jpeg(1)]),
+            now + Duration::days(1),
+        )
+        .await
+        .unwrap();
+        // both overdue now, the one seen longest ago first
+        let (overdue, n, _) =
+            summaries::not_visited(&t.db, &Scope::operator(), &county, day("2026-12-21"), 50, 0)
+                .await
+                .unwrap();
+        assert_eq!(n, 2, "{}", t.name);
+        assert_eq!(
+            overdue.iter().map(|o| o.household.id).collect::<Vec<_>>(),
+            [other, home_id]
+        );
+        let scan_at: DateTime<Utc> = "2026-11-21T00:00:00Z".parse().unwrap();
+        let rules = fupin_core::warnings::RuleSettings::default();
+        let cli = Actor::cli();
+        let scan = || {
+            fupin_services::compare::warnings::scan_nominal_help(
+                &t.db,
+                &cli,
+                None,
+                &rules,
+                scan_at,
+            )
+        };
+        let first_scan = scan().await.unwrap();
+        assert_eq!(first_scan.found.get("nominal_help"), Some(&1), "{}", t.name);
+        assert_eq!(first_scan.raised.opened, 1);
+        let (warnings, _) =
+            t.db.warnings_within(&Scope::operator(), &Default::default(), 0, 10)
+                .await
+                .unwrap();
+        let w = warnings.iter().find(|w| w.rule == "nominal_help").unwrap();
+        let both = fupin_core::warnings::nominal_help::common_area(
+            [village.clone(), other_village].iter(),
+        )
+        .unwrap();
+        assert_eq!(w.area_code, both.as_str(), "{}", t.name);
+        let evidence: fupin_core::warnings::Evidence = serde_json::from_str(&w.evidence).unwrap();
+        assert_eq!(evidence.visits, [first.id, far.id, copied.id]);
+        // scanned again: the same evidence, the same warning
+        let again = scan().await.unwrap();
+        assert_eq!((again.raised.opened, again.raised.still_open), (0, 1));
+        // sixty-two days later the visits are out of the window
+        let late = fupin_services::compare::warnings::scan_nominal_help(
+            &t.db,
+            &Actor::cli(),
+            None,
+            &rules,
+            scan_at + Duration::days(63),
+        )
+        .await
+        .unwrap();
+        assert!(late.found.is_empty(), "{:?}", late.found);
         t.drop_database().await;
     }
 }

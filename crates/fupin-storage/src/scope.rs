@@ -50,6 +50,24 @@ pub(crate) fn households(scope: &Scope, prefix: &str) -> String {
     all_of(parts)
 }
 
+/// The condition on current `pairings` (columns prefixed with `prefix`) that keeps those whose
+/// household `scope` reaches as a record — [`households`] said of the pairing, which keeps its
+/// household's village: lists of paired households read by village without the households.
+pub(crate) fn pairings(scope: &Scope, prefix: &str) -> String {
+    let mut parts: Vec<String> = in_territory(scope.territory(), &format!("{prefix}village_code"))
+        .into_iter()
+        .collect();
+    match scope.households() {
+        HouseholdReach::Subtree => {}
+        HouseholdReach::Paired(user) => parts.push(format!(
+            "{prefix}helper_id IN (SELECT hp.id FROM helpers hp WHERE hp.user_id = {user})"
+        )),
+        HouseholdReach::Only(id) => parts.push(format!("{prefix}household_id = {id}")),
+        HouseholdReach::Nothing => parts.push(NOTHING.into()),
+    }
+    all_of(parts)
+}
+
 /// The condition that keeps rows about one household (`column`: its id, a column of the outer
 /// query that `households` does not have) whose household `scope` reaches: for details read by
 /// id (events, helpers, codes) without trusting the caller to have read the household first.
@@ -153,6 +171,19 @@ mod tests {
                 .ends_with("hp.user_id = 9 AND p.ended_on IS NULL)")
         );
         assert!(households(&scope(Role::Admin), "").ends_with("1 = 0"));
+        assert_eq!(
+            pairings(&scope(Role::OfficeStaff), "p."),
+            "p.village_code BETWEEN '522726000000' AND '522726999999'"
+        );
+        assert!(
+            pairings(&scope(Role::HelperCadre), "p.")
+                .ends_with("p.helper_id IN (SELECT hp.id FROM helpers hp WHERE hp.user_id = 9)")
+        );
+        assert!(pairings(&scope(Role::Admin), "p.").ends_with("1 = 0"));
+        assert_eq!(
+            pairings(&Scope::public_card(42), "p."),
+            "p.household_id = 42"
+        );
         assert_eq!(households(&Scope::operator(), ""), "1 = 1");
         assert_eq!(
             counted(&scope(Role::HelperCadre), ""),

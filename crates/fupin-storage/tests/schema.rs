@@ -42,6 +42,13 @@ fn schema(dir: &str) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
                     for i in &mut indexes {
                         *i = i.replace(&format!(" ON {from} ("), &format!(" ON {to} ("));
                     }
+                } else if let Some((table, column)) =
+                    rest.trim_end_matches(';').split_once(" ADD COLUMN ")
+                {
+                    tables
+                        .get_mut(table)
+                        .expect("the altered table exists")
+                        .push(normalise(column));
                 } else {
                     drop_reference(&mut tables, rest);
                 }
@@ -59,7 +66,8 @@ fn schema(dir: &str) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
 }
 
 /// `t DROP CONSTRAINT t_col_fkey;` (PostgreSQL's default name for a column's reference)
-/// removes the reference from column `col` of `t`; other alterations change no column.
+/// removes the reference from column `col` of `t`; other alterations (but `ADD COLUMN`, read
+/// above) change no column.
 fn drop_reference(tables: &mut BTreeMap<String, Vec<String>>, alteration: &str) {
     let words: Vec<&str> = alteration
         .trim_end_matches(';')

@@ -167,6 +167,8 @@ async fn load_year(db: &Db) -> Result<()> {
                 Value::Text("2019-01-01".into()),
                 Value::Text("2019-01-01T00:00:00Z".into()),
                 Value::Text("bench".into()),
+                Value::Text(p.village_code.clone()),
+                Value::Text("2019-01-01".into()),
             ]);
             paired.push(Paired {
                 household_id: p.id,
@@ -194,6 +196,8 @@ async fn load_year(db: &Db) -> Result<()> {
             "started_on",
             "created_at",
             "created_by",
+            "village_code",
+            "seen_at",
         ],
         pairings,
     )

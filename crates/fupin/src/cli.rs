@@ -148,6 +148,16 @@ pub enum FieldCommand {
         #[arg(long)]
         month: Option<String>,
     },
+    /// Look for help on paper only (形式帮扶) in the last `nominal_help_days` of visits and raise
+    /// what it finds as warnings (the registry scan runs it too).
+    Scan {
+        /// Only the visits within this area (a code of any level; default: all).
+        #[arg(long)]
+        area: Option<String>,
+        /// The rules' settings (TOML, see docs/COMPARISON.md and docs/FIELD.md).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -208,7 +218,7 @@ pub enum WarningsCommand {
         #[arg(long)]
         area: Option<String>,
         /// A rule's code (payroll, vehicle, housing, business, dead_listed, dead_paid,
-        /// duplicate, missed, wrong_exit, amount_mismatch).
+        /// duplicate, missed, wrong_exit, amount_mismatch, nominal_help).
         #[arg(long)]
         rule: Option<String>,
         /// open, verifying, confirmed or dismissed.

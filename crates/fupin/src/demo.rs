@@ -236,6 +236,19 @@ pub async fn run(args: DemoArgs) -> Result<()> {
                 "帮扶工作 field work: {} helpers, {} households paired ({} waiting), {} visits, {} sign-ins",
                 f.helpers, f.paired, f.unpaired, f.visits, f.signins
             );
+            let actor = Actor::cli();
+            let scan = fupin_services::compare::warnings::scan_nominal_help(
+                &db,
+                &actor,
+                None,
+                &Default::default(),
+                chrono::Utc::now(),
+            )
+            .await?;
+            println!(
+                "  疑似形式帮扶 help on paper only: {} warnings to verify",
+                scan.raised.opened
+            );
         }
         (db, accounts)
     };

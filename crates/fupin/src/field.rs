@@ -1,5 +1,6 @@
-//! `fupin field …`: the pairing sheet and the month's visits from the command line, as the
-//! operator (the whole registry; imports audited as `cli:<login>`).
+//! `fupin field …`: the pairing sheet, the month's visits and the scan for help on paper only
+//! from the command line, as the operator (the whole registry; imports audited as
+//! `cli:<login>`).
 
 use anyhow::Result;
 use fupin_core::AreaCode;
@@ -51,6 +52,20 @@ pub async fn run(db: &Db, command: FieldCommand) -> Result<()> {
                 "结对帮扶表已导入 / pairing sheet imported: {} rows, {} new pairings, {} helpers changed, {} unchanged, {} helpers registered, {} rows left blank",
                 s.rows, s.paired, s.changed, s.unchanged, s.helpers_created, s.blank
             );
+        }
+        FieldCommand::Scan { area, rules } => {
+            let area = area.as_deref().map(AreaCode::parse).transpose()?;
+            let rules = crate::warnings::rule_settings(rules.as_deref())?;
+            let started = std::time::Instant::now();
+            let r = fupin_services::compare::warnings::scan_nominal_help(
+                db,
+                &Actor::cli(),
+                area.as_ref(),
+                &rules,
+                chrono::Utc::now(),
+            )
+            .await?;
+            crate::warnings::print_raised(&r, started.elapsed());
         }
         FieldCommand::Summary { area, month } => {
             let area = AreaCode::parse(&area)?;

@@ -80,6 +80,8 @@ pub enum Pattern {
         helper_id: i64,
         from_visit: i64,
         to_visit: i64,
+        /// The two visits' households, in the same order.
+        households: Vec<i64>,
         distance_m: f64,
         minutes: f64,
         speed_kmh: f64,
@@ -87,6 +89,27 @@ pub enum Pattern {
 }
 
 impl Pattern {
+    /// The households and the helpers the evidence names.
+    pub fn people(&self) -> (Vec<i64>, Vec<i64>) {
+        match self {
+            Pattern::OneSpot {
+                helper_id,
+                households,
+                ..
+            }
+            | Pattern::TooFast {
+                helper_id,
+                households,
+                ..
+            } => (households.clone(), vec![*helper_id]),
+            Pattern::SharedPhoto {
+                households,
+                helpers,
+                ..
+            } => (households.clone(), helpers.clone()),
+        }
+    }
+
     /// What the warning is keyed by: the same evidence found again is the same warning.
     pub fn key(&self) -> String {
         match self {
@@ -198,6 +221,7 @@ fn too_fast(helper: i64, vs: &[&VisitFact], s: &PatternSettings) -> Vec<Pattern>
                 helper_id: helper,
                 from_visit: a.id,
                 to_visit: b.id,
+                households: vec![a.household_id, b.household_id],
                 distance_m: d.round(),
                 minutes: (seconds / 60.0 * 10.0).round() / 10.0,
                 speed_kmh: if speed.is_finite() {

@@ -45,6 +45,8 @@ pub struct ShownEvidence {
     pub records: Vec<ShownRecord>,
     pub link: Option<ShownLink>,
     pub facts: Vec<String>,
+    /// The field visits it is about (their pages check the viewer's reach again).
+    pub visits: Vec<i64>,
 }
 
 /// What a viewer may not see that the evidence quotes in its sentences.
@@ -166,6 +168,7 @@ pub fn shown(d: &Disclosure, e: &Evidence, subject: &str) -> (ShownEvidence, Str
             parts: l.parts.clone(),
         }),
         facts: e.facts.iter().map(|f| mask_text(d, &quoted, f)).collect(),
+        visits: e.visits.clone(),
     };
     (evidence, mask_text(d, &quoted, subject))
 }
@@ -183,6 +186,7 @@ mod tests {
                 "姓名、性别、出生日期（1980-01-01）相同，身份证号只差一处或无效".into(),
             ],
             names: vec!["王小明".into()],
+            visits: Vec::new(),
         }
     }
 

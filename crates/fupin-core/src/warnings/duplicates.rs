@@ -86,6 +86,7 @@ fn duplicate(a: &RegisteredMember, b: &RegisteredMember) -> Finding {
                 ),
             ],
             names: vec![a.name.clone(), b.name.clone()],
+            visits: Vec::new(),
         },
     }
 }

@@ -4,6 +4,7 @@
 //! - `rules`: one function per rule over facts the caller gathered (a linked record, its
 //!   member's household, the measures delivered), each finding naming its evidence;
 //! - `duplicates`: the same person registered in two households (the registry against itself);
+//! - `nominal_help`: field visits that look like help on paper only (形式帮扶);
 //! - `disclosure`: the evidence as one viewer may see it (masked like any record);
 //! - `verification`: open → verifying → confirmed (with an action) or dismissed (with a reason).
 //!
@@ -12,6 +13,7 @@
 
 pub mod disclosure;
 pub mod duplicates;
+pub mod nominal_help;
 pub mod rules;
 #[cfg(test)]
 mod tests;

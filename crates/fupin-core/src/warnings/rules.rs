@@ -24,6 +24,7 @@ code_list! {
         Missed = ("missed", "疑似漏评", "probably missed"),
         WrongExit = ("wrong_exit", "疑似错退", "probably exited wrongly"),
         AmountMismatch = ("amount_mismatch", "金额不一致", "amounts disagree"),
+        NominalHelp = ("nominal_help", "疑似形式帮扶", "possibly help on paper only"),
     }
 }
 
@@ -62,6 +63,11 @@ pub struct RuleSettings {
     /// Amounts that differ by no more than this are the same.
     pub amount_tolerance_yuan: i64,
     pub amount_checks: Vec<AmountCheck>,
+    /// Help on paper only: the field visits of this many days before the scan are read (62: the
+    /// whole month before and this one so far, whatever the day; fupin's choice) …
+    pub nominal_help_days: i64,
+    /// … for these patterns (one spot, a shared photo, impossible speed).
+    pub nominal_help: crate::field::patterns::PatternSettings,
 }
 
 impl Default for RuleSettings {
@@ -88,6 +94,8 @@ impl Default for RuleSettings {
                     months: 12,
                 },
             ],
+            nominal_help_days: 62,
+            nominal_help: Default::default(),
         }
     }
 }
@@ -221,6 +229,9 @@ pub struct Evidence {
     /// see names).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<String>,
+    /// The field visits it is about (help on paper only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub visits: Vec<i64>,
 }
 
 /// What a rule found: a warning to open unless one with the same key exists.
@@ -263,6 +274,7 @@ fn finding(
             link: Some(link.clone()),
             facts,
             names: Vec::new(),
+            visits: Vec::new(),
         },
     }
 }
@@ -459,6 +471,7 @@ pub fn check_unlinked(
             link: None,
             facts,
             names: Vec::new(),
+            visits: Vec::new(),
         },
     })
 }
@@ -524,6 +537,7 @@ pub fn check_exit_income(
                 ),
             ],
             names: Vec::new(),
+            visits: Vec::new(),
         },
     })
 }
@@ -602,6 +616,7 @@ pub fn check_amounts(
                 link: on_roll.first().map(|(_, l)| l.clone()),
                 facts,
                 names: Vec::new(),
+                visits: Vec::new(),
             },
         });
     }

@@ -148,7 +148,8 @@ pub async fn raise_for_run(
 }
 
 /// Runs the registry's own rules inside `area` (all with `None`): the same person in two
-/// households, and exits with income not above the line.
+/// households, exits with income not above the line, and field visits of the last
+/// `nominal_help_days` that look like help on paper only.
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn scan_registry(
     db: &Db,
@@ -199,7 +200,34 @@ pub async fn scan_registry(
     for (household, years) in incomes.values() {
         findings.extend(check_exit_income(household, years, settings));
     }
+    if settings.enabled(Rule::NominalHelp) {
+        findings.extend(nominal_help(db, &scope, settings, chrono::Utc::now()).await?);
+    }
     store_findings(db, actor, &findings, None).await
+}
+
+/// Runs only the rule for help on paper only inside `area`, on the visits of the
+/// `nominal_help_days` before `now`.
+pub async fn scan_nominal_help(
+    db: &Db,
+    actor: &Actor,
+    area: Option<&AreaCode>,
+    settings: &RuleSettings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<RaiseSummary> {
+    let scope = Scope::operator_within(area.cloned());
+    let findings = nominal_help(db, &scope, settings, now).await?;
+    store_findings(db, actor, &findings, None).await
+}
+
+async fn nominal_help(
+    db: &Db,
+    scope: &Scope,
+    settings: &RuleSettings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Finding>> {
+    let since = now - chrono::Duration::days(settings.nominal_help_days);
+    Ok(crate::field::patterns::findings_since(db, scope, since, &settings.nominal_help).await?)
 }
 
 async fn store_findings(

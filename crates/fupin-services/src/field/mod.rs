@@ -1,12 +1,14 @@
 //! Field work's use-cases (the rules live in `fupin_core::field`, the records in
 //! `fupin_storage::field`): helpers and pairings (`pairing`), the pairing sheet in and out (`pairing_sheet`),
 //! visits with their photos (`visits`, `photos`), village sign-ins
-//! (`signins`) and the month's figures (`summaries`).
+//! (`signins`), the month's figures (`summaries`) and the scan for help on paper only
+//! (`patterns`).
 
 pub mod demo;
 pub mod generated;
 pub mod pairing;
 pub mod pairing_sheet;
+pub mod patterns;
 pub mod photos;
 pub mod signins;
 pub mod summaries;

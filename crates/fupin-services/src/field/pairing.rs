@@ -148,17 +148,6 @@ pub enum Paired {
     Changed,
 }
 
-/// The deepest area containing both `a` and `b`.
-pub fn common_area(a: &AreaCode, b: &AreaCode) -> AreaCode {
-    let mut shared = a.ancestor(AreaLevel::Province);
-    for level in AreaLevel::ALL {
-        if level <= a.level() && level <= b.level() && a.ancestor(level) == b.ancestor(level) {
-            shared = a.ancestor(level);
-        }
-    }
-    shared
-}
-
 /// Pairs household `household_id` with helper `helper_id` from `since` (not after `today`),
 /// within `scope`; the household's current pairing, if any, ends the day before. A helper
 /// whose area does not hold the household has it widened to the area holding both.
@@ -271,7 +260,7 @@ pub(crate) async fn pair_in(
     let helper_area =
         AreaCode::parse(&helper.area_code).map_err(|e| ServiceError::Internal(e.into()))?;
     if !helper_area.contains(&village) {
-        tx.set_helper_area(helper_id, common_area(&helper_area, &village).as_str())
+        tx.set_helper_area(helper_id, helper_area.common(&village).as_str())
             .await?;
     }
     Ok(PairChange {

@@ -17,7 +17,7 @@ use fupin_core::{AreaCode, Message, PolicyKey};
 use fupin_storage::Db;
 use fupin_storage::field::helpers::{HelperRow, NewHelper};
 
-use super::pairing::{common_area, pair_in};
+use super::pairing::pair_in;
 use crate::audit::Actor;
 use crate::error::{Result, ServiceError};
 use crate::sheet::{self, Row};
@@ -244,7 +244,7 @@ pub async fn import(
     let file_area = lines
         .iter()
         .map(|l| l.village.clone())
-        .reduce(|a, b| common_area(&a, &b));
+        .reduce(|a, b| a.common(&b));
     let Some(file_area) = file_area else {
         return Ok(summary);
     };

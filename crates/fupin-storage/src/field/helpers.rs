@@ -568,8 +568,13 @@ impl Tx {
     ) -> Result<i64, StorageError> {
         let ids: Vec<super::visits::Id> = fetch_all(
             self,
-            "INSERT INTO pairings (helper_id, household_id, started_on, created_at, created_by) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            // the household's village and when it was last seen: the later of `day` and its
+            // latest visit (read by the not-visited list and the paired counts)
+            "INSERT INTO pairings (helper_id, household_id, started_on, created_at, created_by, \
+             village_code, seen_at) SELECT $1, h.id, $3, $4, $5, h.village_code, \
+             CASE WHEN l.visited_at > $3 THEN l.visited_at ELSE $3 END \
+             FROM households h LEFT JOIN last_visits l ON l.household_id = h.id WHERE h.id = $2 \
+             RETURNING id",
             &[
                 Value::I64(helper_id),
                 Value::I64(household_id),

@@ -1,9 +1,11 @@
 //! Field work's records (the rules live in `fupin_core::field`): helpers, their units and
 //! pairings with households (`helpers`), village work teams (`teams`), visits with their
 //! photos and the monthly tallies written with them (`visits`), village sign-ins (`signins`),
-//! and what the summaries read (`summaries`). Every read takes the caller's scope.
+//! what the summaries read (`summaries`) and what the scan for help on paper only reads
+//! (`patterns`). Every read takes the caller's scope.
 
 pub mod helpers;
+pub mod patterns;
 pub mod signins;
 pub mod summaries;
 pub mod teams;

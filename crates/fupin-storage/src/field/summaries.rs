@@ -99,7 +99,9 @@ impl Db {
         .await
     }
 
-    /// Households with a current helper in `area` within `scope`, per child area.
+    /// Households with a current helper in `area` within `scope`, per child area: counted by
+    /// village off the current pairings' index (each keeps its household's village), then
+    /// summed by child.
     pub async fn paired_by_child(
         &self,
         scope: &Scope,
@@ -110,11 +112,11 @@ impl Db {
         fetch_all(
             &mut self.reader().await?,
             &format!(
-                "SELECT substr(h.village_code, 1, {n}) AS code, COUNT(*) AS households \
-                 FROM pairings p JOIN households h ON h.id = p.household_id \
-                 WHERE p.ended_on IS NULL AND h.village_code BETWEEN $1 AND $2 AND {} \
-                 GROUP BY substr(h.village_code, 1, {n}) ORDER BY 1",
-                scope::counted(scope, "h.")
+                "SELECT substr(village_code, 1, {n}) AS code, CAST(SUM(n) AS BIGINT) AS households \
+                 FROM (SELECT p.village_code, COUNT(*) AS n FROM pairings p \
+                 WHERE p.ended_on IS NULL AND p.village_code BETWEEN $1 AND $2 AND {} \
+                 GROUP BY p.village_code) v GROUP BY substr(village_code, 1, {n}) ORDER BY 1",
+                scope::within(scope, "p.village_code")
             ),
             &[Value::Text(lo), Value::Text(hi)],
         )
@@ -152,7 +154,8 @@ impl Db {
     /// Paired households of `area` within `scope` whose last visit — or, if none since, the
     /// start of their pairing — is before `cutoff` ("YYYY-MM-DD", Beijing date; the visit's
     /// instant is compared as UTC text, a bound off by eight hours at most), longest first;
-    /// at most `limit` from `offset`, and how many.
+    /// at most `limit` from `offset`, and how many. Read off the current pairings' index by
+    /// village and last seen; only the page's rows are joined to their households.
     pub async fn not_visited_since(
         &self,
         scope: &Scope,
@@ -164,18 +167,13 @@ impl Db {
         let mut tx = self.reader().await?;
         let (lo, hi) = area.descendant_range();
         let from = format!(
-            "FROM households h JOIN pairings p ON p.household_id = h.id AND p.ended_on IS NULL \
-             JOIN helpers hp ON hp.id = p.helper_id \
-             LEFT JOIN last_visits l ON l.household_id = h.id \
-             WHERE h.village_code BETWEEN $1 AND $2 AND p.started_on < $3 \
-             AND (l.visited_at IS NULL OR l.visited_at < $3) AND {}",
-            scope::households(scope, "h.")
+            "FROM pairings p WHERE p.ended_on IS NULL AND p.village_code BETWEEN $1 AND $2 \
+             AND p.seen_at < $3 AND {}",
+            scope::pairings(scope, "p.")
         );
         let args = [Value::Text(lo), Value::Text(hi), Value::Text(cutoff.into())];
         let count: Vec<super::Count> =
             fetch_all(&mut tx, &format!("SELECT COUNT(*) AS n {from}"), &args).await?;
-        // the page's rows first (ids only, in order), then their names: the list's columns,
-        // with a head's name looked up per row, only for the rows shown
         let select = LIST_SELECT.trim_end_matches(" FROM households h");
         let mut page_args = args.to_vec();
         page_args.extend([Value::I64(limit), Value::I64(offset)]);
@@ -183,12 +181,12 @@ impl Db {
             &mut tx,
             &format!(
                 "{select}, p.helper_id, hp.name AS helper_name, p.started_on AS paired_since, \
-                 l.visited_at AS last_visit FROM (SELECT h.id AS hid, p.id AS pid {from} \
-                 ORDER BY COALESCE(l.visited_at, p.started_on), h.number LIMIT $4 OFFSET $5) page \
-                 JOIN households h ON h.id = page.hid JOIN pairings p ON p.id = page.pid \
+                 l.visited_at AS last_visit FROM (SELECT p.id AS pid {from} \
+                 ORDER BY p.seen_at, p.household_id LIMIT $4 OFFSET $5) page \
+                 JOIN pairings p ON p.id = page.pid JOIN households h ON h.id = p.household_id \
                  JOIN helpers hp ON hp.id = p.helper_id \
                  LEFT JOIN last_visits l ON l.household_id = h.id \
-                 ORDER BY COALESCE(l.visited_at, p.started_on), h.number"
+                 ORDER BY p.seen_at, p.household_id"
             ),
             &page_args,
         )

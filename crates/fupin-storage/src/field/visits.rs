@@ -393,6 +393,16 @@ impl Tx {
             ],
         )
         .await?;
+        execute(
+            self,
+            "UPDATE pairings SET seen_at = $2 WHERE household_id = $1 AND ended_on IS NULL \
+             AND seen_at < $2",
+            &[
+                Value::I64(v.household_id),
+                Value::Text(v.visited_at.clone()),
+            ],
+        )
+        .await?;
         Ok(())
     }
 
@@ -513,8 +523,9 @@ impl Tx {
         Ok(())
     }
 
-    /// Computes the monthly tallies and the latest visits again from the visits themselves
-    /// (after [`Tx::load_visits`]; the same figures a visit at a time writes).
+    /// Computes the monthly tallies, the latest visits and when each paired household was last
+    /// seen again from the visits themselves (after [`Tx::load_visits`]; the same figures a
+    /// visit at a time writes).
     pub async fn rebuild_tallies(&mut self) -> Result<(), StorageError> {
         for sql in [
             "DELETE FROM visit_months",
@@ -534,6 +545,9 @@ impl Tx {
              GROUP BY month, village_code",
             "INSERT INTO last_visits (household_id, village_code, visited_at) \
              SELECT household_id, MIN(village_code), MAX(visited_at) FROM visits GROUP BY household_id",
+            "UPDATE pairings SET seen_at = COALESCE((SELECT l.visited_at FROM last_visits l \
+             WHERE l.household_id = pairings.household_id AND l.visited_at > pairings.started_on), \
+             started_on) WHERE ended_on IS NULL",
         ] {
             execute(self, sql, &[]).await?;
         }

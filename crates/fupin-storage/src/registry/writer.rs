@@ -396,6 +396,14 @@ impl RegistryWriter {
         );
         values.push(id_value);
         execute(&mut self.tx, &sql, &values).await?;
+        // its helper's pairing is counted in the village it is in
+        execute(
+            &mut self.tx,
+            "UPDATE pairings SET village_code = $1 WHERE household_id = $2 AND ended_on IS NULL \
+             AND village_code <> $1",
+            &[Value::Text(new.village_code.to_string()), Value::I64(id)],
+        )
+        .await?;
         // members are keyed by ID number; the sheet's version replaces the stored one, and
         // the former members say which search index entries go (those pending are written
         // first: the household may have been created in this transaction)

@@ -41,7 +41,7 @@ pub struct WarningQuery {
 pub struct WarningJson {
     id: i64,
     /// Rule code (`payroll`, `vehicle`, `housing`, `business`, `dead_listed`, `dead_paid`,
-    /// `duplicate`, `missed`, `wrong_exit`, `amount_mismatch`).
+    /// `duplicate`, `missed`, `wrong_exit`, `amount_mismatch`, `nominal_help`).
     rule: String,
     rule_label: &'static str,
     /// `open`, `verifying`, `confirmed`, `dismissed`.

@@ -159,6 +159,7 @@ pub(super) const STRINGS: super::Strings = &[
     // a visit
     ("visit", "走访记录", "Visit"),
     ("visits", "走访次数", "Visits"),
+    ("field_visits", "相关走访", "Visits concerned"),
     ("recent_visits", "最近走访", "Latest visits"),
     ("no_visits", "尚无走访记录。", "No visits recorded."),
     ("visited_at", "走访时间", "Visited at"),
