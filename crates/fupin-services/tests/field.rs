@@ -487,13 +487,7 @@ async fn a_visit_is_recorded_once_flagged_by_distance_and_counted_in_its_month()
         let rules = fupin_core::warnings::RuleSettings::default();
         let cli = Actor::cli();
         let scan = || {
-            fupin_services::compare::warnings::scan_nominal_help(
-                &t.db,
-                &cli,
-                None,
-                &rules,
-                scan_at,
-            )
+            fupin_services::compare::warnings::scan_nominal_help(&t.db, &cli, None, &rules, scan_at)
         };
         let first_scan = scan().await.unwrap();
         assert_eq!(first_scan.found.get("nominal_help"), Some(&1), "{}", t.name);

@@ -609,6 +609,74 @@ pub fn table() -> Vec<Route> {
             May(ViewFieldWork),
             get(field::api::overdue),
         ),
+        // the office's side for machine clients: helpers, pairing, teams, the pairing sheet
+        route(
+            M::GET,
+            "/api/v1/field/helpers",
+            May(ManageHelpers),
+            get(field::api_office::helpers),
+        ),
+        route(
+            M::POST,
+            "/api/v1/field/helpers",
+            May(ManageHelpers),
+            post(field::api_office::create_helper),
+        ),
+        route(
+            M::GET,
+            "/api/v1/field/helpers/{id}",
+            May(ManageHelpers),
+            get(field::api_office::helper),
+        ),
+        route(
+            M::POST,
+            "/api/v1/field/helpers/{id}",
+            May(ManageHelpers),
+            post(field::api_office::update_helper),
+        ),
+        route(
+            M::POST,
+            "/api/v1/field/helpers/{id}/pairings",
+            May(ManageHelpers),
+            post(field::api_office::pair),
+        ),
+        route(
+            M::GET,
+            "/api/v1/field/unpaired",
+            May(ViewFieldWork),
+            get(field::api_office::unpaired),
+        ),
+        route(
+            M::GET,
+            "/api/v1/field/teams",
+            May(ViewFieldWork),
+            get(field::api_office::teams),
+        ),
+        route(
+            M::POST,
+            "/api/v1/field/teams",
+            May(ManageHelpers),
+            post(field::api_office::join_team),
+        ),
+        route(
+            M::POST,
+            "/api/v1/field/teams/{id}/end",
+            May(ManageHelpers),
+            post(field::api_office::leave_team),
+        ),
+        route(
+            M::GET,
+            "/api/v1/field/pairing-sheet",
+            May(ManageHelpers),
+            get(field::api_office::export_sheet),
+        ),
+        route(
+            M::POST,
+            "/api/v1/field/pairing-sheet",
+            May(ManageHelpers),
+            post(field::api_office::import_sheet),
+        )
+        .upload(BodyKind::List),
         route(
             M::GET,
             "/api/v1/households/{id}/visits",

@@ -479,9 +479,9 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
                 token.to_string()
             } else if path.starts_with("/field/visits/") {
                 pick(w.field.visit)
-            } else if path.starts_with("/field/helpers/") {
+            } else if path.contains("/field/helpers/") {
                 pick(w.field.helper)
-            } else if path.starts_with("/field/teams/") {
+            } else if path.contains("/field/teams/") {
                 pick(w.field.team)
             } else if path.starts_with("/compare/runs/") {
                 pick(w.target_run)
@@ -512,6 +512,8 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
         "/compare/lists/{token}" => "column_key=0&column_name=1",
         "/warnings/{id}" => "act=verify&note=matrix",
         "/api/v1/warnings/{id}/acts" => r#"{"act":"verify","note":"matrix"}"#,
+        // blank: turned down after the helper is found (or not) in reach
+        "/api/v1/field/helpers/{id}" | "/api/v1/field/helpers/{id}/pairings" => "{}",
         _ => "",
     };
     (uri, form.to_string())
@@ -1399,4 +1401,152 @@ async fn warnings_are_worked_through_the_api() {
     let reader = token("county", &[Action::ViewWarnings]).await;
     let a = send(&app, &reader, &Method::POST, &acts, verify).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn helpers_pairings_and_teams_are_managed_through_the_api() {
+    let w = world().await;
+    let app = fupin_web::router_with(w.state.clone());
+    let (_, secret) = accounts::create_token(
+        &w.db,
+        &Actor::cli(),
+        "county",
+        "api",
+        &[
+            Action::ManageHelpers,
+            Action::ViewFieldWork,
+            Action::ViewHouseholds,
+        ],
+        30,
+    )
+    .await
+    .unwrap();
+    let office = Client {
+        name: "county".into(),
+        principal: None,
+        cookie: None,
+        csrf: String::new(),
+        bearer: Some(secret),
+    };
+    let json = |a: &Answer| -> serde_json::Value {
+        serde_json::from_str(&a.body).unwrap_or_else(|_| panic!("{}: {}", a.status, a.body))
+    };
+    // the county's helpers: the inside one, never the outsider's
+    let a = send(&app, &office, &Method::GET, "/api/v1/field/helpers", "").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let ids: Vec<i64> = json(&a)["helpers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.contains(&w.field.helper.0) && !ids.contains(&w.field.helper.1));
+
+    // a new helper takes the inside household over from the demo's helper
+    let new = format!(
+        r#"{{"area":"{}","name":"李强","phone":"13900001111","unit":"县农业局","post":"科员"}}"#,
+        w.inside.village
+    );
+    let a = send(&app, &office, &Method::POST, "/api/v1/field/helpers", &new).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let id = json(&a)["id"].as_i64().unwrap();
+    let pairings = format!("/api/v1/field/helpers/{id}/pairings");
+    let body = format!(r#"{{"number":"{}"}}"#, w.inside.number);
+    let a = send(&app, &office, &Method::POST, &pairings, &body).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(json(&a)["status"], "changed");
+    let a = send(
+        &app,
+        &office,
+        &Method::GET,
+        &format!("/api/v1/field/helpers/{id}"),
+        "",
+    )
+    .await;
+    let detail = json(&a);
+    assert_eq!(detail["helper"]["name"], "李强");
+    assert_eq!(detail["households"][0]["id"].as_i64(), Some(w.inside.id));
+    // the outside household is refused as unknown, not as someone else's
+    let body = format!(r#"{{"number":"{}"}}"#, w.outside.number);
+    let a = send(&app, &office, &Method::POST, &pairings, &body).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    assert!(!a.body.contains(&w.outside.village), "{}", a.body);
+    // a future start is refused with the rule's words
+    let body = format!(r#"{{"household_id":{},"since":"2999-01-01"}}"#, w.inside.id);
+    let a = send(&app, &office, &Method::POST, &pairings, &body).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    // the outsider's helper is not there to change
+    let other = format!("/api/v1/field/helpers/{}", w.field.helper.1);
+    let a = send(&app, &office, &Method::POST, &other, &new).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+
+    // the first secretary joins and leaves the village's team
+    let join = format!(
+        r#"{{"village_code":"{}","helper_id":{id},"role":"first_secretary"}}"#,
+        w.inside.village
+    );
+    let a = send(&app, &office, &Method::POST, "/api/v1/field/teams", &join).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let place = json(&a)["id"].as_i64().unwrap();
+    let area = format!("/api/v1/field/teams?area={}", w.inside.village);
+    let a = send(&app, &office, &Method::GET, &area, "").await;
+    assert!(
+        json(&a)
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"].as_i64() == Some(place) && m["role"] == "first_secretary")
+    );
+    let end = format!("/api/v1/field/teams/{place}/end");
+    let a = send(&app, &office, &Method::POST, &end, "").await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    let a = send(&app, &office, &Method::GET, &area, "").await;
+    assert!(
+        !json(&a)
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"].as_i64() == Some(place))
+    );
+
+    // the pairing sheet out and back in: nothing changes, nothing of the outside in it
+    let sheet = format!(
+        "/api/v1/field/pairing-sheet?area={}&format=csv",
+        w.inside.village
+    );
+    let a = send(&app, &office, &Method::GET, &sheet, "").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.body.contains(&w.inside.number) && a.body.contains("李强"));
+    assert!(!a.body.contains(&w.outside.number));
+    let (kind, body) = common::multipart(&[], "结对帮扶表.csv", a.body.as_bytes());
+    let request = Request::post("/api/v1/field/pairing-sheet")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", office.bearer.clone().unwrap()),
+        )
+        .header(header::CONTENT_TYPE, kind)
+        .body(Body::from(body))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let imported: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(status, StatusCode::OK, "{imported}");
+    assert_eq!(imported["paired"], 0, "{imported}");
+    assert_eq!(imported["changed"], 0, "{imported}");
+    assert!(imported["unchanged"].as_i64().unwrap() >= 1, "{imported}");
+
+    // the village's households without a helper: the inside one is not among them
+    let unpaired = format!("/api/v1/field/unpaired?area={}", w.inside.village);
+    let a = send(&app, &office, &Method::GET, &unpaired, "").await;
+    let page = json(&a);
+    assert!(
+        !page["households"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["id"].as_i64() == Some(w.inside.id))
+    );
+    assert!(page["total"].as_i64().is_some());
+    w.db.close().await;
 }

@@ -84,6 +84,7 @@ pub async fn run(args: BenchFieldArgs) -> Result<()> {
     ] {
         let mut times = Vec::new();
         let mut floors = Vec::new();
+        let mut by_area = Vec::new();
         for _ in 0..ROUNDS {
             let t = Instant::now();
             let n = db.household_places(&op, Some(area)).await?.len();
@@ -92,6 +93,7 @@ pub async fn run(args: BenchFieldArgs) -> Result<()> {
             let t = Instant::now();
             if what == "month summary" {
                 let rows = summaries::by_area(&db, &op, area, &month).await?;
+                by_area.push(t.elapsed());
                 let helpers = summaries::by_helper(&db, &op, area, &month).await?;
                 let units = summaries::by_unit(&helpers);
                 anyhow::ensure!(!rows.is_empty() && !units.is_empty(), "an empty summary");
@@ -113,7 +115,35 @@ pub async fn run(args: BenchFieldArgs) -> Result<()> {
             ms(f),
             m.as_secs_f64() / f.as_secs_f64()
         );
+        if !by_area.is_empty() {
+            println!(
+                "|   of which by child area (visits and paired households) | | {:.1} | | | |",
+                ms(median(&by_area))
+            );
+        }
     }
+    // help on paper only: the scan's read of the province's visits, then the whole scan
+    let within = Scope::operator_within(Some(province.clone()));
+    let since = chrono::Utc::now() - chrono::Duration::days(62);
+    let t = Instant::now();
+    let read = db
+        .visits_placed_since(&within, &since.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .await?
+        .len();
+    let floor = t.elapsed();
+    let t = Instant::now();
+    let found =
+        fupin_services::field::patterns::findings_since(&db, &within, since, &Default::default())
+            .await?;
+    let scan = t.elapsed();
+    println!(
+        "help on paper only, 62 days of the province: {read} visits read in {:.2} s; \
+         scanned (read, photos shared, patterns, names) in {:.2} s ({:.1}× the read): {} warnings",
+        floor.as_secs_f64(),
+        scan.as_secs_f64(),
+        scan.as_secs_f64() / floor.as_secs_f64(),
+        found.len()
+    );
     let token = ingest(&db, &args.dir, args.ingest, args.clients).await?;
     weight(&db, &token).await?;
     Ok(())

@@ -200,7 +200,18 @@ pub async fn household(
         super::field::api::households,
         super::field::api::summary,
         super::field::api::overdue,
-        super::field::api::household_visits
+        super::field::api::household_visits,
+        super::field::api_office::helpers,
+        super::field::api_office::create_helper,
+        super::field::api_office::helper,
+        super::field::api_office::update_helper,
+        super::field::api_office::pair,
+        super::field::api_office::unpaired,
+        super::field::api_office::teams,
+        super::field::api_office::join_team,
+        super::field::api_office::leave_team,
+        super::field::api_office::export_sheet,
+        super::field::api_office::import_sheet
     ),
     modifiers(&BearerAuth)
 )]

@@ -160,22 +160,29 @@ pub async fn list(
     list_page(&state, lang, &caller, &q, None).await
 }
 
-/// A helper form's fields, from a posted body.
-#[derive(Debug, Default)]
-struct Posted {
-    area: String,
-    name: String,
-    phone: String,
-    unit: String,
-    unit_level: String,
-    post: String,
-    account: String,
-    left_on: String,
-    left: bool,
+/// A helper's particulars as a form posts them (and the API sends them, as JSON).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct Posted {
+    /// Where they help (an area code within the jurisdiction); ignored on a change.
+    pub area: String,
+    pub name: String,
+    pub phone: String,
+    /// 帮扶单位.
+    pub unit: String,
+    /// `central`, `provincial`, `municipal`, `county`, `township`, `village` or empty.
+    pub unit_level: String,
+    pub post: String,
+    /// The login of their account (a helper cadre or village official of the county), if any.
+    pub account: String,
+    /// `YYYY-MM-DD` (today when empty), with `left`.
+    pub left_on: String,
+    /// They no longer help (their pairings stay as history).
+    pub left: bool,
 }
 
 impl Posted {
-    fn parse(body: &str) -> Self {
+    pub fn parse(body: &str) -> Self {
         let mut p = Self::default();
         for (k, v) in form_urlencoded::parse(body.as_bytes()) {
             let v = v.trim().to_string();
@@ -195,8 +202,13 @@ impl Posted {
         p
     }
 
+    /// Nothing filled in (a form posted blank is turned down before any rule).
+    pub fn is_empty(&self) -> bool {
+        self.name.is_empty() && self.unit.is_empty()
+    }
+
     /// The form as a helper: the account is a login of the area's helpers or village officials.
-    async fn form(&self, state: &AppState, area: AreaCode) -> Result<HelperForm, ServiceError> {
+    pub async fn form(&self, state: &AppState, area: AreaCode) -> Result<HelperForm, ServiceError> {
         let user_id = if self.account.is_empty() {
             None
         } else {
@@ -236,7 +248,7 @@ pub async fn create(
     body: String,
 ) -> Result<Response, AppError> {
     let p = Posted::parse(&body);
-    if p.name.is_empty() && p.unit.is_empty() {
+    if p.is_empty() {
         return Err(AppError::bad_request("empty_form"));
     }
     let area = area_of(&state, &caller, Some(&p.area)).await?;
@@ -361,7 +373,7 @@ pub async fn update(
         .helper(&scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if p.name.is_empty() && p.unit.is_empty() {
+    if p.is_empty() {
         return Err(AppError::bad_request("empty_form"));
     }
     let area = AreaCode::parse(&old.area_code).map_err(|_| AppError::NotFound)?;

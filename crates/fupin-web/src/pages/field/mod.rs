@@ -4,6 +4,7 @@
 //! month's figures and the households nobody visited (`summary`), and the JSON API (`api`).
 
 pub mod api;
+pub mod api_office;
 pub mod assets;
 pub mod helpers;
 pub mod phone;
