@@ -25,6 +25,7 @@ pub mod password;
 pub mod policy;
 pub mod record;
 pub mod search;
+pub mod tasks;
 pub mod validation;
 pub mod warnings;
 pub mod workflow;
@@ -56,6 +57,7 @@ pub const MESSAGES: &[(&str, message::Strings)] = &[
     ("rule", measures::rule::MESSAGES),
     ("prediction", assessment::prediction::MESSAGES),
     ("search", search::MESSAGES),
+    ("tasks", tasks::MESSAGES),
     ("validation", validation::MESSAGES),
     ("visit", field::visit::MESSAGES),
     ("warnings", warnings::verification::MESSAGES),

@@ -81,6 +81,22 @@ impl ServiceError {
     }
 }
 
+impl ServiceError {
+    /// A form's problems, none tied to one field (each rule's own wording).
+    pub fn invalid<P: fupin_core::message::Explained>(problems: Vec<P>) -> Self {
+        Self::Invalid(
+            problems
+                .into_iter()
+                .map(|p| FieldIssue {
+                    field: None,
+                    member: None,
+                    message: p.message(),
+                })
+                .collect(),
+        )
+    }
+}
+
 /// What a file refused for its bad rows says first: how many there are.
 pub fn bad_rows_headline(count: usize) -> Message {
     Message::new("sheet.bad_rows").with("count", count)

@@ -31,6 +31,7 @@ pub mod restructure;
 pub mod rule_documents;
 pub mod sheet;
 pub mod stages;
+pub mod tasks;
 pub mod workbench;
 
 /// The use-cases' message texts, by module (the web catalogue takes them all in, beside

@@ -52,6 +52,7 @@ mod search;
 mod search_index;
 mod snapshot;
 pub mod sql;
+pub mod tasks;
 pub mod warning_facts;
 pub mod warnings;
 pub mod workbench;

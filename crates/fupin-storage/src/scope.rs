@@ -68,6 +68,20 @@ pub(crate) fn pairings(scope: &Scope, prefix: &str) -> String {
     all_of(parts)
 }
 
+/// The condition on `instruction_recipients` (columns prefixed with `prefix`) that keeps the
+/// recipients `reach` answers for: the user by name, and their area's office if they answer
+/// for it.
+pub(crate) fn recipients(reach: &fupin_core::tasks::instruction::Reach, prefix: &str) -> String {
+    let area = reach.area.as_str();
+    debug_assert!(area.bytes().all(|b| b.is_ascii_digit()));
+    let person = format!("{prefix}user_id = {}", reach.user_id);
+    if reach.office {
+        format!("({person} OR ({prefix}user_id = 0 AND {prefix}area_code = '{area}'))")
+    } else {
+        person
+    }
+}
+
 /// The condition that keeps rows about one household (`column`: its id, a column of the outer
 /// query that `households` does not have) whose household `scope` reaches: for details read by
 /// id (events, helpers, codes) without trusting the caller to have read the household first.

@@ -13,7 +13,7 @@ use fupin_storage::field::helpers::{HelperRow, NewHelper};
 use fupin_storage::{Db, Tx};
 
 use crate::audit::Actor;
-use crate::error::{FieldIssue, Result, ServiceError};
+use crate::error::{Result, ServiceError};
 
 /// A helper as a form or a sheet row gives them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,19 +39,6 @@ impl HelperForm {
             post: self.post.trim().to_string(),
         }
     }
-}
-
-fn invalid(problems: Vec<PairingProblem>) -> ServiceError {
-    ServiceError::Invalid(
-        problems
-            .into_iter()
-            .map(|p| FieldIssue {
-                field: None,
-                member: None,
-                message: p.message(),
-            })
-            .collect(),
-    )
 }
 
 /// Writes `form` as helper `id` (new when `None`) in `tx`; the id.
@@ -91,7 +78,7 @@ pub async fn create_helper(
 ) -> Result<i64> {
     let problems = pairing::check_helper(&form.draft());
     if !problems.is_empty() {
-        return Err(invalid(problems));
+        return Err(ServiceError::invalid(problems));
     }
     if !scope.contains_area(&form.area) {
         return Err(ServiceError::NotFound);
@@ -121,7 +108,7 @@ pub async fn update_helper(
 ) -> Result<()> {
     let problems = pairing::check_helper(&form.draft());
     if !problems.is_empty() {
-        return Err(invalid(problems));
+        return Err(ServiceError::invalid(problems));
     }
     let mut tx = db.begin().await?;
     let old = tx.helper(scope, id).await?.ok_or(ServiceError::NotFound)?;

@@ -93,25 +93,43 @@ impl PhotoStore {
 
     /// Stores `bytes` under their hash unless already there; the hash.
     pub async fn put(&self, bytes: &[u8]) -> Result<String> {
+        self.put_in("photos", bytes).await
+    }
+
+    /// The bytes of photo `sha256`.
+    pub async fn get(&self, sha256: &str) -> Result<Vec<u8>> {
+        self.get_in("photos", sha256).await
+    }
+
+    /// Stores an attachment (a report's file) by its hash, beside the photos; the hash.
+    pub async fn put_file(&self, bytes: &[u8]) -> Result<String> {
+        self.put_in("files", bytes).await
+    }
+
+    /// The bytes of attachment `sha256`.
+    pub async fn get_file(&self, sha256: &str) -> Result<Vec<u8>> {
+        self.get_in("files", sha256).await
+    }
+
+    async fn put_in(&self, kind: &str, bytes: &[u8]) -> Result<String> {
         let sha256 = hex::encode(Sha256::digest(bytes));
-        let path = key(&sha256);
+        let path = key(kind, &sha256);
         if self.store.head(&path).await.is_ok() {
             return Ok(sha256);
         }
         self.store
             .put(&path, PutPayload::from(bytes.to_vec()))
             .await
-            .with_context(|| format!("storing photo {sha256}"))?;
+            .with_context(|| format!("storing {kind} {sha256}"))?;
         Ok(sha256)
     }
 
-    /// The bytes of photo `sha256`.
-    pub async fn get(&self, sha256: &str) -> Result<Vec<u8>> {
+    async fn get_in(&self, kind: &str, sha256: &str) -> Result<Vec<u8>> {
         let got = self
             .store
-            .get(&key(sha256))
+            .get(&key(kind, sha256))
             .await
-            .with_context(|| format!("reading photo {sha256}"))?;
+            .with_context(|| format!("reading {kind} {sha256}"))?;
         Ok(got.bytes().await?.to_vec())
     }
 }
@@ -125,10 +143,11 @@ fn url_of(location: &str) -> Result<String> {
         .unwrap_or_default())
 }
 
-/// `photos/ab/cd/abcd…`: two levels of fan-out keep directories small on a filesystem.
-fn key(sha256: &str) -> ObjectPath {
+/// `photos/ab/cd/abcd…` (or `files/…`): two levels of fan-out keep directories small on a
+/// filesystem.
+fn key(kind: &str, sha256: &str) -> ObjectPath {
     ObjectPath::from(format!(
-        "photos/{}/{}/{sha256}",
+        "{kind}/{}/{}/{sha256}",
         &sha256[..2],
         &sha256[2..4]
     ))
