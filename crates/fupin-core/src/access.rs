@@ -43,6 +43,9 @@ code_list! {
         RecordVisits = ("record_visits", "登记走访和驻村签到", "record visits and village sign-ins"),
         ManageHelpers = ("manage_helpers", "管理帮扶责任人和结对", "manage helpers and pairings"),
         ViewFieldWork = ("view_field_work", "查看帮扶工作统计", "view field-work figures"),
+        IssueTasks = ("issue_tasks", "下达任务和通知公告", "issue instructions and announcements"),
+        HandleTasks = ("handle_tasks", "签收办理任务", "acknowledge and report on instructions"),
+        ReadAnnouncements = ("read_announcements", "阅读通知公告", "read announcements"),
     }
 }
 
@@ -78,10 +81,20 @@ impl Role {
                     | WorkWarnings
                     | ManageHelpers
                     | ViewFieldWork
+                    | IssueTasks
+                    | HandleTasks
+                    | ReadAnnouncements
             ),
             Role::OfficeLeader => matches!(
                 action,
-                ViewAreas | ViewHouseholds | ExportHouseholds | ViewWarnings | ViewFieldWork
+                ViewAreas
+                    | ViewHouseholds
+                    | ExportHouseholds
+                    | ViewWarnings
+                    | ViewFieldWork
+                    | IssueTasks
+                    | HandleTasks
+                    | ReadAnnouncements
             ),
             // they verify the warnings of their village on the spot; first secretaries and work
             // teams visit households and sign in at the village
@@ -95,22 +108,40 @@ impl Role {
                     | WorkWarnings
                     | RecordVisits
                     | ViewFieldWork
+                    | HandleTasks
+                    | ReadAnnouncements
             ),
             // households: only those paired with them (see `Principal::household_reach`); they
             // record what they delivered to them and their visits
             Role::HelperCadre => matches!(
                 action,
-                ViewAreas | ViewHouseholds | RecordMeasures | RecordVisits
+                ViewAreas
+                    | ViewHouseholds
+                    | RecordMeasures
+                    | RecordVisits
+                    | HandleTasks
+                    | ReadAnnouncements
             ),
             Role::Inspector => matches!(
                 action,
-                ViewAreas | ViewHouseholds | ViewAudit | ViewWarnings | ViewFieldWork
+                ViewAreas
+                    | ViewHouseholds
+                    | ViewAudit
+                    | ViewWarnings
+                    | ViewFieldWork
+                    | HandleTasks
+                    | ReadAnnouncements
             ),
-            Role::CallCentre => matches!(action, ViewAreas | ViewHouseholds),
+            Role::CallCentre => matches!(action, ViewAreas | ViewHouseholds | ReadAnnouncements),
             // they bring their department's lists and see how a run went, in figures; the
             // warnings name registry members and stay with the poverty office
-            Role::DepartmentOfficer => matches!(action, ViewAreas | CompareLists),
-            Role::Admin => matches!(action, ViewAreas | ManageUsers | ViewAudit | ManageTokens),
+            Role::DepartmentOfficer => {
+                matches!(action, ViewAreas | CompareLists | ReadAnnouncements)
+            }
+            Role::Admin => matches!(
+                action,
+                ViewAreas | ManageUsers | ViewAudit | ManageTokens | ReadAnnouncements
+            ),
         }
     }
 

@@ -1,7 +1,8 @@
 //! A user's start page: what they must do today and where they stand, read in one snapshot
 //! within their jurisdiction — the cases whose next step is theirs (objections to settle
 //! among them), the warnings still to work, a helper cadre's own households, the latest
-//! changes in the area, and the area's figures with its children's.
+//! changes in the area, the area's figures with its children's, the instructions to answer
+//! and the announcements not yet read.
 //!
 //! Each section is there only for a user whose roles allow what it lists; the lists behind the
 //! counts (`/cases?awaiting=me`, `/warnings?state=…`) select with the same functions, so the
@@ -53,6 +54,10 @@ pub struct Workbench {
     pub recent_latest_only: bool,
     /// The user's own area with its figures, and its children's.
     pub area: Option<(AreaCount, Vec<AreaCount>)>,
+    /// Instructions still to answer, and how many of them are overdue.
+    pub tasks: Option<(i64, i64)>,
+    /// Announcements not yet read.
+    pub unread_announcements: Option<i64>,
 }
 
 impl Workbench {
@@ -95,6 +100,17 @@ impl Workbench {
                 .area_children(scope, Some(&who.area), FigureYear::Now)
                 .await?;
             bench.area = Some((own, children));
+        }
+        if who.may(Action::HandleTasks) {
+            let to_do = crate::tasks::instructions::to_do(db, who, today).await?;
+            let overdue = to_do.iter().filter(|(_, due)| due.is_overdue()).count();
+            bench.tasks = Some((to_do.len() as i64, overdue as i64));
+        }
+        if who.may(Action::ReadAnnouncements) {
+            let (_, _, unread) = db
+                .announcements_for(scope, who.user_id, &who.area, 0, 0)
+                .await?;
+            bench.unread_announcements = Some(unread);
         }
         Ok(bench)
     }

@@ -36,6 +36,8 @@ pub enum BodyKind {
     List,
     /// A visit (multipart): its photos at the photo limit each, and its notes.
     Visit,
+    /// A report on an instruction (multipart): its attachments at their limit each, its text.
+    Report,
 }
 
 impl BodyKind {
@@ -50,6 +52,10 @@ impl BodyKind {
                 .photos
                 .max_bytes
                 .saturating_mul(fupin_core::field::visit::PHOTOS_MAX)
+                .saturating_add(FORM_LIMIT),
+            BodyKind::Report => (fupin_services::tasks::instructions::DEFAULT_MAX_FILE_BYTES
+                as usize)
+                .saturating_mul(fupin_core::tasks::instruction::MAX_FILES)
                 .saturating_add(FORM_LIMIT),
         }
     }

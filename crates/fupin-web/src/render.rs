@@ -108,6 +108,25 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         "field_queue.html",
         include_str!("templates/field_queue.html"),
     ),
+    ("tasks.html", include_str!("templates/tasks.html")),
+    ("task_new.html", include_str!("templates/task_new.html")),
+    ("task.html", include_str!("templates/task.html")),
+    (
+        "tasks_overdue.html",
+        include_str!("templates/tasks_overdue.html"),
+    ),
+    (
+        "field_tasks.html",
+        include_str!("templates/field_tasks.html"),
+    ),
+    (
+        "announcements.html",
+        include_str!("templates/announcements.html"),
+    ),
+    (
+        "announcement.html",
+        include_str!("templates/announcement.html"),
+    ),
     ("field_sync.html", include_str!("templates/field_sync.html")),
     (
         "field_visit_show.html",
@@ -298,6 +317,8 @@ impl AppState {
                 visits => caller.may(Action::RecordVisits),
                 field => caller.may(Action::ViewFieldWork),
                 helpers => caller.may(Action::ManageHelpers),
+                tasks => caller.may(Action::HandleTasks),
+                announcements => caller.may(Action::ReadAnnouncements),
             }
         });
         let base = context! {

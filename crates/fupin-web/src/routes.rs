@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::limits::{self, BodyKind};
 use crate::pages::{
     account, admin, api, api_warnings, archives, areas, cards, cases, comparison, edit, field,
-    household_sheet, households, login, measures, notices, restructure, search, warnings,
+    household_sheet, households, login, measures, notices, restructure, search, tasks, warnings,
     workbench,
 };
 
@@ -682,6 +682,147 @@ pub fn table() -> Vec<Route> {
             "/api/v1/households/{id}/visits",
             May(ViewHouseholds),
             get(field::api::household_visits),
+        ),
+        // instructions down the hierarchy and announcements
+        route(
+            M::GET,
+            "/tasks",
+            May(HandleTasks),
+            get(tasks::instructions::list),
+        ),
+        route(
+            M::GET,
+            "/tasks/new",
+            May(IssueTasks),
+            get(tasks::instructions::new),
+        ),
+        route(
+            M::POST,
+            "/tasks",
+            May(IssueTasks),
+            post(tasks::instructions::create),
+        ),
+        route(
+            M::GET,
+            "/tasks/overdue",
+            May(HandleTasks),
+            get(tasks::instructions::overdue),
+        ),
+        route(
+            M::GET,
+            "/tasks/{id}",
+            May(HandleTasks),
+            get(tasks::instructions::show),
+        ),
+        route(
+            M::POST,
+            "/tasks/{id}/acknowledge",
+            May(HandleTasks),
+            post(tasks::instructions::acknowledge),
+        ),
+        route(
+            M::POST,
+            "/tasks/{id}/reports",
+            May(HandleTasks),
+            post(tasks::instructions::report),
+        )
+        .upload(BodyKind::Report),
+        route(
+            M::POST,
+            "/tasks/{id}/remind",
+            May(IssueTasks),
+            post(tasks::instructions::remind),
+        ),
+        route(
+            M::POST,
+            "/tasks/{id}/close",
+            May(IssueTasks),
+            post(tasks::instructions::close),
+        ),
+        route(
+            M::GET,
+            "/tasks/{id}/files/{sha256}",
+            May(HandleTasks),
+            get(tasks::instructions::file),
+        ),
+        route(
+            M::GET,
+            "/field/tasks",
+            May(RecordVisits),
+            get(tasks::instructions::phone),
+        ),
+        route(
+            M::GET,
+            "/announcements",
+            May(ReadAnnouncements),
+            get(tasks::announcements::list),
+        ),
+        route(
+            M::POST,
+            "/announcements",
+            May(IssueTasks),
+            post(tasks::announcements::create),
+        ),
+        route(
+            M::GET,
+            "/announcements/{id}",
+            May(ReadAnnouncements),
+            get(tasks::announcements::show),
+        ),
+        route(
+            M::GET,
+            "/api/v1/tasks",
+            May(HandleTasks),
+            get(tasks::api::list),
+        ),
+        route(
+            M::POST,
+            "/api/v1/tasks",
+            May(IssueTasks),
+            post(tasks::api::issue),
+        ),
+        route(
+            M::GET,
+            "/api/v1/tasks/{id}",
+            May(HandleTasks),
+            get(tasks::api::show),
+        ),
+        route(
+            M::POST,
+            "/api/v1/tasks/{id}/acknowledge",
+            May(HandleTasks),
+            post(tasks::api::acknowledge),
+        ),
+        route(
+            M::POST,
+            "/api/v1/tasks/{id}/reports",
+            May(HandleTasks),
+            post(tasks::api::report),
+        )
+        .upload(BodyKind::Report),
+        route(
+            M::POST,
+            "/api/v1/tasks/{id}/remind",
+            May(IssueTasks),
+            post(tasks::api::remind),
+        ),
+        route(
+            M::GET,
+            "/api/v1/announcements",
+            May(ReadAnnouncements),
+            get(tasks::api::announcements),
+        ),
+        route(
+            M::POST,
+            "/api/v1/announcements",
+            May(IssueTasks),
+            post(tasks::api::announce),
+        ),
+        route(
+            M::GET,
+            "/api/v1/announcements/{id}",
+            May(ReadAnnouncements),
+            get(tasks::api::announcement),
         ),
         route(M::GET, "/api/v1/openapi.json", Public, get(api::openapi)),
         route(M::GET, "/api/v1/me", LoggedIn, get(api::me)),

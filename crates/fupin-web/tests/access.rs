@@ -50,6 +50,15 @@ struct World {
     /// Field work of the inside and the outside household: helpers, work-team places, visits
     /// and their photos.
     field: FieldWorld,
+    /// An instruction (with a report and its attachment) and an announcement issued in the
+    /// inside and in the outside village.
+    tasks: TaskWorld,
+}
+
+struct TaskWorld {
+    instruction: (i64, i64),
+    announcement: (i64, i64),
+    file: (String, String),
 }
 
 struct FieldWorld {
@@ -178,6 +187,7 @@ async fn world_on(database: common::Database) -> World {
     let mut state = fupin_web::AppState::new(db.clone());
     state.photos = fupin_services::field::PhotoStore::in_memory();
     let field = field_world(&db, &state.photos, &inside, &outside).await;
+    let tasks = task_world(&db, &state.photos, &inside, &outside).await;
     World {
         _database: (dir, scratch),
         backend,
@@ -193,6 +203,66 @@ async fn world_on(database: common::Database) -> World {
         target_warning,
         list_source,
         field,
+        tasks,
+    }
+}
+
+/// An instruction of each village's office to itself (its report with an attachment) and an
+/// announcement to its people, written as the target and the outsider.
+async fn task_world(
+    db: &Db,
+    photos: &fupin_services::field::PhotoStore,
+    inside: &Household,
+    outside: &Household,
+) -> TaskWorld {
+    use fupin_storage::tasks::instructions::NewFile;
+    let mut out = Vec::new();
+    for (h, username) in [(inside, "target"), (outside, "outsider")] {
+        let user = db.user_with_hash(username).await.unwrap().unwrap().0;
+        let bytes = format!("%PDF-1.4 matrix {username}").into_bytes();
+        let sha256 = photos.put_file(&bytes).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let village = [(h.village.clone(), 0)];
+        let id = tx
+            .insert_instruction(
+                &h.village,
+                "矩阵任务",
+                "报送",
+                "2030-01-01",
+                user.id,
+                &village,
+            )
+            .await
+            .unwrap();
+        let announcement = tx
+            .insert_announcement(
+                &h.village,
+                "矩阵通知",
+                "通知",
+                user.id,
+                &[h.village.clone()],
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let recipient = db.recipients_of(id).await.unwrap()[0].id;
+        let mut tx = db.begin().await.unwrap();
+        let file = NewFile {
+            sha256: sha256.clone(),
+            file_name: "矩阵.pdf".into(),
+            content_type: "application/pdf".into(),
+            bytes: bytes.len() as i64,
+        };
+        tx.insert_report(recipient, "已报送", username, &[file])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        out.push((id, announcement, sha256));
+    }
+    TaskWorld {
+        instruction: (out[0].0, out[1].0),
+        announcement: (out[0].1, out[1].1),
+        file: (out[0].2.clone(), out[1].2.clone()),
     }
 }
 
@@ -467,10 +537,11 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
         .replace("{username}", user)
         .replace(
             "{sha256}",
-            if inside {
-                &w.field.photo.0
-            } else {
-                &w.field.photo.1
+            match (path.starts_with("/tasks/"), inside) {
+                (true, true) => &w.tasks.file.0,
+                (true, false) => &w.tasks.file.1,
+                (false, true) => &w.field.photo.0,
+                (false, false) => &w.field.photo.1,
             },
         )
         .replace(
@@ -479,6 +550,10 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
                 token.to_string()
             } else if path.starts_with("/field/visits/") {
                 pick(w.field.visit)
+            } else if path.contains("/tasks/") {
+                pick(w.tasks.instruction)
+            } else if path.contains("/announcements/") {
+                pick(w.tasks.announcement)
             } else if path.contains("/field/helpers/") {
                 pick(w.field.helper)
             } else if path.contains("/field/teams/") {
@@ -514,6 +589,7 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
         "/api/v1/warnings/{id}/acts" => r#"{"act":"verify","note":"matrix"}"#,
         // blank: turned down after the helper is found (or not) in reach
         "/api/v1/field/helpers/{id}" | "/api/v1/field/helpers/{id}/pairings" => "{}",
+        "/api/v1/tasks/{id}/acknowledge" | "/api/v1/tasks/{id}/remind" => "{}",
         _ => "",
     };
     (uri, form.to_string())

@@ -240,6 +240,16 @@ impl Due {
     pub fn is_overdue(self) -> bool {
         matches!(self, Due::Overdue(_))
     }
+
+    /// "剩3天", "今天到期", "逾期2天", "已反馈".
+    pub fn message(self) -> Message {
+        match self {
+            Due::Done => Message::new("tasks.due_done"),
+            Due::Soon(0) => Message::new("tasks.due_today"),
+            Due::Later(days) | Due::Soon(days) => Message::new("tasks.due_left").with("days", days),
+            Due::Overdue(days) => Message::new("tasks.due_overdue").with("days", days),
+        }
+    }
 }
 
 /// A recipient acknowledges: a first acknowledgement moves it on, a second changes nothing.

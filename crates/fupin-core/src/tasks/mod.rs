@@ -96,6 +96,10 @@ pub const MESSAGES: crate::message::Strings = &[
         "附件“{name}”不是可接受的文件（PDF、图片、Word、Excel、文本）",
         "The attachment \"{name}\" is not an accepted file (PDF, image, Word, Excel, text)",
     ),
+    ("tasks.due_done", "已反馈", "reported"),
+    ("tasks.due_today", "今天到期", "due today"),
+    ("tasks.due_left", "剩{days}天", "{days} days left"),
+    ("tasks.due_overdue", "逾期{days}天", "{days} days overdue"),
     (
         "tasks.not_yours",
         "这项任务不是发给你或你所在单位的",

@@ -1,9 +1,9 @@
 /* Field service worker: offline copies of the field pages. Never touches /api/ or non-GET requests;
    the outbox lives in the page (field.js), so the worker needs no credentials of its own. */
 'use strict';
-const V = 'fupin-field-v2';
+const V = 'fupin-field-v3';
 const JS = '/field/field.js';
-const PRE = ['/field/', '/field/signin', '/field/queue', JS];
+const PRE = ['/field/', '/field/signin', '/field/queue', '/field/tasks', JS];
 const inScope = u => u.origin === location.origin && (u.pathname === '/field' || u.pathname.startsWith('/field/'));
 // A redirect (e.g. to /login) or an error page must never replace a good copy.
 const good = (r, html) => r.status === 200 && !r.redirected && (!html || /^text\/html/.test(r.headers.get('content-type') || ''));

@@ -211,7 +211,16 @@ pub async fn household(
         super::field::api_office::join_team,
         super::field::api_office::leave_team,
         super::field::api_office::export_sheet,
-        super::field::api_office::import_sheet
+        super::field::api_office::import_sheet,
+        super::tasks::api::list,
+        super::tasks::api::issue,
+        super::tasks::api::show,
+        super::tasks::api::acknowledge,
+        super::tasks::api::remind,
+        super::tasks::api::report,
+        super::tasks::api::announcements,
+        super::tasks::api::announce,
+        super::tasks::api::announcement
     ),
     modifiers(&BearerAuth)
 )]

@@ -23,6 +23,7 @@ pub mod notices;
 pub mod restructure;
 pub mod search;
 pub mod search_limit;
+pub mod tasks;
 pub mod warnings;
 pub mod wording;
 pub mod workbench;
@@ -87,6 +88,8 @@ pub struct UploadForm {
     /// Other file parts (a visit's photos, the API's JSON part), by field name, in order; an
     /// empty file input's empty part is left out.
     pub files: Vec<(String, Vec<u8>)>,
+    /// The parts named `attachment` (a report's files), by the file's own name, in order.
+    pub attachments: Vec<(String, Vec<u8>)>,
 }
 
 impl UploadForm {
@@ -136,6 +139,12 @@ impl UploadForm {
             if name == "file" {
                 u.file_name = field.file_name().unwrap_or_default().to_string();
                 u.bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+            } else if name == "attachment" {
+                let file_name = field.file_name().unwrap_or_default().to_string();
+                let bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+                if !bytes.is_empty() {
+                    u.attachments.push((file_name, bytes));
+                }
             } else if field.file_name().is_some() {
                 let bytes = field.bytes().await.map_err(unreadable)?.to_vec();
                 if !bytes.is_empty() {

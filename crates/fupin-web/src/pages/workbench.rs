@@ -64,7 +64,11 @@ fn shown_count(n: usize, capped: bool) -> String {
 }
 
 fn todos(lang: Lang, bench: &Workbench) -> Option<Vec<Todo>> {
-    if bench.awaiting.is_none() && bench.warnings.is_none() {
+    if bench.awaiting.is_none()
+        && bench.warnings.is_none()
+        && bench.tasks.is_none()
+        && bench.unread_announcements.is_none()
+    {
         return None;
     }
     let mut out = Vec::new();
@@ -103,6 +107,24 @@ fn todos(lang: Lang, bench: &Workbench) -> Option<Vec<Todo>> {
                     href,
                 });
             }
+        }
+    }
+    let (to_do, overdue) = bench.tasks.unwrap_or_default();
+    for (n, key, href) in [
+        (to_do, "todo_tasks", "/tasks#to-do"),
+        (overdue, "todo_tasks_overdue", "/tasks#to-do"),
+        (
+            bench.unread_announcements.unwrap_or_default(),
+            "todo_announcements",
+            "/announcements",
+        ),
+    ] {
+        if n > 0 {
+            out.push(Todo {
+                label: t(lang, key).into(),
+                count: n.to_string(),
+                href,
+            });
         }
     }
     Some(out)
@@ -228,6 +250,11 @@ pub struct WorkbenchJson {
     warnings_verifying: Option<i64>,
     /// A helper cadre's own households (ids).
     my_households: Option<Vec<i64>>,
+    /// Instructions still to answer, and how many of them are past their deadline.
+    tasks_to_do: Option<i64>,
+    tasks_overdue: Option<i64>,
+    /// Announcements the caller has not read.
+    announcements_unread: Option<i64>,
 }
 
 /// The caller's to-do counts, as the start page shows them.
@@ -254,6 +281,9 @@ pub async fn api(
         capped: awaiting.is_some_and(|a| a.capped),
         warnings_open: bench.warnings.map(|w| w.open),
         warnings_verifying: bench.warnings.map(|w| w.verifying),
+        tasks_to_do: bench.tasks.map(|t| t.0),
+        tasks_overdue: bench.tasks.map(|t| t.1),
+        announcements_unread: bench.unread_announcements,
         my_households: bench
             .my_households
             .as_ref()

@@ -18,6 +18,7 @@ mod household_sheet;
 mod households;
 mod measures;
 mod search;
+mod tasks;
 mod warnings;
 mod workbench;
 
@@ -44,4 +45,5 @@ pub(super) const MODULES: &[(&str, Strings)] = &[
     ("audit", audit::STRINGS),
     ("workbench", workbench::STRINGS),
     ("field", field::STRINGS),
+    ("tasks", tasks::STRINGS),
 ];

@@ -80,7 +80,7 @@ pub fn script_texts(lang: Lang) -> String {
 }
 
 /// What every field page carries for the script.
-fn page_context(lang: Lang, caller: &Caller, page: &str) -> minijinja::Value {
+pub(crate) fn page_context(lang: Lang, caller: &Caller, page: &str) -> minijinja::Value {
     context! {
         field_page => page,
         field_text => script_texts(lang),
@@ -89,7 +89,7 @@ fn page_context(lang: Lang, caller: &Caller, page: &str) -> minijinja::Value {
 }
 
 /// A field page's answer, under the policy that lets its script run.
-fn with_script(mut response: Response) -> Response {
+pub(crate) fn with_script(mut response: Response) -> Response {
     response.headers_mut().insert(
         axum::http::header::CONTENT_SECURITY_POLICY,
         crate::render::FIELD_CSP.clone(),
