@@ -137,11 +137,13 @@ async fn an_instruction_goes_down_is_answered_reminded_and_closed() {
             &town_a,
             &actor(&town_a),
             mine_a,
-            "已核查",
-            &[Upload {
-                name: "a.exe".into(),
-                bytes: b"MZ\x90".to_vec(),
-            }],
+            instructions::Report {
+                text: "已核查",
+                files: &[Upload {
+                    name: "a.exe".into(),
+                    bytes: b"MZ\x90".to_vec(),
+                }],
+            },
             1 << 20,
         )
         .await
@@ -153,11 +155,13 @@ async fn an_instruction_goes_down_is_answered_reminded_and_closed() {
             &town_a,
             &actor(&town_a),
             mine_a,
-            "已核查12户，2户需加固",
-            &[Upload {
-                name: "核查表.pdf".into(),
-                bytes: pdf.clone(),
-            }],
+            instructions::Report {
+                text: "已核查12户，2户需加固",
+                files: &[Upload {
+                    name: "核查表.pdf".into(),
+                    bytes: pdf.clone(),
+                }],
+            },
             1 << 20,
         )
         .await

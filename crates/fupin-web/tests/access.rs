@@ -240,7 +240,7 @@ async fn task_world(
                 "矩阵通知",
                 "通知",
                 user.id,
-                &[h.village.clone()],
+                std::slice::from_ref(&h.village),
             )
             .await
             .unwrap();

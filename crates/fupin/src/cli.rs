@@ -127,6 +127,19 @@ pub enum Command {
     /// Field work (驻村帮扶): the pairing sheet out and in, the month's visits (docs/FIELD.md).
     #[command(subcommand)]
     Field(FieldCommand),
+    /// Instructions down the hierarchy (任务督办): who is overdue (docs/TASKS.md).
+    #[command(subcommand)]
+    Tasks(TasksCommand),
+}
+
+#[derive(Subcommand)]
+pub enum TasksCommand {
+    /// Recipients in an area past their deadline without a report, longest overdue first.
+    Overdue {
+        /// An area code of any level (default: the whole installation).
+        #[arg(long)]
+        area: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

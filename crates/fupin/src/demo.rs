@@ -250,6 +250,13 @@ pub async fn run(args: DemoArgs) -> Result<()> {
                 scan.raised.opened
             );
         }
+        // instructions down the chain and announcements, some answered, one overdue
+        if let Some(t) = fupin_services::tasks::demo::ensure(&db, &photos, chrono_today()).await? {
+            println!(
+                "任务督办 instructions: {}, 通知公告 announcements: {}",
+                t.instructions, t.announcements
+            );
+        }
         (db, accounts)
     };
     println!();

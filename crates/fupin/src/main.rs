@@ -11,6 +11,7 @@ mod demo;
 mod field;
 mod measures;
 mod progress;
+mod tasks;
 mod warnings;
 
 use std::path::Path;
@@ -211,6 +212,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Field(command) => {
             let db = connect(&url).await?;
             crate::field::run(&db, command).await?;
+        }
+        Command::Tasks(command) => {
+            let db = connect(&url).await?;
+            crate::tasks::run(&db, command).await?;
         }
         Command::Measures(command) => {
             let db = connect(&url).await?;

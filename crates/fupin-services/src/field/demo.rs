@@ -474,7 +474,7 @@ async fn planted(
             serial += 1;
         }
     }
-    // two visits of one helper thirty kilometres apart, twenty minutes apart
+    // two visits of one helper sixty kilometres apart, twenty minutes apart (180 km/h)
     if let Some(p) = others.get(20) {
         let home = p.home.expect("located");
         let mut g =
@@ -486,7 +486,7 @@ async fn planted(
             .iter()
             .find(|q| q.helper_id == p.helper_id && q.household_id != p.household_id)
         {
-            let away = generated::offset(home, 30_000.0, 0.0);
+            let away = generated::offset(home, 60_000.0, 0.0);
             let mut g = generated::visit_at(
                 q,
                 at(20, 2, 20),

@@ -4,7 +4,6 @@
 use fupin_core::AreaCode;
 use fupin_core::access::{Principal, Scope};
 use fupin_core::tasks::announcement::{self, Draft};
-use fupin_core::tasks::instruction::Problem;
 use fupin_storage::Db;
 use fupin_storage::tasks::announcements::{AnnouncementRow, Receipt};
 
@@ -26,23 +25,7 @@ pub struct AnnounceForm {
 /// Issues an announcement from the office of `who`'s area; its id.
 pub async fn announce(db: &Db, who: &Principal, actor: &Actor, form: &AnnounceForm) -> Result<i64> {
     let scope = Scope::of(who);
-    let mut areas = Vec::new();
-    let mut problems = Vec::new();
-    for code in form
-        .areas
-        .iter()
-        .map(|a| a.trim())
-        .filter(|a| !a.is_empty())
-    {
-        let known = match AreaCode::parse(code) {
-            Ok(area) => db.area(&scope, &area).await?.map(|a| a.code),
-            Err(_) => None,
-        };
-        match known {
-            Some(area) => areas.push(area),
-            None => problems.push(Problem::NotSubordinate),
-        }
-    }
+    let (mut areas, mut problems) = super::areas_in_reach(db, &scope, &form.areas).await?;
     if areas.is_empty() && problems.is_empty() {
         areas.push(who.area.clone());
     }

@@ -55,24 +55,8 @@ pub async fn issue(
     today: NaiveDate,
 ) -> Result<i64> {
     let scope = Scope::of(who);
-    let mut addressees = Vec::new();
-    let mut problems = Vec::new();
-    for code in form
-        .areas
-        .iter()
-        .map(|a| a.trim())
-        .filter(|a| !a.is_empty())
-    {
-        // an unknown code and a code outside the jurisdiction read alike
-        let known = match AreaCode::parse(code) {
-            Ok(area) => db.area(&scope, &area).await?.map(|a| a.code),
-            Err(_) => None,
-        };
-        match known {
-            Some(area) => addressees.push(Addressee::Area(area)),
-            None => problems.push(Problem::NotSubordinate),
-        }
-    }
+    let (areas, mut problems) = super::areas_in_reach(db, &scope, &form.areas).await?;
+    let mut addressees: Vec<Addressee> = areas.into_iter().map(Addressee::Area).collect();
     for name in form
         .usernames
         .iter()
@@ -177,16 +161,22 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-/// `who` reports back on recipient `id` with `text` and `files` (stored by their hash before
-/// the rows are written: a failed write leaves at most bytes no row names); the report's id.
+/// A report as sent: its text and attachments.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a> {
+    pub text: &'a str,
+    pub files: &'a [Upload],
+}
+
+/// `who` reports back on recipient `id` (the files stored by their hash before the rows are
+/// written: a failed write leaves at most bytes no row names); the report's id.
 pub async fn report(
     db: &Db,
     store: &PhotoStore,
     who: &Principal,
     actor: &Actor,
     id: i64,
-    text: &str,
-    files: &[Upload],
+    Report { text, files }: Report<'_>,
     max_bytes: u64,
 ) -> Result<i64> {
     let named: Vec<(&str, &[u8])> = files

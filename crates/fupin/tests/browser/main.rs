@@ -12,6 +12,7 @@ mod csp;
 mod field;
 mod household_sheet;
 mod print;
+mod tasks;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

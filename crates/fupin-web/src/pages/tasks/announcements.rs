@@ -86,7 +86,7 @@ async fn list_page(
             href: format!("/announcements/{}", r.id),
             title: r.title.clone(),
             from: names.name(&r.area_code),
-            issued_at: r.issued_at.chars().take(10).collect(),
+            issued_at: r.issued_at.clone(),
             unread: r.read_at.is_none(),
             readers: r.readers,
         })

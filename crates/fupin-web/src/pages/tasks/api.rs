@@ -294,8 +294,10 @@ pub async fn report(
         principal(&caller)?,
         &caller.actor(),
         recipient,
-        form.field("text"),
-        &files,
+        uc::Report {
+            text: form.field("text"),
+            files: &files,
+        },
         uc::DEFAULT_MAX_FILE_BYTES,
     )
     .await?;

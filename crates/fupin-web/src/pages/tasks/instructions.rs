@@ -531,8 +531,10 @@ pub async fn report(
                 &who,
                 &caller.actor(),
                 recipient,
-                form.field("text"),
-                &files,
+                uc::Report {
+                    text: form.field("text"),
+                    files: &files,
+                },
                 uc::DEFAULT_MAX_FILE_BYTES,
             )
             .await
