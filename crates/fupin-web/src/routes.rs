@@ -679,6 +679,12 @@ pub fn table() -> Vec<Route> {
         .upload(BodyKind::List),
         route(
             M::GET,
+            "/api/v1/field/visits/{id}",
+            May(ViewHouseholds),
+            get(field::api::visit),
+        ),
+        route(
+            M::GET,
             "/api/v1/households/{id}/visits",
             May(ViewHouseholds),
             get(field::api::household_visits),

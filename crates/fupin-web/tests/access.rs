@@ -548,7 +548,7 @@ fn request_for(w: &World, path: &str, inside: bool) -> (String, String) {
             "{id}",
             &if path.starts_with("/admin/tokens") {
                 token.to_string()
-            } else if path.starts_with("/field/visits/") {
+            } else if path.contains("/field/visits/") {
                 pick(w.field.visit)
             } else if path.contains("/tasks/") {
                 pick(w.tasks.instruction)

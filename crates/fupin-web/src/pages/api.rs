@@ -201,6 +201,7 @@ pub async fn household(
         super::field::api::summary,
         super::field::api::overdue,
         super::field::api::household_visits,
+        super::field::api::visit,
         super::field::api_office::helpers,
         super::field::api_office::create_helper,
         super::field::api_office::helper,

@@ -13,6 +13,7 @@ use fupin_services::dossier::Sections;
 use fupin_services::field::signins::{SigninUpload, record_signin};
 use fupin_services::field::summaries::{self, AreaMonth, HelperMonth, UnitMonth};
 use fupin_services::field::visits::{VisitUpload, record_visit};
+use fupin_storage::field::visits::VisitRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -451,25 +452,111 @@ pub async fn household_visits(
         .await?;
     Ok(Json(
         rows.into_iter()
-            .map(|v| VisitOut {
-                id: v.id,
-                flags: flags_json(&fupin_services::field::visits::flags_of(&v), lang),
-                helper: v.helper_name,
-                visited_at: v.visited_at,
-                recorded_at: v.recorded_at,
-                lat: v.lat.filter(|_| place),
-                lon: v.lon.filter(|_| place),
-                distance_m: v.distance_m,
-                done: d.scrub(&v.done, h),
-                needs: d.scrub(&v.needs, h),
-                changed: v
-                    .changed
-                    .split(',')
-                    .filter(|c| !c.is_empty())
-                    .map(String::from)
-                    .collect(),
-                photos: v.photos,
-            })
+            .map(|v| visit_out(v, lang, d, h, place))
             .collect(),
     ))
+}
+
+/// A stored visit as the API gives it to a viewer with disclosure `d` of its household `h`.
+fn visit_out(
+    v: VisitRow,
+    lang: Lang,
+    d: &fupin_core::masking::Disclosure,
+    h: &fupin_core::Household,
+    place: bool,
+) -> VisitOut {
+    VisitOut {
+        id: v.id,
+        flags: flags_json(&fupin_services::field::visits::flags_of(&v), lang),
+        helper: v.helper_name,
+        visited_at: v.visited_at,
+        recorded_at: v.recorded_at,
+        lat: v.lat.filter(|_| place),
+        lon: v.lon.filter(|_| place),
+        distance_m: v.distance_m,
+        done: d.scrub(&v.done, h),
+        needs: d.scrub(&v.needs, h),
+        changed: v
+            .changed
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(String::from)
+            .collect(),
+        photos: v.photos,
+    }
+}
+
+/// A photo of a visit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhotoOut {
+    sha256: String,
+    /// Served to those who read one of its visits.
+    href: String,
+    taken_at: Option<String>,
+    bytes: i64,
+}
+
+/// A correction appended to a visit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CorrectionOut {
+    recorded_at: String,
+    recorded_by: String,
+    text: String,
+}
+
+/// A visit with its photos and corrections.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitDetail {
+    household_id: i64,
+    #[serde(flatten)]
+    visit: VisitOut,
+    photo_list: Vec<PhotoOut>,
+    corrections: Vec<CorrectionOut>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/field/visits/{id}",
+    params(("id" = i64, Path, description = "Visit id")),
+    responses((status = 200, description = "The visit, its photos and corrections", body = VisitDetail), (status = 404, description = "No such visit of a household in the jurisdiction")),
+    security(("bearer" = [])),
+    tag = "field"
+)]
+pub async fn visit(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<VisitDetail>, AppError> {
+    let (v, photos, corrections) = state
+        .db
+        .visit(&caller.viewer().scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // read as the household is (scope, disclosure, audit)
+    let dossier = read_dossier(&state, &caller, v.household_id, "api", Sections::RECORD).await?;
+    let h = &dossier.record.household;
+    let d = &dossier.disclosure;
+    let place = d.reveals(Sensitive::Location);
+    Ok(Json(VisitDetail {
+        household_id: v.household_id,
+        photo_list: photos
+            .into_iter()
+            .map(|p| PhotoOut {
+                href: format!("/field/photos/{}", p.sha256),
+                sha256: p.sha256,
+                taken_at: p.taken_at,
+                bytes: p.bytes,
+            })
+            .collect(),
+        corrections: corrections
+            .into_iter()
+            .map(|c| CorrectionOut {
+                recorded_at: c.recorded_at,
+                recorded_by: c.recorded_by,
+                text: d.scrub(&c.text, h),
+            })
+            .collect(),
+        visit: visit_out(v, lang, d, h, place),
+    }))
 }
