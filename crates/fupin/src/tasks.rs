@@ -10,19 +10,26 @@ use crate::cli::TasksCommand;
 pub async fn run(db: &Db, command: TasksCommand) -> Result<()> {
     match command {
         TasksCommand::Overdue { area } => {
-            let area = match area {
-                Some(a) => AreaCode::parse(&a)?,
-                None => match db.household_villages(None).await?.first() {
-                    // the installation's province, from its first household
-                    Some((_, v)) => AreaCode::parse(v)?.ancestor(AreaLevel::Province),
-                    None => return Ok(()),
-                },
+            let names = db.area_index().await?;
+            // without an area: every province the installation holds (from its divisions, not
+            // by reading its households)
+            let areas: Vec<AreaCode> = match area {
+                Some(a) => vec![AreaCode::parse(&a)?],
+                None => names
+                    .codes()
+                    .filter_map(|c| AreaCode::parse(c).ok())
+                    .filter(|c| c.level() == AreaLevel::Province)
+                    .collect(),
             };
             let today = fupin_core::field::visit::beijing_date(chrono::Utc::now());
-            let (rows, total) = db
-                .instructions_overdue(&Scope::operator(), &area, &today.to_string(), 1_000, 0)
-                .await?;
-            let names = db.area_index().await?;
+            let (mut rows, mut total) = (Vec::new(), 0);
+            for area in &areas {
+                let (found, n) = db
+                    .instructions_overdue(&Scope::operator(), area, &today.to_string(), 1_000, 0)
+                    .await?;
+                rows.extend(found);
+                total += n;
+            }
             let name = |code: &str| {
                 AreaCode::parse(code)
                     .ok()
